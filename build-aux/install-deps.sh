@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Installs the Debian 12 packages needed to build, run and test Mira.
+#   build-aux/install-deps.sh          build + run + test dependencies
+#   build-aux/install-deps.sh --run    only what building and running the server needs
+# Packages already installed are not touched; when nothing is missing the
+# script does nothing at all (no apt-get update). As a normal user it uses sudo.
+set -euo pipefail
+
+run_pkgs=(
+  build-essential meson ninja-build pkg-config ca-certificates
+  libglib2.0-dev libsoup-3.0-dev libjson-glib-dev
+  libpq-dev libsqlite3-dev libopus-dev libcurl4-openssl-dev
+  libpocketsphinx-dev pocketsphinx-en-us
+  # the README's walk-through talks to the server with curl
+  curl
+)
+test_pkgs=(
+  postgresql wrk flite sox python3 python3-websockets
+  desktop-file-utils appstream xvfb xauth
+)
+
+case "${1:-}" in
+  "") with_tests=1 ;;
+  --run) with_tests=0 ;;
+  -h|--help)
+    sed -n '3,7p' "$0" | sed 's/^# \{0,1\}//'
+    exit 0 ;;
+  *)
+    echo "install-deps.sh: unknown option '$1' (use --run or nothing)" >&2
+    exit 2 ;;
+esac
+
+pkgs=("${run_pkgs[@]}")
+if [ "$with_tests" = 1 ]; then
+  pkgs+=("${test_pkgs[@]}")
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+  if ! command -v sudo >/dev/null; then
+    echo "install-deps.sh: run as root, or install sudo, to install: ${missing[*]}" >&2
+    exit 1
+  fi
+  SUDO=(sudo)
+fi
+echo "install-deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,428 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mira-api"
+
+#include "mira-api.h"
+
+#include "mira-db.h"
+#include "mira-error.h"
+#include "mira-util.h"
+
+#include <string.h>
+
+MiraApiCall *
+mira_api_call_new (void)
+{
+  MiraApiCall *call = g_new0 (MiraApiCall, 1);
+
+  call->args = g_ptr_array_new_with_free_func (g_free);
+  call->events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  call->status = 200;
+  return call;
+}
+
+void
+mira_api_call_free (MiraApiCall *call)
+{
+  if (call == NULL)
+    return;
+  g_free (call->method);
+  g_ptr_array_unref (call->args);
+  g_clear_pointer (&call->query, g_hash_table_unref);
+  g_clear_pointer (&call->body, g_bytes_unref);
+  g_free (call->content_type);
+  g_free (call->token);
+  g_free (call->base_url);
+  g_free (call->net_uuid);
+  g_free (call->network_id);
+  g_free (call->network_status);
+  g_free (call->session_client);
+  g_clear_pointer (&call->response, json_node_unref);
+  g_free (call->response_text);
+  g_free (call->response_type);
+  g_free (call->error_code);
+  g_ptr_array_unref (call->events);
+  g_free (call);
+}
+
+const char *
+mira_api_call_arg (MiraApiCall *call,
+                   guint        index)
+{
+  g_assert (index < call->args->len);
+  return g_ptr_array_index (call->args, index);
+}
+
+const char *
+mira_api_error_code_for (const GError *error)
+{
+  static const char * const codes[] = {
+    [MIRA_ERROR_FAILED] = "INTERNAL_ERROR",
+    [MIRA_ERROR_BAD_REQUEST] = "BAD_REQUEST",
+    [MIRA_ERROR_UNAUTHORIZED] = "UNAUTHORIZED",
+    [MIRA_ERROR_FORBIDDEN] = "FORBIDDEN",
+    [MIRA_ERROR_NOT_FOUND] = "NOT_FOUND",
+    [MIRA_ERROR_METHOD_NOT_ALLOWED] = "METHOD_NOT_ALLOWED",
+    [MIRA_ERROR_CONFLICT] = "CONFLICT",
+    [MIRA_ERROR_TOO_LARGE] = "PAYLOAD_TOO_LARGE",
+    [MIRA_ERROR_UNSUPPORTED_MEDIA] = "UNSUPPORTED_MEDIA_TYPE",
+    [MIRA_ERROR_INVALID] = "VALIDATION_ERROR",
+    [MIRA_ERROR_TOO_MANY] = "TOO_MANY_REQUESTS",
+    [MIRA_ERROR_UNAVAILABLE] = "DATABASE_UNAVAILABLE",
+  };
+
+  if (error->domain != MIRA_ERROR || error->code < 0 ||
+      (gsize) error->code >= G_N_ELEMENTS (codes))
+    return "INTERNAL_ERROR";
+  return codes[error->code];
+}
+
+char *
+mira_api_error_body (guint       status,
+                     const char *error_code,
+                     const char *detail)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *now = mira_timestamp_now ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "detail");
+  json_builder_add_string_value (builder, detail);
+  json_builder_set_member_name (builder, "error_code");
+  json_builder_add_string_value (builder, error_code);
+  json_builder_set_member_name (builder, "status");
+  json_builder_add_int_value (builder, status);
+  json_builder_set_member_name (builder, "timestamp");
+  json_builder_add_string_value (builder, now);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
+void
+mira_api_call_set_error (MiraApiCall  *call,
+                         const GError *error)
+{
+  const char *code = call->error_code ? call->error_code : mira_api_error_code_for (error);
+  const char *detail = error->message;
+
+  call->status = mira_error_http_status (error);
+  /* Internal failures are logged, not shown: they may quote SQL. */
+  if (call->status == 500)
+    {
+      g_warning ("%s %s failed: %s", call->method,
+                 call->route ? call->route->pattern : "?", error->message);
+      detail = "Internal server error";
+    }
+  g_clear_pointer (&call->response, json_node_unref);
+  g_clear_pointer (&call->response_text, g_free);
+  call->response_text = mira_api_error_body (call->status, code, detail);
+  g_free (call->response_type);
+  call->response_type = g_strdup ("application/json; charset=utf-8");
+  g_ptr_array_set_size (call->events, 0);
+}
+
+void
+mira_api_call_respond_object (MiraApiCall *call,
+                              guint        status,
+                              JsonObject  *object)
+{
+  call->status = status;
+  g_clear_pointer (&call->response, json_node_unref);
+  call->response = json_node_init_object (json_node_alloc (), object);
+}
+
+void
+mira_api_call_emit (MiraApiCall *call,
+                    const char  *type,
+                    const char  *member,
+                    JsonObject  *payload)
+{
+  JsonObject *event = json_object_new ();
+  g_autofree char *now = mira_timestamp_now ();
+
+  json_object_set_string_member (event, "type", type);
+  json_object_set_string_member (event, "network_id", call->network_id);
+  json_object_set_string_member (event, "timestamp", now);
+  if (member != NULL && payload != NULL)
+    json_object_set_object_member (event, member, json_object_ref (payload));
+  g_ptr_array_add (call->events, event);
+}
+
+/* JSON, or what a quick `curl -d` sends; anything else is not read as JSON. */
+static gboolean
+is_json_content_type (const char *content_type)
+{
+  static const char * const accepted[] = {
+    "application/json", "text/json", "text/plain", "application/x-www-form-urlencoded", NULL
+  };
+  g_autofree char *type = NULL;
+
+  if (content_type == NULL)
+    return TRUE;
+  type = g_ascii_strdown (content_type, strcspn (content_type, "; "));
+  return g_strv_contains (accepted, type) || g_str_has_suffix (type, "+json");
+}
+
+JsonObject *
+mira_api_call_parse_object (MiraApiCall  *call,
+                            gboolean      allow_empty,
+                            GError      **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GError) local = NULL;
+  gsize size = call->body ? g_bytes_get_size (call->body) : 0;
+  const char *data = call->body ? g_bytes_get_data (call->body, NULL) : NULL;
+  JsonNode *root;
+
+  if (size == 0)
+    {
+      if (allow_empty)
+        return json_object_new ();
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST, "A JSON object body is required");
+      return NULL;
+    }
+  if (!is_json_content_type (call->content_type))
+    {
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_UNSUPPORTED_MEDIA,
+                   "Content-Type must be application/json, not %s", call->content_type);
+      return NULL;
+    }
+  if (!g_utf8_validate_len (data, size, NULL))
+    {
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST, "The body is not valid UTF-8");
+      return NULL;
+    }
+  if (!json_parser_load_from_data (parser, data, (gssize) size, &local))
+    {
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST, "Malformed JSON: %s",
+                   local->message);
+      return NULL;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST, "The body must be a JSON object");
+      return NULL;
+    }
+  return json_object_ref (json_node_get_object (root));
+}
+
+static gboolean
+parse_uint_param (MiraApiCall  *call,
+                  const char   *name,
+                  guint         fallback,
+                  guint         max,
+                  guint        *out,
+                  GError      **error)
+{
+  const char *text = call->query ? g_hash_table_lookup (call->query, name) : NULL;
+  guint64 value;
+
+  if (text == NULL)
+    {
+      *out = fallback;
+      return TRUE;
+    }
+  if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXINT32, &value, NULL))
+    {
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
+                   "Query parameter '%s' must be a non-negative integer", name);
+      return FALSE;
+    }
+  *out = (guint) MIN (value, max);
+  return TRUE;
+}
+
+gboolean
+mira_api_call_parse_paging (MiraApiCall  *call,
+                            guint        *limit,
+                            guint        *offset,
+                            GError      **error)
+{
+  return parse_uint_param (call, "limit", 50, 500, limit, error) &&
+         parse_uint_param (call, "offset", 0, G_MAXINT32, offset, error);
+}
+
+/* Auth */
+
+static gboolean
+load_network (MiraApiCall  *call,
+              MiraDb       *db,
+              const char   *sql,
+              const char   *param,
+              GError      **error)
+{
+  g_autoptr(MiraDbResult) res = mira_db_query (db, sql, 1, &param, error);
+
+  if (res == NULL)
+    return FALSE;
+  if (mira_db_result_n_rows (res) == 0)
+    return TRUE;
+  call->net_uuid = g_strdup (mira_db_result_get (res, 0, 0));
+  call->network_id = g_strdup (mira_db_result_get (res, 0, 1));
+  call->network_status = g_strdup (mira_db_result_get (res, 0, 2));
+  return TRUE;
+}
+
+static gboolean
+authenticate (MiraApiCall  *call,
+              MiraDb       *db,
+              GError      **error)
+{
+  MiraApiAccess access = call->route->access;
+  const char *path_network = NULL;
+  g_autofree char *hash = NULL;
+
+  if (access == MIRA_ACCESS_PUBLIC)
+    return TRUE;
+  if (access == MIRA_ACCESS_CREATE_NETWORK && call->config->open_registration)
+    {
+      call->auth = MIRA_AUTH_NONE;
+      return TRUE;
+    }
+
+  if (call->token == NULL || call->token[0] == '\0')
+    {
+      call->error_code = g_strdup ("AUTH_REQUIRED");
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_UNAUTHORIZED,
+                   "A bearer token is required (Authorization: Bearer <token>)");
+      return FALSE;
+    }
+
+  hash = mira_sha256_hex (call->token);
+  if (call->config->admin_token_hash != NULL &&
+      mira_secure_equal (hash, call->config->admin_token_hash))
+    call->auth = MIRA_AUTH_ADMIN;
+
+  if (access == MIRA_ACCESS_NETWORK || access == MIRA_ACCESS_NETWORK_OWNER)
+    path_network = mira_api_call_arg (call, 0);
+
+  if (call->auth != MIRA_AUTH_ADMIN)
+    {
+      const char *params[] = { hash, hash };
+      g_autoptr(MiraDbResult) res = NULL;
+
+      res = mira_db_query (db,
+                           "SELECT 'network', n.id, n.network_id, n.status, NULL, n.token_hash"
+                           " FROM networks n WHERE n.token_hash = $1"
+                           " UNION ALL "
+                           "SELECT 'session', n.id, n.network_id, n.status, c.client_id,"
+                           " s.session_token FROM client_sessions s"
+                           " JOIN networks n ON n.id = s.network_id"
+                           " JOIN clients c ON c.id = s.client_id"
+                           " WHERE s.session_token = $2 AND s.is_active",
+                           2, params, error);
+      if (res == NULL)
+        return FALSE;
+      if (mira_db_result_n_rows (res) == 0 ||
+          !mira_secure_equal (mira_db_result_get (res, 0, 5), hash))
+        {
+          call->error_code = g_strdup ("INVALID_TOKEN");
+          g_set_error (error, MIRA_ERROR, MIRA_ERROR_UNAUTHORIZED,
+                       "The token is not valid on this server");
+          return FALSE;
+        }
+
+      if (path_network == NULL)
+        {
+          call->error_code = g_strdup ("ADMIN_REQUIRED");
+          g_set_error (error, MIRA_ERROR, MIRA_ERROR_FORBIDDEN, "This needs the admin token");
+          return FALSE;
+        }
+
+      /* A token of another network sees nothing of this one, not even that it exists. */
+      if (!g_str_equal (mira_db_result_get (res, 0, 2), path_network))
+        {
+          call->error_code = g_strdup ("NETWORK_NOT_FOUND");
+          g_set_error (error, MIRA_ERROR, MIRA_ERROR_NOT_FOUND, "Network not found");
+          return FALSE;
+        }
+
+      call->auth = g_str_equal (mira_db_result_get (res, 0, 0), "network")
+                     ? MIRA_AUTH_NETWORK : MIRA_AUTH_SESSION;
+      call->net_uuid = g_strdup (mira_db_result_get (res, 0, 1));
+      call->network_id = g_strdup (mira_db_result_get (res, 0, 2));
+      call->network_status = g_strdup (mira_db_result_get (res, 0, 3));
+      call->session_client = g_strdup (mira_db_result_get (res, 0, 4));
+
+      if (g_str_equal (call->network_status, "suspended"))
+        {
+          call->error_code = g_strdup ("NETWORK_SUSPENDED");
+          g_set_error (error, MIRA_ERROR, MIRA_ERROR_FORBIDDEN, "This network is suspended");
+          return FALSE;
+        }
+      if (access == MIRA_ACCESS_NETWORK_OWNER && call->auth != MIRA_AUTH_NETWORK)
+        {
+          call->error_code = g_strdup ("NETWORK_TOKEN_REQUIRED");
+          g_set_error (error, MIRA_ERROR, MIRA_ERROR_FORBIDDEN,
+                       "This needs the network token, not a session token");
+          return FALSE;
+        }
+      return TRUE;
+    }
+
+  /* The admin token */
+  if (path_network != NULL)
+    {
+      if (!mira_is_network_id (path_network) ||
+          !load_network (call, db, "SELECT id, network_id, status FROM networks"
+                                   " WHERE network_id = $1", path_network, error))
+        {
+          if (error != NULL && *error != NULL)
+            return FALSE;
+        }
+      if (call->net_uuid == NULL)
+        {
+          call->error_code = g_strdup ("NETWORK_NOT_FOUND");
+          g_set_error (error, MIRA_ERROR, MIRA_ERROR_NOT_FOUND, "Network not found");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+gpointer
+mira_api_call_run (MiraDb   *db,
+                   gpointer  data,
+                   GError  **error)
+{
+  MiraApiCall *call = data;
+  g_autoptr(GError) local = NULL;
+  gboolean in_transaction = FALSE;
+
+  if (!authenticate (call, db, &local))
+    goto failed;
+
+  if (!call->route->read_only)
+    {
+      if (!mira_db_begin (db, &local))
+        goto failed;
+      in_transaction = TRUE;
+    }
+
+  if (!call->route->handler (call, db, &local))
+    goto failed;
+
+  if (in_transaction)
+    {
+      in_transaction = FALSE;
+      if (!mira_db_commit (db, &local))
+        goto failed;
+    }
+
+  /* Serialise here, on the worker, to keep the server thread free. */
+  if (call->response != NULL)
+    {
+      call->response_text = json_to_string (call->response, FALSE);
+      call->response_type = g_strdup ("application/json; charset=utf-8");
+      g_clear_pointer (&call->response, json_node_unref);
+    }
+  return call;
+
+failed:
+  if (in_transaction)
+    mira_db_rollback (db);
+  mira_api_call_set_error (call, local);
+  return call;
+}

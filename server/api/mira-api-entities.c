@@ -1,0 +1,595 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mira-api"
+
+/* Handlers of the network's resources: the generic ones driven by a
+ * MiraEntity, and the few with rules of their own.
+ */
+
+#include "mira-api.h"
+
+#include "mira-db.h"
+#include "mira-entity.h"
+#include "mira-error.h"
+#include "mira-util.h"
+
+static const MiraEntity *
+call_entity (MiraApiCall *call)
+{
+  return call->route->data;
+}
+
+static void
+note_not_found (MiraApiCall      *call,
+                const MiraEntity *entity,
+                const GError     *error)
+{
+  if (error != NULL && g_error_matches (error, MIRA_ERROR, MIRA_ERROR_NOT_FOUND) &&
+      call->error_code == NULL)
+    call->error_code = g_strconcat (entity->name, "_NOT_FOUND", NULL);
+  if (call->error_code != NULL)
+    for (char *p = call->error_code; *p; p++)
+      *p = g_ascii_toupper (*p);
+}
+
+static void
+emit_entity (MiraApiCall      *call,
+             const MiraEntity *entity,
+             const char       *what,
+             JsonObject       *object)
+{
+  g_autofree char *type = g_strconcat (entity->name, "_", what, NULL);
+
+  mira_api_call_emit (call, type, entity->name, object);
+}
+
+gboolean
+mira_api_entity_list (MiraApiCall  *call,
+                      MiraDb       *db,
+                      GError      **error)
+{
+  const MiraEntity *entity = call_entity (call);
+  JsonObject *list;
+  guint limit, offset;
+
+  if (!mira_api_call_parse_paging (call, &limit, &offset, error))
+    return FALSE;
+  list = mira_entity_list (db, call->net_uuid, call->network_id, entity, call->query,
+                           limit, offset, error);
+  if (list == NULL)
+    return FALSE;
+  mira_api_call_respond_object (call, 200, list);
+  return TRUE;
+}
+
+gboolean
+mira_api_entity_get (MiraApiCall  *call,
+                     MiraDb       *db,
+                     GError      **error)
+{
+  const MiraEntity *entity = call_entity (call);
+  JsonObject *object;
+
+  object = mira_entity_get (db, call->net_uuid, call->network_id, entity,
+                            mira_api_call_arg (call, 1), error);
+  if (object == NULL)
+    {
+      note_not_found (call, entity, *error);
+      return FALSE;
+    }
+  mira_api_call_respond_object (call, 200, object);
+  return TRUE;
+}
+
+static JsonObject *
+create_with (MiraApiCall  *call,
+             MiraDb       *db,
+             GHashTable   *values,
+             GError      **error)
+{
+  const MiraEntity *entity = call_entity (call);
+  g_autoptr(JsonObject) object = NULL;
+
+  object = mira_entity_insert (db, call->net_uuid, call->network_id, entity, values, error);
+  if (object == NULL)
+    return NULL;
+  emit_entity (call, entity, "created", object);
+  mira_api_call_respond_object (call, 201, json_object_ref (object));
+  return g_steal_pointer (&object);
+}
+
+gboolean
+mira_api_entity_create (MiraApiCall  *call,
+                        MiraDb       *db,
+                        GError      **error)
+{
+  g_autoptr(JsonObject) input = NULL;
+  g_autoptr(GHashTable) values = NULL;
+  g_autoptr(JsonObject) object = NULL;
+
+  input = mira_api_call_parse_object (call, FALSE, error);
+  if (input == NULL)
+    return FALSE;
+  values = mira_entity_validate (db, call->net_uuid, call_entity (call), input, TRUE, error);
+  if (values == NULL)
+    return FALSE;
+  object = create_with (call, db, values, error);
+  return object != NULL;
+}
+
+static gboolean
+update_with (MiraApiCall  *call,
+             MiraDb       *db,
+             GHashTable   *values,
+             GError      **error)
+{
+  const MiraEntity *entity = call_entity (call);
+  JsonObject *object;
+
+  object = mira_entity_update (db, call->net_uuid, call->network_id, entity,
+                               mira_api_call_arg (call, 1), values, error);
+  if (object == NULL)
+    {
+      note_not_found (call, entity, *error);
+      return FALSE;
+    }
+  emit_entity (call, entity, "updated", object);
+  mira_api_call_respond_object (call, 200, object);
+  return TRUE;
+}
+
+static GHashTable *
+validate_update (MiraApiCall  *call,
+                 MiraDb       *db,
+                 GError      **error)
+{
+  g_autoptr(JsonObject) input = mira_api_call_parse_object (call, FALSE, error);
+
+  if (input == NULL)
+    return NULL;
+  return mira_entity_validate (db, call->net_uuid, call_entity (call), input, FALSE, error);
+}
+
+gboolean
+mira_api_entity_update (MiraApiCall  *call,
+                        MiraDb       *db,
+                        GError      **error)
+{
+  g_autoptr(GHashTable) values = validate_update (call, db, error);
+
+  return values != NULL && update_with (call, db, values, error);
+}
+
+gboolean
+mira_api_entity_delete (MiraApiCall  *call,
+                        MiraDb       *db,
+                        GError      **error)
+{
+  const MiraEntity *entity = call_entity (call);
+  g_autoptr(JsonObject) object = NULL;
+
+  object = mira_entity_delete (db, call->net_uuid, call->network_id, entity,
+                               mira_api_call_arg (call, 1), error);
+  if (object == NULL)
+    {
+      note_not_found (call, entity, *error);
+      return FALSE;
+    }
+  emit_entity (call, entity, "deleted", object);
+  call->status = 204;
+  return TRUE;
+}
+
+/* Persons */
+
+gboolean
+mira_api_person_create (MiraApiCall  *call,
+                        MiraDb       *db,
+                        GError      **error)
+{
+  g_autoptr(JsonObject) input = NULL;
+  g_autoptr(GHashTable) values = NULL;
+  g_autoptr(MiraDbResult) res = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  const char *next;
+
+  input = mira_api_call_parse_object (call, TRUE, error);
+  if (input == NULL)
+    return FALSE;
+  values = mira_entity_validate (db, call->net_uuid, call_entity (call), input, TRUE, error);
+  if (values == NULL || !mira_entity_lock_network (db, call->net_uuid, error))
+    return FALSE;
+
+  res = mira_db_query (db, "SELECT COALESCE(MAX(\"index\"), 0) + 1 FROM persons"
+                           " WHERE network_id = $1", 1, (const char *[]) { call->net_uuid },
+                       error);
+  if (res == NULL)
+    return FALSE;
+  next = mira_db_result_get (res, 0, 0);
+  g_hash_table_insert (values, (gpointer) "\"index\"", g_strdup (next));
+  if (g_hash_table_lookup (values, "name") == NULL)
+    g_hash_table_insert (values, (gpointer) "name", g_strdup_printf ("Speaker %s", next));
+
+  object = create_with (call, db, values, error);
+  return object != NULL;
+}
+
+/* Replaces @from by @into in every conversation's participants. */
+static gboolean
+merge_participants (MiraApiCall  *call,
+                    MiraDb       *db,
+                    const char   *from,
+                    const char   *into,
+                    GError      **error)
+{
+  g_autofree char *pattern = g_strdup_printf ("%%%s%%", from);
+  const char *params[] = { call->net_uuid, pattern };
+  g_autoptr(MiraDbResult) res = NULL;
+
+  res = mira_db_query (db, "SELECT id, participant_ids FROM conversations"
+                           " WHERE network_id = $1 AND CAST(participant_ids AS TEXT) LIKE $2",
+                       2, params, error);
+  if (res == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < mira_db_result_n_rows (res); i++)
+    {
+      g_autoptr(JsonNode) old = json_from_string (mira_db_result_get (res, i, 1), NULL);
+      g_autoptr(JsonArray) merged = json_array_new ();
+      g_autoptr(JsonNode) node = NULL;
+      g_autoptr(MiraDbResult) upd = NULL;
+      g_autofree char *text = NULL;
+      gboolean have_into = FALSE;
+      JsonArray *array;
+
+      if (old == NULL || !JSON_NODE_HOLDS_ARRAY (old))
+        continue;
+      array = json_node_get_array (old);
+      for (guint j = 0; j < json_array_get_length (array); j++)
+        {
+          const char *id = json_array_get_string_element (array, j);
+          const char *keep = g_strcmp0 (id, from) == 0 ? into : id;
+
+          if (keep == NULL || (g_str_equal (keep, into) && have_into))
+            continue;
+          have_into |= g_str_equal (keep, into);
+          json_array_add_string_element (merged, keep);
+        }
+      node = json_node_init_array (json_node_alloc (), merged);
+      text = json_to_string (node, FALSE);
+      upd = mira_db_query (db, "UPDATE conversations SET participant_ids = $3"
+                               " WHERE network_id = $1 AND id = $2", 3,
+                           (const char *[]) { call->net_uuid, mira_db_result_get (res, i, 0), text },
+                           error);
+      if (upd == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+mira_api_person_merge (MiraApiCall  *call,
+                       MiraDb       *db,
+                       GError      **error)
+{
+  const MiraEntity *entity = call_entity (call);
+  const char *into_key = mira_api_call_arg (call, 1);
+  g_autoptr(JsonObject) input = NULL;
+  g_autoptr(JsonObject) into = NULL;
+  g_autoptr(JsonObject) from = NULL;
+  g_autoptr(JsonObject) merged = NULL;
+  g_autoptr(MiraDbResult) r1 = NULL;
+  g_autoptr(MiraDbResult) r2 = NULL;
+  g_autofree char *into_id = NULL;
+  const char *from_id;
+  JsonNode *from_node;
+
+  input = mira_api_call_parse_object (call, FALSE, error);
+  if (input == NULL)
+    return FALSE;
+  from_node = json_object_get_member (input, "from");
+  if (from_node == NULL || json_object_get_size (input) != 1 ||
+      !JSON_NODE_HOLDS_VALUE (from_node) || json_node_get_value_type (from_node) != G_TYPE_STRING)
+    {
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+                   "Field 'from' is required: the id of the person to merge into this one");
+      return FALSE;
+    }
+  from_id = json_node_get_string (from_node);
+
+  into = mira_entity_get (db, call->net_uuid, call->network_id, entity, into_key, error);
+  if (into == NULL)
+    {
+      note_not_found (call, entity, *error);
+      return FALSE;
+    }
+  if (!mira_is_uuid (from_id))
+    {
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "Field 'from' must be a person id");
+      return FALSE;
+    }
+  from = mira_entity_get (db, call->net_uuid, call->network_id, entity, from_id, NULL);
+  if (from == NULL)
+    {
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+                   "Field 'from': no person with id %s in this network", from_id);
+      return FALSE;
+    }
+  into_id = g_strdup (json_object_get_string_member (into, "id"));
+  from_id = json_object_get_string_member (from, "id");
+  if (g_str_equal (into_id, from_id))
+    {
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+                   "Field 'from': a person cannot be merged into itself");
+      return FALSE;
+    }
+
+  {
+    const char *params[] = { call->net_uuid, from_id, into_id };
+
+    r1 = mira_db_query (db, "UPDATE interactions SET speaker_id = $3"
+                            " WHERE network_id = $1 AND speaker_id = $2", 3, params, error);
+    if (r1 == NULL)
+      return FALSE;
+    r2 = mira_db_query (db, "UPDATE persons SET voice_embedding ="
+                            " (SELECT p.voice_embedding FROM persons p WHERE p.id = $2)"
+                            " WHERE network_id = $1 AND id = $3 AND voice_embedding IS NULL",
+                        3, params, error);
+    if (r2 == NULL)
+      return FALSE;
+  }
+  if (!merge_participants (call, db, from_id, into_id, error))
+    return FALSE;
+
+  g_clear_pointer (&from, json_object_unref);
+  from = mira_entity_delete (db, call->net_uuid, call->network_id, entity, from_id, error);
+  if (from == NULL)
+    return FALSE;
+  merged = mira_entity_get (db, call->net_uuid, call->network_id, entity, into_id, error);
+  if (merged == NULL)
+    return FALSE;
+
+  emit_entity (call, entity, "deleted", from);
+  emit_entity (call, entity, "updated", merged);
+  mira_api_call_respond_object (call, 200, g_steal_pointer (&merged));
+  return TRUE;
+}
+
+/* Conversations */
+
+gboolean
+mira_api_conversation_create (MiraApiCall  *call,
+                              MiraDb       *db,
+                              GError      **error)
+{
+  g_autoptr(JsonObject) input = NULL;
+  g_autoptr(GHashTable) values = NULL;
+  g_autoptr(JsonObject) object = NULL;
+
+  input = mira_api_call_parse_object (call, TRUE, error);
+  if (input == NULL)
+    return FALSE;
+  values = mira_entity_validate (db, call->net_uuid, call_entity (call), input, TRUE, error);
+  if (values == NULL)
+    return FALSE;
+  g_hash_table_insert (values, (gpointer) "status", g_strdup ("open"));
+  object = create_with (call, db, values, error);
+  return object != NULL;
+}
+
+gboolean
+mira_api_conversation_close (MiraApiCall  *call,
+                             MiraDb       *db,
+                             GError      **error)
+{
+  const MiraEntity *entity = call_entity (call);
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(MiraDbResult) res = NULL;
+  g_autofree char *now = mira_timestamp_now ();
+
+  object = mira_entity_get (db, call->net_uuid, call->network_id, entity,
+                            mira_api_call_arg (call, 1), error);
+  if (object == NULL)
+    {
+      note_not_found (call, entity, *error);
+      return FALSE;
+    }
+
+  /* Closing a closed conversation changes nothing. */
+  if (g_str_equal (json_object_get_string_member (object, "status"), "open"))
+    {
+      const char *params[] = { call->net_uuid, json_object_get_string_member (object, "id"), now };
+
+      res = mira_db_query (db, "UPDATE conversations SET status = 'closed', closed_at = $3,"
+                               " updated_at = $3 WHERE network_id = $1 AND id = $2",
+                           3, params, error);
+      if (res == NULL)
+        return FALSE;
+      g_clear_pointer (&object, json_object_unref);
+      object = mira_entity_get (db, call->net_uuid, call->network_id, entity,
+                                mira_api_call_arg (call, 1), error);
+      if (object == NULL)
+        return FALSE;
+      mira_api_call_emit (call, "conversation_closed", "conversation", object);
+    }
+  mira_api_call_respond_object (call, 200, g_steal_pointer (&object));
+  return TRUE;
+}
+
+/* Interactions */
+
+static char *
+open_conversation (MiraApiCall  *call,
+                   MiraDb       *db,
+                   GError      **error)
+{
+  g_autoptr(MiraDbResult) res = NULL;
+  g_autoptr(GHashTable) values = NULL;
+  g_autoptr(JsonObject) conversation = NULL;
+
+  res = mira_db_query (db, "SELECT id FROM conversations WHERE network_id = $1"
+                           " AND status = 'open'"
+                           " ORDER BY COALESCE(last_interaction_at, created_at) DESC LIMIT 1",
+                       1, (const char *[]) { call->net_uuid }, error);
+  if (res == NULL)
+    return NULL;
+  if (mira_db_result_n_rows (res) > 0)
+    return g_strdup (mira_db_result_get (res, 0, 0));
+
+  values = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_hash_table_insert (values, (gpointer) "status", g_strdup ("open"));
+  conversation = mira_entity_insert (db, call->net_uuid, call->network_id,
+                                     &mira_entity_conversation, values, error);
+  if (conversation == NULL)
+    return NULL;
+  mira_api_call_emit (call, "conversation_started", "conversation", conversation);
+  return g_strdup (json_object_get_string_member (conversation, "id"));
+}
+
+/* After an interaction joined @conversation_id: its last activity, and the speaker among
+ * its participants.
+ */
+static gboolean
+touch_conversation (MiraApiCall  *call,
+                    MiraDb       *db,
+                    const char   *conversation_id,
+                    const char   *timestamp,
+                    const char   *person_id,
+                    GError      **error)
+{
+  g_autoptr(JsonObject) conversation = NULL;
+  g_autoptr(MiraDbResult) res = NULL;
+  g_autofree char *participants = NULL;
+  g_autofree char *now = mira_timestamp_now ();
+  JsonArray *array;
+
+  conversation = mira_entity_get (db, call->net_uuid, call->network_id,
+                                  &mira_entity_conversation, conversation_id, error);
+  if (conversation == NULL)
+    return FALSE;
+
+  array = json_object_get_array_member (conversation, "participants");
+  if (person_id != NULL)
+    {
+      gboolean found = FALSE;
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        found |= g_strcmp0 (json_array_get_string_element (array, i), person_id) == 0;
+      if (!found)
+        json_array_add_string_element (array, person_id);
+    }
+  participants = json_to_string (json_object_get_member (conversation, "participants"), FALSE);
+
+  {
+    const char *params[] = { call->net_uuid, conversation_id, timestamp, participants, now };
+
+    res = mira_db_query (db, "UPDATE conversations SET participant_ids = $4, updated_at = $5,"
+                             " last_interaction_at = CASE WHEN last_interaction_at IS NULL"
+                             " OR last_interaction_at < $3 THEN $3 ELSE last_interaction_at END"
+                             " WHERE network_id = $1 AND id = $2", 5, params, error);
+    if (res == NULL)
+      return FALSE;
+    g_clear_pointer (&res, mira_db_result_free);
+    res = mira_db_query (db, "UPDATE networks SET last_activity = $2 WHERE id = $1", 2,
+                         (const char *[]) { call->net_uuid, now }, error);
+    if (res == NULL)
+      return FALSE;
+  }
+
+  g_clear_pointer (&conversation, json_object_unref);
+  conversation = mira_entity_get (db, call->net_uuid, call->network_id,
+                                  &mira_entity_conversation, conversation_id, error);
+  if (conversation == NULL)
+    return FALSE;
+  mira_api_call_emit (call, "conversation_updated", "conversation", conversation);
+  return TRUE;
+}
+
+gboolean
+mira_api_interaction_create (MiraApiCall  *call,
+                             MiraDb       *db,
+                             GError      **error)
+{
+  g_autoptr(JsonObject) input = NULL;
+  g_autoptr(GHashTable) values = NULL;
+  g_autoptr(JsonObject) object = NULL;
+
+  input = mira_api_call_parse_object (call, FALSE, error);
+  if (input == NULL)
+    return FALSE;
+  values = mira_entity_validate (db, call->net_uuid, call_entity (call), input, TRUE, error);
+  if (values == NULL || !mira_entity_lock_network (db, call->net_uuid, error))
+    return FALSE;
+
+  if (!g_hash_table_contains (values, "timestamp"))
+    g_hash_table_insert (values, (gpointer) "timestamp", mira_timestamp_now ());
+  if (!g_hash_table_contains (values, "client_id") && call->session_client != NULL)
+    {
+      g_autoptr(MiraDbResult) res = NULL;
+
+      res = mira_db_query (db, "SELECT id FROM clients WHERE network_id = $1 AND client_id = $2",
+                           2, (const char *[]) { call->net_uuid, call->session_client }, error);
+      if (res == NULL)
+        return FALSE;
+      if (mira_db_result_n_rows (res) > 0)
+        g_hash_table_insert (values, (gpointer) "client_id",
+                             g_strdup (mira_db_result_get (res, 0, 0)));
+    }
+  if (g_hash_table_lookup (values, "conversation_id") == NULL)
+    {
+      char *conversation_id = open_conversation (call, db, error);
+
+      if (conversation_id == NULL)
+        return FALSE;
+      g_hash_table_insert (values, (gpointer) "conversation_id", conversation_id);
+    }
+
+  object = mira_entity_insert (db, call->net_uuid, call->network_id, call_entity (call), values,
+                               error);
+  if (object == NULL)
+    return FALSE;
+  if (!touch_conversation (call, db, g_hash_table_lookup (values, "conversation_id"),
+                           g_hash_table_lookup (values, "timestamp"),
+                           g_hash_table_lookup (values, "speaker_id"), error))
+    return FALSE;
+
+  mira_api_call_emit (call, "interaction_created", "interaction", object);
+  mira_api_call_respond_object (call, 201, g_steal_pointer (&object));
+  return TRUE;
+}
+
+/* Reminders */
+
+gboolean
+mira_api_reminder_complete (MiraApiCall  *call,
+                            MiraDb       *db,
+                            GError      **error)
+{
+  g_autoptr(GHashTable) values = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+
+  g_hash_table_insert (values, (gpointer) "status", g_strdup ("completed"));
+  return update_with (call, db, values, error);
+}
+
+/* Actions */
+
+gboolean
+mira_api_action_update (MiraApiCall  *call,
+                        MiraDb       *db,
+                        GError      **error)
+{
+  g_autoptr(GHashTable) values = validate_update (call, db, error);
+  const char *status;
+
+  if (values == NULL)
+    return FALSE;
+  status = g_hash_table_lookup (values, "status");
+  if (status != NULL)
+    {
+      gboolean finished = g_str_equal (status, "completed") || g_str_equal (status, "failed") ||
+                          g_str_equal (status, "cancelled");
+
+      g_hash_table_insert (values, (gpointer) "completed_at",
+                           finished ? mira_timestamp_now () : NULL);
+    }
+  return update_with (call, db, values, error);
+}

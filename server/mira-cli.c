@@ -1,0 +1,497 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mira-cli"
+
+/* The mira-server command line: serve (the default), migrate, networks. */
+
+#include "config.h"
+
+#include "mira-cli.h"
+
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <unistd.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mira-api.h"
+#include "mira-db.h"
+#include "mira-error.h"
+#include "mira-migrations.h"
+#include "mira-server.h"
+#include "mira-store.h"
+#include "mira-util.h"
+
+typedef struct
+{
+  char     *host;
+  int       port;
+  char     *database;
+  char     *admin_token_file;
+  gboolean  open_registration;
+  char     *tls_cert;
+  char     *tls_key;
+  char     *log_level;
+  int       workers;
+  gboolean  version;
+  gboolean  status;
+} Options;
+
+static GLogLevelFlags max_level = G_LOG_LEVEL_MESSAGE;
+
+static GLogWriterOutput
+log_writer (GLogLevelFlags   level,
+            const GLogField *fields,
+            gsize            n_fields,
+            gpointer         user_data)
+{
+  /* Lower flag values are more severe. */
+  if ((level & G_LOG_LEVEL_MASK) > max_level)
+    return G_LOG_WRITER_HANDLED;
+  return g_log_writer_standard_streams (level, fields, n_fields, user_data);
+}
+
+static gboolean
+set_log_level (const char  *name,
+               GError     **error)
+{
+  static const struct { const char *name; GLogLevelFlags level; } levels[] = {
+    { "error", G_LOG_LEVEL_CRITICAL },
+    { "warning", G_LOG_LEVEL_WARNING },
+    { "info", G_LOG_LEVEL_INFO },
+    { "message", G_LOG_LEVEL_MESSAGE },
+    { "debug", G_LOG_LEVEL_DEBUG },
+  };
+
+  if (name == NULL)
+    name = "message";
+  for (guint i = 0; i < G_N_ELEMENTS (levels); i++)
+    if (g_ascii_strcasecmp (name, levels[i].name) == 0)
+      {
+        max_level = levels[i].level;
+        g_log_set_writer_func (log_writer, NULL, NULL);
+        return TRUE;
+      }
+  g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+               "--log-level must be one of error, warning, message, info, debug");
+  return FALSE;
+}
+
+static char *
+database_uri (Options *options)
+{
+  const char *env = g_getenv ("MIRA_DATABASE_URL");
+  g_autofree char *path = NULL;
+
+  if (options->database != NULL)
+    return g_strdup (options->database);
+  if (env != NULL && *env != '\0')
+    return g_strdup (env);
+  path = g_build_filename (g_get_user_data_dir (), "mira", "mira.db", NULL);
+  return g_strconcat ("sqlite://", path, NULL);
+}
+
+/* The admin token: from MIRA_ADMIN_TOKEN, or a 0600 file, created at first start. */
+static char *
+load_admin_token (Options  *options,
+                  char    **path_out,
+                  GError  **error)
+{
+  const char *env = g_getenv ("MIRA_ADMIN_TOKEN");
+  g_autofree char *path = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *dir = NULL;
+
+  if (env != NULL && *env != '\0')
+    {
+      if (strlen (env) < 16)
+        {
+          g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+                       "MIRA_ADMIN_TOKEN must be at least 16 characters");
+          return NULL;
+        }
+      return g_strdup (env);
+    }
+
+  path = options->admin_token_file
+           ? g_strdup (options->admin_token_file)
+           : g_build_filename (g_get_user_config_dir (), "mira", "admin-token", NULL);
+
+  if (g_file_get_contents (path, &contents, NULL, NULL))
+    {
+      g_strstrip (contents);
+      if (strlen (contents) < 16)
+        {
+          g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+                       "The admin token in %s is shorter than 16 characters", path);
+          return NULL;
+        }
+      if (path_out)
+        *path_out = g_steal_pointer (&path);
+      return g_steal_pointer (&contents);
+    }
+
+  dir = g_path_get_dirname (path);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_FAILED, "Cannot create %s: %s", dir,
+                   g_strerror (errno));
+      return NULL;
+    }
+  token = mira_token_new ("mat_");
+  {
+    g_autofree char *line = g_strconcat (token, "\n", NULL);
+    int fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+    if (fd < 0 || write (fd, line, strlen (line)) != (gssize) strlen (line))
+      {
+        int saved = errno;
+
+        if (fd >= 0)
+          close (fd);
+        g_set_error (error, MIRA_ERROR, MIRA_ERROR_FAILED, "Cannot write the admin token to %s: %s",
+                     path, g_strerror (saved));
+        return NULL;
+      }
+    close (fd);
+  }
+  g_message ("created a new admin token in %s", path);
+  if (path_out)
+    *path_out = g_steal_pointer (&path);
+  return g_steal_pointer (&token);
+}
+
+static gboolean
+on_signal (gpointer user_data)
+{
+  GMainLoop *loop = user_data;
+
+  g_message ("stopping");
+  g_main_loop_quit (loop);
+  return G_SOURCE_REMOVE;
+}
+
+static int
+serve (Options *options)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MiraStore) store = NULL;
+  g_autoptr(MiraServer) server = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autofree char *uri = database_uri (options);
+  g_autofree char *admin_token = NULL;
+  g_autofree char *token_path = NULL;
+  MiraServerOptions server_options = { 0 };
+  guint workers = options->workers > 0 ? (guint) options->workers
+                                       : MAX (4, 2 * g_get_num_processors ());
+
+  admin_token = load_admin_token (options, &token_path, &error);
+  if (admin_token == NULL)
+    {
+      g_printerr ("mira-server: %s\n", error->message);
+      return 1;
+    }
+
+  store = mira_store_new (uri, workers, &error);
+  if (store == NULL)
+    {
+      g_printerr ("mira-server: cannot open the database: %s\n", error->message);
+      return 1;
+    }
+
+  server_options.open_registration = options->open_registration;
+  server_options.admin_token = admin_token;
+  server_options.tls_cert_file = options->tls_cert;
+  server_options.tls_key_file = options->tls_key;
+  server = mira_server_new (store, &server_options, &error);
+  if (server == NULL || !mira_server_listen (server, options->host, (guint) options->port, &error))
+    {
+      g_printerr ("mira-server: %s\n", error->message);
+      return 1;
+    }
+
+  loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGINT, on_signal, loop);
+  g_unix_signal_add (SIGTERM, on_signal, loop);
+
+  g_message ("database %s, %u workers%s", mira_store_get_dialect (store) == MIRA_DB_DIALECT_SQLITE
+                                            ? "SQLite" : "PostgreSQL", workers,
+             options->open_registration ? ", open registration" : "");
+  if (token_path != NULL)
+    g_message ("admin token in %s", token_path);
+  g_print ("listening on %s\n", mira_server_get_url (server));
+  fflush (stdout);
+
+  g_main_loop_run (loop);
+  mira_server_shutdown (server);
+  g_clear_object (&server);
+  g_clear_pointer (&store, mira_store_free);
+  g_message ("stopped");
+  return 0;
+}
+
+static gpointer
+migrate_job (MiraDb   *db,
+             gpointer  data,
+             GError  **error)
+{
+  gboolean *status_only = data;
+  g_autoptr(GPtrArray) list = NULL;
+
+  if (!*status_only && !mira_migrations_apply (db, error))
+    return NULL;
+  list = mira_migrations_status (db, error);
+  return g_steal_pointer (&list);
+}
+
+static int
+migrate (Options *options)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uri = database_uri (options);
+  g_autoptr(MiraDb) db = mira_db_open (uri, &error);
+  g_autoptr(GPtrArray) list = NULL;
+
+  if (db == NULL)
+    {
+      g_printerr ("mira-server: cannot open the database: %s\n", error->message);
+      return 1;
+    }
+  list = migrate_job (db, &options->status, &error);
+  if (list == NULL)
+    {
+      g_printerr ("mira-server: %s\n", error->message);
+      return 1;
+    }
+  g_print ("%-8s %-32s %s\n", "VERSION", "NAME", "APPLIED");
+  for (guint i = 0; i < list->len; i++)
+    {
+      MiraMigration *m = g_ptr_array_index (list, i);
+
+      g_print ("%04u     %-32s %s\n", m->version, m->name, m->applied_at ? m->applied_at
+                                                                         : "pending");
+    }
+  return 0;
+}
+
+/* Admin commands go through the same handlers as the REST API, in-process. */
+static int
+run_admin_call (MiraStore  *store,
+                const char *method,
+                const char *path,
+                const char *body,
+                guint       expect,
+                gboolean    print)
+{
+  g_autofree char *admin_token = mira_token_new ("mat_");
+  g_autofree char *full = g_strconcat ("/api/v1/", path, NULL);
+  g_auto(GStrv) segments = g_strsplit (full, "/", -1);
+  g_autoptr(GError) error = NULL;
+  MiraApiConfig config = { 0 };
+  MiraApiCall *call = mira_api_call_new ();
+  gboolean mismatch;
+  int rc = 0;
+
+  config.admin_token_hash = mira_sha256_hex (admin_token);
+  config.transcriber = (char *) "none";
+  config.max_body = 1024 * 1024;
+  call->config = &config;
+  call->method = g_strdup (method);
+  call->token = g_strdup (admin_token);
+  call->content_type = g_strdup ("application/json");
+  call->route = mira_api_match (method, (const char * const *) segments, call->args, &mismatch);
+  g_assert (call->route != NULL);
+  if (body != NULL)
+    call->body = g_bytes_new (body, strlen (body));
+
+  mira_store_run_sync (store, mira_api_call_run, call, &error);
+  if (error != NULL)
+    {
+      g_printerr ("mira-server: %s\n", error->message);
+      rc = 1;
+    }
+  else if (call->status != expect)
+    {
+      g_autoptr(JsonNode) node = json_from_string (call->response_text, NULL);
+      const char *detail = node && JSON_NODE_HOLDS_OBJECT (node)
+                             ? json_object_get_string_member_with_default (
+                                 json_node_get_object (node), "detail", call->response_text)
+                             : call->response_text;
+
+      g_printerr ("mira-server: %s\n", detail ? detail : "failed");
+      rc = 1;
+    }
+  else if (print && call->response_text != NULL)
+    {
+      g_autoptr(JsonNode) node = json_from_string (call->response_text, NULL);
+      g_autofree char *pretty = json_to_string (node, TRUE);
+
+      g_print ("%s\n", pretty);
+    }
+  g_free (config.admin_token_hash);
+  mira_api_call_free (call);
+  return rc;
+}
+
+static int
+networks (Options  *options,
+          int       argc,
+          char    **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uri = database_uri (options);
+  g_autoptr(MiraStore) store = NULL;
+  const char *verb = argc > 2 ? argv[2] : "list";
+  const char *arg = argc > 3 ? argv[3] : NULL;
+
+  if (!g_strv_contains ((const char *[]) { "list", "create", "suspend", "activate", "delete",
+                                           NULL }, verb))
+    {
+      g_printerr ("mira-server: unknown networks command '%s'"
+                  " (list, create NAME, suspend ID, activate ID, delete ID)\n", verb);
+      return 2;
+    }
+  if (!g_str_equal (verb, "list") && arg == NULL)
+    {
+      g_printerr ("mira-server: 'networks %s' needs %s\n", verb,
+                  g_str_equal (verb, "create") ? "a NAME" : "a network ID");
+      return 2;
+    }
+
+  store = mira_store_new (uri, 1, &error);
+  if (store == NULL)
+    {
+      g_printerr ("mira-server: cannot open the database: %s\n", error->message);
+      return 1;
+    }
+
+  if (g_str_equal (verb, "list"))
+    return run_admin_call (store, "GET", "admin/networks?limit=500", NULL, 200, TRUE);
+  if (g_str_equal (verb, "create"))
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *body = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "name");
+      json_builder_add_string_value (builder, arg);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      body = json_to_string (root, FALSE);
+      return run_admin_call (store, "POST", "networks", body, 201, TRUE);
+    }
+  if (!mira_is_network_id (arg))
+    {
+      g_printerr ("mira-server: '%s' is not a network id (net_ and 32 hex digits)\n", arg);
+      return 2;
+    }
+  if (g_str_equal (verb, "delete"))
+    {
+      g_autofree char *path = g_strconcat ("networks/", arg, NULL);
+      int rc = run_admin_call (store, "DELETE", path, NULL, 204, FALSE);
+
+      if (rc == 0)
+        g_print ("deleted %s\n", arg);
+      return rc;
+    }
+  {
+    g_autofree char *path = g_strconcat ("networks/", arg, NULL);
+    g_autofree char *body = g_strdup_printf ("{\"status\":\"%s\"}",
+                                             g_str_equal (verb, "suspend") ? "suspended"
+                                                                           : "active");
+    return run_admin_call (store, "PATCH", path, body, 200, TRUE);
+  }
+}
+
+int
+mira_cli_main (int    argc,
+               char **argv)
+{
+  Options options = { .host = NULL, .port = 8080 };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *command;
+  GOptionEntry entries[] = {
+    { "host", 0, 0, G_OPTION_ARG_STRING, &options.host,
+      "Address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)", "ADDRESS" },
+    { "port", 'p', 0, G_OPTION_ARG_INT, &options.port,
+      "Port to listen on (default 8080; 0 picks a free one)", "PORT" },
+    { "database", 'd', 0, G_OPTION_ARG_STRING, &options.database,
+      "postgresql://… or sqlite:///path (default: env MIRA_DATABASE_URL, else an SQLite file"
+      " in $XDG_DATA_HOME/mira)", "URI" },
+    { "admin-token-file", 0, 0, G_OPTION_ARG_FILENAME, &options.admin_token_file,
+      "File holding the admin token, created at first start (default"
+      " $XDG_CONFIG_HOME/mira/admin-token; env MIRA_ADMIN_TOKEN wins)", "FILE" },
+    { "open-registration", 0, 0, G_OPTION_ARG_NONE, &options.open_registration,
+      "Let anyone create a network, without the admin token", NULL },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &options.tls_cert,
+      "PEM certificate: serve HTTPS", "FILE" },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &options.tls_key, "PEM private key", "FILE" },
+    { "log-level", 0, 0, G_OPTION_ARG_STRING, &options.log_level,
+      "error, warning, message (default), info or debug", "LEVEL" },
+    { "workers", 0, 0, G_OPTION_ARG_INT, &options.workers,
+      "Database worker threads (default max(4, 2 × cores))", "N" },
+    { "status", 0, 0, G_OPTION_ARG_NONE, &options.status,
+      "With migrate: show the migrations without applying any", NULL },
+    { "version", 'V', 0, G_OPTION_ARG_NONE, &options.version, "Print the version and exit", NULL },
+    { NULL }
+  };
+  int rc;
+
+  setlocale (LC_ALL, "");
+  context = g_option_context_new ("[COMMAND] — the Mira server");
+  g_option_context_set_summary (context,
+    "Commands:\n"
+    "  serve                      Run the server (the default)\n"
+    "  migrate [--status]         Apply the database migrations, or show them\n"
+    "  networks list              List every network\n"
+    "  networks create NAME       Create a network and print its token\n"
+    "  networks suspend|activate|delete NETWORK_ID");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("mira-server: %s\nTry 'mira-server --help'.\n", error->message);
+      return 2;
+    }
+  if (options.version)
+    {
+      g_print ("mira-server %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  if (!set_log_level (options.log_level, &error))
+    {
+      g_printerr ("mira-server: %s\n", error->message);
+      return 2;
+    }
+  if (options.port < 0 || options.port > 65535)
+    {
+      g_printerr ("mira-server: --port must be between 0 and 65535\n");
+      return 2;
+    }
+
+  command = argc > 1 ? argv[1] : "serve";
+  if (g_str_equal (command, "serve"))
+    rc = serve (&options);
+  else if (g_str_equal (command, "migrate"))
+    rc = migrate (&options);
+  else if (g_str_equal (command, "networks"))
+    rc = networks (&options, argc, argv);
+  else
+    {
+      g_printerr ("mira-server: unknown command '%s'. Try 'mira-server --help'.\n", command);
+      rc = 2;
+    }
+
+  g_free (options.host);
+  g_free (options.database);
+  g_free (options.admin_token_file);
+  g_free (options.tls_cert);
+  g_free (options.tls_key);
+  g_free (options.log_level);
+  return rc;
+}

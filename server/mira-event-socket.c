@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mira-event-socket"
+
+/* /api/v1/{network_id}/ws: every event of one network, as JSON text
+ * messages. A subscriber that cannot keep up never slows the others: its
+ * socket is watched, and one that stays full is closed with a reason.
+ */
+
+#include "mira-event-socket.h"
+
+#include <json-glib/json-glib.h>
+#include <linux/sockios.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include "mira-api.h"
+#include "mira-event-bus.h"
+#include "mira-server-private.h"
+#include "mira-store.h"
+#include "mira-util.h"
+
+#define PING_INTERVAL_S 30
+/* A subscriber whose socket buffer stays full this long is closed. */
+#define STALL_LIMIT_MS 5000
+
+typedef struct
+{
+  gint                     ref_count;
+  MiraServer              *server;
+  SoupWebsocketConnection *conn;
+  GSocket                 *socket;
+  char                    *network_id;
+  char                    *client_id;
+  guint                    subscription;
+  guint                    ping_source;
+  int                      sndbuf;
+  gint64                   stalled_since;
+  gboolean                 closed;
+  MiraApiCall             *auth_call;
+} Subscriber;
+
+static Subscriber *
+subscriber_ref (Subscriber *sub)
+{
+  g_atomic_int_inc (&sub->ref_count);
+  return sub;
+}
+
+static void
+subscriber_unref (Subscriber *sub)
+{
+  if (!g_atomic_int_dec_and_test (&sub->ref_count))
+    return;
+  g_clear_object (&sub->conn);
+  g_clear_object (&sub->socket);
+  g_clear_object (&sub->server);
+  g_free (sub->network_id);
+  g_free (sub->client_id);
+  g_free (sub);
+}
+
+static void
+subscriber_stop (Subscriber *sub)
+{
+  if (sub->subscription != 0)
+    {
+      mira_event_bus_unsubscribe (mira_server_get_event_bus (sub->server), sub->subscription);
+      sub->subscription = 0;
+    }
+  g_clear_handle_id (&sub->ping_source, g_source_remove);
+}
+
+static void
+subscriber_close (Subscriber *sub,
+                  gushort     code,
+                  const char *reason)
+{
+  subscriber_stop (sub);
+  if (soup_websocket_connection_get_state (sub->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (sub->conn, code, reason);
+}
+
+static void
+send_json (Subscriber *sub,
+           JsonObject *object)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), object);
+  g_autofree char *text = json_to_string (node, FALSE);
+
+  if (soup_websocket_connection_get_state (sub->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_send_text (sub->conn, text);
+}
+
+static JsonObject *
+new_message (Subscriber *sub,
+             const char *type)
+{
+  JsonObject *object = json_object_new ();
+  g_autofree char *now = mira_timestamp_now ();
+
+  json_object_set_string_member (object, "type", type);
+  json_object_set_string_member (object, "network_id", sub->network_id);
+  json_object_set_string_member (object, "timestamp", now);
+  return object;
+}
+
+/* Bytes the kernel still holds for this socket; when the buffer stays full,
+ * libsoup's own queue is growing behind it.
+ */
+static gboolean
+is_stalled (Subscriber *sub)
+{
+  int queued = 0;
+
+  if (sub->socket == NULL || sub->sndbuf <= 0)
+    return FALSE;
+  if (ioctl (g_socket_get_fd (sub->socket), SIOCOUTQ, &queued) != 0)
+    return FALSE;
+  return queued >= sub->sndbuf / 2;
+}
+
+static gboolean
+event_closes_socket (Subscriber  *sub,
+                     JsonObject  *event,
+                     const char **reason)
+{
+  const char *type = json_object_get_string_member_with_default (event, "type", "");
+
+  if (g_str_equal (type, "network_deleted"))
+    {
+      *reason = "network deleted";
+      return TRUE;
+    }
+  if (g_str_equal (type, "network_updated") && json_object_has_member (event, "network"))
+    {
+      JsonObject *network = json_object_get_object_member (event, "network");
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (network, "status", ""),
+                     "suspended") == 0)
+        {
+          *reason = "network suspended";
+          return TRUE;
+        }
+    }
+  if (g_str_equal (type, "client_deregistered") && sub->client_id != NULL &&
+      json_object_has_member (event, "client"))
+    {
+      JsonObject *client = json_object_get_object_member (event, "client");
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (client, "client_id", ""),
+                     sub->client_id) == 0)
+        {
+          *reason = "client deregistered";
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static void
+on_event (const char *network_id,
+          JsonObject *event,
+          const char *text,
+          gpointer    user_data)
+{
+  Subscriber *sub = user_data;
+  const char *reason = NULL;
+  gint64 now;
+
+  if (soup_websocket_connection_get_state (sub->conn) != SOUP_WEBSOCKET_STATE_OPEN)
+    return;
+
+  now = g_get_monotonic_time ();
+  if (is_stalled (sub))
+    {
+      if (sub->stalled_since == 0)
+        sub->stalled_since = now;
+      else if (now - sub->stalled_since > STALL_LIMIT_MS * 1000)
+        {
+          g_message ("closing a subscriber of %s that fell behind", sub->network_id);
+          subscriber_close (sub, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
+                            "subscriber too slow: events were not read in time");
+          return;
+        }
+    }
+  else
+    sub->stalled_since = 0;
+
+  soup_websocket_connection_send_text (sub->conn, text);
+
+  if (event_closes_socket (sub, event, &reason))
+    subscriber_close (sub, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, reason);
+}
+
+static gboolean
+send_ping (gpointer user_data)
+{
+  Subscriber *sub = user_data;
+  g_autoptr(JsonObject) ping = new_message (sub, "ping");
+
+  send_json (sub, ping);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_message (SoupWebsocketConnection *conn,
+            gint                     type,
+            GBytes                  *message,
+            gpointer                 user_data)
+{
+  Subscriber *sub = user_data;
+  g_autoptr(JsonNode) node = NULL;
+  gsize size;
+  const char *data = g_bytes_get_data (message, &size);
+
+  if (type == SOUP_WEBSOCKET_DATA_TEXT && g_utf8_validate_len (data, size, NULL))
+    {
+      g_autofree char *text = g_strndup (data, size);
+
+      node = json_from_string (text, NULL);
+    }
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node) &&
+      g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (node),
+                                                             "type", ""), "ping") == 0)
+    {
+      g_autoptr(JsonObject) pong = new_message (sub, "pong");
+
+      send_json (sub, pong);
+      return;
+    }
+
+  /* Anything else is not part of the protocol: say so, keep the socket. */
+  {
+    g_autoptr(JsonObject) error = new_message (sub, "error");
+
+    json_object_set_string_member (error, "error", "UNSUPPORTED_MESSAGE");
+    json_object_set_string_member (error, "message",
+                                   "The event socket only takes {\"type\":\"ping\"}");
+    send_json (sub, error);
+  }
+}
+
+static void
+on_closed (SoupWebsocketConnection *conn,
+           gpointer                 user_data)
+{
+  Subscriber *sub = user_data;
+
+  if (sub->closed)
+    return;
+  sub->closed = TRUE;
+  subscriber_stop (sub);
+  mira_server_untrack_socket (sub->server, conn);
+  g_signal_handlers_disconnect_by_data (conn, sub);
+  subscriber_unref (sub);
+}
+
+static gboolean
+socket_auth (MiraApiCall  *call,
+             MiraDb       *db,
+             GError      **error)
+{
+  return TRUE;
+}
+
+static const MiraApiRoute auth_route = {
+  "GET", "{network_id}/ws", MIRA_ACCESS_NETWORK, socket_auth, NULL, FALSE, TRUE,
+};
+
+static void
+auth_done (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Subscriber *sub = user_data;
+  MiraApiCall *call = g_steal_pointer (&sub->auth_call);
+  g_autoptr(GError) error = NULL;
+
+  if (mira_store_run_finish (mira_server_get_store (sub->server), result, &error) == NULL)
+    {
+      g_autoptr(JsonObject) message = new_message (sub, "error");
+
+      json_object_set_string_member (message, "error", "DATABASE_UNAVAILABLE");
+      json_object_set_string_member (message, "message", error->message);
+      send_json (sub, message);
+      subscriber_close (sub, SOUP_WEBSOCKET_CLOSE_SERVER_ERROR, "database unavailable");
+    }
+  else if (call->status >= 300)
+    {
+      g_autoptr(JsonNode) body = json_from_string (call->response_text, NULL);
+      g_autoptr(JsonObject) message = new_message (sub, "error");
+      JsonObject *detail = body ? json_node_get_object (body) : NULL;
+
+      json_object_set_string_member (message, "error",
+                                     detail ? json_object_get_string_member (detail, "error_code")
+                                            : "UNAUTHORIZED");
+      json_object_set_string_member (message, "message",
+                                     detail ? json_object_get_string_member (detail, "detail")
+                                            : "Not allowed");
+      send_json (sub, message);
+      subscriber_close (sub, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
+                        detail ? json_object_get_string_member (detail, "error_code")
+                               : "UNAUTHORIZED");
+    }
+  else if (!sub->closed)
+    {
+      g_autoptr(JsonObject) hello = new_message (sub, "connection_established");
+
+      sub->client_id = g_strdup (call->session_client);
+      if (sub->client_id != NULL)
+        json_object_set_string_member (hello, "client_id", sub->client_id);
+      else
+        json_object_set_null_member (hello, "client_id");
+      sub->subscription = mira_event_bus_subscribe (mira_server_get_event_bus (sub->server),
+                                                    sub->network_id, on_event, sub);
+      sub->ping_source = g_timeout_add_seconds (PING_INTERVAL_S, send_ping, sub);
+      send_json (sub, hello);
+    }
+
+  mira_api_call_free (call);
+  subscriber_unref (sub);
+}
+
+void
+mira_event_socket_accept (MiraServer              *server,
+                          SoupWebsocketConnection *conn,
+                          GSocket                 *socket,
+                          const char              *network_id,
+                          const char              *token)
+{
+  Subscriber *sub = g_new0 (Subscriber, 1);
+  MiraApiCall *call;
+
+  sub->ref_count = 1;
+  sub->server = g_object_ref (server);
+  sub->conn = g_object_ref (conn);
+  sub->socket = socket ? g_object_ref (socket) : NULL;
+  sub->network_id = g_strdup (network_id);
+  if (socket != NULL && !g_socket_get_option (socket, SOL_SOCKET, SO_SNDBUF, &sub->sndbuf, NULL))
+    sub->sndbuf = 0;
+
+  mira_server_track_socket (server, conn);
+  soup_websocket_connection_set_keepalive_interval (conn, PING_INTERVAL_S);
+  g_signal_connect (conn, "message", G_CALLBACK (on_message), sub);
+  g_signal_connect (conn, "closed", G_CALLBACK (on_closed), sub);
+
+  call = mira_api_call_new ();
+  call->route = &auth_route;
+  call->config = mira_server_get_api_config (server);
+  call->method = g_strdup ("GET");
+  g_ptr_array_add (call->args, g_strdup (network_id));
+  call->token = g_strdup (token);
+  sub->auth_call = call;
+  mira_store_run_async (mira_server_get_store (server), mira_api_call_run, call,
+                        NULL, NULL, NULL, auth_done, subscriber_ref (sub));
+}

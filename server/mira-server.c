@@ -1,0 +1,576 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mira-server"
+
+#include "config.h"
+
+#include "mira-server.h"
+
+#include <libsoup/soup.h>
+#include <string.h>
+
+#include "mira-api.h"
+#include "mira-error.h"
+#include "mira-event-bus.h"
+#include "mira-event-socket.h"
+#include "mira-server-private.h"
+#include "mira-store.h"
+#include "mira-util.h"
+
+struct _MiraServer
+{
+  GObject        parent_instance;
+
+  SoupServer    *soup;
+  MiraStore     *store;
+  MiraEventBus  *bus;
+  MiraApiConfig  config;
+  GMainContext  *context;
+  char          *url;
+  guint          port;
+  guint          in_flight;
+  GHashTable    *sockets;
+};
+
+G_DEFINE_FINAL_TYPE (MiraServer, mira_server, G_TYPE_OBJECT)
+
+typedef struct
+{
+  MiraServer        *server;
+  SoupServerMessage *msg;
+  MiraApiCall       *call;
+} Pending;
+
+static void
+mira_server_finalize (GObject *object)
+{
+  MiraServer *self = MIRA_SERVER (object);
+
+  if (self->soup != NULL)
+    soup_server_disconnect (self->soup);
+  g_clear_object (&self->soup);
+  g_clear_pointer (&self->sockets, g_hash_table_unref);
+  g_clear_pointer (&self->bus, mira_event_bus_free);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_free (self->config.admin_token_hash);
+  g_free (self->config.transcriber);
+  g_free (self->url);
+
+  G_OBJECT_CLASS (mira_server_parent_class)->finalize (object);
+}
+
+static void
+mira_server_class_init (MiraServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = mira_server_finalize;
+}
+
+static void
+mira_server_init (MiraServer *self)
+{
+  self->bus = mira_event_bus_new ();
+  self->sockets = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+}
+
+static void
+respond_error (SoupServerMessage *msg,
+               guint              status,
+               const char        *code,
+               const char        *detail)
+{
+  char *body = mira_api_error_body (status, code, detail);
+
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json; charset=utf-8", SOUP_MEMORY_TAKE,
+                                    body, strlen (body));
+}
+
+/* Splits and decodes the path; NULL when it is not a clean UTF-8 path. */
+static char **
+split_path (const char *path)
+{
+  g_auto(GStrv) raw = g_strsplit (path, "/", -1);
+  guint n = g_strv_length (raw);
+  g_auto(GStrv) out = g_new0 (char *, n + 1);
+
+  for (guint i = 0; i < n; i++)
+    {
+      out[i] = g_uri_unescape_string (raw[i], "/");
+      if (out[i] == NULL || !g_utf8_validate (out[i], -1, NULL))
+        return NULL;
+    }
+  /* A trailing slash is the same resource. */
+  if (n > 2 && out[n - 1][0] == '\0')
+    g_clear_pointer (&out[n - 1], g_free);
+  return g_steal_pointer (&out);
+}
+
+static const char *
+bearer_token (SoupServerMessage *msg,
+              GHashTable        *query)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *auth = soup_message_headers_get_one (headers, "Authorization");
+
+  if (auth != NULL && g_ascii_strncasecmp (auth, "Bearer ", 7) == 0)
+    {
+      auth += 7;
+      while (*auth == ' ')
+        auth++;
+      return auth;
+    }
+  return query ? g_hash_table_lookup (query, "token") : NULL;
+}
+
+static char *
+request_base_url (MiraServer        *self,
+                  SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *host = soup_message_headers_get_one (headers, "Host");
+  GUri *uri = soup_server_message_get_uri (msg);
+
+  if (host == NULL || strpbrk (host, "/ \\@?#") != NULL)
+    return g_strdup (self->url);
+  return g_strdup_printf ("%s://%s", g_uri_get_scheme (uri), host);
+}
+
+static void
+call_done (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Pending *pending = user_data;
+  MiraServer *self = pending->server;
+  MiraApiCall *call = pending->call;
+  SoupServerMessage *msg = pending->msg;
+  g_autoptr(GError) error = NULL;
+
+  mira_store_run_finish (self->store, result, &error);
+  if (error != NULL)
+    {
+      /* The worker could not reach the database at all. */
+      if (call->route->handler == mira_api_health)
+        {
+          g_autofree char *uptime = NULL;
+
+          call->status = 503;
+          uptime = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                    (g_get_monotonic_time () - self->config.started_at) /
+                                      G_USEC_PER_SEC);
+          call->response_text = g_strdup_printf ("{\"status\":\"error\",\"version\":\"%s\","
+                                                 "\"database\":\"error\",\"uptime_s\":%s}",
+                                                 PACKAGE_VERSION, uptime);
+          call->response_type = g_strdup ("application/json; charset=utf-8");
+        }
+      else
+        mira_api_call_set_error (call, error);
+    }
+
+  soup_server_message_set_status (msg, call->status, NULL);
+  if (call->response_text != NULL && call->status != 204)
+    {
+      gsize len = strlen (call->response_text);
+
+      soup_server_message_set_response (msg, call->response_type, SOUP_MEMORY_TAKE,
+                                        g_steal_pointer (&call->response_text), len);
+    }
+  soup_server_message_unpause (msg);
+
+  for (guint i = 0; i < call->events->len; i++)
+    mira_event_bus_publish (self->bus, call->network_id, g_ptr_array_index (call->events, i));
+
+  self->in_flight--;
+  g_object_unref (msg);
+  mira_api_call_free (call);
+  g_object_unref (self);
+  g_free (pending);
+}
+
+static gsize
+body_limit (MiraServer         *self,
+            const MiraApiRoute *route)
+{
+  return route != NULL && route->audio ? self->config.max_audio_body : self->config.max_body;
+}
+
+static const MiraApiRoute *
+route_for (SoupServerMessage  *msg,
+           GPtrArray          *args,
+           char             ***segments_out,
+           gboolean           *bad_path,
+           gboolean           *method_mismatch)
+{
+  GUri *uri = soup_server_message_get_uri (msg);
+  g_auto(GStrv) segments = split_path (g_uri_get_path (uri));
+  const MiraApiRoute *route;
+
+  *bad_path = segments == NULL;
+  *method_mismatch = FALSE;
+  if (segments == NULL)
+    return NULL;
+  route = mira_api_match (soup_server_message_get_method (msg), (const char * const *) segments,
+                          args, method_mismatch);
+  if (segments_out != NULL)
+    *segments_out = g_steal_pointer (&segments);
+  return route;
+}
+
+/* Refuses a body that announces itself too large before it is read. */
+static void
+early_handler (SoupServer        *server,
+               SoupServerMessage *msg,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
+{
+  MiraServer *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  goffset length = soup_message_headers_get_content_length (headers);
+  gboolean bad_path, mismatch;
+  const MiraApiRoute *route;
+
+  if (length <= 0)
+    return;
+  route = route_for (msg, NULL, NULL, &bad_path, &mismatch);
+  if ((gsize) length > body_limit (self, route))
+    {
+      g_autofree char *detail = g_strdup_printf ("The body is larger than %" G_GSIZE_FORMAT
+                                                 " bytes", body_limit (self, route));
+
+      respond_error (msg, 413, "PAYLOAD_TOO_LARGE", detail);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Connection", "close");
+    }
+}
+
+static void
+handle_request (SoupServer        *server,
+                SoupServerMessage *msg,
+                const char        *path,
+                GHashTable        *unused_query,
+                gpointer           user_data)
+{
+  MiraServer *self = user_data;
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) query = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+  SoupMessageBody *request_body;
+  const MiraApiRoute *route;
+  gboolean bad_path, mismatch;
+  MiraApiCall *call;
+  Pending *pending;
+  const char *raw_query;
+  const char *token;
+
+  route = route_for (msg, args, NULL, &bad_path, &mismatch);
+  if (bad_path)
+    {
+      respond_error (msg, 400, "BAD_REQUEST", "The path is not valid UTF-8 or is badly escaped");
+      return;
+    }
+  if (route == NULL)
+    {
+      if (mismatch)
+        respond_error (msg, 405, "METHOD_NOT_ALLOWED", "This method is not allowed here");
+      else
+        respond_error (msg, 404, "NOT_FOUND", "No such endpoint");
+      return;
+    }
+
+  if (route->handler == mira_api_websocket)
+    {
+      g_autoptr(GError) ws_error = NULL;
+
+      /* Leave the status unset: libsoup completes the upgrade and calls on_websocket(). */
+      if (!soup_websocket_server_check_handshake (msg, NULL, NULL, NULL, &ws_error))
+        respond_error (msg, 400, "WEBSOCKET_REQUIRED",
+                       "This endpoint is a WebSocket: connect with an Upgrade request");
+      return;
+    }
+
+  raw_query = g_uri_get_query (soup_server_message_get_uri (msg));
+  if (raw_query != NULL)
+    {
+      query = g_uri_parse_params (raw_query, -1, "&", G_URI_PARAMS_NONE, &error);
+      if (query == NULL)
+        {
+          respond_error (msg, 400, "BAD_REQUEST", "The query string is badly escaped");
+          return;
+        }
+      {
+        GHashTableIter iter;
+        gpointer key, value;
+
+        g_hash_table_iter_init (&iter, query);
+        while (g_hash_table_iter_next (&iter, &key, &value))
+          if (!g_utf8_validate (key, -1, NULL) || !g_utf8_validate (value, -1, NULL))
+            {
+              respond_error (msg, 400, "BAD_REQUEST", "The query string is not valid UTF-8");
+              return;
+            }
+      }
+    }
+
+  request_body = soup_server_message_get_request_body (msg);
+  body = soup_message_body_flatten (request_body);
+  if (g_bytes_get_size (body) > body_limit (self, route))
+    {
+      g_autofree char *detail = g_strdup_printf ("The body is larger than %" G_GSIZE_FORMAT
+                                                 " bytes", body_limit (self, route));
+      respond_error (msg, 413, "PAYLOAD_TOO_LARGE", detail);
+      return;
+    }
+
+  call = mira_api_call_new ();
+  call->route = route;
+  call->config = &self->config;
+  call->method = g_strdup (soup_server_message_get_method (msg));
+  g_ptr_array_extend_and_steal (call->args, g_steal_pointer (&args));
+  call->query = g_steal_pointer (&query);
+  call->body = g_steal_pointer (&body);
+  call->content_type = g_strdup (soup_message_headers_get_one (
+                                   soup_server_message_get_request_headers (msg), "Content-Type"));
+  token = bearer_token (msg, call->query);
+  call->token = g_strdup (token);
+  call->base_url = request_base_url (self, msg);
+
+  pending = g_new0 (Pending, 1);
+  pending->server = g_object_ref (self);
+  pending->msg = g_object_ref (msg);
+  pending->call = call;
+  self->in_flight++;
+
+  /* A provisional status: with it set, libsoup does not take this request for a
+   * WebSocket handshake when the handler returns. call_done() sets the real one.
+   */
+  soup_server_message_set_status (msg, SOUP_STATUS_ACCEPTED, NULL);
+  soup_server_message_pause (msg);
+  mira_store_run_async (self->store, mira_api_call_run, call, NULL, NULL, NULL, call_done,
+                        pending);
+}
+
+static GSocket *
+socket_of (SoupWebsocketConnection *conn)
+{
+  GIOStream *stream = soup_websocket_connection_get_io_stream (conn);
+
+  while (stream != NULL && !G_IS_SOCKET_CONNECTION (stream))
+    {
+      GIOStream *base = NULL;
+
+      if (!g_object_class_find_property (G_OBJECT_GET_CLASS (stream), "base-io-stream"))
+        return NULL;
+      g_object_get (stream, "base-io-stream", &base, NULL);
+      if (base != NULL)
+        g_object_unref (base);   /* still owned by @stream */
+      stream = base;
+    }
+  return stream ? g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream)) : NULL;
+}
+
+static void
+on_websocket (SoupServer              *server,
+              SoupServerMessage       *msg,
+              const char              *path,
+              SoupWebsocketConnection *conn,
+              gpointer                 user_data)
+{
+  MiraServer *self = user_data;
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) query = NULL;
+  const char *raw_query = g_uri_get_query (soup_server_message_get_uri (msg));
+  gboolean bad_path, mismatch;
+  const MiraApiRoute *route;
+
+  route = route_for (msg, args, NULL, &bad_path, &mismatch);
+  g_return_if_fail (route != NULL && route->handler == mira_api_websocket);
+  if (raw_query != NULL)
+    query = g_uri_parse_params (raw_query, -1, "&", G_URI_PARAMS_NONE, NULL);
+
+  mira_event_socket_accept (self, conn, socket_of (conn), g_ptr_array_index (args, 0),
+                            bearer_token (msg, query));
+}
+
+const MiraApiConfig *
+mira_server_get_api_config (MiraServer *self)
+{
+  return &self->config;
+}
+
+void
+mira_server_track_socket (MiraServer              *self,
+                          SoupWebsocketConnection *conn)
+{
+  g_hash_table_add (self->sockets, g_object_ref (conn));
+}
+
+void
+mira_server_untrack_socket (MiraServer              *self,
+                            SoupWebsocketConnection *conn)
+{
+  g_hash_table_remove (self->sockets, conn);
+}
+
+MiraServer *
+mira_server_new (MiraStore                *store,
+                 const MiraServerOptions  *options,
+                 GError                  **error)
+{
+  g_autoptr(MiraServer) self = g_object_new (MIRA_TYPE_SERVER, NULL);
+
+  g_return_val_if_fail (store != NULL, NULL);
+  g_return_val_if_fail (options != NULL, NULL);
+
+  self->store = store;
+  self->context = g_main_context_ref_thread_default ();
+  self->config.open_registration = options->open_registration;
+  self->config.admin_token_hash = options->admin_token ? mira_sha256_hex (options->admin_token)
+                                                       : NULL;
+  self->config.max_body = options->max_body ? options->max_body : 1024 * 1024;
+  self->config.max_audio_body = options->max_audio_body ? options->max_audio_body
+                                                        : 16 * 1024 * 1024;
+  self->config.transcriber = g_strdup ("none");
+  self->config.started_at = g_get_monotonic_time ();
+
+  self->soup = soup_server_new ("server-header", "mira/" PACKAGE_VERSION " ", NULL);
+  if (options->tls_cert_file != NULL || options->tls_key_file != NULL)
+    {
+      g_autoptr(GTlsCertificate) cert = NULL;
+
+      if (options->tls_cert_file == NULL || options->tls_key_file == NULL)
+        {
+          g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+                       "TLS needs both a certificate and a key");
+          return NULL;
+        }
+      cert = g_tls_certificate_new_from_files (options->tls_cert_file, options->tls_key_file,
+                                               error);
+      if (cert == NULL)
+        return NULL;
+      soup_server_set_tls_certificate (self->soup, cert);
+    }
+
+  soup_server_add_early_handler (self->soup, NULL, early_handler, self, NULL);
+  soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
+  soup_server_add_websocket_handler (self->soup, NULL, NULL, NULL, on_websocket, self, NULL);
+  return g_steal_pointer (&self);
+}
+
+gboolean
+mira_server_listen (MiraServer  *self,
+                    const char  *host,
+                    guint        port,
+                    GError     **error)
+{
+  g_autoptr(GInetAddress) address = NULL;
+  g_autoptr(GSocketAddress) socket_address = NULL;
+  SoupServerListenOptions flags = 0;
+  GSList *uris;
+
+  g_return_val_if_fail (MIRA_IS_SERVER (self), FALSE);
+
+  if (host == NULL)
+    host = "127.0.0.1";
+  if (g_str_equal (host, "localhost"))
+    host = "127.0.0.1";
+  address = g_inet_address_new_from_string (host);
+  if (address == NULL)
+    {
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+                   "'%s' is not an IP address to listen on (use 0.0.0.0 or :: for all)", host);
+      return FALSE;
+    }
+  if (port > 65535)
+    {
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "Port %u is out of range", port);
+      return FALSE;
+    }
+  if (soup_server_is_https (self->soup))
+    flags |= SOUP_SERVER_LISTEN_HTTPS;
+
+  socket_address = g_inet_socket_address_new (address, port);
+  if (!soup_server_listen (self->soup, socket_address, flags, error))
+    return FALSE;
+
+  uris = soup_server_get_uris (self->soup);
+  if (uris != NULL)
+    {
+      GUri *uri = uris->data;
+      const char *uri_host = g_uri_get_host (uri);
+      gboolean v6 = strchr (uri_host, ':') != NULL;
+
+      self->port = g_uri_get_port (uri);
+      g_free (self->url);
+      self->url = g_strdup_printf ("%s://%s%s%s:%u", g_uri_get_scheme (uri), v6 ? "[" : "",
+                                   uri_host, v6 ? "]" : "", self->port);
+    }
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return TRUE;
+}
+
+const char *
+mira_server_get_url (MiraServer *self)
+{
+  g_return_val_if_fail (MIRA_IS_SERVER (self), NULL);
+  return self->url;
+}
+
+guint
+mira_server_get_port (MiraServer *self)
+{
+  g_return_val_if_fail (MIRA_IS_SERVER (self), 0);
+  return self->port;
+}
+
+MiraStore *
+mira_server_get_store (MiraServer *self)
+{
+  g_return_val_if_fail (MIRA_IS_SERVER (self), NULL);
+  return self->store;
+}
+
+MiraEventBus *
+mira_server_get_event_bus (MiraServer *self)
+{
+  g_return_val_if_fail (MIRA_IS_SERVER (self), NULL);
+  return self->bus;
+}
+
+void
+mira_server_shutdown (MiraServer *self)
+{
+  g_return_if_fail (MIRA_IS_SERVER (self));
+
+  /* Stop accepting, let requests under way reach the database and answer,
+   * then close every connection.
+   */
+  {
+    GSList *listeners = soup_server_get_listeners (self->soup);
+
+    for (GSList *l = listeners; l != NULL; l = l->next)
+      g_socket_close (l->data, NULL);
+    g_slist_free (listeners);
+  }
+  while (self->in_flight > 0)
+    g_main_context_iteration (self->context, TRUE);
+  {
+    g_autoptr(GList) open = g_hash_table_get_keys (self->sockets);
+
+    for (GList *l = open; l != NULL; l = l->next)
+      {
+        SoupWebsocketConnection *conn = l->data;
+
+        if (soup_websocket_connection_get_state (conn) == SOUP_WEBSOCKET_STATE_OPEN)
+          soup_websocket_connection_close (conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
+                                           "server shutting down");
+      }
+    /* Give the close frames a moment to leave. */
+    for (gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+         g_hash_table_size (self->sockets) > 0 && g_get_monotonic_time () < end;)
+      g_main_context_iteration (self->context, FALSE);
+  }
+  soup_server_disconnect (self->soup);
+}

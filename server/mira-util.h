@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Randomness comes from the kernel (getrandom), never from g_random_*. */
+void      mira_random_bytes         (guint8        *buf,
+                                     gsize          len);
+char     *mira_random_hex           (gsize          n_bytes);
+char     *mira_uuid_new             (void);
+char     *mira_network_id_new       (void);
+char     *mira_client_id_new        (void);
+char     *mira_token_new            (const char    *prefix);
+
+char     *mira_sha256_hex           (const char    *text);
+gboolean  mira_secure_equal         (const char    *a,
+                                     const char    *b);
+
+gboolean  mira_str_is_blank         (const char    *str);
+
+gboolean  mira_is_uuid              (const char    *str);
+gboolean  mira_is_network_id        (const char    *str);
+gboolean  mira_is_client_id         (const char    *str);
+
+/* Timestamps are RFC 3339 UTC with milliseconds and a Z:
+ * 2026-01-15T10:30:00.123Z. The fixed width keeps them sortable as text.
+ */
+char     *mira_timestamp_now        (void);
+char     *mira_timestamp_from_unix_ms (gint64      ms);
+char     *mira_timestamp_normalize  (const char    *text);
+gint64    mira_timestamp_to_unix_ms (const char    *text);
+
+G_END_DECLS
