@@ -22,6 +22,7 @@
 #include "mira-error.h"
 #include "mira-migrations.h"
 #include "mira-server.h"
+#include "mira-sphinx.h"
 #include "mira-store.h"
 #include "mira-util.h"
 
@@ -36,6 +37,7 @@ typedef struct
   char     *tls_key;
   char     *log_level;
   int       workers;
+  char     *transcriber;
   gboolean  version;
   gboolean  status;
 } Options;
@@ -182,6 +184,7 @@ serve (Options *options)
   g_autoptr(MiraStore) store = NULL;
   g_autoptr(MiraServer) server = NULL;
   g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(MiraSphinx) sphinx = NULL;
   g_autofree char *uri = database_uri (options);
   g_autofree char *admin_token = NULL;
   g_autofree char *token_path = NULL;
@@ -203,6 +206,24 @@ serve (Options *options)
       return 1;
     }
 
+  if (options->transcriber == NULL || g_str_equal (options->transcriber, "sphinx"))
+    {
+      /* One decoder per core: transcription never waits on more than the CPU. */
+      sphinx = mira_sphinx_new (NULL, MAX (1, g_get_num_processors ()), &error);
+      if (sphinx == NULL)
+        {
+          g_printerr ("mira-server: cannot start PocketSphinx: %s\n", error->message);
+          return 1;
+        }
+      server_options.transcriber = MIRA_TRANSCRIBER (sphinx);
+    }
+  else if (!g_str_equal (options->transcriber, "none"))
+    {
+      g_printerr ("mira-server: unknown transcriber '%s' (sphinx or none)\n",
+                  options->transcriber);
+      return 2;
+    }
+
   server_options.open_registration = options->open_registration;
   server_options.admin_token = admin_token;
   server_options.tls_cert_file = options->tls_cert;
@@ -218,6 +239,9 @@ serve (Options *options)
   g_unix_signal_add (SIGINT, on_signal, loop);
   g_unix_signal_add (SIGTERM, on_signal, loop);
 
+  g_message ("transcriber %s", server_options.transcriber
+                                 ? mira_transcriber_get_name (server_options.transcriber)
+                                 : "none (live audio is scored, not transcribed)");
   g_message ("database %s, %u workers%s", mira_store_get_dialect (store) == MIRA_DB_DIALECT_SQLITE
                                             ? "SQLite" : "PostgreSQL", workers,
              options->open_registration ? ", open registration" : "");
@@ -288,7 +312,8 @@ run_admin_call (MiraStore  *store,
                 gboolean    print)
 {
   g_autofree char *admin_token = mira_token_new ("mat_");
-  g_autofree char *full = g_strconcat ("/api/v1/", path, NULL);
+  g_auto(GStrv) path_query = g_strsplit (path, "?", 2);
+  g_autofree char *full = g_strconcat ("/api/v1/", path_query[0], NULL);
   g_auto(GStrv) segments = g_strsplit (full, "/", -1);
   g_autoptr(GError) error = NULL;
   MiraApiConfig config = { 0 };
@@ -303,6 +328,8 @@ run_admin_call (MiraStore  *store,
   call->method = g_strdup (method);
   call->token = g_strdup (admin_token);
   call->content_type = g_strdup ("application/json");
+  if (path_query[1] != NULL)
+    call->query = g_uri_parse_params (path_query[1], -1, "&", G_URI_PARAMS_NONE, NULL);
   call->route = mira_api_match (method, (const char * const *) segments, call->args, &mismatch);
   g_assert (call->route != NULL);
   if (body != NULL)
@@ -436,6 +463,8 @@ mira_cli_main (int    argc,
       "error, warning, message (default), info or debug", "LEVEL" },
     { "workers", 0, 0, G_OPTION_ARG_INT, &options.workers,
       "Database worker threads (default max(4, 2 × cores))", "N" },
+    { "transcriber", 0, 0, G_OPTION_ARG_STRING, &options.transcriber,
+      "Speech to text for live audio: sphinx (default, offline) or none", "NAME" },
     { "status", 0, 0, G_OPTION_ARG_NONE, &options.status,
       "With migrate: show the migrations without applying any", NULL },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &options.version, "Print the version and exit", NULL },
@@ -493,5 +522,6 @@ mira_cli_main (int    argc,
   g_free (options.tls_cert);
   g_free (options.tls_key);
   g_free (options.log_level);
+  g_free (options.transcriber);
   return rc;
 }

@@ -15,4 +15,30 @@ void                 mira_server_track_socket    (MiraServer              *self,
 void                 mira_server_untrack_socket  (MiraServer              *self,
                                                   SoupWebsocketConnection *conn);
 
+GMainContext        *mira_server_get_context     (MiraServer              *self);
+
+typedef void (*MiraInternalFunc) (MiraApiCall *call,
+                                  gpointer     user_data);
+
+/* Runs an API call on the server's behalf (as admin), e.g. to store an
+ * interaction of the audio pipeline; publishes its events like any request.
+ * @path is relative to /api/v1/.
+ */
+void                 mira_server_internal_call   (MiraServer              *self,
+                                                  const char              *method,
+                                                  const char              *path,
+                                                  const char              *body,
+                                                  MiraInternalFunc         callback,
+                                                  gpointer                 user_data);
+/* Same with an explicit route, arguments (taken) and query; with @token the
+ * call is authenticated like a client's, without it it acts as admin.
+ */
+void                 mira_server_internal_route  (MiraServer              *self,
+                                                  const MiraApiRoute      *route,
+                                                  GPtrArray               *args,
+                                                  GHashTable              *query,
+                                                  const char              *token,
+                                                  MiraInternalFunc         callback,
+                                                  gpointer                 user_data);
+
 G_END_DECLS

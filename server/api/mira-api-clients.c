@@ -8,6 +8,8 @@
 #include "mira-api.h"
 #include "mira-api-private.h"
 
+#include "mira-audio-hub.h"
+
 #include "mira-db.h"
 #include "mira-entity.h"
 #include "mira-error.h"
@@ -156,11 +158,124 @@ mira_api_service_info (MiraApiCall  *call,
   json_object_set_object_member (out, "network", g_steal_pointer (&network));
   json_object_set_array_member (out, "clients", json_array_ref (items));
   json_object_set_int_member (out, "active_clients", active);
-  json_object_set_null_member (out, "best_stream");
+  json_object_set_member (out, "best_stream",
+                          call->config->hub ? mira_audio_hub_get_best (call->config->hub,
+                                                                       call->network_id)
+                                            : json_node_init_null (json_node_alloc ()));
   server = json_object_new ();
   json_object_set_string_member (server, "version", PACKAGE_VERSION);
   json_object_set_string_member (server, "transcriber", call->config->transcriber);
   json_object_set_object_member (out, "server", server);
   mira_api_call_respond_object (call, 200, out);
   return TRUE;
+}
+
+static gboolean
+set_connection (MiraApiCall  *call,
+                MiraDb       *db,
+                const char   *client_id,
+                const char   *status,
+                const char   *event,
+                GError      **error)
+{
+  g_autofree char *now = mira_timestamp_now ();
+  g_autoptr(MiraDbResult) res = NULL;
+  g_autoptr(JsonObject) client = NULL;
+
+  res = mira_db_query (db, "UPDATE clients SET connection_status = $3, last_seen = $4,"
+                           " updated_at = $4 WHERE network_id = $1 AND client_id = $2",
+                       4, (const char *[]) { call->net_uuid, client_id, status, now }, error);
+  if (res == NULL)
+    return FALSE;
+  client = mira_entity_get (db, call->net_uuid, call->network_id, &mira_entity_client, client_id,
+                            error);
+  if (client == NULL)
+    return FALSE;
+  mira_api_call_emit (call, event, "client", client);
+  mira_api_call_respond_object (call, 200, g_steal_pointer (&client));
+  return TRUE;
+}
+
+/* An audio socket of a client opened: which client it is (registering a new
+ * device of the Friend-Lite aliases on the way), now connected.
+ */
+gboolean
+mira_api_audio_socket_open (MiraApiCall  *call,
+                            MiraDb       *db,
+                            GError      **error)
+{
+  const char *kind = call->route->data;
+  const char *device_name = call->query ? g_hash_table_lookup (call->query, "device_name") : NULL;
+  g_autofree char *client_id = NULL;
+  g_autoptr(MiraDbResult) existing = NULL;
+
+  if (call->net_uuid == NULL)
+    {
+      call->error_code = g_strdup ("NETWORK_TOKEN_REQUIRED");
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_FORBIDDEN,
+                   "An audio socket needs a session or network token");
+      return FALSE;
+    }
+
+  if (call->args->len >= 2)
+    client_id = g_strdup (mira_api_call_arg (call, 1));
+  else if (call->session_client != NULL)
+    client_id = g_strdup (call->session_client);
+  else if (device_name != NULL)
+    client_id = g_strdup (device_name);
+  else
+    client_id = mira_client_id_new ();
+
+  if (!mira_is_client_id (client_id))
+    {
+      call->error_code = g_strdup ("INVALID_CLIENT_ID");
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST, "'%s' is not a valid client id",
+                   client_id);
+      return FALSE;
+    }
+  if (call->auth == MIRA_AUTH_SESSION && !g_str_equal (call->session_client, client_id))
+    {
+      call->error_code = g_strdup ("FORBIDDEN");
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_FORBIDDEN,
+                   "A session token can only stream as its own client");
+      return FALSE;
+    }
+
+  existing = mira_db_query (db, "SELECT 1 FROM clients WHERE network_id = $1 AND client_id = $2",
+                            2, (const char *[]) { call->net_uuid, client_id }, error);
+  if (existing == NULL)
+    return FALSE;
+  if (mira_db_result_n_rows (existing) == 0)
+    {
+      g_autoptr(GHashTable) values = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+      g_autoptr(JsonObject) client = NULL;
+
+      if (call->args->len >= 2)
+        {
+          call->error_code = g_strdup ("CLIENT_NOT_FOUND");
+          g_set_error (error, MIRA_ERROR, MIRA_ERROR_NOT_FOUND,
+                       "Client '%s' is not registered in this network", client_id);
+          return FALSE;
+        }
+      g_hash_table_insert (values, (gpointer) "client_id", g_strdup (client_id));
+      g_hash_table_insert (values, (gpointer) "device_type",
+                           g_strdup (g_strcmp0 (kind, "omi") == 0 ? "omi" : "microphone"));
+      g_hash_table_insert (values, (gpointer) "capabilities", g_strdup ("[\"audio\"]"));
+      client = mira_entity_insert (db, call->net_uuid, call->network_id, &mira_entity_client,
+                                   values, error);
+      if (client == NULL)
+        return FALSE;
+      mira_api_call_emit (call, "client_registered", "client", client);
+    }
+
+  return set_connection (call, db, client_id, "connected", "client_connected", error);
+}
+
+gboolean
+mira_api_audio_socket_closed (MiraApiCall  *call,
+                              MiraDb       *db,
+                              GError      **error)
+{
+  return set_connection (call, db, mira_api_call_arg (call, 1), "disconnected",
+                         "client_disconnected", error);
 }

@@ -24,7 +24,14 @@ static const MiraApiRoute routes[] = {
   { "GET", "/metrics", ADMIN, mira_api_metrics, NULL, FALSE, TRUE },
   { "GET", "/openapi.json", MIRA_ACCESS_PUBLIC, mira_api_openapi, NULL, FALSE, TRUE },
 
+  { "GET", "/ws_pcm", MIRA_ACCESS_TOKEN_NETWORK, mira_api_websocket, "pcm", FALSE, TRUE },
+  { "GET", "/ws_omi", MIRA_ACCESS_TOKEN_NETWORK, mira_api_websocket, "omi", FALSE, TRUE },
   { "GET", "{network_id}/ws", NET, mira_api_websocket, "events", FALSE, TRUE },
+  { "GET", "{network_id}/streams/{}/ws", NET, mira_api_websocket, "wyoming", FALSE, TRUE },
+  { "GET", "{network_id}/streams/best", NET, mira_api_stream_best, NULL, FALSE, TRUE },
+  { "GET", "{network_id}/streams/scores", NET, mira_api_stream_scores, NULL, FALSE, TRUE },
+  { "GET", "{network_id}/streams/{}", NET, mira_api_stream_get, NULL, FALSE, TRUE },
+  { "POST", "{network_id}/streams/{}/audio", NET, mira_api_stream_upload, NULL, TRUE, TRUE },
 
   { "POST", "networks", MIRA_ACCESS_CREATE_NETWORK, mira_api_network_create },
   { "GET", "networks/{network_id}", NET, mira_api_network_get, NULL, FALSE, TRUE },
@@ -64,6 +71,11 @@ static const MiraApiRoute routes[] = {
   { "GET", "{network_id}/settings/{}", NET, mira_api_setting_get, NULL, FALSE, TRUE },
   { "PUT", "{network_id}/settings/{}", NET, mira_api_setting_put },
   { "DELETE", "{network_id}/settings/{}", NET, mira_api_setting_delete },
+};
+
+/* Routes the server calls on itself, never reachable from outside. */
+static const MiraApiRoute internal_routes[] = {
+  { "POST", "{network_id}/service/client/{}/disconnected", NET, mira_api_audio_socket_closed },
 };
 
 static gboolean
@@ -138,6 +150,20 @@ mira_api_match (const char         *method,
       return &routes[i];
     }
   return NULL;
+}
+
+const MiraApiRoute *
+mira_api_match_internal (const char         *method,
+                         const char * const *segments,
+                         GPtrArray          *args)
+{
+  gboolean mismatch;
+
+  for (guint i = 0; i < G_N_ELEMENTS (internal_routes); i++)
+    if (g_str_equal (internal_routes[i].method, method) &&
+        pattern_matches (internal_routes[i].pattern, segments, args))
+      return &internal_routes[i];
+  return mira_api_match (method, segments, args, &mismatch);
 }
 
 const MiraApiRoute *

@@ -19,6 +19,7 @@ typedef struct {
   char     *admin_token_hash;    /* SHA-256 hex of the admin token */
   gsize     max_body;            /* bytes, JSON bodies */
   gsize     max_audio_body;      /* bytes, audio uploads */
+  gpointer  hub;                 /* MiraAudioHub, for the stream endpoints */
   char     *transcriber;         /* name shown in service info */
   gint64    started_at;          /* monotonic µs */
 } MiraApiConfig;
@@ -29,6 +30,7 @@ typedef enum {
   MIRA_ACCESS_CREATE_NETWORK,  /* admin, or anyone with open registration */
   MIRA_ACCESS_NETWORK,         /* any token of the network in the path, or admin */
   MIRA_ACCESS_NETWORK_OWNER,   /* the network token of that network, or admin */
+  MIRA_ACCESS_TOKEN_NETWORK,   /* a network or session token: the network is the token's */
 } MiraApiAccess;
 
 typedef gboolean (*MiraApiHandler) (MiraApiCall  *call,
@@ -57,6 +59,7 @@ struct _MiraApiCall
   char                *content_type;
   char                *token;
   char                *base_url;        /* scheme://host:port the request came to */
+  gboolean             internal;        /* made by the server itself: acts as admin */
 
   /* who is calling, filled in before the handler runs */
   MiraAuthKind         auth;
@@ -79,6 +82,11 @@ const MiraApiRoute *mira_api_match          (const char         *method,
                                              const char * const *segments,
                                              GPtrArray          *args,
                                              gboolean           *method_mismatch);
+
+/* Also the routes only the server itself may call. */
+const MiraApiRoute *mira_api_match_internal (const char         *method,
+                                             const char * const *segments,
+                                             GPtrArray          *args);
 
 MiraApiCall  *mira_api_call_new             (void);
 void          mira_api_call_free            (MiraApiCall        *call);
@@ -128,6 +136,12 @@ gboolean mira_api_network_rotate_token      (MiraApiCall *call, MiraDb *db, GErr
 
 gboolean mira_api_client_register           (MiraApiCall *call, MiraDb *db, GError **error);
 gboolean mira_api_client_deregister         (MiraApiCall *call, MiraDb *db, GError **error);
+gboolean mira_api_audio_socket_open         (MiraApiCall *call, MiraDb *db, GError **error);
+gboolean mira_api_audio_socket_closed       (MiraApiCall *call, MiraDb *db, GError **error);
+gboolean mira_api_stream_best               (MiraApiCall *call, MiraDb *db, GError **error);
+gboolean mira_api_stream_scores             (MiraApiCall *call, MiraDb *db, GError **error);
+gboolean mira_api_stream_get                (MiraApiCall *call, MiraDb *db, GError **error);
+gboolean mira_api_stream_upload             (MiraApiCall *call, MiraDb *db, GError **error);
 gboolean mira_api_service_info              (MiraApiCall *call, MiraDb *db, GError **error);
 
 gboolean mira_api_entity_list               (MiraApiCall *call, MiraDb *db, GError **error);

@@ -448,12 +448,26 @@ pg_trim_statements (MiraDbPg *self)
     g_hash_table_remove_all (self->statements);
 }
 
+/* A prepared SELECT * whose table gained or lost a column */
+static gboolean
+is_stale_plan (const PGresult *res)
+{
+  const char *sqlstate = PQresultErrorField (res, PG_DIAG_SQLSTATE);
+  const char *message = PQresultErrorField (res, PG_DIAG_MESSAGE_PRIMARY);
+
+  return g_strcmp0 (sqlstate, "0A000") == 0 && message != NULL &&
+         strstr (message, "cached plan must not change result type") != NULL;
+}
+
+/* Sets @retry when running the statement again could succeed: the
+ * connection was lost, or the prepared statement went stale.
+ */
 static MiraDbResult *
 pg_query_once (MiraDbPg            *self,
                const char          *sql,
                guint                n_params,
                const char * const  *params,
-               gboolean            *connection_error,
+               gboolean            *retry,
                GError             **error)
 {
   g_autoptr(PGresult) res = NULL;
@@ -470,7 +484,7 @@ pg_query_once (MiraDbPg            *self,
       res = PQprepare (self->conn, new_name, sql, 0, NULL);
       if (PQresultStatus (res) != PGRES_COMMAND_OK)
         {
-          *connection_error = pg_set_error (self, res, error);
+          *retry = pg_set_error (self, res, error);
           return NULL;
         }
       g_clear_pointer (&res, PQclear);
@@ -488,7 +502,13 @@ pg_query_once (MiraDbPg            *self,
       return pg_copy_result (res);
 
     default:
-      *connection_error = pg_set_error (self, res, error);
+      *retry = pg_set_error (self, res, error);
+      if (is_stale_plan (res))
+        {
+          /* Names are never reused, so the old statement can simply be forgotten */
+          g_hash_table_remove (self->statements, sql);
+          *retry = TRUE;
+        }
       return NULL;
     }
 }
@@ -505,24 +525,31 @@ pg_query (MiraDb             *db,
   for (guint attempt = 0;; attempt++)
     {
       g_autoptr(GError) local_error = NULL;
-      gboolean connection_error = FALSE;
+      gboolean retry = FALSE;
+      gboolean in_transaction;
       MiraDbResult *result;
 
       if (!pg_ensure_connected (db, error))
         return NULL;
 
-      result = pg_query_once (self, sql, n_params, params, &connection_error, &local_error);
+      /* Also a BEGIN that came through mira_db_exec() */
+      in_transaction = db->in_transaction ||
+                       PQtransactionStatus (self->conn) != PQTRANS_IDLE;
+
+      result = pg_query_once (self, sql, n_params, params, &retry, &local_error);
       if (result != NULL)
         return result;
 
-      /* The connection broke after pg_ensure_connected() found it fine. Outside
-       * a transaction the statement either never reached a live session or
-       * died with it uncommitted, so running it once more on a new session is
-       * safe; inside one, the transaction is lost and the caller must know.
+      /* The connection broke after pg_ensure_connected() found it fine, or the
+       * statement failed before it ran. Outside a transaction the statement
+       * never reached a live session or died with it uncommitted (short of a
+       * server dying between its commit and its reply), so running it once
+       * more is safe; inside one, the transaction is lost and the caller must
+       * know.
        */
-      if (connection_error && attempt == 0 && !db->in_transaction)
+      if (retry && attempt == 0 && !in_transaction)
         {
-          g_debug ("Retrying after a lost connection: %s", local_error->message);
+          g_debug ("Retrying once: %s", local_error->message);
           continue;
         }
 

@@ -224,6 +224,16 @@ sqlite_run (MiraDbSqlite  *self,
   guint n_cols;
   int rc;
 
+  /* The first step may prepare the statement again after a schema change,
+   * so a SELECT * can have gained columns: count them afterwards.
+   */
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      sqlite_set_error (self, rc, error);
+      return NULL;
+    }
+
   n_cols = (guint) sqlite3_column_count (stmt);
   result = mira_db_result_new (n_cols);
   values = g_new0 (const char *, n_cols + 1);
@@ -232,7 +242,7 @@ sqlite_run (MiraDbSqlite  *self,
   for (guint c = 0; c < n_cols; c++)
     mira_db_result_set_col_name (result, c, sqlite3_column_name (stmt, (int) c));
 
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+  for (; rc == SQLITE_ROW; rc = sqlite3_step (stmt))
     {
       for (guint c = 0; c < n_cols; c++)
         {

@@ -52,7 +52,9 @@ guint          mira_db_result_n_rows   (MiraDbResult        *result);
 guint          mira_db_result_n_cols   (MiraDbResult        *result);
 const char    *mira_db_result_col_name (MiraDbResult        *result,
                                         guint                col);
-/* NULL for SQL NULL. Booleans read as "t"/"f" (PostgreSQL) or "1"/"0" (SQLite). */
+/* NULL for SQL NULL. Booleans read as "1"/"0", and timestamps as
+ * 2026-01-15T10:30:00.123Z, in both dialects.
+ */
 const char    *mira_db_result_get      (MiraDbResult        *result,
                                         guint                row,
                                         guint                col);

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mira-api"
+
+/* The live streams of a network, as the audio hub sees them, and uploads
+ * of whole utterances through the same pipeline.
+ */
+
+#include "mira-api.h"
+
+#include <libsoup/soup.h>
+
+#include "mira-audio-file.h"
+#include "mira-audio-hub.h"
+#include "mira-db.h"
+#include "mira-error.h"
+#include "mira-util.h"
+
+gboolean
+mira_api_stream_best (MiraApiCall  *call,
+                      MiraDb       *db,
+                      GError      **error)
+{
+  JsonObject *out = json_object_new ();
+
+  json_object_set_member (out, "best_stream",
+                          mira_audio_hub_get_best (call->config->hub, call->network_id));
+  mira_api_call_respond_object (call, 200, out);
+  return TRUE;
+}
+
+gboolean
+mira_api_stream_scores (MiraApiCall  *call,
+                        MiraDb       *db,
+                        GError      **error)
+{
+  mira_api_call_respond_object (call, 200,
+                                mira_audio_hub_get_scores (call->config->hub, call->network_id));
+  return TRUE;
+}
+
+gboolean
+mira_api_stream_get (MiraApiCall  *call,
+                     MiraDb       *db,
+                     GError      **error)
+{
+  JsonObject *stream = mira_audio_hub_get_stream (call->config->hub, call->network_id,
+                                                  mira_api_call_arg (call, 1));
+
+  if (stream == NULL)
+    {
+      call->error_code = g_strdup ("STREAM_NOT_FOUND");
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_NOT_FOUND, "Stream not found in network");
+      return FALSE;
+    }
+  mira_api_call_respond_object (call, 200, stream);
+  return TRUE;
+}
+
+/* The audio of an upload: the multipart part "audio_data", or the whole body
+ * when it is sent as a file itself.
+ */
+static GBytes *
+upload_audio (MiraApiCall  *call,
+              GError      **error)
+{
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  g_autoptr(SoupMultipart) multipart = NULL;
+
+  if (call->body == NULL || g_bytes_get_size (call->body) == 0)
+    {
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "Field 'audio_data' is required");
+      return NULL;
+    }
+  if (call->content_type == NULL ||
+      g_ascii_strncasecmp (call->content_type, "multipart/", 10) != 0)
+    return g_bytes_ref (call->body);
+
+  headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_MULTIPART);
+  soup_message_headers_replace (headers, "Content-Type", call->content_type);
+  multipart = soup_multipart_new_from_message (headers, call->body);
+  if (multipart == NULL)
+    {
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST, "The multipart body is malformed");
+      return NULL;
+    }
+  for (int i = 0; i < soup_multipart_get_length (multipart); i++)
+    {
+      SoupMessageHeaders *part_headers;
+      GBytes *part_body;
+      g_autoptr(GHashTable) params = NULL;
+      g_autofree char *disposition = NULL;
+
+      if (!soup_multipart_get_part (multipart, i, &part_headers, &part_body))
+        continue;
+      if (soup_message_headers_get_content_disposition (part_headers, &disposition, &params) &&
+          g_strcmp0 (g_hash_table_lookup (params, "name"), "audio_data") == 0)
+        return g_bytes_ref (part_body);
+    }
+  g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+               "Field 'audio_data' is required: a multipart part holding the audio file");
+  return NULL;
+}
+
+gboolean
+mira_api_stream_upload (MiraApiCall  *call,
+                        MiraDb       *db,
+                        GError      **error)
+{
+  const char *stream_id = mira_api_call_arg (call, 1);
+  g_autoptr(GBytes) audio = NULL;
+  g_autoptr(GArray) samples = NULL;
+  JsonObject *scores;
+
+  if (!mira_is_client_id (stream_id))
+    {
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST, "'%s' is not a valid stream id",
+                   stream_id);
+      return FALSE;
+    }
+  audio = upload_audio (call, error);
+  if (audio == NULL)
+    return FALSE;
+  samples = mira_audio_file_decode (audio, error);
+  if (samples == NULL)
+    {
+      g_prefix_error (error, "Field 'audio_data': ");
+      return FALSE;
+    }
+  if (samples->len < 320)
+    {
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+                   "Field 'audio_data': the audio is shorter than 20 ms");
+      return FALSE;
+    }
+
+  scores = mira_audio_hub_feed (call->config->hub, call->network_id, stream_id, samples);
+  mira_api_call_respond_object (call, 202, scores);
+  return TRUE;
+}

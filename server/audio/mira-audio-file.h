@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Decodes an uploaded audio file to 16 kHz mono signed 16-bit samples:
+ *  - WAV (RIFF/WAVE): integer PCM of 8, 16, 24 or 32 bits, float of 32 or 64
+ *    bits, plain or WAVE_FORMAT_EXTENSIBLE, any rate and channel count;
+ *  - Ogg Opus (RFC 7845), mono, stereo or multichannel;
+ *  - anything else is taken as raw s16le 16 kHz mono (an even length).
+ * Returns a GArray of gint16, or NULL with MIRA_ERROR_INVALID (a broken or
+ * truncated file) or MIRA_ERROR_UNSUPPORTED_MEDIA (a format we do not read).
+ */
+GArray   *mira_audio_file_decode    (GBytes     *bytes,
+                                     GError    **error);
+
+G_END_DECLS

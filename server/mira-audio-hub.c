@@ -1,0 +1,670 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mira-audio-hub"
+
+#include "mira-audio-hub.h"
+
+#include <math.h>
+
+#include "mira-arbiter.h"
+#include "mira-event-bus.h"
+#include "mira-scorer.h"
+#include "mira-server-private.h"
+#include "mira-util.h"
+
+/* stream_scores go out this often while audio flows (4 per second). */
+#define SCORES_INTERVAL_MS 250
+/* A stream is active while its audio is this fresh. */
+#define ACTIVE_US (2 * G_USEC_PER_SEC)
+
+typedef struct _Network Network;
+
+struct _MiraAudioStream
+{
+  Network            *network;
+  char               *client_id;
+  gboolean            registered;   /* a client of the network, not just an upload's stream id */
+  double              rssi;
+  MiraScorer         *scorer;
+  GArray             *frames;       /* scratch: MiraFrameFeatures */
+  MiraStreamMetrics   metrics;
+  gint64              last_audio_us;
+  char               *last_audio_at;
+  gboolean            stopped;
+  MiraTranscriptFunc  on_transcript;
+  gpointer            user_data;
+  guint               users;        /* sockets and uploads using it */
+};
+
+struct _Network
+{
+  MiraAudioHub *hub;
+  char         *network_id;
+  MiraArbiter  *arbiter;
+  GPtrArray    *streams;            /* MiraAudioStream* */
+  guint         timer;
+  gint64        last_emit_us;
+};
+
+struct _MiraAudioHub
+{
+  MiraServer      *server;
+  MiraTranscriber *transcriber;
+  GHashTable      *networks;        /* network_id → Network* */
+  GMutex           lock;            /* guards the snapshots */
+  GHashTable      *snapshots;       /* network_id → JsonObject {"streams","best_stream"} */
+};
+
+typedef struct
+{
+  MiraAudioHub *hub;
+  char         *network_id;
+  char         *client_id;
+  gboolean      registered;
+  double        score;
+  double        duration_s;
+  char         *timestamp;
+  char         *reason;
+  guint         n_candidates;
+} Pending;
+
+static void
+pending_free (Pending *pending)
+{
+  g_free (pending->network_id);
+  g_free (pending->client_id);
+  g_free (pending->timestamp);
+  g_free (pending->reason);
+  g_free (pending);
+}
+
+static void
+stream_free (MiraAudioStream *stream)
+{
+  mira_scorer_free (stream->scorer);
+  g_array_unref (stream->frames);
+  g_free (stream->client_id);
+  g_free (stream->last_audio_at);
+  g_free (stream);
+}
+
+static void
+network_free (gpointer data)
+{
+  Network *network = data;
+
+  g_clear_handle_id (&network->timer, g_source_remove);
+  mira_arbiter_free (network->arbiter);
+  g_ptr_array_unref (network->streams);
+  g_free (network->network_id);
+  g_free (network);
+}
+
+static JsonObject *
+new_event (Network    *network,
+           const char *type)
+{
+  JsonObject *event = json_object_new ();
+  g_autofree char *now = mira_timestamp_now ();
+
+  json_object_set_string_member (event, "type", type);
+  json_object_set_string_member (event, "network_id", network->network_id);
+  json_object_set_string_member (event, "timestamp", now);
+  return event;
+}
+
+static void
+publish (Network    *network,
+         JsonObject *event)
+{
+  mira_event_bus_publish (mira_server_get_event_bus (network->hub->server), network->network_id,
+                          event);
+  json_object_unref (event);
+}
+
+static MiraAudioStream *
+find_stream (Network    *network,
+             const char *client_id)
+{
+  for (guint i = 0; i < network->streams->len; i++)
+    {
+      MiraAudioStream *stream = g_ptr_array_index (network->streams, i);
+
+      if (g_str_equal (stream->client_id, client_id))
+        return stream;
+    }
+  return NULL;
+}
+
+static JsonObject *
+stream_json (MiraAudioStream *stream,
+             const char      *best,
+             gint64           now_us)
+{
+  JsonObject *object = json_object_new ();
+  double quality = mira_quality_adjust (stream->metrics.quality_score, stream->rssi);
+
+  json_object_set_string_member (object, "stream_id", stream->client_id);
+  json_object_set_string_member (object, "client_id", stream->client_id);
+  json_object_set_double_member (object, "quality_score", quality);
+  json_object_set_double_member (object, "snr_db", stream->metrics.snr_db);
+  json_object_set_double_member (object, "rms_dbfs", stream->metrics.rms_dbfs);
+  json_object_set_double_member (object, "clarity", stream->metrics.clarity);
+  json_object_set_double_member (object, "clipping_ratio", stream->metrics.clipping_ratio);
+  json_object_set_double_member (object, "speech_ratio", stream->metrics.speech_ratio);
+  json_object_set_boolean_member (object, "is_active",
+                                  !stream->stopped && now_us - stream->last_audio_us < ACTIVE_US);
+  json_object_set_boolean_member (object, "is_best", g_strcmp0 (best, stream->client_id) == 0);
+  json_object_set_string_member (object, "timestamp", stream->last_audio_at);
+  return object;
+}
+
+/* Rebuilds the network's snapshot; returns its streams array for an event. */
+static JsonArray *
+update_snapshot (Network *network)
+{
+  MiraAudioHub *hub = network->hub;
+  gint64 now_us = g_get_monotonic_time ();
+  double best_score = 0;
+  const char *best = mira_arbiter_get_best (network->arbiter, &best_score);
+  JsonObject *snapshot = json_object_new ();
+  JsonArray *streams = json_array_new ();
+
+  for (guint i = 0; i < network->streams->len; i++)
+    json_array_add_object_element (streams,
+                                   stream_json (g_ptr_array_index (network->streams, i), best,
+                                                now_us));
+  json_object_set_array_member (snapshot, "streams", json_array_ref (streams));
+  if (best != NULL)
+    {
+      MiraAudioStream *stream = find_stream (network, best);
+      JsonObject *object = json_object_new ();
+
+      json_object_set_string_member (object, "stream_id", best);
+      json_object_set_string_member (object, "client_id", best);
+      json_object_set_double_member (object, "quality_score",
+                                     stream ? mira_quality_adjust (stream->metrics.quality_score,
+                                                                   stream->rssi)
+                                            : best_score);
+      json_object_set_object_member (snapshot, "best_stream", object);
+    }
+  else
+    json_object_set_null_member (snapshot, "best_stream");
+
+  g_mutex_lock (&hub->lock);
+  g_hash_table_replace (hub->snapshots, g_strdup (network->network_id), snapshot);
+  g_mutex_unlock (&hub->lock);
+  return streams;
+}
+
+static gboolean
+network_tick (gpointer user_data)
+{
+  Network *network = user_data;
+  gint64 now_us = g_get_monotonic_time ();
+  gboolean flowing = FALSE;
+
+  mira_arbiter_tick (network->arbiter, now_us);
+
+  for (guint i = 0; i < network->streams->len; i++)
+    {
+      MiraAudioStream *stream = g_ptr_array_index (network->streams, i);
+
+      flowing |= now_us - stream->last_audio_us < SCORES_INTERVAL_MS * 1000 * 2;
+    }
+
+  /* While audio flows, every client sees the scores; otherwise the snapshot stays fresh. */
+  {
+    g_autoptr(JsonArray) streams = update_snapshot (network);
+
+    if (flowing)
+      {
+        JsonObject *event = new_event (network, "stream_scores");
+
+        json_object_set_array_member (event, "streams", g_steal_pointer (&streams));
+        publish (network, event);
+        network->last_emit_us = now_us;
+      }
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_utterance_started (gpointer user_data,
+                      gint64   start_us)
+{
+  Network *network = user_data;
+
+  publish (network, new_event (network, "utterance_started"));
+}
+
+static void
+on_best_changed (gpointer    user_data,
+                 const char *client_id,
+                 double      score)
+{
+  Network *network = user_data;
+  JsonObject *event;
+
+  if (client_id == NULL)
+    return;
+  event = new_event (network, "audio_stream_selected");
+  json_object_set_string_member (event, "selected_client_id", client_id);
+  json_object_set_double_member (event, "quality_score", score);
+  json_object_set_string_member (event, "reason", "live: best rolling quality score");
+  publish (network, event);
+}
+
+static void
+interaction_done (MiraApiCall *call,
+                  gpointer     user_data)
+{
+  Pending *pending = user_data;
+  Network *network = g_hash_table_lookup (pending->hub->networks, pending->network_id);
+  g_autoptr(JsonNode) node = NULL;
+  MiraAudioStream *stream;
+
+  if (call->status != 201)
+    {
+      g_warning ("could not store the interaction of %s: %s", pending->client_id,
+                 call->response_text ? call->response_text : "unknown error");
+      pending_free (pending);
+      return;
+    }
+  node = json_from_string (call->response_text, NULL);
+  stream = network ? find_stream (network, pending->client_id) : NULL;
+  if (stream != NULL && stream->on_transcript != NULL && node != NULL)
+    {
+      JsonObject *interaction = json_node_get_object (node);
+
+      stream->on_transcript (stream->user_data,
+                             json_object_get_string_member (interaction, "content"),
+                             json_object_get_string_member (interaction, "id"));
+    }
+  pending_free (pending);
+}
+
+static void
+transcribed (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Pending *pending = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MiraTranscript) transcript = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *path = NULL;
+
+  transcript = mira_transcriber_transcribe_finish (MIRA_TRANSCRIBER (source), result, &error);
+  if (transcript == NULL)
+    {
+      g_warning ("transcription failed for %s: %s", pending->client_id, error->message);
+      pending_free (pending);
+      return;
+    }
+  g_strstrip (transcript->text);
+  if (*transcript->text == '\0')
+    {
+      g_debug ("nothing recognisable in the utterance of %s", pending->client_id);
+      pending_free (pending);
+      return;
+    }
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "content");
+  json_builder_add_string_value (builder, transcript->text);
+  json_builder_set_member_name (builder, "interaction_type");
+  json_builder_add_string_value (builder, "audio");
+  if (pending->registered)
+    {
+      json_builder_set_member_name (builder, "client_id");
+      json_builder_add_string_value (builder, pending->client_id);
+    }
+  json_builder_set_member_name (builder, "timestamp");
+  json_builder_add_string_value (builder, pending->timestamp);
+  json_builder_set_member_name (builder, "audio_quality_score");
+  json_builder_add_double_value (builder, pending->score);
+  json_builder_set_member_name (builder, "audio_duration");
+  json_builder_add_double_value (builder, pending->duration_s);
+  json_builder_set_member_name (builder, "metadata");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "stream_id");
+  json_builder_add_string_value (builder, pending->client_id);
+  json_builder_set_member_name (builder, "transcriber");
+  json_builder_add_string_value (builder, transcript->backend);
+  json_builder_set_member_name (builder, "confidence");
+  json_builder_add_double_value (builder, transcript->confidence);
+  json_builder_set_member_name (builder, "candidates");
+  json_builder_add_int_value (builder, pending->n_candidates);
+  json_builder_set_member_name (builder, "selection");
+  json_builder_add_string_value (builder, pending->reason);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  body = json_to_string (root, FALSE);
+  path = g_strdup_printf ("%s/interactions", pending->network_id);
+
+  mira_server_internal_call (pending->hub->server, "POST", path, body, interaction_done, pending);
+}
+
+static void
+on_utterance_done (gpointer       user_data,
+                   MiraUtterance *utterance)
+{
+  Network *network = user_data;
+  MiraAudioHub *hub = network->hub;
+  MiraAudioStream *stream = find_stream (network, utterance->client_id);
+  g_autoptr(GBytes) samples = NULL;
+  JsonObject *event;
+  Pending *pending;
+  gint64 age_us;
+
+  event = new_event (network, "audio_stream_selected");
+  json_object_set_string_member (event, "selected_client_id", utterance->client_id);
+  json_object_set_double_member (event, "quality_score", utterance->mean_score);
+  json_object_set_string_member (event, "reason", utterance->reason);
+  publish (network, event);
+
+  pending = g_new0 (Pending, 1);
+  pending->hub = hub;
+  pending->network_id = g_strdup (network->network_id);
+  pending->client_id = g_strdup (utterance->client_id);
+  pending->registered = stream == NULL || stream->registered;
+  pending->score = utterance->mean_score;
+  pending->duration_s = utterance->samples->len / (double) MIRA_AUDIO_RATE;
+  /* Media time is monotonic; the interaction's timestamp is when it was said. */
+  age_us = g_get_monotonic_time () - utterance->start_us;
+  pending->timestamp = mira_timestamp_from_unix_ms ((g_get_real_time () - MAX (age_us, 0)) / 1000);
+  pending->reason = g_strdup (utterance->reason);
+  pending->n_candidates = utterance->n_candidates;
+
+  samples = g_bytes_new (utterance->samples->data, utterance->samples->len * sizeof (gint16));
+  mira_transcriber_transcribe_async (hub->transcriber, samples, NULL, transcribed, pending);
+  mira_utterance_free (utterance);
+}
+
+static const MiraArbiterCallbacks arbiter_callbacks = {
+  on_utterance_started,
+  on_utterance_done,
+  on_best_changed,
+};
+
+static Network *
+ensure_network (MiraAudioHub *hub,
+                const char   *network_id)
+{
+  Network *network = g_hash_table_lookup (hub->networks, network_id);
+
+  if (network != NULL)
+    return network;
+  network = g_new0 (Network, 1);
+  network->hub = hub;
+  network->network_id = g_strdup (network_id);
+  network->arbiter = mira_arbiter_new (NULL, &arbiter_callbacks, network);
+  network->streams = g_ptr_array_new_with_free_func ((GDestroyNotify) stream_free);
+  network->timer = g_timeout_add (SCORES_INTERVAL_MS, network_tick, network);
+  g_hash_table_insert (hub->networks, network->network_id, network);
+  return network;
+}
+
+MiraAudioHub *
+mira_audio_hub_new (MiraServer      *server,
+                    MiraTranscriber *transcriber)
+{
+  MiraAudioHub *hub = g_new0 (MiraAudioHub, 1);
+
+  hub->server = server;
+  hub->transcriber = g_object_ref (transcriber);
+  hub->networks = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, network_free);
+  hub->snapshots = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) json_object_unref);
+  g_mutex_init (&hub->lock);
+  return hub;
+}
+
+void
+mira_audio_hub_free (MiraAudioHub *hub)
+{
+  if (hub == NULL)
+    return;
+  g_hash_table_unref (hub->networks);
+  g_hash_table_unref (hub->snapshots);
+  g_mutex_clear (&hub->lock);
+  g_object_unref (hub->transcriber);
+  g_free (hub);
+}
+
+const char *
+mira_audio_hub_transcriber_name (MiraAudioHub *hub)
+{
+  return mira_transcriber_get_name (hub->transcriber);
+}
+
+MiraAudioStream *
+mira_audio_hub_attach (MiraAudioHub       *hub,
+                       const char         *network_id,
+                       const char         *client_id,
+                       double              rssi,
+                       MiraTranscriptFunc  on_transcript,
+                       gpointer            user_data)
+{
+  Network *network = ensure_network (hub, network_id);
+  MiraAudioStream *stream = find_stream (network, client_id);
+
+  if (stream == NULL)
+    {
+      stream = g_new0 (MiraAudioStream, 1);
+      stream->network = network;
+      stream->client_id = g_strdup (client_id);
+      stream->scorer = mira_scorer_new ();
+      stream->frames = g_array_new (FALSE, FALSE, sizeof (MiraFrameFeatures));
+      stream->last_audio_at = mira_timestamp_now ();
+      stream->stopped = TRUE;
+      g_ptr_array_add (network->streams, stream);
+    }
+  stream->users++;
+  stream->rssi = rssi;
+  if (on_transcript != NULL)
+    {
+      /* A device that reconnects takes its stream over. */
+      stream->registered = TRUE;
+      stream->on_transcript = on_transcript;
+      stream->user_data = user_data;
+    }
+  return stream;
+}
+
+void
+mira_audio_hub_detach (MiraAudioHub    *hub,
+                       MiraAudioStream *stream)
+{
+  Network *network = stream->network;
+
+  if (--stream->users > 0)
+    return;
+  mira_arbiter_stream_remove (network->arbiter, stream->client_id, g_get_monotonic_time ());
+  g_ptr_array_remove (network->streams, stream);
+  if (network->streams->len == 0 && !mira_arbiter_in_utterance (network->arbiter))
+    {
+      g_mutex_lock (&hub->lock);
+      g_hash_table_remove (hub->snapshots, network->network_id);
+      g_mutex_unlock (&hub->lock);
+      g_hash_table_remove (hub->networks, network->network_id);
+    }
+  else
+    json_array_unref (update_snapshot (network));
+}
+
+void
+mira_audio_hub_start (MiraAudioHub    *hub,
+                      MiraAudioStream *stream)
+{
+  stream->stopped = FALSE;
+  mira_arbiter_stream_start (stream->network->arbiter, stream->client_id, g_get_monotonic_time ());
+}
+
+void
+mira_audio_hub_stop (MiraAudioHub    *hub,
+                     MiraAudioStream *stream)
+{
+  stream->stopped = TRUE;
+  mira_arbiter_stream_stop (stream->network->arbiter, stream->client_id, g_get_monotonic_time ());
+}
+
+void
+mira_audio_hub_audio (MiraAudioHub    *hub,
+                      MiraAudioStream *stream,
+                      const gint16    *samples,
+                      gsize            n_samples)
+{
+  gint64 now_us = g_get_monotonic_time ();
+
+  if (stream->stopped)
+    mira_audio_hub_start (hub, stream);
+
+  g_array_set_size (stream->frames, 0);
+  mira_scorer_push (stream->scorer, samples, n_samples, stream->frames);
+  if (stream->frames->len > 0)
+    mira_scorer_get_metrics (stream->scorer, &stream->metrics);
+  if (now_us - stream->last_audio_us > 100 * 1000)
+    {
+      g_free (stream->last_audio_at);
+      stream->last_audio_at = mira_timestamp_now ();
+    }
+  stream->last_audio_us = now_us;
+
+  mira_arbiter_push (stream->network->arbiter, stream->client_id, samples, n_samples,
+                     (const MiraFrameFeatures *) stream->frames->data, stream->frames->len,
+                     mira_quality_adjust (stream->metrics.quality_score, stream->rssi), now_us);
+}
+
+typedef struct
+{
+  MiraAudioHub *hub;
+  char         *network_id;
+  char         *stream_id;
+  GArray       *samples;
+} Feed;
+
+static gboolean
+feed_on_server (gpointer user_data)
+{
+  Feed *feed = user_data;
+  MiraAudioStream *stream;
+
+  stream = mira_audio_hub_attach (feed->hub, feed->network_id, feed->stream_id, NAN, NULL, NULL);
+  mira_audio_hub_start (feed->hub, stream);
+  /* In 20 ms pieces, as a device would send them. */
+  for (guint i = 0; i < feed->samples->len; i += 320)
+    mira_audio_hub_audio (feed->hub, stream, &g_array_index (feed->samples, gint16, i),
+                          MIN (320, feed->samples->len - i));
+  mira_audio_hub_stop (feed->hub, stream);
+  mira_audio_hub_detach (feed->hub, stream);
+
+  g_free (feed->network_id);
+  g_free (feed->stream_id);
+  g_array_unref (feed->samples);
+  g_free (feed);
+  return G_SOURCE_REMOVE;
+}
+
+JsonObject *
+mira_audio_hub_feed (MiraAudioHub *hub,
+                     const char   *network_id,
+                     const char   *stream_id,
+                     GArray       *samples)
+{
+  g_autoptr(MiraScorer) scorer = mira_scorer_new ();
+  g_autoptr(GArray) frames = g_array_new (FALSE, FALSE, sizeof (MiraFrameFeatures));
+  MiraStreamMetrics metrics = { 0 };
+  g_autofree char *now = mira_timestamp_now ();
+  JsonObject *object = json_object_new ();
+  Feed *feed;
+
+  mira_scorer_push (scorer, (const gint16 *) samples->data, samples->len, frames);
+  mira_scorer_get_metrics (scorer, &metrics);
+  json_object_set_string_member (object, "stream_id", stream_id);
+  json_object_set_string_member (object, "client_id", stream_id);
+  json_object_set_double_member (object, "quality_score", metrics.quality_score);
+  json_object_set_double_member (object, "snr_db", metrics.snr_db);
+  json_object_set_double_member (object, "rms_dbfs", metrics.rms_dbfs);
+  json_object_set_double_member (object, "clarity", metrics.clarity);
+  json_object_set_double_member (object, "clipping_ratio", metrics.clipping_ratio);
+  json_object_set_double_member (object, "speech_ratio", metrics.speech_ratio);
+  json_object_set_double_member (object, "duration_s", samples->len / (double) MIRA_AUDIO_RATE);
+  json_object_set_boolean_member (object, "is_active", FALSE);
+  json_object_set_boolean_member (object, "is_best", FALSE);
+  json_object_set_string_member (object, "timestamp", now);
+
+  feed = g_new0 (Feed, 1);
+  feed->hub = hub;
+  feed->network_id = g_strdup (network_id);
+  feed->stream_id = g_strdup (stream_id);
+  feed->samples = g_array_ref (samples);
+  g_main_context_invoke (mira_server_get_context (hub->server), feed_on_server, feed);
+  return object;
+}
+
+JsonObject *
+mira_audio_hub_get_scores (MiraAudioHub *hub,
+                           const char   *network_id)
+{
+  JsonObject *snapshot;
+  JsonObject *copy;
+
+  g_mutex_lock (&hub->lock);
+  snapshot = g_hash_table_lookup (hub->snapshots, network_id);
+  if (snapshot != NULL)
+    {
+      g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), snapshot);
+      g_autoptr(JsonNode) dup = json_node_copy (node);
+
+      copy = json_object_ref (json_node_get_object (dup));
+    }
+  else
+    {
+      copy = json_object_new ();
+      json_object_set_array_member (copy, "streams", json_array_new ());
+      json_object_set_null_member (copy, "best_stream");
+    }
+  g_mutex_unlock (&hub->lock);
+  return copy;
+}
+
+JsonObject *
+mira_audio_hub_get_stream (MiraAudioHub *hub,
+                           const char   *network_id,
+                           const char   *stream_id)
+{
+  g_autoptr(JsonObject) scores = mira_audio_hub_get_scores (hub, network_id);
+  JsonArray *streams = json_object_get_array_member (scores, "streams");
+
+  for (guint i = 0; i < json_array_get_length (streams); i++)
+    {
+      JsonObject *stream = json_array_get_object_element (streams, i);
+
+      if (g_strcmp0 (json_object_get_string_member (stream, "stream_id"), stream_id) == 0)
+        return json_object_ref (stream);
+    }
+  return NULL;
+}
+
+JsonNode *
+mira_audio_hub_get_best (MiraAudioHub *hub,
+                         const char   *network_id)
+{
+  g_autoptr(JsonObject) scores = mira_audio_hub_get_scores (hub, network_id);
+
+  return json_node_copy (json_object_get_member (scores, "best_stream"));
+}
+
+void
+mira_audio_hub_drop_network (MiraAudioHub *hub,
+                             const char   *network_id)
+{
+  g_mutex_lock (&hub->lock);
+  g_hash_table_remove (hub->snapshots, network_id);
+  g_mutex_unlock (&hub->lock);
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "mira-transcriber.h"
+#include "mira-types.h"
+
+G_BEGIN_DECLS
+
+/* The live audio of every network on this server: for each network its
+ * streams (scorer, rolling metrics), its arbiter, the stream_scores and
+ * audio_stream_selected events, and the path from a chosen utterance to a
+ * transcript and an interaction. It lives on the server's thread; the
+ * snapshot functions may be called from any thread.
+ */
+
+typedef struct _MiraAudioHub     MiraAudioHub;
+typedef struct _MiraAudioStream  MiraAudioStream;
+
+/* Delivers a `transcript` message to the device whose utterance was chosen. */
+typedef void (*MiraTranscriptFunc) (gpointer    user_data,
+                                    const char *text,
+                                    const char *interaction_id);
+
+MiraAudioHub    *mira_audio_hub_new          (MiraServer        *server,
+                                              MiraTranscriber   *transcriber);
+void             mira_audio_hub_free         (MiraAudioHub      *hub);
+const char      *mira_audio_hub_transcriber_name (MiraAudioHub  *hub);
+
+MiraAudioStream *mira_audio_hub_attach       (MiraAudioHub      *hub,
+                                              const char        *network_id,
+                                              const char        *client_id,
+                                              double             rssi,
+                                              MiraTranscriptFunc on_transcript,
+                                              gpointer           user_data);
+void             mira_audio_hub_detach       (MiraAudioHub      *hub,
+                                              MiraAudioStream   *stream);
+void             mira_audio_hub_start        (MiraAudioHub      *hub,
+                                              MiraAudioStream   *stream);
+void             mira_audio_hub_stop         (MiraAudioHub      *hub,
+                                              MiraAudioStream   *stream);
+/* 16 kHz mono samples of @stream, as they arrive. */
+void             mira_audio_hub_audio        (MiraAudioHub      *hub,
+                                              MiraAudioStream   *stream,
+                                              const gint16      *samples,
+                                              gsize              n_samples);
+
+/* A whole utterance uploaded for @stream_id: through the same pipeline,
+ * faster than real time. Thread-safe; returns the stream's scores for it.
+ */
+JsonObject      *mira_audio_hub_feed         (MiraAudioHub      *hub,
+                                              const char        *network_id,
+                                              const char        *stream_id,
+                                              GArray            *samples);
+
+/* Thread-safe snapshots, for the REST API */
+JsonObject      *mira_audio_hub_get_scores   (MiraAudioHub      *hub,
+                                              const char        *network_id);
+JsonObject      *mira_audio_hub_get_stream   (MiraAudioHub      *hub,
+                                              const char        *network_id,
+                                              const char        *stream_id);
+JsonNode        *mira_audio_hub_get_best     (MiraAudioHub      *hub,
+                                              const char        *network_id);
+/* Every audio stream of a network ends (it was deleted or suspended). */
+void             mira_audio_hub_drop_network (MiraAudioHub      *hub,
+                                              const char        *network_id);
+
+G_END_DECLS

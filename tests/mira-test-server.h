@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* A real MiraStore and MiraServer on a thread of their own, listening on
+ * 127.0.0.1 on a free port, and a synchronous HTTP client for the test
+ * thread. Failing to start is fatal: tests are never skipped.
+ */
+
+#define MIRA_TEST_ADMIN_TOKEN "mira-test-admin-token-0123456789"
+
+typedef struct _MiraTestServer MiraTestServer;
+
+typedef struct {
+  guint       status;
+  char       *content_type;
+  char       *body;          /* the body as text, never NULL */
+  gsize       body_len;
+  JsonNode   *json;          /* the body parsed, or NULL when it is not JSON */
+} MiraTestResponse;
+
+MiraTestServer   *mira_test_server_new        (const char        *db_uri,
+                                               gboolean           open_registration);
+void              mira_test_server_free       (MiraTestServer    *server);
+/* e.g. http://127.0.0.1:40123 */
+const char       *mira_test_server_get_url    (MiraTestServer    *server);
+
+/* Sends @json_body (may be NULL) as application/json with @token (may be
+ * NULL) as a bearer token, and waits for the answer.
+ */
+MiraTestResponse *mira_test_request           (MiraTestServer    *server,
+                                               const char        *method,
+                                               const char        *path,
+                                               const char        *token,
+                                               const char        *json_body);
+/* The same with any body bytes and content type (both may be NULL). */
+MiraTestResponse *mira_test_request_full      (MiraTestServer    *server,
+                                               const char        *method,
+                                               const char        *path,
+                                               const char        *token,
+                                               const char        *content_type,
+                                               GBytes            *body);
+void              mira_test_response_free     (MiraTestResponse  *response);
+/* The parsed body as an object; fails the test when it is not one. */
+JsonObject       *mira_test_response_object   (MiraTestResponse  *response);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MiraTestResponse, mira_test_response_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MiraTestServer, mira_test_server_free)
+
+G_END_DECLS

@@ -1,0 +1,728 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-wyoming"
+
+#include <string.h>
+
+#include "mira-error.h"
+#include "mira-wyoming.h"
+
+#define MAX_PAYLOAD 4096
+
+static const char chunk_header[] =
+  "{\"type\":\"audio-chunk\",\"data\":{\"rate\":16000,\"width\":2,\"channels\":1},"
+  "\"payload_length\":640}\n";
+
+static GPtrArray *
+events_new (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) mira_wyoming_event_free);
+}
+
+static MiraWyomingEvent *
+event_at (GPtrArray *events,
+          guint      i)
+{
+  g_assert_cmpuint (i, <, events->len);
+  return g_ptr_array_index (events, i);
+}
+
+static void
+feed_text (MiraWyomingParser *parser,
+           const char        *text,
+           GPtrArray         *events)
+{
+  g_autoptr(GError) error = NULL;
+
+  gboolean ok = mira_wyoming_parser_feed_text (parser, text, strlen (text), events, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (ok);
+}
+
+static void
+feed_binary (MiraWyomingParser *parser,
+             const void        *data,
+             gsize              len,
+             GPtrArray         *events)
+{
+  g_autoptr(GError) error = NULL;
+
+  gboolean ok = mira_wyoming_parser_feed_binary (parser, data, len, events, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (ok);
+}
+
+static void
+assert_payload (MiraWyomingEvent *event,
+                const guint8     *expected,
+                gsize             len)
+{
+  g_assert_nonnull (event->payload);
+  g_assert_cmpmem (g_bytes_get_data (event->payload, NULL), g_bytes_get_size (event->payload),
+                   expected, len);
+}
+
+static void
+fill_pattern (guint8 *buf,
+              gsize   len,
+              guint   seed)
+{
+  for (gsize i = 0; i < len; i++)
+    buf[i] = (guint8) (i * 31 + seed);
+}
+
+/* Variants that must be accepted ----------------------------------------- */
+
+static void
+test_text_then_binary (void)
+{
+  g_autoptr(MiraWyomingParser) parser = mira_wyoming_parser_new (MAX_PAYLOAD);
+  g_autoptr(GPtrArray) events = events_new ();
+  guint8 payload[640];
+  MiraWyomingEvent *event;
+
+  fill_pattern (payload, sizeof payload, 1);
+  feed_text (parser, chunk_header, events);
+  g_assert_cmpuint (events->len, ==, 0);
+  g_assert_false (mira_wyoming_parser_is_idle (parser));
+
+  feed_binary (parser, payload, sizeof payload, events);
+  g_assert_cmpuint (events->len, ==, 1);
+  g_assert_true (mira_wyoming_parser_is_idle (parser));
+
+  event = event_at (events, 0);
+  g_assert_cmpstr (event->type, ==, "audio-chunk");
+  g_assert_cmpint (mira_wyoming_event_get_int (event, "rate", 0), ==, 16000);
+  g_assert_cmpint (mira_wyoming_event_get_int (event, "width", 0), ==, 2);
+  g_assert_cmpint (mira_wyoming_event_get_int (event, "channels", 0), ==, 1);
+  assert_payload (event, payload, sizeof payload);
+
+  /* And again: the parser is back between events */
+  feed_text (parser, chunk_header, events);
+  feed_binary (parser, payload, sizeof payload, events);
+  g_assert_cmpuint (events->len, ==, 2);
+}
+
+static void
+test_no_trailing_newline (void)
+{
+  g_autoptr(MiraWyomingParser) parser = mira_wyoming_parser_new (MAX_PAYLOAD);
+  g_autoptr(GPtrArray) events = events_new ();
+  guint8 payload[4] = { 1, 2, 3, 4 };
+
+  feed_text (parser, "{\"type\":\"audio-chunk\",\"data\":{\"rate\":8000},\"payload_length\":4}",
+             events);
+  feed_binary (parser, payload, sizeof payload, events);
+  feed_text (parser, "{\"type\":\"audio-stop\"}", events);
+  g_assert_cmpuint (events->len, ==, 2);
+  g_assert_cmpint (mira_wyoming_event_get_int (event_at (events, 0), "rate", 0), ==, 8000);
+  g_assert_cmpstr (event_at (events, 1)->type, ==, "audio-stop");
+}
+
+static void
+test_no_payload (void)
+{
+  const char *headers[] = {
+    "{\"type\":\"audio-start\",\"data\":{\"rate\":16000,\"width\":2,\"channels\":1},"
+    "\"payload_length\":null}\n",
+    "{\"type\":\"audio-stop\",\"data\":{\"timestamp\":1234567890},\"payload_length\":0}\n",
+    "{\"type\":\"ping\"}\n",
+    "{\"type\":\"ping\",\"data\":null}",
+  };
+  g_autoptr(MiraWyomingParser) parser = mira_wyoming_parser_new (MAX_PAYLOAD);
+  g_autoptr(GPtrArray) events = events_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (headers); i++)
+    {
+      feed_text (parser, headers[i], events);
+      g_assert_cmpuint (events->len, ==, i + 1);
+      g_assert_null (event_at (events, i)->payload);
+      g_assert_nonnull (event_at (events, i)->data);
+      g_assert_true (mira_wyoming_parser_is_idle (parser));
+    }
+  g_assert_cmpstr (event_at (events, 0)->type, ==, "audio-start");
+  g_assert_cmpint (mira_wyoming_event_get_int (event_at (events, 1), "timestamp", 0),
+                   ==, 1234567890);
+  g_assert_cmpuint (json_object_get_size (event_at (events, 3)->data), ==, 0);
+}
+
+static void
+test_extra_keys (void)
+{
+  g_autoptr(MiraWyomingParser) parser = mira_wyoming_parser_new (MAX_PAYLOAD);
+  g_autoptr(GPtrArray) events = events_new ();
+  guint8 payload[2] = { 0, 1 };
+
+  feed_text (parser, "{\"version\":\"1.5.2\",\"mode\":\"omi\",\"timestamp\":1712345678.5,"
+             "\"type\":\"audio-chunk\",\"data\":{\"rate\":16000},\"payload_length\":2,"
+             "\"extra\":[1,{\"a\":null}]}\n", events);
+  feed_binary (parser, payload, sizeof payload, events);
+  g_assert_cmpuint (events->len, ==, 1);
+  g_assert_cmpstr (event_at (events, 0)->type, ==, "audio-chunk");
+  assert_payload (event_at (events, 0), payload, sizeof payload);
+}
+
+static void
+test_several_lines_in_text (void)
+{
+  g_autoptr(MiraWyomingParser) parser = mira_wyoming_parser_new (MAX_PAYLOAD);
+  g_autoptr(GPtrArray) events = events_new ();
+  guint8 payload[3] = { 7, 8, 9 };
+
+  feed_text (parser, "{\"type\":\"ping\"}\n\n{\"type\":\"audio-start\",\"data\":{\"rate\":48000}}\n"
+             "{\"type\":\"audio-chunk\",\"payload_length\":3}\n", events);
+  g_assert_cmpuint (events->len, ==, 2);
+  feed_binary (parser, payload, sizeof payload, events);
+  g_assert_cmpuint (events->len, ==, 3);
+  g_assert_cmpstr (event_at (events, 2)->type, ==, "audio-chunk");
+}
+
+static void
+test_data_length (void)
+{
+  const char *extra = "{\"rate\":44100,\"channels\":2}";
+  g_autofree char *header = g_strdup_printf ("{\"type\":\"audio-chunk\",\"data\":{\"rate\":16000,"
+                                             "\"width\":2},\"data_length\":%zu,"
+                                             "\"payload_length\":4}\n", strlen (extra));
+  g_autofree char *same_frame = g_strconcat (header, extra, NULL);
+  g_autofree char *no_payload = g_strdup_printf ("{\"type\":\"audio-start\",\"data_length\":%zu}\n%s",
+                                                 strlen (extra), extra);
+  g_autoptr(MiraWyomingParser) parser = mira_wyoming_parser_new (MAX_PAYLOAD);
+  g_autoptr(GPtrArray) events = events_new ();
+  guint8 payload[4] = { 1, 2, 3, 4 };
+  g_autoptr(GByteArray) combined = g_byte_array_new ();
+
+  /* Data in the same text frame, payload in the next binary frame */
+  feed_text (parser, same_frame, events);
+  g_assert_cmpuint (events->len, ==, 0);
+  feed_binary (parser, payload, sizeof payload, events);
+
+  /* Data in the next text frame */
+  feed_text (parser, header, events);
+  feed_text (parser, extra, events);
+  g_assert_cmpuint (events->len, ==, 1);
+  feed_binary (parser, payload, sizeof payload, events);
+
+  /* Data split over two text frames */
+  feed_text (parser, header, events);
+  feed_text (parser, "{\"rate\":44100,", events);
+  feed_text (parser, "\"channels\":2}", events);
+  feed_binary (parser, payload, sizeof payload, events);
+
+  /* Data and payload together in the next binary frame */
+  g_byte_array_append (combined, (const guint8 *) extra, (guint) strlen (extra));
+  g_byte_array_append (combined, payload, sizeof payload);
+  feed_text (parser, header, events);
+  feed_binary (parser, combined->data, combined->len, events);
+
+  /* No payload at all */
+  feed_text (parser, no_payload, events);
+
+  g_assert_cmpuint (events->len, ==, 5);
+  for (guint i = 0; i < 5; i++)
+    {
+      MiraWyomingEvent *event = event_at (events, i);
+
+      /* Merged over data: rate replaced, width kept, channels added */
+      g_assert_cmpint (mira_wyoming_event_get_int (event, "rate", 0), ==, 44100);
+      g_assert_cmpint (mira_wyoming_event_get_int (event, "channels", 0), ==, 2);
+      if (i < 4)
+        {
+          g_assert_cmpint (mira_wyoming_event_get_int (event, "width", 0), ==, 2);
+          assert_payload (event, payload, sizeof payload);
+        }
+      else
+        g_assert_null (event->payload);
+    }
+  g_assert_true (mira_wyoming_parser_is_idle (parser));
+}
+
+/* The TCP layout: header line, data, payload in one byte stream */
+static GByteArray *
+tcp_stream (guint8 *payload,
+            gsize   payload_len)
+{
+  GByteArray *stream = g_byte_array_new ();
+  const char *start = "{\"type\":\"audio-start\",\"data\":{\"rate\":16000,\"width\":2,\"channels\":1}}\n";
+  g_autofree char *chunk = g_strdup_printf ("{\"type\":\"audio-chunk\",\"data\":{\"rate\":16000,"
+                                            "\"width\":2,\"channels\":1},\"payload_length\":%zu}\n",
+                                            payload_len);
+  const char *extra = "{\"timestamp\":42}";
+  g_autofree char *stop = g_strdup_printf ("{\"type\":\"audio-stop\",\"data_length\":%zu}\n",
+                                           strlen (extra));
+
+  g_byte_array_append (stream, (const guint8 *) start, (guint) strlen (start));
+  g_byte_array_append (stream, (const guint8 *) chunk, (guint) strlen (chunk));
+  g_byte_array_append (stream, payload, (guint) payload_len);
+  g_byte_array_append (stream, (const guint8 *) chunk, (guint) strlen (chunk));
+  g_byte_array_append (stream, payload, (guint) payload_len);
+  g_byte_array_append (stream, (const guint8 *) stop, (guint) strlen (stop));
+  g_byte_array_append (stream, (const guint8 *) extra, (guint) strlen (extra));
+  return stream;
+}
+
+static void
+assert_tcp_events (GPtrArray    *events,
+                   const guint8 *payload,
+                   gsize         payload_len)
+{
+  g_assert_cmpuint (events->len, ==, 4);
+  g_assert_cmpstr (event_at (events, 0)->type, ==, "audio-start");
+  g_assert_cmpstr (event_at (events, 1)->type, ==, "audio-chunk");
+  assert_payload (event_at (events, 1), payload, payload_len);
+  g_assert_cmpstr (event_at (events, 2)->type, ==, "audio-chunk");
+  assert_payload (event_at (events, 2), payload, payload_len);
+  g_assert_cmpstr (event_at (events, 3)->type, ==, "audio-stop");
+  g_assert_cmpint (mira_wyoming_event_get_int (event_at (events, 3), "timestamp", 0), ==, 42);
+}
+
+static void
+test_tcp_one_frame (void)
+{
+  g_autoptr(MiraWyomingParser) parser = mira_wyoming_parser_new (MAX_PAYLOAD);
+  g_autoptr(GPtrArray) events = events_new ();
+  g_autoptr(GPtrArray) more = events_new ();
+  guint8 payload[320];
+  g_autoptr(GByteArray) stream = NULL;
+  g_autoptr(GByteArray) single = g_byte_array_new ();
+
+  fill_pattern (payload, sizeof payload, 5);
+  stream = tcp_stream (payload, sizeof payload);
+  feed_binary (parser, stream->data, stream->len, events);
+  assert_tcp_events (events, payload, sizeof payload);
+  g_assert_true (mira_wyoming_parser_is_idle (parser));
+
+  /* Header and payload in one binary frame, after audio-start: not bare PCM */
+  g_byte_array_append (single, (const guint8 *) chunk_header, sizeof chunk_header - 1);
+  g_byte_array_set_size (single, single->len + 640);
+  memset (single->data + single->len - 640, 0x11, 640);
+  feed_binary (parser, single->data, single->len, more);
+  g_assert_cmpuint (more->len, ==, 1);
+  g_assert_cmpuint (g_bytes_get_size (event_at (more, 0)->payload), ==, 640);
+  g_assert_cmpstr (event_at (more, 0)->type, ==, "audio-chunk");
+}
+
+static void
+test_tcp_split (void)
+{
+  guint8 payload[64];
+  g_autoptr(GByteArray) stream = NULL;
+
+  fill_pattern (payload, sizeof payload, 9);
+  stream = tcp_stream (payload, sizeof payload);
+
+  /* Split in two at every position */
+  for (guint cut = 1; cut < stream->len; cut++)
+    {
+      g_autoptr(MiraWyomingParser) parser = mira_wyoming_parser_new (MAX_PAYLOAD);
+      g_autoptr(GPtrArray) events = events_new ();
+
+      feed_binary (parser, stream->data, cut, events);
+      feed_binary (parser, stream->data + cut, stream->len - cut, events);
+      assert_tcp_events (events, payload, sizeof payload);
+      g_assert_true (mira_wyoming_parser_is_idle (parser));
+    }
+
+  /* Random pieces, one byte and up */
+  for (guint round = 0; round < 200; round++)
+    {
+      g_autoptr(MiraWyomingParser) parser = mira_wyoming_parser_new (MAX_PAYLOAD);
+      g_autoptr(GPtrArray) events = events_new ();
+      guint pos = 0;
+
+      while (pos < stream->len)
+        {
+          guint want = (guint) g_test_rand_int_range (1, 40);
+          guint n = MIN (want, stream->len - pos);
+
+          feed_binary (parser, stream->data + pos, n, events);
+          pos += n;
+        }
+      assert_tcp_events (events, payload, sizeof payload);
+    }
+}
+
+static void
+test_bare_pcm (void)
+{
+  g_autoptr(MiraWyomingParser) parser = mira_wyoming_parser_new (MAX_PAYLOAD);
+  g_autoptr(GPtrArray) events = events_new ();
+  guint8 pcm[640];
+  /* Audio that happens to begin like JSON must stay audio */
+  guint8 jsonish[64] = "{\"x\":1}\n";
+  MiraWyomingEvent *event;
+
+  fill_pattern (pcm, sizeof pcm, 3);
+  for (gsize i = 9; i < sizeof jsonish; i++)
+    jsonish[i] = (guint8) (i * 7);
+
+  feed_text (parser, "{\"type\":\"audio-start\",\"data\":{\"rate\":44100,\"width\":2,"
+             "\"channels\":2},\"payload_length\":null}\n", events);
+  feed_binary (parser, pcm, sizeof pcm, events);
+  feed_binary (parser, jsonish, sizeof jsonish, events);
+  feed_binary (parser, "{", 1, events);
+  g_assert_cmpuint (events->len, ==, 4);
+
+  event = event_at (events, 1);
+  g_assert_cmpstr (event->type, ==, "audio-chunk");
+  g_assert_cmpint (mira_wyoming_event_get_int (event, "rate", 0), ==, 44100);
+  g_assert_cmpint (mira_wyoming_event_get_int (event, "width", 0), ==, 2);
+  g_assert_cmpint (mira_wyoming_event_get_int (event, "channels", 0), ==, 2);
+  assert_payload (event, pcm, sizeof pcm);
+  assert_payload (event_at (events, 2), jsonish, sizeof jsonish);
+  g_assert_true (mira_wyoming_parser_is_idle (parser));
+
+  /* A header still works in between */
+  feed_text (parser, chunk_header, events);
+  feed_binary (parser, pcm, sizeof pcm, events);
+  g_assert_cmpuint (events->len, ==, 5);
+}
+
+static void
+test_default_format (void)
+{
+  g_autoptr(MiraWyomingParser) parser = mira_wyoming_parser_new (MAX_PAYLOAD);
+  g_autoptr(GPtrArray) events = events_new ();
+  guint8 packet[] = { 0x00, 0x00, 0x00, 0xb8, 0x41, 0x22 };
+
+  mira_wyoming_parser_set_default_format (parser, 16000, 2, 1);
+  feed_binary (parser, packet, sizeof packet, events);
+  g_assert_cmpuint (events->len, ==, 1);
+  g_assert_cmpstr (event_at (events, 0)->type, ==, "audio-chunk");
+  g_assert_cmpint (mira_wyoming_event_get_int (event_at (events, 0), "rate", 0), ==, 16000);
+}
+
+/* Errors ------------------------------------------------------------------- */
+
+static void
+assert_text_error (const char *text,
+                   gssize      len,
+                   gint        code,
+                   guint       close_code)
+{
+  g_autoptr(MiraWyomingParser) parser = mira_wyoming_parser_new (MAX_PAYLOAD);
+  g_autoptr(GPtrArray) events = events_new ();
+  g_autoptr(GError) error = NULL;
+
+  if (len < 0)
+    len = (gssize) strlen (text);
+  g_assert_false (mira_wyoming_parser_feed_text (parser, text, (gsize) len, events, &error));
+  g_assert_error (error, MIRA_ERROR, code);
+  g_assert_cmpstr (error->message, !=, "");
+  g_assert_cmpuint (mira_wyoming_error_close_code (error), ==, close_code);
+  g_test_message ("%.40s… -> %s", text, error->message);
+}
+
+static void
+test_errors_header (void)
+{
+  static const char *malformed[] = {
+    "{\"type\":\"audio-chunk\"",
+    "not json",
+    "[1,2,3]",
+    "\"audio-chunk\"",
+    "42",
+    "null",
+    "{}",
+    "{\"data\":{}}",
+    "{\"type\":42}",
+    "{\"type\":\"\"}",
+    "{\"type\":null}",
+    "{\"type\":\"x\",\"data\":[1]}",
+    "{\"type\":\"x\",\"data\":\"rate\"}",
+    "{\"type\":\"x\",\"payload_length\":-1}",
+    "{\"type\":\"x\",\"payload_length\":1.5}",
+    "{\"type\":\"x\",\"payload_length\":\"640\"}",
+    "{\"type\":\"x\",\"payload_length\":true}",
+    "{\"type\":\"x\",\"payload_length\":{}}",
+    "{\"type\":\"x\",\"data_length\":-5}",
+    "{\"type\":\"x\",\"data_length\":3}\n[1]",
+    "{\"type\":\"x\",\"data_length\":3}\nabc",
+    "{\"type\":\"x\",\"data_length\":2}\n{}junk",
+    "{\"type\":\"audio-chunk\",\"payload_length\":4}\ntrailing text",
+  };
+  g_autofree char *deep = NULL;
+  GString *nest = g_string_new ("{\"type\":\"x\",\"data\":{\"a\":");
+
+  for (guint i = 0; i < G_N_ELEMENTS (malformed); i++)
+    assert_text_error (malformed[i], -1, MIRA_ERROR_BAD_REQUEST, 1003);
+
+  /* Not UTF-8; a NUL inside */
+  assert_text_error ("{\"type\":\"\xff\xfe\"}", -1, MIRA_ERROR_BAD_REQUEST, 1003);
+  assert_text_error ("{\"type\":\"a\0b\"}", 14, MIRA_ERROR_BAD_REQUEST, 1003);
+
+  /* Nesting that would exhaust the stack of a recursive parser */
+  for (guint i = 0; i < 10000; i++)
+    g_string_append_c (nest, '[');
+  deep = g_string_free (nest, FALSE);
+  assert_text_error (deep, -1, MIRA_ERROR_BAD_REQUEST, 1003);
+
+  /* Over the limit */
+  assert_text_error ("{\"type\":\"audio-chunk\",\"payload_length\":4097}", -1,
+                     MIRA_ERROR_TOO_LARGE, 1009);
+  assert_text_error ("{\"type\":\"audio-chunk\",\"payload_length\":99999999999999999}", -1,
+                     MIRA_ERROR_TOO_LARGE, 1009);
+  assert_text_error ("{\"type\":\"x\",\"data_length\":10000000}", -1, MIRA_ERROR_TOO_LARGE, 1009);
+}
+
+static void
+test_errors_sequence (void)
+{
+  guint8 payload[1000] = { 0, };
+  struct {
+    const char *text;
+    gsize       binary_len;
+    gboolean    second_text;
+  } cases[] = {
+    { chunk_header, 320, FALSE },    /* payload_length lies: frame too short */
+    { chunk_header, 1000, FALSE },   /* too long */
+    { chunk_header, 0, FALSE },      /* empty */
+    { chunk_header, 0, TRUE },       /* a text frame where the payload should be */
+    { NULL, 640, FALSE },            /* binary before audio-start, no header */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(MiraWyomingParser) parser = mira_wyoming_parser_new (MAX_PAYLOAD);
+      g_autoptr(GPtrArray) events = events_new ();
+      g_autoptr(GError) error = NULL;
+      gboolean ok;
+
+      if (cases[i].text != NULL)
+        feed_text (parser, cases[i].text, events);
+      if (cases[i].second_text)
+        ok = mira_wyoming_parser_feed_text (parser, "{\"type\":\"ping\"}", 15, events, &error);
+      else
+        ok = mira_wyoming_parser_feed_binary (parser, payload, cases[i].binary_len, events, &error);
+      g_assert_false (ok);
+      g_assert_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST);
+      g_assert_cmpuint (mira_wyoming_error_close_code (error), ==, 1003);
+      g_assert_cmpuint (events->len, ==, 0);
+      g_test_message ("case %u -> %s", i, error->message);
+    }
+}
+
+static void
+test_errors_tcp (void)
+{
+  /* A payload_length smaller than the payload: audio where a header should be */
+  {
+    g_autoptr(MiraWyomingParser) parser = mira_wyoming_parser_new (MAX_PAYLOAD);
+    g_autoptr(GPtrArray) events = events_new ();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GByteArray) frame = g_byte_array_new ();
+    const char *header = "{\"type\":\"audio-chunk\",\"payload_length\":4}\n";
+    guint8 audio[16] = { 1, 2, 3, 4, 0x80, 0x81, 0x00, 0x05, };
+
+    g_byte_array_append (frame, (const guint8 *) header, (guint) strlen (header));
+    g_byte_array_append (frame, audio, sizeof audio);
+    g_assert_false (mira_wyoming_parser_feed_binary (parser, frame->data, frame->len, events,
+                                                     &error));
+    g_assert_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST);
+  }
+
+  /* A header line that never ends */
+  {
+    g_autoptr(MiraWyomingParser) parser = mira_wyoming_parser_new (MAX_PAYLOAD);
+    g_autoptr(GPtrArray) events = events_new ();
+    g_autoptr(GError) error = NULL;
+    g_autofree char *chunk = g_strnfill (4096, 'a');
+    gboolean ok = TRUE;
+
+    chunk[0] = '{';
+    for (guint i = 0; i < 100 && ok; i++)
+      {
+        ok = mira_wyoming_parser_feed_binary (parser, (const guint8 *) chunk, 4096, events,
+                                              &error);
+        chunk[0] = 'a';
+      }
+    g_assert_false (ok);
+    g_assert_error (error, MIRA_ERROR, MIRA_ERROR_TOO_LARGE);
+    g_assert_cmpuint (mira_wyoming_error_close_code (error), ==, 1009);
+  }
+
+  /* Bare audio over the limit */
+  {
+    g_autoptr(MiraWyomingParser) parser = mira_wyoming_parser_new (MAX_PAYLOAD);
+    g_autoptr(GPtrArray) events = events_new ();
+    g_autoptr(GError) error = NULL;
+    g_autofree guint8 *big = g_malloc0 (MAX_PAYLOAD + 1);
+
+    feed_text (parser, "{\"type\":\"audio-start\"}", events);
+    g_assert_false (mira_wyoming_parser_feed_binary (parser, big, MAX_PAYLOAD + 1, events,
+                                                     &error));
+    g_assert_error (error, MIRA_ERROR, MIRA_ERROR_TOO_LARGE);
+  }
+
+  /* Text while a binary-frame event is incomplete */
+  {
+    g_autoptr(MiraWyomingParser) parser = mira_wyoming_parser_new (MAX_PAYLOAD);
+    g_autoptr(GPtrArray) events = events_new ();
+    g_autoptr(GError) error = NULL;
+    const char *half = "{\"type\":\"audio-chunk\",\"payload_length\":4}\n\x01\x02";
+
+    feed_binary (parser, half, strlen (half), events);
+    g_assert_false (mira_wyoming_parser_feed_text (parser, "{\"type\":\"ping\"}", 15, events,
+                                                   &error));
+    g_assert_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST);
+  }
+}
+
+static void
+test_close_codes (void)
+{
+  g_autoptr(GError) too_large = g_error_new_literal (MIRA_ERROR, MIRA_ERROR_TOO_LARGE, "x");
+  g_autoptr(GError) malformed = g_error_new_literal (MIRA_ERROR, MIRA_ERROR_BAD_REQUEST, "x");
+  g_autoptr(GError) auth = g_error_new_literal (MIRA_ERROR, MIRA_ERROR_UNAUTHORIZED, "x");
+  g_autoptr(GError) other = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "x");
+
+  g_assert_cmpuint (mira_wyoming_error_close_code (too_large), ==, 1009);
+  g_assert_cmpuint (mira_wyoming_error_close_code (malformed), ==, 1003);
+  g_assert_cmpuint (mira_wyoming_error_close_code (auth), ==, 1008);
+  g_assert_cmpuint (mira_wyoming_error_close_code (other), ==, 1008);
+  g_assert_cmpuint (mira_wyoming_error_close_code (NULL), ==, 1008);
+}
+
+/* Fuzz --------------------------------------------------------------------- */
+
+static const char *fuzz_seeds[] = {
+  "{\"type\":\"audio-chunk\",\"data\":{\"rate\":16000,\"width\":2,\"channels\":1},\"payload_length\":8}\n",
+  "{\"type\":\"audio-start\",\"data\":{\"rate\":16000},\"payload_length\":null}\n",
+  "{\"type\":\"x\",\"data_length\":9,\"payload_length\":3}\n{\"a\":[1]}abc",
+  "{\"type\":\"ping\",\"version\":\"1\"}",
+  "{\"type\":\"audio-stop\",\"data\":{\"timestamp\":1.5}}\n{\"type\":\"ping\"}\n",
+};
+
+static gsize
+fuzz_input (guint8 *buf,
+            gsize   cap)
+{
+  guint kind = (guint) g_test_rand_int_range (0, 4);
+  gsize len;
+
+  if (kind == 0)
+    {
+      /* Random bytes, sometimes starting like JSON */
+      len = (gsize) g_test_rand_int_range (0, (gint) cap);
+      for (gsize i = 0; i < len; i++)
+        buf[i] = (guint8) g_test_rand_int_range (0, 256);
+      if (len > 0 && g_test_rand_bit ())
+        buf[0] = '{';
+      return len;
+    }
+
+  /* A valid header, mutated */
+  {
+    const char *seed = fuzz_seeds[g_test_rand_int_range (0, G_N_ELEMENTS (fuzz_seeds))];
+    guint n_mutations = (guint) g_test_rand_int_range (0, 6);
+
+    len = MIN (strlen (seed), cap);
+    memcpy (buf, seed, len);
+    for (guint m = 0; m < n_mutations && len > 0; m++)
+      {
+        gsize at = (gsize) g_test_rand_int_range (0, (gint) len);
+        static const char interesting[] = "{}[]\":,\n0123456789-.e\\ nultrfa\xff\x80";
+
+        switch (g_test_rand_int_range (0, 4))
+          {
+          case 0:
+            buf[at] = (guint8) interesting[g_test_rand_int_range (0, sizeof interesting - 1)];
+            break;
+          case 1:
+            len = at;   /* truncate */
+            break;
+          case 2:
+            if (len < cap)
+              {
+                memmove (buf + at + 1, buf + at, len - at);
+                buf[at] = (guint8) interesting[g_test_rand_int_range (0, sizeof interesting - 1)];
+                len++;
+              }
+            break;
+          default:
+            buf[at] = (guint8) g_test_rand_int_range (0, 256);
+            break;
+          }
+      }
+    return len;
+  }
+}
+
+static void
+test_fuzz (void)
+{
+  guint8 buf[512];
+  guint n_events = 0;
+  guint n_errors = 0;
+  MiraWyomingParser *parser = mira_wyoming_parser_new (256);
+
+  for (guint i = 0; i < 20000; i++)
+    {
+      g_autoptr(GPtrArray) events = events_new ();
+      g_autoptr(GError) error = NULL;
+      gsize len = fuzz_input (buf, sizeof buf);
+      /* Private copy so ASan sees any read past len */
+      g_autofree guint8 *frame = g_memdup2 (buf, len);
+      gboolean ok;
+
+      if (g_test_rand_bit ())
+        ok = mira_wyoming_parser_feed_text (parser, (const char *) frame, len, events, &error);
+      else
+        ok = mira_wyoming_parser_feed_binary (parser, frame, len, events, &error);
+
+      for (guint e = 0; e < events->len; e++)
+        {
+          MiraWyomingEvent *event = event_at (events, e);
+
+          g_assert_nonnull (event->type);
+          g_assert_cmpstr (event->type, !=, "");
+          g_assert_nonnull (event->data);
+          g_assert_true (event->payload == NULL || g_bytes_get_size (event->payload) <= 256);
+        }
+      n_events += events->len;
+
+      if (!ok)
+        {
+          guint code = mira_wyoming_error_close_code (error);
+
+          g_assert_nonnull (error);
+          g_assert_true (code == 1003 || code == 1009);
+          n_errors++;
+          /* A real socket closes; start a new stream */
+          mira_wyoming_parser_free (parser);
+          parser = mira_wyoming_parser_new (256);
+        }
+      else
+        g_assert_no_error (error);
+    }
+  mira_wyoming_parser_free (parser);
+  g_test_message ("fuzz: %u events, %u errors", n_events, n_errors);
+  g_assert_cmpuint (n_events, >, 100);
+  g_assert_cmpuint (n_errors, >, 100);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/wyoming/text/header-then-binary", test_text_then_binary);
+  g_test_add_func ("/wyoming/text/no-trailing-newline", test_no_trailing_newline);
+  g_test_add_func ("/wyoming/text/no-payload", test_no_payload);
+  g_test_add_func ("/wyoming/text/extra-keys", test_extra_keys);
+  g_test_add_func ("/wyoming/text/several-lines", test_several_lines_in_text);
+  g_test_add_func ("/wyoming/text/data-length", test_data_length);
+  g_test_add_func ("/wyoming/tcp/one-frame", test_tcp_one_frame);
+  g_test_add_func ("/wyoming/tcp/split", test_tcp_split);
+  g_test_add_func ("/wyoming/bare/after-audio-start", test_bare_pcm);
+  g_test_add_func ("/wyoming/bare/default-format", test_default_format);
+  g_test_add_func ("/wyoming/error/header", test_errors_header);
+  g_test_add_func ("/wyoming/error/sequence", test_errors_sequence);
+  g_test_add_func ("/wyoming/error/tcp", test_errors_tcp);
+  g_test_add_func ("/wyoming/error/close-codes", test_close_codes);
+  g_test_add_func ("/wyoming/fuzz", test_fuzz);
+
+  return g_test_run ();
+}
