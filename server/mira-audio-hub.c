@@ -15,6 +15,8 @@
 #define SCORES_INTERVAL_MS 250
 /* A stream is active while its audio is this fresh. */
 #define ACTIVE_US (2 * G_USEC_PER_SEC)
+/* Once every stream has stopped, the open conversation closes after this. */
+#define STOP_GRACE_S 5
 
 typedef struct _Network Network;
 
@@ -43,6 +45,7 @@ struct _Network
   GPtrArray    *streams;            /* MiraAudioStream* */
   guint         timer;
   gint64        last_emit_us;
+  guint         grace;              /* every stream stopped: conversations close after it */
 };
 
 struct _MiraAudioHub
@@ -93,6 +96,7 @@ network_free (gpointer data)
   Network *network = data;
 
   g_clear_handle_id (&network->timer, g_source_remove);
+  g_clear_handle_id (&network->grace, g_source_remove);
   mira_arbiter_free (network->arbiter);
   g_ptr_array_unref (network->streams);
   g_free (network->network_id);
@@ -385,6 +389,50 @@ on_utterance_done (gpointer       user_data,
   mira_utterance_free (utterance);
 }
 
+static void
+forget_network (MiraAudioHub *hub,
+                Network      *network)
+{
+  g_mutex_lock (&hub->lock);
+  g_hash_table_remove (hub->snapshots, network->network_id);
+  g_mutex_unlock (&hub->lock);
+  g_hash_table_remove (hub->networks, network->network_id);
+}
+
+static void
+grace_done (MiraApiCall *call,
+            gpointer     user_data)
+{
+}
+
+static gboolean
+grace_over (gpointer user_data)
+{
+  Network *network = user_data;
+  g_autofree char *path = g_strdup_printf ("%s/conversations/close-open?reason=every+stream+stopped",
+                                           network->network_id);
+
+  network->grace = 0;
+  mira_server_internal_call (network->hub->server, "POST", path, NULL, grace_done, NULL);
+  if (network->streams->len == 0 && !mira_arbiter_in_utterance (network->arbiter))
+    forget_network (network->hub, network);
+  return G_SOURCE_REMOVE;
+}
+
+/* When every stream of the network has stopped, its conversation ends after a grace. */
+static void
+check_all_stopped (Network *network)
+{
+  gboolean all_stopped = TRUE;
+
+  for (guint i = 0; i < network->streams->len; i++)
+    all_stopped &= ((MiraAudioStream *) g_ptr_array_index (network->streams, i))->stopped;
+  if (!all_stopped)
+    g_clear_handle_id (&network->grace, g_source_remove);
+  else if (network->grace == 0)
+    network->grace = g_timeout_add_seconds (STOP_GRACE_S, grace_over, network);
+}
+
 static const MiraArbiterCallbacks arbiter_callbacks = {
   on_utterance_started,
   on_utterance_done,
@@ -488,10 +536,9 @@ mira_audio_hub_detach (MiraAudioHub    *hub,
   g_ptr_array_remove (network->streams, stream);
   if (network->streams->len == 0 && !mira_arbiter_in_utterance (network->arbiter))
     {
-      g_mutex_lock (&hub->lock);
-      g_hash_table_remove (hub->snapshots, network->network_id);
-      g_mutex_unlock (&hub->lock);
-      g_hash_table_remove (hub->networks, network->network_id);
+      /* Stopped streams still get their grace before the conversation closes. */
+      if (network->grace == 0)
+        forget_network (hub, network);
     }
   else
     json_array_unref (update_snapshot (network));
@@ -503,6 +550,7 @@ mira_audio_hub_start (MiraAudioHub    *hub,
 {
   stream->stopped = FALSE;
   mira_arbiter_stream_start (stream->network->arbiter, stream->client_id, g_get_monotonic_time ());
+  check_all_stopped (stream->network);
 }
 
 void
@@ -511,6 +559,7 @@ mira_audio_hub_stop (MiraAudioHub    *hub,
 {
   stream->stopped = TRUE;
   mira_arbiter_stream_stop (stream->network->arbiter, stream->client_id, g_get_monotonic_time ());
+  check_all_stopped (stream->network);
 }
 
 void

@@ -32,6 +32,9 @@ struct _MiraServer
   guint          in_flight;
   GHashTable    *sockets;
   MiraAudioHub  *hub;
+  GHashTable    *touched;      /* networks that spoke here: their conversations close at shutdown */
+  guint          sweep_source;
+  gboolean       sweeping;
 };
 
 G_DEFINE_FINAL_TYPE (MiraServer, mira_server, G_TYPE_OBJECT)
@@ -51,7 +54,9 @@ mira_server_finalize (GObject *object)
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
   g_clear_object (&self->soup);
+  g_clear_handle_id (&self->sweep_source, g_source_remove);
   g_clear_pointer (&self->hub, mira_audio_hub_free);
+  g_clear_pointer (&self->touched, g_hash_table_unref);
   g_clear_pointer (&self->sockets, g_hash_table_unref);
   g_clear_pointer (&self->bus, mira_event_bus_free);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -75,6 +80,7 @@ mira_server_init (MiraServer *self)
 {
   self->bus = mira_event_bus_new ();
   self->sockets = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  self->touched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 static void
@@ -147,6 +153,12 @@ publish_events (MiraServer  *self,
   for (guint i = 0; i < call->events->len; i++)
     {
       JsonObject *event = g_ptr_array_index (call->events, i);
+      const char *type = json_object_get_string_member_with_default (event, "type", "");
+
+      if (g_str_equal (type, "interaction_created") && call->network_id != NULL)
+        g_hash_table_add (self->touched, g_strdup (call->network_id));
+      else if (g_str_equal (type, "network_deleted") && call->network_id != NULL)
+        g_hash_table_remove (self->touched, call->network_id);
 
       mira_event_bus_publish (self->bus,
                               json_object_get_string_member_with_default (event, "network_id",
@@ -497,7 +509,8 @@ mira_server_internal_call (MiraServer       *self,
                            MiraInternalFunc  callback,
                            gpointer          user_data)
 {
-  g_autofree char *full = g_strconcat ("/api/v1/", path, NULL);
+  g_auto(GStrv) path_query = g_strsplit (path, "?", 2);
+  g_autofree char *full = g_strconcat ("/api/v1/", path_query[0], NULL);
   g_auto(GStrv) segments = g_strsplit (full, "/", -1);
   GPtrArray *args = g_ptr_array_new_with_free_func (g_free);
   const MiraApiRoute *route = mira_api_match_internal (method, (const char * const *) segments,
@@ -515,6 +528,8 @@ mira_server_internal_call (MiraServer       *self,
   call->internal = TRUE;
   call->content_type = g_strdup ("application/json");
   call->base_url = g_strdup (self->url);
+  if (path_query[1] != NULL)
+    call->query = g_uri_parse_params (path_query[1], -1, "&", G_URI_PARAMS_NONE, NULL);
   if (body != NULL)
     call->body = g_bytes_new (body, strlen (body));
 
@@ -546,6 +561,36 @@ mira_server_untrack_socket (MiraServer              *self,
                             SoupWebsocketConnection *conn)
 {
   g_hash_table_remove (self->sockets, conn);
+}
+
+static void
+sweep_done (MiraApiCall *call,
+            gpointer     user_data)
+{
+  MiraServer *self = user_data;
+
+  self->sweeping = FALSE;
+  g_object_unref (self);
+}
+
+static gboolean
+sweep (gpointer user_data)
+{
+  MiraServer *self = user_data;
+
+  if (!self->sweeping)
+    {
+      self->sweeping = TRUE;
+      mira_server_internal_call (self, "POST", "conversations/sweep", NULL, sweep_done,
+                                 g_object_ref (self));
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+shutdown_close_done (MiraApiCall *call,
+                     gpointer     user_data)
+{
 }
 
 MiraServer *
@@ -593,6 +638,9 @@ mira_server_new (MiraStore                *store,
         return NULL;
       soup_server_set_tls_certificate (self->soup, cert);
     }
+
+  /* Conversations time out even when nothing else happens. */
+  self->sweep_source = g_timeout_add_seconds (5, sweep, self);
 
   soup_server_add_early_handler (self->soup, NULL, early_handler, self, NULL);
   soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
@@ -694,6 +742,20 @@ mira_server_shutdown (MiraServer *self)
     for (GSList *l = listeners; l != NULL; l = l->next)
       g_socket_close (l->data, NULL);
     g_slist_free (listeners);
+  }
+  g_clear_handle_id (&self->sweep_source, g_source_remove);
+  {
+    GHashTableIter iter;
+    gpointer network_id;
+
+    g_hash_table_iter_init (&iter, self->touched);
+    while (g_hash_table_iter_next (&iter, &network_id, NULL))
+      {
+        g_autofree char *path = g_strdup_printf ("%s/conversations/close-open?reason=server+shutdown",
+                                                 (const char *) network_id);
+
+        mira_server_internal_call (self, "POST", path, NULL, shutdown_close_done, NULL);
+      }
   }
   while (self->in_flight > 0)
     g_main_context_iteration (self->context, TRUE);

@@ -421,45 +421,6 @@ mira_api_conversation_create (MiraApiCall  *call,
   return object != NULL;
 }
 
-gboolean
-mira_api_conversation_close (MiraApiCall  *call,
-                             MiraDb       *db,
-                             GError      **error)
-{
-  const MiraEntity *entity = call_entity (call);
-  g_autoptr(JsonObject) object = NULL;
-  g_autoptr(MiraDbResult) res = NULL;
-  g_autofree char *now = mira_timestamp_now ();
-
-  object = mira_entity_get (db, call->net_uuid, call->network_id, entity,
-                            mira_api_call_arg (call, 1), error);
-  if (object == NULL)
-    {
-      note_not_found (call, entity, *error);
-      return FALSE;
-    }
-
-  /* Closing a closed conversation changes nothing. */
-  if (g_str_equal (json_object_get_string_member (object, "status"), "open"))
-    {
-      const char *params[] = { call->net_uuid, json_object_get_string_member (object, "id"), now };
-
-      res = mira_db_query (db, "UPDATE conversations SET status = 'closed', closed_at = $3,"
-                               " updated_at = $3 WHERE network_id = $1 AND id = $2",
-                           3, params, error);
-      if (res == NULL)
-        return FALSE;
-      g_clear_pointer (&object, json_object_unref);
-      object = mira_entity_get (db, call->net_uuid, call->network_id, entity,
-                                mira_api_call_arg (call, 1), error);
-      if (object == NULL)
-        return FALSE;
-      mira_api_call_emit (call, "conversation_closed", "conversation", object);
-    }
-  mira_api_call_respond_object (call, 200, g_steal_pointer (&object));
-  return TRUE;
-}
-
 /* Interactions */
 
 static char *
