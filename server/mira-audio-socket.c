@@ -16,6 +16,7 @@
 #include "mira-audio-decoder.h"
 #include "mira-audio-hub.h"
 #include "mira-error.h"
+#include "mira-event-bus.h"
 #include "mira-server-private.h"
 #include "mira-store.h"
 #include "mira-util.h"
@@ -45,6 +46,7 @@ typedef struct
   MiraAudioStream         *stream;
   GArray                  *pcm;            /* scratch: decoded samples */
   GPtrArray               *events;         /* scratch: parsed events */
+  guint                    subscription;   /* to end the socket with its network or client */
 } Peer;
 
 typedef struct
@@ -282,6 +284,20 @@ on_message (SoupWebsocketConnection *conn,
 }
 
 static void
+on_network_event (const char *network_id,
+                  JsonObject *event,
+                  const char *text,
+                  gpointer    user_data)
+{
+  Peer *peer = user_data;
+  const char *reason = NULL;
+
+  if (mira_event_ends_socket (event, peer->client_id, &reason) &&
+      soup_websocket_connection_get_state (peer->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (peer->conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, reason);
+}
+
+static void
 closed_done (MiraApiCall *call,
              gpointer     user_data)
 {
@@ -296,6 +312,8 @@ on_closed (SoupWebsocketConnection *conn,
   if (peer->closed)
     return;
   peer->closed = TRUE;
+  if (peer->subscription != 0)
+    mira_event_bus_unsubscribe (mira_server_get_event_bus (peer->server), peer->subscription);
   if (peer->stream != NULL)
     {
       g_autofree char *path = g_strdup_printf ("%s/service/client/%s/disconnected",
@@ -343,6 +361,8 @@ auth_done (MiraApiCall *call,
       peer->stream = mira_audio_hub_attach (hub_of (peer), peer->network_id, peer->client_id,
                                             rssi, on_transcript, peer);
       peer->ready = TRUE;
+      peer->subscription = mira_event_bus_subscribe (mira_server_get_event_bus (peer->server),
+                                                     peer->network_id, on_network_event, peer);
       send_simple (peer, "ready");
 
       for (guint i = 0; i < peer->early->len && !peer->closed; i++)

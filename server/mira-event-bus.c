@@ -120,3 +120,46 @@ mira_event_bus_publish (MiraEventBus *bus,
       g_free (sub);
     }
 }
+
+/* Whether @event ends the sockets of its network, or those of @client_id
+ * (NULL: a socket of no client): deleted or suspended network, deregistered
+ * client. @reason says which, for a close frame.
+ */
+gboolean
+mira_event_ends_socket (JsonObject  *event,
+                        const char  *client_id,
+                        const char **reason)
+{
+  const char *type = json_object_get_string_member_with_default (event, "type", "");
+
+  if (g_str_equal (type, "network_deleted"))
+    {
+      *reason = "network deleted";
+      return TRUE;
+    }
+  if (g_str_equal (type, "network_updated") && json_object_has_member (event, "network"))
+    {
+      JsonObject *network = json_object_get_object_member (event, "network");
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (network, "status", ""),
+                     "suspended") == 0)
+        {
+          *reason = "network suspended";
+          return TRUE;
+        }
+    }
+  if (g_str_equal (type, "client_deregistered") && client_id != NULL &&
+      json_object_has_member (event, "client"))
+    {
+      JsonObject *client = json_object_get_object_member (event, "client");
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (client, "client_id", ""),
+                     client_id) == 0)
+        {
+          *reason = "client deregistered";
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+

@@ -120,44 +120,6 @@ is_stalled (Subscriber *sub)
   return queued >= sub->sndbuf / 2;
 }
 
-static gboolean
-event_closes_socket (Subscriber  *sub,
-                     JsonObject  *event,
-                     const char **reason)
-{
-  const char *type = json_object_get_string_member_with_default (event, "type", "");
-
-  if (g_str_equal (type, "network_deleted"))
-    {
-      *reason = "network deleted";
-      return TRUE;
-    }
-  if (g_str_equal (type, "network_updated") && json_object_has_member (event, "network"))
-    {
-      JsonObject *network = json_object_get_object_member (event, "network");
-
-      if (g_strcmp0 (json_object_get_string_member_with_default (network, "status", ""),
-                     "suspended") == 0)
-        {
-          *reason = "network suspended";
-          return TRUE;
-        }
-    }
-  if (g_str_equal (type, "client_deregistered") && sub->client_id != NULL &&
-      json_object_has_member (event, "client"))
-    {
-      JsonObject *client = json_object_get_object_member (event, "client");
-
-      if (g_strcmp0 (json_object_get_string_member_with_default (client, "client_id", ""),
-                     sub->client_id) == 0)
-        {
-          *reason = "client deregistered";
-          return TRUE;
-        }
-    }
-  return FALSE;
-}
-
 static void
 on_event (const char *network_id,
           JsonObject *event,
@@ -189,7 +151,7 @@ on_event (const char *network_id,
 
   soup_websocket_connection_send_text (sub->conn, text);
 
-  if (event_closes_socket (sub, event, &reason))
+  if (mira_event_ends_socket (event, sub->client_id, &reason))
     subscriber_close (sub, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, reason);
 }
 

@@ -493,3 +493,22 @@ mira_test_sqlite_uri (void)
   escaped = g_uri_escape_string (path, "/", TRUE);
   return g_strconcat ("sqlite://", escaped, NULL);
 }
+
+/* Stops the server but keeps its data, as when the database goes away. */
+void
+mira_test_pg_pause (void)
+{
+  G_LOCK (harness);
+  g_assert (cluster.dir != NULL);
+  cluster_pg_ctl_stop ("fast");
+  G_UNLOCK (harness);
+}
+
+void
+mira_test_pg_resume (void)
+{
+  G_LOCK (harness);
+  g_assert (cluster.dir != NULL);
+  cluster_pg_ctl_start ();
+  G_UNLOCK (harness);
+}

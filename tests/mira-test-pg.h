@@ -20,6 +20,9 @@ char       *mira_test_pg_new_database   (void);
 void        mira_test_pg_stop           (void);
 /* Stops the server (fast: sessions are terminated) and starts it again */
 void        mira_test_pg_restart        (void);
+/* Stops the server keeping its data; resume starts it again on the same socket. */
+void        mira_test_pg_pause          (void);
+void        mira_test_pg_resume         (void);
 const char *mira_test_pg_socket_dir     (void);
 
 /* sqlite:///… of a new database file in this process's temporary directory */
