@@ -915,10 +915,31 @@ test_network_admin_list (Fixture       *f,
   }
 }
 
+/* The value of an unlabelled gauge in /metrics */
+static gint64
+metric (MiraTestServer *server,
+        const char     *name)
+{
+  g_autoptr(MiraTestResponse) r = REQ (server, 200, "GET", MIRA_TEST_ADMIN_TOKEN, NULL,
+                                       "/metrics");
+  g_auto(GStrv) lines = g_strsplit (r->body, "\n", -1);
+  g_autofree char *prefix = g_strconcat (name, " ", NULL);
+
+  for (guint i = 0; lines[i]; i++)
+    if (g_str_has_prefix (lines[i], prefix))
+      return g_ascii_strtoll (lines[i] + strlen (prefix), NULL, 10);
+  g_error ("/metrics has no %s", name);
+}
+
 static void
 test_network_delete (Fixture       *f,
                      gconstpointer  data)
 {
+  static const char * const tables[] = {
+    "mira_persons", "mira_conversations", "mira_interactions", "mira_reminders",
+    "mira_calendar_events", "mira_actions",
+  };
+  gint64 before[G_N_ELEMENTS (tables)];
   const char *person = create (f->server, f->net, f->net->token, "persons", Q ("{}"));
   const char *interaction = create (f->server, f->net, f->session, "interactions",
                                     Q ("{'content': 'to be deleted', 'person_id': '%s'}", person));
@@ -927,6 +948,17 @@ test_network_delete (Fixture       *f,
 
   set = REQ (f->server, 201, "PUT", f->net->token, Q ("{'value': 'fr'}"), "%s/settings/language",
              f->net->path);
+  create (f->server, f->net, f->net->token, "reminders",
+          Q ("{'title': 'x', 'due_time': '2026-01-01T00:00:00Z', 'interaction_id': '%s'}",
+             interaction));
+  create (f->server, f->net, f->net->token, "calendar/events",
+          Q ("{'title': 'x', 'start_time': '2026-01-01T00:00:00Z', 'interaction_id': '%s'}",
+             interaction));
+  create (f->server, f->net, f->net->token, "actions",
+          Q ("{'interaction_id': '%s', 'action_type': 'remind', 'action_data': {}}",
+             interaction));
+  for (guint i = 0; i < G_N_ELEMENTS (tables); i++)
+    before[i] = metric (f->server, tables[i]);
   {
     g_autoptr(MiraTestResponse) a = REQ (f->server, 403, "DELETE", f->net->token, NULL,
                                          "/api/v1/networks/%s", f->net->id);
@@ -960,6 +992,10 @@ test_network_delete (Fixture       *f,
     assert_code (d, "INVALID_TOKEN");
     g_assert_false (items_have (list, "network_id", f->net->id));
   }
+
+  /* It had one of each (the interaction opened a conversation); all went with it */
+  for (guint i = 0; i < G_N_ELEMENTS (tables); i++)
+    g_assert_cmpint (metric (f->server, tables[i]), ==, before[i] - 1);
 }
 
 /* Clients */
@@ -2313,7 +2349,8 @@ raw_request (Fixture     *f,
                                                 content_type, bytes);
 
   if (r->status != expected)
-    g_error ("%s %s: expected %u, got %u: %s", method, path, expected, r->status, r->body);
+    fail_at (__FILE__, __LINE__, P ("%s %s: expected %u, got %u: %s", method, path, expected,
+                                    r->status, r->body));
   check_error_shape (__FILE__, __LINE__, path, r);
   return r;
 }

@@ -145,7 +145,7 @@ apply_settings (MiraApiCall  *call,
         }
       else if (!mira_api_setting_store (call, db, key, value, NULL, error))
         {
-          g_prefix_error (error, "settings: ");
+          g_prefix_error (error, "settings.%s: ", key);
           return FALSE;
         }
     }
