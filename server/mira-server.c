@@ -470,25 +470,16 @@ internal_done (GObject      *source,
   g_free (internal);
 }
 
-void
-mira_server_internal_route (MiraServer         *self,
-                            const MiraApiRoute *route,
-                            GPtrArray          *args,
-                            GHashTable         *query,
-                            const char         *token,
-                            MiraInternalFunc    callback,
-                            gpointer            user_data)
+static void
+run_internal (MiraServer       *self,
+              MiraApiCall      *call,
+              MiraInternalFunc  callback,
+              gpointer          user_data)
 {
   Internal *internal = g_new0 (Internal, 1);
-  MiraApiCall *call = mira_api_call_new ();
 
-  call->route = route;
   call->config = &self->config;
-  call->method = g_strdup (route->method);
-  g_ptr_array_extend_and_steal (call->args, args);
-  call->query = query ? g_hash_table_ref (query) : NULL;
-  call->token = g_strdup (token);
-  call->internal = token == NULL;
+  call->method = g_strdup (call->route->method);
   call->content_type = g_strdup ("application/json");
   call->base_url = g_strdup (self->url);
 
@@ -502,6 +493,25 @@ mira_server_internal_route (MiraServer         *self,
 }
 
 void
+mira_server_internal_route (MiraServer         *self,
+                            const MiraApiRoute *route,
+                            GPtrArray          *args,
+                            GHashTable         *query,
+                            const char         *token,
+                            MiraInternalFunc    callback,
+                            gpointer            user_data)
+{
+  MiraApiCall *call = mira_api_call_new ();
+
+  call->route = route;
+  g_ptr_array_extend_and_steal (call->args, args);
+  call->query = query ? g_hash_table_ref (query) : NULL;
+  call->token = g_strdup (token);
+  call->internal = token == NULL;
+  run_internal (self, call, callback, user_data);
+}
+
+void
 mira_server_internal_call (MiraServer       *self,
                            const char       *method,
                            const char       *path,
@@ -512,35 +522,16 @@ mira_server_internal_call (MiraServer       *self,
   g_auto(GStrv) path_query = g_strsplit (path, "?", 2);
   g_autofree char *full = g_strconcat ("/api/v1/", path_query[0], NULL);
   g_auto(GStrv) segments = g_strsplit (full, "/", -1);
-  GPtrArray *args = g_ptr_array_new_with_free_func (g_free);
-  const MiraApiRoute *route = mira_api_match_internal (method, (const char * const *) segments,
-                                                       args);
-  Internal *internal;
-  MiraApiCall *call;
+  MiraApiCall *call = mira_api_call_new ();
 
-  g_return_if_fail (route != NULL);
-
-  call = mira_api_call_new ();
-  call->route = route;
-  call->config = &self->config;
-  call->method = g_strdup (method);
-  g_ptr_array_extend_and_steal (call->args, args);
+  call->route = mira_api_match_internal (method, (const char * const *) segments, call->args);
+  g_return_if_fail (call->route != NULL);
   call->internal = TRUE;
-  call->content_type = g_strdup ("application/json");
-  call->base_url = g_strdup (self->url);
   if (path_query[1] != NULL)
     call->query = g_uri_parse_params (path_query[1], -1, "&", G_URI_PARAMS_NONE, NULL);
   if (body != NULL)
     call->body = g_bytes_new (body, strlen (body));
-
-  internal = g_new0 (Internal, 1);
-  internal->server = g_object_ref (self);
-  internal->call = call;
-  internal->callback = callback;
-  internal->user_data = user_data;
-  self->in_flight++;
-  mira_store_run_async (self->store, mira_api_call_run, call, NULL, NULL, NULL, internal_done,
-                        internal);
+  run_internal (self, call, callback, user_data);
 }
 
 const MiraApiConfig *

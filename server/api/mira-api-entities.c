@@ -139,19 +139,30 @@ check_event_times (MiraApiCall  *call,
   return TRUE;
 }
 
+/* The request's JSON object, checked against the route's entity. */
+static GHashTable *
+parse_and_validate (MiraApiCall  *call,
+                    MiraDb       *db,
+                    gboolean      allow_empty,
+                    gboolean      create,
+                    GError      **error)
+{
+  g_autoptr(JsonObject) input = mira_api_call_parse_object (call, allow_empty, error);
+
+  if (input == NULL)
+    return NULL;
+  return mira_entity_validate (db, call->net_uuid, call_entity (call), input, create, error);
+}
+
 gboolean
 mira_api_entity_create (MiraApiCall  *call,
                         MiraDb       *db,
                         GError      **error)
 {
-  g_autoptr(JsonObject) input = NULL;
   g_autoptr(GHashTable) values = NULL;
   g_autoptr(JsonObject) object = NULL;
 
-  input = mira_api_call_parse_object (call, FALSE, error);
-  if (input == NULL)
-    return FALSE;
-  values = mira_entity_validate (db, call->net_uuid, call_entity (call), input, TRUE, error);
+  values = parse_and_validate (call, db, FALSE, TRUE, error);
   if (values == NULL || !check_event_times (call, db, values, TRUE, error))
     return FALSE;
   object = create_with (call, db, values, error);
@@ -179,24 +190,12 @@ update_with (MiraApiCall  *call,
   return TRUE;
 }
 
-static GHashTable *
-validate_update (MiraApiCall  *call,
-                 MiraDb       *db,
-                 GError      **error)
-{
-  g_autoptr(JsonObject) input = mira_api_call_parse_object (call, FALSE, error);
-
-  if (input == NULL)
-    return NULL;
-  return mira_entity_validate (db, call->net_uuid, call_entity (call), input, FALSE, error);
-}
-
 gboolean
 mira_api_entity_update (MiraApiCall  *call,
                         MiraDb       *db,
                         GError      **error)
 {
-  g_autoptr(GHashTable) values = validate_update (call, db, error);
+  g_autoptr(GHashTable) values = parse_and_validate (call, db, FALSE, FALSE, error);
 
   return values != NULL && check_event_times (call, db, values, FALSE, error) &&
          update_with (call, db, values, error);
@@ -229,16 +228,12 @@ mira_api_person_create (MiraApiCall  *call,
                         MiraDb       *db,
                         GError      **error)
 {
-  g_autoptr(JsonObject) input = NULL;
   g_autoptr(GHashTable) values = NULL;
   g_autoptr(MiraDbResult) res = NULL;
   g_autoptr(JsonObject) object = NULL;
   const char *next;
 
-  input = mira_api_call_parse_object (call, TRUE, error);
-  if (input == NULL)
-    return FALSE;
-  values = mira_entity_validate (db, call->net_uuid, call_entity (call), input, TRUE, error);
+  values = parse_and_validate (call, db, TRUE, TRUE, error);
   if (values == NULL || !mira_entity_lock_network (db, call->net_uuid, error))
     return FALSE;
 
@@ -406,14 +401,10 @@ mira_api_conversation_create (MiraApiCall  *call,
                               MiraDb       *db,
                               GError      **error)
 {
-  g_autoptr(JsonObject) input = NULL;
   g_autoptr(GHashTable) values = NULL;
   g_autoptr(JsonObject) object = NULL;
 
-  input = mira_api_call_parse_object (call, TRUE, error);
-  if (input == NULL)
-    return FALSE;
-  values = mira_entity_validate (db, call->net_uuid, call_entity (call), input, TRUE, error);
+  values = parse_and_validate (call, db, TRUE, TRUE, error);
   if (values == NULL)
     return FALSE;
   g_hash_table_insert (values, (gpointer) "status", g_strdup ("open"));
@@ -515,14 +506,10 @@ mira_api_interaction_create (MiraApiCall  *call,
                              MiraDb       *db,
                              GError      **error)
 {
-  g_autoptr(JsonObject) input = NULL;
   g_autoptr(GHashTable) values = NULL;
   g_autoptr(JsonObject) object = NULL;
 
-  input = mira_api_call_parse_object (call, FALSE, error);
-  if (input == NULL)
-    return FALSE;
-  values = mira_entity_validate (db, call->net_uuid, call_entity (call), input, TRUE, error);
+  values = parse_and_validate (call, db, FALSE, TRUE, error);
   if (values == NULL || !mira_entity_lock_network (db, call->net_uuid, error))
     return FALSE;
 
@@ -583,7 +570,7 @@ mira_api_action_update (MiraApiCall  *call,
                         MiraDb       *db,
                         GError      **error)
 {
-  g_autoptr(GHashTable) values = validate_update (call, db, error);
+  g_autoptr(GHashTable) values = parse_and_validate (call, db, FALSE, FALSE, error);
   const char *status;
 
   if (values == NULL)

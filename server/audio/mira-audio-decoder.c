@@ -203,26 +203,59 @@ filter_bank_unref (FilterBank *bank)
   g_free (bank);
 }
 
-/* Four independent sums so the compiler can keep them in one vector */
+#if defined(__GNUC__) || defined(__clang__)
+/* The filter is nearly all of the decoding time: four-wide vectors (SSE,
+ * NEON) with two accumulators to hide the adds' latency. Unaligned loads go
+ * through memcpy, which compiles to one instruction.
+ */
+typedef float v4sf __attribute__ ((vector_size (16)));
+
 static inline float
 dot (const float *restrict x,
      const float *restrict h,
      guint                 n)
 {
-  float s0 = 0.f, s1 = 0.f, s2 = 0.f, s3 = 0.f;
+  v4sf acc0 = { 0.f, 0.f, 0.f, 0.f };
+  v4sf acc1 = { 0.f, 0.f, 0.f, 0.f };
+  float sum;
   guint k = 0;
 
-  for (; k + 4 <= n; k += 4)
+  for (; k + 8 <= n; k += 8)
+    {
+      v4sf x0, x1, h0, h1;
+
+      memcpy (&x0, x + k, sizeof x0);
+      memcpy (&x1, x + k + 4, sizeof x1);
+      memcpy (&h0, h + k, sizeof h0);
+      memcpy (&h1, h + k + 4, sizeof h1);
+      acc0 += x0 * h0;
+      acc1 += x1 * h1;
+    }
+  acc0 += acc1;
+  sum = (acc0[0] + acc0[1]) + (acc0[2] + acc0[3]);
+  for (; k < n; k++)
+    sum += x[k] * h[k];
+  return sum;
+}
+#else
+static inline float
+dot (const float *restrict x,
+     const float *restrict h,
+     guint                 n)
+{
+  float s0 = 0.f, s1 = 0.f;
+  guint k = 0;
+
+  for (; k + 2 <= n; k += 2)
     {
       s0 += x[k] * h[k];
       s1 += x[k + 1] * h[k + 1];
-      s2 += x[k + 2] * h[k + 2];
-      s3 += x[k + 3] * h[k + 3];
     }
-  for (; k < n; k++)
+  if (k < n)
     s0 += x[k] * h[k];
-  return (s0 + s1) + (s2 + s3);
+  return s0 + s1;
 }
+#endif
 
 static inline gint16
 to_s16 (float v)

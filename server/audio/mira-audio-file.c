@@ -33,12 +33,13 @@ u64le (const guint8 *p)
   return (guint64) u32le (p) | (guint64) u32le (p + 4) << 32;
 }
 
-static gpointer
-invalid (GError     **error,
-         const char  *message)
+/* For the many "this file is broken" exits: always FALSE */
+static gboolean
+set_invalid (GError     **error,
+             const char  *message)
 {
   g_set_error_literal (error, MIRA_ERROR, MIRA_ERROR_INVALID, message);
-  return NULL;
+  return FALSE;
 }
 
 /* WAV ----------------------------------------------------------------------- */
@@ -72,9 +73,11 @@ decode_wav (const guint8  *p,
   gsize fmt_len = 0;
   const guint8 *data = NULL;
   gsize data_len = 0;
+  gboolean open_ended = FALSE;
   gsize pos = 12;
   guint tag, channels, rate, block_align, bits;
   MiraSampleFormat format;
+  guint64 expected;
 
   /* Chunks: id, little-endian size, body, a pad byte after odd bodies */
   while (pos + 8 <= len && (fmt == NULL || data == NULL))
@@ -97,6 +100,7 @@ decode_wav (const guint8  *p,
                   return NULL;
                 }
               size = (guint32) MIN (avail, G_MAXUINT32);
+              open_ended = TRUE;
             }
           data = p + body;
           data_len = size;
@@ -122,11 +126,20 @@ decode_wav (const guint8  *p,
     }
 
   if (fmt == NULL)
-    return invalid (error, "The WAV file has no \"fmt \" chunk (truncated?)");
+    {
+      set_invalid (error, "The WAV file has no \"fmt \" chunk (truncated?)");
+      return NULL;
+    }
   if (data == NULL)
-    return invalid (error, "The WAV file has no \"data\" chunk (truncated?)");
+    {
+      set_invalid (error, "The WAV file has no \"data\" chunk (truncated?)");
+      return NULL;
+    }
   if (fmt_len < 16)
-    return invalid (error, "The WAV \"fmt \" chunk is too short");
+    {
+      set_invalid (error, "The WAV \"fmt \" chunk is too short");
+      return NULL;
+    }
 
   tag = u16le (fmt);
   channels = u16le (fmt + 2);
@@ -173,7 +186,10 @@ decode_wav (const guint8  *p,
     }
 
   if (channels == 0)
-    return invalid (error, "The WAV file has zero channels");
+    {
+      set_invalid (error, "The WAV file has zero channels");
+      return NULL;
+    }
   if (block_align != channels * (bits / 8))
     {
       g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
@@ -181,6 +197,8 @@ decode_wav (const guint8  *p,
                    block_align, channels, bits);
       return NULL;
     }
+  if (open_ended)
+    data_len -= data_len % block_align;   /* the writer never knew the size */
   if (data_len % block_align != 0)
     {
       g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
@@ -193,9 +211,8 @@ decode_wav (const guint8  *p,
   if (decoder == NULL)
     return NULL;
 
-  out = g_array_sized_new (FALSE, FALSE, sizeof (gint16),
-                           (guint) MIN ((guint64) data_len / block_align * MIRA_AUDIO_RATE / rate + 16,
-                                        G_MAXUINT / 4));
+  expected = (guint64) data_len / block_align * MIRA_AUDIO_RATE / rate + 16;
+  out = g_array_sized_new (FALSE, FALSE, sizeof (gint16), (guint) MIN (expected, G_MAXUINT / 4));
   if (!mira_audio_decoder_push (decoder, data, data_len, out, error))
     return NULL;
   mira_audio_decoder_flush (decoder, out);
@@ -294,13 +311,12 @@ opus_head (OggOpus       *o,
   family = p[18];
 
   if (o->channels == 0)
-    return invalid (error, "The Ogg Opus stream has zero channels") != NULL;
+    return set_invalid (error, "The Ogg Opus stream has zero channels");
 
   if (family == 0)
     {
       if (o->channels > 2)
-        return invalid (error, "An Ogg Opus stream of mapping family 0 has more than 2 channels")
-               != NULL;
+        return set_invalid (error, "An Ogg Opus stream of mapping family 0 has over 2 channels");
       /* Stereo is mixed down by libopus itself */
       o->dec = opus_decoder_create (MIRA_AUDIO_RATE, 1, &err);
       if (o->dec != NULL)
@@ -311,7 +327,7 @@ opus_head (OggOpus       *o,
       guint streams, coupled;
 
       if (len < 21 + (gsize) o->channels)
-        return invalid (error, "The OpusHead channel mapping is truncated") != NULL;
+        return set_invalid (error, "The OpusHead channel mapping is truncated");
       streams = p[19];
       coupled = p[20];
       o->ms_dec = opus_multistream_decoder_create (MIRA_AUDIO_RATE, (int) o->channels,
@@ -353,7 +369,7 @@ opus_audio_packet (OggOpus       *o,
   if (len == 0)
     return TRUE;   /* RFC 7845 lets a muxer leave these; nothing to decode */
   if (len > G_MAXINT32)
-    return invalid (error, "An Ogg Opus packet is too large") != NULL;
+    return set_invalid (error, "An Ogg Opus packet is too large");
 
   if (o->dec != NULL)
     {
@@ -383,7 +399,8 @@ opus_audio_packet (OggOpus       *o,
   if (ret < 0)
     {
       g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
-                   "Ogg Opus packet %u could not be decoded: %s", o->n_packets, opus_strerror (ret));
+                   "Ogg Opus packet %u could not be decoded: %s",
+                   o->n_packets, opus_strerror (ret));
       return FALSE;
     }
   return TRUE;
@@ -402,7 +419,7 @@ ogg_packet (OggOpus       *o,
   if (index == 1)
     {
       if (len < 8 || memcmp (p, "OpusTags", 8) != 0)
-        return invalid (error, "The Ogg Opus stream lacks its OpusTags header") != NULL;
+        return set_invalid (error, "The Ogg Opus stream lacks its OpusTags header");
       return TRUE;
     }
   return opus_audio_packet (o, p, len, error);
@@ -435,7 +452,7 @@ decode_ogg (const guint8  *p,
 
       if (avail < 27)
         {
-          invalid (error, "The Ogg file ends in the middle of a page: it is truncated");
+          set_invalid (error, "The Ogg file ends in the middle of a page: it is truncated");
           goto fail;
         }
       if (memcmp (page, "OggS", 4) != 0 || page[4] != 0)
@@ -451,7 +468,7 @@ decode_ogg (const guint8  *p,
       header_len = 27 + n_segs;
       if (avail < header_len)
         {
-          invalid (error, "The Ogg file ends in the middle of a page: it is truncated");
+          set_invalid (error, "The Ogg file ends in the middle of a page: it is truncated");
           goto fail;
         }
       for (guint i = 0; i < n_segs; i++)
@@ -459,7 +476,7 @@ decode_ogg (const guint8  *p,
       page_len = header_len + body_len;
       if (avail < page_len)
         {
-          invalid (error, "The Ogg file ends in the middle of a page: it is truncated");
+          set_invalid (error, "The Ogg file ends in the middle of a page: it is truncated");
           goto fail;
         }
 
@@ -542,7 +559,7 @@ decode_ogg (const guint8  *p,
     }
   if (o.n_packets < 2)
     {
-      invalid (error, "The Ogg Opus file ends before its headers");
+      set_invalid (error, "The Ogg Opus file ends before its headers");
       goto fail;
     }
 
@@ -610,7 +627,10 @@ mira_audio_file_decode (GBytes  *bytes,
 
   p = g_bytes_get_data (bytes, &len);
   if (len == 0)
-    return invalid (error, "The audio is empty");
+    {
+      set_invalid (error, "The audio is empty");
+      return NULL;
+    }
 
   if (len >= 12 && memcmp (p, "RIFF", 4) == 0 && memcmp (p + 8, "WAVE", 4) == 0)
     return decode_wav (p, len, error);
@@ -628,9 +648,15 @@ mira_audio_file_decode (GBytes  *bytes,
 
   /* Raw s16le, 16 kHz mono */
   if (len % 2 != 0)
-    return invalid (error, "Raw audio must be 16-bit samples: its length must be even");
+    {
+      set_invalid (error, "Raw audio must be 16-bit samples: its length must be even");
+      return NULL;
+    }
   if (len / 2 > G_MAXUINT)
-    return invalid (error, "The audio is too long");
+    {
+      set_invalid (error, "The audio is too long");
+      return NULL;
+    }
   out = g_array_sized_new (FALSE, FALSE, sizeof (gint16), (guint) (len / 2));
   g_array_set_size (out, (guint) (len / 2));
   for (gsize i = 0; i < len / 2; i++)
