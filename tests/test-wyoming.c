@@ -186,7 +186,8 @@ test_data_length (void)
                                              "\"width\":2},\"data_length\":%zu,"
                                              "\"payload_length\":4}\n", strlen (extra));
   g_autofree char *same_frame = g_strconcat (header, extra, NULL);
-  g_autofree char *no_payload = g_strdup_printf ("{\"type\":\"audio-start\",\"data_length\":%zu}\n%s",
+  g_autofree char *no_payload = g_strdup_printf ("{\"type\":\"audio-start\","
+                                                 "\"data_length\":%zu}\n%s",
                                                  strlen (extra), extra);
   g_autoptr(MiraWyomingParser) parser = mira_wyoming_parser_new (MAX_PAYLOAD);
   g_autoptr(GPtrArray) events = events_new ();
@@ -244,7 +245,8 @@ tcp_stream (guint8 *payload,
             gsize   payload_len)
 {
   GByteArray *stream = g_byte_array_new ();
-  const char *start = "{\"type\":\"audio-start\",\"data\":{\"rate\":16000,\"width\":2,\"channels\":1}}\n";
+  const char *start = "{\"type\":\"audio-start\","
+                      "\"data\":{\"rate\":16000,\"width\":2,\"channels\":1}}\n";
   g_autofree char *chunk = g_strdup_printf ("{\"type\":\"audio-chunk\",\"data\":{\"rate\":16000,"
                                             "\"width\":2,\"channels\":1},\"payload_length\":%zu}\n",
                                             payload_len);
@@ -411,7 +413,12 @@ assert_text_error (const char *text,
   g_assert_error (error, MIRA_ERROR, code);
   g_assert_cmpstr (error->message, !=, "");
   g_assert_cmpuint (mira_wyoming_error_close_code (error), ==, close_code);
-  g_test_message ("%.40s… -> %s", text, error->message);
+  {
+    g_autofree char *head = g_strndup (text, MIN ((gsize) len, 40));
+    g_autofree char *shown = g_strescape (head, NULL);
+
+    g_test_message ("%s… -> %s", shown, error->message);
+  }
 }
 
 static void
@@ -587,7 +594,8 @@ test_close_codes (void)
 /* Fuzz --------------------------------------------------------------------- */
 
 static const char *fuzz_seeds[] = {
-  "{\"type\":\"audio-chunk\",\"data\":{\"rate\":16000,\"width\":2,\"channels\":1},\"payload_length\":8}\n",
+  "{\"type\":\"audio-chunk\",\"data\":{\"rate\":16000,\"width\":2,\"channels\":1},"
+  "\"payload_length\":8}\n",
   "{\"type\":\"audio-start\",\"data\":{\"rate\":16000},\"payload_length\":null}\n",
   "{\"type\":\"x\",\"data_length\":9,\"payload_length\":3}\n{\"a\":[1]}abc",
   "{\"type\":\"ping\",\"version\":\"1\"}",
