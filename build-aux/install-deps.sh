@@ -12,8 +12,8 @@ run_pkgs=(
   libglib2.0-dev libsoup-3.0-dev libjson-glib-dev
   libpq-dev libsqlite3-dev libopus-dev libcurl4-openssl-dev
   libpocketsphinx-dev pocketsphinx-en-us
-  # the README's walk-through talks to the server with curl
-  curl
+  # the README's walk-through talks to the server with curl and reads JSON with jq
+  curl jq
 )
 test_pkgs=(
   postgresql wrk flite sox python3 python3-websockets

@@ -59,6 +59,8 @@ typedef struct
   double      p90_ms;
   double      p99_ms;
   double      max_ms;
+  double      server_cpu_ms;  /* CPU time of mira-server per request */
+  double      db_cpu_ms;      /* CPU time of its PostgreSQL backends per request */
   guint64     requests;
   guint64     non_2xx;
   guint64     socket_errors;
@@ -397,6 +399,58 @@ fill (const char  *db_uri,
   g_free (params);
 }
 
+/* CPU time, from /proc: robust to whatever else runs on the machine */
+
+static double
+process_cpu_s (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) pid);
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) fields = NULL;
+  const char *after_comm;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL) ||
+      (after_comm = strrchr (contents, ')')) == NULL)
+    return 0;
+  /* After "pid (comm)": state is field 3; utime and stime are fields 14 and 15 */
+  fields = g_strsplit (after_comm + 2, " ", -1);
+  if (g_strv_length (fields) < 13)
+    return 0;
+  return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL))
+         / sysconf (_SC_CLK_TCK);
+}
+
+static double
+processes_cpu_s (GArray *pids)
+{
+  double total = 0;
+
+  for (guint i = 0; pids != NULL && i < pids->len; i++)
+    total += process_cpu_s (g_array_index (pids, GPid, i));
+  return total;
+}
+
+/* The PostgreSQL backends serving the benchmark's database, but this connection */
+static GArray *
+pg_backend_pids (MiraDb *db)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MiraDbResult) res = NULL;
+  GArray *pids = g_array_new (FALSE, FALSE, sizeof (GPid));
+
+  res = mira_db_query (db, "SELECT pid FROM pg_stat_activity"
+                           " WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                       0, NULL, &error);
+  if (res == NULL)
+    g_error ("pg_stat_activity: %s", error->message);
+  for (guint i = 0; i < mira_db_result_n_rows (res); i++)
+    {
+      GPid pid = (GPid) g_ascii_strtoll (mira_db_result_get (res, i, 0), NULL, 10);
+      g_array_append_val (pids, pid);
+    }
+  return pids;
+}
+
 /* wrk */
 
 static double
@@ -421,8 +475,11 @@ parse_duration_ms (const char *text)
 static void
 run_wrk (const char *url,
          const char *token,
+         GPid        server_pid,
+         GArray     *db_pids,
          Measure    *m)
 {
+  double server_cpu, db_cpu;
   g_autofree char *wrk = g_find_program_in_path ("wrk");
   g_autofree char *threads = g_strdup_printf ("-t%d", opt_threads);
   g_autofree char *conns = g_strdup_printf ("-c%d", opt_connections);
@@ -438,9 +495,13 @@ run_wrk (const char *url,
 
   if (wrk == NULL)
     g_error ("wrk is not installed (apt install wrk, or build-aux/install-deps.sh)");
+  server_cpu = process_cpu_s (server_pid);
+  db_cpu = processes_cpu_s (db_pids);
   if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
                      &status, &error))
     g_error ("Cannot run wrk: %s", error->message);
+  server_cpu = process_cpu_s (server_pid) - server_cpu;
+  db_cpu = processes_cpu_s (db_pids) - db_cpu;
   if (!g_spawn_check_wait_status (status, NULL))
     g_error ("wrk failed: %s%s", out, err);
 
@@ -496,6 +557,11 @@ run_wrk (const char *url,
       else if (g_str_has_prefix (line, "Requests/sec:"))
         m->rps = g_ascii_strtod (line + strlen ("Requests/sec:"), NULL);
     }
+  if (m->requests > 0)
+    {
+      m->server_cpu_ms = server_cpu * 1000.0 / m->requests;
+      m->db_cpu_ms = db_cpu * 1000.0 / m->requests;
+    }
   m->ran = TRUE;
   if (g_getenv ("MIRA_BENCH_VERBOSE"))
     g_print ("%s\n", out);
@@ -523,6 +589,9 @@ bench_backend (const char *label,
   const char *network_id;
   const char *network_token;
   Measure *measures[] = { list, search };
+  g_autoptr(MiraDb) db = NULL;
+  g_autoptr(GArray) db_pids = NULL;
+  GPid server_pid;
 
   g_print ("%s\n", label);
   server_start (&server, db_uri);
@@ -600,9 +669,20 @@ bench_backend (const char *label,
       return;
     }
 
+  server_pid = (GPid) g_ascii_strtoll (g_subprocess_get_identifier (server.process), NULL, 10);
+  if (g_str_has_prefix (db_uri, "postgresql:"))
+    {
+      g_autoptr(GError) error = NULL;
+
+      db = mira_db_open (db_uri, &error);
+      if (db == NULL)
+        g_error ("Cannot open %s: %s", db_uri, error->message);
+      db_pids = pg_backend_pids (db);
+    }
+
   for (guint i = 0; i < G_N_ELEMENTS (measures); i++)
     {
-      run_wrk (i == 0 ? list_url : search_url, network_token, measures[i]);
+      run_wrk (i == 0 ? list_url : search_url, network_token, server_pid, db_pids, measures[i]);
       g_print ("  %s: %.0f req/s, p99 %.2f ms\n", measures[i]->request, measures[i]->rps,
                measures[i]->p99_ms);
     }
@@ -618,19 +698,26 @@ print_table (Measure *measures,
            "mira-server --workers %d; %u CPUs\n\n",
            opt_rows, opt_threads, opt_connections, opt_duration, opt_workers,
            g_get_num_processors ());
-  g_print ("| %-10s | %-30s | %8s | %7s | %7s | %7s | %7s | %7s |\n", "database", "request",
-           "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors");
-  g_print ("|%s|%s|%s|%s|%s|%s|%s|%s|\n", "------------", "--------------------------------",
-           "---------:", "--------:", "--------:", "--------:", "--------:", "--------:");
+  g_print ("| %-10s | %-30s | %7s | %7s | %7s | %7s | %7s | %14s | %14s | %6s |\n",
+           "database", "request", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms",
+           "server CPU/req", "PG CPU/req", "errors");
+  g_print ("|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n", "------------", "--------------------------------",
+           "--------:", "--------:", "--------:", "--------:", "--------:", "---------------:",
+           "---------------:", "-------:");
   for (guint i = 0; i < n; i++)
     {
       Measure *m = &measures[i];
 
       if (!m->ran)
         continue;
-      g_print ("| %-10s | %-30s | %8.0f | %7.2f | %7.2f | %7.2f | %7.1f | %7" G_GUINT64_FORMAT " |\n",
+      g_autofree char *db_cpu = g_str_equal (m->backend, "PostgreSQL")
+                                  ? g_strdup_printf ("%.3f ms", m->db_cpu_ms)
+                                  : g_strdup ("(in server)");
+
+      g_print ("| %-10s | %-30s | %7.0f | %7.2f | %7.2f | %7.2f | %7.1f | %11.3f ms | %14s | %6"
+               G_GUINT64_FORMAT " |\n",
                m->backend, m->request, m->rps, m->p50_ms, m->p90_ms, m->p99_ms, m->max_ms,
-               m->non_2xx + m->socket_errors);
+               m->server_cpu_ms, db_cpu, m->non_2xx + m->socket_errors);
     }
 }
 
