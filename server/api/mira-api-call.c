@@ -5,6 +5,7 @@
 
 #include "mira-db.h"
 #include "mira-error.h"
+#include "mira-token-cache.h"
 #include "mira-util.h"
 
 #include <string.h>
@@ -265,6 +266,69 @@ load_network (MiraApiCall  *call,
   return TRUE;
 }
 
+/* Who @hash belongs to: from the cache, else from the database (kind
+ * MIRA_AUTH_NONE when nobody).
+ */
+static gboolean
+resolve_token (MiraApiCall     *call,
+               MiraDb          *db,
+               const char      *hash,
+               MiraTokenEntry  *entry,
+               GError         **error)
+{
+  MiraTokenCache *cache = call->config->tokens;
+  const char *params[] = { hash, hash };
+  g_autoptr(MiraDbResult) res = NULL;
+  guint64 generation = 0;
+
+  if (cache != NULL)
+    {
+      if (mira_token_cache_lookup (cache, hash, entry))
+        return TRUE;
+      generation = mira_token_cache_generation (cache);
+    }
+
+  res = mira_db_query (db,
+                       "SELECT 'network', n.id, n.network_id, n.status, NULL, n.token_hash"
+                       " FROM networks n WHERE n.token_hash = $1"
+                       " UNION ALL "
+                       "SELECT 'session', n.id, n.network_id, n.status, c.client_id,"
+                       " s.session_token FROM client_sessions s"
+                       " JOIN networks n ON n.id = s.network_id"
+                       " JOIN clients c ON c.id = s.client_id"
+                       " WHERE s.session_token = $2 AND s.is_active",
+                       2, params, error);
+  if (res == NULL)
+    return FALSE;
+  if (mira_db_result_n_rows (res) == 0 ||
+      !mira_secure_equal (mira_db_result_get (res, 0, 5), hash))
+    {
+      entry->kind = MIRA_AUTH_NONE;
+      return TRUE;
+    }
+
+  entry->kind = g_str_equal (mira_db_result_get (res, 0, 0), "network")
+                  ? MIRA_AUTH_NETWORK : MIRA_AUTH_SESSION;
+  entry->net_uuid = g_strdup (mira_db_result_get (res, 0, 1));
+  entry->network_id = g_strdup (mira_db_result_get (res, 0, 2));
+  entry->status = g_strdup (mira_db_result_get (res, 0, 3));
+  entry->client_id = g_strdup (mira_db_result_get (res, 0, 4));
+  if (cache != NULL)
+    mira_token_cache_insert (cache, hash, entry, generation);
+  return TRUE;
+}
+
+/* Writes after which a cached token may no longer be what it was. */
+static gboolean
+revokes_tokens (const MiraApiRoute *route)
+{
+  return route->handler == mira_api_network_patch ||
+         route->handler == mira_api_network_delete ||
+         route->handler == mira_api_network_rotate_token ||
+         route->handler == mira_api_client_register ||
+         route->handler == mira_api_client_deregister;
+}
+
 static gboolean
 authenticate (MiraApiCall  *call,
               MiraDb       *db,
@@ -302,23 +366,11 @@ authenticate (MiraApiCall  *call,
 
   if (call->auth != MIRA_AUTH_ADMIN)
     {
-      const char *params[] = { hash, hash };
-      g_autoptr(MiraDbResult) res = NULL;
+      g_auto(MiraTokenEntry) entry = { 0 };
 
-      res = mira_db_query (db,
-                           "SELECT 'network', n.id, n.network_id, n.status, NULL, n.token_hash"
-                           " FROM networks n WHERE n.token_hash = $1"
-                           " UNION ALL "
-                           "SELECT 'session', n.id, n.network_id, n.status, c.client_id,"
-                           " s.session_token FROM client_sessions s"
-                           " JOIN networks n ON n.id = s.network_id"
-                           " JOIN clients c ON c.id = s.client_id"
-                           " WHERE s.session_token = $2 AND s.is_active",
-                           2, params, error);
-      if (res == NULL)
+      if (!resolve_token (call, db, hash, &entry, error))
         return FALSE;
-      if (mira_db_result_n_rows (res) == 0 ||
-          !mira_secure_equal (mira_db_result_get (res, 0, 5), hash))
+      if (entry.kind == MIRA_AUTH_NONE)
         {
           call->error_code = g_strdup ("INVALID_TOKEN");
           g_set_error (error, MIRA_ERROR, MIRA_ERROR_UNAUTHORIZED,
@@ -327,7 +379,7 @@ authenticate (MiraApiCall  *call,
         }
 
       if (path_network == NULL && access == MIRA_ACCESS_TOKEN_NETWORK)
-        path_network = mira_db_result_get (res, 0, 2);
+        path_network = entry.network_id;
       if (path_network == NULL)
         {
           call->error_code = g_strdup ("ADMIN_REQUIRED");
@@ -336,19 +388,18 @@ authenticate (MiraApiCall  *call,
         }
 
       /* A token of another network sees nothing of this one, not even that it exists. */
-      if (!g_str_equal (mira_db_result_get (res, 0, 2), path_network))
+      if (!g_str_equal (entry.network_id, path_network))
         {
           call->error_code = g_strdup ("NETWORK_NOT_FOUND");
           g_set_error (error, MIRA_ERROR, MIRA_ERROR_NOT_FOUND, "Network not found");
           return FALSE;
         }
 
-      call->auth = g_str_equal (mira_db_result_get (res, 0, 0), "network")
-                     ? MIRA_AUTH_NETWORK : MIRA_AUTH_SESSION;
-      call->net_uuid = g_strdup (mira_db_result_get (res, 0, 1));
-      call->network_id = g_strdup (mira_db_result_get (res, 0, 2));
-      call->network_status = g_strdup (mira_db_result_get (res, 0, 3));
-      call->session_client = g_strdup (mira_db_result_get (res, 0, 4));
+      call->auth = entry.kind;
+      call->net_uuid = g_steal_pointer (&entry.net_uuid);
+      call->network_id = g_steal_pointer (&entry.network_id);
+      call->network_status = g_steal_pointer (&entry.status);
+      call->session_client = g_steal_pointer (&entry.client_id);
 
       if (g_str_equal (call->network_status, "suspended"))
         {
@@ -417,6 +468,8 @@ mira_api_call_run (MiraDb   *db,
       if (!mira_db_commit (db, &local))
         goto failed;
     }
+  if (call->config->tokens != NULL && revokes_tokens (call->route))
+    mira_token_cache_clear (call->config->tokens);
 
   /* Serialise here, on the worker, to keep the server thread free. */
   if (call->response != NULL)

@@ -48,16 +48,15 @@ mira_api_entity_list (MiraApiCall  *call,
                       GError      **error)
 {
   const MiraEntity *entity = call_entity (call);
-  JsonObject *list;
   guint limit, offset;
 
   if (!mira_api_call_parse_paging (call, &limit, &offset, error))
     return FALSE;
-  list = mira_entity_list (db, call->net_uuid, call->network_id, entity, call->query,
-                           limit, offset, error);
-  if (list == NULL)
+  call->response_text = mira_entity_list_json (db, call->net_uuid, call->network_id, entity,
+                                               call->query, limit, offset, error);
+  if (call->response_text == NULL)
     return FALSE;
-  mira_api_call_respond_object (call, 200, list);
+  call->response_type = g_strdup ("application/json; charset=utf-8");
   return TRUE;
 }
 

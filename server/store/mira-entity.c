@@ -580,33 +580,78 @@ conditions_clear (Conditions *cond)
   g_clear_pointer (&cond->params, g_ptr_array_unref);
 }
 
-JsonObject *
-mira_entity_list (MiraDb            *db,
-                  const char        *net_uuid,
-                  const char        *network_id,
-                  const MiraEntity  *entity,
-                  GHashTable        *query,
-                  guint              limit,
-                  guint              offset,
-                  GError           **error)
+/* Runs the list: its rows (NULL when none can match) and the total. The
+ * unfiltered total of a counted entity rides along as the rows' last column,
+ * so a page costs one statement.
+ */
+static gboolean
+list_rows (MiraDb            *db,
+           const char        *net_uuid,
+           const MiraEntity  *entity,
+           GHashTable        *query,
+           guint              limit,
+           guint              offset,
+           MiraDbResult     **rows_out,
+           gint64            *total,
+           GError           **error)
 {
   Conditions cond = { 0 };
-  g_autoptr(JsonObject) out = json_object_new ();
-  g_autoptr(JsonArray) items = json_array_new ();
   g_autoptr(MiraDbResult) rows = NULL;
   g_autoptr(MiraDbResult) count = NULL;
   g_autofree char *select = NULL;
   g_autofree char *sql = NULL;
-  gint64 total = 0;
+  gboolean counted = FALSE;
+  gboolean ok = FALSE;
 
+  *rows_out = NULL;
+  *total = 0;
   if (!build_conditions (db, net_uuid, entity, query, &cond, error))
+    goto out;
+  if (cond.empty)
     {
-      conditions_clear (&cond);
-      return NULL;
+      ok = TRUE;
+      goto out;
     }
 
-  if (!cond.empty)
+  if (limit > 0)
     {
+      gboolean inline_count = !cond.filtered && entity->count_column != NULL;
+
+      select = mira_entity_select_sql (entity);
+      if (inline_count)
+        {
+          /* "SELECT a, b FROM t" → "SELECT a, b, (the count) FROM t" */
+          const char *from = g_strrstr (select, " FROM ");
+          char *with_count = g_strdup_printf ("%.*s, (SELECT n.%s FROM networks n"
+                                              " WHERE n.id = $1)%s",
+                                              (int) (from - select), select,
+                                              entity->count_column, from);
+
+          g_free (select);
+          select = with_count;
+        }
+      sql = g_strdup_printf ("%s WHERE %s ORDER BY %s LIMIT CAST($%u AS INTEGER)"
+                             " OFFSET CAST($%u AS INTEGER)",
+                             select, cond.where->str, entity->order_by,
+                             cond.params->len + 1, cond.params->len + 2);
+      g_ptr_array_add (cond.params, g_strdup_printf ("%u", limit));
+      g_ptr_array_add (cond.params, g_strdup_printf ("%u", offset));
+      rows = mira_db_queryv (db, sql, cond.params, error);
+      g_ptr_array_set_size (cond.params, cond.params->len - 2);
+      if (rows == NULL)
+        goto out;
+      if (inline_count && mira_db_result_n_rows (rows) > 0)
+        {
+          *total = g_ascii_strtoll (mira_db_result_get (rows, 0,
+                                                        mira_db_result_n_cols (rows) - 1),
+                                    NULL, 10);
+          counted = TRUE;
+        }
+    }
+
+  if (!counted)
+    {
+      g_free (sql);
       if (!cond.filtered && entity->count_column != NULL)
         {
           sql = g_strdup_printf ("SELECT %s FROM networks WHERE id = $1", entity->count_column);
@@ -619,41 +664,180 @@ mira_entity_list (MiraDb            *db,
           count = mira_db_queryv (db, sql, cond.params, error);
         }
       if (count == NULL)
-        {
-          conditions_clear (&cond);
-          return NULL;
-        }
+        goto out;
       if (mira_db_result_n_rows (count) > 0)
-        total = g_ascii_strtoll (mira_db_result_get (count, 0, 0), NULL, 10);
-
-      if (total > (gint64) offset && limit > 0)
-        {
-          select = mira_entity_select_sql (entity);
-          g_free (sql);
-          sql = g_strdup_printf ("%s WHERE %s ORDER BY %s LIMIT CAST($%u AS INTEGER)"
-                                 " OFFSET CAST($%u AS INTEGER)",
-                                 select, cond.where->str, entity->order_by,
-                                 cond.params->len + 1, cond.params->len + 2);
-          g_ptr_array_add (cond.params, g_strdup_printf ("%u", limit));
-          g_ptr_array_add (cond.params, g_strdup_printf ("%u", offset));
-          rows = mira_db_queryv (db, sql, cond.params, error);
-          if (rows == NULL)
-            {
-              conditions_clear (&cond);
-              return NULL;
-            }
-          for (guint i = 0; i < mira_db_result_n_rows (rows); i++)
-            json_array_add_object_element (items,
-                                           mira_entity_row_to_json (entity, network_id, rows, i));
-        }
+        *total = g_ascii_strtoll (mira_db_result_get (count, 0, 0), NULL, 10);
     }
-  conditions_clear (&cond);
 
-  json_object_set_array_member (out, "items", g_steal_pointer (&items));
+  *rows_out = g_steal_pointer (&rows);
+  ok = TRUE;
+
+out:
+  conditions_clear (&cond);
+  return ok;
+}
+
+JsonObject *
+mira_entity_list (MiraDb            *db,
+                  const char        *net_uuid,
+                  const char        *network_id,
+                  const MiraEntity  *entity,
+                  GHashTable        *query,
+                  guint              limit,
+                  guint              offset,
+                  GError           **error)
+{
+  g_autoptr(MiraDbResult) rows = NULL;
+  JsonObject *out;
+  JsonArray *items;
+  gint64 total;
+
+  if (!list_rows (db, net_uuid, entity, query, limit, offset, &rows, &total, error))
+    return NULL;
+
+  items = json_array_new ();
+  for (guint i = 0; rows != NULL && i < mira_db_result_n_rows (rows); i++)
+    json_array_add_object_element (items, mira_entity_row_to_json (entity, network_id, rows, i));
+  out = json_object_new ();
+  json_object_set_array_member (out, "items", items);
   json_object_set_int_member (out, "total", total);
   json_object_set_int_member (out, "limit", limit);
   json_object_set_int_member (out, "offset", offset);
-  return g_steal_pointer (&out);
+  return out;
+}
+
+static void
+append_json_string (GString    *out,
+                    const char *text)
+{
+  static const char hex[] = "0123456789abcdef";
+  const char *run = text;
+
+  g_string_append_c (out, '"');
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      guchar c = (guchar) *p;
+
+      if (c >= 0x20 && c != '"' && c != '\\')
+        continue;
+      g_string_append_len (out, run, p - run);
+      run = p + 1;
+      switch (c)
+        {
+        case '"': g_string_append (out, "\\\""); break;
+        case '\\': g_string_append (out, "\\\\"); break;
+        case '\n': g_string_append (out, "\\n"); break;
+        case '\r': g_string_append (out, "\\r"); break;
+        case '\t': g_string_append (out, "\\t"); break;
+        default:
+          g_string_append (out, "\\u00");
+          g_string_append_c (out, hex[c >> 4]);
+          g_string_append_c (out, hex[c & 0xf]);
+          break;
+        }
+    }
+  g_string_append (out, run);
+  g_string_append_c (out, '"');
+}
+
+static void
+append_value (GString       *out,
+              MiraFieldType  type,
+              const char    *value)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (value == NULL)
+    {
+      g_string_append (out, "null");
+      return;
+    }
+  switch (type)
+    {
+    case MIRA_FIELD_INT:
+      g_string_append_printf (out, "%" G_GINT64_FORMAT, g_ascii_strtoll (value, NULL, 10));
+      break;
+    case MIRA_FIELD_FLOAT:
+      g_string_append (out, g_ascii_dtostr (buf, sizeof buf, g_ascii_strtod (value, NULL)));
+      break;
+    case MIRA_FIELD_BOOL:
+      g_string_append (out, mira_db_value_is_true (value) ? "true" : "false");
+      break;
+    case MIRA_FIELD_OBJECT:
+    case MIRA_FIELD_ARRAY:
+    case MIRA_FIELD_REF_ARRAY:
+      /* Both databases only hold valid JSON here (jsonb; json_valid() checks). */
+      g_string_append (out, value);
+      break;
+    default:
+      append_json_string (out, value);
+      break;
+    }
+}
+
+/* The same object as mira_entity_row_to_json(), written straight as text. */
+static void
+append_row_json (GString          *out,
+                 const MiraEntity *entity,
+                 const char       *network_id,
+                 MiraDbResult     *result,
+                 guint             row)
+{
+  guint col = 0;
+
+  g_string_append_c (out, '{');
+  if (entity->key_is_uuid)
+    {
+      g_string_append (out, "\"id\":");
+      append_value (out, MIRA_FIELD_STRING, mira_db_result_get (result, row, col++));
+      g_string_append_c (out, ',');
+    }
+  g_string_append (out, "\"network_id\":");
+  append_json_string (out, network_id);
+  for (guint i = 0; i < entity->n_fields; i++)
+    {
+      const MiraField *field = &entity->fields[i];
+
+      g_string_append_printf (out, ",\"%s\":", field->name);
+      append_value (out, field->type, mira_db_result_get (result, row, col++));
+    }
+  g_string_append (out, ",\"created_at\":");
+  append_value (out, MIRA_FIELD_STRING, mira_db_result_get (result, row, col++));
+  g_string_append (out, ",\"updated_at\":");
+  append_value (out, MIRA_FIELD_STRING, mira_db_result_get (result, row, col++));
+  g_string_append_c (out, '}');
+}
+
+char *
+mira_entity_list_json (MiraDb            *db,
+                       const char        *net_uuid,
+                       const char        *network_id,
+                       const MiraEntity  *entity,
+                       GHashTable        *query,
+                       guint              limit,
+                       guint              offset,
+                       GError           **error)
+{
+  g_autoptr(MiraDbResult) rows = NULL;
+  GString *out;
+  gint64 total;
+  guint n;
+
+  if (!list_rows (db, net_uuid, entity, query, limit, offset, &rows, &total, error))
+    return NULL;
+
+  n = rows ? mira_db_result_n_rows (rows) : 0;
+  out = g_string_sized_new (256 + n * 512);
+  g_string_append (out, "{\"items\":[");
+  for (guint i = 0; i < n; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      append_row_json (out, entity, network_id, rows, i);
+    }
+  g_string_append_printf (out, "],\"total\":%" G_GINT64_FORMAT ",\"limit\":%u,\"offset\":%u}",
+                          total, limit, offset);
+  return g_string_free (out, FALSE);
 }
 
 static gboolean

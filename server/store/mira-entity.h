@@ -107,6 +107,17 @@ JsonObject      *mira_entity_list         (MiraDb            *db,
                                            guint              limit,
                                            guint              offset,
                                            GError           **error);
+/* The same list as JSON text, written straight from the rows: the fast path
+ * of GET on a collection.
+ */
+char            *mira_entity_list_json    (MiraDb            *db,
+                                           const char        *net_uuid,
+                                           const char        *network_id,
+                                           const MiraEntity  *entity,
+                                           GHashTable        *query,
+                                           guint              limit,
+                                           guint              offset,
+                                           GError           **error);
 JsonObject      *mira_entity_get          (MiraDb            *db,
                                            const char        *net_uuid,
                                            const char        *network_id,
