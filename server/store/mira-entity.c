@@ -352,8 +352,7 @@ append_field_select (GString         *sql,
   if (field->expr != NULL)
     g_string_append (sql, field->expr);
   else if (field->type == MIRA_FIELD_CLIENT_REF)
-    g_string_append_printf (sql, "(SELECT c.client_id FROM clients c WHERE c.id = t.%s)",
-                            field->column);
+    g_string_append (sql, "tc.client_id");
   else
     g_string_append_printf (sql, "t.%s", field->column);
 }
@@ -371,6 +370,11 @@ mira_entity_select_sql (const MiraEntity *entity)
       g_string_append (sql, ", ");
     }
   g_string_append_printf (sql, "t.created_at, t.updated_at FROM %s t", entity->table);
+  /* One join rather than a lookup per row (an entity has at most one client reference). */
+  for (guint i = 0; i < entity->n_fields; i++)
+    if (entity->fields[i].type == MIRA_FIELD_CLIENT_REF)
+      g_string_append_printf (sql, " LEFT JOIN clients tc ON tc.id = t.%s",
+                              entity->fields[i].column);
   return g_string_free (sql, FALSE);
 }
 
