@@ -46,6 +46,8 @@ struct _Network
   guint         timer;
   gint64        last_emit_us;
   guint         grace;              /* every stream stopped: conversations close after it */
+  guint         transcribing;       /* utterances on their way to an interaction */
+  struct _Pending *early;           /* transcribing before the window closed */
 };
 
 struct _MiraAudioHub
@@ -55,9 +57,10 @@ struct _MiraAudioHub
   GHashTable      *networks;        /* network_id → Network* */
   GMutex           lock;            /* guards the snapshots */
   GHashTable      *snapshots;       /* network_id → JsonObject {"streams","best_stream"} */
+  guint            ref_count;       /* the server's, and one per transcription under way */
 };
 
-typedef struct
+typedef struct _Pending
 {
   MiraAudioHub *hub;
   char         *network_id;
@@ -68,16 +71,50 @@ typedef struct
   char         *timestamp;
   char         *reason;
   guint         n_candidates;
+  gint64        end_us;        /* where the utterance ends, to match an early one */
+  gboolean      confirmed;     /* the window closed on this utterance */
+  gboolean      abandoned;     /* voice came back: a later utterance replaces it */
+  MiraTranscript *transcript;  /* an early transcription that finished first */
 } Pending;
 
+static void maybe_forget (Network *network);
+
+static MiraAudioHub *
+hub_ref (MiraAudioHub *hub)
+{
+  hub->ref_count++;
+  return hub;
+}
+
+static void
+hub_unref (MiraAudioHub *hub)
+{
+  if (--hub->ref_count > 0)
+    return;
+  g_hash_table_unref (hub->snapshots);
+  g_mutex_clear (&hub->lock);
+  g_clear_object (&hub->transcriber);
+  g_free (hub);
+}
+static void abandon_early (Network *network);
+
+/* Every utterance ends here, stored or not. */
 static void
 pending_free (Pending *pending)
 {
+  MiraAudioHub *hub = pending->hub;
+  Network *network = hub->networks ? g_hash_table_lookup (hub->networks, pending->network_id)
+                                   : NULL;
+
+  if (network != NULL && network->transcribing > 0 && --network->transcribing == 0)
+    maybe_forget (network);
+  g_clear_pointer (&pending->transcript, mira_transcript_free);
   g_free (pending->network_id);
   g_free (pending->client_id);
   g_free (pending->timestamp);
   g_free (pending->reason);
   g_free (pending);
+  hub_unref (hub);
 }
 
 static void
@@ -95,8 +132,9 @@ network_free (gpointer data)
 {
   Network *network = data;
 
-  g_clear_handle_id (&network->timer, g_source_remove);
-  g_clear_handle_id (&network->grace, g_source_remove);
+  g_clear_handle_id (&network->timer, mira_source_remove);
+  g_clear_handle_id (&network->grace, mira_source_remove);
+  abandon_early (network);
   mira_arbiter_free (network->arbiter);
   g_ptr_array_unref (network->streams);
   g_free (network->network_id);
@@ -263,7 +301,8 @@ interaction_done (MiraApiCall *call,
                   gpointer     user_data)
 {
   Pending *pending = user_data;
-  Network *network = g_hash_table_lookup (pending->hub->networks, pending->network_id);
+  Network *network = pending->hub->networks
+                       ? g_hash_table_lookup (pending->hub->networks, pending->network_id) : NULL;
   g_autoptr(JsonNode) node = NULL;
   MiraAudioStream *stream;
 
@@ -287,26 +326,16 @@ interaction_done (MiraApiCall *call,
   pending_free (pending);
 }
 
+/* Stores the interaction of a confirmed utterance; frees @pending in the end. */
 static void
-transcribed (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+store_interaction (Pending        *pending,
+                   MiraTranscript *transcript)
 {
-  Pending *pending = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(MiraTranscript) transcript = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *body = NULL;
   g_autofree char *path = NULL;
 
-  transcript = mira_transcriber_transcribe_finish (MIRA_TRANSCRIBER (source), result, &error);
-  if (transcript == NULL)
-    {
-      g_warning ("transcription failed for %s: %s", pending->client_id, error->message);
-      pending_free (pending);
-      return;
-    }
   g_strstrip (transcript->text);
   if (*transcript->text == '\0')
     {
@@ -354,25 +383,61 @@ transcribed (GObject      *source,
 }
 
 static void
-on_utterance_done (gpointer       user_data,
-                   MiraUtterance *utterance)
+transcribed (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
 {
-  Network *network = user_data;
-  MiraAudioHub *hub = network->hub;
+  Pending *pending = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MiraTranscript) transcript = NULL;
+
+  transcript = mira_transcriber_transcribe_finish (MIRA_TRANSCRIBER (source), result, &error);
+  if (pending->abandoned || pending->hub->server == NULL)
+    {
+      pending_free (pending);
+      return;
+    }
+  if (transcript == NULL)
+    {
+      g_warning ("transcription failed for %s: %s", pending->client_id, error->message);
+      if (!pending->confirmed)
+        pending->abandoned = TRUE;   /* the window's close transcribes again */
+      else
+        pending_free (pending);
+      return;
+    }
+  if (!pending->confirmed)
+    {
+      /* Early: wait for the window to close on this same utterance. */
+      pending->transcript = g_steal_pointer (&transcript);
+      return;
+    }
+  store_interaction (pending, transcript);
+}
+
+/* An early transcription whose utterance went on: drop it once it is done. */
+static void
+abandon_early (Network *network)
+{
+  Pending *pending = g_steal_pointer (&network->early);
+
+  if (pending == NULL)
+    return;
+  if (pending->transcript != NULL)
+    pending_free (pending);
+  else
+    pending->abandoned = TRUE;
+}
+
+static Pending *
+pending_new (Network       *network,
+             MiraUtterance *utterance)
+{
   MiraAudioStream *stream = find_stream (network, utterance->client_id);
-  g_autoptr(GBytes) samples = NULL;
-  JsonObject *event;
-  Pending *pending;
+  Pending *pending = g_new0 (Pending, 1);
   gint64 age_us;
 
-  event = new_event (network, "audio_stream_selected");
-  json_object_set_string_member (event, "selected_client_id", utterance->client_id);
-  json_object_set_double_member (event, "quality_score", utterance->mean_score);
-  json_object_set_string_member (event, "reason", utterance->reason);
-  publish (network, event);
-
-  pending = g_new0 (Pending, 1);
-  pending->hub = hub;
+  pending->hub = hub_ref (network->hub);
   pending->network_id = g_strdup (network->network_id);
   pending->client_id = g_strdup (utterance->client_id);
   pending->registered = stream == NULL || stream->registered;
@@ -383,9 +448,84 @@ on_utterance_done (gpointer       user_data,
   pending->timestamp = mira_timestamp_from_unix_ms ((g_get_real_time () - MAX (age_us, 0)) / 1000);
   pending->reason = g_strdup (utterance->reason);
   pending->n_candidates = utterance->n_candidates;
+  pending->end_us = utterance->end_us;
+  return pending;
+}
 
-  samples = g_bytes_new (utterance->samples->data, utterance->samples->len * sizeof (gint16));
-  mira_transcriber_transcribe_async (hub->transcriber, samples, NULL, transcribed, pending);
+static void
+transcribe (Network       *network,
+            Pending       *pending,
+            MiraUtterance *utterance)
+{
+  g_autoptr(GBytes) samples = g_bytes_new (utterance->samples->data,
+                                           utterance->samples->len * sizeof (gint16));
+
+  network->transcribing++;
+  mira_transcriber_transcribe_async (network->hub->transcriber, samples, NULL, transcribed,
+                                     pending);
+}
+
+/* The silence after an utterance has begun on every stream: transcribe now,
+ * store when the window closes on the same utterance (most of the time).
+ */
+static void
+on_utterance_early (gpointer       user_data,
+                    MiraUtterance *utterance)
+{
+  Network *network = user_data;
+
+  abandon_early (network);
+  if (network->hub->transcriber != NULL)
+    {
+      network->early = pending_new (network, utterance);
+      transcribe (network, network->early, utterance);
+    }
+  mira_utterance_free (utterance);
+}
+
+static void
+on_utterance_done (gpointer       user_data,
+                   MiraUtterance *utterance)
+{
+  Network *network = user_data;
+  Pending *early = network->early;
+  JsonObject *event;
+
+  event = new_event (network, "audio_stream_selected");
+  json_object_set_string_member (event, "selected_client_id", utterance->client_id);
+  json_object_set_double_member (event, "quality_score", utterance->mean_score);
+  json_object_set_string_member (event, "reason", utterance->reason);
+  publish (network, event);
+
+  if (early != NULL && early->end_us == utterance->end_us &&
+      g_str_equal (early->client_id, utterance->client_id))
+    {
+      /* The early transcription is of this very audio. */
+      network->early = NULL;
+      early->confirmed = TRUE;
+      early->score = utterance->mean_score;
+      early->n_candidates = utterance->n_candidates;
+      g_free (early->reason);
+      early->reason = g_strdup (utterance->reason);
+      if (early->transcript != NULL)
+        {
+          g_autoptr(MiraTranscript) transcript = g_steal_pointer (&early->transcript);
+
+          store_interaction (early, transcript);
+        }
+    }
+  else
+    {
+      abandon_early (network);
+      /* Without a transcriber (mira-server --transcriber none) audio is only scored. */
+      if (network->hub->transcriber != NULL)
+        {
+          Pending *pending = pending_new (network, utterance);
+
+          pending->confirmed = TRUE;
+          transcribe (network, pending, utterance);
+        }
+    }
   mira_utterance_free (utterance);
 }
 
@@ -397,6 +537,15 @@ forget_network (MiraAudioHub *hub,
   g_hash_table_remove (hub->snapshots, network->network_id);
   g_mutex_unlock (&hub->lock);
   g_hash_table_remove (hub->networks, network->network_id);
+}
+
+/* Nothing holds the network any more: no stream, utterance, grace or transcription. */
+static void
+maybe_forget (Network *network)
+{
+  if (network->streams->len == 0 && !mira_arbiter_in_utterance (network->arbiter) &&
+      network->grace == 0 && network->transcribing == 0)
+    forget_network (network->hub, network);
 }
 
 static void
@@ -412,10 +561,17 @@ grace_over (gpointer user_data)
   g_autofree char *path = g_strdup_printf ("%s/conversations/close-open?reason=every+stream+stopped",
                                            network->network_id);
 
+  /* What was said before the streams stopped belongs to the conversation:
+   * it closes once those utterances are stored.
+   */
+  if (network->transcribing > 0)
+    {
+      network->grace = mira_timeout_add (250, grace_over, network);
+      return G_SOURCE_REMOVE;
+    }
   network->grace = 0;
   mira_server_internal_call (network->hub->server, "POST", path, NULL, grace_done, NULL);
-  if (network->streams->len == 0 && !mira_arbiter_in_utterance (network->arbiter))
-    forget_network (network->hub, network);
+  maybe_forget (network);
   return G_SOURCE_REMOVE;
 }
 
@@ -428,15 +584,16 @@ check_all_stopped (Network *network)
   for (guint i = 0; i < network->streams->len; i++)
     all_stopped &= ((MiraAudioStream *) g_ptr_array_index (network->streams, i))->stopped;
   if (!all_stopped)
-    g_clear_handle_id (&network->grace, g_source_remove);
+    g_clear_handle_id (&network->grace, mira_source_remove);
   else if (network->grace == 0)
-    network->grace = g_timeout_add_seconds (STOP_GRACE_S, grace_over, network);
+    network->grace = mira_timeout_add_seconds (STOP_GRACE_S, grace_over, network);
 }
 
 static const MiraArbiterCallbacks arbiter_callbacks = {
   on_utterance_started,
   on_utterance_done,
   on_best_changed,
+  on_utterance_early,
 };
 
 static Network *
@@ -452,7 +609,7 @@ ensure_network (MiraAudioHub *hub,
   network->network_id = g_strdup (network_id);
   network->arbiter = mira_arbiter_new (NULL, &arbiter_callbacks, network);
   network->streams = g_ptr_array_new_with_free_func ((GDestroyNotify) stream_free);
-  network->timer = g_timeout_add (SCORES_INTERVAL_MS, network_tick, network);
+  network->timer = mira_timeout_add (SCORES_INTERVAL_MS, network_tick, network);
   g_hash_table_insert (hub->networks, network->network_id, network);
   return network;
 }
@@ -463,8 +620,9 @@ mira_audio_hub_new (MiraServer      *server,
 {
   MiraAudioHub *hub = g_new0 (MiraAudioHub, 1);
 
+  hub->ref_count = 1;
   hub->server = server;
-  hub->transcriber = g_object_ref (transcriber);
+  hub->transcriber = transcriber ? g_object_ref (transcriber) : NULL;
   hub->networks = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, network_free);
   hub->snapshots = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) json_object_unref);
@@ -477,17 +635,18 @@ mira_audio_hub_free (MiraAudioHub *hub)
 {
   if (hub == NULL)
     return;
-  g_hash_table_unref (hub->networks);
-  g_hash_table_unref (hub->snapshots);
-  g_mutex_clear (&hub->lock);
-  g_object_unref (hub->transcriber);
-  g_free (hub);
+  /* Transcriptions still under way keep the hub until they end, and then
+   * store nothing: the server is gone.
+   */
+  hub->server = NULL;
+  g_clear_pointer (&hub->networks, g_hash_table_unref);
+  hub_unref (hub);
 }
 
 const char *
 mira_audio_hub_transcriber_name (MiraAudioHub *hub)
 {
-  return mira_transcriber_get_name (hub->transcriber);
+  return hub->transcriber ? mira_transcriber_get_name (hub->transcriber) : "none";
 }
 
 MiraAudioStream *
@@ -534,12 +693,11 @@ mira_audio_hub_detach (MiraAudioHub    *hub,
     return;
   mira_arbiter_stream_remove (network->arbiter, stream->client_id, g_get_monotonic_time ());
   g_ptr_array_remove (network->streams, stream);
+  /* Stopped streams still get their grace before the conversation closes,
+   * and utterances their interaction.
+   */
   if (network->streams->len == 0 && !mira_arbiter_in_utterance (network->arbiter))
-    {
-      /* Stopped streams still get their grace before the conversation closes. */
-      if (network->grace == 0)
-        forget_network (hub, network);
-    }
+    maybe_forget (network);
   else
     json_array_unref (update_snapshot (network));
 }

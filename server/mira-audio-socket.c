@@ -26,6 +26,11 @@
 #define MAX_EARLY_BYTES (1024 * 1024)
 /* The largest WebSocket message an audio socket takes (1009 above). */
 #define MAX_MESSAGE_BYTES (256 * 1024)
+/* libsoup drops a connection whose message is over its limit without a close
+ * frame or a word, so its limit is set higher and ours is checked in
+ * on_message(), where the device can be told. Past this, libsoup drops it.
+ */
+#define MAX_FRAME_BYTES (4 * MAX_MESSAGE_BYTES)
 
 typedef struct
 {
@@ -263,6 +268,15 @@ on_message (SoupWebsocketConnection *conn,
 {
   Peer *peer = user_data;
 
+  if (g_bytes_get_size (message) > MAX_MESSAGE_BYTES)
+    {
+      g_autofree char *text = g_strdup_printf ("A message of %" G_GSIZE_FORMAT " bytes is over "
+                                               "the limit of %d bytes",
+                                               g_bytes_get_size (message), MAX_MESSAGE_BYTES);
+
+      fail (peer, SOUP_WEBSOCKET_CLOSE_TOO_BIG, "MESSAGE_TOO_LARGE", text);
+      return;
+    }
   if (!peer->ready)
     {
       Early *early;
@@ -410,7 +424,7 @@ mira_audio_socket_accept (MiraServer              *server,
   peer->events = g_ptr_array_new_with_free_func ((GDestroyNotify) mira_wyoming_event_free);
 
   mira_server_track_socket (server, conn);
-  soup_websocket_connection_set_max_incoming_payload_size (conn, MAX_MESSAGE_BYTES);
+  soup_websocket_connection_set_max_incoming_payload_size (conn, MAX_FRAME_BYTES);
   soup_websocket_connection_set_keepalive_interval (conn, 30);
   g_signal_connect (conn, "message", G_CALLBACK (on_message), peer);
   g_signal_connect (conn, "closed", G_CALLBACK (on_closed), peer);

@@ -68,7 +68,7 @@ subscriber_stop (Subscriber *sub)
       mira_event_bus_unsubscribe (mira_server_get_event_bus (sub->server), sub->subscription);
       sub->subscription = 0;
     }
-  g_clear_handle_id (&sub->ping_source, g_source_remove);
+  g_clear_handle_id (&sub->ping_source, mira_source_remove);
 }
 
 static void
@@ -276,7 +276,7 @@ auth_done (GObject      *source,
         json_object_set_null_member (hello, "client_id");
       sub->subscription = mira_event_bus_subscribe (mira_server_get_event_bus (sub->server),
                                                     sub->network_id, on_event, sub);
-      sub->ping_source = g_timeout_add_seconds (PING_INTERVAL_S, send_ping, sub);
+      sub->ping_source = mira_timeout_add_seconds (PING_INTERVAL_S, send_ping, sub);
       send_json (sub, hello);
     }
 

@@ -16,6 +16,7 @@
 #include "mira-event-socket.h"
 #include "mira-server-private.h"
 #include "mira-store.h"
+#include "mira-token-cache.h"
 #include "mira-util.h"
 
 struct _MiraServer
@@ -54,13 +55,14 @@ mira_server_finalize (GObject *object)
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
   g_clear_object (&self->soup);
-  g_clear_handle_id (&self->sweep_source, g_source_remove);
+  g_clear_handle_id (&self->sweep_source, mira_source_remove);
   g_clear_pointer (&self->hub, mira_audio_hub_free);
   g_clear_pointer (&self->touched, g_hash_table_unref);
   g_clear_pointer (&self->sockets, g_hash_table_unref);
   g_clear_pointer (&self->bus, mira_event_bus_free);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_free (self->config.admin_token_hash);
+  mira_token_cache_free (self->config.tokens);
   g_free (self->config.transcriber);
   g_free (self->url);
 
@@ -387,13 +389,19 @@ socket_of (SoupWebsocketConnection *conn)
 {
   GIOStream *stream = soup_websocket_connection_get_io_stream (conn);
 
+  /* libsoup's own SoupIOStream calls its base "base-iostream", GTlsConnection
+   * "base-io-stream".
+   */
   while (stream != NULL && !G_IS_SOCKET_CONNECTION (stream))
     {
+      GObjectClass *klass = G_OBJECT_GET_CLASS (stream);
+      const char *property = g_object_class_find_property (klass, "base-iostream")
+                               ? "base-iostream" : "base-io-stream";
       GIOStream *base = NULL;
 
-      if (!g_object_class_find_property (G_OBJECT_GET_CLASS (stream), "base-io-stream"))
+      if (!g_object_class_find_property (klass, property))
         return NULL;
-      g_object_get (stream, "base-io-stream", &base, NULL);
+      g_object_get (stream, property, &base, NULL);
       if (base != NULL)
         g_object_unref (base);   /* still owned by @stream */
       stream = base;
@@ -602,15 +610,15 @@ mira_server_new (MiraStore                *store,
   self->config.max_body = options->max_body ? options->max_body : 1024 * 1024;
   self->config.max_audio_body = options->max_audio_body ? options->max_audio_body
                                                         : 16 * 1024 * 1024;
-  if (options->transcriber != NULL)
-    {
-      self->hub = mira_audio_hub_new (self, options->transcriber);
-      self->config.hub = self->hub;
-    }
+  /* Without a transcriber live audio is still decoded, scored and arbitrated. */
+  self->hub = mira_audio_hub_new (self, options->transcriber);
+  self->config.hub = self->hub;
   self->config.transcriber = g_strdup (options->transcriber
                                          ? mira_transcriber_get_name (options->transcriber)
                                          : "none");
   self->config.started_at = g_get_monotonic_time ();
+  /* Another server process's revocations show within this. */
+  self->config.tokens = mira_token_cache_new (5 * G_USEC_PER_SEC);
 
   self->soup = soup_server_new ("server-header", "mira/" PACKAGE_VERSION " ", NULL);
   if (options->tls_cert_file != NULL || options->tls_key_file != NULL)
@@ -631,7 +639,7 @@ mira_server_new (MiraStore                *store,
     }
 
   /* Conversations time out even when nothing else happens. */
-  self->sweep_source = g_timeout_add_seconds (5, sweep, self);
+  self->sweep_source = mira_timeout_add_seconds (5, sweep, self);
 
   soup_server_add_early_handler (self->soup, NULL, early_handler, self, NULL);
   soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
@@ -734,7 +742,7 @@ mira_server_shutdown (MiraServer *self)
       g_socket_close (l->data, NULL);
     g_slist_free (listeners);
   }
-  g_clear_handle_id (&self->sweep_source, g_source_remove);
+  g_clear_handle_id (&self->sweep_source, mira_source_remove);
   {
     GHashTableIter iter;
     gpointer network_id;

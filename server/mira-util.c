@@ -208,3 +208,43 @@ mira_timestamp_normalize (const char *text)
     return NULL;
   return mira_timestamp_from_unix_ms (ms);
 }
+
+static guint
+attach_timeout (GSource     *source,
+                GSourceFunc  func,
+                gpointer     data)
+{
+  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+  guint id;
+
+  g_source_set_callback (source, func, data, NULL);
+  id = g_source_attach (source, context);
+  g_source_unref (source);
+  return id;
+}
+
+guint
+mira_timeout_add (guint       interval_ms,
+                  GSourceFunc func,
+                  gpointer    data)
+{
+  return attach_timeout (g_timeout_source_new (interval_ms), func, data);
+}
+
+guint
+mira_timeout_add_seconds (guint       interval_s,
+                          GSourceFunc func,
+                          gpointer    data)
+{
+  return attach_timeout (g_timeout_source_new_seconds (interval_s), func, data);
+}
+
+void
+mira_source_remove (guint id)
+{
+  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+  GSource *source = g_main_context_find_source_by_id (context, id);
+
+  g_return_if_fail (source != NULL);
+  g_source_destroy (source);
+}

@@ -32,4 +32,17 @@ char     *mira_timestamp_from_unix_ms (gint64      ms);
 char     *mira_timestamp_normalize  (const char    *text);
 gint64    mira_timestamp_to_unix_ms (const char    *text);
 
+/* g_timeout_add() and friends attach to the global default main context;
+ * the server lives on the thread-default context of its creator (a test's
+ * thread, say), so its timers go there. The ids belong to that context:
+ * remove them with mira_source_remove() on the same thread.
+ */
+guint     mira_timeout_add          (guint          interval_ms,
+                                     GSourceFunc    func,
+                                     gpointer       data);
+guint     mira_timeout_add_seconds  (guint          interval_s,
+                                     GSourceFunc    func,
+                                     gpointer       data);
+void      mira_source_remove        (guint          id);
+
 G_END_DECLS

@@ -45,6 +45,7 @@ struct _MiraArbiter
   gboolean              open;
   gint64                open_us;        /* window start (media time, with pre-roll) */
   gint64                last_voice_us;  /* latest voice on any stream */
+  gint64                early_end_us;   /* end of the utterance last announced early */
 
   Stream               *best;
 };
@@ -304,8 +305,11 @@ window_samples (MiraArbiter *self,
   return out;
 }
 
-static void
-close_window (MiraArbiter *self)
+/* The utterance as the window stands: the stream with the best mean frame
+ * score over [open, last voice + tail) and its audio.
+ */
+static MiraUtterance *
+pick_winner (MiraArbiter *self)
 {
   gint64 end_us = self->last_voice_us + (gint64) self->options.tail_ms * 1000 + FRAME_US;
   Stream *winner = NULL;
@@ -341,20 +345,32 @@ close_window (MiraArbiter *self)
           winner_mean = mean;
         }
     }
+  if (winner == NULL)
+    return NULL;
+
+  utterance = g_new0 (MiraUtterance, 1);
+  utterance->client_id = g_strdup (winner->client_id);
+  utterance->mean_score = CLAMP (winner_mean, 0.0, 1.0);
+  utterance->onset_us = winner->onset_us;
+  utterance->end_us = end_us;
+  utterance->samples = window_samples (self, winner, end_us, &utterance->start_us);
+  utterance->n_candidates = n_candidates;
+  utterance->reason = g_strdup_printf (n_candidates > 1
+                                         ? "best mean score of %u streams over the utterance"
+                                         : "only stream that heard the utterance",
+                                       n_candidates);
+  return utterance;
+}
+
+static void
+close_window (MiraArbiter *self)
+{
+  MiraUtterance *utterance = pick_winner (self);
 
   self->open = FALSE;
-  if (winner != NULL)
+  self->early_end_us = 0;
+  if (utterance != NULL)
     {
-      utterance = g_new0 (MiraUtterance, 1);
-      utterance->client_id = g_strdup (winner->client_id);
-      utterance->mean_score = CLAMP (winner_mean, 0.0, 1.0);
-      utterance->onset_us = winner->onset_us;
-      utterance->samples = window_samples (self, winner, end_us, &utterance->start_us);
-      utterance->n_candidates = n_candidates;
-      utterance->reason = g_strdup_printf (n_candidates > 1
-                                             ? "best mean score of %u streams over the utterance"
-                                             : "only stream that heard the utterance",
-                                           n_candidates);
       if (self->callbacks.utterance_done != NULL)
         self->callbacks.utterance_done (self->user_data, utterance);
       else
@@ -388,7 +404,9 @@ check_close (MiraArbiter *self,
   gint64 silence_us = (gint64) self->options.silence_ms * 1000;
   gint64 stall_us = (gint64) self->options.stall_ms * 1000;
   gint64 max_us = (gint64) self->options.max_ms * 1000;
+  gint64 early_us = (gint64) (self->options.tail_ms + MIRA_FRAME_MS) * 1000;
   gboolean quiet = TRUE;
+  gboolean early = TRUE;
   gint64 newest = self->open_us;
 
   if (!self->open)
@@ -404,6 +422,8 @@ check_close (MiraArbiter *self,
         continue;
       if (heard < self->last_voice_us + silence_us)
         quiet = FALSE;
+      if (heard < self->last_voice_us + early_us)
+        early = FALSE;
     }
 
   if (newest - self->open_us >= max_us)
@@ -413,6 +433,22 @@ check_close (MiraArbiter *self,
     }
   else if (quiet)
     close_window (self);
+  else if (early && self->callbacks.utterance_early != NULL)
+    {
+      /* Every stream has heard past the end of the utterance as it stands:
+       * unless voice comes back, this is already the answer.
+       */
+      gint64 end_us = self->last_voice_us + (gint64) self->options.tail_ms * 1000 + FRAME_US;
+
+      if (self->early_end_us != end_us)
+        {
+          MiraUtterance *utterance = pick_winner (self);
+
+          self->early_end_us = end_us;
+          if (utterance != NULL)
+            self->callbacks.utterance_early (self->user_data, utterance);
+        }
+    }
 }
 
 void

@@ -26,6 +26,7 @@ typedef struct {
   double   mean_score;    /* over the window, absent frames count as 0 */
   gint64   onset_us;      /* media time of its first voiced frame in the window */
   gint64   start_us;      /* media time of samples[0] */
+  gint64   end_us;        /* media time the utterance ends (last voice + tail) */
   GArray  *samples;       /* gint16, 16 kHz mono: the utterance as this stream heard it */
   guint    n_candidates;  /* streams that took part */
   char    *reason;        /* why this stream won, for people */
@@ -39,6 +40,12 @@ typedef struct {
   /* Takes ownership of @utterance. */
   void (*utterance_done)    (gpointer user_data, MiraUtterance *utterance);
   void (*best_changed)      (gpointer user_data, const char *client_id, double score);
+  /* Every stream has heard past the end of the utterance, but the silence
+   * that closes the window is not over yet: unless voice returns, the
+   * utterance_done() that follows has the same winner and end_us. Lets the
+   * transcription start early. Takes ownership of @utterance.
+   */
+  void (*utterance_early)   (gpointer user_data, MiraUtterance *utterance);
 } MiraArbiterCallbacks;
 
 typedef struct {
