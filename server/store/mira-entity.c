@@ -744,6 +744,40 @@ append_json_string (GString    *out,
   g_string_append_c (out, '"');
 }
 
+/* JSON's number grammar: -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)? */
+static gboolean
+is_json_number (const char *p)
+{
+  if (*p == '-')
+    p++;
+  if (*p == '0')
+    p++;
+  else if (*p >= '1' && *p <= '9')
+    while (g_ascii_isdigit (*p))
+      p++;
+  else
+    return FALSE;
+  if (*p == '.')
+    {
+      p++;
+      if (!g_ascii_isdigit (*p))
+        return FALSE;
+      while (g_ascii_isdigit (*p))
+        p++;
+    }
+  if (*p == 'e' || *p == 'E')
+    {
+      p++;
+      if (*p == '+' || *p == '-')
+        p++;
+      if (!g_ascii_isdigit (*p))
+        return FALSE;
+      while (g_ascii_isdigit (*p))
+        p++;
+    }
+  return *p == '\0';
+}
+
 static void
 append_value (GString       *out,
               MiraFieldType  type,
@@ -759,10 +793,14 @@ append_value (GString       *out,
   switch (type)
     {
     case MIRA_FIELD_INT:
-      g_string_append_printf (out, "%" G_GINT64_FORMAT, g_ascii_strtoll (value, NULL, 10));
-      break;
     case MIRA_FIELD_FLOAT:
-      g_string_append (out, g_ascii_dtostr (buf, sizeof buf, g_ascii_strtod (value, NULL)));
+      /* The databases' own text of a number is JSON already; anything else
+       * (NaN, Infinity) is rewritten.
+       */
+      if (is_json_number (value))
+        g_string_append (out, value);
+      else
+        g_string_append (out, g_ascii_dtostr (buf, sizeof buf, g_ascii_strtod (value, NULL)));
       break;
     case MIRA_FIELD_BOOL:
       g_string_append (out, mira_db_value_is_true (value) ? "true" : "false");
@@ -802,7 +840,9 @@ append_row_json (GString          *out,
     {
       const MiraField *field = &entity->fields[i];
 
-      g_string_append_printf (out, ",\"%s\":", field->name);
+      g_string_append (out, ",\"");
+      g_string_append (out, field->name);
+      g_string_append (out, "\":");
       append_value (out, field->type, mira_db_result_get (result, row, col++));
     }
   g_string_append (out, ",\"created_at\":");
