@@ -17,7 +17,7 @@ run_pkgs=(
 )
 test_pkgs=(
   postgresql wrk flite sox python3 python3-websockets
-  desktop-file-utils appstream xvfb xauth
+  desktop-file-utils appstream xvfb xauth openssl
 )
 
 case "${1:-}" in

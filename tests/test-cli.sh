@@ -188,6 +188,31 @@ rc=$?
 server_pid=""
 check "the second server stops with exit 0" test "$rc" -eq 0
 
+# HTTPS with --tls-cert and --tls-key
+if openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
+     -keyout "$tmp/key.pem" -out "$tmp/cert.pem" >/dev/null 2>&1; then
+  "$server" --database "$db" --port 0 --transcriber none --tls-cert "$tmp/cert.pem" \
+    --tls-key "$tmp/key.pem" </dev/null >"$tmp/tls.out" 2>"$tmp/tls.err" &
+  server_pid=$!
+  for _ in $(seq 1 100); do
+    grep -q '^listening on ' "$tmp/tls.out" && break
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  check "with a certificate the server listens on https" grep -Eq '^listening on https://127\.0\.0\.1:[0-9]+$' "$tmp/tls.out"
+  url=$(sed -n 's/^listening on //p' "$tmp/tls.out")
+  check "/health answers over TLS" sh -c "curl -sk '$url/health' | grep -q '\"status\":\"ok\"'"
+  check "plain HTTP on the TLS port gets no answer" sh -c "! curl -s --max-time 3 'http://${url#https://}/health' | grep -q ok"
+  kill -TERM "$server_pid" 2>/dev/null
+  wait "$server_pid"
+  server_pid=""
+else
+  not_ok "with a certificate the server listens on https" "openssl could not make a certificate"
+fi
+run --database "$db" --port 0 --transcriber none --tls-cert "$tmp/cert.pem"
+check "a certificate without a key is refused with exit 1" test "$rc" -eq 1
+check "a certificate without a key is explained" has "key" "$tmp/err"
+
 # MIRA_ADMIN_TOKEN that is too short is refused
 MIRA_ADMIN_TOKEN=short run --database "$db" --port 0
 check "a short MIRA_ADMIN_TOKEN is refused with exit 1" test "$rc" -eq 1
