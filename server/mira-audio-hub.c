@@ -752,6 +752,7 @@ typedef struct
   MiraAudioHub *hub;
   char         *network_id;
   char         *stream_id;
+  gboolean      registered;
   GArray       *samples;
 } Feed;
 
@@ -762,6 +763,7 @@ feed_on_server (gpointer user_data)
   MiraAudioStream *stream;
 
   stream = mira_audio_hub_attach (feed->hub, feed->network_id, feed->stream_id, NAN, NULL, NULL);
+  stream->registered |= feed->registered;
   mira_audio_hub_start (feed->hub, stream);
   /* In 20 ms pieces, as a device would send them. */
   for (guint i = 0; i < feed->samples->len; i += 320)
@@ -781,6 +783,7 @@ JsonObject *
 mira_audio_hub_feed (MiraAudioHub *hub,
                      const char   *network_id,
                      const char   *stream_id,
+                     gboolean      registered,
                      GArray       *samples)
 {
   g_autoptr(MiraScorer) scorer = mira_scorer_new ();
@@ -809,6 +812,7 @@ mira_audio_hub_feed (MiraAudioHub *hub,
   feed->hub = hub;
   feed->network_id = g_strdup (network_id);
   feed->stream_id = g_strdup (stream_id);
+  feed->registered = registered;
   feed->samples = g_array_ref (samples);
   g_main_context_invoke (mira_server_get_context (hub->server), feed_on_server, feed);
   return object;

@@ -48,10 +48,12 @@ void             mira_audio_hub_audio        (MiraAudioHub      *hub,
 
 /* A whole utterance uploaded for @stream_id: through the same pipeline,
  * faster than real time. Thread-safe; returns the stream's scores for it.
+ * @registered: @stream_id is a client of the network (its interaction names it).
  */
 JsonObject      *mira_audio_hub_feed         (MiraAudioHub      *hub,
                                               const char        *network_id,
                                               const char        *stream_id,
+                                              gboolean           registered,
                                               GArray            *samples);
 
 /* Thread-safe snapshots, for the REST API */

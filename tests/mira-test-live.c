@@ -265,6 +265,19 @@ mira_test_client_request (MiraTestClient *self,
                           const char     *token,
                           const char     *json_body)
 {
+  g_autoptr(GBytes) body = json_body ? g_bytes_new (json_body, strlen (json_body)) : NULL;
+
+  return mira_test_client_request_full (self, method, path, token, "application/json", body);
+}
+
+MiraTestResponse *
+mira_test_client_request_full (MiraTestClient *self,
+                               const char     *method,
+                               const char     *path,
+                               const char     *token,
+                               const char     *content_type,
+                               GBytes         *body)
+{
   g_autofree char *uri = g_strconcat (self->base_url, path, NULL);
   g_autoptr(SoupMessage) msg = soup_message_new (method, uri);
   Request request = { 0 };
@@ -279,12 +292,8 @@ mira_test_client_request (MiraTestClient *self,
       soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
                                     auth);
     }
-  if (json_body != NULL)
-    {
-      g_autoptr(GBytes) body = g_bytes_new (json_body, strlen (json_body));
-
-      soup_message_set_request_body_from_bytes (msg, "application/json", body);
-    }
+  if (body != NULL)
+    soup_message_set_request_body_from_bytes (msg, content_type, body);
 
   soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT, NULL, request_done,
                                     &request);

@@ -41,6 +41,13 @@ MiraTestResponse *mira_test_client_request      (MiraTestClient    *client,
                                                  const char        *token,
                                                  const char        *json_body);
 /* Sends a request without waiting for it; its answer must be @status. */
+/* Any body: @content_type and @body as they are. */
+MiraTestResponse *mira_test_client_request_full (MiraTestClient    *client,
+                                                 const char        *method,
+                                                 const char        *path,
+                                                 const char        *token,
+                                                 const char        *content_type,
+                                                 GBytes            *body);
 void              mira_test_client_send         (MiraTestClient    *client,
                                                  guint              status,
                                                  const char        *method,

@@ -1851,6 +1851,137 @@ scenario_streams_stop (Ctx *ctx)
          "title \"%s\"", str (obj (event, "conversation"), "title"));
 }
 
+/* POST /streams/{id}/audio: a whole utterance as a file, through the same
+ * pipeline as live audio; bad files are refused and change nothing.
+ */
+static GBytes *
+wav_bytes (const gint16 *pcm,
+           gsize         n)
+{
+  guint32 data_len = (guint32) (n * 2);
+  GByteArray *out = g_byte_array_sized_new (44 + data_len);
+  guint8 header[44] = "RIFF\0\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0\x80\x3e\0\0"
+                      "\0\x7d\0\0\x02\0\x10\0data";
+
+  header[4] = (36 + data_len) & 0xff;
+  header[5] = ((36 + data_len) >> 8) & 0xff;
+  header[6] = ((36 + data_len) >> 16) & 0xff;
+  header[7] = ((36 + data_len) >> 24) & 0xff;
+  header[40] = data_len & 0xff;
+  header[41] = (data_len >> 8) & 0xff;
+  header[42] = (data_len >> 16) & 0xff;
+  header[43] = (data_len >> 24) & 0xff;
+  g_byte_array_append (out, header, 44);
+  g_byte_array_append (out, (const guint8 *) pcm, data_len);
+  return g_byte_array_free_to_bytes (out);
+}
+
+static GBytes *
+multipart (const char *name,
+           GBytes     *file)
+{
+  GByteArray *out = g_byte_array_new ();
+  g_autofree char *head = g_strdup_printf ("--mira-boundary\r\nContent-Disposition: form-data;"
+                                           " name=\"%s\"; filename=\"utterance.wav\"\r\n"
+                                           "Content-Type: audio/wav\r\n\r\n", name);
+  const char *tail = "\r\n--mira-boundary--\r\n";
+
+  g_byte_array_append (out, (const guint8 *) head, strlen (head));
+  g_byte_array_append (out, g_bytes_get_data (file, NULL), g_bytes_get_size (file));
+  g_byte_array_append (out, (const guint8 *) tail, strlen (tail));
+  return g_byte_array_free_to_bytes (out);
+}
+
+static MiraTestResponse *
+upload (Ctx        *ctx,
+        Net        *net,
+        const char *stream_id,
+        const char *content_type,
+        GBytes     *body)
+{
+  MiraTestResponse *r = mira_test_client_request_full (ctx->client, "POST",
+                                                       api (ctx, net, P (ctx, "streams/%s/audio",
+                                                                         stream_id)),
+                                                       net->token, content_type, body);
+
+  return keep (ctx, r, (GDestroyNotify) mira_test_response_free);
+}
+
+static void
+scenario_upload (Ctx *ctx)
+{
+  const char *form = "multipart/form-data; boundary=mira-boundary";
+  Net *net = net_new (ctx, "upload");
+  const MiraTestSpeech *speech = mira_test_speech_get ("rms", "turn on the lights in the kitchen");
+  g_autofree gint16 *pcm = NULL;
+  g_autoptr(GBytes) wav = NULL;
+  g_autoptr(GBytes) body = NULL;
+  MiraTestResponse *r;
+  JsonObject *scores;
+  JsonObject *event;
+  gsize n;
+  guint from;
+
+  request (ctx, 201, "POST", api (ctx, net, "service/client/register/recorder"), net->token,
+           "{\"device_type\": \"recorder\"}");
+  pcm = mira_test_speech_mix (speech, -20, 40, 1.0, 300, 1000, 7, &n);
+  wav = wav_bytes (pcm, n);
+
+  /* Refused: nothing decodable, no audio part, an empty body */
+  {
+    g_autoptr(GBytes) junk = g_bytes_new ("RIFF\x10\0\0\0WAVEjunk", 16);
+    g_autoptr(GBytes) junk_form = multipart ("audio_data", junk);
+    g_autoptr(GBytes) wrong_part = multipart ("not_audio", wav);
+    g_autoptr(GBytes) empty = g_bytes_new ("", 0);
+
+    r = upload (ctx, net, "recorder", form, junk_form);
+    check (r->status == 422 || r->status == 415, "a broken WAV answered %u: %s", r->status, r->body);
+    check (strstr (r->body, "audio_data") != NULL, "the error does not name audio_data: %s",
+           r->body);
+    r = upload (ctx, net, "recorder", form, wrong_part);
+    check (r->status == 422, "a form without audio_data answered %u: %s", r->status, r->body);
+    r = upload (ctx, net, "recorder", "application/octet-stream", empty);
+    check (r->status == 422, "an empty upload answered %u: %s", r->status, r->body);
+    r = upload (ctx, net, "not a valid id!", form, wrong_part);
+    check (r->status == 400 || r->status == 404, "a bad stream id answered %u", r->status);
+  }
+  mira_test_client_run (ctx->client, 1500);
+  check (count_events (net->events, 0, "interaction_created") == 0,
+         "a refused upload made an interaction");
+
+  /* A WAV in a form */
+  from = mira_test_socket_n_messages (net->events);
+  body = multipart ("audio_data", wav);
+  r = upload (ctx, net, "recorder", form, body);
+  check (r->status == 202, "the upload answered %u: %s", r->status, r->body);
+  scores = json_node_get_object (r->json);
+  check (num (scores, "quality_score") > 0.3 && num (scores, "quality_score") <= 1.0,
+         "quality_score %f", num (scores, "quality_score"));
+  check (num (scores, "speech_ratio") > 0.2, "speech_ratio %f", num (scores, "speech_ratio"));
+  check (fabs (num (scores, "duration_s") - n / 16000.0) < 0.05, "duration_s %f for %f s",
+         num (scores, "duration_s"), n / 16000.0);
+  event = wait_event (ctx, net->events, from, "interaction_created", NULL, NULL, NULL, 20000);
+  check (event != NULL, "no interaction_created after the upload");
+  check (strstr (str (obj (event, "interaction"), "content"), "kitchen") != NULL,
+         "the upload was heard as \"%s\"", str (obj (event, "interaction"), "content"));
+  check (g_strcmp0 (str (obj (event, "interaction"), "client_id"), "recorder") == 0,
+         "the interaction's client is %s", str (obj (event, "interaction"), "client_id"));
+  check (g_strcmp0 (str (obj (event, "interaction"), "interaction_type"), "audio") == 0,
+         "interaction_type %s", str (obj (event, "interaction"), "interaction_type"));
+
+  /* Raw s16le 16 kHz mono, as the body itself */
+  from = mira_test_socket_n_messages (net->events);
+  {
+    g_autoptr(GBytes) raw = g_bytes_new (pcm, n * 2);
+
+    r = upload (ctx, net, "recorder", "application/octet-stream", raw);
+    check (r->status == 202, "the raw upload answered %u: %s", r->status, r->body);
+  }
+  event = wait_event (ctx, net->events, from, "interaction_created", NULL, NULL, NULL, 20000);
+  check (event != NULL && strstr (str (obj (event, "interaction"), "content"), "kitchen") != NULL,
+         "the raw upload made no interaction with the words");
+}
+
 /* The scenarios, all at once */
 
 typedef struct {
@@ -1873,6 +2004,7 @@ static Scenario scenarios[] = {
   { "/live/sqlite/slow-subscriber", FALSE, scenario_slow_subscriber },
   { "/live/sqlite/conversations", FALSE, scenario_conversations },
   { "/live/sqlite/streams-stop", FALSE, scenario_streams_stop },
+  { "/live/sqlite/upload", FALSE, scenario_upload },
 };
 
 static gpointer

@@ -109,6 +109,7 @@ mira_api_stream_upload (MiraApiCall  *call,
   const char *stream_id = mira_api_call_arg (call, 1);
   g_autoptr(GBytes) audio = NULL;
   g_autoptr(GArray) samples = NULL;
+  g_autoptr(MiraDbResult) registered = NULL;
   JsonObject *scores;
 
   if (!mira_is_client_id (stream_id))
@@ -133,7 +134,13 @@ mira_api_stream_upload (MiraApiCall  *call,
       return FALSE;
     }
 
-  scores = mira_audio_hub_feed (call->config->hub, call->network_id, stream_id, samples);
+  registered = mira_db_query (db, "SELECT 1 FROM clients WHERE network_id = $1"
+                                  " AND client_id = $2",
+                              2, (const char *[]) { call->net_uuid, stream_id }, error);
+  if (registered == NULL)
+    return FALSE;
+  scores = mira_audio_hub_feed (call->config->hub, call->network_id, stream_id,
+                                mira_db_result_n_rows (registered) > 0, samples);
   mira_api_call_respond_object (call, 202, scores);
   return TRUE;
 }
