@@ -35,7 +35,7 @@ struct _MiraServer
   MiraAudioHub  *hub;
   GHashTable    *touched;      /* networks that spoke here: their conversations close at shutdown */
   guint          sweep_source;
-  gboolean       sweeping;
+  guint          sweeping;     /* sweep calls under way */
 };
 
 G_DEFINE_FINAL_TYPE (MiraServer, mira_server, G_TYPE_OBJECT)
@@ -568,20 +568,22 @@ sweep_done (MiraApiCall *call,
 {
   MiraServer *self = user_data;
 
-  self->sweeping = FALSE;
-  g_object_unref (self);
+  if (--self->sweeping == 0)
+    g_object_unref (self);
 }
 
+/* Conversations that time out and reminders that come due, whatever else happens. */
 static gboolean
 sweep (gpointer user_data)
 {
   MiraServer *self = user_data;
 
-  if (!self->sweeping)
+  if (self->sweeping == 0)
     {
-      self->sweeping = TRUE;
-      mira_server_internal_call (self, "POST", "conversations/sweep", NULL, sweep_done,
-                                 g_object_ref (self));
+      self->sweeping = 2;
+      g_object_ref (self);
+      mira_server_internal_call (self, "POST", "conversations/sweep", NULL, sweep_done, self);
+      mira_server_internal_call (self, "POST", "reminders/sweep", NULL, sweep_done, self);
     }
   return G_SOURCE_CONTINUE;
 }
@@ -638,7 +640,6 @@ mira_server_new (MiraStore                *store,
       soup_server_set_tls_certificate (self->soup, cert);
     }
 
-  /* Conversations time out even when nothing else happens. */
   self->sweep_source = mira_timeout_add_seconds (5, sweep, self);
 
   soup_server_add_early_handler (self->soup, NULL, early_handler, self, NULL);

@@ -1851,6 +1851,34 @@ scenario_streams_stop (Ctx *ctx)
          "title \"%s\"", str (obj (event, "conversation"), "title"));
 }
 
+/* A reminder coming due is announced once to the whole network and becomes overdue. */
+static void
+scenario_reminder_due (Ctx *ctx)
+{
+  Net *net = net_new (ctx, "reminders");
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) soon = g_date_time_add_seconds (now, 2);
+  g_autofree char *due = g_date_time_format_iso8601 (soon);
+  JsonObject *created, *event, *later;
+  const char *id;
+
+  created = request (ctx, 201, "POST", api (ctx, net, "reminders"), net->token,
+                     P (ctx, "{\"title\": \"Call the dentist\", \"due_time\": \"%s\"}", due));
+  id = str (created, "id");
+  check (g_strcmp0 (str (created, "status"), "pending") == 0, "a new reminder is %s",
+         str (created, "status"));
+  event = wait_event (ctx, net->events, 0, "reminder_due", "reminder", "id", id, 15000);
+  check (event != NULL, "no reminder_due within 15 s of its due time");
+  check (g_strcmp0 (str (obj (event, "reminder"), "title"), "Call the dentist") == 0,
+         "reminder_due carries %s", str (obj (event, "reminder"), "title"));
+  later = request (ctx, 200, "GET", api (ctx, net, P (ctx, "reminders/%s", id)), net->token, NULL);
+  check (g_strcmp0 (str (later, "status"), "overdue") == 0, "after it came due it is %s",
+         str (later, "status"));
+  mira_test_client_run (ctx->client, 6000);
+  check (count_events (net->events, 0, "reminder_due") == 1, "reminder_due came %u times",
+         count_events (net->events, 0, "reminder_due"));
+}
+
 /* POST /streams/{id}/audio: a whole utterance as a file, through the same
  * pipeline as live audio; bad files are refused and change nothing.
  */
@@ -2005,6 +2033,7 @@ static Scenario scenarios[] = {
   { "/live/sqlite/conversations", FALSE, scenario_conversations },
   { "/live/sqlite/streams-stop", FALSE, scenario_streams_stop },
   { "/live/sqlite/upload", FALSE, scenario_upload },
+  { "/live/sqlite/reminder-due", FALSE, scenario_reminder_due },
 };
 
 static gpointer

@@ -78,6 +78,7 @@ static const MiraApiRoute internal_routes[] = {
   { "POST", "{network_id}/service/client/{}/disconnected", NET, mira_api_audio_socket_closed },
   { "POST", "{network_id}/conversations/close-open", NET, mira_api_conversations_close_open },
   { "POST", "conversations/sweep", ADMIN, mira_api_conversations_sweep },
+  { "POST", "reminders/sweep", ADMIN, mira_api_reminders_sweep },
 };
 
 static gboolean

@@ -158,6 +158,7 @@ gboolean mira_api_conversation_close        (MiraApiCall *call, MiraDb *db, GErr
 gboolean mira_api_conversations_close_open  (MiraApiCall *call, MiraDb *db, GError **error);
 gboolean mira_api_conversations_sweep       (MiraApiCall *call, MiraDb *db, GError **error);
 gboolean mira_api_interaction_create        (MiraApiCall *call, MiraDb *db, GError **error);
+gboolean mira_api_reminders_sweep           (MiraApiCall *call, MiraDb *db, GError **error);
 gboolean mira_api_reminder_complete         (MiraApiCall *call, MiraDb *db, GError **error);
 gboolean mira_api_action_update             (MiraApiCall *call, MiraDb *db, GError **error);
 
