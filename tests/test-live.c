@@ -1988,7 +1988,7 @@ scenario_upload (Ctx *ctx)
   check (num (scores, "speech_ratio") > 0.2, "speech_ratio %f", num (scores, "speech_ratio"));
   check (fabs (num (scores, "duration_s") - n / 16000.0) < 0.05, "duration_s %f for %f s",
          num (scores, "duration_s"), n / 16000.0);
-  event = wait_event (ctx, net->events, from, "interaction_created", NULL, NULL, NULL, 20000);
+  event = wait_event (ctx, net->events, from, "interaction_created", NULL, NULL, NULL, 45000);
   check (event != NULL, "no interaction_created after the upload");
   check (strstr (str (obj (event, "interaction"), "content"), "kitchen") != NULL,
          "the upload was heard as \"%s\"", str (obj (event, "interaction"), "content"));
@@ -2005,7 +2005,7 @@ scenario_upload (Ctx *ctx)
     r = upload (ctx, net, "recorder", "application/octet-stream", raw);
     check (r->status == 202, "the raw upload answered %u: %s", r->status, r->body);
   }
-  event = wait_event (ctx, net->events, from, "interaction_created", NULL, NULL, NULL, 20000);
+  event = wait_event (ctx, net->events, from, "interaction_created", NULL, NULL, NULL, 45000);
   check (event != NULL && strstr (str (obj (event, "interaction"), "content"), "kitchen") != NULL,
          "the raw upload made no interaction with the words");
 }
