@@ -8,24 +8,13 @@
 
 G_BEGIN_DECLS
 
-/* What the live tests need besides mira-test-server.h: a server with a
- * transcriber, a client side whose HTTP requests and WebSockets all run on
+/* What the live tests need besides mira-test-server.h (whose
+ * mira_test_server_new_full() starts a server with a transcriber): a client side whose HTTP requests and WebSockets all run on
  * one GMainContext of the calling thread (so sockets keep reading while a
  * request waits), and real speech: flite sentences mixed with seeded noise.
  * Failures are fatal, like the rest of the harness.
  */
 
-/* A MiraStore and a MiraServer with @transcriber on a thread of their own,
- * listening on 127.0.0.1 on a free port, admin token MIRA_TEST_ADMIN_TOKEN.
- */
-typedef struct _MiraTestLive MiraTestLive;
-
-MiraTestLive     *mira_test_live_new            (const char        *db_uri,
-                                                 MiraTranscriber   *transcriber);
-void              mira_test_live_free           (MiraTestLive      *live);
-/* e.g. http://127.0.0.1:40123 */
-const char       *mira_test_live_get_url        (MiraTestLive      *live);
-guint             mira_test_live_get_port       (MiraTestLive      *live);
 
 /* The client side of one thread: its GMainContext (pushed as the thread
  * default until freed) and a SoupSession. Use it on that thread only.

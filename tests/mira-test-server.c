@@ -11,8 +11,9 @@
 struct _MiraTestServer
 {
   /* set before the thread starts */
-  char          *db_uri;
-  gboolean       open_registration;
+  char            *db_uri;
+  gboolean         open_registration;
+  MiraTranscriber *transcriber;
 
   GThread       *thread;
   GMainContext  *context;
@@ -24,6 +25,7 @@ struct _MiraTestServer
   gboolean       started;
   GError        *error;
   char          *url;
+  guint          port;
 
   /* the client side, used on the test thread only */
   SoupSession   *session;
@@ -39,6 +41,7 @@ server_thread (gpointer user_data)
   MiraServerOptions options = {
     .open_registration = self->open_registration,
     .admin_token = MIRA_TEST_ADMIN_TOKEN,
+    .transcriber = self->transcriber,
   };
   g_autoptr(GError) error = NULL;
   MiraStore *store = NULL;
@@ -54,7 +57,10 @@ server_thread (gpointer user_data)
 
   g_mutex_lock (&self->lock);
   if (server != NULL)
-    self->url = g_strdup (mira_server_get_url (server));
+    {
+      self->url = g_strdup (mira_server_get_url (server));
+      self->port = mira_server_get_port (server);
+    }
   else
     self->error = g_steal_pointer (&error);
   self->started = TRUE;
@@ -81,12 +87,21 @@ MiraTestServer *
 mira_test_server_new (const char *db_uri,
                       gboolean    open_registration)
 {
+  return mira_test_server_new_full (db_uri, open_registration, NULL);
+}
+
+MiraTestServer *
+mira_test_server_new_full (const char      *db_uri,
+                           gboolean         open_registration,
+                           MiraTranscriber *transcriber)
+{
   MiraTestServer *self = g_new0 (MiraTestServer, 1);
 
   g_assert_nonnull (db_uri);
 
   self->db_uri = g_strdup (db_uri);
   self->open_registration = open_registration;
+  self->transcriber = transcriber ? g_object_ref (transcriber) : NULL;
   self->context = g_main_context_new ();
   self->loop = g_main_loop_new (self->context, FALSE);
   g_mutex_init (&self->lock);
@@ -134,9 +149,16 @@ mira_test_server_free (MiraTestServer *self)
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
   g_clear_error (&self->error);
+  g_clear_object (&self->transcriber);
   g_free (self->url);
   g_free (self->db_uri);
   g_free (self);
+}
+
+guint
+mira_test_server_get_port (MiraTestServer *self)
+{
+  return self->port;
 }
 
 const char *

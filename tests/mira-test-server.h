@@ -3,6 +3,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "mira-transcriber.h"
+
 G_BEGIN_DECLS
 
 /* A real MiraStore and MiraServer on a thread of their own, listening on
@@ -24,8 +26,13 @@ typedef struct {
 
 MiraTestServer   *mira_test_server_new        (const char        *db_uri,
                                                gboolean           open_registration);
+/* With live audio transcribed by @transcriber (NULL: scored only). */
+MiraTestServer   *mira_test_server_new_full   (const char        *db_uri,
+                                               gboolean           open_registration,
+                                               MiraTranscriber   *transcriber);
 void              mira_test_server_free       (MiraTestServer    *server);
 /* e.g. http://127.0.0.1:40123 */
+guint             mira_test_server_get_port   (MiraTestServer    *server);
 const char       *mira_test_server_get_url    (MiraTestServer    *server);
 
 /* Sends @json_body (may be NULL) as application/json with @token (may be

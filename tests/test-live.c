@@ -43,7 +43,7 @@
 #define QUIET_MS 3000
 
 static MiraSphinx *sphinx;
-static MiraTestLive *sqlite_live;
+static MiraTestServer *sqlite_live;
 
 /* Checks */
 
@@ -76,7 +76,7 @@ fail_at (const char *file,
 /* A scenario's world: its server, its client side, and what it allocated */
 
 typedef struct {
-  MiraTestLive   *live;
+  MiraTestServer   *live;
   MiraTestClient *client;
   GPtrArray      *garbage;   /* freed with the context */
 } Ctx;
@@ -1656,7 +1656,7 @@ scenario_slow_subscriber (Ctx *ctx)
   gboolean ended;
   int fd;
 
-  fd = raw_subscriber (mira_test_live_get_port (ctx->live), api (ctx, net, P (ctx, "ws?token=%s",
+  fd = raw_subscriber (mira_test_server_get_port (ctx->live), api (ctx, net, P (ctx, "ws?token=%s",
                                                                               net->token)),
                        handshake);
   /* Subscribed once its connection_established waits in its buffer */
@@ -2040,7 +2040,7 @@ static gpointer
 scenario_thread (gpointer data)
 {
   Scenario *scenario = data;
-  MiraTestLive *own = NULL;
+  MiraTestServer *own = NULL;
   gint64 start_us = g_get_monotonic_time ();
   Ctx ctx = { 0 };
 
@@ -2048,10 +2048,10 @@ scenario_thread (gpointer data)
     {
       g_autofree char *uri = mira_test_pg_new_database ();
 
-      own = mira_test_live_new (uri, MIRA_TRANSCRIBER (sphinx));
+      own = mira_test_server_new_full (uri, FALSE, MIRA_TRANSCRIBER (sphinx));
     }
   ctx.live = own ? own : sqlite_live;
-  ctx.client = mira_test_client_new (mira_test_live_get_url (ctx.live));
+  ctx.client = mira_test_client_new (mira_test_server_get_url (ctx.live));
   ctx.garbage = g_ptr_array_new_with_free_func (garbage_free);
 
   scenario->func (&ctx);
@@ -2059,7 +2059,7 @@ scenario_thread (gpointer data)
   /* Sockets before the client they run on */
   g_ptr_array_unref (ctx.garbage);
   mira_test_client_free (ctx.client);
-  g_clear_pointer (&own, mira_test_live_free);
+  g_clear_pointer (&own, mira_test_server_free);
   g_test_message ("%s took %.1f s", scenario->path, seconds_since (start_us));
   return NULL;
 }
@@ -2151,14 +2151,14 @@ main (int   argc,
         {
           g_autofree char *uri = mira_test_sqlite_uri ();
 
-          sqlite_live = mira_test_live_new (uri, MIRA_TRANSCRIBER (sphinx));
+          sqlite_live = mira_test_server_new_full (uri, FALSE, MIRA_TRANSCRIBER (sphinx));
         }
       scenario->thread = g_thread_new (scenario->path, scenario_thread, scenario);
     }
 
   ret = g_test_run ();
 
-  g_clear_pointer (&sqlite_live, mira_test_live_free);
+  g_clear_pointer (&sqlite_live, mira_test_server_free);
   g_clear_object (&sphinx);
   mira_test_pg_stop ();
   return ret;
