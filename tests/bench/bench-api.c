@@ -30,7 +30,9 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "bench-common.h"
 #include "mira-db.h"
+#include "bench-common.h"
 #include "mira-test-pg.h"
 #include "mira-util.h"
 
@@ -132,68 +134,6 @@ make_sentence (GRand    *rand,
   when = PICK (rand, whens);
   return g_strdup_printf ("%s %s %s%s%s", PICK (rand, openers), PICK (rand, verbs),
                           PICK (rand, objects), *when ? " " : "", when);
-}
-
-/* HTTP */
-
-static JsonNode *
-http_json (SoupSession  *session,
-           const char   *method,
-           const char   *url,
-           const char   *token,
-           const char   *body,
-           guint        *status,
-           gsize        *body_len)
-{
-  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(GError) error = NULL;
-  JsonNode *node;
-
-  if (msg == NULL)
-    g_error ("Bad URL %s", url);
-  if (token != NULL)
-    {
-      g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
-      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-    }
-  if (body != NULL)
-    {
-      g_autoptr(GBytes) req = g_bytes_new (body, strlen (body));
-      soup_message_set_request_body_from_bytes (msg, "application/json", req);
-    }
-  bytes = soup_session_send_and_read (session, msg, NULL, &error);
-  if (bytes == NULL)
-    g_error ("%s %s: %s", method, url, error->message);
-  *status = soup_message_get_status (msg);
-  if (body_len != NULL)
-    *body_len = g_bytes_get_size (bytes);
-  node = json_from_string (g_bytes_get_data (bytes, NULL), NULL);
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    g_error ("%s %s: %u, not a JSON object: %.*s", method, url, *status,
-             (int) MIN (g_bytes_get_size (bytes), 500), (const char *) g_bytes_get_data (bytes, NULL));
-  return node;
-}
-
-static JsonObject *
-http_expect (SoupSession  *session,
-             const char   *method,
-             const char   *url,
-             const char   *token,
-             const char   *body,
-             guint         expect,
-             JsonNode    **keep)
-{
-  guint status = 0;
-  JsonNode *node = http_json (session, method, url, token, body, &status, NULL);
-
-  if (status != expect)
-    {
-      g_autofree char *text = json_to_string (node, FALSE);
-      g_error ("%s %s: expected %u, got %u: %s", method, url, expect, status, text);
-    }
-  *keep = node;
-  return json_node_get_object (node);
 }
 
 /* The server */
@@ -597,9 +537,10 @@ bench_backend (const char *label,
   server_start (&server, db_uri);
 
   networks_url = g_strconcat (server.url, "/api/v1/networks", NULL);
-  net = http_expect (session, "POST", networks_url, server.admin_token,
-                     "{\"name\": \"Benchmark household\", \"description\": \"bench-api\"}",
-                     201, &net_node);
+  net_node = bench_http (session, "POST", networks_url, server.admin_token,
+                         "{\"name\": \"Benchmark household\", \"description\": \"bench-api\"}",
+                         201);
+  net = json_node_get_object (net_node);
   network_id = json_object_get_string_member (net, "network_id");
   network_token = json_object_get_string_member (net, "network_token");
   base = g_strdup_printf ("%s/api/v1/%s", server.url, network_id);
@@ -609,8 +550,8 @@ bench_backend (const char *label,
       static const char * const names[] = { "Alice", "Bob", "Chloé", "Dmitri" };
       g_autofree char *url = g_strconcat (base, "/persons", NULL);
       g_autofree char *body = g_strdup_printf ("{\"name\": \"%s\"}", names[i % G_N_ELEMENTS (names)]);
-      JsonNode *node = NULL;
-      JsonObject *o = http_expect (session, "POST", url, network_token, body, 201, &node);
+      JsonNode *node = bench_http (session, "POST", url, network_token, body, 201);
+      JsonObject *o = json_node_get_object (node);
 
       g_ptr_array_add (person_ids, g_strdup (json_object_get_string_member (o, "id")));
       g_ptr_array_add (keep, node);
@@ -619,8 +560,8 @@ bench_backend (const char *label,
     {
       g_autofree char *url = g_strconcat (base, "/conversations", NULL);
       g_autofree char *body = g_strdup_printf ("{\"title\": \"Conversation %u\"}", i + 1);
-      JsonNode *node = NULL;
-      JsonObject *o = http_expect (session, "POST", url, network_token, body, 201, &node);
+      JsonNode *node = bench_http (session, "POST", url, network_token, body, 201);
+      JsonObject *o = json_node_get_object (node);
 
       g_ptr_array_add (conversation_ids, g_strdup (json_object_get_string_member (o, "id")));
       g_ptr_array_add (keep, node);
@@ -638,15 +579,12 @@ bench_backend (const char *label,
       Measure *m = measures[i];
       const char *url = i == 0 ? list_url : search_url;
       g_autoptr(JsonNode) node = NULL;
-      guint status = 0;
       JsonObject *o;
       JsonArray *items;
 
       m->backend = label;
       /* Check the answer, and warm the caches */
-      node = http_json (session, "GET", url, network_token, NULL, &status, &m->body_bytes);
-      if (status != 200)
-        g_error ("GET %s: %u", url, status);
+      node = bench_http_full (session, "GET", url, network_token, NULL, 200, &m->body_bytes);
       o = json_node_get_object (node);
       m->total = json_object_get_int_member (o, "total");
       items = json_object_get_array_member (o, "items");

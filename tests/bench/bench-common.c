@@ -251,6 +251,18 @@ bench_http (SoupSession *session,
             const char  *body,
             guint        expect)
 {
+  return bench_http_full (session, method, url, token, body, expect, NULL);
+}
+
+JsonNode *
+bench_http_full (SoupSession *session,
+                 const char  *method,
+                 const char  *url,
+                 const char  *token,
+                 const char  *body,
+                 guint        expect,
+                 gsize       *body_len)
+{
   g_autoptr(SoupMessage) msg = soup_message_new (method, url);
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GError) error = NULL;
@@ -273,6 +285,8 @@ bench_http (SoupSession *session,
   if (bytes == NULL)
     g_error ("%s %s: %s", method, url, error->message);
   data = g_bytes_get_data (bytes, &size);
+  if (body_len != NULL)
+    *body_len = size;
   if (soup_message_get_status (msg) != expect)
     g_error ("%s %s: expected %u, got %u: %.*s", method, url, expect,
              soup_message_get_status (msg), (int) MIN (size, 500), data ? data : "");

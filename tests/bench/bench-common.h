@@ -68,6 +68,14 @@ JsonNode    *bench_http             (SoupSession *session,
                                      const char  *token,
                                      const char  *body,
                                      guint        expect);
+/* Same, also giving the size of the answer's body. */
+JsonNode    *bench_http_full        (SoupSession *session,
+                                     const char  *method,
+                                     const char  *url,
+                                     const char  *token,
+                                     const char  *body,
+                                     guint        expect,
+                                     gsize       *body_len);
 /* Creates a network; returns its id and sets *token. */
 char        *bench_network_new      (BenchServer *server,
                                      SoupSession *session,
