@@ -177,27 +177,40 @@ find_stream (Network    *network,
   return NULL;
 }
 
+/* The stream object of the API. */
+static JsonObject *
+scores_json (const char              *stream_id,
+             const MiraStreamMetrics *metrics,
+             double                   quality,
+             gboolean                 active,
+             gboolean                 best,
+             const char              *timestamp)
+{
+  JsonObject *object = json_object_new ();
+
+  json_object_set_string_member (object, "stream_id", stream_id);
+  json_object_set_string_member (object, "client_id", stream_id);
+  json_object_set_double_member (object, "quality_score", quality);
+  json_object_set_double_member (object, "snr_db", metrics->snr_db);
+  json_object_set_double_member (object, "rms_dbfs", metrics->rms_dbfs);
+  json_object_set_double_member (object, "clarity", metrics->clarity);
+  json_object_set_double_member (object, "clipping_ratio", metrics->clipping_ratio);
+  json_object_set_double_member (object, "speech_ratio", metrics->speech_ratio);
+  json_object_set_boolean_member (object, "is_active", active);
+  json_object_set_boolean_member (object, "is_best", best);
+  json_object_set_string_member (object, "timestamp", timestamp);
+  return object;
+}
+
 static JsonObject *
 stream_json (MiraAudioStream *stream,
              const char      *best,
              gint64           now_us)
 {
-  JsonObject *object = json_object_new ();
-  double quality = mira_quality_adjust (stream->metrics.quality_score, stream->rssi);
-
-  json_object_set_string_member (object, "stream_id", stream->client_id);
-  json_object_set_string_member (object, "client_id", stream->client_id);
-  json_object_set_double_member (object, "quality_score", quality);
-  json_object_set_double_member (object, "snr_db", stream->metrics.snr_db);
-  json_object_set_double_member (object, "rms_dbfs", stream->metrics.rms_dbfs);
-  json_object_set_double_member (object, "clarity", stream->metrics.clarity);
-  json_object_set_double_member (object, "clipping_ratio", stream->metrics.clipping_ratio);
-  json_object_set_double_member (object, "speech_ratio", stream->metrics.speech_ratio);
-  json_object_set_boolean_member (object, "is_active",
-                                  !stream->stopped && now_us - stream->last_audio_us < ACTIVE_US);
-  json_object_set_boolean_member (object, "is_best", g_strcmp0 (best, stream->client_id) == 0);
-  json_object_set_string_member (object, "timestamp", stream->last_audio_at);
-  return object;
+  return scores_json (stream->client_id, &stream->metrics,
+                      mira_quality_adjust (stream->metrics.quality_score, stream->rssi),
+                      !stream->stopped && now_us - stream->last_audio_us < ACTIVE_US,
+                      g_strcmp0 (best, stream->client_id) == 0, stream->last_audio_at);
 }
 
 /* Rebuilds the network's snapshot; returns its streams array for an event. */
@@ -790,23 +803,13 @@ mira_audio_hub_feed (MiraAudioHub *hub,
   g_autoptr(GArray) frames = g_array_new (FALSE, FALSE, sizeof (MiraFrameFeatures));
   MiraStreamMetrics metrics = { 0 };
   g_autofree char *now = mira_timestamp_now ();
-  JsonObject *object = json_object_new ();
+  JsonObject *object;
   Feed *feed;
 
   mira_scorer_push (scorer, (const gint16 *) samples->data, samples->len, frames);
   mira_scorer_get_metrics (scorer, &metrics);
-  json_object_set_string_member (object, "stream_id", stream_id);
-  json_object_set_string_member (object, "client_id", stream_id);
-  json_object_set_double_member (object, "quality_score", metrics.quality_score);
-  json_object_set_double_member (object, "snr_db", metrics.snr_db);
-  json_object_set_double_member (object, "rms_dbfs", metrics.rms_dbfs);
-  json_object_set_double_member (object, "clarity", metrics.clarity);
-  json_object_set_double_member (object, "clipping_ratio", metrics.clipping_ratio);
-  json_object_set_double_member (object, "speech_ratio", metrics.speech_ratio);
+  object = scores_json (stream_id, &metrics, metrics.quality_score, FALSE, FALSE, now);
   json_object_set_double_member (object, "duration_s", samples->len / (double) MIRA_AUDIO_RATE);
-  json_object_set_boolean_member (object, "is_active", FALSE);
-  json_object_set_boolean_member (object, "is_best", FALSE);
-  json_object_set_string_member (object, "timestamp", now);
 
   feed = g_new0 (Feed, 1);
   feed->hub = hub;
