@@ -4,61 +4,140 @@
 /* One device's microphone: Wyoming events over a WebSocket, decoded to
  * 16 kHz mono and handed to the audio hub. Bad input ends this socket with a
  * clear message and a close code, and nothing else.
+ *
+ * A socket has two halves. On the server's thread: authentication, the
+ * hub's stream, the network's events, transcripts. On one of the audio
+ * threads: the WebSocket itself, the Wyoming parser and the decoder. They
+ * talk through two mailboxes per audio thread: "up" carries samples, starts,
+ * stops, pings and closes to the server's thread, in the order they came;
+ * "down" carries what to send and when to close. A ping is answered from
+ * the server's thread, after the audio sent before it went to the hub, so
+ * its round trip shows how far behind the whole pipeline is.
  */
 
 #include "mira-audio-socket.h"
 
 #include <json-glib/json-glib.h>
 #include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "mira-api.h"
 #include "mira-audio-decoder.h"
 #include "mira-audio-hub.h"
 #include "mira-error.h"
 #include "mira-event-bus.h"
+#include "mira-poller.h"
 #include "mira-server-private.h"
-#include "mira-store.h"
 #include "mira-util.h"
+#include "mira-websocket.h"
 #include "mira-wyoming.h"
 
-/* What a socket may send before it is authenticated, at most. */
-#define MAX_EARLY_BYTES (1024 * 1024)
+/* Under load an audio thread reads its sockets this often, each time all
+ * that came meanwhile, rather than waking up for every packet.
+ */
+#define COALESCE_US 3000
 /* The largest WebSocket message an audio socket takes (1009 above). */
 #define MAX_MESSAGE_BYTES (256 * 1024)
-/* libsoup drops a connection whose message is over its limit without a close
- * frame or a word, so its limit is set higher and ours is checked in
- * on_message(), where the device can be told. Past this, libsoup drops it.
- */
-#define MAX_FRAME_BYTES (4 * MAX_MESSAGE_BYTES)
+
+typedef struct _AudioThread AudioThread;
 
 typedef struct
 {
-  gint                     ref_count;
-  MiraServer              *server;
-  SoupWebsocketConnection *conn;
-  MiraAudioSocketKind      kind;
-  char                    *codec;
-  char                    *network_id;
-  char                    *client_id;
-  MiraApiCall             *auth_call;
-  gboolean                 ready;
-  gboolean                 closed;
-  GPtrArray               *early;          /* messages that came before auth: GBytes with a type */
-  gsize                    early_bytes;
-  MiraWyomingParser       *parser;
-  MiraAudioDecoder        *decoder;
-  MiraAudioStream         *stream;
-  GArray                  *pcm;            /* scratch: decoded samples */
-  GPtrArray               *events;         /* scratch: parsed events */
-  guint                    subscription;   /* to end the socket with its network or client */
+  gint                 ref_count;
+  MiraAudioSockets    *owner;
+  AudioThread         *thread;
+  GIOStream           *stream;
+  MiraAudioSocketKind  kind;
+  char                *codec;
+  char                *network_id;
+  char                *client_id;
+
+  /* The server's thread */
+  gboolean             closed;
+  MiraAudioStream     *hub_stream;
+  guint                subscription;   /* to end the socket with its network or client */
+
+  /* The audio thread */
+  MiraWebsocket       *ws;
+  gboolean             ended;          /* the WebSocket came and went */
+  gboolean             failed;         /* said why it closes: the rest is not read */
+  MiraWyomingParser   *parser;
+  MiraAudioDecoder    *decoder;
+  GArray              *pcm;            /* scratch: decoded samples */
+  GPtrArray           *events;         /* scratch: parsed events */
 } Peer;
 
 typedef struct
 {
-  gint    type;
-  GBytes *bytes;
-} Early;
+  GMutex        lock;
+  GPtrArray    *items;
+  GDestroyNotify free_func;
+  GSource      *scheduled;    /* the drain to come */
+  GMainContext *context;
+  GSourceFunc   drain;
+  gpointer      data;
+} Mailbox;
+
+struct _AudioThread
+{
+  MiraAudioSockets *owner;
+  GThread          *thread;
+  GMainContext     *context;
+  GMainLoop        *loop;
+  MiraPoller       *poller;
+  Mailbox           down;       /* to this thread */
+  Mailbox           up;         /* to the server's thread */
+  /* This thread's */
+  GPtrArray        *outgoing;   /* Up*: posted up at the end of this iteration */
+  guint             flush_source;
+  GHashTable       *live;       /* Peer* with a WebSocket */
+  /* The server's */
+  guint             n_peers;
+};
+
+struct _MiraAudioSockets
+{
+  MiraServer  *server;
+  AudioThread *threads;
+  guint        n_threads;
+  GHashTable  *peers;           /* Peer*, not yet closed: the server's thread */
+};
+
+typedef enum {
+  UP_START,
+  UP_AUDIO,
+  UP_STOP,
+  UP_PING,
+  UP_CLOSED,
+} UpKind;
+
+typedef struct
+{
+  UpKind  kind;
+  Peer   *peer;
+  guint   n_samples;
+  gint16  samples[];
+} Up;
+
+typedef enum {
+  DOWN_START,
+  DOWN_SEND,
+  DOWN_CLOSE,
+} DownKind;
+
+typedef struct
+{
+  DownKind  kind;
+  Peer     *peer;
+  char     *text;
+  gushort   code;
+  char     *reason;
+} Down;
+
+/* Peers ------------------------------------------------------------------- */
 
 static Peer *
 peer_ref (Peer *peer)
@@ -67,27 +146,18 @@ peer_ref (Peer *peer)
   return peer;
 }
 
-static void
-early_free (gpointer data)
-{
-  Early *early = data;
-
-  g_bytes_unref (early->bytes);
-  g_free (early);
-}
-
+/* The last of the two halves frees it, on whichever thread. */
 static void
 peer_unref (Peer *peer)
 {
   if (!g_atomic_int_dec_and_test (&peer->ref_count))
     return;
-  g_assert (peer->stream == NULL);
-  g_clear_object (&peer->conn);
-  g_clear_object (&peer->server);
+  g_assert (peer->hub_stream == NULL);
+  g_assert (peer->ws == NULL);
+  g_clear_object (&peer->stream);
   g_free (peer->codec);
   g_free (peer->network_id);
   g_free (peer->client_id);
-  g_clear_pointer (&peer->early, g_ptr_array_unref);
   g_clear_pointer (&peer->parser, mira_wyoming_parser_free);
   g_clear_pointer (&peer->decoder, mira_audio_decoder_free);
   g_array_unref (peer->pcm);
@@ -95,63 +165,178 @@ peer_unref (Peer *peer)
   g_free (peer);
 }
 
-static MiraAudioHub *
-hub_of (Peer *peer)
+static void
+up_free (gpointer data)
 {
-  return mira_server_get_api_config (peer->server)->hub;
+  Up *up = data;
+
+  peer_unref (up->peer);
+  g_free (up);
 }
 
 static void
-send_json (Peer       *peer,
-           JsonObject *object)
+down_free (gpointer data)
+{
+  Down *down = data;
+
+  peer_unref (down->peer);
+  g_free (down->text);
+  g_free (down->reason);
+  g_free (down);
+}
+
+static char *
+json_text (JsonObject *object)
 {
   g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), object);
-  g_autofree char *text = json_to_string (node, FALSE);
 
-  if (soup_websocket_connection_get_state (peer->conn) == SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_send_text (peer->conn, text);
+  return json_to_string (node, FALSE);
 }
 
-static void
-send_simple (Peer       *peer,
-             const char *type)
-{
-  g_autoptr(JsonObject) object = json_object_new ();
-
-  json_object_set_string_member (object, "type", type);
-  send_json (peer, object);
-}
-
-/* Says what went wrong, then closes with @code. */
-static void
-fail (Peer       *peer,
-      gushort     code,
-      const char *error_code,
-      const char *message)
+static char *
+error_text (const char *error_code,
+            const char *message)
 {
   g_autoptr(JsonObject) object = json_object_new ();
 
   json_object_set_string_member (object, "type", "error");
   json_object_set_string_member (object, "error", error_code);
   json_object_set_string_member (object, "message", message);
-  send_json (peer, object);
-  g_message ("audio socket of %s closed: %s", peer->client_id ? peer->client_id : "?", message);
-  if (soup_websocket_connection_get_state (peer->conn) == SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_close (peer->conn, code, error_code);
+  return json_text (object);
+}
+
+/* Mailboxes --------------------------------------------------------------- */
+
+static void
+mailbox_init (Mailbox        *box,
+              GMainContext   *context,
+              GDestroyNotify  free_func,
+              GSourceFunc     drain,
+              gpointer        data)
+{
+  g_mutex_init (&box->lock);
+  box->items = g_ptr_array_new_with_free_func (free_func);
+  box->free_func = free_func;
+  box->context = context;
+  box->drain = drain;
+  box->data = data;
 }
 
 static void
-on_transcript (gpointer    user_data,
-               const char *text,
-               const char *interaction_id)
+mailbox_clear (Mailbox *box)
 {
-  Peer *peer = user_data;
-  g_autoptr(JsonObject) object = json_object_new ();
+  if (box->scheduled != NULL)
+    {
+      g_source_destroy (box->scheduled);
+      g_source_unref (box->scheduled);
+    }
+  g_ptr_array_unref (box->items);
+  g_mutex_clear (&box->lock);
+}
 
-  json_object_set_string_member (object, "type", "transcript");
-  json_object_set_string_member (object, "text", text);
-  json_object_set_string_member (object, "interaction_id", interaction_id);
-  send_json (peer, object);
+/* Moves @items (emptied) into @box and wakes its thread if it sleeps. */
+static void
+mailbox_post (Mailbox   *box,
+              GPtrArray *items)
+{
+  if (items->len == 0)
+    return;
+  g_mutex_lock (&box->lock);
+  for (guint i = 0; i < items->len; i++)
+    g_ptr_array_add (box->items, items->pdata[i]);
+  if (box->scheduled == NULL)
+    {
+      box->scheduled = g_idle_source_new ();
+      g_source_set_priority (box->scheduled, G_PRIORITY_DEFAULT);
+      g_source_set_callback (box->scheduled, box->drain, box->data, NULL);
+      g_source_set_static_name (box->scheduled, "mira-audio-mailbox");
+      g_source_attach (box->scheduled, box->context);
+    }
+  g_mutex_unlock (&box->lock);
+  /* They moved: not freed */
+  g_free (g_ptr_array_steal (items, NULL));
+}
+
+static void
+mailbox_post_one (Mailbox  *box,
+                  gpointer  item)
+{
+  g_autoptr(GPtrArray) items = g_ptr_array_new ();
+
+  g_ptr_array_add (items, item);
+  mailbox_post (box, items);
+}
+
+static GPtrArray *
+mailbox_take (Mailbox *box)
+{
+  GPtrArray *items;
+
+  g_mutex_lock (&box->lock);
+  items = box->items;
+  box->items = g_ptr_array_new_full (MAX (items->len, 16), box->free_func);
+  g_clear_pointer (&box->scheduled, g_source_unref);
+  g_mutex_unlock (&box->lock);
+  return items;
+}
+
+/* The audio thread's half ------------------------------------------------ */
+
+static gboolean
+flush_outgoing (gpointer user_data)
+{
+  AudioThread *thread = user_data;
+
+  thread->flush_source = 0;
+  mailbox_post (&thread->up, thread->outgoing);
+  return G_SOURCE_REMOVE;
+}
+
+/* Samples and the like leave for the server's thread in one batch per
+ * iteration of this thread's loop.
+ */
+static void
+post_up (Peer         *peer,
+         UpKind        kind,
+         const gint16 *samples,
+         guint         n_samples)
+{
+  AudioThread *thread = peer->thread;
+  Up *up = g_malloc (sizeof (Up) + n_samples * sizeof (gint16));
+
+  up->kind = kind;
+  up->peer = peer_ref (peer);
+  up->n_samples = n_samples;
+  if (n_samples > 0)
+    memcpy (up->samples, samples, n_samples * sizeof (gint16));
+  g_ptr_array_add (thread->outgoing, up);
+  if (thread->flush_source == 0)
+    thread->flush_source = mira_timeout_add (0, flush_outgoing, thread);
+}
+
+static void
+send_text (Peer       *peer,
+           const char *text)
+{
+  if (peer->ws != NULL && mira_websocket_is_open (peer->ws))
+    mira_websocket_send_text (peer->ws, text, strlen (text));
+}
+
+/* Says what went wrong, then closes with @code; the rest is not read. */
+static void
+io_fail (Peer       *peer,
+         gushort     code,
+         const char *error_code,
+         const char *message)
+{
+  g_autofree char *text = error_text (error_code, message);
+
+  if (peer->failed)
+    return;
+  peer->failed = TRUE;
+  g_message ("audio socket of %s closed: %s", peer->client_id ? peer->client_id : "?", message);
+  send_text (peer, text);
+  mira_websocket_close (peer->ws, code, error_code);
 }
 
 static gboolean
@@ -178,18 +363,23 @@ open_decoder (Peer              *peer,
   return TRUE;
 }
 
+static void
+post_pcm (Peer *peer)
+{
+  if (peer->pcm->len > 0)
+    post_up (peer, UP_AUDIO, (const gint16 *) peer->pcm->data, peer->pcm->len);
+}
+
 static gboolean
 handle_event (Peer              *peer,
               MiraWyomingEvent  *event,
               GError           **error)
 {
-  MiraAudioHub *hub = hub_of (peer);
-
   if (g_str_equal (event->type, "audio-start"))
     {
       if (!open_decoder (peer, event, error))
         return FALSE;
-      mira_audio_hub_start (hub, peer->stream);
+      post_up (peer, UP_START, NULL, 0);
     }
   else if (g_str_equal (event->type, "audio-chunk"))
     {
@@ -204,9 +394,7 @@ handle_event (Peer              *peer,
           g_array_set_size (peer->pcm, 0);
           if (!mira_audio_decoder_push (peer->decoder, data, size, peer->pcm, error))
             return FALSE;
-          if (peer->pcm->len > 0)
-            mira_audio_hub_audio (hub, peer->stream, (const gint16 *) peer->pcm->data,
-                                  peer->pcm->len);
+          post_pcm (peer);
         }
     }
   else if (g_str_equal (event->type, "audio-stop"))
@@ -215,86 +403,208 @@ handle_event (Peer              *peer,
         {
           g_array_set_size (peer->pcm, 0);
           mira_audio_decoder_flush (peer->decoder, peer->pcm);
-          if (peer->pcm->len > 0)
-            mira_audio_hub_audio (hub, peer->stream, (const gint16 *) peer->pcm->data,
-                                  peer->pcm->len);
+          post_pcm (peer);
         }
-      mira_audio_hub_stop (hub, peer->stream);
+      post_up (peer, UP_STOP, NULL, 0);
     }
   else if (g_str_equal (event->type, "ping"))
-    send_simple (peer, "pong");
+    post_up (peer, UP_PING, NULL, 0);
   /* Other Wyoming events (describe, transcribe, …) are not for this server: ignored. */
   return TRUE;
 }
 
 static void
-handle_message (Peer   *peer,
-                gint    type,
-                GBytes *message)
+on_message (gpointer      user_data,
+            gboolean      text,
+            const guint8 *data,
+            gsize         len)
 {
+  Peer *peer = user_data;
   g_autoptr(GError) error = NULL;
-  gsize size;
-  const guint8 *data = g_bytes_get_data (message, &size);
   gboolean ok;
 
+  if (peer->failed)
+    return;
   g_ptr_array_set_size (peer->events, 0);
-  if (type == SOUP_WEBSOCKET_DATA_TEXT)
-    ok = mira_wyoming_parser_feed_text (peer->parser, (const char *) data, size, peer->events,
+  if (text)
+    ok = mira_wyoming_parser_feed_text (peer->parser, (const char *) data, len, peer->events,
                                         &error);
   else
-    ok = mira_wyoming_parser_feed_binary (peer->parser, data, size, peer->events, &error);
+    ok = mira_wyoming_parser_feed_binary (peer->parser, data, len, peer->events, &error);
 
-  for (guint i = 0; ok && i < peer->events->len && !peer->closed; i++)
+  for (guint i = 0; ok && i < peer->events->len; i++)
     ok = handle_event (peer, g_ptr_array_index (peer->events, i), &error);
   g_ptr_array_set_size (peer->events, 0);
 
   if (!ok)
     {
       guint code = error->domain == MIRA_ERROR && error->code == MIRA_ERROR_TOO_LARGE
-                     ? SOUP_WEBSOCKET_CLOSE_TOO_BIG
-                     : mira_wyoming_error_close_code (error);
+                     ? 1009 : mira_wyoming_error_close_code (error);
 
-      fail (peer, (gushort) code,
-            code == SOUP_WEBSOCKET_CLOSE_TOO_BIG ? "MESSAGE_TOO_LARGE" : "INVALID_AUDIO",
-            error->message);
+      io_fail (peer, (gushort) code, code == 1009 ? "MESSAGE_TOO_LARGE" : "INVALID_AUDIO",
+               error->message);
     }
 }
 
 static void
-on_message (SoupWebsocketConnection *conn,
-            gint                     type,
-            GBytes                  *message,
-            gpointer                 user_data)
+on_too_big (gpointer user_data,
+            guint64  size)
 {
   Peer *peer = user_data;
+  g_autofree char *message = g_strdup_printf ("A message of %" G_GUINT64_FORMAT " bytes is over "
+                                              "the limit of %d bytes", size, MAX_MESSAGE_BYTES);
 
-  if (g_bytes_get_size (message) > MAX_MESSAGE_BYTES)
+  io_fail (peer, 1009, "MESSAGE_TOO_LARGE", message);
+}
+
+static void
+on_ws_closed (gpointer user_data,
+              gushort  code)
+{
+  Peer *peer = user_data;
+  AudioThread *thread = peer->thread;
+
+  post_up (peer, UP_CLOSED, NULL, 0);
+  peer->ended = TRUE;
+  g_clear_pointer (&peer->ws, mira_websocket_free);
+  g_hash_table_remove (thread->live, peer);
+  peer_unref (peer);   /* this half's */
+}
+
+static const MiraWebsocketCallbacks ws_callbacks = {
+  on_message,
+  on_too_big,
+  on_ws_closed,
+};
+
+static void
+io_open (Peer *peer)
+{
+  if (peer->ws != NULL || peer->ended)
+    return;
+  peer->ws = mira_websocket_new (peer->stream, peer->thread->poller, MAX_MESSAGE_BYTES,
+                                 &ws_callbacks, peer);
+  g_hash_table_add (peer->thread->live, peer_ref (peer));
+}
+
+static gboolean
+drain_down (gpointer user_data)
+{
+  AudioThread *thread = user_data;
+  g_autoptr(GPtrArray) items = mailbox_take (&thread->down);
+
+  for (guint i = 0; i < items->len; i++)
     {
-      g_autofree char *text = g_strdup_printf ("A message of %" G_GSIZE_FORMAT " bytes is over "
-                                               "the limit of %d bytes",
-                                               g_bytes_get_size (message), MAX_MESSAGE_BYTES);
+      Down *down = g_ptr_array_index (items, i);
+      Peer *peer = down->peer;
 
-      fail (peer, SOUP_WEBSOCKET_CLOSE_TOO_BIG, "MESSAGE_TOO_LARGE", text);
-      return;
-    }
-  if (!peer->ready)
-    {
-      Early *early;
-
-      peer->early_bytes += g_bytes_get_size (message);
-      if (peer->early_bytes > MAX_EARLY_BYTES)
+      switch (down->kind)
         {
-          fail (peer, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "NOT_READY",
-                "Too much audio before the socket was ready: wait for {\"type\":\"ready\"}");
-          return;
+        case DOWN_START:
+          io_open (peer);
+          send_text (peer, down->text);
+          break;
+        case DOWN_SEND:
+          send_text (peer, down->text);
+          break;
+        case DOWN_CLOSE:
+          /* A socket refused before it started opens only to say why. */
+          if (peer->ws == NULL)
+            {
+              peer->failed = TRUE;
+              io_open (peer);
+            }
+          if (peer->ws == NULL || !mira_websocket_is_open (peer->ws))
+            break;
+          if (down->text != NULL)
+            send_text (peer, down->text);
+          peer->failed = TRUE;
+          mira_websocket_close (peer->ws, down->code, down->reason);
+          break;
         }
-      early = g_new0 (Early, 1);
-      early->type = type;
-      early->bytes = g_bytes_ref (message);
-      g_ptr_array_add (peer->early, early);
-      return;
     }
-  handle_message (peer, type, message);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+thread_main (gpointer user_data)
+{
+  AudioThread *thread = user_data;
+
+  g_main_context_push_thread_default (thread->context);
+  g_main_loop_run (thread->loop);
+
+  /* Stopping: what is still open is dropped. */
+  {
+    GHashTableIter iter;
+    Peer *peer;
+
+    g_hash_table_iter_init (&iter, thread->live);
+    while (g_hash_table_iter_next (&iter, (gpointer *) &peer, NULL))
+      {
+        g_clear_pointer (&peer->ws, mira_websocket_free);
+        g_hash_table_iter_remove (&iter);
+        peer_unref (peer);
+      }
+  }
+  g_clear_handle_id (&thread->flush_source, mira_source_remove);
+  g_ptr_array_set_size (thread->outgoing, 0);
+  g_clear_pointer (&thread->poller, mira_poller_free);
+  g_main_context_pop_thread_default (thread->context);
+  return NULL;
+}
+
+/* The server's half ------------------------------------------------------- */
+
+static MiraAudioHub *
+hub_of (Peer *peer)
+{
+  return mira_server_get_api_config (peer->owner->server)->hub;
+}
+
+static void
+post_down (Peer       *peer,
+           DownKind    kind,
+           const char *text,
+           gushort     code,
+           const char *reason)
+{
+  Down *down = g_new0 (Down, 1);
+
+  down->kind = kind;
+  down->peer = peer_ref (peer);
+  down->text = g_strdup (text);
+  down->code = code;
+  down->reason = g_strdup (reason);
+  mailbox_post_one (&peer->thread->down, down);
+}
+
+static void
+fail (Peer       *peer,
+      gushort     code,
+      const char *error_code,
+      const char *message)
+{
+  g_autofree char *text = error_text (error_code, message);
+
+  g_message ("audio socket of %s closed: %s", peer->client_id ? peer->client_id : "?", message);
+  post_down (peer, DOWN_CLOSE, text, code, error_code);
+}
+
+static void
+on_transcript (gpointer    user_data,
+               const char *text,
+               const char *interaction_id)
+{
+  Peer *peer = user_data;
+  g_autoptr(JsonObject) object = json_object_new ();
+  g_autofree char *message = NULL;
+
+  json_object_set_string_member (object, "type", "transcript");
+  json_object_set_string_member (object, "text", text);
+  json_object_set_string_member (object, "interaction_id", interaction_id);
+  message = json_text (object);
+  post_down (peer, DOWN_SEND, message, 0, NULL);
 }
 
 static void
@@ -306,9 +616,8 @@ on_network_event (const char *network_id,
   Peer *peer = user_data;
   const char *reason = NULL;
 
-  if (mira_event_ends_socket (event, peer->client_id, &reason) &&
-      soup_websocket_connection_get_state (peer->conn) == SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_close (peer->conn, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, reason);
+  if (mira_event_ends_socket (event, peer->client_id, &reason))
+    post_down (peer, DOWN_CLOSE, NULL, 1008, reason);
 }
 
 static void
@@ -317,29 +626,80 @@ closed_done (MiraApiCall *call,
 {
 }
 
+/* The socket is gone: its stream leaves the hub, the device shows offline. */
 static void
-on_closed (SoupWebsocketConnection *conn,
-           gpointer                 user_data)
+peer_closed (Peer     *peer,
+             gboolean  tell)
 {
-  Peer *peer = user_data;
+  MiraAudioSockets *self = peer->owner;
 
   if (peer->closed)
     return;
   peer->closed = TRUE;
   if (peer->subscription != 0)
-    mira_event_bus_unsubscribe (mira_server_get_event_bus (peer->server), peer->subscription);
-  if (peer->stream != NULL)
+    mira_event_bus_unsubscribe (mira_server_get_event_bus (self->server), peer->subscription);
+  if (peer->hub_stream != NULL)
     {
       g_autofree char *path = g_strdup_printf ("%s/service/client/%s/disconnected",
                                                peer->network_id, peer->client_id);
 
-      mira_audio_hub_detach (hub_of (peer), peer->stream);
-      peer->stream = NULL;
-      mira_server_internal_call (peer->server, "POST", path, NULL, closed_done, NULL);
+      mira_audio_hub_detach (hub_of (peer), peer->hub_stream);
+      peer->hub_stream = NULL;
+      if (tell)
+        mira_server_internal_call (self->server, "POST", path, NULL, closed_done, NULL);
     }
-  mira_server_untrack_socket (peer->server, conn);
-  g_signal_handlers_disconnect_by_data (conn, peer);
-  peer_unref (peer);
+  peer->thread->n_peers--;
+  if (g_hash_table_remove (self->peers, peer))
+    peer_unref (peer);   /* this half's */
+}
+
+static gboolean
+drain_up (gpointer user_data)
+{
+  AudioThread *thread = user_data;
+  g_autoptr(GPtrArray) items = mailbox_take (&thread->up);
+  g_autoptr(GPtrArray) replies = g_ptr_array_new ();
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      Up *up = g_ptr_array_index (items, i);
+      Peer *peer = up->peer;
+      MiraAudioHub *hub = hub_of (peer);
+
+      if (up->kind == UP_CLOSED)
+        {
+          peer_closed (peer, TRUE);
+          continue;
+        }
+      if (peer->closed || peer->hub_stream == NULL)
+        continue;
+      switch (up->kind)
+        {
+        case UP_START:
+          mira_audio_hub_start (hub, peer->hub_stream);
+          break;
+        case UP_AUDIO:
+          mira_audio_hub_audio (hub, peer->hub_stream, up->samples, up->n_samples);
+          break;
+        case UP_STOP:
+          mira_audio_hub_stop (hub, peer->hub_stream);
+          break;
+        case UP_PING:
+          {
+            Down *down = g_new0 (Down, 1);
+
+            down->kind = DOWN_SEND;
+            down->peer = peer_ref (peer);
+            down->text = g_strdup ("{\"type\":\"pong\"}");
+            g_ptr_array_add (replies, down);
+          }
+          break;
+        case UP_CLOSED:
+          g_assert_not_reached ();
+        }
+    }
+  mailbox_post (&thread->down, replies);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -356,8 +716,7 @@ auth_done (MiraApiCall *call,
       JsonObject *detail = body && JSON_NODE_HOLDS_OBJECT (body) ? json_node_get_object (body)
                                                                 : NULL;
 
-      fail (peer, call->status == 503 ? SOUP_WEBSOCKET_CLOSE_SERVER_ERROR
-                                      : SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
+      fail (peer, call->status == 503 ? 1011 : 1008,
             detail ? json_object_get_string_member (detail, "error_code") : "UNAUTHORIZED",
             detail ? json_object_get_string_member (detail, "detail") : "Not allowed");
     }
@@ -367,37 +726,41 @@ auth_done (MiraApiCall *call,
       JsonObject *client = json_node_get_object (body);
       double rssi = json_object_get_null_member (client, "rssi")
                       ? NAN : json_object_get_double_member (client, "rssi");
+      MiraServer *server = peer->owner->server;
 
+      /* Set before the audio thread sees the socket: read-only after. */
       g_free (peer->network_id);
       peer->network_id = g_strdup (call->network_id);
       g_free (peer->client_id);
       peer->client_id = g_strdup (json_object_get_string_member (client, "client_id"));
-      peer->stream = mira_audio_hub_attach (hub_of (peer), peer->network_id, peer->client_id,
-                                            rssi, on_transcript, peer);
-      peer->ready = TRUE;
-      peer->subscription = mira_event_bus_subscribe (mira_server_get_event_bus (peer->server),
+      peer->hub_stream = mira_audio_hub_attach (hub_of (peer), peer->network_id, peer->client_id,
+                                                rssi, on_transcript, peer);
+      peer->subscription = mira_event_bus_subscribe (mira_server_get_event_bus (server),
                                                      peer->network_id, on_network_event, peer);
-      send_simple (peer, "ready");
-
-      for (guint i = 0; i < peer->early->len && !peer->closed; i++)
-        {
-          Early *early = g_ptr_array_index (peer->early, i);
-
-          handle_message (peer, early->type, early->bytes);
-        }
-      g_ptr_array_set_size (peer->early, 0);
+      post_down (peer, DOWN_START, "{\"type\":\"ready\"}", 0, NULL);
     }
   peer_unref (peer);
 }
 
+static AudioThread *
+least_busy (MiraAudioSockets *self)
+{
+  AudioThread *best = &self->threads[0];
+
+  for (guint i = 1; i < self->n_threads; i++)
+    if (self->threads[i].n_peers < best->n_peers)
+      best = &self->threads[i];
+  return best;
+}
+
 void
-mira_audio_socket_accept (MiraServer              *server,
-                          SoupWebsocketConnection *conn,
-                          MiraAudioSocketKind      kind,
-                          const char              *network_id,
-                          const char              *client_id,
-                          const char              *token,
-                          const char              *codec)
+mira_audio_sockets_accept (MiraAudioSockets    *self,
+                           GIOStream           *stream,
+                           MiraAudioSocketKind  kind,
+                           const char          *network_id,
+                           const char          *client_id,
+                           const char          *token,
+                           const char          *codec)
 {
   static const MiraApiRoute routes[] = {
     [MIRA_AUDIO_SOCKET_WYOMING] = { "GET", "{network_id}/streams/{}/ws", MIRA_ACCESS_NETWORK,
@@ -407,36 +770,50 @@ mira_audio_socket_accept (MiraServer              *server,
     [MIRA_AUDIO_SOCKET_OMI] = { "GET", "/ws_omi", MIRA_ACCESS_TOKEN_NETWORK,
                                 mira_api_audio_socket_open, "omi", FALSE, FALSE },
   };
-  Peer *peer = g_new0 (Peer, 1);
-  GPtrArray *args = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GHashTable) query = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  Peer *peer;
+  GPtrArray *args;
+  g_autoptr(GHashTable) query = NULL;
+  int fd = mira_websocket_stream_fd (stream);
+  int one = 1;
 
-  peer->ref_count = 1;
-  peer->server = g_object_ref (server);
-  peer->conn = g_object_ref (conn);
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (G_IS_IO_STREAM (stream));
+
+  if (fd < 0)
+    {
+      g_warning ("an audio socket without a descriptor is dropped");
+      g_io_stream_close (stream, NULL, NULL);
+      return;
+    }
+  /* Pongs and transcripts are small and should leave at once. */
+  setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+
+  peer = g_new0 (Peer, 1);
+  peer->ref_count = 1;   /* the server's half */
+  peer->owner = self;
+  peer->thread = least_busy (self);
+  peer->thread->n_peers++;
+  peer->stream = g_object_ref (stream);
   peer->kind = kind;
   peer->codec = g_strdup (codec);
   peer->network_id = g_strdup (network_id);
   peer->client_id = g_strdup (client_id);
-  peer->early = g_ptr_array_new_with_free_func (early_free);
   peer->parser = mira_wyoming_parser_new (MAX_MESSAGE_BYTES);
   peer->pcm = g_array_new (FALSE, FALSE, sizeof (gint16));
   peer->events = g_ptr_array_new_with_free_func ((GDestroyNotify) mira_wyoming_event_free);
-
-  mira_server_track_socket (server, conn);
-  soup_websocket_connection_set_max_incoming_payload_size (conn, MAX_FRAME_BYTES);
-  soup_websocket_connection_set_keepalive_interval (conn, 30);
-  g_signal_connect (conn, "message", G_CALLBACK (on_message), peer);
-  g_signal_connect (conn, "closed", G_CALLBACK (on_closed), peer);
+  g_hash_table_add (self->peers, peer);
 
   if (codec != NULL && !g_str_equal (codec, "pcm") && !g_str_equal (codec, "opus"))
     {
-      fail (peer, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "INVALID_CODEC",
-            "codec must be pcm or opus");
-      g_ptr_array_unref (args);
+      fail (peer, 1008, "INVALID_CODEC", "codec must be pcm or opus");
       return;
     }
 
+  /* Nothing is read before the socket is authenticated: what the device
+   * sends meanwhile waits in the kernel.
+   */
+  args = g_ptr_array_new_with_free_func (g_free);
+  query = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   if (network_id != NULL)
     g_ptr_array_add (args, g_strdup (network_id));
   if (client_id != NULL)
@@ -444,6 +821,109 @@ mira_audio_socket_accept (MiraServer              *server,
   if (kind != MIRA_AUDIO_SOCKET_WYOMING && client_id != NULL)
     g_hash_table_insert (query, g_strdup ("device_name"), g_strdup (client_id));
 
-  mira_server_internal_route (server, &routes[kind], args, query, token, auth_done,
+  mira_server_internal_route (self->server, &routes[kind], args, query, token, auth_done,
                               peer_ref (peer));
+}
+
+void
+mira_audio_sockets_close_all (MiraAudioSockets *self,
+                              const char       *reason)
+{
+  GHashTableIter iter;
+  Peer *peer;
+
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &peer, NULL))
+    post_down (peer, DOWN_CLOSE, NULL, 1001, reason);
+}
+
+guint
+mira_audio_sockets_get_n_open (MiraAudioSockets *self)
+{
+  return g_hash_table_size (self->peers);
+}
+
+MiraAudioSockets *
+mira_audio_sockets_new (MiraServer  *server,
+                        guint        n_threads,
+                        GError     **error)
+{
+  MiraAudioSockets *self = g_new0 (MiraAudioSockets, 1);
+  GMainContext *server_context = mira_server_get_context (server);
+
+  self->server = server;
+  self->n_threads = n_threads > 0 ? n_threads : MAX (1, g_get_num_processors ());
+  self->threads = g_new0 (AudioThread, self->n_threads);
+  self->peers = g_hash_table_new (NULL, NULL);
+  for (guint i = 0; i < self->n_threads; i++)
+    {
+      AudioThread *thread = &self->threads[i];
+      g_autofree char *name = g_strdup_printf ("mira-audio-%u", i);
+
+      thread->owner = self;
+      thread->context = g_main_context_new ();
+      thread->loop = g_main_loop_new (thread->context, FALSE);
+      thread->outgoing = g_ptr_array_new_with_free_func (up_free);
+      thread->live = g_hash_table_new (NULL, NULL);
+      mailbox_init (&thread->down, thread->context, down_free, drain_down, thread);
+      mailbox_init (&thread->up, server_context, up_free, drain_up, thread);
+      thread->poller = mira_poller_new (thread->context, error);
+      if (thread->poller == NULL)
+        {
+          self->n_threads = i + 1;
+          mira_audio_sockets_free (self);
+          return NULL;
+        }
+      mira_poller_set_coalesce (thread->poller, COALESCE_US);
+      thread->thread = g_thread_new (name, thread_main, thread);
+    }
+  return self;
+}
+
+void
+mira_audio_sockets_free (MiraAudioSockets *self)
+{
+  if (self == NULL)
+    return;
+
+  for (guint i = 0; i < self->n_threads; i++)
+    {
+      AudioThread *thread = &self->threads[i];
+
+      if (thread->thread != NULL)
+        {
+          g_main_loop_quit (thread->loop);
+          g_thread_join (thread->thread);
+        }
+    }
+
+  /* The threads are gone: their mailboxes hold the last word. */
+  for (guint i = 0; i < self->n_threads; i++)
+    {
+      AudioThread *thread = &self->threads[i];
+      g_autoptr(GPtrArray) up = mailbox_take (&thread->up);
+      g_autoptr(GPtrArray) down = mailbox_take (&thread->down);
+    }
+  {
+    g_autoptr(GList) open = g_hash_table_get_keys (self->peers);
+
+    for (GList *l = open; l != NULL; l = l->next)
+      peer_closed (l->data, FALSE);
+  }
+
+  for (guint i = 0; i < self->n_threads; i++)
+    {
+      AudioThread *thread = &self->threads[i];
+
+      mailbox_clear (&thread->up);
+      mailbox_clear (&thread->down);
+      g_clear_pointer (&thread->poller, mira_poller_free);
+      g_ptr_array_unref (thread->outgoing);
+      g_hash_table_unref (thread->live);
+      g_main_loop_unref (thread->loop);
+      g_main_context_unref (thread->context);
+    }
+  g_hash_table_unref (self->peers);
+  g_free (self->threads);
+  g_free (self);
 }

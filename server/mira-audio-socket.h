@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include <libsoup/soup.h>
+#include <gio/gio.h>
 
 #include "mira-types.h"
 
@@ -13,16 +13,36 @@ typedef enum {
   MIRA_AUDIO_SOCKET_OMI,       /* /ws_omi?token=&device_name= (Opus) */
 } MiraAudioSocketKind;
 
-/* Takes over a freshly upgraded audio socket: authenticates it off the loop,
- * answers {"type":"ready"}, then decodes, scores and arbitrates its audio.
- * @network_id is NULL for the aliases, whose token names the network.
+/* Every device's microphone socket. The sockets are read, parsed and
+ * decoded on a few audio threads, each polling its share of them; the
+ * 16 kHz samples go to the audio hub on the server's thread in batches.
+ * Authentication, events and transcripts stay on the server's thread.
  */
-void mira_audio_socket_accept (MiraServer              *server,
-                               SoupWebsocketConnection *conn,
-                               MiraAudioSocketKind      kind,
-                               const char              *network_id,
-                               const char              *client_id,
-                               const char              *token,
-                               const char              *codec);
+typedef struct _MiraAudioSockets MiraAudioSockets;
+
+/* @n_threads 0: one per processor. */
+MiraAudioSockets *mira_audio_sockets_new       (MiraServer          *server,
+                                                guint                n_threads,
+                                                GError             **error);
+/* Stops the audio threads and drops the sockets still open. */
+void              mira_audio_sockets_free      (MiraAudioSockets    *self);
+
+/* Takes over an upgraded audio socket (soup_server_message_steal_connection()):
+ * authenticates it, answers {"type":"ready"}, then decodes, scores and
+ * arbitrates its audio. @network_id is NULL for the aliases, whose token
+ * names the network.
+ */
+void              mira_audio_sockets_accept    (MiraAudioSockets    *self,
+                                                GIOStream           *stream,
+                                                MiraAudioSocketKind  kind,
+                                                const char          *network_id,
+                                                const char          *client_id,
+                                                const char          *token,
+                                                const char          *codec);
+
+/* Closes every audio socket with 1001 and @reason. */
+void              mira_audio_sockets_close_all (MiraAudioSockets    *self,
+                                                const char          *reason);
+guint             mira_audio_sockets_get_n_open (MiraAudioSockets   *self);
 
 G_END_DECLS

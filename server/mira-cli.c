@@ -38,6 +38,7 @@ typedef struct
   char     *tls_key;
   char     *log_level;
   int       workers;
+  int       audio_threads;
   char     *transcriber;
   gboolean  version;
   gboolean  status;
@@ -235,6 +236,12 @@ serve (Options *options)
   server_options.admin_token = admin_token;
   server_options.tls_cert_file = options->tls_cert;
   server_options.tls_key_file = options->tls_key;
+  if (options->audio_threads < 0 || options->audio_threads > 64)
+    {
+      g_printerr ("mira-server: --audio-threads must be between 0 and 64\n");
+      return 2;
+    }
+  server_options.audio_threads = (guint) options->audio_threads;
   server = mira_server_new (store, &server_options, &error);
   if (server == NULL || !mira_server_listen (server, options->host, (guint) options->port, &error))
     {
@@ -470,6 +477,8 @@ mira_cli_main (int    argc,
       "error, warning, message (default), info or debug", "LEVEL" },
     { "workers", 0, 0, G_OPTION_ARG_INT, &options.workers,
       "Database worker threads (default max(4, 2 × cores))", "N" },
+    { "audio-threads", 0, 0, G_OPTION_ARG_INT, &options.audio_threads,
+      "Threads that read and decode audio sockets (default 0: one per core)", "N" },
     { "transcriber", 0, 0, G_OPTION_ARG_STRING, &options.transcriber,
       "Speech to text for live audio: sphinx (default, offline) or none", "NAME" },
     { "status", 0, 0, G_OPTION_ARG_NONE, &options.status,

@@ -32,6 +32,7 @@ struct _MiraServer
   guint          port;
   guint          in_flight;
   GHashTable    *sockets;
+  MiraAudioSockets *audio;
   MiraAudioHub  *hub;
   GHashTable    *touched;      /* networks that spoke here: their conversations close at shutdown */
   guint          sweep_source;
@@ -56,6 +57,7 @@ mira_server_finalize (GObject *object)
     soup_server_disconnect (self->soup);
   g_clear_object (&self->soup);
   g_clear_handle_id (&self->sweep_source, mira_source_remove);
+  g_clear_pointer (&self->audio, mira_audio_sockets_free);
   g_clear_pointer (&self->hub, mira_audio_hub_free);
   g_clear_pointer (&self->touched, g_hash_table_unref);
   g_clear_pointer (&self->sockets, g_hash_table_unref);
@@ -277,6 +279,94 @@ early_handler (SoupServer        *server,
     }
 }
 
+typedef struct
+{
+  MiraServer          *server;
+  MiraAudioSocketKind  kind;
+  GPtrArray           *args;
+  char                *token;
+  char                *codec;
+  char                *device_name;
+} Upgrade;
+
+static void
+upgrade_free (gpointer data,
+              GClosure *closure)
+{
+  Upgrade *upgrade = data;
+
+  g_object_unref (upgrade->server);
+  g_ptr_array_unref (upgrade->args);
+  g_free (upgrade->token);
+  g_free (upgrade->codec);
+  g_free (upgrade->device_name);
+  g_free (upgrade);
+}
+
+/* The 101 is out: the socket is the audio threads' from now on. */
+static void
+audio_upgraded (SoupServerMessage *msg,
+                gpointer           user_data)
+{
+  Upgrade *upgrade = user_data;
+  MiraServer *self = g_object_ref (upgrade->server);
+  g_autoptr(GIOStream) stream = NULL;
+
+  g_object_ref (msg);
+  /* This may free @upgrade with the message's handlers. */
+  stream = soup_server_message_steal_connection (msg);
+  if (stream != NULL && self->audio != NULL)
+    {
+      if (upgrade->kind == MIRA_AUDIO_SOCKET_WYOMING)
+        mira_audio_sockets_accept (self->audio, stream, upgrade->kind,
+                                   g_ptr_array_index (upgrade->args, 0),
+                                   g_ptr_array_index (upgrade->args, 1), upgrade->token,
+                                   upgrade->codec);
+      else
+        mira_audio_sockets_accept (self->audio, stream, upgrade->kind, NULL, upgrade->device_name,
+                                   upgrade->token, NULL);
+    }
+  else if (stream != NULL)
+    g_io_stream_close (stream, NULL, NULL);
+  g_object_unref (msg);
+  g_object_unref (self);
+}
+
+/* Audio sockets are not libsoup's WebSocket connections: the handshake is
+ * answered here, and the connection taken over once the answer is out.
+ */
+static void
+upgrade_audio (MiraServer         *self,
+               SoupServerMessage  *msg,
+               const MiraApiRoute *route,
+               GPtrArray          *args)
+{
+  const char *raw_query = g_uri_get_query (soup_server_message_get_uri (msg));
+  g_autoptr(GHashTable) query = NULL;
+  Upgrade *upgrade = g_new0 (Upgrade, 1);
+
+  if (raw_query != NULL)
+    query = g_uri_parse_params (raw_query, -1, "&", G_URI_PARAMS_NONE, NULL);
+  upgrade->server = g_object_ref (self);
+  upgrade->args = args;
+  upgrade->token = g_strdup (bearer_token (msg, query));
+  if (g_str_equal (route->data, "wyoming"))
+    {
+      upgrade->kind = MIRA_AUDIO_SOCKET_WYOMING;
+      upgrade->codec = g_strdup (query ? g_hash_table_lookup (query, "codec") : NULL);
+    }
+  else
+    {
+      upgrade->kind = g_str_equal (route->data, "omi") ? MIRA_AUDIO_SOCKET_OMI
+                                                       : MIRA_AUDIO_SOCKET_PCM;
+      upgrade->device_name = g_strdup (query ? g_hash_table_lookup (query, "device_name") : NULL);
+    }
+  /* No extension: the audio threads speak plain RFC 6455. */
+  soup_websocket_server_process_handshake (msg, NULL, NULL, NULL, NULL);
+  g_signal_connect_data (msg, "wrote-informational", G_CALLBACK (audio_upgraded), upgrade,
+                         upgrade_free, 0);
+}
+
 static void
 handle_request (SoupServer        *server,
                 SoupServerMessage *msg,
@@ -316,10 +406,14 @@ handle_request (SoupServer        *server,
     {
       g_autoptr(GError) ws_error = NULL;
 
-      /* Leave the status unset: libsoup completes the upgrade and calls on_websocket(). */
       if (!soup_websocket_server_check_handshake (msg, NULL, NULL, NULL, &ws_error))
         respond_error (msg, 400, "WEBSOCKET_REQUIRED",
                        "This endpoint is a WebSocket: connect with an Upgrade request");
+      else if (!g_str_equal (route->data, "events"))
+        upgrade_audio (self, msg, route, g_steal_pointer (&args));
+      /* Event sockets: leave the status unset, libsoup completes the upgrade
+       * and calls on_websocket().
+       */
       return;
     }
 
@@ -428,19 +522,9 @@ on_websocket (SoupServer              *server,
   if (raw_query != NULL)
     query = g_uri_parse_params (raw_query, -1, "&", G_URI_PARAMS_NONE, NULL);
 
-  if (g_str_equal (route->data, "events"))
-    mira_event_socket_accept (self, conn, socket_of (conn), g_ptr_array_index (args, 0),
-                              bearer_token (msg, query));
-  else if (g_str_equal (route->data, "wyoming"))
-    mira_audio_socket_accept (self, conn, MIRA_AUDIO_SOCKET_WYOMING, g_ptr_array_index (args, 0),
-                              g_ptr_array_index (args, 1), bearer_token (msg, query),
-                              query ? g_hash_table_lookup (query, "codec") : NULL);
-  else
-    mira_audio_socket_accept (self, conn,
-                              g_str_equal (route->data, "omi") ? MIRA_AUDIO_SOCKET_OMI
-                                                               : MIRA_AUDIO_SOCKET_PCM,
-                              NULL, query ? g_hash_table_lookup (query, "device_name") : NULL,
-                              bearer_token (msg, query), NULL);
+  g_return_if_fail (g_str_equal (route->data, "events"));
+  mira_event_socket_accept (self, conn, socket_of (conn), g_ptr_array_index (args, 0),
+                            bearer_token (msg, query));
 }
 
 GMainContext *
@@ -615,6 +699,9 @@ mira_server_new (MiraStore                *store,
   /* Without a transcriber live audio is still decoded, scored and arbitrated. */
   self->hub = mira_audio_hub_new (self, options->transcriber);
   self->config.hub = self->hub;
+  self->audio = mira_audio_sockets_new (self, options->audio_threads, error);
+  if (self->audio == NULL)
+    return NULL;
   self->config.transcriber = g_strdup (options->transcriber
                                          ? mira_transcriber_get_name (options->transcriber)
                                          : "none");
@@ -770,9 +857,11 @@ mira_server_shutdown (MiraServer *self)
           soup_websocket_connection_close (conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
                                            "server shutting down");
       }
+    mira_audio_sockets_close_all (self->audio, "server shutting down");
     /* Give the close frames a moment to leave. */
     for (gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
-         g_hash_table_size (self->sockets) > 0 && g_get_monotonic_time () < end;)
+         (g_hash_table_size (self->sockets) > 0 || mira_audio_sockets_get_n_open (self->audio) > 0)
+         && g_get_monotonic_time () < end;)
       g_main_context_iteration (self->context, FALSE);
   }
   soup_server_disconnect (self->soup);

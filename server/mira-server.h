@@ -17,6 +17,8 @@ typedef struct {
   const char  *tls_key_file;
   /* Speech to text for the audio pipeline; NULL: no live audio. */
   MiraTranscriber *transcriber;
+  /* Threads that read and decode audio sockets; 0: one per processor. */
+  guint        audio_threads;
 } MiraServerOptions;
 
 #define MIRA_TYPE_SERVER (mira_server_get_type ())
