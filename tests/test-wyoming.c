@@ -591,6 +591,627 @@ test_close_codes (void)
   g_assert_cmpuint (mira_wyoming_error_close_code (NULL), ==, 1008);
 }
 
+/* Header variants -----------------------------------------------------------
+ *
+ * Headers of the common shape are read without json-glib, all others with
+ * it. Whichever way a header goes, its event or error must be the one
+ * written here, in both layouts, and again when the same header repeats.
+ */
+
+typedef struct
+{
+  const char *header;          /* one line, without its newline */
+  const char *type;            /* NULL when the header is an error */
+  const char *data;            /* the data members in order: "rate=16000,width=2" */
+  gsize       payload_length;
+  gint        error;           /* MiraErrorCode, when type is NULL */
+} HeaderCase;
+
+#define CHUNK_DATA "{\"rate\":16000,\"width\":2,\"channels\":1}"
+
+static const HeaderCase header_cases[] = {
+  /* The common header and other types */
+  { "{\"type\":\"audio-chunk\",\"data\":" CHUNK_DATA ",\"payload_length\":57}",
+    "audio-chunk", "rate=16000,width=2,channels=1", 57 },
+  { "{\"type\":\"audio-start\",\"data\":" CHUNK_DATA "}",
+    "audio-start", "rate=16000,width=2,channels=1", 0 },
+  { "{\"type\":\"audio-stop\",\"data\":{\"timestamp\":1234567890}}",
+    "audio-stop", "timestamp=1234567890", 0 },
+  { "{\"type\":\"ping\"}", "ping", "", 0 },
+  { "{\"type\":\"x\",\"payload_length\":1}", "x", "", 1 },
+
+  /* No data; payload_length 0, null or missing */
+  { "{\"type\":\"audio-chunk\",\"payload_length\":640}", "audio-chunk", "", 640 },
+  { "{\"type\":\"ping\",\"data\":null}", "ping", "", 0 },
+  { "{\"type\":\"ping\",\"data\":{}}", "ping", "", 0 },
+  { "{\"type\":\"audio-chunk\",\"data\":" CHUNK_DATA ",\"payload_length\":0}",
+    "audio-chunk", "rate=16000,width=2,channels=1", 0 },
+  { "{\"type\":\"audio-chunk\",\"data\":" CHUNK_DATA ",\"payload_length\":null}",
+    "audio-chunk", "rate=16000,width=2,channels=1", 0 },
+  { "{\"type\":\"audio-chunk\",\"data\":null,\"payload_length\":null}", "audio-chunk", "", 0 },
+  { "{\"type\":\"audio-chunk\",\"payload_length\":4096}", "audio-chunk", "", 4096 },
+  { "{\"type\":\"x\",\"payload_length\":-0}", "x", "", 0 },
+
+  /* Order and blanks */
+  { "{\"payload_length\":57,\"data\":{\"channels\":1,\"rate\":16000},\"type\":\"audio-chunk\"}",
+    "audio-chunk", "channels=1,rate=16000", 57 },
+  { "{\"type\": \"audio-chunk\", \"data\": {\"rate\": 16000, \"width\": 2, \"channels\": 1}, "
+    "\"payload_length\": 57}",
+    "audio-chunk", "rate=16000,width=2,channels=1", 57 },
+  { " \t{ \"type\" :\t\"audio-chunk\" ,\"data\":{ \"rate\" : 8000 } , \"payload_length\" : 3 }\r",
+    "audio-chunk", "rate=8000", 3 },
+  { "{\"type\":\"audio-chunk\",\"data\":{ },\"payload_length\":2}", "audio-chunk", "", 2 },
+
+  /* Numbers in data */
+  { "{\"type\":\"x\",\"data\":{\"offset\":-5,\"zero\":0,\"minus_zero\":-0}}",
+    "x", "offset=-5,zero=0,minus_zero=0", 0 },
+  { "{\"type\":\"x\",\"data\":{\"a\":999999999999999999,\"b\":-999999999999999999}}",
+    "x", "a=999999999999999999,b=-999999999999999999", 0 },
+  { "{\"type\":\"x\",\"data\":{\"a\":9223372036854775807,\"b\":-9223372036854775807}}",
+    "x", "a=9223372036854775807,b=-9223372036854775807", 0 },
+  { "{\"type\":\"x\",\"data\":{\"rate\":16000.0,\"f\":1.5,\"e\":1e3,\"n\":-2.5E-1}}",
+    "x", "rate=16000.0,f=1.5,e=1000.0,n=-0.25", 0 },
+  /* json-glib reads a leading zero as octal */
+  { "{\"type\":\"x\",\"data\":{\"rate\":016000}}", "x", "rate=7168", 0 },
+
+  /* Other values in data */
+  { "{\"type\":\"x\",\"data\":{\"codec\":\"opus\",\"rate\":48000}}",
+    "x", "codec=\"opus\",rate=48000", 0 },
+  { "{\"type\":\"x\",\"data\":{\"a\":true,\"b\":false,\"c\":null}}",
+    "x", "a=true,b=false,c=null", 0 },
+  { "{\"type\":\"x\",\"data\":{\"a\":{\"b\":1},\"c\":[1,2]}}", "x", "a={\"b\":1},c=[1,2]", 0 },
+  { "{\"type\":\"x\",\"data\":{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,"
+    "\"i\":9,\"j\":10,\"k\":11,\"l\":12,\"m\":13,\"n\":14,\"o\":15,\"p\":16}}",
+    "x", "a=1,b=2,c=3,d=4,e=5,f=6,g=7,h=8,i=9,j=10,k=11,l=12,m=13,n=14,o=15,p=16", 0 },
+  { "{\"type\":\"x\",\"data\":{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,"
+    "\"i\":9,\"j\":10,\"k\":11,\"l\":12,\"m\":13,\"n\":14,\"o\":15,\"p\":16,\"q\":17}}",
+    "x", "a=1,b=2,c=3,d=4,e=5,f=6,g=7,h=8,i=9,j=10,k=11,l=12,m=13,n=14,o=15,p=16,q=17", 0 },
+
+  /* Extra keys, data_length 0 or null */
+  { "{\"type\":\"audio-chunk\",\"version\":\"1.5.2\",\"data\":{\"rate\":16000},"
+    "\"payload_length\":4}",
+    "audio-chunk", "rate=16000", 4 },
+  { "{\"type\":\"audio-chunk\",\"data\":{\"rate\":16000},\"data_length\":0,\"payload_length\":4}",
+    "audio-chunk", "rate=16000", 4 },
+  { "{\"type\":\"audio-chunk\",\"data\":{\"rate\":16000},\"data_length\":null,"
+    "\"payload_length\":4}",
+    "audio-chunk", "rate=16000", 4 },
+
+  /* Escapes and non-ASCII */
+  { "{\"type\":\"audio\\u002dchunk\",\"data\":{\"r\\u0061te\":16000},\"payload_length\":2}",
+    "audio-chunk", "rate=16000", 2 },
+  { "{\"type\":\"say \\\"hi\\\"\\\\\"}", "say \"hi\"\\", "", 0 },
+  { "{\"type\":\"audio-chünk\",\"data\":{\"größe\":1}}", "audio-chünk", "größe=1", 0 },
+
+  /* What json-glib lets pass stays let pass */
+  { "{\"type\":\"x\\q\"}", "xq", "", 0 },
+  { "{\"type\":\"x\"} {\"type\":\"y\"}", "x", "", 0 },
+
+  /* Duplicate keys: json-glib keeps the last value */
+  { "{\"type\":\"a\",\"type\":\"b\"}", "b", "", 0 },
+  { "{\"type\":\"x\",\"data\":{\"rate\":8000,\"width\":2,\"rate\":16000}}",
+    "x", "rate=16000,width=2", 0 },
+  { "{\"type\":\"x\",\"data\":{\"rate\":8000},\"data\":{\"width\":2}}", "x", "width=2", 0 },
+  { "{\"type\":\"x\",\"payload_length\":9,\"payload_length\":2}", "x", "", 2 },
+
+  /* Errors */
+  { "{\"type\":\"audio-chunk\",\"payload_length\":4097}", NULL, NULL, 0, MIRA_ERROR_TOO_LARGE },
+  { "{\"type\":\"audio-chunk\",\"payload_length\":999999999999999999}", NULL, NULL, 0,
+    MIRA_ERROR_TOO_LARGE },
+  { "{\"type\":\"x\",\"payload_length\":-1}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
+  { "{\"type\":\"x\",\"payload_length\":4.0}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
+  { "{\"type\":\"x\",\"payload_length\":\"4\"}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
+  { "{\"type\":\"x\",\"data_length\":-1}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
+  { "{\"type\":\"\",\"payload_length\":4}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
+  { "{\"data\":" CHUNK_DATA ",\"payload_length\":4}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
+  { "{\"type\":16000}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
+  { "{\"type\":\"x\",\"data\":16000}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
+  { "{\"type\":\"x\",}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
+  { "{\"type\":\"x\" \"payload_length\":4}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
+  { "{\"type\":\"x\",\"data\":{\"rate\":16000,}}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
+  { "{\"type\":\"x\",\"data\":{\"rate\":}}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
+  { "{\"type\":\"x\",\"data\":{\"rate\":-}}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
+  { "{\"type\":\"x\",\"data\":{\"rate\":16000 1}}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
+  { "{\"type\":\"x\",\"data\":{\"rate\":16k}}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
+  { "{\"type\":\"x\",\"data\":{rate:16000}}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
+  { "{\"type\":\"x\",\"data\":nullx}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
+  { "{\"type\":\"x\",\"payload_length\":nul}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
+  { "{\"type\":\"x\"}}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
+  { "{\"type\":\"x\",\"data\":{\"rate\":16000}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
+};
+
+static char *
+describe_data (JsonObject *data)
+{
+  GString *out = g_string_new (NULL);
+  g_autoptr(GList) names = json_object_get_members (data);
+
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      const char *name = l->data;
+      JsonNode *node = json_object_get_member (data, name);
+
+      if (out->len > 0)
+        g_string_append_c (out, ',');
+      if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64)
+        g_string_append_printf (out, "%s=%" G_GINT64_FORMAT, name, json_node_get_int (node));
+      else
+        {
+          g_autofree char *json = json_to_string (node, FALSE);
+
+          g_string_append_printf (out, "%s=%s", name, json);
+        }
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+assert_event_is (MiraWyomingEvent *event,
+                 const char       *type,
+                 const char       *data,
+                 const guint8     *payload,
+                 gsize             payload_len)
+{
+  g_autofree char *described = describe_data (event->data);
+
+  g_assert_cmpstr (event->type, ==, type);
+  g_assert_cmpstr (described, ==, data);
+  if (payload_len > 0)
+    assert_payload (event, payload, payload_len);
+  else
+    g_assert_null (event->payload);
+}
+
+static void
+assert_feed_error (MiraWyomingParser *parser,
+                   gboolean           text,
+                   const void        *data,
+                   gsize              len,
+                   gint               code)
+{
+  g_autoptr(GPtrArray) events = events_new ();
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  if (text)
+    ok = mira_wyoming_parser_feed_text (parser, data, len, events, &error);
+  else
+    ok = mira_wyoming_parser_feed_binary (parser, data, len, events, &error);
+  g_assert_false (ok);
+  g_assert_error (error, MIRA_ERROR, code);
+  g_assert_cmpuint (mira_wyoming_error_close_code (error), ==,
+                    code == MIRA_ERROR_TOO_LARGE ? 1009 : 1003);
+  g_assert_cmpuint (events->len, ==, 0);
+}
+
+/* A parser that has seen a TCP-layout event, so that it takes any binary
+ * frame as more of that layout.
+ */
+static MiraWyomingParser *
+tcp_parser_new (void)
+{
+  MiraWyomingParser *parser = mira_wyoming_parser_new (MAX_PAYLOAD);
+  g_autoptr(GPtrArray) events = events_new ();
+
+  feed_binary (parser, "{\"type\":\"ping\"}\n", 16, events);
+  g_assert_cmpuint (events->len, ==, 1);
+  return parser;
+}
+
+static void
+test_header_variants (void)
+{
+  /* Each repetition has its own payload: payload + n */
+  guint8 payload[MAX_PAYLOAD + 3];
+
+  fill_pattern (payload, sizeof payload, 7);
+
+  for (guint i = 0; i < G_N_ELEMENTS (header_cases); i++)
+    {
+      const HeaderCase *c = &header_cases[i];
+      g_autofree char *line = g_strconcat (c->header, "\n", NULL);
+      gsize line_len = strlen (line);
+      g_autoptr(MiraWyomingParser) ws = mira_wyoming_parser_new (MAX_PAYLOAD);
+      g_autoptr(MiraWyomingParser) tcp = tcp_parser_new ();
+      g_autoptr(GPtrArray) events = events_new ();
+      g_autoptr(GByteArray) frame = g_byte_array_new ();
+
+      g_test_message ("%s", c->header);
+      for (guint n = 0; n < 3; n++)
+        {
+          g_byte_array_append (frame, (const guint8 *) line, (guint) line_len);
+          g_byte_array_append (frame, payload + n, (guint) c->payload_length);
+        }
+
+      if (c->type == NULL)
+        {
+          assert_feed_error (ws, TRUE, line, line_len, c->error);
+          assert_feed_error (tcp, FALSE, frame->data, frame->len, c->error);
+          continue;
+        }
+
+      /* WebSocket layout, the same header three times */
+      for (guint n = 0; n < 3; n++)
+        {
+          feed_text (ws, line, events);
+          if (c->payload_length > 0)
+            {
+              g_assert_false (mira_wyoming_parser_is_idle (ws));
+              feed_binary (ws, payload + n, c->payload_length, events);
+            }
+          g_assert_true (mira_wyoming_parser_is_idle (ws));
+        }
+      g_assert_cmpuint (events->len, ==, 3);
+      for (guint n = 0; n < 3; n++)
+        assert_event_is (event_at (events, n), c->type, c->data, payload + n, c->payload_length);
+      g_ptr_array_set_size (events, 0);
+
+      /* TCP layout: the three events in one frame */
+      feed_binary (tcp, frame->data, frame->len, events);
+      g_assert_cmpuint (events->len, ==, 3);
+      for (guint n = 0; n < 3; n++)
+        assert_event_is (event_at (events, n), c->type, c->data, payload + n, c->payload_length);
+      g_assert_true (mira_wyoming_parser_is_idle (tcp));
+    }
+}
+
+/* Every header cut short is an error, wherever the cut. */
+static void
+test_header_truncated (void)
+{
+  const char *headers[] = {
+    "{\"type\":\"audio-chunk\",\"data\":" CHUNK_DATA ",\"payload_length\":57}",
+    "{\"type\": \"audio-chunk\", \"data\": {\"rate\": -16000}, \"payload_length\": null}",
+  };
+
+  for (guint h = 0; h < G_N_ELEMENTS (headers); h++)
+    for (gsize cut = 1; cut < strlen (headers[h]); cut++)
+      {
+        g_autoptr(MiraWyomingParser) ws = mira_wyoming_parser_new (MAX_PAYLOAD);
+        g_autoptr(MiraWyomingParser) tcp = tcp_parser_new ();
+        g_autoptr(GString) line = g_string_new_len (headers[h], (gssize) cut);
+
+        assert_feed_error (ws, TRUE, line->str, line->len, MIRA_ERROR_BAD_REQUEST);
+        g_string_append_c (line, '\n');
+        assert_feed_error (tcp, FALSE, line->str, line->len, MIRA_ERROR_BAD_REQUEST);
+      }
+}
+
+/* Many chunks with one header: each event is whole and stands alone, in
+ * whatever order events and parser are freed.
+ */
+static void
+test_header_repeated (void)
+{
+  const char *header = "{\"type\":\"audio-chunk\",\"data\":" CHUNK_DATA ",\"payload_length\":57}\n";
+  gsize header_len = strlen (header);
+  MiraWyomingParser *parser = tcp_parser_new ();
+  g_autoptr(GPtrArray) events = events_new ();
+  g_autoptr(GByteArray) stream = g_byte_array_new ();
+  guint8 payloads[1000][57];
+
+  for (guint i = 0; i < G_N_ELEMENTS (payloads); i++)
+    {
+      fill_pattern (payloads[i], sizeof payloads[i], i);
+      g_byte_array_append (stream, (const guint8 *) header, (guint) header_len);
+      g_byte_array_append (stream, payloads[i], sizeof payloads[i]);
+    }
+
+  /* Half in one frame, half in frames split at random */
+  feed_binary (parser, stream->data, stream->len / 2, events);
+  for (guint pos = stream->len / 2; pos < stream->len;)
+    {
+      guint want = (guint) g_test_rand_int_range (1, 200);
+      guint n = MIN (want, stream->len - pos);
+
+      feed_binary (parser, stream->data + pos, n, events);
+      pos += n;
+    }
+  g_assert_cmpuint (events->len, ==, G_N_ELEMENTS (payloads));
+
+  /* And as text frames, each header followed by its payload */
+  mira_wyoming_parser_free (parser);
+  parser = mira_wyoming_parser_new (MAX_PAYLOAD);
+  for (guint i = 0; i < G_N_ELEMENTS (payloads); i++)
+    {
+      feed_text (parser, header, events);
+      feed_binary (parser, payloads[i], sizeof payloads[i], events);
+    }
+  g_assert_cmpuint (events->len, ==, 2 * G_N_ELEMENTS (payloads));
+
+  /* The parser goes first, then every other event */
+  mira_wyoming_parser_free (parser);
+  for (guint i = events->len; i > 0; i -= 2)
+    g_ptr_array_remove_index (events, i - 1);
+  g_assert_cmpuint (events->len, ==, G_N_ELEMENTS (payloads));
+  for (guint i = 0; i < events->len; i++)
+    assert_event_is (event_at (events, i), "audio-chunk", "rate=16000,width=2,channels=1",
+                     payloads[(2 * i) % G_N_ELEMENTS (payloads)], sizeof payloads[0]);
+}
+
+/* Headers whose data changes, or grows by data_length, leave the data of
+ * the events before them as it was.
+ */
+static void
+test_header_data_changes (void)
+{
+  const char *extra = "{\"rate\":44100,\"channels\":2}";
+  g_autofree char *merged = g_strdup_printf ("{\"type\":\"audio-start\",\"data\":" CHUNK_DATA ","
+                                             "\"data_length\":%zu}\n%s", strlen (extra), extra);
+  const char *lines[] = {
+    "{\"type\":\"audio-start\",\"data\":" CHUNK_DATA "}",
+    "{\"type\":\"audio-start\",\"data\":{\"rate\":8000,\"width\":2,\"channels\":1}}",
+    "{\"type\":\"audio-start\",\"data\":" CHUNK_DATA "}",
+    merged,
+    "{\"type\":\"audio-start\",\"data\":" CHUNK_DATA "}",
+    "{\"type\":\"audio-start\",\"data\":{\"rate\":16000,\"width\":2,\"channels\":1,\"x\":-1}}",
+    "{\"type\":\"audio-start\",\"data\":" CHUNK_DATA "}",
+    "{\"type\":\"audio-start\"}",
+    "{\"type\":\"audio-start\",\"data\":" CHUNK_DATA "}",
+  };
+  const char *expected[] = {
+    "rate=16000,width=2,channels=1",
+    "rate=8000,width=2,channels=1",
+    "rate=16000,width=2,channels=1",
+    "rate=44100,width=2,channels=2",
+    "rate=16000,width=2,channels=1",
+    "rate=16000,width=2,channels=1,x=-1",
+    "rate=16000,width=2,channels=1",
+    "",
+    "rate=16000,width=2,channels=1",
+  };
+  g_autoptr(MiraWyomingParser) ws = mira_wyoming_parser_new (MAX_PAYLOAD);
+  g_autoptr(MiraWyomingParser) tcp = tcp_parser_new ();
+  g_autoptr(GPtrArray) ws_events = events_new ();
+  g_autoptr(GPtrArray) tcp_events = events_new ();
+
+  G_STATIC_ASSERT (G_N_ELEMENTS (lines) == G_N_ELEMENTS (expected));
+
+  for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
+    {
+      g_autofree char *line = g_strconcat (lines[i], "\n", NULL);
+
+      feed_text (ws, line, ws_events);
+      feed_binary (tcp, line, strlen (line), tcp_events);
+      g_assert_cmpuint (ws_events->len, ==, i + 1);
+      g_assert_cmpuint (tcp_events->len, ==, i + 1);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
+    {
+      assert_event_is (event_at (ws_events, i), "audio-start", expected[i], NULL, 0);
+      assert_event_is (event_at (tcp_events, i), "audio-start", expected[i], NULL, 0);
+    }
+}
+
+/* Random headers, mostly of the common shape, checked against what
+ * json-glib alone makes of them.
+ */
+static void
+random_blank (GString *out)
+{
+  static const char *blanks[] = { "", "", "", "", " ", "  ", "\t", " \r " };
+
+  g_string_append (out, blanks[g_test_rand_int_range (0, G_N_ELEMENTS (blanks))]);
+}
+
+static void
+random_int (GString *out,
+            gboolean for_data)
+{
+  static const char *odd[] = {
+    "0", "-0", "00", "007", "999999999999999999", "-999999999999999999",
+    "1000000000000000000", "9223372036854775807", "-9223372036854775807",
+    "99999999999999999999", "1.5", "16000.0", "1e3", "-", "1-", "true", "null", "\"16000\"",
+    "[1]", "{}", "4097", "4096",
+  };
+
+  switch (g_test_rand_int_range (0, 4))
+    {
+    case 0:
+      g_string_append (out, odd[g_test_rand_int_range (0, G_N_ELEMENTS (odd))]);
+      break;
+    case 1:
+      if (for_data)
+        {
+          g_string_append_printf (out, "%d", g_test_rand_int_range (-100000, 0));
+          break;
+        }
+      G_GNUC_FALLTHROUGH;
+    default:
+      g_string_append_printf (out, "%d", g_test_rand_int_range (0, MAX_PAYLOAD + 10));
+      break;
+    }
+}
+
+static char *
+random_header (void)
+{
+  static const char *types[] = { "audio-chunk", "audio-start", "audio-stop", "ping", "x", "" };
+  static const char *names[] = {
+    "rate", "width", "channels", "timestamp", "a", "b", "c", "d", "e", "f", "g", "h",
+  };
+  GString *out = g_string_new (NULL);
+  const char *keys[4] = { "type", "data", "payload_length", "data" };
+  guint n_keys = (guint) g_test_rand_int_range (0, 20) == 0 ? 4 : 3;
+
+  /* Shuffle the keys, and sometimes leave one out */
+  for (guint i = n_keys - 1; i > 0; i--)
+    {
+      guint j = (guint) g_test_rand_int_range (0, (gint) i + 1);
+      const char *swap = keys[i];
+
+      keys[i] = keys[j];
+      keys[j] = swap;
+    }
+  if (g_test_rand_int_range (0, 4) == 0)
+    n_keys--;
+
+  random_blank (out);
+  g_string_append_c (out, '{');
+  for (guint k = 0; k < n_keys; k++)
+    {
+      if (k > 0)
+        g_string_append_c (out, ',');
+      random_blank (out);
+      g_string_append_printf (out, "\"%s\"", keys[k]);
+      random_blank (out);
+      g_string_append_c (out, ':');
+      random_blank (out);
+      if (g_str_equal (keys[k], "type"))
+        g_string_append_printf (out, "\"%s\"",
+                                types[g_test_rand_int_range (0, G_N_ELEMENTS (types))]);
+      else if (g_str_equal (keys[k], "payload_length"))
+        random_int (out, FALSE);
+      else if (g_test_rand_int_range (0, 10) == 0)
+        g_string_append (out, "null");
+      else
+        {
+          guint n_members = (guint) g_test_rand_int_range (0, 20);
+
+          g_string_append_c (out, '{');
+          for (guint m = 0; m < n_members; m++)
+            {
+              if (m > 0)
+                g_string_append_c (out, ',');
+              random_blank (out);
+              g_string_append_printf (out, "\"%s\":",
+                                      names[g_test_rand_int_range (0, G_N_ELEMENTS (names))]);
+              random_blank (out);
+              random_int (out, TRUE);
+              random_blank (out);
+            }
+          g_string_append_c (out, '}');
+        }
+      random_blank (out);
+    }
+  g_string_append_c (out, '}');
+  random_blank (out);
+
+  /* Now and then, a typo */
+  if (g_test_rand_int_range (0, 4) == 0)
+    {
+      static const char typos[] = "{}[]\":, -.e\\0n";
+      gsize at = (gsize) g_test_rand_int_range (0, (gint) out->len);
+
+      if (g_test_rand_bit ())
+        out->str[at] = typos[g_test_rand_int_range (0, sizeof typos - 1)];
+      else
+        g_string_truncate (out, at);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* A header member data_length or payload_length, as parse_header() reads
+ * it: TRUE with @value, or FALSE with the error code.
+ */
+static gboolean
+oracle_length (JsonObject *header,
+               const char *name,
+               gint64      max,
+               gint64     *value,
+               gint       *code)
+{
+  JsonNode *node = json_object_get_member (header, name);
+
+  *value = 0;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  *code = MIRA_ERROR_BAD_REQUEST;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return FALSE;
+  *value = json_node_get_int (node);
+  if (*value < 0)
+    return FALSE;
+  *code = MIRA_ERROR_TOO_LARGE;
+  return *value <= max;
+}
+
+static void
+test_header_random (void)
+{
+  guint8 payload[MAX_PAYLOAD];
+  guint n_good = 0;
+  guint n_bad = 0;
+  g_autoptr(JsonParser) json = json_parser_new ();
+  g_autoptr(MiraWyomingParser) ws = mira_wyoming_parser_new (MAX_PAYLOAD);
+  g_autoptr(MiraWyomingParser) tcp = tcp_parser_new ();
+
+  fill_pattern (payload, sizeof payload, 11);
+
+  for (guint i = 0; i < 20000; i++)
+    {
+      g_autofree char *header = random_header ();
+      g_autofree char *line = g_strconcat (header, "\n", NULL);
+      g_autoptr(GPtrArray) events = events_new ();
+      g_autoptr(GByteArray) frame = g_byte_array_new ();
+      JsonObject *root = NULL;
+      JsonNode *type = NULL;
+      JsonNode *data = NULL;
+      g_autofree char *expected_data = NULL;
+      gint64 data_length = 0;
+      gint64 payload_length = 0;
+      gint code = MIRA_ERROR_BAD_REQUEST;
+      gboolean good;
+
+      if (header[strspn (header, " \t\r")] == '\0')
+        continue;
+
+      /* What the header must give, by json-glib alone */
+      if (json_parser_load_from_data (json, header, -1, NULL)
+          && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (json)))
+        {
+          root = json_node_get_object (json_parser_get_root (json));
+          type = json_object_get_member (root, "type");
+          data = json_object_get_member (root, "data");
+        }
+      good = root != NULL
+             && type != NULL && JSON_NODE_HOLDS_VALUE (type)
+             && json_node_get_value_type (type) == G_TYPE_STRING
+             && *json_node_get_string (type) != '\0'
+             && (data == NULL || JSON_NODE_HOLDS_NULL (data) || JSON_NODE_HOLDS_OBJECT (data))
+             && oracle_length (root, "data_length", 64 * 1024, &data_length, &code)
+             && oracle_length (root, "payload_length", MAX_PAYLOAD, &payload_length, &code);
+      if (good && data_length > 0)
+        continue;   /* data would have to follow: not this test's business */
+      if (good)
+        {
+          g_autoptr(JsonObject) empty = json_object_new ();
+
+          expected_data = describe_data (data != NULL && JSON_NODE_HOLDS_OBJECT (data)
+                                           ? json_node_get_object (data) : empty);
+        }
+
+      g_byte_array_append (frame, (const guint8 *) line, (guint) strlen (line));
+      g_byte_array_append (frame, payload, good ? (guint) payload_length : 0);
+
+      if (!good)
+        {
+          n_bad++;
+          assert_feed_error (ws, TRUE, line, strlen (line), code);
+          assert_feed_error (tcp, FALSE, frame->data, frame->len, code);
+          /* A real socket closes: start afresh */
+          g_clear_pointer (&ws, mira_wyoming_parser_free);
+          g_clear_pointer (&tcp, mira_wyoming_parser_free);
+          ws = mira_wyoming_parser_new (MAX_PAYLOAD);
+          tcp = tcp_parser_new ();
+          continue;
+        }
+
+      n_good++;
+      feed_text (ws, line, events);
+      if (payload_length > 0)
+        feed_binary (ws, payload, (gsize) payload_length, events);
+      feed_binary (tcp, frame->data, frame->len, events);
+      g_assert_cmpuint (events->len, ==, 2);
+      for (guint e = 0; e < 2; e++)
+        assert_event_is (event_at (events, e), json_node_get_string (type), expected_data,
+                         payload, (gsize) payload_length);
+    }
+  g_test_message ("random headers: %u good, %u bad", n_good, n_bad);
+  g_assert_cmpuint (n_good, >, 1000);
+  g_assert_cmpuint (n_bad, >, 1000);
+}
+
 /* Fuzz --------------------------------------------------------------------- */
 
 static const char *fuzz_seeds[] = {
@@ -730,6 +1351,11 @@ main (int   argc,
   g_test_add_func ("/wyoming/error/sequence", test_errors_sequence);
   g_test_add_func ("/wyoming/error/tcp", test_errors_tcp);
   g_test_add_func ("/wyoming/error/close-codes", test_close_codes);
+  g_test_add_func ("/wyoming/header/variants", test_header_variants);
+  g_test_add_func ("/wyoming/header/truncated", test_header_truncated);
+  g_test_add_func ("/wyoming/header/repeated", test_header_repeated);
+  g_test_add_func ("/wyoming/header/data-changes", test_header_data_changes);
+  g_test_add_func ("/wyoming/header/random", test_header_random);
   g_test_add_func ("/wyoming/fuzz", test_fuzz);
 
   return g_test_run ();

@@ -13,6 +13,9 @@
 #define MAX_HEADER_LEN   (64 * 1024)
 /* json-glib parses recursively: refuse deep nesting before it does. */
 #define MAX_JSON_DEPTH   32
+/* Limits of the fast header path; anything beyond them takes json-glib's. */
+#define FAST_MAX_MEMBERS 16
+#define FAST_MAX_DIGITS  18   /* any 18-digit integer fits in a gint64 */
 
 typedef enum {
   STATE_IDLE,         /* between events */
@@ -39,6 +42,15 @@ struct _MiraWyomingParser
   gint64             rate;
   gint64             width;
   gint64             channels;
+
+  /* The `data` object of the last header read without json-glib, and its
+   * text: devices repeat the same format on every chunk, so the events share
+   * one object (read-only) rather than build one 50 times a second. Its
+   * reference count is not atomic: like the parser, those events belong to
+   * one thread at a time.
+   */
+  JsonObject        *fast_data;
+  GByteArray        *fast_data_text;
 };
 
 MiraWyomingEvent *
@@ -97,6 +109,7 @@ mira_wyoming_parser_new (gsize max_payload)
   self->state = STATE_IDLE;
   self->json = json_parser_new ();
   self->buf = g_byte_array_new ();
+  self->fast_data_text = g_byte_array_new ();
   return self;
 }
 
@@ -108,6 +121,8 @@ mira_wyoming_parser_free (MiraWyomingParser *self)
   g_clear_object (&self->json);
   g_clear_pointer (&self->pending, mira_wyoming_event_free);
   g_clear_pointer (&self->buf, g_byte_array_unref);
+  g_clear_pointer (&self->fast_data, json_object_unref);
+  g_clear_pointer (&self->fast_data_text, g_byte_array_unref);
   g_free (self);
 }
 
@@ -268,6 +283,272 @@ get_length (JsonObject  *header,
   return TRUE;
 }
 
+/* The fast header path ---------------------------------------------------
+ *
+ * Nearly every header is an audio-chunk of the same small shape, and
+ * json-glib builds a tree, a hash table and a dozen strings for each. These
+ * read a subset of JSON by hand: an object of "type" (a string), "data"
+ * (null or a flat object of integers) and "payload_length" (null or an
+ * integer within the limit), each at most once, in any order, with any JSON
+ * blanks between tokens. Strings are printable ASCII without escapes;
+ * integers have no fraction, exponent or leading zero, and at most
+ * FAST_MAX_DIGITS digits. Anything else, valid or not, goes to json-glib:
+ * that path alone writes error messages, and on what this one accepts the
+ * two agree (tests/test-wyoming.c holds them to it).
+ */
+
+typedef struct
+{
+  const guint8 *name;
+  gsize         name_len;
+  gint64        value;
+} FastMember;
+
+static inline const guint8 *
+fast_skip_blank (const guint8 *p,
+                 const guint8 *end)
+{
+  while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+    p++;
+  return p;
+}
+
+/* A non-empty string without escapes: its contents in @str, @str_len. */
+static gboolean
+fast_string (const guint8 **pp,
+             const guint8  *end,
+             const guint8 **str,
+             gsize         *str_len)
+{
+  const guint8 *p = *pp;
+  const guint8 *start;
+
+  if (p == end || *p != '"')
+    return FALSE;
+  start = ++p;
+  while (p < end && *p != '"')
+    {
+      if (*p < 0x20 || *p > 0x7e || *p == '\\')
+        return FALSE;
+      p++;
+    }
+  if (p == end || p == start)
+    return FALSE;
+  *str = start;
+  *str_len = (gsize) (p - start);
+  *pp = p + 1;
+  return TRUE;
+}
+
+/* What follows is for the caller to check: a '.', 'e' or letter after the
+ * digits makes the token something else, and it will not find the ',' or
+ * '}' it needs there.
+ */
+static gboolean
+fast_int (const guint8 **pp,
+          const guint8  *end,
+          gboolean       allow_negative,
+          gint64        *out)
+{
+  const guint8 *p = *pp;
+  const guint8 *digits;
+  gboolean negative = FALSE;
+  gint64 value = 0;
+
+  if (allow_negative && p < end && *p == '-')
+    {
+      negative = TRUE;
+      p++;
+    }
+  digits = p;
+  while (p < end && *p >= '0' && *p <= '9')
+    {
+      if (p - digits == FAST_MAX_DIGITS)
+        return FALSE;
+      value = value * 10 + (*p - '0');
+      p++;
+    }
+  if (p == digits || (*digits == '0' && p - digits > 1))
+    return FALSE;
+  *out = negative ? -value : value;
+  *pp = p;
+  return TRUE;
+}
+
+static gboolean
+fast_null (const guint8 **pp,
+           const guint8  *end)
+{
+  if (end - *pp < 4 || memcmp (*pp, "null", 4) != 0)
+    return FALSE;
+  *pp += 4;
+  return TRUE;
+}
+
+static inline gboolean
+fast_name_is (const guint8 *name,
+              gsize         name_len,
+              const char   *literal)
+{
+  return name_len == strlen (literal) && memcmp (name, literal, name_len) == 0;
+}
+
+/* The flat object of integers at *@pp, which starts with '{'. The object
+ * belongs to @self; events take a reference and must not change it.
+ */
+static JsonObject *
+fast_data (MiraWyomingParser  *self,
+           const guint8      **pp,
+           const guint8       *end)
+{
+  const guint8 *start = *pp;
+  const guint8 *p;
+  FastMember members[FAST_MAX_MEMBERS];
+  guint n_members = 0;
+  JsonObject *object;
+
+  g_assert (*start == '{');
+
+  /* The cached text is a whole object: where it is repeated, so is the object */
+  if (self->fast_data != NULL
+      && (gsize) (end - start) >= self->fast_data_text->len
+      && memcmp (start, self->fast_data_text->data, self->fast_data_text->len) == 0)
+    {
+      *pp = start + self->fast_data_text->len;
+      return self->fast_data;
+    }
+
+  p = fast_skip_blank (start + 1, end);
+  if (p < end && *p == '}')
+    p++;
+  else
+    for (;;)
+      {
+        FastMember *member = &members[n_members];
+
+        if (!fast_string (&p, end, &member->name, &member->name_len))
+          return NULL;
+        /* Duplicates are rare, and json-glib's to resolve */
+        for (guint i = 0; i < n_members; i++)
+          if (members[i].name_len == member->name_len
+              && memcmp (members[i].name, member->name, member->name_len) == 0)
+            return NULL;
+        p = fast_skip_blank (p, end);
+        if (p == end || *p != ':')
+          return NULL;
+        p = fast_skip_blank (p + 1, end);
+        if (!fast_int (&p, end, TRUE, &member->value))
+          return NULL;
+        n_members++;
+
+        p = fast_skip_blank (p, end);
+        if (p < end && *p == '}')
+          {
+            p++;
+            break;
+          }
+        if (p == end || *p != ',' || n_members == FAST_MAX_MEMBERS)
+          return NULL;
+        p = fast_skip_blank (p + 1, end);
+      }
+
+  object = json_object_new ();
+  for (guint i = 0; i < n_members; i++)
+    {
+      g_autofree char *name = g_strndup ((const char *) members[i].name, members[i].name_len);
+
+      json_object_set_int_member (object, name, members[i].value);
+    }
+  g_clear_pointer (&self->fast_data, json_object_unref);
+  self->fast_data = object;
+  g_byte_array_set_size (self->fast_data_text, 0);
+  g_byte_array_append (self->fast_data_text, start, (guint) (p - start));
+  *pp = p;
+  return object;
+}
+
+/* parse_header() for a header of the common shape, without json-glib.
+ * FALSE, with no event made, when the header is of any other shape.
+ */
+static gboolean
+parse_header_fast (MiraWyomingParser *self,
+                   const guint8      *p,
+                   gsize              len)
+{
+  const guint8 *end = p + len;
+  const guint8 *type = NULL;
+  gsize type_len = 0;
+  JsonObject *data = NULL;
+  gboolean have_data = FALSE;
+  gboolean have_payload_length = FALSE;
+  gint64 payload_length = 0;
+  MiraWyomingEvent *event;
+
+  p = fast_skip_blank (p, end);
+  if (p == end || *p != '{')
+    return FALSE;
+  p = fast_skip_blank (p + 1, end);
+
+  for (;;)
+    {
+      const guint8 *name;
+      gsize name_len;
+
+      if (!fast_string (&p, end, &name, &name_len))
+        return FALSE;
+      p = fast_skip_blank (p, end);
+      if (p == end || *p != ':')
+        return FALSE;
+      p = fast_skip_blank (p + 1, end);
+
+      if (type == NULL && fast_name_is (name, name_len, "type"))
+        {
+          if (!fast_string (&p, end, &type, &type_len))
+            return FALSE;
+        }
+      else if (!have_data && fast_name_is (name, name_len, "data"))
+        {
+          have_data = TRUE;
+          if (p < end && *p == '{')
+            {
+              data = fast_data (self, &p, end);
+              if (data == NULL)
+                return FALSE;
+            }
+          else if (!fast_null (&p, end))
+            return FALSE;
+        }
+      else if (!have_payload_length && fast_name_is (name, name_len, "payload_length"))
+        {
+          have_payload_length = TRUE;
+          if (!fast_null (&p, end) && !fast_int (&p, end, FALSE, &payload_length))
+            return FALSE;
+        }
+      else
+        return FALSE;
+
+      p = fast_skip_blank (p, end);
+      if (p < end && *p == '}')
+        break;
+      if (p == end || *p != ',')
+        return FALSE;
+      p = fast_skip_blank (p + 1, end);
+    }
+
+  /* No type, or a payload over the limit: the json-glib path words the error */
+  if (type == NULL || fast_skip_blank (p + 1, end) != end
+      || (guint64) payload_length > self->max_payload)
+    return FALSE;
+
+  event = g_new0 (MiraWyomingEvent, 1);
+  event->type = g_strndup ((const char *) type, type_len);
+  event->data = data != NULL ? json_object_ref (data) : json_object_new ();
+  self->pending = event;
+  self->data_length = 0;
+  self->payload_length = (gsize) payload_length;
+  return TRUE;
+}
+
 /* Reads one header line into self->pending, data_length, payload_length. */
 static gboolean
 parse_header (MiraWyomingParser  *self,
@@ -288,6 +569,9 @@ parse_header (MiraWyomingParser  *self,
                    "The event header is over the limit of %d bytes", MAX_HEADER_LEN);
       return FALSE;
     }
+  if (parse_header_fast (self, line, len))
+    return TRUE;
+
   header = parse_object (self, line, len, "header", error);
   if (header == NULL)
     return FALSE;

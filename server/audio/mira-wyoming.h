@@ -16,7 +16,8 @@ G_BEGIN_DECLS
 
 typedef struct {
   char        *type;     /* "audio-chunk", never NULL or empty */
-  JsonObject  *data;     /* never NULL; `data` with `data_length` JSON merged over it */
+  JsonObject  *data;     /* never NULL; `data` with `data_length` JSON merged over it;
+                          * read-only: events of one parser may share it */
   GBytes      *payload;  /* NULL when the event has no payload */
 } MiraWyomingEvent;
 
