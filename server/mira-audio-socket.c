@@ -86,7 +86,7 @@ struct _AudioThread
   MiraAudioSockets *owner;
   GThread          *thread;
   GMainContext     *context;
-  GMainLoop        *loop;
+  gint              quit;
   MiraPoller       *poller;
   Mailbox           down;       /* to this thread */
   Mailbox           up;         /* to the server's thread */
@@ -532,7 +532,8 @@ thread_main (gpointer user_data)
   AudioThread *thread = user_data;
 
   g_main_context_push_thread_default (thread->context);
-  g_main_loop_run (thread->loop);
+  while (!g_atomic_int_get (&thread->quit))
+    g_main_context_iteration (thread->context, TRUE);
 
   /* Stopping: what is still open is dropped. */
   {
@@ -862,7 +863,6 @@ mira_audio_sockets_new (MiraServer  *server,
 
       thread->owner = self;
       thread->context = g_main_context_new ();
-      thread->loop = g_main_loop_new (thread->context, FALSE);
       thread->outgoing = g_ptr_array_new_with_free_func (up_free);
       thread->live = g_hash_table_new (NULL, NULL);
       mailbox_init (&thread->down, thread->context, down_free, drain_down, thread);
@@ -892,7 +892,8 @@ mira_audio_sockets_free (MiraAudioSockets *self)
 
       if (thread->thread != NULL)
         {
-          g_main_loop_quit (thread->loop);
+          g_atomic_int_set (&thread->quit, TRUE);
+          g_main_context_wakeup (thread->context);
           g_thread_join (thread->thread);
         }
     }
@@ -920,7 +921,6 @@ mira_audio_sockets_free (MiraAudioSockets *self)
       g_clear_pointer (&thread->poller, mira_poller_free);
       g_ptr_array_unref (thread->outgoing);
       g_hash_table_unref (thread->live);
-      g_main_loop_unref (thread->loop);
       g_main_context_unref (thread->context);
     }
   g_hash_table_unref (self->peers);

@@ -50,7 +50,7 @@ db="sqlite://$tmp/cli.db"
 run --help
 check "--help exits 0" test "$rc" -eq 0
 for word in --host --port --database --admin-token-file --open-registration --workers \
-            --log-level --version serve migrate "networks list" "networks create"; do
+            --audio-threads --log-level --version serve migrate "networks list" "networks create"; do
   check "--help lists $word" has "$word" "$tmp/out"
 done
 
@@ -69,6 +69,9 @@ check "an unknown command exits 2" test "$rc" -eq 2
 check "an unknown command is named on stderr" has "no-such-command" "$tmp/err"
 run --port 70000
 check "an out-of-range port exits 2" test "$rc" -eq 2
+run --database "$db" --port 0 --transcriber none --audio-threads 1000
+check "too many audio threads exits 2" test "$rc" -eq 2
+check "too many audio threads is explained" has "audio-threads" "$tmp/err"
 run --database "$db" networks suspend
 check "networks suspend without an id exits 2" test "$rc" -eq 2
 
