@@ -734,20 +734,21 @@ mira_audio_hub_stop (MiraAudioHub    *hub,
 }
 
 void
-mira_audio_hub_audio (MiraAudioHub    *hub,
-                      MiraAudioStream *stream,
-                      const gint16    *samples,
-                      gsize            n_samples)
+mira_audio_hub_audio_scored (MiraAudioHub            *hub,
+                             MiraAudioStream         *stream,
+                             const gint16            *samples,
+                             gsize                    n_samples,
+                             const MiraFrameFeatures *frames,
+                             guint                    n_frames,
+                             const MiraStreamMetrics *metrics)
 {
   gint64 now_us = g_get_monotonic_time ();
 
   if (stream->stopped)
     mira_audio_hub_start (hub, stream);
 
-  g_array_set_size (stream->frames, 0);
-  mira_scorer_push (stream->scorer, samples, n_samples, stream->frames);
-  if (stream->frames->len > 0)
-    mira_scorer_get_metrics (stream->scorer, &stream->metrics);
+  if (metrics != NULL)
+    stream->metrics = *metrics;
   if (now_us - stream->last_audio_us > 100 * 1000)
     {
       g_free (stream->last_audio_at);
@@ -755,9 +756,26 @@ mira_audio_hub_audio (MiraAudioHub    *hub,
     }
   stream->last_audio_us = now_us;
 
-  mira_arbiter_push (stream->network->arbiter, stream->client_id, samples, n_samples,
-                     (const MiraFrameFeatures *) stream->frames->data, stream->frames->len,
-                     mira_quality_adjust (stream->metrics.quality_score, stream->rssi), now_us);
+  mira_arbiter_push (stream->network->arbiter, stream->client_id, samples, n_samples, frames,
+                     n_frames, mira_quality_adjust (stream->metrics.quality_score, stream->rssi),
+                     now_us);
+}
+
+void
+mira_audio_hub_audio (MiraAudioHub    *hub,
+                      MiraAudioStream *stream,
+                      const gint16    *samples,
+                      gsize            n_samples)
+{
+  MiraStreamMetrics metrics;
+
+  g_array_set_size (stream->frames, 0);
+  mira_scorer_push (stream->scorer, samples, n_samples, stream->frames);
+  if (stream->frames->len > 0)
+    mira_scorer_get_metrics (stream->scorer, &metrics);
+  mira_audio_hub_audio_scored (hub, stream, samples, n_samples,
+                               (const MiraFrameFeatures *) stream->frames->data,
+                               stream->frames->len, stream->frames->len > 0 ? &metrics : NULL);
 }
 
 typedef struct

@@ -3,6 +3,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "mira-scorer.h"
 #include "mira-transcriber.h"
 #include "mira-types.h"
 
@@ -45,6 +46,18 @@ void             mira_audio_hub_audio        (MiraAudioHub      *hub,
                                               MiraAudioStream   *stream,
                                               const gint16      *samples,
                                               gsize              n_samples);
+/* The same, scored already by the caller's own scorer (a socket's, on its
+ * audio thread): @frames are the features of the complete frames that ended
+ * in @samples, @metrics the scorer's rolling metrics after them (NULL when
+ * no frame ended).
+ */
+void             mira_audio_hub_audio_scored (MiraAudioHub      *hub,
+                                              MiraAudioStream   *stream,
+                                              const gint16      *samples,
+                                              gsize              n_samples,
+                                              const MiraFrameFeatures *frames,
+                                              guint              n_frames,
+                                              const MiraStreamMetrics *metrics);
 
 /* A whole utterance uploaded for @stream_id: through the same pipeline,
  * faster than real time. Thread-safe; returns the stream's scores for it.

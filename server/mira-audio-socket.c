@@ -66,7 +66,9 @@ typedef struct
   gboolean             failed;         /* said why it closes: the rest is not read */
   MiraWyomingParser   *parser;
   MiraAudioDecoder    *decoder;
+  MiraScorer          *scorer;
   GArray              *pcm;            /* scratch: decoded samples */
+  GArray              *frames;         /* scratch: MiraFrameFeatures */
   GPtrArray           *events;         /* scratch: parsed events */
 } Peer;
 
@@ -116,10 +118,15 @@ typedef enum {
 
 typedef struct
 {
-  UpKind  kind;
-  Peer   *peer;
-  guint   n_samples;
-  gint16  samples[];
+  UpKind             kind;
+  Peer              *peer;
+  guint              n_samples;
+  guint              n_frames;
+  gboolean           has_metrics;
+  MiraStreamMetrics  metrics;
+  gint16            *samples;
+  MiraFrameFeatures *frames;
+  guint64            data[];   /* the frames, then the samples */
 } Up;
 
 typedef enum {
@@ -160,7 +167,9 @@ peer_unref (Peer *peer)
   g_free (peer->client_id);
   g_clear_pointer (&peer->parser, mira_wyoming_parser_free);
   g_clear_pointer (&peer->decoder, mira_audio_decoder_free);
+  g_clear_pointer (&peer->scorer, mira_scorer_free);
   g_array_unref (peer->pcm);
+  g_array_unref (peer->frames);
   g_ptr_array_unref (peer->events);
   g_free (peer);
 }
@@ -295,23 +304,28 @@ flush_outgoing (gpointer user_data)
 /* Samples and the like leave for the server's thread in one batch per
  * iteration of this thread's loop.
  */
-static void
-post_up (Peer         *peer,
-         UpKind        kind,
-         const gint16 *samples,
-         guint         n_samples)
+static Up *
+post_up (Peer   *peer,
+         UpKind  kind,
+         guint   n_samples,
+         guint   n_frames)
 {
   AudioThread *thread = peer->thread;
-  Up *up = g_malloc (sizeof (Up) + n_samples * sizeof (gint16));
+  Up *up = g_malloc (sizeof (Up) + n_frames * sizeof (MiraFrameFeatures)
+                     + n_samples * sizeof (gint16));
 
+  G_STATIC_ASSERT (sizeof (MiraFrameFeatures) % sizeof (gint16) == 0);
   up->kind = kind;
   up->peer = peer_ref (peer);
   up->n_samples = n_samples;
-  if (n_samples > 0)
-    memcpy (up->samples, samples, n_samples * sizeof (gint16));
+  up->n_frames = n_frames;
+  up->has_metrics = FALSE;
+  up->frames = (MiraFrameFeatures *) up->data;
+  up->samples = (gint16 *) (up->frames + n_frames);
   g_ptr_array_add (thread->outgoing, up);
   if (thread->flush_source == 0)
     thread->flush_source = mira_timeout_add (0, flush_outgoing, thread);
+  return up;
 }
 
 static void
@@ -363,11 +377,27 @@ open_decoder (Peer              *peer,
   return TRUE;
 }
 
+/* Decoded samples are scored here, on the audio thread: the server's thread
+ * only arbitrates.
+ */
 static void
 post_pcm (Peer *peer)
 {
-  if (peer->pcm->len > 0)
-    post_up (peer, UP_AUDIO, (const gint16 *) peer->pcm->data, peer->pcm->len);
+  Up *up;
+
+  if (peer->pcm->len == 0)
+    return;
+  g_array_set_size (peer->frames, 0);
+  mira_scorer_push (peer->scorer, (const gint16 *) peer->pcm->data, peer->pcm->len,
+                    peer->frames);
+  up = post_up (peer, UP_AUDIO, peer->pcm->len, peer->frames->len);
+  memcpy (up->samples, peer->pcm->data, peer->pcm->len * sizeof (gint16));
+  if (peer->frames->len > 0)
+    {
+      memcpy (up->frames, peer->frames->data, peer->frames->len * sizeof (MiraFrameFeatures));
+      mira_scorer_get_metrics (peer->scorer, &up->metrics);
+      up->has_metrics = TRUE;
+    }
 }
 
 static gboolean
@@ -379,7 +409,7 @@ handle_event (Peer              *peer,
     {
       if (!open_decoder (peer, event, error))
         return FALSE;
-      post_up (peer, UP_START, NULL, 0);
+      post_up (peer, UP_START, 0, 0);
     }
   else if (g_str_equal (event->type, "audio-chunk"))
     {
@@ -405,10 +435,10 @@ handle_event (Peer              *peer,
           mira_audio_decoder_flush (peer->decoder, peer->pcm);
           post_pcm (peer);
         }
-      post_up (peer, UP_STOP, NULL, 0);
+      post_up (peer, UP_STOP, 0, 0);
     }
   else if (g_str_equal (event->type, "ping"))
-    post_up (peer, UP_PING, NULL, 0);
+    post_up (peer, UP_PING, 0, 0);
   /* Other Wyoming events (describe, transcribe, …) are not for this server: ignored. */
   return TRUE;
 }
@@ -464,7 +494,7 @@ on_ws_closed (gpointer user_data,
   Peer *peer = user_data;
   AudioThread *thread = peer->thread;
 
-  post_up (peer, UP_CLOSED, NULL, 0);
+  post_up (peer, UP_CLOSED, 0, 0);
   peer->ended = TRUE;
   g_clear_pointer (&peer->ws, mira_websocket_free);
   g_hash_table_remove (thread->live, peer);
@@ -680,7 +710,9 @@ drain_up (gpointer user_data)
           mira_audio_hub_start (hub, peer->hub_stream);
           break;
         case UP_AUDIO:
-          mira_audio_hub_audio (hub, peer->hub_stream, up->samples, up->n_samples);
+          mira_audio_hub_audio_scored (hub, peer->hub_stream, up->samples, up->n_samples,
+                                       up->frames, up->n_frames,
+                                       up->has_metrics ? &up->metrics : NULL);
           break;
         case UP_STOP:
           mira_audio_hub_stop (hub, peer->hub_stream);
@@ -800,7 +832,9 @@ mira_audio_sockets_accept (MiraAudioSockets    *self,
   peer->network_id = g_strdup (network_id);
   peer->client_id = g_strdup (client_id);
   peer->parser = mira_wyoming_parser_new (MAX_MESSAGE_BYTES);
+  peer->scorer = mira_scorer_new ();
   peer->pcm = g_array_new (FALSE, FALSE, sizeof (gint16));
+  peer->frames = g_array_new (FALSE, FALSE, sizeof (MiraFrameFeatures));
   peer->events = g_ptr_array_new_with_free_func ((GDestroyNotify) mira_wyoming_event_free);
   g_hash_table_add (self->peers, peer);
 
