@@ -278,7 +278,24 @@ mira_features_analyze (MiraFeatures      *self,
   out->clipping = (double) clipped / MIRA_FRAME_SAMPLES;
   out->score = 0.0;
 
-  if (power < SILENCE_POWER)
+  /* A steady level is noise: what the hangover was holding on to was not voice. */
+  if (update_floor (self, out->rms_dbfs))
+    self->hangover = 0;
+  out->noise_floor_dbfs = self->floor_db;
+
+  /* Voice: energy at least VAD_MIN_SNR_DB above the floor is necessary.
+   * Beyond that the evidence adds up: VAD_FULL_SNR_DB above the floor is
+   * voice on energy alone, less needs a speech-like spectrum (energy in the
+   * speech band, harmonics rather than a flat spectrum).
+   */
+  snr_db = 10.0 * log10 ((power + 1e-14) / (self->floor_power + 1e-14));
+
+  /* The spectrum only matters to a frame that may be voice: one loud enough
+   * over the floor, or in a hangover. Most of what a microphone hears is
+   * neither, and is spared the FFT.
+   */
+  if (power < SILENCE_POWER ||
+      (self->hangover == 0 && (out->rms_dbfs < VAD_MIN_DBFS || snr_db < VAD_MIN_SNR_DB)))
     {
       out->band_ratio = 0.0;
       out->flatness = 1.0;
@@ -309,17 +326,6 @@ mira_features_analyze (MiraFeatures      *self,
       out->flatness = CLAMP (exp2 (log_sum / BAND_BINS) / (band / BAND_BINS + eps), 0.0, 1.0);
     }
 
-  /* A steady level is noise: what the hangover was holding on to was not voice. */
-  if (update_floor (self, out->rms_dbfs))
-    self->hangover = 0;
-  out->noise_floor_dbfs = self->floor_db;
-
-  /* Voice: energy at least VAD_MIN_SNR_DB above the floor is necessary.
-   * Beyond that the evidence adds up: VAD_FULL_SNR_DB above the floor is
-   * voice on energy alone, less needs a speech-like spectrum (energy in the
-   * speech band, harmonics rather than a flat spectrum).
-   */
-  snr_db = 10.0 * log10 ((power + 1e-14) / (self->floor_power + 1e-14));
   evidence = 0.5 * ramp (snr_db, VAD_MIN_SNR_DB, VAD_FULL_SNR_DB)
            + 0.25 * ramp (out->band_ratio, VAD_BAND_LOW, VAD_BAND_HIGH)
            + 0.25 * (1.0 - ramp (out->flatness, VAD_FLAT_LOW, VAD_FLAT_HIGH));

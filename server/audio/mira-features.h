@@ -35,7 +35,9 @@ void          mira_features_free            (MiraFeatures      *self);
 void          mira_features_reset           (MiraFeatures      *self);
 
 /* Fills every field of @out but `score` (that is the scorer's formula) from
- * exactly MIRA_FRAME_SAMPLES samples, and updates the stream state.
+ * exactly MIRA_FRAME_SAMPLES samples, and updates the stream state. A frame
+ * that cannot be voice (too quiet, too close to the floor, no hangover) gets
+ * band_ratio 0 and flatness 1 without a spectrum.
  *
  * Returns whether the frame itself passed the voice test: `voice` is that
  * test smoothed (onset and hangover), so it is also TRUE in the short gaps
