@@ -19,6 +19,7 @@
 #define STOP_GRACE_S 5
 
 typedef struct _Network Network;
+typedef struct _Shard   Shard;
 
 struct _MiraAudioStream
 {
@@ -40,6 +41,7 @@ struct _MiraAudioStream
 struct _Network
 {
   MiraAudioHub *hub;
+  Shard        *shard;
   char         *network_id;
   MiraArbiter  *arbiter;
   GPtrArray    *streams;            /* MiraAudioStream* */
@@ -50,19 +52,31 @@ struct _Network
   struct _Pending *early;           /* transcribing before the window closed */
 };
 
+/* The networks whose audio one thread handles, and everything they do. */
+struct _Shard
+{
+  MiraAudioHub    *hub;
+  GMainContext    *context;
+  GHashTable      *networks;        /* network_id → Network*; NULL once the hub is gone */
+  guint            ref_count;       /* the hub's, and one per utterance under way */
+};
+
 struct _MiraAudioHub
 {
   MiraServer      *server;
   MiraTranscriber *transcriber;
-  GHashTable      *networks;        /* network_id → Network* */
-  GMutex           lock;            /* guards the snapshots */
+  Shard          **shards;
+  guint            n_shards;
+  GMutex           lock;            /* guards the snapshots and the assignments */
   GHashTable      *snapshots;       /* network_id → JsonObject {"streams","best_stream"} */
-  guint            ref_count;       /* the server's, and one per transcription under way */
+  GHashTable      *assigned;        /* network_id → shard index + 1 */
+  guint           *n_assigned;      /* networks per shard */
+  gint             busy;            /* utterances under way, every shard */
 };
 
 typedef struct _Pending
 {
-  MiraAudioHub *hub;
+  Shard        *shard;
   char         *network_id;
   char         *client_id;
   gboolean      registered;
@@ -79,22 +93,21 @@ typedef struct _Pending
 
 static void maybe_forget (Network *network);
 
-static MiraAudioHub *
-hub_ref (MiraAudioHub *hub)
+static Shard *
+shard_ref (Shard *shard)
 {
-  hub->ref_count++;
-  return hub;
+  shard->ref_count++;
+  return shard;
 }
 
 static void
-hub_unref (MiraAudioHub *hub)
+shard_unref (Shard *shard)
 {
-  if (--hub->ref_count > 0)
+  if (--shard->ref_count > 0)
     return;
-  g_hash_table_unref (hub->snapshots);
-  g_mutex_clear (&hub->lock);
-  g_clear_object (&hub->transcriber);
-  g_free (hub);
+  g_assert (shard->networks == NULL);
+  g_main_context_unref (shard->context);
+  g_free (shard);
 }
 static void abandon_early (Network *network);
 
@@ -102,9 +115,9 @@ static void abandon_early (Network *network);
 static void
 pending_free (Pending *pending)
 {
-  MiraAudioHub *hub = pending->hub;
-  Network *network = hub->networks ? g_hash_table_lookup (hub->networks, pending->network_id)
-                                   : NULL;
+  Shard *shard = pending->shard;
+  Network *network = shard->networks ? g_hash_table_lookup (shard->networks, pending->network_id)
+                                     : NULL;
 
   if (network != NULL && network->transcribing > 0 && --network->transcribing == 0)
     maybe_forget (network);
@@ -114,7 +127,9 @@ pending_free (Pending *pending)
   g_free (pending->timestamp);
   g_free (pending->reason);
   g_free (pending);
-  hub_unref (hub);
+  if (shard->hub != NULL)
+    g_atomic_int_add (&shard->hub->busy, -1);
+  shard_unref (shard);
 }
 
 static void
@@ -127,13 +142,28 @@ stream_free (MiraAudioStream *stream)
   g_free (stream);
 }
 
+/* From the shard's context, whichever thread frees the network. */
+static void
+network_source_remove (Network *network,
+                       guint   *id)
+{
+  GSource *source;
+
+  if (*id == 0)
+    return;
+  source = g_main_context_find_source_by_id (network->shard->context, *id);
+  if (source != NULL)
+    g_source_destroy (source);
+  *id = 0;
+}
+
 static void
 network_free (gpointer data)
 {
   Network *network = data;
 
-  g_clear_handle_id (&network->timer, mira_source_remove);
-  g_clear_handle_id (&network->grace, mira_source_remove);
+  network_source_remove (network, &network->timer);
+  network_source_remove (network, &network->grace);
   abandon_early (network);
   mira_arbiter_free (network->arbiter);
   g_ptr_array_unref (network->streams);
@@ -158,9 +188,7 @@ static void
 publish (Network    *network,
          JsonObject *event)
 {
-  mira_event_bus_publish (mira_server_get_event_bus (network->hub->server), network->network_id,
-                          event);
-  json_object_unref (event);
+  mira_server_publish (network->hub->server, network->network_id, event);
 }
 
 static MiraAudioStream *
@@ -314,8 +342,8 @@ interaction_done (MiraApiCall *call,
                   gpointer     user_data)
 {
   Pending *pending = user_data;
-  Network *network = pending->hub->networks
-                       ? g_hash_table_lookup (pending->hub->networks, pending->network_id) : NULL;
+  Network *network = pending->shard->networks
+                       ? g_hash_table_lookup (pending->shard->networks, pending->network_id) : NULL;
   g_autoptr(JsonNode) node = NULL;
   MiraAudioStream *stream;
 
@@ -392,7 +420,8 @@ store_interaction (Pending        *pending,
   body = json_to_string (root, FALSE);
   path = g_strdup_printf ("%s/interactions", pending->network_id);
 
-  mira_server_internal_call (pending->hub->server, "POST", path, body, interaction_done, pending);
+  mira_server_internal_call (pending->shard->hub->server, "POST", path, body, interaction_done,
+                             pending);
 }
 
 static void
@@ -405,7 +434,7 @@ transcribed (GObject      *source,
   g_autoptr(MiraTranscript) transcript = NULL;
 
   transcript = mira_transcriber_transcribe_finish (MIRA_TRANSCRIBER (source), result, &error);
-  if (pending->abandoned || pending->hub->server == NULL)
+  if (pending->abandoned || pending->shard->networks == NULL)
     {
       pending_free (pending);
       return;
@@ -450,7 +479,8 @@ pending_new (Network       *network,
   Pending *pending = g_new0 (Pending, 1);
   gint64 age_us;
 
-  pending->hub = hub_ref (network->hub);
+  pending->shard = shard_ref (network->shard);
+  g_atomic_int_inc (&network->hub->busy);
   pending->network_id = g_strdup (network->network_id);
   pending->client_id = g_strdup (utterance->client_id);
   pending->registered = stream == NULL || stream->registered;
@@ -549,7 +579,7 @@ forget_network (MiraAudioHub *hub,
   g_mutex_lock (&hub->lock);
   g_hash_table_remove (hub->snapshots, network->network_id);
   g_mutex_unlock (&hub->lock);
-  g_hash_table_remove (hub->networks, network->network_id);
+  g_hash_table_remove (network->shard->networks, network->network_id);
 }
 
 /* Nothing holds the network any more: no stream, utterance, grace or transcription. */
@@ -597,7 +627,7 @@ check_all_stopped (Network *network)
   for (guint i = 0; i < network->streams->len; i++)
     all_stopped &= ((MiraAudioStream *) g_ptr_array_index (network->streams, i))->stopped;
   if (!all_stopped)
-    g_clear_handle_id (&network->grace, mira_source_remove);
+    network_source_remove (network, &network->grace);
   else if (network->grace == 0)
     network->grace = mira_timeout_add_seconds (STOP_GRACE_S, grace_over, network);
 }
@@ -609,51 +639,120 @@ static const MiraArbiterCallbacks arbiter_callbacks = {
   on_utterance_early,
 };
 
+static Shard *
+shard_of (MiraAudioHub *hub,
+          const char   *network_id)
+{
+  Shard *shard = hub->shards[mira_audio_hub_shard_for (hub, network_id)];
+
+  g_assert (g_main_context_is_owner (shard->context) ||
+            g_main_context_get_thread_default () == shard->context);
+  return shard;
+}
+
 static Network *
 ensure_network (MiraAudioHub *hub,
                 const char   *network_id)
 {
-  Network *network = g_hash_table_lookup (hub->networks, network_id);
+  Shard *shard = shard_of (hub, network_id);
+  Network *network = g_hash_table_lookup (shard->networks, network_id);
 
   if (network != NULL)
     return network;
   network = g_new0 (Network, 1);
   network->hub = hub;
+  network->shard = shard;
   network->network_id = g_strdup (network_id);
   network->arbiter = mira_arbiter_new (NULL, &arbiter_callbacks, network);
   network->streams = g_ptr_array_new_with_free_func ((GDestroyNotify) stream_free);
   network->timer = mira_timeout_add (SCORES_INTERVAL_MS, network_tick, network);
-  g_hash_table_insert (hub->networks, network->network_id, network);
+  g_hash_table_insert (shard->networks, network->network_id, network);
   return network;
 }
 
 MiraAudioHub *
-mira_audio_hub_new (MiraServer      *server,
-                    MiraTranscriber *transcriber)
+mira_audio_hub_new (MiraServer       *server,
+                    MiraTranscriber  *transcriber,
+                    GMainContext    **contexts,
+                    guint             n_contexts)
 {
   MiraAudioHub *hub = g_new0 (MiraAudioHub, 1);
 
-  hub->ref_count = 1;
+  g_return_val_if_fail (n_contexts > 0, NULL);
+
   hub->server = server;
   hub->transcriber = transcriber ? g_object_ref (transcriber) : NULL;
-  hub->networks = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, network_free);
+  hub->n_shards = n_contexts;
+  hub->shards = g_new0 (Shard *, n_contexts);
+  for (guint i = 0; i < n_contexts; i++)
+    {
+      Shard *shard = g_new0 (Shard, 1);
+
+      shard->hub = hub;
+      shard->context = g_main_context_ref (contexts[i]);
+      shard->networks = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, network_free);
+      shard->ref_count = 1;
+      hub->shards[i] = shard;
+    }
   hub->snapshots = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify) json_object_unref);
+  hub->assigned = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  hub->n_assigned = g_new0 (guint, n_contexts);
   g_mutex_init (&hub->lock);
   return hub;
 }
 
+/* After the shards' threads stopped. Utterances still under way (they had
+ * their chance: mira_audio_hub_is_idle()) end without an interaction.
+ */
 void
 mira_audio_hub_free (MiraAudioHub *hub)
 {
   if (hub == NULL)
     return;
-  /* Transcriptions still under way keep the hub until they end, and then
-   * store nothing: the server is gone.
-   */
-  hub->server = NULL;
-  g_clear_pointer (&hub->networks, g_hash_table_unref);
-  hub_unref (hub);
+  for (guint i = 0; i < hub->n_shards; i++)
+    {
+      Shard *shard = hub->shards[i];
+
+      g_clear_pointer (&shard->networks, g_hash_table_unref);
+      shard->hub = NULL;
+      shard_unref (shard);
+    }
+  g_free (hub->shards);
+  g_hash_table_unref (hub->snapshots);
+  g_hash_table_unref (hub->assigned);
+  g_free (hub->n_assigned);
+  g_mutex_clear (&hub->lock);
+  g_clear_object (&hub->transcriber);
+  g_free (hub);
+}
+
+guint
+mira_audio_hub_shard_for (MiraAudioHub *hub,
+                          const char   *network_id)
+{
+  guint index;
+
+  g_mutex_lock (&hub->lock);
+  index = GPOINTER_TO_UINT (g_hash_table_lookup (hub->assigned, network_id));
+  if (index == 0)
+    {
+      /* A network stays where it first spoke: its streams share an arbiter. */
+      index = 1;
+      for (guint i = 1; i < hub->n_shards; i++)
+        if (hub->n_assigned[i] < hub->n_assigned[index - 1])
+          index = i + 1;
+      hub->n_assigned[index - 1]++;
+      g_hash_table_insert (hub->assigned, g_strdup (network_id), GUINT_TO_POINTER (index));
+    }
+  g_mutex_unlock (&hub->lock);
+  return index - 1;
+}
+
+gboolean
+mira_audio_hub_is_idle (MiraAudioHub *hub)
+{
+  return g_atomic_int_get (&hub->busy) == 0;
 }
 
 const char *
@@ -788,7 +887,7 @@ typedef struct
 } Feed;
 
 static gboolean
-feed_on_server (gpointer user_data)
+feed_on_shard (gpointer user_data)
 {
   Feed *feed = user_data;
   MiraAudioStream *stream;
@@ -835,7 +934,8 @@ mira_audio_hub_feed (MiraAudioHub *hub,
   feed->stream_id = g_strdup (stream_id);
   feed->registered = registered;
   feed->samples = g_array_ref (samples);
-  g_main_context_invoke (mira_server_get_context (hub->server), feed_on_server, feed);
+  mira_invoke (hub->shards[mira_audio_hub_shard_for (hub, network_id)]->context, feed_on_shard,
+               feed, NULL);
   return object;
 }
 

@@ -12,8 +12,13 @@ G_BEGIN_DECLS
 /* The live audio of every network on this server: for each network its
  * streams (scorer, rolling metrics), its arbiter, the stream_scores and
  * audio_stream_selected events, and the path from a chosen utterance to a
- * transcript and an interaction. It lives on the server's thread; the
- * snapshot functions may be called from any thread.
+ * transcript and an interaction.
+ *
+ * The networks are spread over shards, one per audio thread: a network
+ * lives on one shard for good, and everything of it (attach, detach, start,
+ * stop, audio, timers, transcriptions) happens on that shard's thread, where
+ * its sockets are read. The snapshot functions, mira_audio_hub_feed() and
+ * mira_audio_hub_shard_for() may be called from any thread.
  */
 
 typedef struct _MiraAudioHub     MiraAudioHub;
@@ -24,9 +29,20 @@ typedef void (*MiraTranscriptFunc) (gpointer    user_data,
                                     const char *text,
                                     const char *interaction_id);
 
+/* One shard per context: the audio threads'. */
 MiraAudioHub    *mira_audio_hub_new          (MiraServer        *server,
-                                              MiraTranscriber   *transcriber);
+                                              MiraTranscriber   *transcriber,
+                                              GMainContext     **contexts,
+                                              guint              n_contexts);
+/* Once the shards' threads stopped. */
 void             mira_audio_hub_free         (MiraAudioHub      *hub);
+/* The shard (index into the contexts) of @network_id; a new network goes to
+ * the shard with the fewest.
+ */
+guint            mira_audio_hub_shard_for    (MiraAudioHub      *hub,
+                                              const char        *network_id);
+/* No utterance on its way to an interaction, on any shard. */
+gboolean         mira_audio_hub_is_idle      (MiraAudioHub      *hub);
 const char      *mira_audio_hub_transcriber_name (MiraAudioHub  *hub);
 
 MiraAudioStream *mira_audio_hub_attach       (MiraAudioHub      *hub,

@@ -5,14 +5,14 @@
  * 16 kHz mono and handed to the audio hub. Bad input ends this socket with a
  * clear message and a close code, and nothing else.
  *
- * A socket has two halves. On the server's thread: authentication, the
- * hub's stream, the network's events, transcripts. On one of the audio
- * threads: the WebSocket itself, the Wyoming parser and the decoder. They
- * talk through two mailboxes per audio thread: "up" carries samples, starts,
- * stops, pings and closes to the server's thread, in the order they came;
- * "down" carries what to send and when to close. A ping is answered from
- * the server's thread, after the audio sent before it went to the hub, so
- * its round trip shows how far behind the whole pipeline is.
+ * A socket has two halves. On the server's thread: authentication and the
+ * network's events (which may end the socket). On the audio thread of its
+ * network's hub shard: everything else, the WebSocket, the Wyoming parser,
+ * the decoder, the scorer and the hub's stream, so that a packet is read,
+ * decoded, scored and arbitrated on one thread, and a ping is answered once
+ * all the audio sent before it went through. The halves talk through two
+ * mailboxes per audio thread: "down" says start, send or close; "up" says
+ * the socket is gone.
  */
 
 #include "mira-audio-socket.h"
@@ -55,13 +55,16 @@ typedef struct
   char                *network_id;
   char                *client_id;
 
+  double               rssi;
+
   /* The server's thread */
   gboolean             closed;
-  MiraAudioStream     *hub_stream;
+  gboolean             authed;
   guint                subscription;   /* to end the socket with its network or client */
 
   /* The audio thread */
   MiraWebsocket       *ws;
+  MiraAudioStream     *hub_stream;
   gboolean             ended;          /* the WebSocket came and went */
   gboolean             failed;         /* said why it closes: the rest is not read */
   MiraWyomingParser   *parser;
@@ -93,8 +96,6 @@ struct _AudioThread
   Mailbox           down;       /* to this thread */
   Mailbox           up;         /* to the server's thread */
   /* This thread's */
-  GPtrArray        *outgoing;   /* Up*: posted up at the end of this iteration */
-  guint             flush_source;
   GHashTable       *live;       /* Peer* with a WebSocket */
   /* The server's */
   guint             n_peers;
@@ -104,29 +105,15 @@ struct _MiraAudioSockets
 {
   MiraServer  *server;
   AudioThread *threads;
+  GMainContext **contexts;
   guint        n_threads;
   GHashTable  *peers;           /* Peer*, not yet closed: the server's thread */
 };
 
-typedef enum {
-  UP_START,
-  UP_AUDIO,
-  UP_STOP,
-  UP_PING,
-  UP_CLOSED,
-} UpKind;
-
+/* Up: the socket is gone. */
 typedef struct
 {
-  UpKind             kind;
-  Peer              *peer;
-  guint              n_samples;
-  guint              n_frames;
-  gboolean           has_metrics;
-  MiraStreamMetrics  metrics;
-  gint16            *samples;
-  MiraFrameFeatures *frames;
-  guint64            data[];   /* the frames, then the samples */
+  Peer *peer;
 } Up;
 
 typedef enum {
@@ -291,43 +278,6 @@ mailbox_take (Mailbox *box)
 
 /* The audio thread's half ------------------------------------------------ */
 
-static gboolean
-flush_outgoing (gpointer user_data)
-{
-  AudioThread *thread = user_data;
-
-  thread->flush_source = 0;
-  mailbox_post (&thread->up, thread->outgoing);
-  return G_SOURCE_REMOVE;
-}
-
-/* Samples and the like leave for the server's thread in one batch per
- * iteration of this thread's loop.
- */
-static Up *
-post_up (Peer   *peer,
-         UpKind  kind,
-         guint   n_samples,
-         guint   n_frames)
-{
-  AudioThread *thread = peer->thread;
-  Up *up = g_malloc (sizeof (Up) + n_frames * sizeof (MiraFrameFeatures)
-                     + n_samples * sizeof (gint16));
-
-  G_STATIC_ASSERT (sizeof (MiraFrameFeatures) % sizeof (gint16) == 0);
-  up->kind = kind;
-  up->peer = peer_ref (peer);
-  up->n_samples = n_samples;
-  up->n_frames = n_frames;
-  up->has_metrics = FALSE;
-  up->frames = (MiraFrameFeatures *) up->data;
-  up->samples = (gint16 *) (up->frames + n_frames);
-  g_ptr_array_add (thread->outgoing, up);
-  if (thread->flush_source == 0)
-    thread->flush_source = mira_timeout_add (0, flush_outgoing, thread);
-  return up;
-}
-
 static void
 send_text (Peer       *peer,
            const char *text)
@@ -377,27 +327,35 @@ open_decoder (Peer              *peer,
   return TRUE;
 }
 
-/* Decoded samples are scored here, on the audio thread: the server's thread
- * only arbitrates.
- */
-static void
-post_pcm (Peer *peer)
+static MiraAudioHub *
+hub_of (Peer *peer)
 {
-  Up *up;
+  return mira_server_get_api_config (peer->owner->server)->hub;
+}
 
+/* Decoded samples are scored and arbitrated here, on the audio thread. */
+static void
+push_pcm (Peer *peer)
+{
   if (peer->pcm->len == 0)
     return;
   g_array_set_size (peer->frames, 0);
   mira_scorer_push (peer->scorer, (const gint16 *) peer->pcm->data, peer->pcm->len,
                     peer->frames);
-  up = post_up (peer, UP_AUDIO, peer->pcm->len, peer->frames->len);
-  memcpy (up->samples, peer->pcm->data, peer->pcm->len * sizeof (gint16));
   if (peer->frames->len > 0)
     {
-      memcpy (up->frames, peer->frames->data, peer->frames->len * sizeof (MiraFrameFeatures));
-      mira_scorer_get_metrics (peer->scorer, &up->metrics);
-      up->has_metrics = TRUE;
+      MiraStreamMetrics metrics;
+
+      mira_scorer_get_metrics (peer->scorer, &metrics);
+      mira_audio_hub_audio_scored (hub_of (peer), peer->hub_stream,
+                                   (const gint16 *) peer->pcm->data, peer->pcm->len,
+                                   (const MiraFrameFeatures *) peer->frames->data,
+                                   peer->frames->len, &metrics);
     }
+  else
+    mira_audio_hub_audio_scored (hub_of (peer), peer->hub_stream,
+                                 (const gint16 *) peer->pcm->data, peer->pcm->len, NULL, 0,
+                                 NULL);
 }
 
 static gboolean
@@ -409,7 +367,7 @@ handle_event (Peer              *peer,
     {
       if (!open_decoder (peer, event, error))
         return FALSE;
-      post_up (peer, UP_START, 0, 0);
+      mira_audio_hub_start (hub_of (peer), peer->hub_stream);
     }
   else if (g_str_equal (event->type, "audio-chunk"))
     {
@@ -424,7 +382,7 @@ handle_event (Peer              *peer,
           g_array_set_size (peer->pcm, 0);
           if (!mira_audio_decoder_push (peer->decoder, data, size, peer->pcm, error))
             return FALSE;
-          post_pcm (peer);
+          push_pcm (peer);
         }
     }
   else if (g_str_equal (event->type, "audio-stop"))
@@ -433,12 +391,12 @@ handle_event (Peer              *peer,
         {
           g_array_set_size (peer->pcm, 0);
           mira_audio_decoder_flush (peer->decoder, peer->pcm);
-          post_pcm (peer);
+          push_pcm (peer);
         }
-      post_up (peer, UP_STOP, 0, 0);
+      mira_audio_hub_stop (hub_of (peer), peer->hub_stream);
     }
   else if (g_str_equal (event->type, "ping"))
-    post_up (peer, UP_PING, 0, 0);
+    send_text (peer, "{\"type\":\"pong\"}");   /* everything before it went through */
   /* Other Wyoming events (describe, transcribe, …) are not for this server: ignored. */
   return TRUE;
 }
@@ -453,7 +411,7 @@ on_message (gpointer      user_data,
   g_autoptr(GError) error = NULL;
   gboolean ok;
 
-  if (peer->failed)
+  if (peer->failed || peer->hub_stream == NULL)
     return;
   g_ptr_array_set_size (peer->events, 0);
   if (text)
@@ -493,12 +451,36 @@ on_ws_closed (gpointer user_data,
 {
   Peer *peer = user_data;
   AudioThread *thread = peer->thread;
+  Up *up = g_new0 (Up, 1);
 
-  post_up (peer, UP_CLOSED, 0, 0);
   peer->ended = TRUE;
+  if (peer->hub_stream != NULL)
+    {
+      mira_audio_hub_detach (hub_of (peer), peer->hub_stream);
+      peer->hub_stream = NULL;
+    }
+  up->peer = peer_ref (peer);
+  mailbox_post_one (&thread->up, up);
   g_clear_pointer (&peer->ws, mira_websocket_free);
   g_hash_table_remove (thread->live, peer);
   peer_unref (peer);   /* this half's */
+}
+
+/* The hub's word for this device, on this thread */
+static void
+on_transcript (gpointer    user_data,
+               const char *text,
+               const char *interaction_id)
+{
+  Peer *peer = user_data;
+  g_autoptr(JsonObject) object = json_object_new ();
+  g_autofree char *message = NULL;
+
+  json_object_set_string_member (object, "type", "transcript");
+  json_object_set_string_member (object, "text", text);
+  json_object_set_string_member (object, "interaction_id", interaction_id);
+  message = json_text (object);
+  send_text (peer, message);
 }
 
 static const MiraWebsocketCallbacks ws_callbacks = {
@@ -532,6 +514,11 @@ drain_down (gpointer user_data)
         {
         case DOWN_START:
           io_open (peer);
+          if (peer->ws == NULL)
+            break;
+          peer->hub_stream = mira_audio_hub_attach (hub_of (peer), peer->network_id,
+                                                    peer->client_id, peer->rssi, on_transcript,
+                                                    peer);
           send_text (peer, down->text);
           break;
         case DOWN_SEND:
@@ -573,13 +560,16 @@ thread_main (gpointer user_data)
     g_hash_table_iter_init (&iter, thread->live);
     while (g_hash_table_iter_next (&iter, (gpointer *) &peer, NULL))
       {
+        if (peer->hub_stream != NULL)
+          {
+            mira_audio_hub_detach (hub_of (peer), peer->hub_stream);
+            peer->hub_stream = NULL;
+          }
         g_clear_pointer (&peer->ws, mira_websocket_free);
         g_hash_table_iter_remove (&iter);
         peer_unref (peer);
       }
   }
-  g_clear_handle_id (&thread->flush_source, mira_source_remove);
-  g_ptr_array_set_size (thread->outgoing, 0);
   g_clear_pointer (&thread->poller, mira_poller_free);
   g_main_context_pop_thread_default (thread->context);
   return NULL;
@@ -587,10 +577,28 @@ thread_main (gpointer user_data)
 
 /* The server's half ------------------------------------------------------- */
 
-static MiraAudioHub *
-hub_of (Peer *peer)
+static AudioThread *
+least_busy (MiraAudioSockets *self)
 {
-  return mira_server_get_api_config (peer->owner->server)->hub;
+  AudioThread *best = &self->threads[0];
+
+  for (guint i = 1; i < self->n_threads; i++)
+    if (self->threads[i].n_peers < best->n_peers)
+      best = &self->threads[i];
+  return best;
+}
+
+/* A socket goes to the thread of its network's shard; one refused before
+ * it has a network, to any.
+ */
+static void
+assign_thread (Peer        *peer,
+               AudioThread *thread)
+{
+  if (peer->thread != NULL)
+    return;
+  peer->thread = thread;
+  thread->n_peers++;
 }
 
 static void
@@ -619,23 +627,8 @@ fail (Peer       *peer,
   g_autofree char *text = error_text (error_code, message);
 
   g_message ("audio socket of %s closed: %s", peer->client_id ? peer->client_id : "?", message);
+  assign_thread (peer, least_busy (peer->owner));
   post_down (peer, DOWN_CLOSE, text, code, error_code);
-}
-
-static void
-on_transcript (gpointer    user_data,
-               const char *text,
-               const char *interaction_id)
-{
-  Peer *peer = user_data;
-  g_autoptr(JsonObject) object = json_object_new ();
-  g_autofree char *message = NULL;
-
-  json_object_set_string_member (object, "type", "transcript");
-  json_object_set_string_member (object, "text", text);
-  json_object_set_string_member (object, "interaction_id", interaction_id);
-  message = json_text (object);
-  post_down (peer, DOWN_SEND, message, 0, NULL);
 }
 
 static void
@@ -669,17 +662,15 @@ peer_closed (Peer     *peer,
   peer->closed = TRUE;
   if (peer->subscription != 0)
     mira_event_bus_unsubscribe (mira_server_get_event_bus (self->server), peer->subscription);
-  if (peer->hub_stream != NULL)
+  if (peer->authed && tell)
     {
       g_autofree char *path = g_strdup_printf ("%s/service/client/%s/disconnected",
                                                peer->network_id, peer->client_id);
 
-      mira_audio_hub_detach (hub_of (peer), peer->hub_stream);
-      peer->hub_stream = NULL;
-      if (tell)
-        mira_server_internal_call (self->server, "POST", path, NULL, closed_done, NULL);
+      mira_server_internal_call (self->server, "POST", path, NULL, closed_done, NULL);
     }
-  peer->thread->n_peers--;
+  if (peer->thread != NULL)
+    peer->thread->n_peers--;
   if (g_hash_table_remove (self->peers, peer))
     peer_unref (peer);   /* this half's */
 }
@@ -689,49 +680,9 @@ drain_up (gpointer user_data)
 {
   AudioThread *thread = user_data;
   g_autoptr(GPtrArray) items = mailbox_take (&thread->up);
-  g_autoptr(GPtrArray) replies = g_ptr_array_new ();
 
   for (guint i = 0; i < items->len; i++)
-    {
-      Up *up = g_ptr_array_index (items, i);
-      Peer *peer = up->peer;
-      MiraAudioHub *hub = hub_of (peer);
-
-      if (up->kind == UP_CLOSED)
-        {
-          peer_closed (peer, TRUE);
-          continue;
-        }
-      if (peer->closed || peer->hub_stream == NULL)
-        continue;
-      switch (up->kind)
-        {
-        case UP_START:
-          mira_audio_hub_start (hub, peer->hub_stream);
-          break;
-        case UP_AUDIO:
-          mira_audio_hub_audio_scored (hub, peer->hub_stream, up->samples, up->n_samples,
-                                       up->frames, up->n_frames,
-                                       up->has_metrics ? &up->metrics : NULL);
-          break;
-        case UP_STOP:
-          mira_audio_hub_stop (hub, peer->hub_stream);
-          break;
-        case UP_PING:
-          {
-            Down *down = g_new0 (Down, 1);
-
-            down->kind = DOWN_SEND;
-            down->peer = peer_ref (peer);
-            down->text = g_strdup ("{\"type\":\"pong\"}");
-            g_ptr_array_add (replies, down);
-          }
-          break;
-        case UP_CLOSED:
-          g_assert_not_reached ();
-        }
-    }
-  mailbox_post (&thread->down, replies);
+    peer_closed (((Up *) g_ptr_array_index (items, i))->peer, TRUE);
   return G_SOURCE_REMOVE;
 }
 
@@ -741,8 +692,8 @@ auth_done (MiraApiCall *call,
 {
   Peer *peer = user_data;
 
-  if (peer->closed)
-    ;
+  if (peer->closed || peer->thread != NULL)
+    ;   /* closed meanwhile */
   else if (call->status >= 300)
     {
       g_autoptr(JsonNode) body = json_from_string (call->response_text, NULL);
@@ -757,33 +708,23 @@ auth_done (MiraApiCall *call,
     {
       g_autoptr(JsonNode) body = json_from_string (call->response_text, NULL);
       JsonObject *client = json_node_get_object (body);
-      double rssi = json_object_get_null_member (client, "rssi")
-                      ? NAN : json_object_get_double_member (client, "rssi");
       MiraServer *server = peer->owner->server;
+      MiraAudioHub *hub = mira_server_get_api_config (server)->hub;
 
       /* Set before the audio thread sees the socket: read-only after. */
       g_free (peer->network_id);
       peer->network_id = g_strdup (call->network_id);
       g_free (peer->client_id);
       peer->client_id = g_strdup (json_object_get_string_member (client, "client_id"));
-      peer->hub_stream = mira_audio_hub_attach (hub_of (peer), peer->network_id, peer->client_id,
-                                                rssi, on_transcript, peer);
+      peer->rssi = json_object_get_null_member (client, "rssi")
+                     ? NAN : json_object_get_double_member (client, "rssi");
+      peer->authed = TRUE;
+      assign_thread (peer, &peer->owner->threads[mira_audio_hub_shard_for (hub, peer->network_id)]);
       peer->subscription = mira_event_bus_subscribe (mira_server_get_event_bus (server),
                                                      peer->network_id, on_network_event, peer);
       post_down (peer, DOWN_START, "{\"type\":\"ready\"}", 0, NULL);
     }
   peer_unref (peer);
-}
-
-static AudioThread *
-least_busy (MiraAudioSockets *self)
-{
-  AudioThread *best = &self->threads[0];
-
-  for (guint i = 1; i < self->n_threads; i++)
-    if (self->threads[i].n_peers < best->n_peers)
-      best = &self->threads[i];
-  return best;
 }
 
 void
@@ -824,8 +765,6 @@ mira_audio_sockets_accept (MiraAudioSockets    *self,
   peer = g_new0 (Peer, 1);
   peer->ref_count = 1;   /* the server's half */
   peer->owner = self;
-  peer->thread = least_busy (self);
-  peer->thread->n_peers++;
   peer->stream = g_object_ref (stream);
   peer->kind = kind;
   peer->codec = g_strdup (codec);
@@ -869,7 +808,19 @@ mira_audio_sockets_close_all (MiraAudioSockets *self,
 
   g_hash_table_iter_init (&iter, self->peers);
   while (g_hash_table_iter_next (&iter, (gpointer *) &peer, NULL))
-    post_down (peer, DOWN_CLOSE, NULL, 1001, reason);
+    {
+      /* Still being authenticated: it will not start */
+      assign_thread (peer, least_busy (self));
+      post_down (peer, DOWN_CLOSE, NULL, 1001, reason);
+    }
+}
+
+GMainContext **
+mira_audio_sockets_get_contexts (MiraAudioSockets *self,
+                                 guint            *n_contexts)
+{
+  *n_contexts = self->n_threads;
+  return self->contexts;
 }
 
 guint
@@ -889,6 +840,7 @@ mira_audio_sockets_new (MiraServer  *server,
   self->server = server;
   self->n_threads = n_threads > 0 ? n_threads : MAX (1, g_get_num_processors ());
   self->threads = g_new0 (AudioThread, self->n_threads);
+  self->contexts = g_new0 (GMainContext *, self->n_threads);
   self->peers = g_hash_table_new (NULL, NULL);
   for (guint i = 0; i < self->n_threads; i++)
     {
@@ -897,7 +849,7 @@ mira_audio_sockets_new (MiraServer  *server,
 
       thread->owner = self;
       thread->context = g_main_context_new ();
-      thread->outgoing = g_ptr_array_new_with_free_func (up_free);
+      self->contexts[i] = thread->context;
       thread->live = g_hash_table_new (NULL, NULL);
       mailbox_init (&thread->down, thread->context, down_free, drain_down, thread);
       mailbox_init (&thread->up, server_context, up_free, drain_up, thread);
@@ -953,11 +905,11 @@ mira_audio_sockets_free (MiraAudioSockets *self)
       mailbox_clear (&thread->up);
       mailbox_clear (&thread->down);
       g_clear_pointer (&thread->poller, mira_poller_free);
-      g_ptr_array_unref (thread->outgoing);
       g_hash_table_unref (thread->live);
       g_main_context_unref (thread->context);
     }
   g_hash_table_unref (self->peers);
+  g_free (self->contexts);
   g_free (self->threads);
   g_free (self);
 }

@@ -44,5 +44,8 @@ void              mira_audio_sockets_accept    (MiraAudioSockets    *self,
 void              mira_audio_sockets_close_all (MiraAudioSockets    *self,
                                                 const char          *reason);
 guint             mira_audio_sockets_get_n_open (MiraAudioSockets   *self);
+/* The audio threads' contexts: the audio hub's shards. */
+GMainContext    **mira_audio_sockets_get_contexts (MiraAudioSockets *self,
+                                                 guint            *n_contexts);
 
 G_END_DECLS

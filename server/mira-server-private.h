@@ -22,7 +22,9 @@ typedef void (*MiraInternalFunc) (MiraApiCall *call,
 
 /* Runs an API call on the server's behalf (as admin), e.g. to store an
  * interaction of the audio pipeline; publishes its events like any request.
- * @path is relative to /api/v1/.
+ * @path is relative to /api/v1/. From any thread: the call is made on the
+ * server's, @callback called on the caller's thread-default context (with
+ * the status, response and network of the call).
  */
 void                 mira_server_internal_call   (MiraServer              *self,
                                                   const char              *method,
@@ -31,7 +33,8 @@ void                 mira_server_internal_call   (MiraServer              *self,
                                                   MiraInternalFunc         callback,
                                                   gpointer                 user_data);
 /* Same with an explicit route, arguments (taken) and query; with @token the
- * call is authenticated like a client's, without it it acts as admin.
+ * call is authenticated like a client's, without it it acts as admin. On
+ * the server's thread only.
  */
 void                 mira_server_internal_route  (MiraServer              *self,
                                                   const MiraApiRoute      *route,
@@ -40,5 +43,12 @@ void                 mira_server_internal_route  (MiraServer              *self,
                                                   const char              *token,
                                                   MiraInternalFunc         callback,
                                                   gpointer                 user_data);
+
+/* Publishes @event (taken) on the event bus, from any thread: subscribers
+ * are called on the server's.
+ */
+void                 mira_server_publish         (MiraServer              *self,
+                                                  const char              *network_id,
+                                                  JsonObject              *event);
 
 G_END_DECLS

@@ -28,6 +28,7 @@ struct _MiraServer
   MiraEventBus  *bus;
   MiraApiConfig  config;
   GMainContext  *context;
+  GThread       *thread;       /* the one that runs @context */
   char          *url;
   guint          port;
   guint          in_flight;
@@ -603,6 +604,69 @@ mira_server_internal_route (MiraServer         *self,
   run_internal (self, call, callback, user_data);
 }
 
+/* An internal call from another thread: made on the server's, answered on
+ * the caller's.
+ */
+typedef struct
+{
+  MiraServer       *server;
+  char             *method;
+  char             *path;
+  char             *body;
+  MiraInternalFunc  callback;
+  gpointer          user_data;
+  GMainContext     *caller;
+  MiraApiCall      *answer;
+} Remote;
+
+static void
+remote_free (gpointer data)
+{
+  Remote *remote = data;
+
+  g_object_unref (remote->server);
+  g_free (remote->method);
+  g_free (remote->path);
+  g_free (remote->body);
+  g_main_context_unref (remote->caller);
+  g_clear_pointer (&remote->answer, mira_api_call_free);
+  g_free (remote);
+}
+
+static gboolean
+remote_answer (gpointer user_data)
+{
+  Remote *remote = user_data;
+
+  remote->callback (remote->answer, remote->user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+remote_done (MiraApiCall *call,
+             gpointer     user_data)
+{
+  Remote *remote = user_data;
+  MiraApiCall *answer = mira_api_call_new ();
+
+  /* What a caller reads of its call */
+  answer->status = call->status;
+  answer->response_text = g_strdup (call->response_text);
+  answer->network_id = g_strdup (call->network_id);
+  remote->answer = answer;
+  mira_invoke (remote->caller, remote_answer, remote, remote_free);
+}
+
+static gboolean
+remote_start (gpointer user_data)
+{
+  Remote *remote = user_data;
+
+  mira_server_internal_call (remote->server, remote->method, remote->path, remote->body,
+                             remote_done, remote);
+  return G_SOURCE_REMOVE;
+}
+
 void
 mira_server_internal_call (MiraServer       *self,
                            const char       *method,
@@ -611,11 +675,30 @@ mira_server_internal_call (MiraServer       *self,
                            MiraInternalFunc  callback,
                            gpointer          user_data)
 {
-  g_auto(GStrv) path_query = g_strsplit (path, "?", 2);
-  g_autofree char *full = g_strconcat ("/api/v1/", path_query[0], NULL);
-  g_auto(GStrv) segments = g_strsplit (full, "/", -1);
-  MiraApiCall *call = mira_api_call_new ();
+  g_auto(GStrv) path_query = NULL;
+  g_autofree char *full = NULL;
+  g_auto(GStrv) segments = NULL;
+  MiraApiCall *call;
 
+  if (g_thread_self () != self->thread)
+    {
+      Remote *remote = g_new0 (Remote, 1);
+
+      remote->server = g_object_ref (self);
+      remote->method = g_strdup (method);
+      remote->path = g_strdup (path);
+      remote->body = g_strdup (body);
+      remote->callback = callback;
+      remote->user_data = user_data;
+      remote->caller = g_main_context_ref_thread_default ();
+      mira_invoke (self->context, remote_start, remote, NULL);
+      return;
+    }
+
+  path_query = g_strsplit (path, "?", 2);
+  full = g_strconcat ("/api/v1/", path_query[0], NULL);
+  segments = g_strsplit (full, "/", -1);
+  call = mira_api_call_new ();
   call->route = mira_api_match_internal (method, (const char * const *) segments, call->args);
   g_return_if_fail (call->route != NULL);
   call->internal = TRUE;
@@ -624,6 +707,47 @@ mira_server_internal_call (MiraServer       *self,
   if (body != NULL)
     call->body = g_bytes_new (body, strlen (body));
   run_internal (self, call, callback, user_data);
+}
+
+typedef struct
+{
+  MiraServer *server;
+  char       *network_id;
+  JsonObject *event;
+} Publication;
+
+static gboolean
+publish_on_server (gpointer user_data)
+{
+  Publication *pub = user_data;
+
+  mira_event_bus_publish (pub->server->bus, pub->network_id, pub->event);
+  g_object_unref (pub->server);
+  g_free (pub->network_id);
+  json_object_unref (pub->event);
+  g_free (pub);
+  return G_SOURCE_REMOVE;
+}
+
+void
+mira_server_publish (MiraServer *self,
+                     const char *network_id,
+                     JsonObject *event)
+{
+  Publication *pub;
+
+  if (g_thread_self () == self->thread)
+    {
+      mira_event_bus_publish (self->bus, network_id, event);
+      json_object_unref (event);
+      return;
+    }
+  /* The event is the server's thread's from now on: JsonObject refs are not atomic. */
+  pub = g_new0 (Publication, 1);
+  pub->server = g_object_ref (self);
+  pub->network_id = g_strdup (network_id);
+  pub->event = event;
+  mira_invoke (self->context, publish_on_server, pub, NULL);
 }
 
 const MiraApiConfig *
@@ -690,18 +814,24 @@ mira_server_new (MiraStore                *store,
 
   self->store = store;
   self->context = g_main_context_ref_thread_default ();
+  self->thread = g_thread_self ();
   self->config.open_registration = options->open_registration;
   self->config.admin_token_hash = options->admin_token ? mira_sha256_hex (options->admin_token)
                                                        : NULL;
   self->config.max_body = options->max_body ? options->max_body : 1024 * 1024;
   self->config.max_audio_body = options->max_audio_body ? options->max_audio_body
                                                         : 16 * 1024 * 1024;
-  /* Without a transcriber live audio is still decoded, scored and arbitrated. */
-  self->hub = mira_audio_hub_new (self, options->transcriber);
-  self->config.hub = self->hub;
   self->audio = mira_audio_sockets_new (self, options->audio_threads, error);
   if (self->audio == NULL)
     return NULL;
+  {
+    guint n_contexts;
+    GMainContext **contexts = mira_audio_sockets_get_contexts (self->audio, &n_contexts);
+
+    /* Without a transcriber live audio is still decoded, scored and arbitrated. */
+    self->hub = mira_audio_hub_new (self, options->transcriber, contexts, n_contexts);
+    self->config.hub = self->hub;
+  }
   self->config.transcriber = g_strdup (options->transcriber
                                          ? mira_transcriber_get_name (options->transcriber)
                                          : "none");
@@ -861,6 +991,11 @@ mira_server_shutdown (MiraServer *self)
     /* Give the close frames a moment to leave. */
     for (gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
          (g_hash_table_size (self->sockets) > 0 || mira_audio_sockets_get_n_open (self->audio) > 0)
+         && g_get_monotonic_time () < end;)
+      g_main_context_iteration (self->context, FALSE);
+    /* What was said before the end becomes an interaction, if it can in time. */
+    for (gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+         (!mira_audio_hub_is_idle (self->hub) || self->in_flight > 0)
          && g_get_monotonic_time () < end;)
       g_main_context_iteration (self->context, FALSE);
   }

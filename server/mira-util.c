@@ -248,3 +248,18 @@ mira_source_remove (guint id)
   g_return_if_fail (source != NULL);
   g_source_destroy (source);
 }
+
+void
+mira_invoke (GMainContext   *context,
+             GSourceFunc     func,
+             gpointer        data,
+             GDestroyNotify  notify)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, data, notify);
+  g_source_set_static_name (source, "mira-invoke");
+  g_source_attach (source, context);
+  g_source_unref (source);
+}

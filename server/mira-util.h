@@ -45,4 +45,12 @@ guint     mira_timeout_add_seconds  (guint          interval_s,
                                      gpointer       data);
 void      mira_source_remove        (guint          id);
 
+/* Runs @func once on @context's thread, later: unlike g_main_context_invoke()
+ * never at once on the calling thread, even when it could acquire @context.
+ */
+void      mira_invoke               (GMainContext  *context,
+                                     GSourceFunc    func,
+                                     gpointer       data,
+                                     GDestroyNotify notify);
+
 G_END_DECLS
