@@ -247,7 +247,8 @@ queue_close (MiraWebsocket *self,
           g_utf8_validate (reason, sizeof payload - 2, &end);
           reason_len = (gsize) (end - reason);
         }
-      memcpy (payload + 2, reason, reason_len);
+      if (reason_len > 0)
+        memcpy (payload + 2, reason, reason_len);
       len += reason_len;
     }
   queue_frame (self, OP_CLOSE, payload, len);
