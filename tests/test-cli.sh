@@ -194,6 +194,8 @@ check "the second server stops with exit 0" test "$rc" -eq 0
 # HTTPS with --tls-cert and --tls-key
 if openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
      -keyout "$tmp/key.pem" -out "$tmp/cert.pem" >/dev/null 2>&1; then
+  run --database "$db" networks create "Over TLS"
+  tls_token=$(grep -Eo '"network_token" *: *"[^"]+"' "$tmp/out" | sed 's/.*"\([^"]*\)"$/\1/')
   "$server" --database "$db" --port 0 --transcriber none --tls-cert "$tmp/cert.pem" \
     --tls-key "$tmp/key.pem" </dev/null >"$tmp/tls.out" 2>"$tmp/tls.err" &
   server_pid=$!
@@ -206,6 +208,12 @@ if openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
   url=$(sed -n 's/^listening on //p' "$tmp/tls.out")
   check "/health answers over TLS" sh -c "curl -sk '$url/health' | grep -q '\"status\":\"ok\"'"
   check "plain HTTP on the TLS port gets no answer" sh -c "! curl -s --max-time 3 'http://${url#https://}/health' | grep -q ok"
+  timeout 30 /usr/bin/python3 "$(dirname "$0")/wss-audio.py" \
+    "wss://${url#https://}/ws_pcm?token=$tls_token&device_name=tls-mic" >"$tmp/wss.out" 2>&1
+  check "an audio socket over TLS is ready" has '^ready$' "$tmp/wss.out"
+  check "a ping over TLS is answered after the audio" has '^pong$' "$tmp/wss.out"
+  check "bad JSON over TLS gets an error and close code 1003" \
+    sh -c "grep -q '^error$' '$tmp/wss.out' && grep -q '^closed 1003$' '$tmp/wss.out'"
   kill -TERM "$server_pid" 2>/dev/null
   wait "$server_pid"
   server_pid=""
