@@ -797,10 +797,17 @@ mira_audio_hub_attach (MiraAudioHub       *hub,
 
 void
 mira_audio_hub_detach (MiraAudioHub    *hub,
-                       MiraAudioStream *stream)
+                       MiraAudioStream *stream,
+                       gpointer         user_data)
 {
   Network *network = stream->network;
 
+  /* Transcripts no longer go to a socket that is gone. */
+  if (user_data != NULL && stream->user_data == user_data)
+    {
+      stream->on_transcript = NULL;
+      stream->user_data = NULL;
+    }
   if (--stream->users > 0)
     return;
   mira_arbiter_stream_remove (network->arbiter, stream->client_id, g_get_monotonic_time ());
@@ -900,7 +907,7 @@ feed_on_shard (gpointer user_data)
     mira_audio_hub_audio (feed->hub, stream, &g_array_index (feed->samples, gint16, i),
                           MIN (320, feed->samples->len - i));
   mira_audio_hub_stop (feed->hub, stream);
-  mira_audio_hub_detach (feed->hub, stream);
+  mira_audio_hub_detach (feed->hub, stream, NULL);
 
   g_free (feed->network_id);
   g_free (feed->stream_id);

@@ -51,8 +51,10 @@ MiraAudioStream *mira_audio_hub_attach       (MiraAudioHub      *hub,
                                               double             rssi,
                                               MiraTranscriptFunc on_transcript,
                                               gpointer           user_data);
+/* @user_data: the attacher's, whose transcripts stop (NULL: an upload's). */
 void             mira_audio_hub_detach       (MiraAudioHub      *hub,
-                                              MiraAudioStream   *stream);
+                                              MiraAudioStream   *stream,
+                                              gpointer           user_data);
 void             mira_audio_hub_start        (MiraAudioHub      *hub,
                                               MiraAudioStream   *stream);
 void             mira_audio_hub_stop         (MiraAudioHub      *hub,

@@ -456,7 +456,7 @@ on_ws_closed (gpointer user_data,
   peer->ended = TRUE;
   if (peer->hub_stream != NULL)
     {
-      mira_audio_hub_detach (hub_of (peer), peer->hub_stream);
+      mira_audio_hub_detach (hub_of (peer), peer->hub_stream, peer);
       peer->hub_stream = NULL;
     }
   up->peer = peer_ref (peer);
@@ -562,7 +562,7 @@ thread_main (gpointer user_data)
       {
         if (peer->hub_stream != NULL)
           {
-            mira_audio_hub_detach (hub_of (peer), peer->hub_stream);
+            mira_audio_hub_detach (hub_of (peer), peer->hub_stream, peer);
             peer->hub_stream = NULL;
           }
         g_clear_pointer (&peer->ws, mira_websocket_free);
