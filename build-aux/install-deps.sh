@@ -16,7 +16,7 @@ run_pkgs=(
   curl jq
 )
 test_pkgs=(
-  postgresql wrk flite sox python3 python3-websockets
+  postgresql wrk flite sox python3 python3-websockets iproute2
   desktop-file-utils appstream xvfb xauth openssl
 )
 

@@ -748,7 +748,8 @@ mira_audio_sockets_accept (MiraAudioSockets    *self,
   GPtrArray *args;
   g_autoptr(GHashTable) query = NULL;
   int fd = mira_websocket_stream_fd (stream);
-  int one = 1;
+  int one = 1, keep_idle = 30, keep_interval = 10, keep_count = 3;
+  unsigned int user_timeout_ms = 60 * 1000;
 
   g_return_if_fail (self != NULL);
   g_return_if_fail (G_IS_IO_STREAM (stream));
@@ -761,6 +762,16 @@ mira_audio_sockets_accept (MiraAudioSockets    *self,
     }
   /* Pongs and transcripts are small and should leave at once. */
   setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  /* A device that vanished (out of Wi-Fi, battery gone) sends no FIN: the
+   * kernel's probes find it within about a minute, the read fails and the
+   * device shows disconnected.
+   */
+  setsockopt (fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+  setsockopt (fd, IPPROTO_TCP, TCP_KEEPIDLE, &keep_idle, sizeof keep_idle);
+  setsockopt (fd, IPPROTO_TCP, TCP_KEEPINTVL, &keep_interval, sizeof keep_interval);
+  setsockopt (fd, IPPROTO_TCP, TCP_KEEPCNT, &keep_count, sizeof keep_count);
+  /* ...and one that stops acknowledging what we send, as long. */
+  setsockopt (fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms, sizeof user_timeout_ms);
 
   peer = g_new0 (Peer, 1);
   peer->ref_count = 1;   /* the server's half */

@@ -214,6 +214,17 @@ if openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
   check "a ping over TLS is answered after the audio" has '^pong$' "$tmp/wss.out"
   check "bad JSON over TLS gets an error and close code 1003" \
     sh -c "grep -q '^error$' '$tmp/wss.out' && grep -q '^closed 1003$' '$tmp/wss.out'"
+  # A device that vanishes sends no FIN: the kernel's keepalive probes must be armed
+  timeout 30 /usr/bin/python3 "$(dirname "$0")/wss-audio.py" \
+    "wss://${url#https://}/ws_pcm?token=$tls_token&device_name=quiet-mic" hold 4 >"$tmp/hold.out" 2>&1 &
+  hold_pid=$!
+  for _ in $(seq 1 50); do
+    grep -q '^ready$' "$tmp/hold.out" && break
+    sleep 0.1
+  done
+  ss -tnoH state established "( sport = :${url##*:} )" >"$tmp/ss.out" 2>&1
+  check "an idle audio socket has TCP keepalive armed" has 'timer:(keepalive' "$tmp/ss.out"
+  wait "$hold_pid"
   kill -TERM "$server_pid" 2>/dev/null
   wait "$server_pid"
   server_pid=""
