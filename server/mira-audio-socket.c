@@ -22,7 +22,9 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "mira-api.h"
 #include "mira-audio-decoder.h"
@@ -97,6 +99,11 @@ struct _AudioThread
   Mailbox           up;         /* to the server's thread */
   /* This thread's */
   GHashTable       *live;       /* Peer* with a WebSocket */
+  /* For /metrics, from any thread */
+  pthread_t         pthread;
+  gint              running;
+  gint              n_live;
+  guint64           messages;
   /* The server's */
   guint             n_peers;
 };
@@ -411,6 +418,7 @@ on_message (gpointer      user_data,
   g_autoptr(GError) error = NULL;
   gboolean ok;
 
+  __atomic_add_fetch (&peer->thread->messages, 1, __ATOMIC_RELAXED);
   if (peer->failed || peer->hub_stream == NULL)
     return;
   g_ptr_array_set_size (peer->events, 0);
@@ -463,6 +471,7 @@ on_ws_closed (gpointer user_data,
   mailbox_post_one (&thread->up, up);
   g_clear_pointer (&peer->ws, mira_websocket_free);
   g_hash_table_remove (thread->live, peer);
+  g_atomic_int_add (&thread->n_live, -1);
   peer_unref (peer);   /* this half's */
 }
 
@@ -497,6 +506,7 @@ io_open (Peer *peer)
   peer->ws = mira_websocket_new (peer->stream, peer->thread->poller, MAX_MESSAGE_BYTES,
                                  &ws_callbacks, peer);
   g_hash_table_add (peer->thread->live, peer_ref (peer));
+  g_atomic_int_inc (&peer->thread->n_live);
 }
 
 static gboolean
@@ -549,6 +559,8 @@ thread_main (gpointer user_data)
   AudioThread *thread = user_data;
 
   g_main_context_push_thread_default (thread->context);
+  thread->pthread = pthread_self ();
+  g_atomic_int_set (&thread->running, TRUE);
   while (!g_atomic_int_get (&thread->quit))
     g_main_context_iteration (thread->context, TRUE);
 
@@ -570,6 +582,7 @@ thread_main (gpointer user_data)
         peer_unref (peer);
       }
   }
+  g_atomic_int_set (&thread->n_live, 0);
   g_clear_pointer (&thread->poller, mira_poller_free);
   g_main_context_pop_thread_default (thread->context);
   return NULL;
@@ -826,6 +839,39 @@ mira_audio_sockets_close_all (MiraAudioSockets *self,
     }
 }
 
+void
+mira_audio_sockets_append_metrics (MiraAudioSockets *self,
+                                   GString          *out)
+{
+  g_string_append (out, "# HELP mira_audio_sockets Audio sockets open, by audio thread.\n"
+                        "# TYPE mira_audio_sockets gauge\n");
+  for (guint i = 0; i < self->n_threads; i++)
+    g_string_append_printf (out, "mira_audio_sockets{thread=\"%u\"} %d\n", i,
+                            g_atomic_int_get (&self->threads[i].n_live));
+  g_string_append (out, "# HELP mira_audio_messages_total WebSocket messages read from audio "
+                        "sockets, by audio thread.\n"
+                        "# TYPE mira_audio_messages_total counter\n");
+  for (guint i = 0; i < self->n_threads; i++)
+    g_string_append_printf (out, "mira_audio_messages_total{thread=\"%u\"} %" G_GUINT64_FORMAT
+                            "\n", i,
+                            (guint64) __atomic_load_n (&self->threads[i].messages,
+                                                       __ATOMIC_RELAXED));
+  g_string_append (out, "# HELP mira_audio_cpu_seconds_total CPU time of each audio thread.\n"
+                        "# TYPE mira_audio_cpu_seconds_total counter\n");
+  for (guint i = 0; i < self->n_threads; i++)
+    {
+      AudioThread *thread = &self->threads[i];
+      struct timespec ts = { 0 };
+      clockid_t clock;
+
+      if (g_atomic_int_get (&thread->running) &&
+          pthread_getcpuclockid (thread->pthread, &clock) == 0)
+        clock_gettime (clock, &ts);
+      g_string_append_printf (out, "mira_audio_cpu_seconds_total{thread=\"%u\"} %.3f\n", i,
+                              ts.tv_sec + ts.tv_nsec / 1e9);
+    }
+}
+
 GMainContext **
 mira_audio_sockets_get_contexts (MiraAudioSockets *self,
                                  guint            *n_contexts)
@@ -892,6 +938,7 @@ mira_audio_sockets_free (MiraAudioSockets *self)
           g_atomic_int_set (&thread->quit, TRUE);
           g_main_context_wakeup (thread->context);
           g_thread_join (thread->thread);
+          g_atomic_int_set (&thread->running, FALSE);
         }
     }
 

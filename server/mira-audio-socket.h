@@ -44,6 +44,11 @@ void              mira_audio_sockets_accept    (MiraAudioSockets    *self,
 void              mira_audio_sockets_close_all (MiraAudioSockets    *self,
                                                 const char          *reason);
 guint             mira_audio_sockets_get_n_open (MiraAudioSockets   *self);
+/* Prometheus text: sockets, messages and CPU time of each audio thread.
+ * From any thread.
+ */
+void              mira_audio_sockets_append_metrics (MiraAudioSockets *self,
+                                                     GString          *out);
 /* The audio threads' contexts: the audio hub's shards. */
 GMainContext    **mira_audio_sockets_get_contexts (MiraAudioSockets *self,
                                                  guint            *n_contexts);

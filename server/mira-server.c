@@ -824,6 +824,7 @@ mira_server_new (MiraStore                *store,
   self->audio = mira_audio_sockets_new (self, options->audio_threads, error);
   if (self->audio == NULL)
     return NULL;
+  self->config.audio = self->audio;
   {
     guint n_contexts;
     GMainContext **contexts = mira_audio_sockets_get_contexts (self->audio, &n_contexts);

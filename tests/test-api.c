@@ -522,6 +522,11 @@ test_metrics (Fixture       *f,
   g_assert_nonnull (strstr (admin->body, "# TYPE mira_networks gauge"));
   g_assert_nonnull (strstr (admin->body, "mira_networks{status=\"active\"}"));
   g_assert_nonnull (strstr (admin->body, "mira_interactions "));
+  /* Every audio thread, even with no socket yet */
+  g_assert_nonnull (strstr (admin->body, "# TYPE mira_audio_sockets gauge"));
+  g_assert_nonnull (strstr (admin->body, "mira_audio_sockets{thread=\"0\"} 0"));
+  g_assert_nonnull (strstr (admin->body, "mira_audio_messages_total{thread=\"0\"} "));
+  g_assert_nonnull (strstr (admin->body, "mira_audio_cpu_seconds_total{thread=\"0\"} "));
   g_assert_null (admin->json);
 }
 

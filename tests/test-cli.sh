@@ -224,6 +224,11 @@ if openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
   done
   ss -tnoH state established "( sport = :${url##*:} )" >"$tmp/ss.out" 2>&1
   check "an idle audio socket has TCP keepalive armed" has 'timer:(keepalive' "$tmp/ss.out"
+  curl -sk -m 10 -H "Authorization: Bearer $(cat "$token_file")" "$url/metrics" >"$tmp/metrics.out"
+  check "/metrics counts the open audio socket" \
+    test "$(awk '/^mira_audio_sockets[{]/ { n += $2 } END { print n + 0 }' "$tmp/metrics.out")" -eq 1
+  check "/metrics counts the audio messages read" \
+    test "$(awk '/^mira_audio_messages_total[{]/ { n += $2 } END { print n + 0 }' "$tmp/metrics.out")" -ge 5
   wait "$hold_pid"
   kill -TERM "$server_pid" 2>/dev/null
   wait "$server_pid"

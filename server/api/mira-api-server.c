@@ -7,6 +7,8 @@
 
 #include "mira-api.h"
 
+#include "mira-audio-socket.h"
+
 #include "mira-db.h"
 #include "mira-error.h"
 
@@ -79,6 +81,8 @@ mira_api_metrics (MiraApiCall  *call,
                               totals[i].help, totals[i].name, totals[i].name,
                               mira_db_result_get (res, 0, 0));
     }
+  if (call->config->audio != NULL)
+    mira_audio_sockets_append_metrics (call->config->audio, out);
 
   call->response_text = g_string_free (g_steal_pointer (&out), FALSE);
   call->response_type = g_strdup ("text/plain; version=0.0.4; charset=utf-8");

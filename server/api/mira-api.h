@@ -20,6 +20,7 @@ typedef struct {
   gsize     max_body;            /* bytes, JSON bodies */
   gsize     max_audio_body;      /* bytes, audio uploads */
   gpointer  hub;                 /* MiraAudioHub, for the stream endpoints */
+  gpointer  audio;               /* MiraAudioSockets, for /metrics */
   struct _MiraTokenCache *tokens; /* who a token is, for a few seconds */
   char     *transcriber;         /* name shown in service info */
   gint64    started_at;          /* monotonic µs */
