@@ -11,7 +11,7 @@
  * the decoder, the scorer and the hub's stream, so that a packet is read,
  * decoded, scored and arbitrated on one thread, and a ping is answered once
  * all the audio sent before it went through. The halves talk through two
- * mailboxes per audio thread: "down" says start, send or close; "up" says
+ * mailboxes per audio thread: "down" says start or close; "up" says
  * the socket is gone.
  */
 
@@ -125,7 +125,6 @@ typedef struct
 
 typedef enum {
   DOWN_START,
-  DOWN_SEND,
   DOWN_CLOSE,
 } DownKind;
 
@@ -529,9 +528,6 @@ drain_down (gpointer user_data)
           peer->hub_stream = mira_audio_hub_attach (hub_of (peer), peer->network_id,
                                                     peer->client_id, peer->rssi, on_transcript,
                                                     peer);
-          send_text (peer, down->text);
-          break;
-        case DOWN_SEND:
           send_text (peer, down->text);
           break;
         case DOWN_CLOSE:
