@@ -313,8 +313,10 @@ audio_upgraded (SoupServerMessage *msg,
   MiraServer *self = g_object_ref (upgrade->server);
   g_autoptr(GIOStream) stream = NULL;
 
+  /* Stealing drops libsoup's refs on the message, and @upgrade goes with
+   * the message: hold it until done.
+   */
   g_object_ref (msg);
-  /* This may free @upgrade with the message's handlers. */
   stream = soup_server_message_steal_connection (msg);
   if (stream != NULL && self->audio != NULL)
     {
