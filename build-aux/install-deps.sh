@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Installs the Debian 12 packages needed to build, run and test Mira.
 #   build-aux/install-deps.sh          build + run + test dependencies
-#   build-aux/install-deps.sh --run    only what building and running the server needs
+#   build-aux/install-deps.sh --run    only what building and running the app and server needs
 # Packages already installed are not touched; when nothing is missing the
 # script does nothing at all (no apt-get update). As a normal user it uses sudo.
 set -euo pipefail
@@ -14,10 +14,18 @@ run_pkgs=(
   libpocketsphinx-dev pocketsphinx-en-us
   # the README's walk-through talks to the server with curl and reads JSON with jq
   curl jq
+  # the dashboard: GTK 4, libadwaita, GStreamer capture, the keyring, QR codes
+  libgtk-4-dev libadwaita-1-dev gettext
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  libsecret-1-dev gnome-keyring libqrencode-dev
 )
 test_pkgs=(
   postgresql wrk flite sox python3 python3-websockets iproute2
   desktop-file-utils appstream xvfb xauth openssl
+  # the app's tests: a D-Bus session with a Secret Service and the
+  # accessibility bus, read through AT-SPI as a screen reader would
+  dbus dbus-bin at-spi2-core python3-pyatspi gir1.2-atspi-2.0 gstreamer1.0-tools
 )
 
 case "${1:-}" in

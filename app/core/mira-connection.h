@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "mira-core-types.h"
+
+G_BEGIN_DECLS
+
+/* MiraConnection: one network on one server, over REST and the event socket
+ * (API.md), the same for a remote server and the app's own embedded one.
+ *
+ * mira_connection_start() loads the initial state by REST, then opens the
+ * event socket and keeps every list model in sync from its events; nothing
+ * polls. A dropped socket or an unreachable server sets the state to
+ * CONNECTING and retries with exponential backoff (0.5 s doubling to 30 s,
+ * with jitter); on reconnect the state is loaded again and the models are
+ * updated in place (items keep their identity). Answers that arrive after a
+ * stop or a restart are dropped.
+ *
+ * Lives on the thread-default main context of the thread that creates it;
+ * every signal and notify is emitted there.
+ */
+
+#define MIRA_TYPE_CONNECTION (mira_connection_get_type ())
+G_DECLARE_FINAL_TYPE (MiraConnection, mira_connection, MIRA, CONNECTION, GObject)
+
+/* @base_url e.g. "http://127.0.0.1:8080"; @token a session or network
+ * token of @network_id; @client_id this device's client id, or NULL.
+ */
+MiraConnection      *mira_connection_new                (const char          *base_url,
+                                                         const char          *network_id,
+                                                         const char          *token,
+                                                         const char          *client_id);
+const char          *mira_connection_get_base_url       (MiraConnection      *self);
+const char          *mira_connection_get_network_id     (MiraConnection      *self);
+const char          *mira_connection_get_token          (MiraConnection      *self);
+/* This device's own client id, or NULL */
+const char          *mira_connection_get_client_id      (MiraConnection      *self);
+/* The network's name once loaded, or NULL */
+const char          *mira_connection_get_network_name   (MiraConnection      *self);
+MiraConnectionState  mira_connection_get_state          (MiraConnection      *self);
+/* Why the last attempt failed, while CONNECTING after a failure; else NULL */
+const GError        *mira_connection_get_last_error     (MiraConnection      *self);
+/* The client id of the stream the server selected, or NULL */
+const char          *mira_connection_get_best_client_id (MiraConnection      *self);
+
+void                 mira_connection_start              (MiraConnection      *self);
+void                 mira_connection_stop               (MiraConnection      *self);
+
+/* GListModel of MiraClientItem, every client of the network, in the order
+ * they registered.
+ */
+GListModel          *mira_connection_get_clients        (MiraConnection      *self);
+MiraClientItem      *mira_connection_lookup_client      (MiraConnection      *self,
+                                                         const char          *client_id);
+/* GListModel of MiraInteractionItem: the live transcript, oldest first; the
+ * newest 50 at start, then every interaction_created, capped at 500.
+ */
+GListModel          *mira_connection_get_interactions   (MiraConnection      *self);
+
+/* The URL of this device's audio socket (ws:// or wss://, with the codec
+ * and token in the query), or NULL without a client id.
+ */
+char                *mira_connection_dup_audio_url      (MiraConnection      *self,
+                                                         const char          *codec);
+
+/* Checks @base_url, @network_id and @token against the server (GET the
+ * network) without changing anything: fails with a MIRA_CORE_ERROR
+ * (UNREACHABLE, TLS, UNAUTHORIZED, NOT_FOUND, SERVER).
+ */
+void                 mira_connection_check_async        (const char          *base_url,
+                                                         const char          *network_id,
+                                                         const char          *token,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+gboolean             mira_connection_check_finish       (GAsyncResult        *result,
+                                                         char               **network_name,
+                                                         GError             **error);
+
+/* Registers @client_id of @device_type ("desktop", "phone", …) with a
+ * network token; returns the session token.
+ */
+void                 mira_connection_register_async     (const char          *base_url,
+                                                         const char          *network_id,
+                                                         const char          *network_token,
+                                                         const char          *client_id,
+                                                         const char          *device_type,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+char                *mira_connection_register_finish    (GAsyncResult        *result,
+                                                         GError             **error);
+
+/* A join link (API.md): http(s)://HOST:PORT/join#net=<network_id>&token=<token>.
+ * parse returns FALSE with MIRA_CORE_ERROR_INVALID_LINK for anything else.
+ */
+char                *mira_join_link_build               (const char          *base_url,
+                                                         const char          *network_id,
+                                                         const char          *network_token);
+gboolean             mira_join_link_parse               (const char          *link,
+                                                         char               **base_url,
+                                                         char               **network_id,
+                                                         char               **network_token,
+                                                         GError             **error);
+
+G_END_DECLS

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "mira-core-types.h"
+
+G_BEGIN_DECLS
+
+/* MiraContext: everything the app has besides windows — its GSettings
+ * (schema com.mira.Dashboard), the connection, the capture, and in host
+ * mode the embedded server. Tokens go to the keyring (libsecret), never to
+ * GSettings; in join mode only the session token is kept.
+ *
+ * Properties: mode (MiraMode), connection (MiraConnection or NULL),
+ * capture (MiraCapture), host (MiraHost or NULL), join-link (string: in
+ * host mode the link other devices join by, else NULL), busy (boolean: a
+ * host/join/resume is under way).
+ */
+
+#define MIRA_TYPE_CONTEXT (mira_context_get_type ())
+G_DECLARE_FINAL_TYPE (MiraContext, mira_context, MIRA, CONTEXT, GObject)
+
+MiraContext    *mira_context_new             (GSettings           *settings);
+GSettings      *mira_context_get_settings    (MiraContext         *self);
+MiraMode        mira_context_get_mode        (MiraContext         *self);
+MiraConnection *mira_context_get_connection  (MiraContext         *self);
+MiraCapture    *mira_context_get_capture     (MiraContext         *self);
+MiraHost       *mira_context_get_host        (MiraContext         *self);
+const char     *mira_context_get_join_link   (MiraContext         *self);
+gboolean        mira_context_get_busy        (MiraContext         *self);
+
+/* Restores the remembered mode at start-up (host: start the server and
+ * connect; join: connect with the stored session token). Does nothing in
+ * MIRA_MODE_NONE.
+ */
+void            mira_context_resume_async    (MiraContext         *self,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean        mira_context_resume_finish   (MiraContext         *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+
+/* Hosts a network on this computer: starts the server, creates the network
+ * on first use, registers this computer, connects. Settings "host-port"
+ * and "allow-lan" apply.
+ */
+void            mira_context_host_async      (MiraContext         *self,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean        mira_context_host_finish     (MiraContext         *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+
+/* Joins with a pasted join link, or a server URL + network id + token
+ * (@link NULL). Checked against the server first; registers this computer
+ * and keeps only the session token.
+ */
+void            mira_context_join_async      (MiraContext         *self,
+                                              const char          *link,
+                                              const char          *base_url,
+                                              const char          *network_id,
+                                              const char          *token,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean        mira_context_join_finish     (MiraContext         *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+
+/* Stops recording, disconnects, stops hosting; the mode is forgotten so the
+ * next start shows the welcome page again.
+ */
+void            mira_context_leave           (MiraContext         *self);
+/* Stops everything before the app quits; the mode is kept. */
+void            mira_context_shutdown        (MiraContext         *self);
+
+G_END_DECLS

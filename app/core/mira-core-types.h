@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* The app's core: GTK-free. It links GLib, libsoup, json-glib, GStreamer,
+ * libsecret and the server library; never GTK. Widgets bind to the
+ * properties of the items below and never see JSON.
+ */
+
+typedef struct _MiraContext     MiraContext;
+typedef struct _MiraConnection  MiraConnection;
+typedef struct _MiraCapture     MiraCapture;
+typedef struct _MiraHost        MiraHost;
+typedef struct _MiraClientItem  MiraClientItem;
+typedef struct _MiraInteractionItem MiraInteractionItem;
+
+/* What this computer does for its network. */
+typedef enum {
+  MIRA_MODE_NONE,   /* first run: nothing chosen yet */
+  MIRA_MODE_HOST,   /* hosts the network's server in-process */
+  MIRA_MODE_JOIN,   /* joined a network on another server */
+} MiraMode;
+
+typedef enum {
+  MIRA_CONNECTION_STATE_OFFLINE,     /* not configured, or stopped */
+  MIRA_CONNECTION_STATE_CONNECTING,  /* first connection, or reconnecting after a drop */
+  MIRA_CONNECTION_STATE_ONLINE,      /* initial state loaded, event socket open */
+} MiraConnectionState;
+
+typedef enum {
+  MIRA_CAPTURE_STATE_IDLE,        /* not recording */
+  MIRA_CAPTURE_STATE_STARTING,    /* pipeline or audio socket coming up */
+  MIRA_CAPTURE_STATE_RECORDING,   /* audio flowing to the server */
+  MIRA_CAPTURE_STATE_FAILED,      /* see the error property; recording stopped */
+} MiraCaptureState;
+
+/* A connected client's state, as API.md's connection_status. */
+typedef enum {
+  MIRA_CLIENT_STATUS_DISCONNECTED,
+  MIRA_CLIENT_STATUS_CONNECTED,
+  MIRA_CLIENT_STATUS_ERROR,
+} MiraClientStatus;
+
+#define MIRA_CORE_ERROR (mira_core_error_quark ())
+
+/* Errors the core reports to the app; messages are translated and fit to
+ * show a person as they are.
+ */
+typedef enum {
+  MIRA_CORE_ERROR_UNREACHABLE,      /* no answer from the server's address */
+  MIRA_CORE_ERROR_TLS,              /* the certificate was refused */
+  MIRA_CORE_ERROR_UNAUTHORIZED,     /* wrong or revoked token (401/403) */
+  MIRA_CORE_ERROR_NOT_FOUND,        /* no such network on that server (404) */
+  MIRA_CORE_ERROR_INVALID_LINK,     /* a join link or URL that cannot be read */
+  MIRA_CORE_ERROR_SERVER,           /* any other refusal; message from the server's detail */
+  MIRA_CORE_ERROR_NO_MICROPHONE,    /* no capture device */
+  MIRA_CORE_ERROR_MICROPHONE_BUSY,  /* the device is in use */
+  MIRA_CORE_ERROR_MICROPHONE_DENIED,/* access refused (permissions, portal) */
+  MIRA_CORE_ERROR_HOST,             /* the embedded server could not start */
+  MIRA_CORE_ERROR_KEYRING,          /* the Secret Service refused or is absent */
+} MiraCoreError;
+
+GQuark mira_core_error_quark (void);
+
+G_END_DECLS

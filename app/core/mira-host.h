@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "mira-core-types.h"
+
+G_BEGIN_DECLS
+
+/* MiraHost: the network's server inside the app, on a thread and
+ * GMainContext of its own (the server library's MiraServerThread), so the
+ * UI never waits on it. SQLite at @db_path; loopback only unless
+ * @allow_lan. Port @port (8080 by default); when it is taken, a free port,
+ * and the "port-changed" flag says so. Once listening it prints
+ * "listening on http://HOST:PORT" on stdout exactly as mira-server does.
+ * Hosting only supplies a URL and the admin token: the app talks to it over
+ * HTTP like any other server.
+ */
+
+#define MIRA_TYPE_HOST (mira_host_get_type ())
+G_DECLARE_FINAL_TYPE (MiraHost, mira_host, MIRA, HOST, GObject)
+
+MiraHost    *mira_host_new              (const char          *db_path,
+                                         const char          *admin_token,
+                                         guint                port,
+                                         gboolean             allow_lan);
+void         mira_host_start_async      (MiraHost            *self,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data);
+gboolean     mira_host_start_finish     (MiraHost            *self,
+                                         GAsyncResult        *result,
+                                         GError             **error);
+/* e.g. "http://127.0.0.1:8080"; NULL before started */
+const char  *mira_host_get_url          (MiraHost            *self);
+guint        mira_host_get_port         (MiraHost            *self);
+/* TRUE when the requested port was taken and another was used */
+gboolean     mira_host_get_port_changed (MiraHost            *self);
+const char  *mira_host_get_admin_token  (MiraHost            *self);
+/* Stops the server and joins its thread (a bounded drain) */
+void         mira_host_stop             (MiraHost            *self);
+
+G_END_DECLS
