@@ -24,7 +24,8 @@ G_BEGIN_DECLS
  * 100 ms, -100 when silent or idle), error (GError boxed, or NULL: why the
  * state is FAILED — MIRA_CORE_ERROR_NO_MICROPHONE, _MICROPHONE_BUSY,
  * _MICROPHONE_DENIED, or the server's refusal), audio-source, device-id,
- * connection (MiraConnection, whose audio URL is used).
+ * audio-url (this device's audio socket, ws:// or wss:// with codec=opus
+ * and the token in the query, as mira_connection_dup_audio_url() gives).
  *
  * A dropped audio socket is reopened with backoff while recording (state
  * STARTING meanwhile); the end of a file source stops recording (IDLE).
@@ -34,9 +35,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (MiraCapture, mira_capture, MIRA, CAPTURE, GObject)
 
 MiraCapture      *mira_capture_new              (void);
-void              mira_capture_set_connection   (MiraCapture     *self,
-                                                 MiraConnection  *connection);
-MiraConnection   *mira_capture_get_connection   (MiraCapture     *self);
+void              mira_capture_set_audio_url    (MiraCapture     *self,
+                                                 const char      *audio_url);
+const char       *mira_capture_get_audio_url    (MiraCapture     *self);
 void              mira_capture_set_audio_source (MiraCapture     *self,
                                                  const char      *description);
 const char       *mira_capture_get_audio_source (MiraCapture     *self);
