@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include <glib.h>
+#include <glib-object.h>
 
 G_BEGIN_DECLS
 
@@ -66,3 +66,10 @@ typedef enum {
 GQuark mira_core_error_quark (void);
 
 G_END_DECLS
+
+/* GTypes of the enums above, for properties: MIRA_TYPE_MODE,
+ * MIRA_TYPE_CONNECTION_STATE, MIRA_TYPE_CAPTURE_STATE,
+ * MIRA_TYPE_CLIENT_STATUS, MIRA_TYPE_CORE_ERROR
+ */
+#include "mira-core-enums.h"
+
