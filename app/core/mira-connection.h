@@ -18,6 +18,10 @@ G_BEGIN_DECLS
  * updated in place (items keep their identity). Answers that arrive after a
  * stop or a restart are dropped.
  *
+ * Properties (read-only, notified): base-url, network-id, token, client-id,
+ * network-name, state (MiraConnectionState), last-error (GError boxed),
+ * best-client-id.
+ *
  * Lives on the thread-default main context of the thread that creates it;
  * every signal and notify is emitted there.
  */
@@ -58,6 +62,11 @@ MiraClientItem      *mira_connection_lookup_client      (MiraConnection      *se
  * newest 50 at start, then every interaction_created, capped at 500.
  */
 GListModel          *mira_connection_get_interactions   (MiraConnection      *self);
+
+/* GListModel of MiraPersonItem: the network's persons, who speak in the
+ * interactions.
+ */
+GListModel          *mira_connection_get_persons        (MiraConnection      *self);
 
 /* The URL of this device's audio socket (ws:// or wss://, with the codec
  * and token in the query), or NULL without a client id.

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "mira-client-item.h"
+#include "mira-interaction-item.h"
+#include "mira-person-item.h"
+
+G_BEGIN_DECLS
+
+/* What the core's own files share: items are filled from the API's JSON
+ * here, so that widgets only ever see typed properties. Not for app/gui.
+ */
+
+/* How long a client's score history reaches back */
+#define MIRA_SCORE_HISTORY_US (60 * G_USEC_PER_SEC)
+
+MiraClientItem      *mira_client_item_new               (const char          *client_id);
+/* @client: API.md's client object; absent members keep their value.
+ * The score comes from streams, not from here.
+ */
+void                 mira_client_item_update            (MiraClientItem      *self,
+                                                         JsonObject          *client);
+void                 mira_client_item_set_status        (MiraClientItem      *self,
+                                                         MiraClientStatus     status);
+void                 mira_client_item_set_is_self       (MiraClientItem      *self,
+                                                         gboolean             is_self);
+void                 mira_client_item_set_is_best       (MiraClientItem      *self,
+                                                         gboolean             is_best);
+/* Sets quality-score and appends (@time_us, @score) to the history,
+ * dropping points older than MIRA_SCORE_HISTORY_US before @time_us.
+ */
+void                 mira_client_item_add_score         (MiraClientItem      *self,
+                                                         gint64               time_us,
+                                                         double               score);
+/* Sets quality-score alone, e.g. from a snapshot; < 0: no live stream.
+ * The history is kept.
+ */
+void                 mira_client_item_set_quality_score (MiraClientItem      *self,
+                                                         double               score);
+
+MiraInteractionItem *mira_interaction_item_new          (const char          *interaction_id);
+/* @interaction: API.md's interaction object */
+void                 mira_interaction_item_update       (MiraInteractionItem *self,
+                                                         JsonObject          *interaction);
+void                 mira_interaction_item_set_device_name (MiraInteractionItem *self,
+                                                            const char          *device_name);
+void                 mira_interaction_item_set_speaker  (MiraInteractionItem *self,
+                                                         const char          *speaker);
+
+MiraPersonItem      *mira_person_item_new               (const char          *person_id);
+/* @person: API.md's person object */
+void                 mira_person_item_update            (MiraPersonItem      *self,
+                                                         JsonObject          *person);
+
+/* Small readers of the API's JSON: NULL (or @fallback) for a missing or
+ * null member, so that a partial object never aborts.
+ */
+const char          *mira_json_get_string              (JsonObject          *object,
+                                                         const char          *member);
+double               mira_json_get_double              (JsonObject          *object,
+                                                         const char          *member,
+                                                         double               fallback);
+/* An RFC 3339 member as a local GDateTime, or NULL */
+GDateTime           *mira_json_dup_date_time           (JsonObject          *object,
+                                                         const char          *member);
+
+/* Sets *@field to a copy of @value and returns TRUE when it changed */
+gboolean             mira_set_string                   (char               **field,
+                                                         const char          *value);
+
+G_END_DECLS

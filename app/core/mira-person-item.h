@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib-object.h>
+
+#include "mira-core-types.h"
+
+G_BEGIN_DECLS
+
+/* One person of the network, as the speaker of interactions. Properties:
+ * person-id, name (string or NULL: not named yet), index (int: the N of
+ * "Speaker N"), display-name (the name, else "Speaker N").
+ */
+
+#define MIRA_TYPE_PERSON_ITEM (mira_person_item_get_type ())
+G_DECLARE_FINAL_TYPE (MiraPersonItem, mira_person_item, MIRA, PERSON_ITEM, GObject)
+
+const char *mira_person_item_get_person_id    (MiraPersonItem *self);
+const char *mira_person_item_get_name         (MiraPersonItem *self);
+int         mira_person_item_get_index        (MiraPersonItem *self);
+/* The name, else "Speaker N" (translated) */
+const char *mira_person_item_get_display_name (MiraPersonItem *self);
+
+G_END_DECLS

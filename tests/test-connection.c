@@ -1,0 +1,630 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-connection"
+
+/* MiraConnection, the app's view of a network, without GTK against a real
+ * server: its models fill from REST, follow the event socket, survive a
+ * restart of the server, and ignore answers that come too late.
+ */
+
+#include <libsoup/soup.h>
+#include <string.h>
+
+#include "mira-client-item.h"
+#include "mira-connection.h"
+#include "mira-interaction-item.h"
+#include "mira-test-pg.h"
+#include "mira-test-server.h"
+
+/* Waiting is on the models' own signals; this only bounds a hang */
+#define WAIT_LIMIT_US (20 * G_USEC_PER_SEC)
+
+typedef struct {
+  char           *db_uri;
+  MiraTestServer *server;
+  char           *network_id;
+  char           *network_token;
+  char           *session_token;   /* of "desk", this device */
+  MiraConnection *conn;
+} Fixture;
+
+typedef gboolean (*Condition) (Fixture *f, gconstpointer data);
+
+static void
+wait_until (Fixture       *f,
+            Condition      condition,
+            gconstpointer  data,
+            const char    *what)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_LIMIT_US;
+
+  while (!condition (f, data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out waiting until %s", what);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+/* The main context must wake up now and then to look at the deadline */
+static gboolean
+tick (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static JsonObject *
+request_object (MiraTestServer *server,
+                guint           status,
+                const char     *method,
+                const char     *path,
+                const char     *token,
+                const char     *body)
+{
+  g_autoptr(MiraTestResponse) response = mira_test_request (server, method, path, token, body);
+
+  g_assert_cmpuint (response->status, ==, status);
+  if (status == 204)
+    return NULL;
+  return json_object_ref (mira_test_response_object (response));
+}
+
+static char *
+register_client (Fixture    *f,
+                 const char *client_id,
+                 const char *name)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/%s/service/client/register/%s",
+                                           f->network_id, client_id);
+  g_autofree char *body = g_strdup_printf ("{\"device_type\":\"phone\","
+                                           "\"device_info\":{\"name\":\"%s\"}}", name);
+  g_autoptr(JsonObject) client = request_object (f->server, 201, "POST", path,
+                                                 f->network_token, body);
+
+  return g_strdup (json_object_get_string_member (client, "session_token"));
+}
+
+static void
+post_interaction (Fixture    *f,
+                  const char *token,
+                  const char *content)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/%s/interactions", f->network_id);
+  g_autofree char *body = g_strdup_printf ("{\"content\":\"%s\"}", content);
+  g_autoptr(JsonObject) interaction = request_object (f->server, 201, "POST", path, token, body);
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(JsonObject) network = NULL;
+  g_autofree char *desk = NULL;
+
+  f->db_uri = mira_test_sqlite_uri ();
+  f->server = mira_test_server_new (f->db_uri, FALSE);
+  network = request_object (f->server, 201, "POST", "/api/v1/networks", MIRA_TEST_ADMIN_TOKEN,
+                            "{\"name\":\"Kitchen\"}");
+  f->network_id = g_strdup (json_object_get_string_member (network, "network_id"));
+  f->network_token = g_strdup (json_object_get_string_member (network, "network_token"));
+  f->session_token = register_client (f, "desk", "Desk");
+  f->conn = mira_connection_new (mira_test_server_get_url (f->server), f->network_id,
+                                 f->session_token, "desk");
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  mira_connection_stop (f->conn);
+  g_clear_object (&f->conn);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_clear_pointer (&f->server, mira_test_server_free);
+  g_free (f->db_uri);
+  g_free (f->network_id);
+  g_free (f->network_token);
+  g_free (f->session_token);
+}
+
+static gboolean
+is_online (Fixture       *f,
+           gconstpointer  data)
+{
+  return mira_connection_get_state (f->conn) == MIRA_CONNECTION_STATE_ONLINE;
+}
+
+static gboolean
+has_n_clients (Fixture       *f,
+               gconstpointer  data)
+{
+  return g_list_model_get_n_items (mira_connection_get_clients (f->conn)) ==
+         GPOINTER_TO_UINT (data);
+}
+
+static gboolean
+has_n_interactions (Fixture       *f,
+                    gconstpointer  data)
+{
+  return g_list_model_get_n_items (mira_connection_get_interactions (f->conn)) ==
+         GPOINTER_TO_UINT (data);
+}
+
+static MiraClientItem *
+client_at (Fixture *f,
+           guint    position)
+{
+  g_autoptr(MiraClientItem) item =
+    g_list_model_get_item (mira_connection_get_clients (f->conn), position);
+
+  g_assert_nonnull (item);
+  return item;   /* the model keeps it */
+}
+
+static MiraInteractionItem *
+interaction_at (Fixture *f,
+                guint    position)
+{
+  g_autoptr(MiraInteractionItem) item =
+    g_list_model_get_item (mira_connection_get_interactions (f->conn), position);
+
+  g_assert_nonnull (item);
+  return item;
+}
+
+static void
+test_fill_from_rest (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *phone = register_client (f, "phone-1", "Anna's phone");
+  MiraClientItem *desk;
+  MiraClientItem *other;
+  MiraInteractionItem *first;
+
+  post_interaction (f, phone, "first words");
+  post_interaction (f, phone, "second words");
+
+  g_assert_cmpint (mira_connection_get_state (f->conn), ==, MIRA_CONNECTION_STATE_OFFLINE);
+  mira_connection_start (f->conn);
+  g_assert_cmpint (mira_connection_get_state (f->conn), ==, MIRA_CONNECTION_STATE_CONNECTING);
+  wait_until (f, is_online, NULL, "online");
+
+  g_assert_cmpstr (mira_connection_get_network_name (f->conn), ==, "Kitchen");
+  g_assert_null (mira_connection_get_last_error (f->conn));
+
+  /* In the order they registered; this device knows itself */
+  g_assert_cmpuint (g_list_model_get_n_items (mira_connection_get_clients (f->conn)), ==, 2);
+  desk = client_at (f, 0);
+  other = client_at (f, 1);
+  g_assert_cmpstr (mira_client_item_get_client_id (desk), ==, "desk");
+  g_assert_true (mira_client_item_get_is_self (desk));
+  g_assert_cmpstr (mira_client_item_get_display_name (other), ==, "Anna's phone");
+  g_assert_cmpstr (mira_client_item_get_device_type (other), ==, "phone");
+  g_assert_cmpstr (mira_client_item_get_icon_name (other), ==, "phone-symbolic");
+  g_assert_false (mira_client_item_get_is_self (other));
+  g_assert_cmpfloat (mira_client_item_get_quality_score (other), ==, -1);
+  g_assert_true (mira_connection_lookup_client (f->conn, "phone-1") == other);
+
+  /* Oldest first, with the device's name */
+  g_assert_cmpuint (g_list_model_get_n_items (mira_connection_get_interactions (f->conn)),
+                    ==, 2);
+  first = interaction_at (f, 0);
+  g_assert_cmpstr (mira_interaction_item_get_content (first), ==, "first words");
+  g_assert_cmpstr (mira_interaction_item_get_content (interaction_at (f, 1)), ==,
+                   "second words");
+  g_assert_cmpstr (mira_interaction_item_get_client_id (first), ==, "phone-1");
+  g_assert_cmpstr (mira_interaction_item_get_device_name (first), ==, "Anna's phone");
+  g_assert_nonnull (mira_interaction_item_get_timestamp (first));
+}
+
+static gboolean
+status_is (Fixture       *f,
+           gconstpointer  data)
+{
+  MiraClientItem *item = mira_connection_lookup_client (f->conn, "phone-2");
+
+  return item != NULL && (int) mira_client_item_get_status (item) == GPOINTER_TO_INT (data);
+}
+
+typedef struct {
+  SoupWebsocketConnection *socket;
+  GError                  *error;
+  gboolean                 done;
+} Opened;
+
+static void
+audio_socket_ready (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Opened *opened = user_data;
+
+  opened->socket = soup_session_websocket_connect_finish (SOUP_SESSION (source), result,
+                                                          &opened->error);
+  opened->done = TRUE;
+}
+
+static void
+test_follow_events (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autofree char *phone = NULL;
+  g_autofree char *url = NULL;
+  Opened opened = { 0 };
+  g_autoptr(MiraClientItem) kept = NULL;
+  MiraInteractionItem *said;
+
+  mira_connection_start (f->conn);
+  wait_until (f, is_online, NULL, "online");
+  g_assert_cmpuint (g_list_model_get_n_items (mira_connection_get_clients (f->conn)), ==, 1);
+  kept = g_object_ref (client_at (f, 0));
+
+  /* A client registers */
+  phone = register_client (f, "phone-2", "Ben's phone");
+  wait_until (f, has_n_clients, GUINT_TO_POINTER (2), "the new client is listed");
+  g_assert_cmpstr (mira_client_item_get_display_name (client_at (f, 1)), ==, "Ben's phone");
+  g_assert_cmpint (mira_client_item_get_status (client_at (f, 1)), ==,
+                   MIRA_CLIENT_STATUS_DISCONNECTED);
+
+  /* An interaction is created */
+  post_interaction (f, phone, "hello from the phone");
+  wait_until (f, has_n_interactions, GUINT_TO_POINTER (1), "the interaction arrives");
+  said = interaction_at (f, 0);
+  g_assert_cmpstr (mira_interaction_item_get_content (said), ==, "hello from the phone");
+  g_assert_cmpstr (mira_interaction_item_get_device_name (said), ==, "Ben's phone");
+
+  /* It connects its audio socket, then disconnects */
+  url = g_strdup_printf ("%s/api/v1/%s/streams/phone-2/ws?codec=pcm&token=%s",
+                         mira_test_server_get_url (f->server), f->network_id, phone);
+  msg = soup_message_new (SOUP_METHOD_GET, url);
+  soup_session_websocket_connect_async (session, msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL,
+                                        audio_socket_ready, &opened);
+  while (!opened.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (opened.error);
+  wait_until (f, status_is, GINT_TO_POINTER (MIRA_CLIENT_STATUS_CONNECTED), "connected");
+
+  soup_websocket_connection_close (opened.socket, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+  wait_until (f, status_is, GINT_TO_POINTER (MIRA_CLIENT_STATUS_DISCONNECTED), "disconnected");
+  g_clear_object (&opened.socket);
+
+  /* It leaves the network */
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/%s/service/client/deregister/phone-2",
+                                             f->network_id);
+    g_autoptr(JsonObject) none = request_object (f->server, 204, "DELETE", path,
+                                                 f->network_token, NULL);
+  }
+  wait_until (f, has_n_clients, GUINT_TO_POINTER (1), "the client is gone");
+
+  /* The item that stayed is the same object throughout */
+  g_assert_true (client_at (f, 0) == kept);
+}
+
+static void
+test_stale_answers (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(MiraConnection) other = NULL;
+  g_autofree char *phone = register_client (f, "phone-3", "Cleo's phone");
+  Fixture g = *f;
+
+  post_interaction (f, phone, "said before the start");
+
+  /* Started and stopped at once: what it asked is answered, and dropped */
+  mira_connection_start (f->conn);
+  mira_connection_stop (f->conn);
+
+  /* A second connection, started later, is answered after the first */
+  other = mira_connection_new (mira_test_server_get_url (f->server), f->network_id,
+                               f->network_token, NULL);
+  g.conn = other;
+  mira_connection_start (other);
+  wait_until (&g, is_online, NULL, "the second connection is online");
+  g_assert_cmpuint (g_list_model_get_n_items (mira_connection_get_clients (other)), ==, 2);
+
+  g_assert_cmpint (mira_connection_get_state (f->conn), ==, MIRA_CONNECTION_STATE_OFFLINE);
+  g_assert_cmpuint (g_list_model_get_n_items (mira_connection_get_clients (f->conn)), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (mira_connection_get_interactions (f->conn)), ==, 0);
+  g_assert_null (mira_connection_get_network_name (f->conn));
+
+  /* A network token sees everything but is no device of its own */
+  g_assert_null (mira_connection_dup_audio_url (other, "opus"));
+  g_assert_false (mira_client_item_get_is_self (mira_connection_lookup_client (other, "desk")));
+
+  mira_connection_stop (other);
+}
+
+static void
+test_audio_url (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *url = mira_connection_dup_audio_url (f->conn, "opus");
+  g_autofree char *expected = NULL;
+  g_autoptr(MiraConnection) tls = mira_connection_new ("https://mira.example.org:8443/",
+                                                       "net_x", "t+k/=", "hall-mic");
+  g_autofree char *tls_url = mira_connection_dup_audio_url (tls, "opus");
+
+  expected = g_strdup_printf ("ws://127.0.0.1:%u/api/v1/%s/streams/desk/ws?codec=opus&token=%s",
+                              mira_test_server_get_port (f->server), f->network_id,
+                              f->session_token);
+  g_assert_cmpstr (url, ==, expected);
+  g_assert_cmpstr (tls_url, ==,
+                   "wss://mira.example.org:8443/api/v1/net_x/streams/hall-mic/ws"
+                   "?codec=opus&token=t%2Bk%2F%3D");
+}
+
+/* Join links */
+
+static void
+test_join_link (void)
+{
+  static const struct {
+    const char *link;
+    const char *base_url;
+    const char *network_id;
+    const char *token;
+  } good[] = {
+    { "http://192.168.1.20:8080/join#net=net_abc&token=mnt_0123",
+      "http://192.168.1.20:8080", "net_abc", "mnt_0123" },
+    { "  https://mira.example.org/join#token=mnt_9&net=net_q\n",
+      "https://mira.example.org", "net_q", "mnt_9" },
+    { "https://example.org/mira/join#net=net_p&token=a%2Bb",
+      "https://example.org/mira", "net_p", "a+b" },
+    { "http://[::1]:8080/join#net=net_six&token=t",
+      "http://[::1]:8080", "net_six", "t" },
+  };
+  static const char *bad[] = {
+    "",
+    "not a link",
+    "ftp://example.org/join#net=net_a&token=t",
+    "http://example.org/join",
+    "http://example.org/join#net=net_a",
+    "http://example.org/join#token=t",
+    "http://example.org/join#net=&token=t",
+    "http://example.org/join#net=other&token=t",
+    "http://example.org/other#net=net_a&token=t",
+    "http:///join#net=net_a&token=t",
+    "http://user@example.org/join#net=net_a&token=t",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autofree char *base_url = NULL;
+      g_autofree char *network_id = NULL;
+      g_autofree char *token = NULL;
+      g_autofree char *again = NULL;
+      g_autofree char *base_again = NULL;
+      g_autofree char *network_again = NULL;
+      g_autofree char *token_again = NULL;
+      g_autoptr(GError) error = NULL;
+
+      g_test_message ("link %s", good[i].link);
+      g_assert_true (mira_join_link_parse (good[i].link, &base_url, &network_id, &token,
+                                           &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (base_url, ==, good[i].base_url);
+      g_assert_cmpstr (network_id, ==, good[i].network_id);
+      g_assert_cmpstr (token, ==, good[i].token);
+
+      /* What is built reads back the same */
+      again = mira_join_link_build (base_url, network_id, token);
+      g_assert_true (g_str_has_prefix (again, good[i].base_url));
+      g_assert_true (mira_join_link_parse (again, &base_again, &network_again, &token_again,
+                                           &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (base_again, ==, base_url);
+      g_assert_cmpstr (network_again, ==, network_id);
+      g_assert_cmpstr (token_again, ==, token);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      char *base_url = NULL;
+
+      g_test_message ("not a link: %s", bad[i]);
+      g_assert_false (mira_join_link_parse (bad[i], &base_url, NULL, NULL, &error));
+      g_assert_error (error, MIRA_CORE_ERROR, MIRA_CORE_ERROR_INVALID_LINK);
+      g_assert_null (base_url);
+    }
+
+  {
+    g_autofree char *link = mira_join_link_build ("http://127.0.0.1:8080/", "net_a", "mnt_b");
+
+    g_assert_cmpstr (link, ==, "http://127.0.0.1:8080/join#net=net_a&token=mnt_b");
+  }
+  g_assert_null (mira_join_link_build ("nonsense", "net_a", "mnt_b"));
+}
+
+/* Checking before joining */
+
+typedef struct {
+  gboolean  done;
+  gboolean  ok;
+  char     *name;
+  GError   *error;
+} Checked;
+
+static void
+check_ready (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Checked *checked = user_data;
+
+  checked->ok = mira_connection_check_finish (result, &checked->name, &checked->error);
+  checked->done = TRUE;
+}
+
+static void
+check (const char *base_url,
+       const char *network_id,
+       const char *token,
+       Checked    *checked)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_LIMIT_US;
+
+  memset (checked, 0, sizeof *checked);
+  mira_connection_check_async (base_url, network_id, token, NULL, check_ready, checked);
+  while (!checked->done)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+static void
+checked_clear (Checked *checked)
+{
+  g_clear_pointer (&checked->name, g_free);
+  g_clear_error (&checked->error);
+}
+
+/* A port nothing listens on: bound, then closed */
+static guint
+closed_port (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GError) error = NULL;
+  guint port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+  return port;
+}
+
+static void
+test_check (Fixture       *f,
+            gconstpointer  data)
+{
+  const char *url = mira_test_server_get_url (f->server);
+  g_autofree char *nowhere = g_strdup_printf ("http://127.0.0.1:%u", closed_port ());
+  g_autoptr(JsonObject) second = NULL;
+  Checked checked;
+
+  check (url, f->network_id, f->network_token, &checked);
+  g_assert_no_error (checked.error);
+  g_assert_true (checked.ok);
+  g_assert_cmpstr (checked.name, ==, "Kitchen");
+  checked_clear (&checked);
+
+  check (url, f->network_id, f->session_token, &checked);
+  g_assert_true (checked.ok);
+  checked_clear (&checked);
+
+  check (nowhere, f->network_id, f->network_token, &checked);
+  g_assert_false (checked.ok);
+  g_assert_error (checked.error, MIRA_CORE_ERROR, MIRA_CORE_ERROR_UNREACHABLE);
+  checked_clear (&checked);
+
+  check (url, f->network_id, "mnt_wrong", &checked);
+  g_assert_error (checked.error, MIRA_CORE_ERROR, MIRA_CORE_ERROR_UNAUTHORIZED);
+  checked_clear (&checked);
+
+  check (url, "net_doesnotexist", f->network_token, &checked);
+  g_assert_error (checked.error, MIRA_CORE_ERROR, MIRA_CORE_ERROR_NOT_FOUND);
+  checked_clear (&checked);
+
+  /* Another network's token does not open this one */
+  second = request_object (f->server, 201, "POST", "/api/v1/networks", MIRA_TEST_ADMIN_TOKEN,
+                           "{\"name\":\"Garage\"}");
+  check (url, f->network_id, json_object_get_string_member (second, "network_token"), &checked);
+  g_assert_false (checked.ok);
+  g_assert_true (g_error_matches (checked.error, MIRA_CORE_ERROR, MIRA_CORE_ERROR_NOT_FOUND) ||
+                 g_error_matches (checked.error, MIRA_CORE_ERROR, MIRA_CORE_ERROR_UNAUTHORIZED));
+  checked_clear (&checked);
+
+  check ("mira.example.org", f->network_id, f->network_token, &checked);
+  g_assert_error (checked.error, MIRA_CORE_ERROR, MIRA_CORE_ERROR_INVALID_LINK);
+  checked_clear (&checked);
+}
+
+/* Registering */
+
+typedef struct {
+  gboolean  done;
+  char     *token;
+  GError   *error;
+} Registered;
+
+static void
+register_ready (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Registered *registered = user_data;
+
+  registered->token = mira_connection_register_finish (result, &registered->error);
+  registered->done = TRUE;
+}
+
+static void
+test_register (Fixture       *f,
+               gconstpointer  data)
+{
+  Registered registered = { 0 };
+  g_autoptr(MiraConnection) conn = NULL;
+  Fixture g = *f;
+  MiraClientItem *item;
+
+  mira_connection_register_async (mira_test_server_get_url (f->server), f->network_id,
+                                  f->network_token, "laptop-1", "laptop", NULL,
+                                  register_ready, &registered);
+  while (!registered.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (registered.error);
+  g_assert_true (g_str_has_prefix (registered.token, "mst_") ||
+                 strlen (registered.token) > 16);
+
+  /* The session token is this device's own */
+  conn = mira_connection_new (mira_test_server_get_url (f->server), f->network_id,
+                              registered.token, "laptop-1");
+  g.conn = conn;
+  mira_connection_start (conn);
+  wait_until (&g, is_online, NULL, "online with the session token");
+  item = mira_connection_lookup_client (conn, "laptop-1");
+  g_assert_nonnull (item);
+  g_assert_true (mira_client_item_get_is_self (item));
+  g_assert_cmpstr (mira_client_item_get_device_type (item), ==, "laptop");
+  g_assert_cmpstr (mira_client_item_get_display_name (item), ==, g_get_host_name ());
+  mira_connection_stop (conn);
+  g_free (registered.token);
+
+  /* A wrong network token registers nothing */
+  memset (&registered, 0, sizeof registered);
+  mira_connection_register_async (mira_test_server_get_url (f->server), f->network_id,
+                                  "mnt_wrong", "laptop-2", "laptop", NULL,
+                                  register_ready, &registered);
+  while (!registered.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (registered.error, MIRA_CORE_ERROR, MIRA_CORE_ERROR_UNAUTHORIZED);
+  g_assert_null (registered.token);
+  g_clear_error (&registered.error);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  g_timeout_add (100, tick, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/connection/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+  ADD ("fill-from-rest", test_fill_from_rest);
+  ADD ("follow-events", test_follow_events);
+  ADD ("stale-answers", test_stale_answers);
+  ADD ("audio-url", test_audio_url);
+  ADD ("check", test_check);
+  ADD ("register", test_register);
+  g_test_add_func ("/connection/join-link", test_join_link);
+
+  status = g_test_run ();
+  mira_test_pg_stop ();
+  return status;
+}
