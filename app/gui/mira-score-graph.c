@@ -1,0 +1,654 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mira-score-graph"
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+#include <math.h>
+
+#include "mira-score-graph.h"
+
+/* A line is broken where two scores are further apart than this: the
+ * stream stopped in between.
+ */
+#define GAP_US (2 * G_USEC_PER_SEC)
+/* The accessible description follows the scores at most this often, so a
+ * screen reader is not flooded at the 2–5 updates per second the server
+ * sends.
+ */
+#define DESCRIPTION_INTERVAL_MS 1000
+#define TIME_STEP_S 15
+
+struct _MiraScoreGraph
+{
+  GtkWidget   parent_instance;
+
+  GListModel *model;
+  /* The items of the model whose signals we hold, in model order */
+  GPtrArray  *items;
+
+  guint       tick_id;
+  /* The clock time the graph was last drawn at, and the width of the plot
+   * then: the next frame is drawn only when the lines would move by at
+   * least half a pixel.
+   */
+  gint64      drawn_time_us;
+  double      plot_width;
+
+  guint       description_id;
+};
+
+G_DEFINE_FINAL_TYPE (MiraScoreGraph, mira_score_graph, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_MODEL,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* The GNOME palette, light and dark variants; a line and its legend share
+ * the colour of the client's position.
+ */
+static const char * const stream_colors[][2] = {
+  { "#1c71d8", "#62a0ea" },  /* blue */
+  { "#e66100", "#ffa348" },  /* orange */
+  { "#26a269", "#57e389" },  /* green */
+  { "#9141ac", "#dc8add" },  /* purple */
+  { "#c01c28", "#f66151" },  /* red */
+  { "#986a44", "#cdab8f" },  /* brown */
+  { "#c88800", "#f8e45c" },  /* yellow */
+  { "#5e5c64", "#c0bfbc" },  /* grey */
+};
+
+void
+mira_score_graph_stream_color (guint     position,
+                               gboolean  dark,
+                               GdkRGBA  *rgba)
+{
+  g_return_if_fail (rgba != NULL);
+
+  gdk_rgba_parse (rgba, stream_colors[position % G_N_ELEMENTS (stream_colors)][dark ? 1 : 0]);
+}
+
+static gboolean
+is_dark (void)
+{
+  return adw_style_manager_get_dark (adw_style_manager_get_default ());
+}
+
+static gint64
+newest_time (MiraScoreGraph *self)
+{
+  gint64 newest = 0;
+
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      guint n_points = 0;
+      const MiraScorePoint *points = mira_client_item_get_history (g_ptr_array_index (self->items, i),
+                                                                   &n_points);
+
+      if (n_points > 0)
+        newest = MAX (newest, points[n_points - 1].time_us);
+    }
+
+  return newest;
+}
+
+static gboolean
+mira_score_graph_tick (GtkWidget     *widget,
+                       GdkFrameClock *frame_clock,
+                       gpointer       user_data)
+{
+  MiraScoreGraph *self = MIRA_SCORE_GRAPH (widget);
+  gint64 now = g_get_real_time ();
+  double moved_px;
+
+  /* Every point has left the window: draw it empty once and stop */
+  if (newest_time (self) < now - MIRA_SCORE_GRAPH_SPAN_US)
+    {
+      self->tick_id = 0;
+      gtk_widget_queue_draw (widget);
+      return G_SOURCE_REMOVE;
+    }
+
+  moved_px = (double) (now - self->drawn_time_us) / MIRA_SCORE_GRAPH_SPAN_US * self->plot_width;
+  if (moved_px >= 0.5)
+    gtk_widget_queue_draw (widget);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+mira_score_graph_update_ticking (MiraScoreGraph *self)
+{
+  gboolean has_data;
+
+  has_data = gtk_widget_get_mapped (GTK_WIDGET (self)) &&
+             newest_time (self) >= g_get_real_time () - MIRA_SCORE_GRAPH_SPAN_US;
+
+  if (has_data && self->tick_id == 0)
+    self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), mira_score_graph_tick, NULL, NULL);
+  else if (!has_data && self->tick_id != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
+      self->tick_id = 0;
+    }
+}
+
+static gboolean
+update_description_cb (gpointer user_data)
+{
+  MiraScoreGraph *self = user_data;
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  self->description_id = 0;
+
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      MiraClientItem *item = g_ptr_array_index (self->items, i);
+      double score = mira_client_item_get_quality_score (item);
+
+      if (text->len > 0)
+        g_string_append (text, "; ");
+
+      if (score < 0)
+        /* Translators: a client without a live stream, in the graph's description */
+        g_string_append_printf (text, _("%s: no stream"), mira_client_item_get_display_name (item));
+      else if (mira_client_item_get_is_best (item))
+        /* Translators: a client's score 0–100, in the graph's description */
+        g_string_append_printf (text, _("%s: %d, selected stream"),
+                                mira_client_item_get_display_name (item), (int) round (score * 100));
+      else
+        g_string_append_printf (text, _("%s: %d"),
+                                mira_client_item_get_display_name (item), (int) round (score * 100));
+    }
+
+  if (text->len == 0)
+    g_string_append (text, _("No streams"));
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text->str,
+                                  -1);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+queue_description (MiraScoreGraph *self)
+{
+  if (self->description_id == 0)
+    self->description_id = g_timeout_add (DESCRIPTION_INTERVAL_MS, update_description_cb, self);
+}
+
+static void
+item_history_changed_cb (MiraScoreGraph *self)
+{
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  mira_score_graph_update_ticking (self);
+}
+
+static void
+item_notify_cb (MiraScoreGraph *self)
+{
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  queue_description (self);
+}
+
+static void
+unwatch_items (MiraScoreGraph *self)
+{
+  for (guint i = 0; i < self->items->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->items, i), self);
+  g_ptr_array_set_size (self->items, 0);
+}
+
+static void
+model_items_changed_cb (MiraScoreGraph *self)
+{
+  guint n_items = g_list_model_get_n_items (self->model);
+
+  /* Networks have a handful of clients: watching them afresh is simpler
+   * than patching, and keeps the order, hence the colours, of the model.
+   */
+  unwatch_items (self);
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_autoptr(MiraClientItem) item = g_list_model_get_item (self->model, i);
+
+      g_signal_connect_swapped (item, "history-changed", G_CALLBACK (item_history_changed_cb), self);
+      g_signal_connect_swapped (item, "notify::is-best", G_CALLBACK (item_notify_cb), self);
+      g_signal_connect_swapped (item, "notify::quality-score", G_CALLBACK (queue_description), self);
+      g_signal_connect_swapped (item, "notify::display-name", G_CALLBACK (queue_description), self);
+      g_ptr_array_add (self->items, g_steal_pointer (&item));
+    }
+
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  mira_score_graph_update_ticking (self);
+  queue_description (self);
+}
+
+static PangoLayout *
+create_axis_layout (MiraScoreGraph *self,
+                    const char     *text)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
+  g_autoptr(PangoAttrList) attrs = pango_attr_list_new ();
+
+  pango_attr_list_insert (attrs, pango_attr_scale_new (0.8));
+  pango_attr_list_insert (attrs, pango_attr_font_features_new ("tnum=1"));
+  pango_layout_set_attributes (layout, attrs);
+
+  return layout;
+}
+
+static void
+append_text (GtkSnapshot   *snapshot,
+             PangoLayout   *layout,
+             double         x,
+             double         y,
+             const GdkRGBA *color)
+{
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (x, y));
+  gtk_snapshot_append_layout (snapshot, layout, color);
+  gtk_snapshot_restore (snapshot);
+}
+
+static void
+trace_history (cairo_t              *cr,
+               const MiraScorePoint *points,
+               guint                 n_points,
+               gint64                now,
+               double                width,
+               double                height,
+               gboolean              close_area)
+{
+  guint start = 0;
+
+  /* One subpath per unbroken run of points */
+  while (start < n_points)
+    {
+      guint end = start + 1;
+
+      while (end < n_points && points[end].time_us - points[end - 1].time_us <= GAP_US)
+        end++;
+
+      for (guint i = start; i < end; i++)
+        {
+          double x = width - (double) (now - points[i].time_us) / MIRA_SCORE_GRAPH_SPAN_US * width;
+          double y = height * (1.0 - CLAMP (points[i].score, 0.0, 1.0));
+
+          if (i == start)
+            {
+              if (close_area)
+                cairo_move_to (cr, x, height);
+              else
+                cairo_move_to (cr, x, y);
+            }
+          cairo_line_to (cr, x, y);
+        }
+
+      if (close_area)
+        {
+          double x_end = width - (double) (now - points[end - 1].time_us) / MIRA_SCORE_GRAPH_SPAN_US * width;
+
+          cairo_line_to (cr, x_end, height);
+          cairo_close_path (cr);
+        }
+
+      start = end;
+    }
+}
+
+static void
+draw_stream (cairo_t        *cr,
+             MiraClientItem *item,
+             const GdkRGBA  *color,
+             gint64          now,
+             double          width,
+             double          height)
+{
+  gboolean best = mira_client_item_get_is_best (item);
+  guint n_points = 0;
+  const MiraScorePoint *points = mira_client_item_get_history (item, &n_points);
+  const MiraScorePoint *last;
+  double x, y;
+
+  if (n_points == 0 || points[n_points - 1].time_us < now - MIRA_SCORE_GRAPH_SPAN_US)
+    return;
+
+  if (best)
+    {
+      cairo_pattern_t *fill = cairo_pattern_create_linear (0, 0, 0, height);
+
+      cairo_pattern_add_color_stop_rgba (fill, 0, color->red, color->green, color->blue, 0.30);
+      cairo_pattern_add_color_stop_rgba (fill, 1, color->red, color->green, color->blue, 0.02);
+      trace_history (cr, points, n_points, now, width, height, TRUE);
+      cairo_set_source (cr, fill);
+      cairo_fill (cr);
+      cairo_pattern_destroy (fill);
+    }
+
+  trace_history (cr, points, n_points, now, width, height, FALSE);
+  cairo_set_source_rgba (cr, color->red, color->green, color->blue, best ? 1.0 : 0.75);
+  cairo_set_line_width (cr, best ? 3.0 : 1.5);
+  cairo_stroke (cr);
+
+  /* The newest score, as a dot at the head of the line */
+  last = &points[n_points - 1];
+  x = width - (double) (now - last->time_us) / MIRA_SCORE_GRAPH_SPAN_US * width;
+  y = height * (1.0 - CLAMP (last->score, 0.0, 1.0));
+  cairo_arc (cr, x, y, best ? 4.5 : 3.0, 0, 2 * G_PI);
+  cairo_fill (cr);
+}
+
+static void
+mira_score_graph_snapshot (GtkWidget   *widget,
+                           GtkSnapshot *snapshot)
+{
+  MiraScoreGraph *self = MIRA_SCORE_GRAPH (widget);
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  gboolean dark = is_dark ();
+  gint64 now = g_get_real_time ();
+  g_autoptr(PangoLayout) probe = create_axis_layout (self, "100");
+  GdkRGBA fg, grid, label;
+  PangoRectangle probe_rect;
+  double left, top, plot_width, plot_height;
+  gboolean any_line = FALSE;
+  cairo_t *cr;
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  grid = fg;
+  grid.alpha *= 0.12;
+  label = fg;
+  label.alpha *= 0.6;
+
+  /* The plot leaves room for the score labels on the left and the time
+   * labels below; half a label's height above keeps "100" inside.
+   */
+  pango_layout_get_pixel_extents (probe, NULL, &probe_rect);
+  left = probe_rect.width + 8;
+  top = ceil (probe_rect.height / 2.0);
+  plot_width = MAX (1, width - left - 4);
+  plot_height = MAX (1, height - top - probe_rect.height - 6);
+
+  self->drawn_time_us = now;
+  self->plot_width = plot_width;
+
+  for (int score = 0; score <= 100; score += 25)
+    {
+      g_autofree char *text = g_strdup_printf ("%d", score);
+      g_autoptr(PangoLayout) layout = create_axis_layout (self, text);
+      double y = top + round (plot_height * (1.0 - score / 100.0));
+      PangoRectangle rect;
+
+      gtk_snapshot_append_color (snapshot, &grid, &GRAPHENE_RECT_INIT (left, y, plot_width, 1));
+      pango_layout_get_pixel_extents (layout, NULL, &rect);
+      append_text (snapshot, layout, left - 6 - rect.width, y - rect.height / 2.0, &label);
+    }
+
+  for (int seconds = 60; seconds >= 0; seconds -= TIME_STEP_S)
+    {
+      g_autofree char *text = NULL;
+      g_autoptr(PangoLayout) layout = NULL;
+      double x = left + round (plot_width * (1.0 - seconds / 60.0));
+      PangoRectangle rect;
+
+      if (seconds == 0)
+        text = g_strdup (C_("score graph", "now"));
+      else
+        /* Translators: seconds ago, on the score graph's time axis */
+        text = g_strdup_printf (C_("score graph", "−%d s"), seconds);
+
+      layout = create_axis_layout (self, text);
+      pango_layout_get_pixel_extents (layout, NULL, &rect);
+      gtk_snapshot_append_color (snapshot, &grid, &GRAPHENE_RECT_INIT (MIN (x, left + plot_width - 1), top, 1, plot_height));
+      append_text (snapshot, layout,
+                   CLAMP (x - rect.width / 2.0, left, left + plot_width - rect.width),
+                   top + plot_height + 4, &label);
+    }
+
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (left, top, plot_width, plot_height));
+  cairo_translate (cr, left, top);
+  cairo_rectangle (cr, 0, 0, plot_width, plot_height);
+  cairo_clip (cr);
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+  cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
+
+  /* The selected stream last, so that it is drawn over the others */
+  for (guint pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < self->items->len; i++)
+      {
+        MiraClientItem *item = g_ptr_array_index (self->items, i);
+        guint n_points = 0;
+        GdkRGBA color;
+
+        if (mira_client_item_get_is_best (item) != (pass == 1))
+          continue;
+
+        mira_client_item_get_history (item, &n_points);
+        any_line |= n_points > 0;
+        mira_score_graph_stream_color (i, dark, &color);
+        draw_stream (cr, item, &color, now, plot_width, plot_height);
+      }
+  cairo_destroy (cr);
+
+  if (!any_line)
+    {
+      g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (widget, _("No audio in the last minute"));
+      PangoRectangle rect;
+
+      pango_layout_get_pixel_extents (layout, NULL, &rect);
+      append_text (snapshot, layout,
+                   left + (plot_width - rect.width) / 2.0,
+                   top + (plot_height - rect.height) / 2.0, &label);
+    }
+}
+
+static void
+mira_score_graph_measure (GtkWidget      *widget,
+                          GtkOrientation  orientation,
+                          int             for_size,
+                          int            *minimum,
+                          int            *natural,
+                          int            *minimum_baseline,
+                          int            *natural_baseline)
+{
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      *minimum = 200;
+      *natural = 480;
+    }
+  else
+    {
+      *minimum = 120;
+      *natural = 180;
+    }
+}
+
+static void
+mira_score_graph_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (mira_score_graph_parent_class)->map (widget);
+
+  mira_score_graph_update_ticking (MIRA_SCORE_GRAPH (widget));
+}
+
+static void
+mira_score_graph_unmap (GtkWidget *widget)
+{
+  MiraScoreGraph *self = MIRA_SCORE_GRAPH (widget);
+
+  /* A hidden graph costs no frames */
+  if (self->tick_id != 0)
+    {
+      gtk_widget_remove_tick_callback (widget, self->tick_id);
+      self->tick_id = 0;
+    }
+
+  GTK_WIDGET_CLASS (mira_score_graph_parent_class)->unmap (widget);
+}
+
+static void
+style_dark_changed_cb (MiraScoreGraph *self)
+{
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+mira_score_graph_dispose (GObject *object)
+{
+  MiraScoreGraph *self = MIRA_SCORE_GRAPH (object);
+
+  mira_score_graph_set_model (self, NULL);
+  g_clear_handle_id (&self->description_id, g_source_remove);
+
+  G_OBJECT_CLASS (mira_score_graph_parent_class)->dispose (object);
+}
+
+static void
+mira_score_graph_finalize (GObject *object)
+{
+  MiraScoreGraph *self = MIRA_SCORE_GRAPH (object);
+
+  g_ptr_array_unref (self->items);
+
+  G_OBJECT_CLASS (mira_score_graph_parent_class)->finalize (object);
+}
+
+static void
+mira_score_graph_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  MiraScoreGraph *self = MIRA_SCORE_GRAPH (object);
+
+  switch (prop_id)
+    {
+    case PROP_MODEL:
+      g_value_set_object (value, self->model);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+mira_score_graph_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  MiraScoreGraph *self = MIRA_SCORE_GRAPH (object);
+
+  switch (prop_id)
+    {
+    case PROP_MODEL:
+      mira_score_graph_set_model (self, g_value_get_object (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+mira_score_graph_class_init (MiraScoreGraphClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = mira_score_graph_dispose;
+  object_class->finalize = mira_score_graph_finalize;
+  object_class->get_property = mira_score_graph_get_property;
+  object_class->set_property = mira_score_graph_set_property;
+
+  widget_class->snapshot = mira_score_graph_snapshot;
+  widget_class->measure = mira_score_graph_measure;
+  widget_class->map = mira_score_graph_map;
+  widget_class->unmap = mira_score_graph_unmap;
+
+  properties[PROP_MODEL] =
+    g_param_spec_object ("model", NULL, NULL,
+                         G_TYPE_LIST_MODEL,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_css_name (widget_class, "scoregraph");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+static void
+mira_score_graph_init (MiraScoreGraph *self)
+{
+  self->items = g_ptr_array_new_with_free_func (g_object_unref);
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Stream quality over the last minute"),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, _("No streams"),
+                                  -1);
+
+  g_signal_connect_object (adw_style_manager_get_default (), "notify::dark",
+                           G_CALLBACK (style_dark_changed_cb), self, G_CONNECT_SWAPPED);
+}
+
+GtkWidget *
+mira_score_graph_new (void)
+{
+  return g_object_new (MIRA_TYPE_SCORE_GRAPH, NULL);
+}
+
+GListModel *
+mira_score_graph_get_model (MiraScoreGraph *self)
+{
+  g_return_val_if_fail (MIRA_IS_SCORE_GRAPH (self), NULL);
+
+  return self->model;
+}
+
+/**
+ * mira_score_graph_set_model:
+ * @model: (nullable): a GListModel of MiraClientItem
+ *
+ * Draws the streams of @model's clients, in its order.
+ */
+void
+mira_score_graph_set_model (MiraScoreGraph *self,
+                            GListModel     *model)
+{
+  g_return_if_fail (MIRA_IS_SCORE_GRAPH (self));
+  g_return_if_fail (model == NULL || G_IS_LIST_MODEL (model));
+
+  if (self->model == model)
+    return;
+
+  if (self->model != NULL)
+    {
+      g_signal_handlers_disconnect_by_func (self->model, model_items_changed_cb, self);
+      unwatch_items (self);
+    }
+
+  g_set_object (&self->model, model);
+
+  if (self->model != NULL)
+    {
+      g_signal_connect_swapped (self->model, "items-changed", G_CALLBACK (model_items_changed_cb), self);
+      model_items_changed_cb (self);
+    }
+  else
+    {
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+      mira_score_graph_update_ticking (self);
+    }
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL]);
+}
