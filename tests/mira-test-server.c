@@ -4,84 +4,18 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
-#include "mira-server.h"
-#include "mira-store.h"
+#include "mira-server-thread.h"
 #include "mira-test-server.h"
 
 struct _MiraTestServer
 {
-  /* set before the thread starts */
-  char            *db_uri;
-  gboolean         open_registration;
-  MiraTranscriber *transcriber;
-
-  GThread       *thread;
-  GMainContext  *context;
-  GMainLoop     *loop;
-
-  /* the start-up handshake */
-  GMutex         lock;
-  GCond          cond;
-  gboolean       started;
-  GError        *error;
-  char          *url;
-  guint          port;
+  char             *db_uri;
+  MiraServerOptions options;
+  MiraServerThread *thread;
 
   /* the client side, used on the test thread only */
-  SoupSession   *session;
+  SoupSession      *session;
 };
-
-/* The server's thread: the store and the server are created, run and freed
- * here, so that every handler and socket lives on this thread's context.
- */
-static gpointer
-server_thread (gpointer user_data)
-{
-  MiraTestServer *self = user_data;
-  MiraServerOptions options = {
-    .open_registration = self->open_registration,
-    .admin_token = MIRA_TEST_ADMIN_TOKEN,
-    .transcriber = self->transcriber,
-  };
-  g_autoptr(GError) error = NULL;
-  MiraStore *store = NULL;
-  MiraServer *server = NULL;
-
-  g_main_context_push_thread_default (self->context);
-
-  store = mira_store_new (self->db_uri, 4, &error);
-  if (store != NULL)
-    server = mira_server_new (store, &options, &error);
-  if (server != NULL && !mira_server_listen (server, "127.0.0.1", 0, &error))
-    g_clear_object (&server);
-
-  g_mutex_lock (&self->lock);
-  if (server != NULL)
-    {
-      self->url = g_strdup (mira_server_get_url (server));
-      self->port = mira_server_get_port (server);
-    }
-  else
-    self->error = g_steal_pointer (&error);
-  self->started = TRUE;
-  g_cond_signal (&self->cond);
-  g_mutex_unlock (&self->lock);
-
-  if (server != NULL)
-    {
-      g_main_loop_run (self->loop);
-      mira_server_shutdown (server);
-    }
-
-  /* The server before the store it uses */
-  g_clear_object (&server);
-  g_clear_pointer (&store, mira_store_free);
-  while (g_main_context_iteration (self->context, FALSE))
-    ;
-
-  g_main_context_pop_thread_default (self->context);
-  return NULL;
-}
 
 MiraTestServer *
 mira_test_server_new (const char *db_uri,
@@ -96,26 +30,18 @@ mira_test_server_new_full (const char      *db_uri,
                            MiraTranscriber *transcriber)
 {
   MiraTestServer *self = g_new0 (MiraTestServer, 1);
+  g_autoptr(GError) error = NULL;
 
   g_assert_nonnull (db_uri);
 
   self->db_uri = g_strdup (db_uri);
-  self->open_registration = open_registration;
-  self->transcriber = transcriber ? g_object_ref (transcriber) : NULL;
-  self->context = g_main_context_new ();
-  self->loop = g_main_loop_new (self->context, FALSE);
-  g_mutex_init (&self->lock);
-  g_cond_init (&self->cond);
-
-  self->thread = g_thread_new ("mira-test-server", server_thread, self);
-
-  g_mutex_lock (&self->lock);
-  while (!self->started)
-    g_cond_wait (&self->cond, &self->lock);
-  g_mutex_unlock (&self->lock);
-
-  g_assert_no_error (self->error);
-  g_assert_nonnull (self->url);
+  self->options.open_registration = open_registration;
+  self->options.admin_token = MIRA_TEST_ADMIN_TOKEN;
+  self->options.transcriber = transcriber ? g_object_ref (transcriber) : NULL;
+  self->thread = mira_server_thread_new (db_uri, &self->options, "127.0.0.1", 0, 4);
+  mira_server_thread_start (self->thread, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (mira_server_thread_get_url (self->thread));
 
   /* A hung request fails the test instead of the whole run's timeout. */
   self->session = soup_session_new_with_options ("timeout", 30,
@@ -123,13 +49,6 @@ mira_test_server_new_full (const char      *db_uri,
                                                  "user-agent", "mira-test",
                                                  NULL);
   return self;
-}
-
-static gboolean
-quit_loop (gpointer user_data)
-{
-  g_main_loop_quit (user_data);
-  return G_SOURCE_REMOVE;
 }
 
 void
@@ -140,31 +59,45 @@ mira_test_server_free (MiraTestServer *self)
 
   /* Close our connections first, so that the server has none to wait for. */
   g_clear_object (&self->session);
-
-  g_main_context_invoke (self->context, quit_loop, self->loop);
-  g_thread_join (self->thread);
-
-  g_main_loop_unref (self->loop);
-  g_main_context_unref (self->context);
-  g_mutex_clear (&self->lock);
-  g_cond_clear (&self->cond);
-  g_clear_error (&self->error);
-  g_clear_object (&self->transcriber);
-  g_free (self->url);
+  mira_server_thread_stop (self->thread);
+  g_clear_object (&self->thread);
+  g_clear_object (&self->options.transcriber);
   g_free (self->db_uri);
   g_free (self);
+}
+
+void
+mira_test_server_restart (MiraTestServer *self)
+{
+  g_autoptr(GError) error = NULL;
+  guint port = mira_server_thread_get_port (self->thread);
+
+  g_clear_object (&self->session);
+  mira_server_thread_stop (self->thread);
+  g_clear_object (&self->thread);
+
+  /* The same port: its clients find it where it was */
+  self->thread = mira_server_thread_new (self->db_uri, &self->options, "127.0.0.1", port, 4);
+  mira_server_thread_start (self->thread, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (mira_server_thread_get_port (self->thread), ==, port);
+
+  self->session = soup_session_new_with_options ("timeout", 30,
+                                                 "idle-timeout", 30,
+                                                 "user-agent", "mira-test",
+                                                 NULL);
 }
 
 guint
 mira_test_server_get_port (MiraTestServer *self)
 {
-  return self->port;
+  return mira_server_thread_get_port (self->thread);
 }
 
 const char *
 mira_test_server_get_url (MiraTestServer *self)
 {
-  return self->url;
+  return mira_server_thread_get_url (self->thread);
 }
 
 MiraTestResponse *
@@ -175,7 +108,7 @@ mira_test_request_full (MiraTestServer *self,
                         const char     *content_type,
                         GBytes         *body)
 {
-  g_autofree char *uri = g_strconcat (self->url, path, NULL);
+  g_autofree char *uri = g_strconcat (mira_test_server_get_url (self), path, NULL);
   g_autoptr(SoupMessage) msg = NULL;
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GError) error = NULL;

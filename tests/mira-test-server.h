@@ -31,6 +31,10 @@ MiraTestServer   *mira_test_server_new_full   (const char        *db_uri,
                                                gboolean           open_registration,
                                                MiraTranscriber   *transcriber);
 void              mira_test_server_free       (MiraTestServer    *server);
+/* Stops the server and starts it again on the same port and database;
+ * its sockets and connections drop meanwhile.
+ */
+void              mira_test_server_restart    (MiraTestServer    *server);
 /* e.g. http://127.0.0.1:40123 */
 guint             mira_test_server_get_port   (MiraTestServer    *server);
 const char       *mira_test_server_get_url    (MiraTestServer    *server);
