@@ -302,6 +302,107 @@ test_follow_events (Fixture       *f,
   g_assert_true (client_at (f, 0) == kept);
 }
 
+/* A port nothing listens on: bound, then closed */
+static guint
+closed_port (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GError) error = NULL;
+  guint port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+  return port;
+}
+
+static void
+record_state (MiraConnection *conn,
+              GParamSpec     *pspec,
+              GArray         *states)
+{
+  MiraConnectionState state = mira_connection_get_state (conn);
+
+  g_array_append_val (states, state);
+}
+
+static void
+test_reconnect (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GArray) states = g_array_new (FALSE, FALSE, sizeof (MiraConnectionState));
+  g_autoptr(MiraClientItem) desk = NULL;
+  g_autofree char *phone = NULL;
+
+  mira_connection_start (f->conn);
+  wait_until (f, is_online, NULL, "online");
+  desk = g_object_ref (mira_connection_lookup_client (f->conn, "desk"));
+  g_signal_connect (f->conn, "notify::state", G_CALLBACK (record_state), states);
+
+  /* The server goes away and comes back on the same port; a device
+   * registers before this connection is back, so only a reload shows it.
+   */
+  mira_test_server_restart (f->server);
+  phone = register_client (f, "phone-4", "Dana's phone");
+
+  wait_until (f, has_n_clients, GUINT_TO_POINTER (2), "the reloaded list");
+  wait_until (f, is_online, NULL, "online again");
+  g_assert_cmpuint (states->len, >=, 2);
+  g_assert_cmpint (g_array_index (states, MiraConnectionState, 0), ==,
+                   MIRA_CONNECTION_STATE_CONNECTING);
+  g_assert_cmpint (g_array_index (states, MiraConnectionState, states->len - 1), ==,
+                   MIRA_CONNECTION_STATE_ONLINE);
+  g_assert_null (mira_connection_get_last_error (f->conn));
+
+  /* Items keep their identity across the reload */
+  g_assert_true (mira_connection_lookup_client (f->conn, "desk") == desk);
+  g_assert_true (client_at (f, 0) == desk);
+  g_assert_cmpstr (mira_client_item_get_display_name (client_at (f, 1)), ==, "Dana's phone");
+
+  /* And it follows events again */
+  post_interaction (f, phone, "back again");
+  wait_until (f, has_n_interactions, GUINT_TO_POINTER (1), "an interaction after the restart");
+
+  g_signal_handlers_disconnect_by_data (f->conn, states);
+}
+
+static gboolean
+is_connecting_after_failure (Fixture       *f,
+                             gconstpointer  data)
+{
+  return mira_connection_get_state (f->conn) == MIRA_CONNECTION_STATE_CONNECTING &&
+         mira_connection_get_last_error (f->conn) != NULL;
+}
+
+static void
+test_unreachable (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *nowhere = g_strdup_printf ("http://127.0.0.1:%u", closed_port ());
+  Fixture g = *f;
+
+  g.conn = mira_connection_new (nowhere, f->network_id, f->session_token, "desk");
+  mira_connection_start (g.conn);
+  wait_until (&g, is_connecting_after_failure, NULL, "a failed attempt");
+  g_assert_error ((GError *) mira_connection_get_last_error (g.conn), MIRA_CORE_ERROR,
+                  MIRA_CORE_ERROR_UNREACHABLE);
+
+  /* Stopped, it is offline and forgets the failure */
+  mira_connection_stop (g.conn);
+  g_assert_cmpint (mira_connection_get_state (g.conn), ==, MIRA_CONNECTION_STATE_OFFLINE);
+  g_assert_null (mira_connection_get_last_error (g.conn));
+  g_object_unref (g.conn);
+
+  /* A wrong token is refused the same way, and tried again later */
+  g.conn = mira_connection_new (mira_test_server_get_url (f->server), f->network_id,
+                                "mst_wrong", "desk");
+  mira_connection_start (g.conn);
+  wait_until (&g, is_connecting_after_failure, NULL, "a refused attempt");
+  g_assert_error ((GError *) mira_connection_get_last_error (g.conn), MIRA_CORE_ERROR,
+                  MIRA_CORE_ERROR_UNAUTHORIZED);
+  mira_connection_stop (g.conn);
+  g_object_unref (g.conn);
+}
+
 static void
 test_stale_answers (Fixture       *f,
                     gconstpointer  data)
@@ -482,19 +583,6 @@ checked_clear (Checked *checked)
   g_clear_error (&checked->error);
 }
 
-/* A port nothing listens on: bound, then closed */
-static guint
-closed_port (void)
-{
-  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
-  g_autoptr(GError) error = NULL;
-  guint port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
-
-  g_assert_no_error (error);
-  g_socket_listener_close (listener);
-  return port;
-}
-
 static void
 test_check (Fixture       *f,
             gconstpointer  data)
@@ -618,6 +706,8 @@ main (int    argc,
 
   ADD ("fill-from-rest", test_fill_from_rest);
   ADD ("follow-events", test_follow_events);
+  ADD ("reconnect", test_reconnect);
+  ADD ("unreachable", test_unreachable);
   ADD ("stale-answers", test_stale_answers);
   ADD ("audio-url", test_audio_url);
   ADD ("check", test_check);

@@ -890,8 +890,21 @@ socket_closed_cb (SoupWebsocketConnection *socket,
   MiraConnection *self = user_data;
   g_autoptr(GError) error = NULL;
   const char *reason = soup_websocket_connection_get_close_data (socket);
+  gushort code = soup_websocket_connection_get_close_code (socket);
 
-  if (reason != NULL && reason[0] != '\0')
+  /* The event socket refuses a token after the upgrade: 1008 with the
+   * API's error code as the reason
+   */
+  if (code == SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION && reason != NULL &&
+      g_str_has_suffix (reason, "_NOT_FOUND"))
+    error = g_error_new_literal (MIRA_CORE_ERROR, MIRA_CORE_ERROR_NOT_FOUND,
+                                 _("There is no such network on this server"));
+  else if (code == SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION && reason != NULL &&
+           (strstr (reason, "TOKEN") != NULL || strstr (reason, "UNAUTHORIZED") != NULL ||
+            strstr (reason, "FORBIDDEN") != NULL))
+    error = g_error_new_literal (MIRA_CORE_ERROR, MIRA_CORE_ERROR_UNAUTHORIZED,
+                                 _("The server refused the token: it is wrong or was revoked"));
+  else if (reason != NULL && reason[0] != '\0')
     error = g_error_new (MIRA_CORE_ERROR, MIRA_CORE_ERROR_UNREACHABLE,
                          _("The connection to the server was closed: %s"), reason);
   else
