@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mira-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "mira-capture.h"
+#include "mira-connection.h"
+#include "mira-context.h"
+#include "mira-host.h"
+#include "mira-window-private.h"
+
+G_DEFINE_FINAL_TYPE (MiraWindow, mira_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_CONTEXT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+mira_window_update_view (MiraWindow *self)
+{
+  gboolean set_up = mira_context_get_mode (self->context) != MIRA_MODE_NONE;
+
+  gtk_stack_set_visible_child_name (self->main_stack, set_up ? "main" : "welcome");
+  _mira_window_actions_update (self);
+}
+
+static void
+mira_window_update_connection (MiraWindow *self)
+{
+  MiraConnection *connection = mira_context_get_connection (self->context);
+  MiraConnectionState state = MIRA_CONNECTION_STATE_OFFLINE;
+  const char *network_name = NULL;
+  const GError *error = NULL;
+  const char *message = NULL;
+
+  if (connection != NULL)
+    {
+      state = mira_connection_get_state (connection);
+      network_name = mira_connection_get_network_name (connection);
+      error = mira_connection_get_last_error (connection);
+    }
+
+  adw_view_switcher_title_set_title (self->switcher_title,
+                                     network_name != NULL ? network_name : _("Mira"));
+  adw_status_page_set_title (self->live_status_page,
+                             network_name != NULL ? network_name : _("Mira"));
+
+  /* Calm, not alarming: the connection retries by itself, so this says what
+   * happens rather than asking for anything.
+   */
+  switch (state)
+    {
+    case MIRA_CONNECTION_STATE_ONLINE:
+      adw_view_switcher_title_set_subtitle (self->switcher_title, _("Online"));
+      adw_status_page_set_description (self->live_status_page, _("Online"));
+      break;
+
+    case MIRA_CONNECTION_STATE_CONNECTING:
+      if (error != NULL)
+        message = _("Offline — trying to reconnect…");
+      else
+        message = _("Connecting…");
+      adw_view_switcher_title_set_subtitle (self->switcher_title,
+                                            error != NULL ? _("Offline") : _("Connecting…"));
+      adw_status_page_set_description (self->live_status_page, message);
+      break;
+
+    case MIRA_CONNECTION_STATE_OFFLINE:
+    default:
+      if (mira_context_get_busy (self->context))
+        message = _("Starting…");
+      else
+        message = _("Offline");
+      adw_view_switcher_title_set_subtitle (self->switcher_title, message);
+      adw_status_page_set_description (self->live_status_page, message);
+      break;
+    }
+
+  gtk_label_set_label (self->connection_label, message != NULL ? message : "");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->connection_label),
+                               error != NULL ? error->message : NULL);
+  gtk_spinner_set_spinning (self->connection_spinner, message != NULL);
+  gtk_revealer_set_reveal_child (self->connection_revealer, message != NULL);
+}
+
+static void
+mira_window_check_port (MiraWindow *self)
+{
+  MiraHost *host = mira_context_get_host (self->context);
+  g_autoptr(AdwToast) toast = NULL;
+  g_autofree char *title = NULL;
+
+  if (host == NULL || mira_context_get_connection (self->context) == NULL ||
+      !mira_host_get_port_changed (host) || self->port_reported)
+    return;
+
+  self->port_reported = TRUE;
+  title = g_strdup_printf (_("Port %u is in use: hosting on port %u"),
+                           g_settings_get_uint (self->settings, "host-port"),
+                           mira_host_get_port (host));
+  toast = adw_toast_new (title);
+  adw_toast_set_timeout (toast, 8);
+  adw_toast_overlay_add_toast (self->toast_overlay, g_steal_pointer (&toast));
+}
+
+static void
+on_context_notify_mode (MiraWindow *self)
+{
+  if (mira_context_get_mode (self->context) == MIRA_MODE_NONE)
+    self->port_reported = FALSE;
+
+  mira_window_update_view (self);
+  mira_window_update_connection (self);
+}
+
+static void
+on_context_notify_connection (MiraWindow *self)
+{
+  g_signal_group_set_target (self->connection_signals,
+                             mira_context_get_connection (self->context));
+  mira_window_update_connection (self);
+  mira_window_check_port (self);
+  _mira_window_actions_update (self);
+}
+
+static void
+on_capture_notify_error (MiraWindow  *self,
+                         GParamSpec  *pspec,
+                         MiraCapture *capture)
+{
+  const GError *error = mira_capture_get_error (capture);
+
+  /* Not a dialog: recording stopped, and the record button shows it */
+  if (error != NULL)
+    mira_window_show_error (self, error);
+}
+
+static void
+mira_window_constructed (GObject *object)
+{
+  MiraWindow *self = MIRA_WINDOW (object);
+
+  G_OBJECT_CLASS (mira_window_parent_class)->constructed (object);
+
+  g_assert (MIRA_IS_CONTEXT (self->context));
+
+  self->settings = g_object_ref (mira_context_get_settings (self->context));
+  g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+
+  mira_welcome_page_set_context (self->welcome_page, self->context);
+
+  g_signal_connect_object (self->context, "notify::mode",
+                           G_CALLBACK (on_context_notify_mode), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->context, "notify::busy",
+                           G_CALLBACK (mira_window_update_connection), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->context, "notify::connection",
+                           G_CALLBACK (on_context_notify_connection), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->context, "notify::host",
+                           G_CALLBACK (mira_window_check_port), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->context, "notify::join-link",
+                           G_CALLBACK (_mira_window_actions_update), self, G_CONNECT_SWAPPED);
+
+  g_signal_group_set_target (self->capture_signals, mira_context_get_capture (self->context));
+
+  on_context_notify_connection (self);
+  mira_window_update_view (self);
+}
+
+static void
+mira_window_dispose (GObject *object)
+{
+  MiraWindow *self = MIRA_WINDOW (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), MIRA_TYPE_WINDOW);
+
+  g_clear_object (&self->connection_signals);
+  g_clear_object (&self->capture_signals);
+
+  G_OBJECT_CLASS (mira_window_parent_class)->dispose (object);
+}
+
+static void
+mira_window_finalize (GObject *object)
+{
+  MiraWindow *self = MIRA_WINDOW (object);
+
+  g_clear_object (&self->settings);
+  g_clear_object (&self->context);
+
+  G_OBJECT_CLASS (mira_window_parent_class)->finalize (object);
+}
+
+static void
+mira_window_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  MiraWindow *self = MIRA_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      g_value_set_object (value, self->context);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+mira_window_set_property (GObject      *object,
+                          guint         prop_id,
+                          const GValue *value,
+                          GParamSpec   *pspec)
+{
+  MiraWindow *self = MIRA_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      self->context = g_value_dup_object (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+mira_window_class_init (MiraWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->constructed = mira_window_constructed;
+  object_class->dispose = mira_window_dispose;
+  object_class->finalize = mira_window_finalize;
+  object_class->get_property = mira_window_get_property;
+  object_class->set_property = mira_window_set_property;
+
+  properties[PROP_CONTEXT] =
+    g_param_spec_object ("context", NULL, NULL,
+                         MIRA_TYPE_CONTEXT,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (MIRA_TYPE_WELCOME_PAGE);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/com/mira/Dashboard/mira-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, MiraWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, MiraWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, MiraWindow, welcome_page);
+  gtk_widget_class_bind_template_child (widget_class, MiraWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, MiraWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, MiraWindow, primary_menu_button);
+  gtk_widget_class_bind_template_child (widget_class, MiraWindow, connection_revealer);
+  gtk_widget_class_bind_template_child (widget_class, MiraWindow, connection_label);
+  gtk_widget_class_bind_template_child (widget_class, MiraWindow, connection_spinner);
+  gtk_widget_class_bind_template_child (widget_class, MiraWindow, live_status_page);
+
+  _mira_window_class_actions_init (klass);
+}
+
+static void
+mira_window_init (MiraWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->connection_signals = g_signal_group_new (MIRA_TYPE_CONNECTION);
+  g_signal_group_connect_object (self->connection_signals, "notify::state",
+                                 G_CALLBACK (mira_window_update_connection), self,
+                                 G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->connection_signals, "notify::network-name",
+                                 G_CALLBACK (mira_window_update_connection), self,
+                                 G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->connection_signals, "notify::last-error",
+                                 G_CALLBACK (mira_window_update_connection), self,
+                                 G_CONNECT_SWAPPED);
+
+  self->capture_signals = g_signal_group_new (MIRA_TYPE_CAPTURE);
+  g_signal_group_connect_object (self->capture_signals, "notify::error",
+                                 G_CALLBACK (on_capture_notify_error), self,
+                                 G_CONNECT_SWAPPED);
+
+  if (g_str_has_suffix (APPLICATION_ID, ".Devel"))
+    gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
+}
+
+/**
+ * mira_window_new:
+ * @application: the application, after startup
+ *
+ * Returns: (transfer floating): a window on the application's context
+ */
+MiraWindow *
+mira_window_new (MiraApplication *application)
+{
+  g_return_val_if_fail (MIRA_IS_APPLICATION (application), NULL);
+
+  return g_object_new (MIRA_TYPE_WINDOW,
+                       "application", application,
+                       "context", mira_application_get_context (application),
+                       NULL);
+}
+
+MiraContext *
+mira_window_get_context (MiraWindow *self)
+{
+  g_return_val_if_fail (MIRA_IS_WINDOW (self), NULL);
+
+  return self->context;
+}
+
+void
+mira_window_add_toast (MiraWindow *self,
+                       AdwToast   *toast)
+{
+  g_return_if_fail (MIRA_IS_WINDOW (self));
+  g_return_if_fail (ADW_IS_TOAST (toast));
+
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+void
+mira_window_show_error (MiraWindow   *self,
+                        const GError *error)
+{
+  AdwToast *toast;
+
+  g_return_if_fail (MIRA_IS_WINDOW (self));
+  g_return_if_fail (error != NULL);
+
+  toast = adw_toast_new (error->message);
+  adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  adw_toast_set_timeout (toast, 10);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
