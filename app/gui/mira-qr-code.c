@@ -62,6 +62,7 @@ mira_qr_code_snapshot (GtkWidget   *widget,
   int height = gtk_widget_get_height (widget);
   guint n = mira_qr_code_get_n_modules (self);
   GskRoundedRect outline;
+  cairo_t *cr;
   int module, side, x0, y0;
 
   if (n == 0)
@@ -79,7 +80,12 @@ mira_qr_code_snapshot (GtkWidget   *widget,
   gtk_snapshot_push_rounded_clip (snapshot, &outline);
   gtk_snapshot_append_color (snapshot, &light, &outline.bounds);
 
-  /* One rectangle for each run of dark modules in a row */
+  /* One path of every run of dark modules, filled at once: separate
+   * rectangles would show seams between rows wherever the widget does not
+   * sit on whole device pixels.
+   */
+  cr = gtk_snapshot_append_cairo (snapshot, &outline.bounds);
+  gdk_cairo_set_source_rgba (cr, &dark);
   for (int y = 0; y < self->code->width; y++)
     {
       const unsigned char *row = self->code->data + y * self->code->width;
@@ -98,13 +104,15 @@ mira_qr_code_snapshot (GtkWidget   *widget,
           while (x < self->code->width && (row[x] & 1))
             x++;
 
-          gtk_snapshot_append_color (snapshot, &dark,
-                                     &GRAPHENE_RECT_INIT (x0 + (start + QUIET_ZONE) * module,
-                                                          y0 + (y + QUIET_ZONE) * module,
-                                                          (x - start) * module,
-                                                          module));
+          cairo_rectangle (cr,
+                           x0 + (start + QUIET_ZONE) * module,
+                           y0 + (y + QUIET_ZONE) * module,
+                           (x - start) * module,
+                           module);
         }
     }
+  cairo_fill (cr);
+  cairo_destroy (cr);
 
   gtk_snapshot_pop (snapshot);
 }

@@ -374,6 +374,10 @@ mira_welcome_page_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
 
+  /* AdwBin forgets its child first; else both it and the template would
+   * unparent the leaflet
+   */
+  adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), MIRA_TYPE_WELCOME_PAGE);
   g_clear_object (&self->context);
 

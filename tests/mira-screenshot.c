@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Renders each page of the dashboard to PNG, wide (1000×700) and narrow
+ * (360×720), light and dark:
+ *
+ *   mira-screenshot OUTDIR
+ *
+ * welcome-*, join-error-* (the join form after an unreachable server),
+ * live-* (the main window hosting a real network on SQLite) and
+ * add-device-*. Data and configuration go to a temporary directory, so it
+ * never touches the user's own network.
+ */
+#define G_LOG_DOMAIN "mira-screenshot"
+
+#include "config.h"
+
+#include <errno.h>
+
+#include <glib/gstdio.h>
+
+#include "mira-application.h"
+#include "mira-add-device-dialog.h"
+#include "mira-connection.h"
+#include "mira-context.h"
+#include "mira-test-gui.h"
+#include "mira-welcome-page.h"
+#include "mira-window.h"
+
+typedef struct {
+  const char *name;
+  int         width;
+  int         height;
+} Size;
+
+static const Size window_sizes[] = {
+  { "wide", 1000, 700 },
+  { "narrow", 360, 720 },
+};
+
+static const Size dialog_sizes[] = {
+  { "wide", 440, 660 },
+  { "narrow", 360, 660 },
+};
+
+static const char *outdir;
+static guint n_written;
+
+static void
+save (GtkWidget  *widget,
+      const char *page,
+      const char *size,
+      const char *scheme)
+{
+  g_autofree char *name = g_strdup_printf ("%s-%s-%s.png", page, size, scheme);
+  g_autofree char *path = g_build_filename (outdir, name, NULL);
+  g_autoptr(GError) error = NULL;
+
+  if (!mira_test_gui_save_png (widget, path, &error))
+    g_error ("%s", error->message);
+
+  g_print ("%s\n", path);
+  n_written++;
+}
+
+/* Every size in light and dark */
+static void
+shoot (GtkWindow  *window,
+       const char *page,
+       const Size *sizes,
+       gsize       n_sizes)
+{
+  static const struct {
+    const char     *name;
+    AdwColorScheme  scheme;
+  } schemes[] = {
+    { "light", ADW_COLOR_SCHEME_FORCE_LIGHT },
+    { "dark", ADW_COLOR_SCHEME_FORCE_DARK },
+  };
+
+  for (gsize s = 0; s < G_N_ELEMENTS (schemes); s++)
+    {
+      adw_style_manager_set_color_scheme (adw_style_manager_get_default (), schemes[s].scheme);
+
+      for (gsize i = 0; i < n_sizes; i++)
+        {
+          if (!mira_test_gui_resize (window, sizes[i].width, sizes[i].height))
+            g_error ("%s did not take the size %d×%d but %d×%d", page, sizes[i].width, sizes[i].height,
+                     gtk_widget_get_width (GTK_WIDGET (window)), gtk_widget_get_height (GTK_WIDGET (window)));
+          save (GTK_WIDGET (window), page, sizes[i].name, schemes[s].name);
+        }
+    }
+
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                      ADW_COLOR_SCHEME_FORCE_LIGHT);
+}
+
+static gboolean
+join_failed (gpointer user_data)
+{
+  return mira_test_gui_find_label (user_data, "The server cannot be reached") != NULL;
+}
+
+static gboolean
+is_online (gpointer user_data)
+{
+  MiraConnection *connection = mira_context_get_connection (user_data);
+
+  return connection != NULL &&
+         mira_connection_get_state (connection) == MIRA_CONNECTION_STATE_ONLINE &&
+         mira_context_get_join_link (user_data) != NULL;
+}
+
+/* A loopback port nothing listens on: bound, then closed */
+static guint
+closed_port (void)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  if (socket == NULL || !g_socket_bind (socket, any, FALSE, &error) ||
+      (bound = g_socket_get_local_address (socket, &error)) == NULL)
+    g_error ("No free port: %s", error->message);
+
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+static void
+set_row (GtkWidget  *root,
+         const char *title,
+         const char *text)
+{
+  GtkWidget *row = mira_test_gui_find_entry_row (root, title);
+
+  if (row == NULL)
+    g_error ("No “%s” field", title);
+  gtk_editable_set_text (GTK_EDITABLE (row), text);
+}
+
+static void
+make_home (char **tmpdir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *config = NULL;
+
+  *tmpdir = g_dir_make_tmp ("mira-screenshot-XXXXXX", &error);
+  if (*tmpdir == NULL)
+    g_error ("%s", error->message);
+
+  data = g_build_filename (*tmpdir, "data", NULL);
+  config = g_build_filename (*tmpdir, "config", NULL);
+  g_mkdir_with_parents (data, 0700);
+  g_mkdir_with_parents (config, 0700);
+  g_setenv ("XDG_DATA_HOME", data, TRUE);
+  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+}
+
+static void
+remove_tree (GFile *file)
+{
+  g_autoptr(GFileEnumerator) children = NULL;
+
+  children = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
+                                        G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
+  if (children != NULL)
+    {
+      GFile *child;
+
+      while (g_file_enumerator_iterate (children, NULL, &child, NULL, NULL) && child != NULL)
+        remove_tree (child);
+    }
+  g_file_delete (file, NULL, NULL);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(MiraApplication) app = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tmpdir = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(GFile) tmpfile = NULL;
+  MiraContext *context;
+  GtkWindow *window;
+  GtkWindow *dialog;
+  GtkWidget *welcome;
+
+  if (argc != 2)
+    {
+      g_printerr ("Usage: %s OUTDIR\n", argv[0]);
+      return 2;
+    }
+  outdir = argv[1];
+  if (g_mkdir_with_parents (outdir, 0755) != 0)
+    g_error ("Cannot create %s: %s", outdir, g_strerror (errno));
+
+  /* Before GLib reads them */
+  make_home (&tmpdir);
+
+  gtk_init ();
+  mira_test_gui_init ();
+
+  app = mira_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  if (!g_application_register (G_APPLICATION (app), NULL, &error))
+    g_error ("%s", error->message);
+  g_application_activate (G_APPLICATION (app));
+
+  context = mira_application_get_context (app);
+  window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  g_assert (MIRA_IS_WINDOW (window));
+  welcome = mira_test_gui_find_type (GTK_WIDGET (window), MIRA_TYPE_WELCOME_PAGE);
+  g_assert (welcome != NULL);
+
+  shoot (window, "welcome", window_sizes, G_N_ELEMENTS (window_sizes));
+
+  /* The join form, after a server that does not answer */
+  gtk_widget_activate_action (welcome, "welcome.show-join", NULL);
+  mira_test_gui_settle ();
+  url = g_strdup_printf ("http://127.0.0.1:%u", closed_port ());
+  set_row (welcome, "Server Address", url);
+  set_row (welcome, "Network ID", "net_5b0c1f7e2d9a4c38");
+  set_row (welcome, "Token", "mira-network-token-example");
+  gtk_widget_activate_action (welcome, "welcome.join", NULL);
+  if (!mira_test_gui_wait (join_failed, welcome, 20000))
+    g_error ("The join form showed no error for %s", url);
+  shoot (window, "join-error", window_sizes, G_N_ELEMENTS (window_sizes));
+
+  /* A real network hosted on this computer */
+  gtk_widget_activate_action (welcome, "welcome.back", NULL);
+  gtk_widget_activate_action (welcome, "welcome.host", NULL);
+  if (!mira_test_gui_wait (is_online, context, 30000))
+    g_error ("Hosting did not bring the network online");
+  shoot (window, "live", window_sizes, G_N_ELEMENTS (window_sizes));
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.add-device", NULL);
+  dialog = mira_test_gui_find_toplevel (MIRA_TYPE_ADD_DEVICE_DIALOG);
+  g_assert (dialog != NULL);
+  shoot (dialog, "add-device", dialog_sizes, G_N_ELEMENTS (dialog_sizes));
+  gtk_window_destroy (dialog);
+
+  mira_context_shutdown (context);
+  gtk_window_destroy (window);
+  mira_test_gui_settle ();
+
+  tmpfile = g_file_new_for_path (tmpdir);
+  remove_tree (tmpfile);
+
+  g_print ("%u screenshots in %s\n", n_written, outdir);
+  return 0;
+}
