@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "mira-live-page.h"
+#include "mira-record-button.h"
 #include "mira-welcome-page.h"
 #include "mira-window.h"
 
@@ -26,7 +28,8 @@ struct _MiraWindow
   GtkRevealer          *connection_revealer;
   GtkLabel             *connection_label;
   GtkSpinner           *connection_spinner;
-  AdwStatusPage        *live_status_page;
+  MiraLivePage         *live_page;
+  MiraRecordButton     *record_button;
 
   /* "Port 8080 is in use" is said once a hosting */
   guint                 port_reported : 1;

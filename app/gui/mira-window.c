@@ -48,8 +48,6 @@ mira_window_update_connection (MiraWindow *self)
 
   adw_view_switcher_title_set_title (self->switcher_title,
                                      network_name != NULL ? network_name : _("Mira"));
-  adw_status_page_set_title (self->live_status_page,
-                             network_name != NULL ? network_name : _("Mira"));
 
   /* Calm, not alarming: the connection retries by itself, so this says what
    * happens rather than asking for anything.
@@ -58,7 +56,6 @@ mira_window_update_connection (MiraWindow *self)
     {
     case MIRA_CONNECTION_STATE_ONLINE:
       adw_view_switcher_title_set_subtitle (self->switcher_title, _("Online"));
-      adw_status_page_set_description (self->live_status_page, _("Online"));
       break;
 
     case MIRA_CONNECTION_STATE_CONNECTING:
@@ -68,7 +65,6 @@ mira_window_update_connection (MiraWindow *self)
         message = _("Connecting…");
       adw_view_switcher_title_set_subtitle (self->switcher_title,
                                             error != NULL ? _("Offline") : _("Connecting…"));
-      adw_status_page_set_description (self->live_status_page, message);
       break;
 
     case MIRA_CONNECTION_STATE_OFFLINE:
@@ -78,7 +74,6 @@ mira_window_update_connection (MiraWindow *self)
       else
         message = _("Offline");
       adw_view_switcher_title_set_subtitle (self->switcher_title, message);
-      adw_status_page_set_description (self->live_status_page, message);
       break;
     }
 
@@ -156,6 +151,8 @@ mira_window_constructed (GObject *object)
   g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
 
   mira_welcome_page_set_context (self->welcome_page, self->context);
+  mira_live_page_set_context (self->live_page, self->context);
+  mira_record_button_set_capture (self->record_button, mira_context_get_capture (self->context));
 
   g_signal_connect_object (self->context, "notify::mode",
                            G_CALLBACK (on_context_notify_mode), self, G_CONNECT_SWAPPED);
@@ -255,6 +252,8 @@ mira_window_class_init (MiraWindowClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (MIRA_TYPE_LIVE_PAGE);
+  g_type_ensure (MIRA_TYPE_RECORD_BUTTON);
   g_type_ensure (MIRA_TYPE_WELCOME_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/com/mira/Dashboard/mira-window.ui");
@@ -267,7 +266,8 @@ mira_window_class_init (MiraWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MiraWindow, connection_revealer);
   gtk_widget_class_bind_template_child (widget_class, MiraWindow, connection_label);
   gtk_widget_class_bind_template_child (widget_class, MiraWindow, connection_spinner);
-  gtk_widget_class_bind_template_child (widget_class, MiraWindow, live_status_page);
+  gtk_widget_class_bind_template_child (widget_class, MiraWindow, live_page);
+  gtk_widget_class_bind_template_child (widget_class, MiraWindow, record_button);
 
   _mira_window_class_actions_init (klass);
 }
