@@ -30,7 +30,9 @@ struct _MiraLivePage
 
   /* The transcript follows new words until the user scrolls up */
   gboolean        follow_transcript;
-  double          last_scroll_value;
+  double          last_value;
+  double          last_upper;
+  guint           follow_id;
 
   GtkStack       *stack;
   AdwStatusPage  *connecting_page;
@@ -94,28 +96,58 @@ scroll_transcript_to_end (MiraLivePage *self)
     gtk_adjustment_set_value (vadj, end);
 }
 
+static gboolean
+follow_transcript_cb (gpointer user_data)
+{
+  MiraLivePage *self = user_data;
+
+  self->follow_id = 0;
+  if (self->follow_transcript)
+    scroll_transcript_to_end (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* The list view takes a new position only outside its own allocation:
+ * scroll after it, before the next frame is drawn
+ */
+static void
+queue_follow_transcript (MiraLivePage *self)
+{
+  if (self->follow_id == 0)
+    self->follow_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, follow_transcript_cb, self, NULL);
+}
+
 static void
 transcript_value_changed_cb (MiraLivePage  *self,
                              GtkAdjustment *vadj)
 {
   double value = gtk_adjustment_get_value (vadj);
-  double end = gtk_adjustment_get_upper (vadj) - gtk_adjustment_get_page_size (vadj);
+  double upper = gtk_adjustment_get_upper (vadj);
+  double end = upper - gtk_adjustment_get_page_size (vadj);
 
-  /* New rows only ever move the view down; a move up is the user's */
+  /* New rows only move the view down, and a list that finds its rows
+   * smaller than it guessed clamps the view as its height shrinks; a move
+   * up over a list of the same height is the user's
+   */
   if (value >= end - BOTTOM_SLACK_PX)
     self->follow_transcript = TRUE;
-  else if (value < self->last_scroll_value)
+  else if (value < self->last_value && upper == self->last_upper)
     self->follow_transcript = FALSE;
 
-  self->last_scroll_value = value;
+  self->last_value = value;
+  self->last_upper = upper;
 }
 
 static void
-transcript_adjustment_changed_cb (MiraLivePage *self)
+transcript_adjustment_changed_cb (MiraLivePage  *self,
+                                  GtkAdjustment *vadj)
 {
   /* The list grew, or learnt the real height of a row it had estimated */
   if (self->follow_transcript)
-    scroll_transcript_to_end (self);
+    queue_follow_transcript (self);
+
+  self->last_upper = gtk_adjustment_get_upper (vadj);
 }
 
 static void
@@ -130,10 +162,7 @@ interactions_changed_cb (MiraLivePage *self,
   gtk_stack_set_visible_child_name (self->transcript_stack, n_items > 0 ? "transcript" : "empty");
 
   if (added > 0 && self->follow_transcript)
-    {
-      gtk_widget_activate_action (GTK_WIDGET (self->transcript_view), "list.scroll-to-item", "u", n_items - 1);
-      scroll_transcript_to_end (self);
-    }
+    queue_follow_transcript (self);
 }
 
 static void
@@ -170,7 +199,8 @@ mira_live_page_set_connection (MiraLivePage   *self,
   gtk_list_view_set_model (self->transcript_view, interactions);
 
   self->follow_transcript = TRUE;
-  self->last_scroll_value = 0;
+  self->last_value = 0;
+  self->last_upper = 0;
   gtk_stack_set_visible_child_name (self->transcript_stack,
                                     interactions != NULL &&
                                     g_list_model_get_n_items (G_LIST_MODEL (interactions)) > 0 ? "transcript" : "empty");
@@ -189,6 +219,7 @@ mira_live_page_dispose (GObject *object)
   MiraLivePage *self = MIRA_LIVE_PAGE (object);
 
   mira_live_page_set_context (self, NULL);
+  g_clear_handle_id (&self->follow_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), MIRA_TYPE_LIVE_PAGE);
 
   G_OBJECT_CLASS (mira_live_page_parent_class)->dispose (object);

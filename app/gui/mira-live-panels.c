@@ -5,7 +5,13 @@
 
 #include "mira-live-panels.h"
 
-#define SPACING 18
+/* Wide, and (narrower) stacked: the space between the panels, and around
+ * them — less on a phone, where every pixel of width counts
+ */
+#define WIDE_SPACING 18
+#define WIDE_MARGIN 18
+#define STACKED_SPACING 12
+#define STACKED_MARGIN 12
 /* The clients' column, wide */
 #define COLUMN_MIN 300
 #define COLUMN_MAX 400
@@ -83,30 +89,33 @@ mira_live_panels_measure (GtkWidget      *widget,
       /* Stacked is the smallest it can be; side by side is how it likes
        * to be
        */
-      *minimum = MAX (min[0], MAX (min[1], min[2]));
+      *minimum = 2 * STACKED_MARGIN + MAX (min[0], MAX (min[1], min[2]));
       *natural = MAX (MIRA_LIVE_PANELS_WIDE_WIDTH,
-                      MAX (nat[0], COLUMN_MIN) + SPACING + MAX (nat[1], nat[2]));
+                      2 * WIDE_MARGIN + MAX (nat[0], COLUMN_MIN) + WIDE_SPACING + MAX (nat[1], nat[2]));
       return;
     }
 
   if (for_size >= MIRA_LIVE_PANELS_WIDE_WIDTH)
     {
-      int column = column_width (for_size);
-      int rest = for_size - column - SPACING;
+      int inner = for_size - 2 * WIDE_MARGIN;
+      int column = column_width (inner);
+      int rest = inner - column - WIDE_SPACING;
 
       measure_child (p.clients, orientation, column, &min[0], &nat[0]);
       measure_child (p.graph, orientation, rest, &min[1], &nat[1]);
       measure_child (p.transcript, orientation, rest, &min[2], &nat[2]);
-      *minimum = MAX (min[0], min[1] + SPACING + min[2]);
-      *natural = MAX (nat[0], nat[1] + SPACING + nat[2]);
+      *minimum = 2 * WIDE_MARGIN + MAX (min[0], min[1] + WIDE_SPACING + min[2]);
+      *natural = 2 * WIDE_MARGIN + MAX (nat[0], nat[1] + WIDE_SPACING + nat[2]);
     }
   else
     {
-      measure_child (p.clients, orientation, for_size, &min[0], &nat[0]);
-      measure_child (p.graph, orientation, for_size, &min[1], &nat[1]);
-      measure_child (p.transcript, orientation, for_size, &min[2], &nat[2]);
-      *minimum = min[0] + min[1] + min[2] + 2 * SPACING;
-      *natural = nat[0] + nat[1] + nat[2] + 2 * SPACING;
+      int inner = for_size < 0 ? -1 : MAX (0, for_size - 2 * STACKED_MARGIN);
+
+      measure_child (p.clients, orientation, inner, &min[0], &nat[0]);
+      measure_child (p.graph, orientation, inner, &min[1], &nat[1]);
+      measure_child (p.transcript, orientation, inner, &min[2], &nat[2]);
+      *minimum = 2 * STACKED_MARGIN + min[0] + min[1] + min[2] + 2 * STACKED_SPACING;
+      *natural = 2 * STACKED_MARGIN + nat[0] + nat[1] + nat[2] + 2 * STACKED_SPACING;
     }
 }
 
@@ -127,40 +136,52 @@ mira_live_panels_size_allocate (GtkWidget *widget,
 
   if (self->wide)
     {
-      int column = column_width (width);
-      int rest = width - column - SPACING;
+      int inner_width = width - 2 * WIDE_MARGIN;
+      int inner_height = height - 2 * WIDE_MARGIN;
+      int column = column_width (inner_width);
+      int rest = inner_width - column - WIDE_SPACING;
+      int right = WIDE_MARGIN + column + WIDE_SPACING;
       int graph_height;
 
       measure_child (p.graph, GTK_ORIENTATION_VERTICAL, rest, &min, &nat);
       graph_height = nat;
-      gtk_widget_size_allocate (p.clients, &(GtkAllocation) { 0, 0, column, height }, -1);
-      gtk_widget_size_allocate (p.graph, &(GtkAllocation) { column + SPACING, 0, rest, graph_height }, -1);
+      gtk_widget_size_allocate (p.clients,
+                                &(GtkAllocation) { WIDE_MARGIN, WIDE_MARGIN, column, inner_height }, -1);
+      gtk_widget_size_allocate (p.graph,
+                                &(GtkAllocation) { right, WIDE_MARGIN, rest, graph_height }, -1);
       gtk_widget_size_allocate (p.transcript,
-                                &(GtkAllocation) { column + SPACING, graph_height + SPACING,
-                                                   rest, MAX (0, height - graph_height - SPACING) },
+                                &(GtkAllocation) { right, WIDE_MARGIN + graph_height + WIDE_SPACING, rest,
+                                                   MAX (0, inner_height - graph_height - WIDE_SPACING) },
                                 -1);
     }
   else
     {
+      int inner_width = MAX (0, width - 2 * STACKED_MARGIN);
+      int inner_height = MAX (0, height - 2 * STACKED_MARGIN);
       int clients_min, clients_nat, clients_height;
       int graph_min, graph_height;
       int transcript_min, transcript_nat;
-      int y = 0;
+      int y = STACKED_MARGIN;
 
-      measure_child (p.clients, GTK_ORIENTATION_VERTICAL, width, &clients_min, &clients_nat);
-      measure_child (p.graph, GTK_ORIENTATION_VERTICAL, width, &graph_min, &graph_height);
-      measure_child (p.transcript, GTK_ORIENTATION_VERTICAL, width, &transcript_min, &transcript_nat);
+      measure_child (p.clients, GTK_ORIENTATION_VERTICAL, inner_width, &clients_min, &clients_nat);
+      measure_child (p.graph, GTK_ORIENTATION_VERTICAL, inner_width, &graph_min, &graph_height);
+      measure_child (p.transcript, GTK_ORIENTATION_VERTICAL, inner_width, &transcript_min, &transcript_nat);
 
-      clients_height = MAX (clients_min, MIN (clients_nat, (int) (height * STACKED_CLIENTS_SHARE)));
+      clients_height = MAX (clients_min, MIN (clients_nat, (int) (inner_height * STACKED_CLIENTS_SHARE)));
       /* The graph gives way before the transcript does */
       graph_height = MAX (graph_min, MIN (graph_height,
-                                          height - clients_height - transcript_min - 2 * SPACING));
+                                          inner_height - clients_height - transcript_min - 2 * STACKED_SPACING));
 
-      gtk_widget_size_allocate (p.clients, &(GtkAllocation) { 0, y, width, clients_height }, -1);
-      y += clients_height + SPACING;
-      gtk_widget_size_allocate (p.graph, &(GtkAllocation) { 0, y, width, graph_height }, -1);
-      y += graph_height + SPACING;
-      gtk_widget_size_allocate (p.transcript, &(GtkAllocation) { 0, y, width, MAX (transcript_min, height - y) }, -1);
+      gtk_widget_size_allocate (p.clients,
+                                &(GtkAllocation) { STACKED_MARGIN, y, inner_width, clients_height }, -1);
+      y += clients_height + STACKED_SPACING;
+      gtk_widget_size_allocate (p.graph,
+                                &(GtkAllocation) { STACKED_MARGIN, y, inner_width, graph_height }, -1);
+      y += graph_height + STACKED_SPACING;
+      gtk_widget_size_allocate (p.transcript,
+                                &(GtkAllocation) { STACKED_MARGIN, y, inner_width,
+                                                   MAX (transcript_min, STACKED_MARGIN + inner_height - y) },
+                                -1);
     }
 }
 
