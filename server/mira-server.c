@@ -16,6 +16,7 @@
 #include "mira-event-socket.h"
 #include "mira-server-private.h"
 #include "mira-store.h"
+#include "mira-time.h"
 #include "mira-token-cache.h"
 #include "mira-util.h"
 
@@ -839,6 +840,8 @@ mira_server_new (MiraStore                *store,
                                          ? mira_transcriber_get_name (options->transcriber)
                                          : "none");
   self->config.started_at = g_get_monotonic_time ();
+  /* The list of time zones, read now rather than by a request. */
+  mira_time_zones_load ();
   /* Another server process's revocations show within this. */
   self->config.tokens = mira_token_cache_new (5 * G_USEC_PER_SEC);
 

@@ -29,6 +29,10 @@ gboolean  mira_is_client_id         (const char    *str);
  */
 char     *mira_timestamp_now        (void);
 char     *mira_timestamp_from_unix_ms (gint64      ms);
+/* The server's own texts (database values): RFC 3339, read as UTC when
+ * without an offset. A client's times go through mira_time_parse(), in the
+ * network's time zone. NULL or G_MININT64 when @text is not one.
+ */
 char     *mira_timestamp_normalize  (const char    *text);
 gint64    mira_timestamp_to_unix_ms (const char    *text);
 

@@ -10,6 +10,7 @@
 
 #include "mira-db.h"
 #include "mira-error.h"
+#include "mira-time.h"
 #include "mira-util.h"
 
 #include <string.h>
@@ -114,13 +115,20 @@ mira_api_setting_check (const char  *key,
 
   if (g_str_equal (key, "timezone"))
     {
-      g_autoptr(GTimeZone) tz = g_time_zone_new_identifier (json_node_get_string (value));
+      /* Looked up in the system's list of zones, never opened: a name is
+       * not a path (see mira-time.h).
+       */
+      const char *name = json_node_get_string (value);
 
-      if (tz == NULL)
+      if (!mira_time_zone_is_known (name))
         {
+          /* The name is shown back only when it is short and clean text. */
+          gboolean show = strlen (name) <= 64 && g_utf8_validate (name, -1, NULL);
+
           g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
-                       "Field 'value': '%s' is not an IANA time zone such as Europe/Paris",
-                       json_node_get_string (value));
+                       "Field 'value': %s%s%sis not an IANA time zone name such as "
+                       "Europe/Paris, America/New_York or UTC",
+                       show ? "'" : "", show ? name : "", show ? "' " : "");
           return NULL;
         }
     }

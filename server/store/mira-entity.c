@@ -8,6 +8,7 @@
 
 #include "mira-db.h"
 #include "mira-error.h"
+#include "mira-time.h"
 #include "mira-util.h"
 
 const MiraField *
@@ -112,6 +113,31 @@ resolve_client (MiraDb      *db,
   return g_strdup (mira_db_result_get (res, 0, 0));
 }
 
+GTimeZone *
+mira_entity_time_zone (MiraDb      *db,
+                       const char  *net_uuid,
+                       GError     **error)
+{
+  g_autoptr(MiraDbResult) res = NULL;
+  g_autoptr(JsonNode) value = NULL;
+  GTimeZone *zone = NULL;
+
+  res = mira_db_query (db, "SELECT setting_value FROM network_settings"
+                           " WHERE network_id = $1 AND setting_key = 'timezone'",
+                       1, &net_uuid, error);
+  if (res == NULL)
+    return NULL;
+  if (mira_db_result_n_rows (res) > 0)
+    value = json_from_string (mira_db_result_get (res, 0, 0), NULL);
+  /* A name stored before names were checked may be anything: it is looked
+   * up like any other and, unknown, counts as UTC.
+   */
+  if (value != NULL && JSON_NODE_HOLDS_VALUE (value) &&
+      json_node_get_value_type (value) == G_TYPE_STRING)
+    zone = mira_time_zone_get (json_node_get_string (value));
+  return zone != NULL ? zone : g_time_zone_new_utc ();
+}
+
 #define INVALID(...) \
   (g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, __VA_ARGS__), FALSE)
 
@@ -144,6 +170,7 @@ validate_field (MiraDb           *db,
                 const char       *net_uuid,
                 const MiraField  *field,
                 JsonNode         *node,
+                GTimeZone       **zone,
                 char            **out_value,
                 GError          **error)
 {
@@ -214,11 +241,21 @@ validate_field (MiraDb           *db,
       break;
 
     case MIRA_FIELD_TIMESTAMP:
-      if (!node_is_value (node, G_TYPE_STRING) ||
-          (*out_value = mira_timestamp_normalize (json_node_get_string (node))) == NULL)
-        return INVALID ("Field '%s' must be an RFC 3339 date-time such as 2026-01-15T10:30:00Z",
-                        field->name);
-      return TRUE;
+      {
+        g_autoptr(GError) reason = NULL;
+
+        if (!node_is_value (node, G_TYPE_STRING))
+          return INVALID ("Field '%s' must be a date-time string such as 2026-01-15T10:30:00Z,"
+                          " not %s", field->name, json_type_name (node));
+        /* Looked up once per request, and only when a time needs it */
+        if (*zone == NULL && (*zone = mira_entity_time_zone (db, net_uuid, error)) == NULL)
+          return FALSE;
+        *out_value = mira_time_normalize (json_node_get_string (node), *zone,
+                                          MIRA_TIME_PARSE_DEFAULT, &reason);
+        if (*out_value == NULL)
+          return INVALID ("Field '%s': %s", field->name, reason->message);
+        return TRUE;
+      }
 
     case MIRA_FIELD_REF:
       if (!node_is_value (node, G_TYPE_STRING))
@@ -299,6 +336,7 @@ mira_entity_validate (MiraDb            *db,
                       GError           **error)
 {
   g_autoptr(GHashTable) values = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_autoptr(GTimeZone) zone = NULL;
   JsonObjectIter iter;
   const char *name;
   JsonNode *node;
@@ -319,7 +357,7 @@ mira_entity_validate (MiraDb            *db,
                        known ? "Field '%s' is read-only" : "Unknown field '%s'", name);
           return NULL;
         }
-      if (!validate_field (db, net_uuid, field, node, &value, error))
+      if (!validate_field (db, net_uuid, field, node, &zone, &value, error))
         return NULL;
       g_hash_table_insert (values, (gpointer) field->column, value);
     }
@@ -476,6 +514,8 @@ build_conditions (MiraDb            *db,
                   Conditions        *cond,
                   GError           **error)
 {
+  g_autoptr(GTimeZone) zone = NULL;
+
   cond->where = g_string_new ("t.network_id = $1");
   cond->params = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (cond->params, g_strdup (net_uuid));
@@ -494,14 +534,20 @@ build_conditions (MiraDb            *db,
       switch (filter->type)
         {
         case MIRA_FIELD_TIMESTAMP:
-          value = mira_timestamp_normalize (raw);
-          if (value == NULL)
-            {
-              g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
-                           "Query parameter '%s' must be an RFC 3339 date-time", filter->param);
+          {
+            g_autoptr(GError) reason = NULL;
+
+            if (zone == NULL && (zone = mira_entity_time_zone (db, net_uuid, error)) == NULL)
               return FALSE;
-            }
-          break;
+            value = mira_time_normalize (raw, zone, MIRA_TIME_PARSE_QUERY, &reason);
+            if (value == NULL)
+              {
+                g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
+                             "Query parameter '%s': %s", filter->param, reason->message);
+                return FALSE;
+              }
+            break;
+          }
         case MIRA_FIELD_REF:
           if (!mira_is_uuid (raw))
             {

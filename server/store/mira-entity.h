@@ -96,6 +96,13 @@ GHashTable      *mira_entity_validate     (MiraDb            *db,
                                            gboolean           create,
                                            GError           **error);
 
+/* The network's time zone (its "timezone" setting; UTC when unset or not a
+ * known zone), in which times without an offset are read. A new reference.
+ */
+GTimeZone       *mira_entity_time_zone    (MiraDb            *db,
+                                           const char        *net_uuid,
+                                           GError           **error);
+
 /* Lists with the filters in @query (unknown parameters are ignored); the
  * result is {"items", "total", "limit", "offset"}.
  */
