@@ -15,6 +15,7 @@
 #include "mira-event-bus.h"
 #include "mira-event-socket.h"
 #include "mira-server-private.h"
+#include "mira-reminder-clock.h"
 #include "mira-store.h"
 #include "mira-time.h"
 #include "mira-token-cache.h"
@@ -38,7 +39,8 @@ struct _MiraServer
   MiraAudioHub  *hub;
   GHashTable    *touched;      /* networks that spoke here: their conversations close at shutdown */
   guint          sweep_source;
-  guint          sweeping;     /* sweep calls under way */
+  gboolean       sweeping;     /* a conversations sweep is under way */
+  MiraReminderClock *reminders;
 };
 
 G_DEFINE_FINAL_TYPE (MiraServer, mira_server, G_TYPE_OBJECT)
@@ -59,6 +61,7 @@ mira_server_finalize (GObject *object)
     soup_server_disconnect (self->soup);
   g_clear_object (&self->soup);
   g_clear_handle_id (&self->sweep_source, mira_source_remove);
+  g_clear_pointer (&self->reminders, mira_reminder_clock_free);
   g_clear_pointer (&self->audio, mira_audio_sockets_free);
   g_clear_pointer (&self->hub, mira_audio_hub_free);
   g_clear_pointer (&self->touched, g_hash_table_unref);
@@ -165,6 +168,8 @@ publish_events (MiraServer  *self,
         g_hash_table_add (self->touched, g_strdup (call->network_id));
       else if (g_str_equal (type, "network_deleted") && call->network_id != NULL)
         g_hash_table_remove (self->touched, call->network_id);
+      if (self->reminders != NULL)
+        mira_reminder_clock_note (self->reminders, event);
 
       mira_event_bus_publish (self->bus,
                               json_object_get_string_member_with_default (event, "network_id",
@@ -779,23 +784,26 @@ sweep_done (MiraApiCall *call,
 {
   MiraServer *self = user_data;
 
-  if (--self->sweeping == 0)
-    g_object_unref (self);
+  self->sweeping = FALSE;
+  g_object_unref (self);
 }
 
-/* Conversations that time out and reminders that come due, whatever else happens. */
+/* Conversations that time out, and reminders that come due whatever else
+ * happens (written by another process, say): the reminder clock's own timer
+ * is what makes them come due on time.
+ */
 static gboolean
 sweep (gpointer user_data)
 {
   MiraServer *self = user_data;
 
-  if (self->sweeping == 0)
+  if (!self->sweeping)
     {
-      self->sweeping = 2;
+      self->sweeping = TRUE;
       g_object_ref (self);
       mira_server_internal_call (self, "POST", "conversations/sweep", NULL, sweep_done, self);
-      mira_server_internal_call (self, "POST", "reminders/sweep", NULL, sweep_done, self);
     }
+  mira_reminder_clock_sweep (self->reminders);
   return G_SOURCE_CONTINUE;
 }
 
@@ -863,6 +871,9 @@ mira_server_new (MiraStore                *store,
       soup_server_set_tls_certificate (self->soup, cert);
     }
 
+  self->reminders = mira_reminder_clock_new (self);
+  /* The first sweep sets the reminder clock for what is already pending. */
+  mira_reminder_clock_sweep (self->reminders);
   self->sweep_source = mira_timeout_add_seconds (5, sweep, self);
 
   soup_server_add_early_handler (self->soup, NULL, early_handler, self, NULL);
@@ -967,6 +978,7 @@ mira_server_shutdown (MiraServer *self)
     g_slist_free (listeners);
   }
   g_clear_handle_id (&self->sweep_source, mira_source_remove);
+  mira_reminder_clock_stop (self->reminders);
   {
     GHashTableIter iter;
     gpointer network_id;

@@ -1242,8 +1242,10 @@ test_person_crud (Fixture       *f,
                                          Q ("{'name': ['x']}"), "%s/persons/%s", f->net->path, id);
     g_autoptr(MiraTestResponse) c = REQ (f->server, 422, "POST", f->net->token,
                                          Q ("{'metadata': 'x'}"), "%s/persons", f->net->path);
+    /* A read-only member is refused unless it holds its current value */
     g_autoptr(MiraTestResponse) d = REQ (f->server, 422, "PUT", f->net->token,
-                                         Q ("{'id': '%s'}", id), "%s/persons/%s", f->net->path, id);
+                                         Q ("{'id': '00000000-0000-4000-8000-000000000001'}"),
+                                         "%s/persons/%s", f->net->path, id);
     g_autoptr(MiraTestResponse) e = REQ (f->server, 404, "PUT", f->net->token,
                                          Q ("{'name': 'x'}"), "%s/persons/%s", f->net->path,
                                          "00000000-0000-4000-8000-000000000000");
@@ -1798,13 +1800,14 @@ static void
 test_reminder_filters (Fixture       *f,
                        gconstpointer  data)
 {
+  /* Due in the future: a past due time would come due at once (overdue) */
   const char *r1 = create (f->server, f->net, f->net->token, "reminders",
-                           Q ("{'title': 'one', 'due_time': '2026-03-01T09:00:00Z'}"));
+                           Q ("{'title': 'one', 'due_time': '2036-03-01T09:00:00Z'}"));
   const char *r2 = create (f->server, f->net, f->net->token, "reminders",
-                           Q ("{'title': 'two', 'due_time': '2026-03-10T09:00:00Z',"
+                           Q ("{'title': 'two', 'due_time': '2036-03-10T09:00:00Z',"
                               " 'priority': 'urgent'}"));
   const char *r3 = create (f->server, f->net, f->net->token, "reminders",
-                           Q ("{'title': 'three', 'due_time': '2026-03-20T09:00:00Z',"
+                           Q ("{'title': 'three', 'due_time': '2036-03-20T09:00:00Z',"
                               " 'status': 'completed'}"));
 
 #define EXPECT_IDS(query, expected)                                                         \
@@ -1821,11 +1824,11 @@ test_reminder_filters (Fixture       *f,
   EXPECT_IDS ("?status=completed", r3);
   EXPECT_IDS ("?status=overdue", "");
   EXPECT_IDS ("?priority=urgent", r2);
-  EXPECT_IDS ("?due_before=2026-03-15T00:00:00Z", P ("%s %s", r1, r2));
-  EXPECT_IDS ("?due_after=2026-03-05T00:00:00Z", P ("%s %s", r2, r3));
-  EXPECT_IDS ("?due_after=2026-03-05T00:00:00Z&due_before=2026-03-15T00:00:00Z", r2);
-  EXPECT_IDS ("?due_after=2026-03-05T00:00:00Z&status=pending", r2);
-  EXPECT_IDS ("?due_before=2026-03-01T09:00:00Z", "");
+  EXPECT_IDS ("?due_before=2036-03-15T00:00:00Z", P ("%s %s", r1, r2));
+  EXPECT_IDS ("?due_after=2036-03-05T00:00:00Z", P ("%s %s", r2, r3));
+  EXPECT_IDS ("?due_after=2036-03-05T00:00:00Z&due_before=2036-03-15T00:00:00Z", r2);
+  EXPECT_IDS ("?due_after=2036-03-05T00:00:00Z&status=pending", r2);
+  EXPECT_IDS ("?due_before=2036-03-01T09:00:00Z", "");
 
 #undef EXPECT_IDS
 
@@ -2253,10 +2256,10 @@ test_pagination (Fixture       *f,
   for (guint i = 0; i < 7; i++)
     create (f->server, f->net, f->net->token, "persons", Q ("{}"));
   create (f->server, f->net, f->net->token, "reminders",
-          Q ("{'title': 'a', 'due_time': '2026-01-01T00:00:00Z', 'status': 'completed'}"));
+          Q ("{'title': 'a', 'due_time': '2036-01-01T00:00:00Z', 'status': 'completed'}"));
   for (guint i = 0; i < 3; i++)
     create (f->server, f->net, f->net->token, "reminders",
-            Q ("{'title': 'b', 'due_time': '2026-01-0%uT00:00:00Z'}", i + 2));
+            Q ("{'title': 'b', 'due_time': '2036-01-0%uT00:00:00Z'}", i + 2));
 
 #define LIST(status, query) \
   REQ (f->server, (status), "GET", f->session, NULL, "%s/persons%s", f->net->path, (query))

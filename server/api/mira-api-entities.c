@@ -79,6 +79,36 @@ mira_api_entity_get (MiraApiCall  *call,
   return TRUE;
 }
 
+/* State derived from what was written, recomputed after each write: a
+ * reminder's status from its due time. Replaces @object when it changed.
+ */
+static gboolean
+derive_state (MiraApiCall       *call,
+              MiraDb            *db,
+              const MiraEntity  *entity,
+              JsonObject       **object,
+              GError           **error)
+{
+  g_autofree char *id = NULL;
+  gboolean settled = FALSE;
+
+  if (entity != &mira_entity_reminder)
+    return TRUE;
+  id = g_strdup (json_object_get_string_member (*object, "id"));
+  if (!mira_api_reminder_settle (call, db, id, &settled, error))
+    return FALSE;
+  if (settled)
+    {
+      JsonObject *now = mira_entity_get (db, call->net_uuid, call->network_id, entity, id, error);
+
+      if (now == NULL)
+        return FALSE;
+      json_object_unref (*object);
+      *object = now;
+    }
+  return TRUE;
+}
+
 static JsonObject *
 create_with (MiraApiCall  *call,
              MiraDb       *db,
@@ -89,7 +119,7 @@ create_with (MiraApiCall  *call,
   g_autoptr(JsonObject) object = NULL;
 
   object = mira_entity_insert (db, call->net_uuid, call->network_id, entity, values, error);
-  if (object == NULL)
+  if (object == NULL || !derive_state (call, db, entity, &object, error))
     return NULL;
   emit_entity (call, entity, "created", object);
   mira_api_call_respond_object (call, 201, json_object_ref (object));
@@ -138,6 +168,70 @@ check_event_times (MiraApiCall  *call,
   return TRUE;
 }
 
+/* A client that PUTs back the object it read, edited, sends the members it
+ * cannot write too. The server's own timestamps are dropped; any other
+ * read-only member is dropped when it still holds its current value, and
+ * refused by validation otherwise. Returns @input without them.
+ */
+static JsonObject *
+drop_read_only (MiraApiCall  *call,
+                MiraDb       *db,
+                JsonObject   *input,
+                GError      **error)
+{
+  const MiraEntity *entity = call_entity (call);
+  g_autoptr(JsonObject) current = NULL;
+  g_autoptr(GPtrArray) dropped = g_ptr_array_new_with_free_func (g_free);
+  JsonObject *kept;
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *node;
+
+  json_object_iter_init (&iter, input);
+  while (json_object_iter_next (&iter, &name, &node))
+    {
+      const MiraField *field = mira_entity_find_field (entity, name);
+      JsonNode *now;
+
+      if (g_str_equal (name, "created_at") || g_str_equal (name, "updated_at"))
+        {
+          g_ptr_array_add (dropped, g_strdup (name));
+          continue;
+        }
+      if (field != NULL ? (field->flags & MIRA_FIELD_WRITABLE) && field->column != NULL
+                        : !g_str_equal (name, "id") && !g_str_equal (name, "network_id"))
+        continue;
+      if (current == NULL)
+        {
+          g_autoptr(GError) local = NULL;
+
+          current = mira_entity_get (db, call->net_uuid, call->network_id, entity,
+                                     mira_api_call_arg (call, 1), &local);
+          /* A missing row is reported by the update itself. */
+          if (current == NULL)
+            {
+              if (g_error_matches (local, MIRA_ERROR, MIRA_ERROR_NOT_FOUND) ||
+                  g_error_matches (local, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST))
+                return json_object_ref (input);
+              g_propagate_error (error, g_steal_pointer (&local));
+              return NULL;
+            }
+        }
+      now = json_object_get_member (current, name);
+      if (now != NULL && json_node_equal (node, now))
+        g_ptr_array_add (dropped, g_strdup (name));
+    }
+  if (dropped->len == 0)
+    return json_object_ref (input);
+  /* The parsed body is immutable: the rest goes to a new object. */
+  kept = json_object_new ();
+  json_object_iter_init (&iter, input);
+  while (json_object_iter_next (&iter, &name, &node))
+    if (!g_ptr_array_find_with_equal_func (dropped, name, g_str_equal, NULL))
+      json_object_set_member (kept, name, json_node_copy (node));
+  return kept;
+}
+
 /* The request's JSON object, checked against the route's entity. */
 static GHashTable *
 parse_and_validate (MiraApiCall  *call,
@@ -148,6 +242,13 @@ parse_and_validate (MiraApiCall  *call,
 {
   g_autoptr(JsonObject) input = mira_api_call_parse_object (call, allow_empty, error);
 
+  if (input != NULL && !create)
+    {
+      JsonObject *writable = drop_read_only (call, db, input, error);
+
+      json_object_unref (input);
+      input = writable;
+    }
   if (input == NULL)
     return NULL;
   return mira_entity_validate (db, call->net_uuid, call_entity (call), input, create, error);
@@ -182,6 +283,11 @@ update_with (MiraApiCall  *call,
   if (object == NULL)
     {
       note_not_found (call, entity, *error);
+      return FALSE;
+    }
+  if (!derive_state (call, db, entity, &object, error))
+    {
+      json_object_unref (object);
       return FALSE;
     }
   emit_entity (call, entity, "updated", object);

@@ -2,7 +2,8 @@
 #define G_LOG_DOMAIN "mira-api"
 
 /* Reminders coming due: every device of the network hears reminder_due once,
- * and the reminder, still not done, becomes overdue.
+ * and the reminder, still not done, becomes overdue. Its status follows its
+ * due time: moved ahead, it is pending again and comes due again.
  */
 
 #include "mira-api.h"
@@ -14,7 +15,34 @@
 
 #define BATCH 500
 
-/* Internal, every few seconds. */
+/* A reminder still to be done (pending or overdue) whose due time is ahead
+ * is pending: after any write, whether it moved the due time or set the
+ * status, by POST, PUT or PATCH. Its event then tells the reminder clock.
+ * Sets @settled when that changed the row.
+ */
+gboolean
+mira_api_reminder_settle (MiraApiCall  *call,
+                          MiraDb       *db,
+                          const char   *id,
+                          gboolean     *settled,
+                          GError      **error)
+{
+  g_autofree char *now = mira_timestamp_now ();
+  g_autoptr(MiraDbResult) res = NULL;
+
+  res = mira_db_query (db, "UPDATE reminders SET status = 'pending'"
+                           " WHERE network_id = $1 AND id = $2 AND status = 'overdue'"
+                           " AND due_time > $3",
+                       3, (const char *[]) { call->net_uuid, id, now }, error);
+  if (res == NULL)
+    return FALSE;
+  *settled = mira_db_result_affected (res) > 0;
+  return TRUE;
+}
+
+/* Internal: the reminder clock's timer and the server's periodic sweep.
+ * Answers {"next_due": the earliest due time of a pending reminder, or null}.
+ */
 gboolean
 mira_api_reminders_sweep (MiraApiCall  *call,
                           MiraDb       *db,
@@ -23,6 +51,8 @@ mira_api_reminders_sweep (MiraApiCall  *call,
   g_autofree char *now = mira_timestamp_now ();
   g_autofree char *batch = g_strdup_printf ("%d", BATCH);
   g_autoptr(MiraDbResult) due = NULL;
+  g_autoptr(MiraDbResult) next = NULL;
+  JsonObject *answer;
 
   due = mira_db_query (db, "SELECT r.id, n.id, n.network_id FROM reminders r"
                            " JOIN networks n ON n.id = r.network_id"
@@ -57,6 +87,16 @@ mira_api_reminders_sweep (MiraApiCall  *call,
       mira_api_call_emit (call, "reminder_due", "reminder", reminder);
       mira_api_call_emit (call, "reminder_updated", "reminder", reminder);
     }
-  call->status = 204;
+
+  next = mira_db_query (db, "SELECT min(due_time) FROM reminders WHERE status = 'pending'",
+                        0, NULL, error);
+  if (next == NULL)
+    return FALSE;
+  answer = json_object_new ();
+  if (mira_db_result_n_rows (next) > 0 && mira_db_result_get (next, 0, 0) != NULL)
+    json_object_set_string_member (answer, "next_due", mira_db_result_get (next, 0, 0));
+  else
+    json_object_set_null_member (answer, "next_due");
+  mira_api_call_respond_object (call, 200, answer);
   return TRUE;
 }

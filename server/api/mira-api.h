@@ -161,6 +161,8 @@ gboolean mira_api_conversations_sweep       (MiraApiCall *call, MiraDb *db, GErr
 gboolean mira_api_interaction_create        (MiraApiCall *call, MiraDb *db, GError **error);
 gboolean mira_api_reminders_sweep           (MiraApiCall *call, MiraDb *db, GError **error);
 gboolean mira_api_reminder_complete         (MiraApiCall *call, MiraDb *db, GError **error);
+gboolean mira_api_reminder_settle           (MiraApiCall *call, MiraDb *db, const char *id,
+                                             gboolean *settled, GError **error);
 gboolean mira_api_action_update             (MiraApiCall *call, MiraDb *db, GError **error);
 
 gboolean mira_api_settings_list             (MiraApiCall *call, MiraDb *db, GError **error);
