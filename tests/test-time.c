@@ -855,6 +855,82 @@ test_reminder_moved (Fixture       *f,
   check (due_count (net, str (o, "id")) == 4, "a completed reminder came due");
 }
 
+/* Conversations */
+
+/* The conversation_updated announcing @conversation's last_interaction_at
+ * as @expected (NULL: null), at message @from or later
+ */
+static void
+expect_last_interaction (Fixture    *f,
+                         Net        *net,
+                         const char *conversation,
+                         const char *expected,
+                         guint      *from)
+{
+  JsonObject *o;
+
+  for (;;)
+    {
+      guint index;
+
+      o = mira_test_socket_wait_for (net->events, "conversation_updated", *from, 5000, &index);
+      check (o != NULL, "no conversation_updated with last_interaction_at %s", expected);
+      *from = index + 1;
+      if (g_strcmp0 (str (obj (o, "conversation"), "id"), conversation) == 0)
+        break;
+    }
+  check (g_strcmp0 (str (obj (o, "conversation"), "last_interaction_at"), expected) == 0,
+         "conversation_updated says last_interaction_at %s, not %s",
+         str (obj (o, "conversation"), "last_interaction_at"), expected);
+  o = request (f, 200, "GET", api (f, net, P (f, "conversations/%s", conversation)), net->token,
+               NULL);
+  check (g_strcmp0 (str (o, "last_interaction_at"), expected) == 0,
+         "last_interaction_at is %s, not %s", str (o, "last_interaction_at"), expected);
+}
+
+/* A conversation's last_interaction_at follows its interactions when one
+ * is moved in time, moved to another conversation, or deleted.
+ */
+static void
+test_conversation_last (Fixture       *f,
+                        gconstpointer  data)
+{
+  Net *net = net_new (f, "Europe/Berlin");
+  const char *a, *b, *early, *late;
+  JsonObject *o;
+  guint from;
+
+  o = request (f, 201, "POST", api (f, net, "conversations"), net->token, "{}");
+  a = P (f, "%s", str (o, "id"));
+  o = request (f, 201, "POST", api (f, net, "conversations"), net->token, "{}");
+  b = P (f, "%s", str (o, "id"));
+  o = request (f, 201, "POST", api (f, net, "interactions"), net->token,
+               P (f, "{\"content\": \"early\", \"conversation_id\": \"%s\","
+                     " \"timestamp\": \"2030-01-15T10:00\"}", a));
+  early = api (f, net, P (f, "interactions/%s", str (o, "id")));
+  o = request (f, 201, "POST", api (f, net, "interactions"), net->token,
+               P (f, "{\"content\": \"late\", \"conversation_id\": \"%s\","
+                     " \"timestamp\": \"2030-01-15T11:00\"}", a));
+  late = api (f, net, P (f, "interactions/%s", str (o, "id")));
+  o = request (f, 200, "GET", api (f, net, P (f, "conversations/%s", a)), net->token, NULL);
+  check (g_strcmp0 (str (o, "last_interaction_at"), "2030-01-15T10:00:00.000Z") == 0,
+         "last_interaction_at %s", str (o, "last_interaction_at"));
+
+  /* The latest moves earlier: the other one is the latest now */
+  from = mira_test_socket_n_messages (net->events);
+  request (f, 200, "PUT", late, net->token, "{\"timestamp\": \"2030-01-15T09:00\"}");
+  expect_last_interaction (f, net, a, "2030-01-15T09:00:00.000Z", &from);
+
+  /* Moved to another conversation: both follow */
+  request (f, 200, "PUT", early, net->token, P (f, "{\"conversation_id\": \"%s\"}", b));
+  expect_last_interaction (f, net, a, "2030-01-15T08:00:00.000Z", &from);
+  expect_last_interaction (f, net, b, "2030-01-15T09:00:00.000Z", &from);
+
+  /* Deleted: none left */
+  request (f, 204, "DELETE", late, net->token, NULL);
+  expect_last_interaction (f, net, a, NULL, &from);
+}
+
 /* Main */
 
 typedef void (*TestFunc) (Fixture *f, gconstpointer data);
@@ -868,6 +944,7 @@ static const struct {
   { "text/forms", test_text_forms },
   { "text/dst", test_text_dst },
   { "reminders/moved", test_reminder_moved },
+  { "conversations/last-interaction", test_conversation_last },
 };
 
 int

@@ -79,32 +79,92 @@ mira_api_entity_get (MiraApiCall  *call,
   return TRUE;
 }
 
-/* State derived from what was written, recomputed after each write: a
- * reminder's status from its due time. Replaces @object when it changed.
+/* A conversation's last_interaction_at is the latest timestamp of its
+ * interactions (null without any): recomputed when one of them is moved in
+ * time, moved to another conversation or deleted, announced when it changed.
+ * It is what the conversation timeout counts from.
+ */
+static gboolean
+refresh_conversation (MiraApiCall  *call,
+                      MiraDb       *db,
+                      const char   *conversation_id,
+                      GError      **error)
+{
+  g_autofree char *now = mira_timestamp_now ();
+  g_autoptr(MiraDbResult) res = NULL;
+  g_autoptr(JsonObject) conversation = NULL;
+
+  if (conversation_id == NULL)
+    return TRUE;
+  res = mira_db_query (db, "UPDATE conversations SET updated_at = $3, last_interaction_at ="
+                           " (SELECT max(i.timestamp) FROM interactions i"
+                           " WHERE i.conversation_id = conversations.id)"
+                           " WHERE network_id = $1 AND id = $2 AND last_interaction_at"
+                           " IS DISTINCT FROM (SELECT max(i.timestamp) FROM interactions i"
+                           " WHERE i.conversation_id = conversations.id)",
+                       3, (const char *[]) { call->net_uuid, conversation_id, now }, error);
+  if (res == NULL)
+    return FALSE;
+  if (mira_db_result_affected (res) == 0)
+    return TRUE;
+  conversation = mira_entity_get (db, call->net_uuid, call->network_id,
+                                  &mira_entity_conversation, conversation_id, error);
+  if (conversation == NULL)
+    return FALSE;
+  mira_api_call_emit (call, "conversation_updated", "conversation", conversation);
+  return TRUE;
+}
+
+static const char *
+string_member (JsonObject *object,
+               const char *name)
+{
+  return object ? json_object_get_string_member_with_default (object, name, NULL) : NULL;
+}
+
+/* State derived from what was written, recomputed after each write (@before
+ * is the row before it, NULL on create; @object the row after, replaced when
+ * this changed it): a reminder's status from its due time; the
+ * last_interaction_at of the conversations an interaction left or joined.
  */
 static gboolean
 derive_state (MiraApiCall       *call,
               MiraDb            *db,
               const MiraEntity  *entity,
+              JsonObject        *before,
               JsonObject       **object,
               GError           **error)
 {
-  g_autofree char *id = NULL;
-  gboolean settled = FALSE;
-
-  if (entity != &mira_entity_reminder)
-    return TRUE;
-  id = g_strdup (json_object_get_string_member (*object, "id"));
-  if (!mira_api_reminder_settle (call, db, id, &settled, error))
-    return FALSE;
-  if (settled)
+  if (entity == &mira_entity_interaction && before != NULL)
     {
-      JsonObject *now = mira_entity_get (db, call->net_uuid, call->network_id, entity, id, error);
+      const char *was = string_member (before, "conversation_id");
+      const char *is = string_member (*object, "conversation_id");
+      const char *was_at = string_member (before, "timestamp");
 
-      if (now == NULL)
+      if (g_strcmp0 (was_at, string_member (*object, "timestamp")) == 0 &&
+          g_strcmp0 (was, is) == 0)
+        return TRUE;
+      return refresh_conversation (call, db, was, error) &&
+             (g_strcmp0 (was, is) == 0 || refresh_conversation (call, db, is, error));
+    }
+
+  if (entity == &mira_entity_reminder)
+    {
+      g_autofree char *id = g_strdup (json_object_get_string_member (*object, "id"));
+      gboolean settled = FALSE;
+
+      if (!mira_api_reminder_settle (call, db, id, &settled, error))
         return FALSE;
-      json_object_unref (*object);
-      *object = now;
+      if (settled)
+        {
+          JsonObject *now = mira_entity_get (db, call->net_uuid, call->network_id, entity, id,
+                                             error);
+
+          if (now == NULL)
+            return FALSE;
+          json_object_unref (*object);
+          *object = now;
+        }
     }
   return TRUE;
 }
@@ -119,7 +179,7 @@ create_with (MiraApiCall  *call,
   g_autoptr(JsonObject) object = NULL;
 
   object = mira_entity_insert (db, call->net_uuid, call->network_id, entity, values, error);
-  if (object == NULL || !derive_state (call, db, entity, &object, error))
+  if (object == NULL || !derive_state (call, db, entity, NULL, &object, error))
     return NULL;
   emit_entity (call, entity, "created", object);
   mira_api_call_respond_object (call, 201, json_object_ref (object));
@@ -276,8 +336,13 @@ update_with (MiraApiCall  *call,
              GError      **error)
 {
   const MiraEntity *entity = call_entity (call);
+  g_autoptr(JsonObject) before = NULL;
   JsonObject *object;
 
+  /* What derived state depends on (a missing row is reported by the update) */
+  if (entity == &mira_entity_interaction)
+    before = mira_entity_get (db, call->net_uuid, call->network_id, entity,
+                              mira_api_call_arg (call, 1), NULL);
   object = mira_entity_update (db, call->net_uuid, call->network_id, entity,
                                mira_api_call_arg (call, 1), values, error);
   if (object == NULL)
@@ -285,7 +350,7 @@ update_with (MiraApiCall  *call,
       note_not_found (call, entity, *error);
       return FALSE;
     }
-  if (!derive_state (call, db, entity, &object, error))
+  if (!derive_state (call, db, entity, before, &object, error))
     {
       json_object_unref (object);
       return FALSE;
@@ -322,6 +387,9 @@ mira_api_entity_delete (MiraApiCall  *call,
       return FALSE;
     }
   emit_entity (call, entity, "deleted", object);
+  if (entity == &mira_entity_interaction &&
+      !refresh_conversation (call, db, string_member (object, "conversation_id"), error))
+    return FALSE;
   call->status = 204;
   return TRUE;
 }
