@@ -12,6 +12,8 @@ run_pkgs=(
   libglib2.0-dev libsoup-3.0-dev libjson-glib-dev
   libpq-dev libsqlite3-dev libopus-dev libcurl4-openssl-dev
   libpocketsphinx-dev pocketsphinx-en-us
+  # the list of time zones a network's timezone setting is checked against
+  tzdata
   # the README's walk-through talks to the server with curl and reads JSON with jq
   curl jq
   # the dashboard: GTK 4, libadwaita, GStreamer capture, the keyring, QR codes
