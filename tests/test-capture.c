@@ -510,13 +510,14 @@ test_capture_refused (void)
 
 /* The server restarts while recording: STARTING, then RECORDING again on
  * a new socket by itself; the pipeline kept running, and words spoken
- * after the restart arrive.
+ * after the restart arrive. The file's minute of room noise after the
+ * words keeps it recording until stop().
  */
 static void
 test_capture_reconnect (void)
 {
   g_autoptr(Net) net = net_new ("capture reconnect");
-  g_autofree char *wav = speech_wav (WEATHER, 5000, 8000);
+  g_autofree char *wav = speech_wav (WEATHER, 5000, 60000);
   g_autofree char *source = file_source (wav);
   g_autofree char *url = audio_url (net, net->session_token);
   g_autoptr(MiraCapture) capture = mira_capture_new ();

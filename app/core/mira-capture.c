@@ -300,7 +300,9 @@ send_packets (MiraCapture *self)
 {
   GstSample *sample;
 
-  if (self->sink == NULL || !self->streaming)
+  /* A socket the server is closing takes nothing more; "closed" follows */
+  if (self->sink == NULL || !self->streaming ||
+      soup_websocket_connection_get_state (self->socket) != SOUP_WEBSOCKET_STATE_OPEN)
     return;
   while ((sample = gst_app_sink_try_pull_sample (GST_APP_SINK (self->sink), 0)) != NULL)
     {
@@ -1350,8 +1352,9 @@ mira_capture_stop (MiraCapture *self)
 
   if (!self->wanted)
     return;
-  send_packets (self);
-  finish_recording (self);
+  send_packets (self);   /* may finish by itself, at the end of a file */
+  if (self->wanted)
+    finish_recording (self);
 }
 
 MiraCaptureState
