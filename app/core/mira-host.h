@@ -15,6 +15,9 @@ G_BEGIN_DECLS
  * "listening on http://HOST:PORT" on stdout exactly as mira-server does.
  * Hosting only supplies a URL and the admin token: the app talks to it over
  * HTTP like any other server.
+ *
+ * Properties (read-only, notified): url, port, port-changed, admin-token,
+ * allow-lan.
  */
 
 #define MIRA_TYPE_HOST (mira_host_get_type ())
@@ -37,6 +40,12 @@ guint        mira_host_get_port         (MiraHost            *self);
 /* TRUE when the requested port was taken and another was used */
 gboolean     mira_host_get_port_changed (MiraHost            *self);
 const char  *mira_host_get_admin_token  (MiraHost            *self);
+gboolean     mira_host_get_allow_lan    (MiraHost            *self);
+/* The base URL other devices reach it at: with allow-lan, this computer's
+ * address on its local network (e.g. "http://192.168.1.20:8080"), else the
+ * loopback URL. NULL before started.
+ */
+char        *mira_host_dup_public_url   (MiraHost            *self);
 /* Stops the server and joins its thread (a bounded drain) */
 void         mira_host_stop             (MiraHost            *self);
 

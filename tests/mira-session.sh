@@ -1,0 +1,64 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# mira-session.sh [--display] COMMAND [ARG…]
+#
+# Runs COMMAND inside a private D-Bus session with an unlocked gnome-keyring
+# Secret Service, so that libsecret works as on a desktop; with --display
+# also under Xvfb (xvfb-run -a) with the AT-SPI bus started. HOME and the
+# XDG directories point into a temporary directory, removed afterwards, so
+# that nothing of the user's (or of root's, on CI) is read or written.
+# Exits with COMMAND's status.
+
+set -eu
+
+display=no
+if [ "${1:-}" = "--display" ]; then
+  display=yes
+  shift
+fi
+if [ $# -eq 0 ]; then
+  echo "usage: $0 [--display] COMMAND [ARG…]" >&2
+  exit 2
+fi
+
+case "${MIRA_SESSION_STAGE:-}" in
+  "")
+    tmp=$(mktemp -d "${TMPDIR:-/tmp}/mira-session.XXXXXX")
+    trap 'rm -rf "$tmp"' EXIT
+    mkdir -p "$tmp/home" "$tmp/data" "$tmp/config" "$tmp/cache" "$tmp/run"
+    chmod 700 "$tmp/run"
+    status=0
+    env HOME="$tmp/home" XDG_DATA_HOME="$tmp/data" XDG_CONFIG_HOME="$tmp/config" \
+        XDG_CACHE_HOME="$tmp/cache" XDG_RUNTIME_DIR="$tmp/run" \
+        MIRA_SESSION_STAGE=bus MIRA_SESSION_DISPLAY="$display" \
+        dbus-run-session -- "$0" "$@" || status=$?
+    exit $status
+    ;;
+  bus)
+    # The keyring "login" is created with this password and left unlocked;
+    # it is the default collection libsecret stores into.
+    printf 'mira-session' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+    if [ "$MIRA_SESSION_DISPLAY" = yes ]; then
+      exec env MIRA_SESSION_STAGE=display xvfb-run -a -s "-screen 0 1280x1024x24" "$0" "$@"
+    fi
+    exec env -u MIRA_SESSION_STAGE -u MIRA_SESSION_DISPLAY "$@"
+    ;;
+  display)
+    /usr/libexec/at-spi-bus-launcher --launch-immediately &
+    launcher=$!
+    # Ready once it answers on the session bus
+    for _ in $(seq 50); do
+      if dbus-send --session --print-reply --dest=org.a11y.Bus /org/a11y/bus \
+           org.a11y.Bus.GetAddress >/dev/null 2>&1; then
+        break
+      fi
+      sleep 0.1
+    done
+    status=0
+    env -u MIRA_SESSION_STAGE -u MIRA_SESSION_DISPLAY "$@" || status=$?
+    kill "$launcher" 2>/dev/null || true
+    wait "$launcher" 2>/dev/null || true
+    exit $status
+    ;;
+esac
