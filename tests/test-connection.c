@@ -12,6 +12,7 @@
 #include "mira-client-item.h"
 #include "mira-connection.h"
 #include "mira-interaction-item.h"
+#include "mira-test-live.h"
 #include "mira-test-pg.h"
 #include "mira-test-server.h"
 
@@ -313,6 +314,132 @@ closed_port (void)
   g_assert_no_error (error);
   g_socket_listener_close (listener);
   return port;
+}
+
+/* A device streaming speech over its audio socket, 100 ms a tick */
+typedef struct {
+  SoupWebsocketConnection *socket;
+  gint16                  *samples;
+  gsize                    n;
+  gsize                    sent;
+} Streamer;
+
+#define CHUNK_SAMPLES 1600
+
+static gboolean
+stream_tick (gpointer user_data)
+{
+  Streamer *streamer = user_data;
+  static const char header[] =
+    "{\"type\":\"audio-chunk\",\"data\":{\"rate\":16000,\"width\":2,\"channels\":1},"
+    "\"payload_length\":3200}\n";
+
+  if (streamer->sent + CHUNK_SAMPLES > streamer->n)
+    streamer->sent = 0;   /* the sentence again */
+  soup_websocket_connection_send_text (streamer->socket, header);
+  soup_websocket_connection_send_binary (streamer->socket, streamer->samples + streamer->sent,
+                                         CHUNK_SAMPLES * sizeof (gint16));
+  streamer->sent += CHUNK_SAMPLES;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+count_history (MiraClientItem *item,
+               guint          *changes)
+{
+  (*changes)++;
+}
+
+typedef struct {
+  Fixture        *f;
+  MiraClientItem *item;
+  guint          *changes;
+} Scored;
+
+static gboolean
+has_scores (Fixture       *f,
+            gconstpointer  data)
+{
+  const Scored *scored = data;
+  guint n = 0;
+
+  mira_client_item_get_history (scored->item, &n);
+  return n >= 4 && *scored->changes >= 4 && mira_client_item_get_quality_score (scored->item) >= 0;
+}
+
+static gboolean
+phone_is_best (Fixture       *f,
+               gconstpointer  data)
+{
+  MiraClientItem *item = mira_connection_lookup_client (f->conn, "phone-5");
+
+  return g_strcmp0 (mira_connection_get_best_client_id (f->conn), "phone-5") == 0 &&
+         item != NULL && mira_client_item_get_is_best (item);
+}
+
+static void
+test_scores (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autofree char *phone = register_client (f, "phone-5", "Eve's phone");
+  g_autofree char *url = NULL;
+  const MiraTestSpeech *speech = mira_test_speech_get ("slt", "turn on the kitchen lights");
+  Streamer streamer = { 0 };
+  Opened opened = { 0 };
+  MiraClientItem *item;
+  const MiraScorePoint *points;
+  guint changes = 0;
+  guint n = 0;
+  guint source;
+  Scored scored;
+
+  mira_connection_start (f->conn);
+  wait_until (f, is_online, NULL, "online");
+  item = mira_connection_lookup_client (f->conn, "phone-5");
+  g_assert_cmpfloat (mira_client_item_get_quality_score (item), ==, -1);
+  mira_client_item_get_history (item, &n);
+  g_assert_cmpuint (n, ==, 0);
+  g_signal_connect (item, "history-changed", G_CALLBACK (count_history), &changes);
+
+  streamer.samples = mira_test_speech_mix (speech, -26, 30, 1, 300, 300, 7, &streamer.n);
+  url = g_strdup_printf ("%s/api/v1/%s/streams/phone-5/ws?codec=pcm&token=%s",
+                         mira_test_server_get_url (f->server), f->network_id, phone);
+  msg = soup_message_new (SOUP_METHOD_GET, url);
+  soup_session_websocket_connect_async (session, msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL,
+                                        audio_socket_ready, &opened);
+  while (!opened.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (opened.error);
+  streamer.socket = opened.socket;
+  soup_websocket_connection_send_text (streamer.socket,
+                                       "{\"type\":\"audio-start\",\"data\":{\"rate\":16000,"
+                                       "\"width\":2,\"channels\":1}}\n");
+  source = g_timeout_add (100, stream_tick, &streamer);
+
+  /* The stream's scores draw its line, a point per stream_scores event */
+  scored = (Scored) { f, item, &changes };
+  wait_until (f, has_scores, &scored, "scores while the phone streams");
+  points = mira_client_item_get_history (item, &n);
+  for (guint i = 1; i < n; i++)
+    {
+      g_assert_cmpint (points[i].time_us, >=, points[i - 1].time_us);
+      g_assert_cmpfloat (points[i].score, >=, 0);
+      g_assert_cmpfloat (points[i].score, <=, 1);
+    }
+  g_assert_cmpint (points[n - 1].time_us - points[0].time_us, <, 60 * G_USEC_PER_SEC);
+
+  /* Alone in the network, it is the selected stream */
+  wait_until (f, phone_is_best, NULL, "the phone's stream is selected");
+  g_assert_false (mira_client_item_get_is_best (mira_connection_lookup_client (f->conn,
+                                                                               "desk")));
+
+  g_source_remove (source);
+  soup_websocket_connection_close (streamer.socket, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+  g_clear_object (&opened.socket);
+  g_signal_handlers_disconnect_by_data (item, &changes);
+  g_free (streamer.samples);
 }
 
 static void
@@ -706,6 +833,7 @@ main (int    argc,
 
   ADD ("fill-from-rest", test_fill_from_rest);
   ADD ("follow-events", test_follow_events);
+  ADD ("scores", test_scores);
   ADD ("reconnect", test_reconnect);
   ADD ("unreachable", test_unreachable);
   ADD ("stale-answers", test_stale_answers);
