@@ -1523,6 +1523,89 @@ mira_connection_register_finish (GAsyncResult  *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* Any request of the API, for the context's set-up steps */
+
+static void
+request_ready (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SoupMessage *msg = g_task_get_task_data (task);
+  g_autoptr(GError) transport = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  JsonObject *object;
+
+  body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &transport);
+  if (g_error_matches (transport, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, g_steal_pointer (&transport));
+      return;
+    }
+  object = answer_object (msg, body, transport, &error);
+  if (object == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, object, (GDestroyNotify) json_object_unref);
+}
+
+void
+mira_api_request_async (const char          *base_url,
+                        const char          *method,
+                        const char          *path,
+                        const char          *token,
+                        JsonObject          *body,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(SoupSession) session = NULL;
+  g_autofree char *base = NULL;
+  SoupMessage *msg;
+
+  g_return_if_fail (base_url != NULL);
+  g_return_if_fail (method != NULL);
+  g_return_if_fail (path != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, mira_api_request_async);
+
+  base = normalize_base_url (base_url);
+  if (base == NULL)
+    {
+      invalid_url (task, base_url);
+      return;
+    }
+  msg = api_message_new (method, base, path, token);
+  if (body != NULL)
+    {
+      g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), body);
+      char *json = json_to_string (node, FALSE);
+      g_autoptr(GBytes) bytes = g_bytes_new_take (json, strlen (json));
+
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    }
+  g_task_set_task_data (task, msg, g_object_unref);
+
+  session = rest_session_new ();
+  g_object_set_data_full (G_OBJECT (msg), "mira-session", g_object_ref (session),
+                          g_object_unref);
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, cancellable,
+                                    request_ready, g_steal_pointer (&task));
+}
+
+JsonObject *
+mira_api_request_finish (GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == mira_api_request_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* Join links */
 
 char *

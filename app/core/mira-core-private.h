@@ -54,6 +54,21 @@ MiraPersonItem      *mira_person_item_new               (const char          *pe
 void                 mira_person_item_update            (MiraPersonItem      *self,
                                                          JsonObject          *person);
 
+/* A request of the API at @base_url/api/v1/@path (escaped by the caller)
+ * with @token as bearer and @body (may be NULL) as JSON; the answer's
+ * object, or a MIRA_CORE_ERROR as mira_connection_check_async() gives.
+ */
+void                 mira_api_request_async             (const char          *base_url,
+                                                         const char          *method,
+                                                         const char          *path,
+                                                         const char          *token,
+                                                         JsonObject          *body,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+JsonObject          *mira_api_request_finish            (GAsyncResult        *result,
+                                                         GError             **error);
+
 /* Small readers of the API's JSON: NULL (or @fallback) for a missing or
  * null member, so that a partial object never aborts.
  */

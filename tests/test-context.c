@@ -1,0 +1,553 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-context"
+
+/* MiraContext without GTK, as the app uses it: hosting a network on this
+ * computer end to end, resuming after a restart, joining another server by
+ * its link, and the errors a person sees when joining fails. Runs inside
+ * tests/mira-session.sh: a private D-Bus session with an unlocked
+ * gnome-keyring, and HOME and XDG directories of its own.
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "mira-client-item.h"
+#include "mira-connection.h"
+#include "mira-context.h"
+#include "mira-host.h"
+#include "mira-secrets.h"
+#include "mira-server-thread.h"
+#include "mira-test-pg.h"
+#include "mira-test-server.h"
+
+#define WAIT_LIMIT_US (30 * G_USEC_PER_SEC)
+
+typedef struct {
+  GSettings   *settings;
+  MiraContext *context;
+  /* A port held busy, so that the hosted server must take another */
+  GSocketListener *squatter;
+  guint        busy_port;
+} Fixture;
+
+static gboolean
+tick (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+typedef gboolean (*Condition) (gconstpointer data);
+
+static void
+wait_until (Condition      condition,
+            gconstpointer  data,
+            const char    *what)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_LIMIT_US;
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out waiting until %s", what);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+static gboolean
+is_done (gconstpointer data)
+{
+  return *(GAsyncResult * const *) data != NULL;
+}
+
+static void
+store_result (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_result (GAsyncResult **result)
+{
+  wait_until (is_done, result, "an answer");
+  return *result;
+}
+
+static gboolean
+is_online (gconstpointer data)
+{
+  MiraConnection *connection = (MiraConnection *) data;
+
+  return mira_connection_get_state (connection) == MIRA_CONNECTION_STATE_ONLINE;
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_auto(GStrv) keys = NULL;
+  g_autoptr(GError) error = NULL;
+
+  f->settings = g_settings_new (APPLICATION_ID);
+  g_object_get (f->settings, "settings-schema", &schema, NULL);
+  keys = g_settings_schema_list_keys (schema);
+  for (guint i = 0; keys[i] != NULL; i++)
+    g_settings_reset (f->settings, keys[i]);
+
+  f->squatter = g_socket_listener_new ();
+  f->busy_port = g_socket_listener_add_any_inet_port (f->squatter, NULL, &error);
+  g_assert_no_error (error);
+  g_settings_set (f->settings, "host-port", "q", (guint16) f->busy_port);
+
+  f->context = mira_context_new (f->settings);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  if (f->context != NULL)
+    mira_context_shutdown (f->context);
+  g_clear_object (&f->context);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_socket_listener_close (f->squatter);
+  g_clear_object (&f->squatter);
+  g_clear_object (&f->settings);
+}
+
+static char *
+lookup_secret (const char    *server,
+               const char    *network_id,
+               MiraTokenKind  kind)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  char *token;
+
+  mira_secrets_lookup_async (server, network_id, kind, NULL, store_result, &result);
+  token = mira_secrets_lookup_finish (wait_result (&result), &error);
+  g_assert_no_error (error);
+  return token;
+}
+
+/* No key of the settings holds @secret */
+static void
+assert_not_in_settings (GSettings  *settings,
+                        const char *secret)
+{
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_auto(GStrv) keys = NULL;
+
+  g_assert_nonnull (secret);
+  g_object_get (settings, "settings-schema", &schema, NULL);
+  keys = g_settings_schema_list_keys (schema);
+  for (guint i = 0; keys[i] != NULL; i++)
+    {
+      g_autoptr(GVariant) value = g_settings_get_value (settings, keys[i]);
+      g_autofree char *text = g_variant_print (value, FALSE);
+
+      g_assert_null (strstr (text, secret));
+    }
+}
+
+static char *
+host_secret_server (void)
+{
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "mira", "mira.db", NULL);
+
+  return g_strconcat ("sqlite://", path, NULL);
+}
+
+static void
+host (MiraContext *context)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  mira_context_host_async (context, NULL, store_result, &result);
+  g_assert_true (mira_context_get_busy (context));
+  mira_context_host_finish (context, wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_false (mira_context_get_busy (context));
+}
+
+static void
+test_host (Fixture       *f,
+           gconstpointer  data)
+{
+  MiraConnection *connection;
+  MiraHost *hosted;
+  MiraClientItem *self_item;
+  g_autofree char *network_id = NULL;
+  g_autofree char *client_id = NULL;
+  g_autofree char *base_url = NULL;
+  g_autofree char *link_network = NULL;
+  g_autofree char *network_token = NULL;
+  g_autofree char *admin_token = NULL;
+  g_autofree char *kept_token = NULL;
+  g_autofree char *secret_server = host_secret_server ();
+  g_autofree char *first_link = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *db_path = NULL;
+
+  g_assert_cmpint (mira_context_get_mode (f->context), ==, MIRA_MODE_NONE);
+  host (f->context);
+
+  /* The server runs here, on another port than the taken one */
+  g_assert_cmpint (mira_context_get_mode (f->context), ==, MIRA_MODE_HOST);
+  hosted = mira_context_get_host (f->context);
+  g_assert_nonnull (hosted);
+  g_assert_true (mira_host_get_port_changed (hosted));
+  g_assert_cmpuint (mira_host_get_port (hosted), !=, f->busy_port);
+  g_assert_true (g_str_has_prefix (mira_host_get_url (hosted), "http://127.0.0.1:"));
+  db_path = g_build_filename (g_get_user_data_dir (), "mira", "mira.db", NULL);
+  g_assert_true (g_file_test (db_path, G_FILE_TEST_IS_REGULAR));
+
+  /* The app talks to it over HTTP like to any server, as this computer */
+  connection = mira_context_get_connection (f->context);
+  g_assert_nonnull (connection);
+  g_assert_cmpstr (mira_connection_get_base_url (connection), ==, mira_host_get_url (hosted));
+  wait_until (is_online, connection, "online");
+  network_id = g_settings_get_string (f->settings, "network-id");
+  client_id = g_settings_get_string (f->settings, "client-id");
+  g_assert_true (g_str_has_prefix (network_id, "net_"));
+  g_assert_cmpstr (client_id, !=, "");
+  g_assert_cmpstr (mira_connection_get_network_id (connection), ==, network_id);
+  g_assert_true (g_str_has_suffix (mira_connection_get_network_name (connection),
+                                   "’s network"));
+  g_assert_cmpuint (g_list_model_get_n_items (mira_connection_get_clients (connection)), ==, 1);
+  self_item = mira_connection_lookup_client (connection, client_id);
+  g_assert_nonnull (self_item);
+  g_assert_true (mira_client_item_get_is_self (self_item));
+  g_assert_cmpstr (mira_client_item_get_display_name (self_item), ==, g_get_host_name ());
+
+  /* The link other devices join by */
+  first_link = g_strdup (mira_context_get_join_link (f->context));
+  g_assert_nonnull (first_link);
+  g_assert_true (mira_join_link_parse (first_link, &base_url, &link_network, &network_token,
+                                       &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (base_url, ==, mira_host_get_url (hosted));
+  g_assert_cmpstr (link_network, ==, network_id);
+
+  /* Its tokens are in the keyring, and nowhere in the settings */
+  admin_token = lookup_secret (secret_server, NULL, MIRA_TOKEN_ADMIN);
+  g_assert_nonnull (admin_token);
+  g_assert_cmpstr (mira_host_get_admin_token (hosted), ==, admin_token);
+  kept_token = lookup_secret (secret_server, network_id, MIRA_TOKEN_NETWORK);
+  g_assert_cmpstr (kept_token, ==, network_token);
+  assert_not_in_settings (f->settings, admin_token);
+  assert_not_in_settings (f->settings, network_token);
+  assert_not_in_settings (f->settings, mira_connection_get_token (connection));
+
+  /* The network token opens the network, as another device would use it */
+  mira_connection_check_async (base_url, link_network, network_token, NULL, store_result,
+                               &result);
+  g_assert_true (mira_connection_check_finish (wait_result (&result), NULL, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  /* The app quits and starts again: it resumes the same network */
+  mira_context_shutdown (f->context);
+  g_assert_null (mira_context_get_connection (f->context));
+  g_assert_null (mira_context_get_host (f->context));
+  g_clear_object (&f->context);
+
+  f->context = mira_context_new (f->settings);
+  g_assert_cmpint (mira_context_get_mode (f->context), ==, MIRA_MODE_HOST);
+  mira_context_resume_async (f->context, NULL, store_result, &result);
+  g_assert_true (mira_context_resume_finish (f->context, wait_result (&result), &error));
+  g_assert_no_error (error);
+  connection = mira_context_get_connection (f->context);
+  wait_until (is_online, connection, "online again");
+  g_assert_cmpstr (mira_connection_get_network_id (connection), ==, network_id);
+  g_assert_cmpuint (g_list_model_get_n_items (mira_connection_get_clients (connection)), ==, 1);
+  g_assert_true (mira_client_item_get_is_self (mira_connection_lookup_client (connection,
+                                                                              client_id)));
+  /* Its port was taken again, so the address may differ; the network and
+   * its token stay
+   */
+  {
+    g_autofree char *again_network = NULL;
+    g_autofree char *again_token = NULL;
+
+    g_assert_true (mira_join_link_parse (mira_context_get_join_link (f->context), NULL,
+                                         &again_network, &again_token, &error));
+    g_assert_cmpstr (again_network, ==, network_id);
+    g_assert_cmpstr (again_token, ==, network_token);
+  }
+
+  /* Leaving stops everything and forgets the mode */
+  mira_context_leave (f->context);
+  g_assert_cmpint (mira_context_get_mode (f->context), ==, MIRA_MODE_NONE);
+  g_assert_null (mira_context_get_connection (f->context));
+  g_assert_null (mira_context_get_host (f->context));
+  g_assert_null (mira_context_get_join_link (f->context));
+}
+
+/* Joining */
+
+typedef struct {
+  MiraTestServer *server;
+  char           *network_id;
+  char           *network_token;
+  char           *link;
+} Remote;
+
+static void
+remote_init (Remote *remote)
+{
+  g_autofree char *db_uri = mira_test_sqlite_uri ();
+  g_autoptr(MiraTestResponse) response = NULL;
+  JsonObject *network;
+
+  remote->server = mira_test_server_new (db_uri, FALSE);
+  response = mira_test_request (remote->server, "POST", "/api/v1/networks",
+                                MIRA_TEST_ADMIN_TOKEN, "{\"name\":\"Office\"}");
+  g_assert_cmpuint (response->status, ==, 201);
+  network = mira_test_response_object (response);
+  remote->network_id = g_strdup (json_object_get_string_member (network, "network_id"));
+  remote->network_token = g_strdup (json_object_get_string_member (network, "network_token"));
+  remote->link = mira_join_link_build (mira_test_server_get_url (remote->server),
+                                       remote->network_id, remote->network_token);
+}
+
+static void
+remote_clear (Remote *remote)
+{
+  g_clear_pointer (&remote->server, mira_test_server_free);
+  g_free (remote->network_id);
+  g_free (remote->network_token);
+  g_free (remote->link);
+}
+
+static gboolean
+secret_gone (gconstpointer data)
+{
+  const char * const *key = data;
+  g_autofree char *token = lookup_secret (key[0], key[1], MIRA_TOKEN_SESSION);
+
+  return token == NULL;
+}
+
+static void
+test_join (Fixture       *f,
+           gconstpointer  data)
+{
+  Remote remote = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *session_token = NULL;
+  g_autofree char *network_token = NULL;
+  g_autofree char *client_id = NULL;
+  MiraConnection *connection;
+  const char *url;
+
+  remote_init (&remote);
+  url = mira_test_server_get_url (remote.server);
+
+  mira_context_join_async (f->context, remote.link, NULL, NULL, NULL, NULL, store_result,
+                           &result);
+  g_assert_true (mira_context_join_finish (f->context, wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  g_assert_cmpint (mira_context_get_mode (f->context), ==, MIRA_MODE_JOIN);
+  g_assert_null (mira_context_get_host (f->context));
+  g_assert_null (mira_context_get_join_link (f->context));
+  connection = mira_context_get_connection (f->context);
+  wait_until (is_online, connection, "online in the joined network");
+  g_assert_cmpstr (mira_connection_get_network_name (connection), ==, "Office");
+  client_id = g_settings_get_string (f->settings, "client-id");
+  g_assert_true (mira_client_item_get_is_self (mira_connection_lookup_client (connection,
+                                                                              client_id)));
+
+  /* Only the session token is kept: in the keyring */
+  session_token = lookup_secret (url, remote.network_id, MIRA_TOKEN_SESSION);
+  g_assert_cmpstr (session_token, ==, mira_connection_get_token (connection));
+  g_assert_cmpstr (session_token, !=, remote.network_token);
+  network_token = lookup_secret (url, remote.network_id, MIRA_TOKEN_NETWORK);
+  g_assert_null (network_token);
+  assert_not_in_settings (f->settings, session_token);
+  assert_not_in_settings (f->settings, remote.network_token);
+
+  /* A restart resumes with the stored session token */
+  mira_context_shutdown (f->context);
+  g_clear_object (&f->context);
+  f->context = mira_context_new (f->settings);
+  mira_context_resume_async (f->context, NULL, store_result, &result);
+  g_assert_true (mira_context_resume_finish (f->context, wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  connection = mira_context_get_connection (f->context);
+  wait_until (is_online, connection, "online after the restart");
+  g_assert_cmpstr (mira_connection_get_token (connection), ==, session_token);
+
+  /* Leaving forgets the session token too */
+  mira_context_leave (f->context);
+  g_assert_cmpint (mira_context_get_mode (f->context), ==, MIRA_MODE_NONE);
+  {
+    const char *key[] = { url, remote.network_id };
+
+    wait_until (secret_gone, key, "the session token is removed");
+  }
+
+  remote_clear (&remote);
+}
+
+static void
+join_fails (Fixture      *f,
+            const char   *link,
+            const char   *base_url,
+            const char   *network_id,
+            const char   *token,
+            MiraCoreError code)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  mira_context_join_async (f->context, link, base_url, network_id, token, NULL, store_result,
+                           &result);
+  g_assert_false (mira_context_join_finish (f->context, wait_result (&result), &error));
+  g_assert_error (error, MIRA_CORE_ERROR, (gint) code);
+  g_test_message ("%s", error->message);
+  g_assert_cmpstr (error->message, !=, "");
+
+  /* Nothing changed */
+  g_assert_false (mira_context_get_busy (f->context));
+  g_assert_cmpint (mira_context_get_mode (f->context), ==, MIRA_MODE_NONE);
+  g_assert_null (mira_context_get_connection (f->context));
+}
+
+/* An HTTPS server whose certificate nobody trusts */
+static MiraServerThread *
+untrusted_server (const char *dir)
+{
+  g_autofree char *cert = g_build_filename (dir, "cert.pem", NULL);
+  g_autofree char *key = g_build_filename (dir, "key.pem", NULL);
+  g_autofree char *db_uri = mira_test_sqlite_uri ();
+  g_autoptr(GError) error = NULL;
+  MiraServerOptions options = { .admin_token = MIRA_TEST_ADMIN_TOKEN,
+                                .tls_cert_file = cert, .tls_key_file = key };
+  const char *argv[] = {
+    "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+    "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert, NULL
+  };
+  MiraServerThread *thread;
+  int status = 0;
+
+  g_spawn_sync (NULL, (char **) argv, NULL,
+                G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                NULL, NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+
+  thread = mira_server_thread_new (db_uri, &options, "127.0.0.1", 0, 1);
+  g_assert_true (mira_server_thread_start (thread, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (mira_server_thread_get_url (thread), "https://"));
+  return thread;
+}
+
+static void
+test_join_errors (Fixture       *f,
+                  gconstpointer  data)
+{
+  Remote remote = { 0 };
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(MiraServerThread) tls = NULL;
+  g_autofree char *nowhere = NULL;
+  g_autofree char *tmp = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *url;
+  guint port;
+
+  remote_init (&remote);
+  url = mira_test_server_get_url (remote.server);
+
+  join_fails (f, "https://example.org/join", NULL, NULL, NULL, MIRA_CORE_ERROR_INVALID_LINK);
+  join_fails (f, NULL, "example.org", remote.network_id, remote.network_token,
+              MIRA_CORE_ERROR_INVALID_LINK);
+
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+  nowhere = g_strdup_printf ("http://127.0.0.1:%u", port);
+  join_fails (f, NULL, nowhere, remote.network_id, remote.network_token,
+              MIRA_CORE_ERROR_UNREACHABLE);
+
+  join_fails (f, NULL, url, remote.network_id, "mnt_not-the-token",
+              MIRA_CORE_ERROR_UNAUTHORIZED);
+  join_fails (f, NULL, url, "net_0123456789abcdef0123456789abcdef", remote.network_token,
+              MIRA_CORE_ERROR_NOT_FOUND);
+
+  tmp = g_dir_make_tmp ("mira-tls-XXXXXX", &error);
+  g_assert_no_error (error);
+  tls = untrusted_server (tmp);
+  join_fails (f, NULL, mira_server_thread_get_url (tls), remote.network_id,
+              remote.network_token, MIRA_CORE_ERROR_TLS);
+  mira_server_thread_stop (tls);
+  {
+    g_autofree char *cert = g_build_filename (tmp, "cert.pem", NULL);
+    g_autofree char *key = g_build_filename (tmp, "key.pem", NULL);
+
+    g_unlink (cert);
+    g_unlink (key);
+    g_rmdir (tmp);
+  }
+
+  /* And with all that behind it, the right link still joins */
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    mira_context_join_async (f->context, remote.link, NULL, NULL, NULL, NULL, store_result,
+                             &result);
+    g_assert_true (mira_context_join_finish (f->context, wait_result (&result), &error));
+    g_assert_no_error (error);
+  }
+  mira_context_leave (f->context);
+
+  remote_clear (&remote);
+}
+
+/* Hosting prints where it listens on stdout, as mira-server does: the
+ * hosting test runs in a subprocess whose output is read here.
+ */
+static void
+test_host_prints (void)
+{
+  g_test_trap_subprocess ("/context/host/subprocess", 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*listening on http://127.0.0.1:*");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  g_timeout_add (100, tick, NULL);
+
+  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
+    g_error ("run this test inside tests/mira-session.sh: it needs a Secret Service");
+
+#define ADD(path, func) \
+  g_test_add ("/context/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+  ADD ("host/subprocess", test_host);
+  g_test_add_func ("/context/host", test_host_prints);
+  ADD ("join", test_join);
+  ADD ("join-errors", test_join_errors);
+
+  status = g_test_run ();
+  mira_test_pg_stop ();
+  return status;
+}
