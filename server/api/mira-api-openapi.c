@@ -42,6 +42,11 @@ field_schema (const MiraField *field)
   json_object_set_string_member (schema, "type", type);
   if (format != NULL)
     json_object_set_string_member (schema, "format", format);
+  if (field->type == MIRA_FIELD_TIMESTAMP)
+    json_object_set_string_member (schema, "description",
+                                   "Answered as RFC 3339 UTC with Z. Read as RFC 3339, or"
+                                   " without an offset (2026-01-15T10:30, or a date alone) as"
+                                   " a wall-clock time in the network's timezone setting.");
   if (field->type == MIRA_FIELD_REF_ARRAY)
     {
       JsonObject *items = json_object_new ();
