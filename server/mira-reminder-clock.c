@@ -91,9 +91,10 @@ sweep_done (MiraApiCall *call,
     {
       const char *next = json_object_get_string_member_with_default (json_node_get_object (answer),
                                                                      "next_due", NULL);
+      gint64 next_ms = next ? mira_timestamp_to_unix_ms (next) : G_MININT64;
 
-      if (next != NULL)
-        arm (self, mira_timestamp_to_unix_ms (next));
+      if (next_ms != G_MININT64)
+        arm (self, next_ms);
     }
   if (self->again)
     {
