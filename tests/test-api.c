@@ -2436,7 +2436,7 @@ test_errors (Fixture       *f,
     g_clear_pointer (&r, mira_test_response_free);
     r = raw_request (f, 400, "POST", persons, "application/json", "null", 4);
     g_clear_pointer (&r, mira_test_response_free);
-    r = raw_request (f, 400, "POST", persons, "application/json", bad_utf8,
+    r = raw_request (f, 422, "POST", persons, "application/json", bad_utf8,
                      sizeof bad_utf8 - 1);
     g_clear_pointer (&r, mira_test_response_free);
     r = raw_request (f, 400, "POST", persons, "application/json", nul_inside,

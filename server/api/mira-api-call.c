@@ -5,6 +5,7 @@
 
 #include "mira-db.h"
 #include "mira-error.h"
+#include "mira-json.h"
 #include "mira-token-cache.h"
 #include "mira-util.h"
 
@@ -170,11 +171,9 @@ mira_api_call_parse_object (MiraApiCall  *call,
                             gboolean      allow_empty,
                             GError      **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr(GError) local = NULL;
   gsize size = call->body ? g_bytes_get_size (call->body) : 0;
   const char *data = call->body ? g_bytes_get_data (call->body, NULL) : NULL;
-  JsonNode *root;
+  g_autoptr(JsonNode) root = NULL;
 
   if (size == 0)
     {
@@ -189,19 +188,10 @@ mira_api_call_parse_object (MiraApiCall  *call,
                    "Content-Type must be application/json, not %s", call->content_type);
       return NULL;
     }
-  if (!g_utf8_validate_len (data, size, NULL))
-    {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST, "The body is not valid UTF-8");
-      return NULL;
-    }
-  if (!json_parser_load_from_data (parser, data, (gssize) size, &local))
-    {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST, "Malformed JSON: %s",
-                   local->message);
-      return NULL;
-    }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  root = mira_json_parse (data, size, MIRA_JSON_MAX_DEPTH, error);
+  if (root == NULL)
+    return NULL;
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST, "The body must be a JSON object");
       return NULL;

@@ -6,12 +6,15 @@
 #include <string.h>
 
 #include "mira-error.h"
+#include "mira-json.h"
 
 /* A header line, and the `data_length` JSON after it, are small; anything
  * bigger is a client gone wrong, not a big event.
  */
 #define MAX_HEADER_LEN   (64 * 1024)
-/* json-glib parses recursively: refuse deep nesting before it does. */
+/* Headers are flat: refuse deep nesting (and anything not strict JSON)
+ * before json-glib, which is recursive and lenient, sees it.
+ */
 #define MAX_JSON_DEPTH   32
 /* Limits of the fast header path; anything beyond them takes json-glib's. */
 #define FAST_MAX_MEMBERS 16
@@ -178,34 +181,6 @@ is_blank (const guint8 *p,
   return TRUE;
 }
 
-/* Nesting depth of a JSON text, ignoring brackets inside strings. */
-static guint
-json_depth (const guint8 *p,
-            gsize         len)
-{
-  guint depth = 0;
-  guint max_depth = 0;
-  gboolean in_string = FALSE;
-
-  for (gsize i = 0; i < len; i++)
-    {
-      if (in_string)
-        {
-          if (p[i] == '\\')
-            i++;
-          else if (p[i] == '"')
-            in_string = FALSE;
-        }
-      else if (p[i] == '"')
-        in_string = TRUE;
-      else if (p[i] == '{' || p[i] == '[')
-        max_depth = MAX (max_depth, ++depth);
-      else if ((p[i] == '}' || p[i] == ']') && depth > 0)
-        depth--;
-    }
-  return max_depth;
-}
-
 /* Parses a JSON text that must be an object. @what names it in messages. */
 static JsonObject *
 parse_object (MiraWyomingParser  *self,
@@ -217,16 +192,10 @@ parse_object (MiraWyomingParser  *self,
   g_autoptr(GError) local_error = NULL;
   JsonNode *root;
 
-  if (!g_utf8_validate_len ((const char *) p, len, NULL))
+  if (!mira_json_check ((const char *) p, len, MAX_JSON_DEPTH, &local_error))
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
-                   "The event %s is not valid UTF-8", what);
-      return NULL;
-    }
-  if (json_depth (p, len) > MAX_JSON_DEPTH)
-    {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
-                   "The event %s nests deeper than %d levels", what, MAX_JSON_DEPTH);
+      g_set_error (error, MIRA_ERROR, local_error->code, "The event %s: %s", what,
+                   local_error->message);
       return NULL;
     }
   if (!json_parser_load_from_data (self->json, (const char *) p, (gssize) len, &local_error))
@@ -918,8 +887,7 @@ starts_tcp_event (MiraWyomingParser *self,
       return len >= 32 || (len >= 7 && memcmp (p, "{\"type\"", 7) == 0);
     }
 
-  if (!g_utf8_validate_len ((const char *) p, line_len, NULL)
-      || json_depth (p, line_len) > MAX_JSON_DEPTH
+  if (!mira_json_check ((const char *) p, line_len, MAX_JSON_DEPTH, NULL)
       || !json_parser_load_from_data (self->json, (const char *) p, (gssize) line_len, NULL))
     return FALSE;
   {
