@@ -16,6 +16,7 @@
 
 #include "mira-api.h"
 #include "mira-event-bus.h"
+#include "mira-json.h"
 #include "mira-server-private.h"
 #include "mira-store.h"
 #include "mira-util.h"
@@ -23,6 +24,18 @@
 #define PING_INTERVAL_S 30
 /* A subscriber whose socket buffer stays full this long is closed. */
 #define STALL_LIMIT_MS 5000
+/* What a subscriber may send: pings, small and not too often. Beyond the
+ * rate the socket is closed (1008): libsoup reads a fast peer in one loop,
+ * and every answer queues, so a flood would starve the server's thread and
+ * grow its memory.
+ */
+#define MAX_MESSAGE_SIZE   4096
+#define MESSAGE_RATE       20      /* per second, sustained */
+#define MESSAGE_BURST      40
+/* Messages sent before authentication ends are dropped unread; a peer that
+ * sends more than this many has not waited for connection_established.
+ */
+#define MAX_EARLY_MESSAGES 8
 
 typedef struct
 {
@@ -37,7 +50,11 @@ typedef struct
   int                      sndbuf;
   gint64                   stalled_since;
   gboolean                 closed;
+  gboolean                 authenticated;
   MiraApiCall             *auth_call;
+  double                   allowance;     /* messages it may still send now */
+  gint64                   allowance_at;
+  guint                    early_messages;
 } Subscriber;
 
 static Subscriber *
@@ -165,6 +182,22 @@ send_ping (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Token bucket: whether one more message is within the rate. */
+static gboolean
+take_allowance (Subscriber *sub)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  sub->allowance = MIN ((double) MESSAGE_BURST,
+                        sub->allowance + (double) (now - sub->allowance_at) * MESSAGE_RATE /
+                                           G_USEC_PER_SEC);
+  sub->allowance_at = now;
+  if (sub->allowance < 1.0)
+    return FALSE;
+  sub->allowance -= 1.0;
+  return TRUE;
+}
+
 static void
 on_message (SoupWebsocketConnection *conn,
             gint                     type,
@@ -176,12 +209,30 @@ on_message (SoupWebsocketConnection *conn,
   gsize size;
   const char *data = g_bytes_get_data (message, &size);
 
-  if (type == SOUP_WEBSOCKET_DATA_TEXT && g_utf8_validate_len (data, size, NULL))
+  if (sub->closed || soup_websocket_connection_get_state (conn) != SOUP_WEBSOCKET_STATE_OPEN)
+    return;
+  /* Nothing is read for a peer not yet authenticated. */
+  if (!sub->authenticated)
     {
-      g_autofree char *text = g_strndup (data, size);
-
-      node = json_from_string (text, NULL);
+      if (++sub->early_messages > MAX_EARLY_MESSAGES)
+        subscriber_close (sub, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
+                          "messages sent before connection_established");
+      return;
     }
+  if (!take_allowance (sub))
+    {
+      g_message ("closing a subscriber of %s that sent more than %d messages a second",
+                 sub->network_id, MESSAGE_RATE);
+      subscriber_close (sub, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
+                        "too many messages: at most 20 a second");
+      return;
+    }
+  /* Answers to a peer that does not read its socket are not queued. */
+  if (is_stalled (sub))
+    return;
+
+  if (type == SOUP_WEBSOCKET_DATA_TEXT)
+    node = mira_json_parse (data, size, MIRA_JSON_MAX_DEPTH, NULL);
   if (node != NULL && JSON_NODE_HOLDS_OBJECT (node) &&
       g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (node),
                                                              "type", ""), "ping") == 0)
@@ -269,6 +320,9 @@ auth_done (GObject      *source,
     {
       g_autoptr(JsonObject) hello = new_message (sub, "connection_established");
 
+      sub->authenticated = TRUE;
+      sub->allowance = MESSAGE_BURST;
+      sub->allowance_at = g_get_monotonic_time ();
       sub->client_id = g_strdup (call->session_client);
       if (sub->client_id != NULL)
         json_object_set_string_member (hello, "client_id", sub->client_id);
@@ -304,6 +358,7 @@ mira_event_socket_accept (MiraServer              *server,
 
   mira_server_track_socket (server, conn);
   soup_websocket_connection_set_keepalive_interval (conn, PING_INTERVAL_S);
+  soup_websocket_connection_set_max_incoming_payload_size (conn, MAX_MESSAGE_SIZE);
   g_signal_connect (conn, "message", G_CALLBACK (on_message), sub);
   g_signal_connect (conn, "closed", G_CALLBACK (on_closed), sub);
 

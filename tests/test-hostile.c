@@ -1,0 +1,612 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-hostile"
+
+/* A peer that means harm, over real sockets against a real server: input
+ * of any shape, size or pace is refused in API.md's shape (or with a close
+ * code), and while it is refused the server keeps answering everybody
+ * else. Cases that store something run on SQLite and on PostgreSQL.
+ */
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "mira-error.h"
+#include "mira-json.h"
+#include "mira-test-live.h"
+#include "mira-test-pg.h"
+#include "mira-test-server.h"
+
+typedef enum {
+  BACKEND_SQLITE,
+  BACKEND_POSTGRESQL,
+  N_BACKENDS
+} Backend;
+
+static const char * const backend_names[N_BACKENDS] = { "sqlite", "postgresql" };
+static MiraTestServer *servers[N_BACKENDS];
+
+typedef struct {
+  char *id;          /* net_… */
+  char *token;       /* network token */
+  char *session;     /* session token of client "dev" */
+} Net;
+
+static void
+net_free (Net *net)
+{
+  g_free (net->id);
+  g_free (net->token);
+  g_free (net->session);
+  g_free (net);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Net, net_free)
+
+static MiraTestServer *
+server_for (Backend backend)
+{
+  if (servers[backend] == NULL)
+    {
+      g_autofree char *uri = backend == BACKEND_SQLITE ? mira_test_sqlite_uri ()
+                                                       : mira_test_pg_new_database ();
+
+      servers[backend] = mira_test_server_new (uri, FALSE);
+    }
+  return servers[backend];
+}
+
+/* A network with one registered client "dev". */
+static Net *
+net_new (MiraTestServer *server)
+{
+  g_autoptr(MiraTestResponse) created = NULL;
+  g_autoptr(MiraTestResponse) registered = NULL;
+  g_autofree char *path = NULL;
+  Net *net = g_new0 (Net, 1);
+  JsonObject *o;
+
+  created = mira_test_request (server, "POST", "/api/v1/networks", MIRA_TEST_ADMIN_TOKEN,
+                               "{\"name\":\"Hostile\"}");
+  g_assert_cmpuint (created->status, ==, 201);
+  o = mira_test_response_object (created);
+  net->id = g_strdup (json_object_get_string_member (o, "network_id"));
+  net->token = g_strdup (json_object_get_string_member (o, "network_token"));
+  path = g_strdup_printf ("/api/v1/%s/service/client/register/dev", net->id);
+  registered = mira_test_request (server, "POST", path, net->token,
+                                  "{\"device_type\":\"phone\"}");
+  g_assert_cmpuint (registered->status, ==, 201);
+  net->session = g_strdup (json_object_get_string_member (mira_test_response_object (registered),
+                                                          "session_token"));
+  return net;
+}
+
+/* Raw TCP ------------------------------------------------------------------ */
+
+static int
+tcp_connect (guint port)
+{
+  struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons (port),
+                              .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+  g_assert_cmpint (fd, >=, 0);
+  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) != 0)
+    {
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+/* Writes all of @data, or as much as the peer takes before it closes. */
+static gboolean
+send_all (int           fd,
+          gconstpointer data,
+          gsize         len)
+{
+  const char *p = data;
+
+  while (len > 0)
+    {
+      ssize_t n = send (fd, p, len, MSG_NOSIGNAL);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return FALSE;
+      p += n;
+      len -= (gsize) n;
+    }
+  return TRUE;
+}
+
+/* Everything the server sends until it closes or @timeout_ms pass. */
+static GString *
+read_until_close (int   fd,
+                  guint timeout_ms)
+{
+  GString *in = g_string_new (NULL);
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  for (;;)
+    {
+      struct pollfd pfd = { .fd = fd, .events = POLLIN };
+      gint64 left = (end - g_get_monotonic_time ()) / 1000;
+      char buf[4096];
+      ssize_t n;
+
+      if (left <= 0 || poll (&pfd, 1, (int) left) <= 0)
+        break;
+      n = recv (fd, buf, sizeof buf, 0);
+      if (n <= 0)
+        break;
+      g_string_append_len (in, buf, n);
+    }
+  return in;
+}
+
+typedef struct {
+  guint       status;
+  GHashTable *headers;   /* lower-case name → value */
+  char       *body;
+  JsonObject *json;
+} RawResponse;
+
+static void
+raw_response_free (RawResponse *r)
+{
+  g_clear_pointer (&r->headers, g_hash_table_unref);
+  g_free (r->body);
+  g_clear_pointer (&r->json, json_object_unref);
+  g_free (r);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RawResponse, raw_response_free)
+
+/* The first response in @in, or NULL when there is none. */
+static RawResponse *
+parse_response (const GString *in)
+{
+  const char *head_end = g_strstr_len (in->str, (gssize) in->len, "\r\n\r\n");
+  g_auto(GStrv) lines = NULL;
+  RawResponse *r;
+  const char *length;
+
+  if (head_end == NULL || !g_str_has_prefix (in->str, "HTTP/1."))
+    return NULL;
+  r = g_new0 (RawResponse, 1);
+  r->headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  {
+    g_autofree char *head = g_strndup (in->str, (gsize) (head_end - in->str));
+
+    lines = g_strsplit (head, "\r\n", -1);
+  }
+  r->status = (guint) g_ascii_strtoull (lines[0] + 9, NULL, 10);
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      char *colon = strchr (lines[i], ':');
+
+      if (colon != NULL)
+        g_hash_table_replace (r->headers, g_ascii_strdown (lines[i], colon - lines[i]),
+                              g_strstrip (g_strdup (colon + 1)));
+    }
+  length = g_hash_table_lookup (r->headers, "content-length");
+  {
+    gsize at = (gsize) (head_end + 4 - in->str);
+    gsize n = length ? MIN ((gsize) g_ascii_strtoull (length, NULL, 10), in->len - at) : 0;
+    g_autoptr(JsonNode) node = NULL;
+
+    r->body = g_strndup (in->str + at, n);
+    node = json_from_string (r->body, NULL);
+    if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+      r->json = json_object_ref (json_node_get_object (node));
+  }
+  return r;
+}
+
+/* Sends @request as it is on a new connection and reads the answer. */
+static RawResponse *
+raw_exchange (guint         port,
+              gconstpointer request,
+              gsize         len)
+{
+  int fd = tcp_connect (port);
+  g_autoptr(GString) in = NULL;
+
+  g_assert_cmpint (fd, >=, 0);
+  send_all (fd, request, len);
+  shutdown (fd, SHUT_WR);
+  in = read_until_close (fd, 10000);
+  close (fd);
+  return parse_response (in);
+}
+
+/* The answer is API.md's error shape with @status and @code. */
+static void
+assert_error (RawResponse *r,
+              guint        status,
+              const char  *code)
+{
+  g_assert_nonnull (r);
+  if (r->status != status || r->json == NULL
+      || g_strcmp0 (json_object_get_string_member_with_default (r->json, "error_code", NULL),
+                    code) != 0
+      || !json_object_has_member (r->json, "detail")
+      || !json_object_has_member (r->json, "timestamp"))
+    g_error ("expected %u %s, got %u: %s", status, code, r->status, r->body);
+}
+
+/* Milliseconds for GET /health on a fresh connection, which must answer 200. */
+static double
+health_ms (guint port)
+{
+  static const char request[] = "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  gint64 start = g_get_monotonic_time ();
+  g_autoptr(RawResponse) r = raw_exchange (port, request, sizeof request - 1);
+
+  g_assert_nonnull (r);
+  g_assert_cmpuint (r->status, ==, 200);
+  return (double) (g_get_monotonic_time () - start) / 1000.0;
+}
+
+static char *
+json_request (const char *method,
+              const char *path,
+              const char *token,
+              const char *body,
+              gsize       len)
+{
+  return g_strdup_printf ("%s %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                          "Content-Type: application/json\r\nContent-Length: %" G_GSIZE_FORMAT
+                          "\r\nConnection: close\r\n\r\n%.*s",
+                          method, path, token, len, (int) len, body);
+}
+
+static RawResponse *
+post_json (guint       port,
+           const char *path,
+           const char *token,
+           const char *body,
+           gsize       len)
+{
+  g_autofree char *head = g_strdup_printf ("POST %s HTTP/1.1\r\nHost: x\r\n"
+                                           "Authorization: Bearer %s\r\n"
+                                           "Content-Type: application/json\r\n"
+                                           "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+                                           "Connection: close\r\n\r\n", path, token, len);
+  g_autoptr(GByteArray) request = g_byte_array_new ();
+
+  g_byte_array_append (request, (const guint8 *) head, (guint) strlen (head));
+  g_byte_array_append (request, (const guint8 *) body, (guint) len);
+  return raw_exchange (port, request->data, request->len);
+}
+
+static char *
+nested (const char *open,
+        guint       depth,
+        const char *inner,
+        const char *close)
+{
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i < depth; i++)
+    g_string_append (text, open);
+  g_string_append (text, inner);
+  for (guint i = 0; i < depth; i++)
+    g_string_append (text, close);
+  return g_string_free (text, FALSE);
+}
+
+/* JSON: nesting, strictness, text ----------------------------------------- */
+
+static void
+test_json_nesting (gconstpointer data)
+{
+  Backend backend = GPOINTER_TO_UINT (data);
+  MiraTestServer *server = server_for (backend);
+  guint port = mira_test_server_get_port (server);
+  g_autoptr(Net) net = net_new (server);
+  g_autofree char *persons = g_strdup_printf ("/api/v1/%s/persons", net->id);
+  g_autofree char *deep = nested ("[", 100000, "", "]");
+  g_autofree char *deep_member = NULL;
+  g_autofree char *at_limit = NULL;
+  g_autofree char *over_limit = NULL;
+
+  /* 100,000 levels, as a whole body and inside a member */
+  {
+    g_autoptr(RawResponse) r = post_json (port, persons, net->token, deep, strlen (deep));
+
+    assert_error (r, 400, "BAD_REQUEST");
+    g_assert_nonnull (strstr (json_object_get_string_member (r->json, "detail"), "64"));
+  }
+  {
+    g_autofree char *inner = nested ("{\"a\":", 100000, "1", "}");
+
+    deep_member = g_strdup_printf ("{\"name\":\"x\",\"metadata\":%s}", inner);
+  }
+  {
+    g_autoptr(RawResponse) r = post_json (port, persons, net->token, deep_member,
+                                          strlen (deep_member));
+
+    assert_error (r, 400, "BAD_REQUEST");
+  }
+
+  /* The bound is 64 levels, the body itself the first */
+  {
+    g_autofree char *inner = nested ("[", 62, "1", "]");
+
+    at_limit = g_strdup_printf ("{\"name\":\"Deep\",\"metadata\":{\"x\":%s}}", inner);
+  }
+  {
+    g_autofree char *inner = nested ("[", 63, "1", "]");
+
+    over_limit = g_strdup_printf ("{\"name\":\"Deeper\",\"metadata\":{\"x\":%s}}", inner);
+  }
+  {
+    g_autoptr(RawResponse) ok = post_json (port, persons, net->token, at_limit,
+                                           strlen (at_limit));
+    g_autoptr(RawResponse) refused = post_json (port, persons, net->token, over_limit,
+                                                strlen (over_limit));
+
+    g_assert_cmpuint (ok->status, ==, 201);
+    assert_error (refused, 400, "BAD_REQUEST");
+  }
+
+  /* No token: refused before the body is read as JSON */
+  {
+    g_autoptr(RawResponse) r = post_json (port, persons, "", deep, strlen (deep));
+
+    assert_error (r, 401, "AUTH_REQUIRED");
+  }
+  health_ms (port);
+}
+
+/* The event socket of a network, 100,000 levels deep with and without a
+ * token: closed, and the server goes on.
+ */
+static void
+test_json_event_socket (void)
+{
+  MiraTestServer *server = server_for (BACKEND_SQLITE);
+  g_autoptr(Net) net = net_new (server);
+  g_autoptr(MiraTestClient) client = mira_test_client_new (mira_test_server_get_url (server));
+  g_autofree char *deep = nested ("[", 100000, "", "]");
+  g_autofree char *deep_small = nested ("[", 1000, "", "]");
+
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/%s/ws", net->id);
+    g_autoptr(MiraTestSocket) ws = mira_test_socket_connect (client, path);
+
+    mira_test_socket_send_text (ws, deep);
+    g_assert_true (mira_test_socket_wait_closed (ws, 5000));
+  }
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/%s/ws?token=%s", net->id, net->token);
+    g_autoptr(MiraTestSocket) ws = mira_test_socket_connect (client, path);
+
+    g_assert_nonnull (mira_test_socket_wait_for (ws, "connection_established", 0, 5000, NULL));
+    /* Over the size of any message of the protocol: closed (1009, when the
+     * close frame outruns the rest of the message)
+     */
+    mira_test_socket_send_text (ws, deep);
+    g_assert_true (mira_test_socket_wait_closed (ws, 5000));
+  }
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/%s/ws?token=%s", net->id, net->token);
+    g_autoptr(MiraTestSocket) ws = mira_test_socket_connect (client, path);
+    guint at;
+
+    g_assert_nonnull (mira_test_socket_wait_for (ws, "connection_established", 0, 5000, &at));
+    /* Small but deep, single-quoted, then a real ping: errors, then a pong */
+    mira_test_socket_send_text (ws, deep_small);
+    mira_test_socket_send_text (ws, "{'type':'ping'}");
+    mira_test_socket_send_text (ws, "{\"type\":\"ping\"}");
+    g_assert_nonnull (mira_test_socket_wait_for (ws, "pong", at, 5000, NULL));
+    g_assert_cmpuint (mira_test_socket_count (ws, "error", at), ==, 2);
+    g_assert_cmpuint (mira_test_socket_count (ws, "pong", at), ==, 1);
+  }
+  health_ms (mira_test_server_get_port (server));
+}
+
+/* Wyoming headers and their data_length objects on an audio socket */
+static void
+test_json_wyoming (void)
+{
+  MiraTestServer *server = server_for (BACKEND_SQLITE);
+  g_autoptr(Net) net = net_new (server);
+  g_autoptr(MiraTestClient) client = mira_test_client_new (mira_test_server_get_url (server));
+  g_autofree char *path = g_strdup_printf ("/api/v1/%s/streams/dev/ws?token=%s", net->id,
+                                           net->session);
+  g_autofree char *deep_header = nested ("[", 30000, "", "]");
+  g_autofree char *deep_data = nested ("{\"a\":", 10000, "1", "}");
+
+  {
+    g_autoptr(MiraTestSocket) ws = mira_test_socket_connect (client, path);
+
+    g_assert_nonnull (mira_test_socket_wait_for (ws, "ready", 0, 5000, NULL));
+    mira_test_socket_send_text (ws, deep_header);
+    g_assert_true (mira_test_socket_wait_closed (ws, 5000));
+    g_assert_cmpuint (mira_test_socket_close_code (ws), ==, 1003);
+  }
+  {
+    g_autoptr(MiraTestSocket) ws = mira_test_socket_connect (client, path);
+    g_autofree char *header = g_strdup_printf ("{\"type\":\"audio-start\",\"data_length\":%"
+                                               G_GSIZE_FORMAT "}\n", strlen (deep_data));
+
+    g_assert_nonnull (mira_test_socket_wait_for (ws, "ready", 0, 5000, NULL));
+    mira_test_socket_send_text (ws, header);
+    mira_test_socket_send_text (ws, deep_data);
+    g_assert_true (mira_test_socket_wait_closed (ws, 5000));
+    g_assert_cmpuint (mira_test_socket_close_code (ws), ==, 1003);
+  }
+  {
+    g_autoptr(MiraTestSocket) ws = mira_test_socket_connect (client, path);
+
+    g_assert_nonnull (mira_test_socket_wait_for (ws, "ready", 0, 5000, NULL));
+    mira_test_socket_send_text (ws, "{'type':'ping'}\n");
+    g_assert_true (mira_test_socket_wait_closed (ws, 5000));
+    g_assert_cmpuint (mira_test_socket_close_code (ws), ==, 1003);
+  }
+  health_ms (mira_test_server_get_port (server));
+}
+
+/* Strict JSON and decoded text, the same on both databases */
+static void
+test_json_text (gconstpointer data)
+{
+  Backend backend = GPOINTER_TO_UINT (data);
+  MiraTestServer *server = server_for (backend);
+  guint port = mira_test_server_get_port (server);
+  g_autoptr(Net) net = net_new (server);
+  g_autofree char *persons = g_strdup_printf ("/api/v1/%s/persons", net->id);
+  g_autofree char *interactions = g_strdup_printf ("/api/v1/%s/interactions", net->id);
+  g_autofree char *setting = g_strdup_printf ("/api/v1/%s/settings/greeting", net->id);
+  static const struct {
+    const char *body;
+    guint       status;
+    const char *field;     /* named in the detail of a 422 */
+  } cases[] = {
+    { "{'name': 'Alice'}", 400, NULL },
+    { "{\"name\": 'Alice'}", 400, NULL },
+    { "{\"name\": \"Alice\",}", 400, NULL },
+    { "{\"name\": \"Alice\"} // comment", 400, NULL },
+    { "{\"name\": \"a\\u0000b\"}", 422, "name" },
+    { "{\"name\": \"\\ud800\"}", 422, "name" },
+    { "{\"name\": \"x\\udc00y\"}", 422, "name" },
+    { "{\"name\": \"\\ud800\\u0041\"}", 422, "name" },
+    { "{\"name\": \"caf\xc3\x28\"}", 422, "name" },
+    { "{\"name\": \"x\", \"metadata\": {\"note\": \"\\u0000\"}}", 422, "metadata.note" },
+    { "{\"name\": \"x\", \"metadata\": {\"tags\": [\"ok\", \"\\udfff\"]}}", 422,
+      "metadata.tags[1]" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(RawResponse) r = post_json (port, persons, net->token, cases[i].body,
+                                            strlen (cases[i].body));
+
+      assert_error (r, cases[i].status, cases[i].status == 400 ? "BAD_REQUEST"
+                                                               : "VALIDATION_ERROR");
+      if (cases[i].field != NULL)
+        {
+          g_autofree char *quoted = g_strdup_printf ("'%s'", cases[i].field);
+
+          g_assert_nonnull (strstr (json_object_get_string_member (r->json, "detail"), quoted));
+        }
+    }
+
+  /* The same for an interaction's content and a setting's value */
+  {
+    static const char body[] = "{\"content\": \"remind me\\u0000 to\"}";
+    g_autoptr(RawResponse) r = post_json (port, interactions, net->token, body, sizeof body - 1);
+
+    assert_error (r, 422, "VALIDATION_ERROR");
+    g_assert_nonnull (strstr (json_object_get_string_member (r->json, "detail"), "'content'"));
+  }
+  {
+    static const char body[] = "{\"value\": \"\\ud83d\", \"type\": \"string\"}";
+    g_autofree char *request = json_request ("PUT", setting, net->token, body, sizeof body - 1);
+    g_autoptr(RawResponse) r = raw_exchange (port, request, strlen (request));
+
+    assert_error (r, 422, "VALIDATION_ERROR");
+  }
+
+  /* A surrogate pair is one character, stored and given back as it is */
+  {
+    static const char body[] = "{\"name\": \"Ann \\ud83d\\ude00\"}";
+    g_autoptr(RawResponse) r = post_json (port, persons, net->token, body, sizeof body - 1);
+
+    g_assert_cmpuint (r->status, ==, 201);
+    g_assert_cmpstr (json_object_get_string_member (r->json, "name"), ==, "Ann \xf0\x9f\x98\x80");
+  }
+
+  /* Nothing of the refused ones was stored */
+  {
+    g_autofree char *list = g_strdup_printf ("/api/v1/%s/persons?limit=500", net->id);
+    g_autoptr(MiraTestResponse) r = mira_test_request (server, "GET", list, net->token, NULL);
+
+    g_assert_cmpint (json_object_get_int_member (mira_test_response_object (r), "total"), ==, 1);
+  }
+}
+
+/* The checker alone, on what a fuzzer found worth keeping */
+static void
+test_json_check (void)
+{
+  static const struct { const char *text; gint code; } cases[] = {
+    { "{}", -1 }, { "[]", -1 }, { "0", -1 }, { "-0.5e+3", -1 }, { "\"\"", -1 },
+    { " {\"a\" : [1, true, false, null, \"\\u00e9\\n\"]} \r\n", -1 },
+    { "", MIRA_ERROR_BAD_REQUEST }, { "{", MIRA_ERROR_BAD_REQUEST },
+    { "[1,]", MIRA_ERROR_BAD_REQUEST }, { "01", MIRA_ERROR_BAD_REQUEST },
+    { "1.", MIRA_ERROR_BAD_REQUEST }, { ".5", MIRA_ERROR_BAD_REQUEST },
+    { "+1", MIRA_ERROR_BAD_REQUEST }, { "NaN", MIRA_ERROR_BAD_REQUEST },
+    { "tru", MIRA_ERROR_BAD_REQUEST }, { "\"\\x41\"", MIRA_ERROR_BAD_REQUEST },
+    { "\"\\u12\"", MIRA_ERROR_BAD_REQUEST }, { "\"a\tb\"", MIRA_ERROR_BAD_REQUEST },
+    { "{1:2}", MIRA_ERROR_BAD_REQUEST }, { "{\"a\" 1}", MIRA_ERROR_BAD_REQUEST },
+    { "[1 2]", MIRA_ERROR_BAD_REQUEST }, { "\"abc", MIRA_ERROR_BAD_REQUEST },
+    { "/* c */ 1", MIRA_ERROR_BAD_REQUEST }, { "\xef\xbb\xbf{}", MIRA_ERROR_BAD_REQUEST },
+    { "\"\\u0000\"", MIRA_ERROR_INVALID }, { "\"\\udbff\"", MIRA_ERROR_INVALID },
+    { "\"\\ude00\\ud83d\"", MIRA_ERROR_INVALID }, { "\"\xed\xa0\x80\"", MIRA_ERROR_INVALID },
+    { "\"\xc0\xaf\"", MIRA_ERROR_INVALID }, { "\"\xf4\x90\x80\x80\"", MIRA_ERROR_INVALID },
+    { "{\"\\u0000\": 1}", MIRA_ERROR_INVALID },
+    /* Grammar wins over text: a malformed body is 400 whatever it holds */
+    { "[\"\\u0000\",]", MIRA_ERROR_BAD_REQUEST },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      gboolean ok = mira_json_check (cases[i].text, strlen (cases[i].text), MIRA_JSON_MAX_DEPTH,
+                                     &error);
+
+      if (cases[i].code < 0)
+        g_assert_no_error (error);
+      else
+        g_assert_error (error, MIRA_ERROR, cases[i].code);
+      g_assert_true (ok == (cases[i].code < 0));
+    }
+
+  /* Depth: 64 levels pass, 65 do not */
+  {
+    g_autofree char *ok = nested ("[", 64, "", "]");
+    g_autofree char *deep = nested ("[", 65, "", "]");
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (mira_json_check (ok, strlen (ok), MIRA_JSON_MAX_DEPTH, NULL));
+    g_assert_false (mira_json_check (deep, strlen (deep), MIRA_JSON_MAX_DEPTH, &error));
+    g_assert_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST);
+  }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/hostile/json/check", test_json_check);
+  for (guint b = 0; b < N_BACKENDS; b++)
+    {
+      g_autofree char *nesting = g_strdup_printf ("/hostile/%s/json/nesting", backend_names[b]);
+      g_autofree char *text = g_strdup_printf ("/hostile/%s/json/text", backend_names[b]);
+
+      g_test_add_data_func (nesting, GUINT_TO_POINTER (b), test_json_nesting);
+      g_test_add_data_func (text, GUINT_TO_POINTER (b), test_json_text);
+    }
+  g_test_add_func ("/hostile/json/event-socket", test_json_event_socket);
+  g_test_add_func ("/hostile/json/wyoming", test_json_wyoming);
+
+  ret = g_test_run ();
+
+  for (guint b = 0; b < N_BACKENDS; b++)
+    g_clear_pointer (&servers[b], mira_test_server_free);
+  mira_test_pg_stop ();
+  return ret;
+}
