@@ -14,6 +14,7 @@
 #define WAVE_FORMAT_IEEE_FLOAT  0x0003
 #define WAVE_FORMAT_EXTENSIBLE  0xfffe
 #define OPUS_MAX_FRAME_16K      1920     /* 120 ms */
+#define MAX_SAMPLES             ((gsize) MIRA_AUDIO_FILE_MAX_SECONDS * MIRA_AUDIO_RATE)
 
 static inline guint16
 u16le (const guint8 *p)
@@ -39,6 +40,14 @@ set_invalid (GError     **error,
              const char  *message)
 {
   g_set_error_literal (error, MIRA_ERROR, MIRA_ERROR_INVALID, message);
+  return FALSE;
+}
+
+static gboolean
+set_too_long (GError **error)
+{
+  g_set_error (error, MIRA_ERROR, MIRA_ERROR_TOO_LARGE,
+               "The audio is longer than %d seconds", MIRA_AUDIO_FILE_MAX_SECONDS);
   return FALSE;
 }
 
@@ -210,6 +219,12 @@ decode_wav (const guint8  *p,
   decoder = mira_audio_decoder_new_raw (format, rate, channels, error);
   if (decoder == NULL)
     return NULL;
+  /* What the header says, before anything is decoded */
+  if ((guint64) data_len / block_align > (guint64) MIRA_AUDIO_FILE_MAX_SECONDS * rate)
+    {
+      set_too_long (error);
+      return NULL;
+    }
 
   expected = (guint64) data_len / block_align * MIRA_AUDIO_RATE / rate + 16;
   out = g_array_sized_new (FALSE, FALSE, sizeof (gint16), (guint) MIN (expected, G_MAXUINT / 4));
@@ -370,6 +385,12 @@ opus_audio_packet (OggOpus       *o,
     return TRUE;   /* RFC 7845 lets a muxer leave these; nothing to decode */
   if (len > G_MAXINT32)
     return set_invalid (error, "An Ogg Opus packet is too large");
+  /* Tiny packets decode to much audio: stop at the cap, not after. One
+   * packet over it may still be trimmed by the pre-skip and the last
+   * granule position; the total is checked at the end.
+   */
+  if (old_len >= MAX_SAMPLES + OPUS_MAX_FRAME_16K)
+    return set_too_long (error);
 
   if (o->dec != NULL)
     {
@@ -578,6 +599,11 @@ decode_ogg (const guint8  *p,
         g_array_set_size (o.out, (guint) total);
     }
 
+  if (o.out->len > MAX_SAMPLES)
+    {
+      set_too_long (error);
+      goto fail;
+    }
   result = g_steal_pointer (&o.out);
   ogg_opus_clear (&o);
   return g_steal_pointer (&result);
@@ -652,9 +678,9 @@ mira_audio_file_decode (GBytes  *bytes,
       set_invalid (error, "Raw audio must be 16-bit samples: its length must be even");
       return NULL;
     }
-  if (len / 2 > G_MAXUINT)
+  if (len / 2 > MAX_SAMPLES)
     {
-      set_invalid (error, "The audio is too long");
+      set_too_long (error);
       return NULL;
     }
   out = g_array_sized_new (FALSE, FALSE, sizeof (gint16), (guint) (len / 2));

@@ -5,13 +5,20 @@
 
 G_BEGIN_DECLS
 
+/* The longest audio an upload may decode to, in seconds (4.8 million
+ * samples, 9.6 MB): a file claiming or holding more is refused before or
+ * while it is decoded, never decoded whole first.
+ */
+#define MIRA_AUDIO_FILE_MAX_SECONDS 300
+
 /* Decodes an uploaded audio file to 16 kHz mono signed 16-bit samples:
  *  - WAV (RIFF/WAVE): integer PCM of 8, 16, 24 or 32 bits, float of 32 or 64
  *    bits, plain or WAVE_FORMAT_EXTENSIBLE, any rate and channel count;
  *  - Ogg Opus (RFC 7845), mono, stereo or multichannel;
  *  - anything else is taken as raw s16le 16 kHz mono (an even length).
  * Returns a GArray of gint16, or NULL with MIRA_ERROR_INVALID (a broken or
- * truncated file) or MIRA_ERROR_UNSUPPORTED_MEDIA (a format we do not read).
+ * truncated file), MIRA_ERROR_UNSUPPORTED_MEDIA (a format we do not read) or
+ * MIRA_ERROR_TOO_LARGE (longer than MIRA_AUDIO_FILE_MAX_SECONDS).
  */
 GArray   *mira_audio_file_decode    (GBytes     *bytes,
                                      GError    **error);
