@@ -28,6 +28,8 @@ test_pkgs=(
   # the app's tests: a D-Bus session with a Secret Service and the
   # accessibility bus, read through AT-SPI as a screen reader would
   dbus dbus-bin at-spi2-core python3-pyatspi gir1.2-atspi-2.0 gstreamer1.0-tools
+  # the fuzz tests: clang with libFuzzer and the sanitizers' runtime
+  clang libclang-rt-14-dev
 )
 
 case "${1:-}" in
