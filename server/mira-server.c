@@ -14,6 +14,7 @@
 #include "mira-error.h"
 #include "mira-event-bus.h"
 #include "mira-event-socket.h"
+#include "mira-listener.h"
 #include "mira-server-private.h"
 #include "mira-reminder-clock.h"
 #include "mira-store.h"
@@ -26,6 +27,8 @@ struct _MiraServer
   GObject        parent_instance;
 
   SoupServer    *soup;
+  MiraListener  *listener;
+  GTlsCertificate *tls_certificate;
   MiraStore     *store;
   MiraEventBus  *bus;
   MiraApiConfig  config;
@@ -60,6 +63,9 @@ mira_server_finalize (GObject *object)
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
   g_clear_object (&self->soup);
+  /* After the server: libsoup's own listeners wait on the listener's context */
+  g_clear_pointer (&self->listener, mira_listener_free);
+  g_clear_object (&self->tls_certificate);
   g_clear_handle_id (&self->sweep_source, mira_source_remove);
   g_clear_pointer (&self->reminders, mira_reminder_clock_free);
   g_clear_pointer (&self->audio, mira_audio_sockets_free);
@@ -258,6 +264,16 @@ route_for (SoupServerMessage  *msg,
   return route;
 }
 
+static gsize
+message_body_limit (SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  MiraServer *self = user_data;
+  gboolean bad_path, mismatch;
+
+  return body_limit (self, route_for (msg, NULL, NULL, &bad_path, &mismatch));
+}
+
 /* Refuses a body that announces itself too large before it is read. */
 static void
 early_handler (SoupServer        *server,
@@ -323,6 +339,7 @@ audio_upgraded (SoupServerMessage *msg,
    * the message: hold it until done.
    */
   g_object_ref (msg);
+  mira_listener_release (self->listener, msg);
   stream = soup_server_message_steal_connection (msg);
   if (stream != NULL && self->audio != NULL)
     {
@@ -532,6 +549,7 @@ on_websocket (SoupServer              *server,
     query = g_uri_parse_params (raw_query, -1, "&", G_URI_PARAMS_NONE, NULL);
 
   g_return_if_fail (g_str_equal (route->data, "events"));
+  mira_listener_release (self->listener, msg);
   mira_event_socket_accept (self, conn, socket_of (conn), g_ptr_array_index (args, 0),
                             bearer_token (msg, query));
 }
@@ -869,7 +887,18 @@ mira_server_new (MiraStore                *store,
       if (cert == NULL)
         return NULL;
       soup_server_set_tls_certificate (self->soup, cert);
+      self->tls_certificate = g_steal_pointer (&cert);
     }
+  {
+    MiraListenerLimits limits = {
+      .headers_timeout_ms = options->headers_timeout_ms,
+      .body_timeout_ms = options->body_timeout_ms,
+      .max_connections = options->max_connections,
+    };
+
+    mira_listener_raise_fd_limit ();
+    self->listener = mira_listener_new (self->soup, &limits, message_body_limit, self);
+  }
 
   self->reminders = mira_reminder_clock_new (self);
   /* The first sweep sets the reminder clock for what is already pending. */
@@ -890,7 +919,6 @@ mira_server_listen (MiraServer  *self,
 {
   g_autoptr(GInetAddress) address = NULL;
   g_autoptr(GSocketAddress) socket_address = NULL;
-  SoupServerListenOptions flags = 0;
   GSList *uris;
 
   g_return_val_if_fail (MIRA_IS_SERVER (self), FALSE);
@@ -911,11 +939,8 @@ mira_server_listen (MiraServer  *self,
       g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "Port %u is out of range", port);
       return FALSE;
     }
-  if (soup_server_is_https (self->soup))
-    flags |= SOUP_SERVER_LISTEN_HTTPS;
-
   socket_address = g_inet_socket_address_new (address, port);
-  if (!soup_server_listen (self->soup, socket_address, flags, error))
+  if (!mira_listener_listen (self->listener, socket_address, self->tls_certificate, error))
     return FALSE;
 
   uris = soup_server_get_uris (self->soup);
@@ -970,6 +995,7 @@ mira_server_shutdown (MiraServer *self)
   /* Stop accepting, let requests under way reach the database and answer,
    * then close every connection.
    */
+  mira_listener_stop (self->listener);
   {
     GSList *listeners = soup_server_get_listeners (self->soup);
 

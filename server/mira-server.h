@@ -19,6 +19,13 @@ typedef struct {
   MiraTranscriber *transcriber;
   /* Threads that read and decode audio sockets; 0: one per processor. */
   guint        audio_threads;
+  /* Bounds on HTTP connections, 0 for the default: a request's headers
+   * within 20 s (idle keep-alive included), no silence of 20 s in a body,
+   * HTTP connections at once (half the descriptor limit).
+   */
+  guint        headers_timeout_ms;
+  guint        body_timeout_ms;
+  guint        max_connections;
 } MiraServerOptions;
 
 #define MIRA_TYPE_SERVER (mira_server_get_type ())

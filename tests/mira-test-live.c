@@ -394,6 +394,12 @@ mira_test_socket_is_closed (MiraTestSocket *self)
   return self->closed;
 }
 
+gboolean
+mira_test_socket_is_open (MiraTestSocket *self)
+{
+  return soup_websocket_connection_get_state (self->conn) == SOUP_WEBSOCKET_STATE_OPEN;
+}
+
 gushort
 mira_test_socket_close_code (MiraTestSocket *self)
 {

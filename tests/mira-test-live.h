@@ -82,6 +82,8 @@ void              mira_test_socket_send_binary  (MiraTestSocket    *socket,
 /* A normal close (1000) from our side; does not wait. */
 void              mira_test_socket_close        (MiraTestSocket    *socket);
 gboolean          mira_test_socket_is_closed    (MiraTestSocket    *socket);
+/* Neither side has begun to close it */
+gboolean          mira_test_socket_is_open      (MiraTestSocket    *socket);
 /* The peer's close code, or 0 while open or when it sent none. */
 gushort           mira_test_socket_close_code   (MiraTestSocket    *socket);
 guint             mira_test_socket_n_messages   (MiraTestSocket    *socket);

@@ -29,11 +29,26 @@ mira_test_server_new_full (const char      *db_uri,
                            gboolean         open_registration,
                            MiraTranscriber *transcriber)
 {
+  return mira_test_server_new_limited (db_uri, open_registration, transcriber, NULL);
+}
+
+MiraTestServer *
+mira_test_server_new_limited (const char              *db_uri,
+                              gboolean                 open_registration,
+                              MiraTranscriber         *transcriber,
+                              const MiraServerOptions *limits)
+{
   MiraTestServer *self = g_new0 (MiraTestServer, 1);
   g_autoptr(GError) error = NULL;
 
   g_assert_nonnull (db_uri);
 
+  if (limits != NULL)
+    {
+      self->options.headers_timeout_ms = limits->headers_timeout_ms;
+      self->options.body_timeout_ms = limits->body_timeout_ms;
+      self->options.max_connections = limits->max_connections;
+    }
   self->db_uri = g_strdup (db_uri);
   self->options.open_registration = open_registration;
   self->options.admin_token = MIRA_TEST_ADMIN_TOKEN;

@@ -3,6 +3,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "mira-server.h"
 #include "mira-transcriber.h"
 
 G_BEGIN_DECLS
@@ -30,6 +31,13 @@ MiraTestServer   *mira_test_server_new        (const char        *db_uri,
 MiraTestServer   *mira_test_server_new_full   (const char        *db_uri,
                                                gboolean           open_registration,
                                                MiraTranscriber   *transcriber);
+/* With the bounds on connections of @limits (headers_timeout_ms,
+ * body_timeout_ms, max_connections; the rest of it is not read).
+ */
+MiraTestServer   *mira_test_server_new_limited (const char             *db_uri,
+                                                gboolean                open_registration,
+                                                MiraTranscriber        *transcriber,
+                                                const MiraServerOptions *limits);
 void              mira_test_server_free       (MiraTestServer    *server);
 /* Stops the server and starts it again on the same port and database;
  * its sockets and connections drop meanwhile.

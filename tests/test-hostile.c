@@ -11,6 +11,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/resource.h>
+#include <sys/time.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -148,6 +150,28 @@ read_until_close (int   fd,
       g_string_append_len (in, buf, n);
     }
   return in;
+}
+
+/* Whether the server has closed @fd within @timeout_ms. */
+static gboolean
+wait_closed (int   fd,
+             guint timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  for (;;)
+    {
+      struct pollfd pfd = { .fd = fd, .events = POLLIN };
+      gint64 left = (end - g_get_monotonic_time ()) / 1000;
+      char buf[4096];
+      ssize_t n;
+
+      if (left <= 0 || poll (&pfd, 1, (int) left) <= 0)
+        return FALSE;
+      n = recv (fd, buf, sizeof buf, 0);
+      if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+        return TRUE;
+    }
 }
 
 typedef struct {
@@ -583,6 +607,459 @@ test_json_check (void)
   }
 }
 
+
+/* Limits: a hostile peer next to a network that streams ------------------- */
+
+/* The bounds of the limited server: short, so that the cases are quick */
+#define HEADERS_TIMEOUT_MS 600
+#define BODY_TIMEOUT_MS    600
+#define MAX_CONNECTIONS    64
+
+static MiraTestServer *limited;
+
+static MiraTestServer *
+limited_server (void)
+{
+  if (limited == NULL)
+    {
+      g_autofree char *uri = mira_test_sqlite_uri ();
+      MiraServerOptions limits = {
+        .headers_timeout_ms = HEADERS_TIMEOUT_MS,
+        .body_timeout_ms = BODY_TIMEOUT_MS,
+        .max_connections = MAX_CONNECTIONS,
+      };
+
+      limited = mira_test_server_new_limited (uri, FALSE, NULL, &limits);
+    }
+  return limited;
+}
+
+/* Another network, streaming on its audio socket, that must not notice the
+ * attack: /health within 100 ms and its ping's round trip under 50 ms, by
+ * the median of the samples taken during the attack (the machine is shared:
+ * one sample may wait for a core), and never a stall of a second.
+ */
+typedef struct {
+  MiraTestServer *server;
+  MiraTestClient *client;
+  MiraTestSocket *audio;
+  Net            *net;
+  GArray         *health;   /* ms */
+  GArray         *ping;     /* ms */
+  gint16          silence[320];
+} Victim;
+
+static Victim *
+victim_new (MiraTestServer *server)
+{
+  Victim *v = g_new0 (Victim, 1);
+  g_autofree char *path = NULL;
+
+  v->server = server;
+  v->net = net_new (server);
+  v->client = mira_test_client_new (mira_test_server_get_url (server));
+  path = g_strdup_printf ("/api/v1/%s/streams/dev/ws?token=%s", v->net->id, v->net->session);
+  v->audio = mira_test_socket_connect (v->client, path);
+  g_assert_nonnull (mira_test_socket_wait_for (v->audio, "ready", 0, 5000, NULL));
+  mira_test_socket_send_text (v->audio, "{\"type\":\"audio-start\",\"data\":{\"rate\":16000,"
+                                        "\"width\":2,\"channels\":1}}\n");
+  v->health = g_array_new (FALSE, FALSE, sizeof (double));
+  v->ping = g_array_new (FALSE, FALSE, sizeof (double));
+  return v;
+}
+
+/* One 20 ms chunk, a ping, and /health */
+static void
+victim_sample (Victim *v)
+{
+  guint from = mira_test_socket_n_messages (v->audio);
+  gint64 start;
+  double ms;
+
+  mira_test_socket_send_text (v->audio, "{\"type\":\"audio-chunk\",\"data\":{\"rate\":16000,"
+                                        "\"width\":2,\"channels\":1},\"payload_length\":640}\n");
+  mira_test_socket_send_binary (v->audio, v->silence, sizeof v->silence);
+  start = g_get_monotonic_time ();
+  mira_test_socket_send_text (v->audio, "{\"type\":\"ping\"}\n");
+  g_assert_nonnull (mira_test_socket_wait_for (v->audio, "pong", from, 5000, NULL));
+  ms = (double) (g_get_monotonic_time () - start) / 1000.0;
+  g_array_append_val (v->ping, ms);
+  ms = health_ms (mira_test_server_get_port (v->server));
+  g_array_append_val (v->health, ms);
+}
+
+static int
+compare_double (gconstpointer a,
+                gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static double
+median (GArray *values)
+{
+  g_array_sort (values, compare_double);
+  return g_array_index (values, double, values->len / 2);
+}
+
+static void
+victim_check_and_free (Victim     *v,
+                       const char *attack)
+{
+  double health_median, ping_median, health_max, ping_max;
+
+  g_assert_cmpuint (v->ping->len, >=, 5);
+  health_median = median (v->health);
+  ping_median = median (v->ping);
+  health_max = g_array_index (v->health, double, v->health->len - 1);
+  ping_max = g_array_index (v->ping, double, v->ping->len - 1);
+  g_test_message ("%s: %u samples, /health median %.1f ms (max %.1f), audio ping median %.1f ms"
+                  " (max %.1f)", attack, v->ping->len, health_median, health_max, ping_median,
+                  ping_max);
+  g_assert_cmpfloat (health_median, <, 100.0);
+  g_assert_cmpfloat (ping_median, <, 50.0);
+  g_assert_cmpfloat (health_max, <, 1000.0);
+  g_assert_cmpfloat (ping_max, <, 1000.0);
+  g_assert_false (mira_test_socket_is_closed (v->audio));
+
+  mira_test_socket_free (v->audio);
+  mira_test_client_free (v->client);
+  net_free (v->net);
+  g_array_unref (v->health);
+  g_array_unref (v->ping);
+  g_free (v);
+}
+
+/* Samples the victim while @attack runs on a thread of its own. */
+static gpointer
+run_attack (GThreadFunc  attack,
+            gpointer     data,
+            Victim      *v)
+{
+  GThread *thread = g_thread_new ("attack", attack, data);
+  gint *done = data;   /* every attack's data starts with its done flag */
+
+  /* While it runs, and a few times more: its harm may outlast it */
+  for (guint n = 0; !g_atomic_int_get (done) || n < 10; n++)
+    {
+      victim_sample (v);
+      g_usleep (20 * 1000);
+    }
+  return g_thread_join (thread);
+}
+
+/* Bodies: too large announced, too large chunked, negative length */
+
+typedef struct {
+  gint   done;
+  guint  port;
+  char  *path;
+  char  *token;
+  guint64 sent;          /* bytes of body the server took before it closed */
+  GString *answer;
+} BodyAttack;
+
+static gpointer
+chunked_flood (gpointer data)
+{
+  BodyAttack *a = data;
+  int fd = tcp_connect (a->port);
+  g_autofree char *head = g_strdup_printf ("POST %s HTTP/1.1\r\nHost: x\r\n"
+                                           "Authorization: Bearer %s\r\n"
+                                           "Content-Type: application/json\r\n"
+                                           "Transfer-Encoding: chunked\r\n\r\n",
+                                           a->path, a->token);
+  static char chunk[64 * 1024 + 16];
+  gsize chunk_len;
+
+  g_assert_cmpint (fd, >=, 0);
+  /* A server that stops reading leaves the kernel's window shut: a send
+   * that waits this long counts as refused.
+   */
+  {
+    struct timeval timeout = { .tv_sec = 2 };
+
+    setsockopt (fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+  }
+  chunk_len = (gsize) g_snprintf (chunk, sizeof chunk, "%x\r\n", 64 * 1024);
+  memset (chunk + chunk_len, ' ', 64 * 1024);
+  chunk_len += 64 * 1024;
+  memcpy (chunk + chunk_len, "\r\n", 2);
+  chunk_len += 2;
+
+  send_all (fd, head, strlen (head));
+  /* Up to 256 MiB, unless the server closes first */
+  while (a->sent < 256 * 1024 * 1024 && send_all (fd, chunk, chunk_len))
+    a->sent += 64 * 1024;
+  a->answer = read_until_close (fd, 2000);
+  close (fd);
+  g_atomic_int_set (&a->done, TRUE);
+  return NULL;
+}
+
+static void
+test_limits_body (void)
+{
+  MiraTestServer *server = limited_server ();
+  guint port = mira_test_server_get_port (server);
+  g_autoptr(Net) net = net_new (server);
+  g_autofree char *persons = g_strdup_printf ("/api/v1/%s/persons", net->id);
+
+  /* Announced too large: 413 before a byte of it is sent */
+  {
+    static const char request[] = "POST /health HTTP/1.1\r\nHost: x\r\n"
+                                  "Content-Length: 1000000000000\r\n\r\n";
+    int fd = tcp_connect (port);
+    g_autoptr(GString) in = NULL;
+    g_autoptr(RawResponse) r = NULL;
+
+    send_all (fd, request, sizeof request - 1);
+    in = read_until_close (fd, 2000);
+    close (fd);
+    r = parse_response (in);
+    assert_error (r, 413, "PAYLOAD_TOO_LARGE");
+  }
+
+  /* Chunked, without end: refused once 8 MiB past the limit (1 MiB), 413 */
+  {
+    BodyAttack attack = { .port = port, .path = persons, .token = net->token };
+    Victim *v = victim_new (server);
+    g_autoptr(RawResponse) r = NULL;
+
+    run_attack (chunked_flood, &attack, v);
+    victim_check_and_free (v, "chunked body without end");
+    g_test_message ("chunked: the server closed after %" G_GUINT64_FORMAT " bytes", attack.sent);
+    /* The limit, 8 MiB read and thrown away, and what socket buffers hold */
+    g_assert_cmpuint (attack.sent, <, 24 * 1024 * 1024);
+    r = parse_response (attack.answer);
+    assert_error (r, 413, "PAYLOAD_TOO_LARGE");
+    g_string_free (attack.answer, TRUE);
+  }
+  health_ms (port);
+}
+
+/* Idle, silent, byte-at-a-time and half-sent connections, far more of them
+ * than the server takes at once: each is closed in time, and the server
+ * answers everybody else meanwhile.
+ */
+typedef struct {
+  gint   done;
+  guint  port;
+  guint  n_closed_in_time;
+  guint  n_total;
+} SlowAttack;
+
+static gpointer
+slow_peers (gpointer data)
+{
+  SlowAttack *a = data;
+  enum { N = 3 * MAX_CONNECTIONS };
+  int fds[N];
+  gint64 opened[N];
+  gint64 closed[N];
+  static const char headers[] = "GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+  static const char body_head[] = "POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n";
+  gint64 end;
+
+  for (guint i = 0; i < N; i++)
+    {
+      fds[i] = tcp_connect (a->port);
+      g_assert_cmpint (fds[i], >=, 0);
+      opened[i] = g_get_monotonic_time ();
+      closed[i] = 0;
+      /* A third silent, a third sending headers a byte at a time, a third
+       * a body that never ends
+       */
+      if (i % 3 == 2)
+        send_all (fds[i], body_head, sizeof body_head - 1);
+      g_usleep (2000);
+    }
+
+  /* Trickle a byte every 100 ms on the slow ones until all are closed */
+  end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  for (guint step = 0; g_get_monotonic_time () < end; step++)
+    {
+      guint open = 0;
+
+      for (guint i = 0; i < N; i++)
+        {
+          struct pollfd pfd = { .fd = fds[i], .events = POLLIN };
+          char buf[4096];
+
+          if (closed[i] != 0)
+            continue;
+          if (i % 3 == 1)
+            send_all (fds[i], headers + MIN (step, sizeof headers - 2), 1);
+          else if (i % 3 == 2)
+            send_all (fds[i], "x", 1);
+          if (poll (&pfd, 1, 0) > 0)
+            {
+              ssize_t n = recv (fds[i], buf, sizeof buf, MSG_DONTWAIT);
+
+              if (n == 0 || (n < 0 && errno != EAGAIN))
+                closed[i] = g_get_monotonic_time ();
+              else if (n > 0)
+                {
+                  /* A 408 first, then the end */
+                  if (wait_closed (fds[i], 2000))
+                    closed[i] = g_get_monotonic_time ();
+                }
+            }
+          if (closed[i] == 0)
+            open++;
+        }
+      if (open == 0)
+        break;
+      g_usleep (100 * 1000);
+    }
+
+  for (guint i = 0; i < N; i++)
+    {
+      /* Headers or a body: their bound, and the sweep's tick, and the
+       * trickle's 100 ms; a peer may also be evicted earlier for room.
+       */
+      if (closed[i] != 0 && closed[i] - opened[i] < (2 * HEADERS_TIMEOUT_MS + 1000) * 1000 * 3)
+        a->n_closed_in_time++;
+      close (fds[i]);
+    }
+  a->n_total = N;
+  g_atomic_int_set (&a->done, TRUE);
+  return NULL;
+}
+
+static void
+test_limits_slow (void)
+{
+  MiraTestServer *server = limited_server ();
+  SlowAttack attack = { .port = mira_test_server_get_port (server) };
+  Victim *v = victim_new (server);
+
+  run_attack (slow_peers, &attack, v);
+  victim_check_and_free (v, "idle, slow and half-sent connections");
+  g_assert_cmpuint (attack.n_closed_in_time, ==, attack.n_total);
+}
+
+/* Out of descriptors: accepting pauses, and resumes when some are free */
+static void
+test_limits_emfile (void)
+{
+  MiraTestServer *server = limited_server ();
+  guint port = mira_test_server_get_port (server);
+  struct rlimit saved, low;
+  GArray *fds = g_array_new (FALSE, FALSE, sizeof (int));
+  guint n_refused = 0;
+
+  health_ms (port);
+  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &saved), ==, 0);
+
+  /* Room for a few more descriptors in this process, server included */
+  {
+    int probe = dup (0);
+
+    g_assert_cmpint (probe, >=, 0);
+    close (probe);
+    low = saved;
+    low.rlim_cur = (rlim_t) probe + 40;
+    g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &low), ==, 0);
+  }
+  /* Connect until no descriptor is left on either side */
+  for (guint i = 0; i < 200; i++)
+    {
+      int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons (port),
+                                  .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+
+      if (fd < 0)
+        break;
+      if (connect (fd, (struct sockaddr *) &addr, sizeof addr) != 0)
+        {
+          close (fd);
+          break;
+        }
+      g_array_append_val (fds, fd);
+      g_usleep (5000);
+    }
+  /* Free two descriptors: the next connections are told the server is full */
+  for (guint i = 0; i < 2 && fds->len > 0; i++)
+    {
+      close (g_array_index (fds, int, fds->len - 1));
+      g_array_set_size (fds, fds->len - 1);
+    }
+  {
+    int fd = tcp_connect (port);
+
+    if (fd >= 0)
+      {
+        g_autoptr(GString) in = read_until_close (fd, 3000);
+        g_autoptr(RawResponse) r = parse_response (in);
+
+        if (r != NULL && r->status == 503)
+          n_refused++;
+        close (fd);
+      }
+  }
+  g_test_message ("%u connections made at the descriptor limit; %u told 503", fds->len,
+                  n_refused);
+
+  for (guint i = 0; i < fds->len; i++)
+    close (g_array_index (fds, int, i));
+  g_array_unref (fds);
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &saved), ==, 0);
+
+  /* Accepting again, for good */
+  for (guint i = 0; i < 5; i++)
+    g_assert_cmpfloat (health_ms (port), <, 1000.0);
+}
+
+/* An event socket flooding pings */
+typedef struct {
+  gint     done;
+  char    *url;
+  char    *path;
+  guint    sent;
+  gushort  code;
+} PingFlood;
+
+static gpointer
+ping_flood (gpointer data)
+{
+  PingFlood *a = data;
+  g_autoptr(MiraTestClient) client = mira_test_client_new (a->url);
+  g_autoptr(MiraTestSocket) ws = mira_test_socket_connect (client, a->path);
+
+  g_assert_nonnull (mira_test_socket_wait_for (ws, "connection_established", 0, 5000, NULL));
+  while (a->sent < 100000 && mira_test_socket_is_open (ws))
+    {
+      mira_test_socket_send_text (ws, "{\"type\":\"ping\"}");
+      a->sent++;
+      if (a->sent % 100 == 0)
+        mira_test_client_flush (client);
+    }
+  mira_test_socket_wait_closed (ws, 5000);
+  a->code = mira_test_socket_close_code (ws);
+  g_atomic_int_set (&a->done, TRUE);
+  return NULL;
+}
+
+static void
+test_limits_ping_flood (void)
+{
+  MiraTestServer *server = limited_server ();
+  g_autoptr(Net) net = net_new (server);
+  PingFlood attack = { .url = (char *) mira_test_server_get_url (server) };
+  Victim *v = victim_new (server);
+
+  attack.path = g_strdup_printf ("/api/v1/%s/ws?token=%s", net->id, net->token);
+  run_attack (ping_flood, &attack, v);
+  victim_check_and_free (v, "event socket ping flood");
+  g_test_message ("ping flood: closed with %u after %u pings", attack.code, attack.sent);
+  g_assert_cmpuint (attack.code, ==, 1008);
+  g_assert_cmpuint (attack.sent, <, 100000);
+  g_free (attack.path);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -602,11 +1079,16 @@ main (int   argc,
     }
   g_test_add_func ("/hostile/json/event-socket", test_json_event_socket);
   g_test_add_func ("/hostile/json/wyoming", test_json_wyoming);
+  g_test_add_func ("/hostile/limits/body", test_limits_body);
+  g_test_add_func ("/hostile/limits/slow", test_limits_slow);
+  g_test_add_func ("/hostile/limits/emfile", test_limits_emfile);
+  g_test_add_func ("/hostile/limits/ping-flood", test_limits_ping_flood);
 
   ret = g_test_run ();
 
   for (guint b = 0; b < N_BACKENDS; b++)
     g_clear_pointer (&servers[b], mira_test_server_free);
+  g_clear_pointer (&limited, mira_test_server_free);
   mira_test_pg_stop ();
   return ret;
 }
