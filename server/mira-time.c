@@ -19,7 +19,6 @@
  */
 #define WINDOW_S (2 * 24 * 3600)
 
-static GHashTable *zone_names;   /* name → itself; read once, then only read */
 static GMutex zones_lock;
 static GHashTable *zones;        /* name → GTimeZone, under zones_lock */
 
@@ -125,12 +124,19 @@ load_names (gpointer data)
   return names;
 }
 
-void
-mira_time_zones_load (void)
+/* name → itself; read once, then only read */
+static GHashTable *
+zone_names (void)
 {
   static GOnce once = G_ONCE_INIT;
 
-  zone_names = g_once (&once, load_names, NULL);
+  return g_once (&once, load_names, NULL);
+}
+
+void
+mira_time_zones_load (void)
+{
+  zone_names ();
 }
 
 gboolean
@@ -138,8 +144,7 @@ mira_time_zone_is_known (const char *name)
 {
   g_return_val_if_fail (name != NULL, FALSE);
 
-  mira_time_zones_load ();
-  return g_hash_table_contains (zone_names, name);
+  return g_hash_table_contains (zone_names (), name);
 }
 
 GTimeZone *
