@@ -2626,7 +2626,7 @@ test_isolation (Fixture       *f,
               Q ("{'content': 'A secret about zebras', 'person_id': '%s',"
                  " 'conversation_id': '%s'}", p, c));
   r = create (f->server, a, a->token, "reminders",
-              Q ("{'title': 'A-secret-reminder', 'due_time': '2026-06-01T09:00:00Z',"
+              Q ("{'title': 'A-secret-reminder', 'due_time': '2036-06-01T09:00:00Z',"
                  " 'interaction_id': '%s'}", i));
   e = create (f->server, a, a->token, "calendar/events",
               Q ("{'title': 'A-secret-event', 'start_time': '2026-06-02T09:00:00Z'}"));
