@@ -368,6 +368,13 @@ has_scores (Fixture       *f,
 }
 
 static gboolean
+has_no_score (Fixture       *f,
+              gconstpointer  data)
+{
+  return mira_client_item_get_quality_score ((MiraClientItem *) data) < 0;
+}
+
+static gboolean
 phone_is_best (Fixture       *f,
                gconstpointer  data)
 {
@@ -435,8 +442,13 @@ test_scores (Fixture       *f,
   g_assert_false (mira_client_item_get_is_best (mira_connection_lookup_client (f->conn,
                                                                                "desk")));
 
+  /* The phone stops: no live stream, no score; its line stays */
   g_source_remove (source);
   soup_websocket_connection_close (streamer.socket, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+  wait_until (f, has_no_score, item, "the score ends with the stream");
+  mira_client_item_get_history (item, &n);
+  g_assert_cmpuint (n, >=, 4);
+
   g_clear_object (&opened.socket);
   g_signal_handlers_disconnect_by_data (item, &changes);
   g_free (streamer.samples);

@@ -14,7 +14,8 @@ G_BEGIN_DECLS
  *   icon-name (string: a symbolic icon for the device type),
  *   status (MiraClientStatus), is-self (boolean: this app's own client),
  *   is-best (boolean: the selected stream), quality-score (double 0..1, or
- *   -1 when no stream), last-seen (GDateTime, may be NULL).
+ *   -1 when no live stream: none scored in the last 2.5 s, or the client
+ *   disconnected), last-seen (GDateTime, may be NULL).
  */
 
 #define MIRA_TYPE_CLIENT_ITEM (mira_client_item_get_type ())

@@ -19,6 +19,10 @@
  */
 #define SILENCE_LIMIT_US (75 * G_USEC_PER_SEC)
 #define WATCHDOG_S       10
+/* stream_scores come 2–5 times a second while audio flows and stop with
+ * it; this long without one, no stream is live any more
+ */
+#define SCORES_SILENCE_MS 2500
 /* REST requests that hang fail after this */
 #define REQUEST_TIMEOUT_S 30
 #define MAX_EVENT_SIZE   (4 * 1024 * 1024)
@@ -139,6 +143,7 @@ struct _MiraConnection
   guint                    failures;
   GSource                 *retry_source;
   GSource                 *watchdog_source;
+  GSource                 *scores_source;   /* ends the scores when they stop coming */
   gint64                   last_message_us;
 
   MiraSyncedList          *clients;
@@ -516,6 +521,22 @@ apply_scores (MiraConnection *self,
       }
 }
 
+static gboolean
+scores_silent_cb (gpointer user_data)
+{
+  MiraConnection *self = user_data;
+  GListModel *clients = G_LIST_MODEL (self->clients);
+
+  g_clear_pointer (&self->scores_source, g_source_unref);
+  for (guint i = 0; i < g_list_model_get_n_items (clients); i++)
+    {
+      g_autoptr(MiraClientItem) item = g_list_model_get_item (clients, i);
+
+      mira_client_item_set_quality_score (item, -1);
+    }
+  return G_SOURCE_REMOVE;
+}
+
 static void
 apply_synced_event (MiraConnection *self,
                     const char     *type,
@@ -575,6 +596,8 @@ apply_event (MiraConnection *self,
           JsonArray *streams = json_node_get_array (node);
 
           apply_scores (self, streams, TRUE);
+          clear_source (&self->scores_source);
+          self->scores_source = attach_timeout (self, SCORES_SILENCE_MS, scores_silent_cb);
           for (guint i = 0; i < json_array_get_length (streams); i++)
             {
               JsonNode *element = json_array_get_element (streams, i);
@@ -626,10 +649,14 @@ apply_event (MiraConnection *self,
                                      mira_json_get_string (json_node_get_object (node),
                                                            "client_id"));
 
-          if (item != NULL)
-            mira_client_item_set_status (item, g_str_equal (type, "client_connected")
-                                                 ? MIRA_CLIENT_STATUS_CONNECTED
-                                                 : MIRA_CLIENT_STATUS_DISCONNECTED);
+          if (item != NULL && g_str_equal (type, "client_connected"))
+            mira_client_item_set_status (item, MIRA_CLIENT_STATUS_CONNECTED);
+          else if (item != NULL)
+            {
+              /* Gone, its stream with it */
+              mira_client_item_set_status (item, MIRA_CLIENT_STATUS_DISCONNECTED);
+              mira_client_item_set_quality_score (item, -1);
+            }
         }
     }
 }
@@ -665,6 +692,7 @@ teardown (MiraConnection *self)
   g_clear_pointer (&self->load, load_free);
   g_ptr_array_set_size (self->queued, 0);
   clear_source (&self->watchdog_source);
+  clear_source (&self->scores_source);
   clear_source (&self->retry_source);
 }
 
