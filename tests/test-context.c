@@ -176,6 +176,16 @@ host (MiraContext *context)
   g_assert_false (mira_context_get_busy (context));
 }
 
+static gboolean
+is_hosting_lan (gconstpointer data)
+{
+  MiraContext *context = (MiraContext *) data;
+  MiraHost *hosted = mira_context_get_host (context);
+
+  return !mira_context_get_busy (context) && hosted != NULL &&
+         mira_host_get_allow_lan (hosted) && mira_context_get_connection (context) != NULL;
+}
+
 static void
 test_host (Fixture       *f,
            gconstpointer  data)
@@ -282,6 +292,15 @@ test_host (Fixture       *f,
     g_assert_cmpstr (again_network, ==, network_id);
     g_assert_cmpstr (again_token, ==, network_token);
   }
+
+  /* Letting in the local network hosts again, on every interface */
+  g_settings_set_boolean (f->settings, "allow-lan", TRUE);
+  wait_until (is_hosting_lan, f->context, "hosting for the local network");
+  connection = mira_context_get_connection (f->context);
+  wait_until (is_online, connection, "online after hosting again");
+  g_assert_cmpstr (mira_connection_get_network_id (connection), ==, network_id);
+  g_assert_true (mira_join_link_parse (mira_context_get_join_link (f->context), NULL, NULL,
+                                       NULL, &error));
 
   /* Leaving stops everything and forgets the mode */
   mira_context_leave (f->context);

@@ -44,6 +44,13 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+enum {
+  ERROR,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 /* This computer */
 
 /* A client id from the host name: its letters, digits, '-', '_' and '.',
@@ -839,6 +846,35 @@ mira_context_shutdown (MiraContext *self)
   stop_all (self);
 }
 
+/* Hosting again when its settings change */
+
+static void
+rehosted (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  MiraContext *self = MIRA_CONTEXT (source);
+  g_autoptr(GError) error = NULL;
+
+  if (!mira_context_host_finish (self, result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_signal_emit (self, signals[ERROR], 0, error);
+}
+
+static void
+hosting_settings_changed (GSettings   *settings,
+                          const char  *key,
+                          MiraContext *self)
+{
+  /* Only a running host listens anew; a flow under way reads them itself */
+  if (self->host == NULL || self->busy)
+    return;
+  if (key != NULL && g_str_equal (key, "allow-lan") &&
+      mira_host_get_allow_lan (self->host) == g_settings_get_boolean (settings, "allow-lan"))
+    return;
+  mira_context_host_async (self, NULL, rehosted, NULL);
+}
+
 /* GObject */
 
 static void
@@ -929,6 +965,10 @@ mira_context_constructed (GObject *object)
     self->settings = g_settings_new (APPLICATION_ID);
   g_signal_connect_object (self->settings, "changed::mode",
                            G_CALLBACK (settings_mode_changed), self, 0);
+  g_signal_connect_object (self->settings, "changed::allow-lan",
+                           G_CALLBACK (hosting_settings_changed), self, 0);
+  g_signal_connect_object (self->settings, "changed::host-port",
+                           G_CALLBACK (hosting_settings_changed), self, 0);
 
   self->capture = mira_capture_new ();
   g_settings_bind (self->settings, "audio-source", self->capture, "audio-source",
@@ -965,6 +1005,17 @@ mira_context_class_init (MiraContextClass *klass)
   properties[PROP_BUSY] =
     g_param_spec_boolean ("busy", NULL, NULL, FALSE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * MiraContext::error:
+   * @error: a MIRA_CORE_ERROR
+   *
+   * Something the context did by itself failed: hosting again after
+   * "allow-lan" or "host-port" changed.
+   */
+  signals[ERROR] =
+    g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
 }
 
 static void

@@ -16,6 +16,9 @@ G_BEGIN_DECLS
  * capture (MiraCapture), host (MiraHost or NULL), join-link (string: in
  * host mode the link other devices join by, else NULL), busy (boolean: a
  * host/join/resume is under way).
+ *
+ * In host mode, a change of the settings "allow-lan" or "host-port" hosts
+ * again (the connection is replaced; "error" says when that fails).
  */
 
 #define MIRA_TYPE_CONTEXT (mira_context_get_type ())
