@@ -535,6 +535,64 @@ test_join_errors (Fixture       *f,
   remote_clear (&remote);
 }
 
+/* Hosting, joining elsewhere and hosting again finds the hosted network
+ * again, whatever the settings said in between
+ */
+static void
+test_host_again (Fixture       *f,
+                 gconstpointer  data)
+{
+  Remote remote = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hosted_network = NULL;
+  g_autofree char *again = NULL;
+
+  remote_init (&remote);
+
+  host (f->context);
+  hosted_network = g_settings_get_string (f->settings, "network-id");
+  mira_context_leave (f->context);
+
+  /* Joined elsewhere, then hosting straight away */
+  mira_context_join_async (f->context, remote.link, NULL, NULL, NULL, NULL, store_result,
+                           &result);
+  g_assert_true (mira_context_join_finish (f->context, wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  host (f->context);
+  again = g_settings_get_string (f->settings, "network-id");
+  g_assert_cmpstr (again, ==, hosted_network);
+  g_assert_cmpstr (mira_connection_get_network_id (mira_context_get_connection (f->context)),
+                   ==, hosted_network);
+
+  /* Joined and left, which forgets the network id, then hosting */
+  mira_context_join_async (f->context, remote.link, NULL, NULL, NULL, NULL, store_result,
+                           &result);
+  g_assert_true (mira_context_join_finish (f->context, wait_result (&result), &error));
+  g_clear_object (&result);
+  mira_context_leave (f->context);
+  g_free (again);
+  again = g_settings_get_string (f->settings, "network-id");
+  g_assert_cmpstr (again, ==, "");
+  host (f->context);
+  g_free (again);
+  again = g_settings_get_string (f->settings, "network-id");
+  g_assert_cmpstr (again, ==, hosted_network);
+  wait_until (is_online, mira_context_get_connection (f->context), "online");
+
+  mira_context_leave (f->context);
+  remote_clear (&remote);
+}
+
+static void
+test_host_again_prints (void)
+{
+  g_test_trap_subprocess ("/context/host-again/subprocess", 0,
+                          G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
 /* Hosting prints where it listens on stdout, as mira-server does: the
  * hosting test runs in a subprocess whose output is read here.
  */
@@ -563,6 +621,8 @@ main (int    argc,
 
   ADD ("host/subprocess", test_host);
   g_test_add_func ("/context/host", test_host_prints);
+  ADD ("host-again/subprocess", test_host_again);
+  g_test_add_func ("/context/host-again", test_host_again_prints);
   ADD ("join", test_join);
   ADD ("join-errors", test_join_errors);
 

@@ -453,6 +453,62 @@ host_create_network (GTask *task)
                           flow->cancellable, host_network_created, task);
 }
 
+static void host_network_token_found (GObject      *source,
+                                      GAsyncResult *result,
+                                      gpointer      user_data);
+
+static void
+host_networks_listed (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Flow *flow = g_task_get_task_data (task);
+  g_autoptr(JsonObject) list = NULL;
+  JsonNode *items;
+  JsonArray *networks;
+  const char *network_id = NULL;
+  GError *error = NULL;
+
+  list = mira_api_request_finish (result, &error);
+  if (list == NULL)
+    {
+      flow_fail (g_steal_pointer (&task), error);
+      return;
+    }
+  items = json_object_get_member (list, "items");
+  networks = items != NULL && JSON_NODE_HOLDS_ARRAY (items) ? json_node_get_array (items) : NULL;
+  if (networks != NULL && json_array_get_length (networks) > 0 &&
+      JSON_NODE_HOLDS_OBJECT (json_array_get_element (networks, 0)))
+    network_id = mira_json_get_string (json_array_get_object_element (networks, 0),
+                                       "network_id");
+  if (network_id == NULL)
+    {
+      host_create_network (g_steal_pointer (&task));
+      return;
+    }
+
+  /* The hosted server's first network is this computer's, made by an
+   * earlier run; its token may still be in the keyring
+   */
+  g_free (flow->network_id);
+  flow->network_id = g_strdup (network_id);
+  g_settings_set_string (flow->self->settings, "network-id", network_id);
+  mira_secrets_lookup_async (flow->secret_server, flow->network_id, MIRA_TOKEN_NETWORK,
+                             flow->cancellable, host_network_token_found,
+                             g_steal_pointer (&task));
+}
+
+/* Only this app creates networks on the hosted server: take its first one */
+static void
+host_find_network (GTask *task)
+{
+  Flow *flow = g_task_get_task_data (task);
+
+  mira_api_request_async (flow->base_url, "GET", "admin/networks?limit=1", flow->admin_token,
+                          NULL, flow->cancellable, host_networks_listed, task);
+}
+
 static void
 host_token_rotated (GObject      *source,
                     GAsyncResult *result,
@@ -470,8 +526,10 @@ host_token_rotated (GObject      *source,
     }
   if (g_error_matches (error, MIRA_CORE_ERROR, MIRA_CORE_ERROR_NOT_FOUND))
     {
-      /* The database was removed: a new network */
-      host_create_network (g_steal_pointer (&task));
+      /* Not a network of this server (the settings name a joined one, or
+       * the database was removed): its own, or a new one
+       */
+      host_find_network (g_steal_pointer (&task));
       return;
     }
   flow_fail (g_steal_pointer (&task), g_steal_pointer (&error));
@@ -559,7 +617,7 @@ host_started (GObject      *source,
   network_id = g_settings_get_string (flow->self->settings, "network-id");
   if (network_id[0] == '\0')
     {
-      host_create_network (g_steal_pointer (&task));
+      host_find_network (g_steal_pointer (&task));
       return;
     }
   flow->network_id = g_steal_pointer (&network_id);
