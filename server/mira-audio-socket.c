@@ -43,6 +43,12 @@
 #define COALESCE_US 3000
 /* The largest WebSocket message an audio socket takes (1009 above). */
 #define MAX_MESSAGE_BYTES (256 * 1024)
+/* A new audio format builds a resampler on the audio thread, which every
+ * stream of the thread waits for: a stream may change its format this many
+ * times at once, then once every FORMAT_CHANGE_S seconds (1008 beyond).
+ */
+#define FORMAT_CHANGE_BURST 4
+#define FORMAT_CHANGE_S     2
 
 typedef struct _AudioThread AudioThread;
 
@@ -71,6 +77,9 @@ typedef struct
   gboolean             failed;         /* said why it closes: the rest is not read */
   MiraWyomingParser   *parser;
   MiraAudioDecoder    *decoder;
+  guint                format[4];      /* rate, width, channels, Opus of @decoder */
+  double               format_allowance;
+  gint64               format_at;
   MiraScorer          *scorer;
   GArray              *pcm;            /* scratch: decoded samples */
   GArray              *frames;         /* scratch: MiraFrameFeatures */
@@ -319,15 +328,38 @@ open_decoder (Peer              *peer,
   guint channels = (guint) CLAMP (mira_wyoming_event_get_int (event, "channels", 1), 0,
                                   G_MAXUINT);
   gboolean opus = peer->kind == MIRA_AUDIO_SOCKET_OMI || g_strcmp0 (peer->codec, "opus") == 0;
+  guint format[4] = { rate, width, channels, opus };
+  MiraAudioDecoder *decoder;
 
-  g_clear_pointer (&peer->decoder, mira_audio_decoder_free);
+  if (peer->decoder != NULL && memcmp (format, peer->format, sizeof format) != 0)
+    {
+      gint64 now = g_get_monotonic_time ();
+
+      peer->format_allowance = MIN ((double) FORMAT_CHANGE_BURST,
+                                    peer->format_allowance + (double) (now - peer->format_at) /
+                                                               (FORMAT_CHANGE_S * G_USEC_PER_SEC));
+      peer->format_at = now;
+      if (peer->format_allowance < 1.0)
+        {
+          g_set_error (error, MIRA_ERROR, MIRA_ERROR_TOO_MANY,
+                       "The audio format changed too often: at most %d times at once, then "
+                       "once every %d s", FORMAT_CHANGE_BURST, FORMAT_CHANGE_S);
+          return FALSE;
+        }
+      peer->format_allowance -= 1.0;
+    }
+
+  /* The new decoder before the old one goes: the same rate shares its filter */
   if (opus)
-    peer->decoder = mira_audio_decoder_new_opus (rate, channels,
-                                                 peer->kind == MIRA_AUDIO_SOCKET_OMI, error);
+    decoder = mira_audio_decoder_new_opus (rate, channels, peer->kind == MIRA_AUDIO_SOCKET_OMI,
+                                           error);
   else
-    peer->decoder = mira_audio_decoder_new_pcm (rate, width, channels, error);
-  if (peer->decoder == NULL)
+    decoder = mira_audio_decoder_new_pcm (rate, width, channels, error);
+  if (decoder == NULL)
     return FALSE;
+  g_clear_pointer (&peer->decoder, mira_audio_decoder_free);
+  peer->decoder = decoder;
+  memcpy (peer->format, format, sizeof format);
   if (!opus)
     mira_wyoming_parser_set_default_format (peer->parser, rate, width, channels);
   return TRUE;

@@ -1060,6 +1060,67 @@ test_limits_ping_flood (void)
   g_free (attack.path);
 }
 
+/* audio-start with a new odd rate, again and again: each would build a
+ * resampler on the audio thread that other networks' streams share.
+ */
+typedef struct {
+  gint     done;
+  char    *url;
+  char    *path;
+  gushort  code;
+} FormatFlood;
+
+static gpointer
+format_flood (gpointer data)
+{
+  FormatFlood *a = data;
+  g_autoptr(MiraTestClient) client = mira_test_client_new (a->url);
+  g_autoptr(MiraTestSocket) ws = mira_test_socket_connect (client, a->path);
+  g_autoptr(GString) lines = g_string_new (NULL);
+
+  g_assert_nonnull (mira_test_socket_wait_for (ws, "ready", 0, 5000, NULL));
+  /* ~70 KB of them in one message, as Wyoming lets several lines share one */
+  for (guint i = 0; lines->len < 70 * 1000; i++)
+    g_string_append_printf (lines, "{\"type\":\"audio-start\",\"data\":{\"rate\":%u,"
+                                   "\"width\":2,\"channels\":1}}\n", 191999 - i * 7);
+  mira_test_socket_send_text (ws, lines->str);
+  mira_test_socket_wait_closed (ws, 5000);
+  a->code = mira_test_socket_close_code (ws);
+  g_atomic_int_set (&a->done, TRUE);
+  return NULL;
+}
+
+static void
+test_limits_format_changes (void)
+{
+  MiraTestServer *server = limited_server ();
+  g_autoptr(Net) net = net_new (server);
+  FormatFlood attack = { .url = (char *) mira_test_server_get_url (server) };
+  Victim *v = victim_new (server);
+
+  attack.path = g_strdup_printf ("/api/v1/%s/streams/dev/ws?token=%s", net->id, net->session);
+  run_attack (format_flood, &attack, v);
+  victim_check_and_free (v, "audio-start with a new rate, 70 KB of them");
+  g_assert_cmpuint (attack.code, ==, 1008);
+  g_free (attack.path);
+
+  /* The same format again and again is no change: the socket stays */
+  {
+    g_autoptr(MiraTestClient) client = mira_test_client_new (mira_test_server_get_url (server));
+    g_autofree char *path = g_strdup_printf ("/api/v1/%s/streams/dev/ws?token=%s", net->id,
+                                             net->session);
+    g_autoptr(MiraTestSocket) ws = mira_test_socket_connect (client, path);
+
+    g_assert_nonnull (mira_test_socket_wait_for (ws, "ready", 0, 5000, NULL));
+    for (guint i = 0; i < 50; i++)
+      mira_test_socket_send_text (ws, "{\"type\":\"audio-start\",\"data\":{\"rate\":44100,"
+                                      "\"width\":2,\"channels\":1}}\n");
+    mira_test_socket_send_text (ws, "{\"type\":\"ping\"}\n");
+    g_assert_nonnull (mira_test_socket_wait_for (ws, "pong", 0, 5000, NULL));
+    g_assert_true (mira_test_socket_is_open (ws));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1083,6 +1144,7 @@ main (int   argc,
   g_test_add_func ("/hostile/limits/slow", test_limits_slow);
   g_test_add_func ("/hostile/limits/emfile", test_limits_emfile);
   g_test_add_func ("/hostile/limits/ping-flood", test_limits_ping_flood);
+  g_test_add_func ("/hostile/limits/format-changes", test_limits_format_changes);
 
   ret = g_test_run ();
 
