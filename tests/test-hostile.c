@@ -1121,6 +1121,147 @@ test_limits_format_changes (void)
   }
 }
 
+/* Uploads: an Ogg Opus file of 2-byte packets, each 120 ms of audio */
+
+static guint32
+ogg_crc (guint32       crc,
+         const guint8 *p,
+         gsize         len)
+{
+  for (gsize i = 0; i < len; i++)
+    {
+      crc ^= (guint32) p[i] << 24;
+      for (guint b = 0; b < 8; b++)
+        crc = crc & 0x80000000u ? crc << 1 ^ 0x04c11db7u : crc << 1;
+    }
+  return crc;
+}
+
+static void
+ogg_page (GByteArray   *out,
+          guint         flags,
+          guint64       granule,
+          guint32       sequence,
+          const guint8 *lacing,
+          guint         n_segments,
+          const guint8 *data,
+          gsize         len)
+{
+  guint start = out->len;
+  guint8 header[27] = { 'O', 'g', 'g', 'S', 0, (guint8) flags };
+  guint32 crc;
+
+  for (guint i = 0; i < 8; i++)
+    header[6 + i] = (guint8) (granule >> (8 * i));
+  header[14] = 0x4d;                       /* serial */
+  for (guint i = 0; i < 4; i++)
+    header[18 + i] = (guint8) (sequence >> (8 * i));
+  header[26] = (guint8) n_segments;
+  g_byte_array_append (out, header, sizeof header);
+  g_byte_array_append (out, lacing, n_segments);
+  g_byte_array_append (out, data, (guint) len);
+  crc = ogg_crc (0, out->data + start, out->len - start);
+  for (guint i = 0; i < 4; i++)
+    out->data[start + 22 + i] = (guint8) (crc >> (8 * i));
+}
+
+static GBytes *
+tiny_packet_ogg (gsize size)
+{
+  static const guint8 head[19] = { 'O', 'p', 'u', 's', 'H', 'e', 'a', 'd', 1, 1, 0x38, 0x01,
+                                   0x80, 0x3e, 0, 0, 0, 0, 0 };
+  static const guint8 tags[16] = { 'O', 'p', 'u', 's', 'T', 'a', 'g', 's', 0, 0, 0, 0,
+                                   0, 0, 0, 0 };
+  /* TOC: SILK narrowband 60 ms, code 3; then two frames of no bytes */
+  static const guint8 packet[2] = { 0x1b, 0x02 };
+  GByteArray *out = g_byte_array_new ();
+  guint8 lacing[255];
+  guint8 data[2 * 255];
+  guint32 sequence = 0;
+  guint64 granule = 0;
+  guint8 one;
+
+  one = sizeof head;
+  ogg_page (out, 0x02, 0, sequence++, &one, 1, head, sizeof head);
+  one = sizeof tags;
+  ogg_page (out, 0x00, 0, sequence++, &one, 1, tags, sizeof tags);
+  for (guint i = 0; i < 255; i++)
+    {
+      lacing[i] = sizeof packet;
+      memcpy (data + 2 * i, packet, sizeof packet);
+    }
+  while (out->len < size)
+    {
+      granule += 255 * 5760;
+      ogg_page (out, 0x00, granule, sequence++, lacing, 255, data, sizeof data);
+    }
+  return g_byte_array_free_to_bytes (out);
+}
+
+typedef struct {
+  gint         done;
+  guint        port;
+  char        *path;
+  char        *token;
+  GBytes      *file;
+  RawResponse *answer;
+  double       ms;
+} UploadAttack;
+
+static gpointer
+upload (gpointer data)
+{
+  UploadAttack *a = data;
+  static const char boundary[] = "mira-hostile-boundary";
+  g_autofree char *part = g_strdup_printf ("--%s\r\nContent-Disposition: form-data; "
+                                           "name=\"audio_data\"; filename=\"a.opus\"\r\n"
+                                           "Content-Type: audio/ogg\r\n\r\n", boundary);
+  g_autofree char *end = g_strdup_printf ("\r\n--%s--\r\n", boundary);
+  gsize len = strlen (part) + g_bytes_get_size (a->file) + strlen (end);
+  g_autofree char *head = g_strdup_printf ("POST %s HTTP/1.1\r\nHost: x\r\n"
+                                           "Authorization: Bearer %s\r\n"
+                                           "Content-Type: multipart/form-data; boundary=%s\r\n"
+                                           "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+                                           "Connection: close\r\n\r\n",
+                                           a->path, a->token, boundary, len);
+  g_autoptr(GByteArray) request = g_byte_array_new ();
+  gint64 start = g_get_monotonic_time ();
+
+  g_byte_array_append (request, (const guint8 *) head, (guint) strlen (head));
+  g_byte_array_append (request, (const guint8 *) part, (guint) strlen (part));
+  g_byte_array_append (request, g_bytes_get_data (a->file, NULL),
+                       (guint) g_bytes_get_size (a->file));
+  g_byte_array_append (request, (const guint8 *) end, (guint) strlen (end));
+  a->answer = raw_exchange (a->port, request->data, request->len);
+  a->ms = (double) (g_get_monotonic_time () - start) / 1000.0;
+  g_atomic_int_set (&a->done, TRUE);
+  return NULL;
+}
+
+static void
+test_limits_upload (void)
+{
+  MiraTestServer *server = limited_server ();
+  g_autoptr(Net) net = net_new (server);
+  g_autoptr(GBytes) file = tiny_packet_ogg (4 * 1024 * 1024);
+  UploadAttack attack = {
+    .port = mira_test_server_get_port (server),
+    .token = net->token,
+    .file = file,
+  };
+  Victim *v = victim_new (server);
+
+  attack.path = g_strdup_printf ("/api/v1/%s/streams/dev/audio", net->id);
+  run_attack (upload, &attack, v);
+  victim_check_and_free (v, "4 MiB of 2-byte Opus packets (44 hours of audio)");
+  g_test_message ("upload refused in %.0f ms", attack.ms);
+  assert_error (attack.answer, 413, "PAYLOAD_TOO_LARGE");
+  g_assert_nonnull (strstr (json_object_get_string_member (attack.answer->json, "detail"),
+                            "300 seconds"));
+  raw_response_free (attack.answer);
+  g_free (attack.path);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1145,6 +1286,7 @@ main (int   argc,
   g_test_add_func ("/hostile/limits/emfile", test_limits_emfile);
   g_test_add_func ("/hostile/limits/ping-flood", test_limits_ping_flood);
   g_test_add_func ("/hostile/limits/format-changes", test_limits_format_changes);
+  g_test_add_func ("/hostile/limits/upload", test_limits_upload);
 
   ret = g_test_run ();
 
