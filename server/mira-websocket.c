@@ -276,6 +276,16 @@ mira_websocket_close (MiraWebsocket *self,
   self->close_timer = mira_timeout_add (CLOSE_TIMEOUT_MS, close_timeout, self);
 }
 
+/* Codes a peer may put in a close frame: 1004-1006 and 1015 are only for
+ * reporting, 1016-2999 are not assigned, 5000 and up do not exist.
+ */
+static gboolean
+is_valid_close_code (guint code)
+{
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014)
+         || (code >= 3000 && code <= 4999);
+}
+
 /* A broken frame stream cannot be read on: say why and hang up. FALSE. */
 static gboolean
 protocol_error (MiraWebsocket *self,
@@ -411,6 +421,16 @@ process (MiraWebsocket *self)
           {
             gushort code = len >= 2 ? (gushort) (payload[0] << 8 | payload[1]) : 1005;
 
+            /* RFC 6455 5.5.1, 7.4: no payload, or a code a peer may send
+             * (and a UTF-8 reason after it)
+             */
+            if (len == 1)
+              return protocol_error (self, 1002, "A close frame of one byte");
+            if (len >= 2 && !is_valid_close_code (code))
+              return protocol_error (self, 1002, "A close code a peer may not send");
+            if (len > 2 && !g_utf8_validate_len ((const char *) payload + 2, (gsize) len - 2,
+                                                 NULL))
+              return protocol_error (self, 1007, "A close reason that is not UTF-8");
             if (self->state == STATE_OPEN)
               queue_close (self, code, NULL);
             end (self, code);

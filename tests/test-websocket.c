@@ -414,6 +414,60 @@ test_client_closes (Fixture       *f,
   g_assert_cmpint (f->closed_code, ==, 1000);
 }
 
+/* Close frames a peer may not send: 1002 (1007 for a reason not UTF-8) */
+static void
+test_bad_close (Fixture       *f,
+                gconstpointer  data)
+{
+  static const struct { const char *payload; gsize len; gushort expected; } cases[] = {
+    { "\x03", 1, 1002 },                      /* one byte */
+    { "\x03\xe7", 2, 1002 },                  /* 999 */
+    { "\x03\xed", 2, 1002 },                  /* 1005: for reporting only */
+    { "\x03\xee", 2, 1002 },                  /* 1006 */
+    { "\x03\xf7", 2, 1002 },                  /* 1015 */
+    { "\x07\xd0", 2, 1002 },                  /* 2000: not assigned */
+    { "\x13\x88", 2, 1002 },                  /* 5000 */
+    { "\x03\xe8\xff\xfe", 4, 1007 },          /* 1000 with a reason not UTF-8 */
+  };
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      if (c > 0)
+        {
+          fixture_tear_down (f, data);
+          fixture_set_up (f, data);
+        }
+      send_frame (f, 0x88, cases[c].payload, cases[c].len, TRUE);
+      assert_close_frame (f, cases[c].expected);
+      run_until (f, is_closed);
+      g_assert_cmpint (f->closed_code, ==, cases[c].expected);
+    }
+}
+
+/* Codes a peer may send are taken as they are */
+static void
+test_good_close (Fixture       *f,
+                 gconstpointer  data)
+{
+  static const struct { const char *payload; gsize len; gushort code; } cases[] = {
+    { "", 0, 1005 },
+    { "\x03\xe9", 2, 1001 },
+    { "\x03\xf3", 2, 1011 },
+    { "\x0f\xa0" "app", 5, 4000 },
+  };
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      if (c > 0)
+        {
+          fixture_tear_down (f, data);
+          fixture_set_up (f, data);
+        }
+      send_frame (f, 0x88, cases[c].payload, cases[c].len, TRUE);
+      run_until (f, is_closed);
+      g_assert_cmpint (f->closed_code, ==, cases[c].code);
+    }
+}
+
 static gboolean
 client_sees_eof (Fixture *f)
 {
@@ -486,6 +540,8 @@ main (int    argc,
   ADD ("too-big", test_too_big, 1000);
   ADD ("too-big-fragments", test_too_big_fragments, 1000);
   ADD ("client-closes", test_client_closes, 0);
+  ADD ("bad-close", test_bad_close, 0);
+  ADD ("good-close", test_good_close, 0);
   ADD ("server-closes", test_server_closes, 0);
   ADD ("close-timeout", test_close_timeout, 0);
   ADD ("hang-up", test_hang_up, 0);
