@@ -507,6 +507,9 @@ test_json_text (gconstpointer data)
     { "{\"name\": \"x\", \"metadata\": {\"note\": \"\\u0000\"}}", 422, "metadata.note" },
     { "{\"name\": \"x\", \"metadata\": {\"tags\": [\"ok\", \"\\udfff\"]}}", 422,
       "metadata.tags[1]" },
+    /* A name given must say something */
+    { "{\"name\": \"\"}", 422, "name" },
+    { "{\"name\": \" \\t\"}", 422, "name" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

@@ -120,11 +120,8 @@ pg_set_error (MiraDbPg       *self,
            sqlstate != NULL ? sqlstate : "-", message, detail != NULL ? detail : "no detail");
 
   connection_error = pg_is_connection_error (self, res);
-  if (connection_error)
-    g_set_error (error, MIRA_ERROR, MIRA_ERROR_UNAVAILABLE,
-                 "The database is unavailable: %s", message);
-  else
-    g_set_error_literal (error, MIRA_ERROR, error_code_for_sqlstate (sqlstate), message);
+  mira_db_set_error (error, connection_error ? MIRA_ERROR_UNAVAILABLE
+                                             : error_code_for_sqlstate (sqlstate), message);
 
   return connection_error;
 }

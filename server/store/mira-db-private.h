@@ -2,6 +2,7 @@
 #pragma once
 
 #include "mira-db.h"
+#include "mira-error.h"
 
 G_BEGIN_DECLS
 
@@ -52,6 +53,9 @@ MiraDb       *mira_db_pg_open               (const char    *conninfo,
 MiraDb       *mira_db_sqlite_open           (const char    *path,
                                              GError       **error);
 
+void          mira_db_set_error             (GError       **error,
+                                             MiraErrorCode  code,
+                                             const char    *message);
 MiraDbResult *mira_db_result_new            (guint          n_cols);
 void          mira_db_result_set_col_name   (MiraDbResult  *result,
                                              guint          col,

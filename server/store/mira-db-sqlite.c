@@ -73,10 +73,7 @@ set_error (GError     **error,
 
   g_debug ("SQLite error %d (%s): %s", code, sqlite3_errstr (code), message);
 
-  if (mira_code == MIRA_ERROR_UNAVAILABLE)
-    g_set_error (error, MIRA_ERROR, mira_code, "The database is unavailable: %s", message);
-  else
-    g_set_error_literal (error, MIRA_ERROR, mira_code, message);
+  mira_db_set_error (error, mira_code, message);
 }
 
 static void

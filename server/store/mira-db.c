@@ -121,6 +121,39 @@ mira_db_get_dialect (MiraDb *db)
   return db->dialect;
 }
 
+/**
+ * mira_db_set_error:
+ * @error: where to put it
+ * @code: what kind of failure
+ * @message: the database's own words
+ *
+ * A database's words may quote SQL, a constraint or the row: a client is
+ * told only what kind of failure it was; the words go to the debug log, and
+ * stay in the message of an internal error (500), which is only logged.
+ */
+void
+mira_db_set_error (GError        **error,
+                   MiraErrorCode   code,
+                   const char     *message)
+{
+  switch (code)
+    {
+    case MIRA_ERROR_CONFLICT:
+      g_set_error_literal (error, MIRA_ERROR, code, "It conflicts with one that exists already");
+      break;
+    case MIRA_ERROR_INVALID:
+      g_set_error_literal (error, MIRA_ERROR, code,
+                           "A value of the request is out of range or refers to nothing");
+      break;
+    case MIRA_ERROR_UNAVAILABLE:
+      g_set_error_literal (error, MIRA_ERROR, code, "The database is unavailable");
+      break;
+    default:
+      g_set_error_literal (error, MIRA_ERROR, code, message);
+      break;
+    }
+}
+
 const char *
 mira_db_get_uri (MiraDb *db)
 {

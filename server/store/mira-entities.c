@@ -51,7 +51,7 @@ const MiraEntity mira_entity_client = {
 /* Persons */
 
 static const MiraField person_fields[] = {
-  { "name", "name", NULL, MIRA_FIELD_STRING, W | N, NULL, 255 },
+  { "name", "name", NULL, MIRA_FIELD_STRING, W | N | E, NULL, 255 },
   { "index", "\"index\"", NULL, MIRA_FIELD_INT, 0 },
   { "metadata", "metadata", NULL, MIRA_FIELD_OBJECT, W },
   { "has_voice_signature", NULL,
@@ -71,7 +71,7 @@ const MiraEntity mira_entity_person = {
 /* Conversations */
 
 static const MiraField conversation_fields[] = {
-  { "title", "title", NULL, MIRA_FIELD_STRING, W | N, NULL, 255 },
+  { "title", "title", NULL, MIRA_FIELD_STRING, W | N | E, NULL, 255 },
   { "topic_summary", "topic_summary", NULL, MIRA_FIELD_STRING, W | N, NULL, 10000 },
   { "context_summary", "context_summary", NULL, MIRA_FIELD_STRING, W | N, NULL, 10000 },
   { "participants", "participant_ids", NULL, MIRA_FIELD_REF_ARRAY, W, NULL, 0,
