@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "mira-api.h"
+#include "mira-util.h"
 
 #define DEFAULT_HEADERS_TIMEOUT_MS (20 * 1000)
 #define DEFAULT_BODY_TIMEOUT_MS    (20 * 1000)
@@ -91,6 +92,7 @@ struct _MiraListener
   int                 spare_fd;    /* given up to answer 503 when out of descriptors */
   gint64              last_warning;
   gulong              started_handler;
+  gulong              read_handler;
   gboolean            stopped;
 };
 
@@ -229,6 +231,38 @@ refuse_now (MiraListener      *self,
   conn_shut (self, conn, 0, NULL, NULL);
 }
 
+/* Content-Length is digits and nothing else (libsoup reads "-5" as a
+ * length, and a list of differing lengths as one of them).
+ */
+static gboolean
+content_length_is_valid (SoupServerMessage *msg)
+{
+  const char *value = soup_message_headers_get_list (soup_server_message_get_request_headers (msg),
+                                                     "Content-Length");
+
+  if (value == NULL)
+    return TRUE;
+  if (*value == '\0' || value[strspn (value, "0123456789")] != '\0' || strlen (value) > 18)
+    return FALSE;
+  return TRUE;
+}
+
+static void
+set_error (SoupServerMessage *msg,
+           guint              status,
+           const char        *code,
+           const char        *detail)
+{
+  g_autofree char *body = mira_api_error_body (status, code, detail);
+
+  soup_message_body_truncate (soup_server_message_get_response_body (msg));
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json; charset=utf-8", SOUP_MEMORY_COPY,
+                                    body, strlen (body));
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
+                                "close");
+}
+
 static void
 on_got_headers (SoupServerMessage *msg,
                 gpointer           user_data)
@@ -236,8 +270,21 @@ on_got_headers (SoupServerMessage *msg,
   MiraListener *self = user_data;
   Conn *conn = conn_of (self, msg);
 
+  /* Read: the answer is the handlers' (or the early handler's, already) */
+  if (soup_server_message_get_status (msg) == 0)
+    {
+      soup_message_body_truncate (soup_server_message_get_response_body (msg));
+      soup_message_headers_remove (soup_server_message_get_response_headers (msg),
+                                   "Content-Type");
+    }
   if (conn == NULL)
     return;
+  if (!content_length_is_valid (msg))
+    {
+      set_error (msg, 400, "BAD_REQUEST", "Content-Length must be one non-negative number");
+      refuse_now (self, conn, msg);
+      return;
+    }
   conn->state = CONN_BODY;
   conn->since = conn->last_byte = g_get_monotonic_time ();
   conn->body_read = 0;
@@ -277,16 +324,11 @@ on_got_chunk (SoupServerMessage *msg,
     {
       g_autofree char *detail = g_strdup_printf ("The body is larger than %" G_GSIZE_FORMAT
                                                  " bytes", conn->body_limit);
-      g_autofree char *body = mira_api_error_body (413, "PAYLOAD_TOO_LARGE", detail);
 
       /* With a status set, libsoup answers it once the body is in, and
        * calls no handler.
        */
-      soup_server_message_set_status (msg, 413, NULL);
-      soup_server_message_set_response (msg, "application/json; charset=utf-8",
-                                        SOUP_MEMORY_COPY, body, strlen (body));
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                    "Connection", "close");
+      set_error (msg, 413, "PAYLOAD_TOO_LARGE", detail);
       conn->draining = TRUE;
     }
   if (conn->draining)
@@ -311,6 +353,26 @@ on_got_body (SoupServerMessage *msg,
     }
 }
 
+/* Before any handler: libsoup reads a chunk-size line it cannot parse as
+ * the last chunk, so a chunked body that comes to nothing is taken for a
+ * broken one (no endpoint takes an empty chunked body).
+ */
+static void
+on_request_read (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 gpointer           user_data)
+{
+  MiraListener *self = user_data;
+  Conn *conn = conn_of (self, msg);
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+
+  if (conn != NULL && soup_server_message_get_status (msg) == 0
+      && soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CHUNKED
+      && conn->body_read == 0)
+    set_error (msg, 400, "BAD_REQUEST",
+               "The chunked body is empty, or its first chunk-size line is malformed");
+}
+
 static void
 on_request_started (SoupServer        *server,
                     SoupServerMessage *msg,
@@ -324,6 +386,19 @@ on_request_started (SoupServer        *server,
       conn->state = CONN_HEADERS;
       conn->since = g_get_monotonic_time ();
     }
+  /* A request libsoup cannot parse it answers at once (400, 501, 505),
+   * without a body and without a signal before: the body is set now, in
+   * API.md's shape, and taken away once the headers are read.
+   */
+  {
+    g_autofree char *now = mira_timestamp_now ();
+    g_autofree char *body = g_strdup_printf ("{\"detail\":\"The request is not valid HTTP/1.1\","
+                                             "\"error_code\":\"BAD_REQUEST\","
+                                             "\"timestamp\":\"%s\"}", now);
+
+    soup_server_message_set_response (msg, "application/json; charset=utf-8", SOUP_MEMORY_COPY,
+                                      body, strlen (body));
+  }
   g_signal_connect (msg, "got-headers", G_CALLBACK (on_got_headers), self);
   g_signal_connect (msg, "got-chunk", G_CALLBACK (on_got_chunk), self);
   g_signal_connect (msg, "got-body", G_CALLBACK (on_got_body), self);
@@ -659,6 +734,8 @@ mira_listener_new (SoupServer               *soup,
   self->spare_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
   self->started_handler = g_signal_connect (soup, "request-started",
                                             G_CALLBACK (on_request_started), self);
+  self->read_handler = g_signal_connect (soup, "request-read", G_CALLBACK (on_request_read),
+                                         self);
   {
     guint tick = MIN (self->limits.headers_timeout_ms, self->limits.body_timeout_ms) / 4;
 
@@ -767,6 +844,7 @@ mira_listener_free (MiraListener *self)
   pause_accepting (self);
   cancel_resume (self);
   g_clear_signal_handler (&self->started_handler, self->soup);
+  g_clear_signal_handler (&self->read_handler, self->soup);
   g_source_destroy (self->sweep);
   g_source_unref (self->sweep);
   g_ptr_array_unref (self->sources);

@@ -106,6 +106,10 @@ respond_error (SoupServerMessage *msg,
 {
   char *body = mira_api_error_body (status, code, detail);
 
+  /* set_response() appends: drop the listener's answer to a request that
+   * cannot be parsed
+   */
+  soup_message_body_truncate (soup_server_message_get_response_body (msg));
   soup_server_message_set_status (msg, status, NULL);
   soup_server_message_set_response (msg, "application/json; charset=utf-8", SOUP_MEMORY_TAKE,
                                     body, strlen (body));
