@@ -12,6 +12,8 @@
 #include <linux/sockios.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include "mira-api.h"
@@ -355,6 +357,18 @@ mira_event_socket_accept (MiraServer              *server,
   sub->network_id = g_strdup (network_id);
   if (socket != NULL && !g_socket_get_option (socket, SOL_SOCKET, SO_SNDBUF, &sub->sndbuf, NULL))
     sub->sndbuf = 0;
+  /* A subscriber that vanished without a FIN (half-open) is found by the
+   * kernel's probes, as audio sockets are: after 30 s of silence, every
+   * 10 s, three tries; and one that stops acknowledging within 60 s.
+   */
+  if (socket != NULL)
+    {
+      g_socket_set_keepalive (socket, TRUE);
+      g_socket_set_option (socket, IPPROTO_TCP, TCP_KEEPIDLE, 30, NULL);
+      g_socket_set_option (socket, IPPROTO_TCP, TCP_KEEPINTVL, 10, NULL);
+      g_socket_set_option (socket, IPPROTO_TCP, TCP_KEEPCNT, 3, NULL);
+      g_socket_set_option (socket, IPPROTO_TCP, TCP_USER_TIMEOUT, 60 * 1000, NULL);
+    }
 
   mira_server_track_socket (server, conn);
   soup_websocket_connection_set_keepalive_interval (conn, PING_INTERVAL_S);
