@@ -208,10 +208,14 @@ core_error_new (SoupMessage  *msg,
       if (transport->domain == G_TLS_ERROR ||
           (msg != NULL && soup_message_get_tls_peer_certificate_errors (msg) != 0))
         return g_error_new (MIRA_CORE_ERROR, MIRA_CORE_ERROR_TLS,
-                            _("The server’s certificate was refused: %s"), transport->message);
+                            _("The server’s certificate is not trusted: %s"), transport->message);
+      /* Said after a title such as "The server cannot be reached": the
+       * cause, and what to look at
+       */
       if (status == 0 || transport->domain != SOUP_WEBSOCKET_ERROR)
         return g_error_new (MIRA_CORE_ERROR, MIRA_CORE_ERROR_UNREACHABLE,
-                            _("The server cannot be reached: %s"), transport->message);
+                            _("%s. Check the address, and that the server is running."),
+                            transport->message);
     }
 
   switch (status)
