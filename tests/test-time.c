@@ -845,6 +845,30 @@ test_reminder_moved (Fixture       *f,
            "a reminder moved an hour away came due (%s)", str (o, "status"));
   }
 
+  /* Moved into the past: due at once */
+  {
+    gint64 start = g_get_monotonic_time ();
+    guint index;
+    const char *past;
+
+    o = request (f, 201, "POST", api (f, net, "reminders"), net->token,
+                 P (f, "{\"title\": \"Missed\", \"due_time\": \"%s\"}",
+                    from_now (f, 3600 * 1000)));
+    past = P (f, "%s", str (o, "id"));
+    request (f, 200, "PATCH", api (f, net, P (f, "reminders/%s", past)), net->token,
+             P (f, "{\"due_time\": \"%s\"}", from_now (f, -60 * 1000)));
+    for (;;)
+      {
+        o = mira_test_socket_wait_for (net->events, "reminder_due", from, 5000, &index);
+        if (o == NULL || g_strcmp0 (str (obj (o, "reminder"), "id"), past) == 0)
+          break;
+        from = index + 1;
+      }
+    check (o != NULL && seconds_since (start) < 1.5,
+           "a reminder moved into the past came due after %.1f s", seconds_since (start));
+    from = index + 1;
+  }
+
   /* Done, then moved ahead: stays done, never due */
   o = request (f, 200, "POST", P (f, "%s/complete", path), net->token, NULL);
   o = request (f, 200, "PATCH", path, net->token,
