@@ -788,10 +788,13 @@ test_reminder_moved (Fixture       *f,
     guint index = from;
 
     /* (after the one that came with reminder_due) */
-    do
-      o = mira_test_socket_wait_for (net->events, "reminder_updated", index, 5000, &index);
-    while (o != NULL && g_strcmp0 (str (obj (o, "reminder"), "status"), "overdue") == 0 &&
-           ++index);
+    for (;;)
+      {
+        o = mira_test_socket_wait_for (net->events, "reminder_updated", index, 5000, &index);
+        if (o == NULL || g_strcmp0 (str (obj (o, "reminder"), "status"), "overdue") != 0)
+          break;
+        index++;
+      }
     check (o != NULL && g_strcmp0 (str (obj (o, "reminder"), "status"), "pending") == 0,
            "no reminder_updated saying it is pending");
   }
