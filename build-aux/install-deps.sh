@@ -21,6 +21,8 @@ run_pkgs=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   libsecret-1-dev gnome-keyring libqrencode-dev
+  # settings that persist (the welcome page's choice, the window size)
+  dconf-gsettings-backend
 )
 test_pkgs=(
   postgresql wrk flite sox python3 python3-websockets iproute2

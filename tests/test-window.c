@@ -1,0 +1,390 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The dashboard's window as a person meets it on a first run, under Xvfb
+ * with a real keyring: the welcome page's two choices, the join form's
+ * errors against a real server, joining, hosting a network on this
+ * computer, and the "Add a Device" dialog's link and QR code.
+ *
+ * One application and window for the whole run, as a person has; each test
+ * starts from the welcome page (leaving the network if one is set up).
+ */
+#define G_LOG_DOMAIN "test-window"
+
+#include "config.h"
+
+#include "mira-add-device-dialog.h"
+#include "mira-application.h"
+#include "mira-connection.h"
+#include "mira-context.h"
+#include "mira-host.h"
+#include "mira-qr-code.h"
+#include "mira-test-gui.h"
+#include "mira-test-pg.h"
+#include "mira-test-server.h"
+#include "mira-welcome-page.h"
+#include "mira-window.h"
+
+#define TIMEOUT_MS 30000
+
+static MiraApplication *app;
+static MiraTestServer *server;
+
+static MiraContext *
+context (void)
+{
+  return mira_application_get_context (app);
+}
+
+static GtkWidget *
+window (void)
+{
+  return GTK_WIDGET (gtk_application_get_active_window (GTK_APPLICATION (app)));
+}
+
+static gboolean
+shows_welcome (gpointer user_data)
+{
+  return mira_test_gui_find_label (window (), "Welcome to Mira") != NULL;
+}
+
+static gboolean
+shows_label (gpointer text)
+{
+  return mira_test_gui_find_label (window (), text) != NULL;
+}
+
+/* Back to the first run's welcome page */
+static void
+start_at_welcome (void)
+{
+  GtkWidget *welcome;
+
+  if (mira_context_get_mode (context ()) != MIRA_MODE_NONE)
+    mira_context_leave (context ());
+  mira_test_gui_settle ();
+
+  /* From the join form, as its Back button does */
+  welcome = mira_test_gui_find_type (window (), MIRA_TYPE_WELCOME_PAGE);
+  if (welcome != NULL && !shows_welcome (NULL))
+    gtk_widget_activate_action (welcome, "welcome.back", NULL);
+  mira_test_gui_settle ();
+  g_assert_true (mira_test_gui_wait (shows_welcome, NULL, TIMEOUT_MS));
+}
+
+static void
+click (const char *text)
+{
+  GtkWidget *button = mira_test_gui_find_button (window (), text);
+
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_is_sensitive (button));
+  g_signal_emit_by_name (button, "clicked");
+  mira_test_gui_settle ();
+}
+
+static GtkWidget *
+fill (const char *title,
+      const char *text)
+{
+  GtkWidget *row = mira_test_gui_find_entry_row (window (), title);
+
+  g_assert_nonnull (row);
+  gtk_editable_set_text (GTK_EDITABLE (row), text);
+  return row;
+}
+
+static gboolean
+is_online (gpointer user_data)
+{
+  MiraConnection *connection = mira_context_get_connection (context ());
+
+  return connection != NULL &&
+         mira_connection_get_state (connection) == MIRA_CONNECTION_STATE_ONLINE;
+}
+
+/* A loopback port nothing listens on: bound, then closed */
+static guint
+closed_port (void)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GError) error = NULL;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (socket, any, FALSE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+/* A network on the test server: its id and network token */
+static void
+create_network (char **network_id,
+                char **token)
+{
+  g_autoptr(MiraTestResponse) response = NULL;
+  JsonObject *object;
+
+  response = mira_test_request (server, "POST", "/api/v1/networks", MIRA_TEST_ADMIN_TOKEN,
+                                "{\"name\": \"Test Home\"}");
+  g_assert_cmpuint (response->status, ==, 201);
+  object = mira_test_response_object (response);
+  *network_id = g_strdup (json_object_get_string_member (object, "network_id"));
+  *token = g_strdup (json_object_get_string_member (object, "network_token"));
+}
+
+static void
+test_welcome (void)
+{
+  GSettings *settings = mira_context_get_settings (context ());
+  GtkWidget *lan_row;
+  GtkWidget *lan_switch;
+
+  start_at_welcome ();
+
+  g_assert_true (gtk_widget_get_visible (window ()));
+  g_assert_nonnull (mira_test_gui_find_button (window (), "Host a Network on This Computer"));
+  g_assert_nonnull (mira_test_gui_find_button (window (), "Join a Network"));
+  g_assert_true (gtk_widget_is_sensitive (mira_test_gui_find_button (window (), "Host a Network on This Computer")));
+  g_assert_true (gtk_widget_is_sensitive (mira_test_gui_find_button (window (), "Join a Network")));
+
+  /* The switch is the "allow-lan" setting, both ways */
+  lan_row = mira_test_gui_find_label (window (), "Allow Devices on My Local Network");
+  g_assert_nonnull (lan_row);
+  lan_row = gtk_widget_get_ancestor (lan_row, ADW_TYPE_ACTION_ROW);
+  lan_switch = mira_test_gui_find_type (lan_row, GTK_TYPE_SWITCH);
+  g_assert_nonnull (lan_switch);
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (lan_switch)));
+  gtk_switch_set_active (GTK_SWITCH (lan_switch), TRUE);
+  g_assert_true (g_settings_get_boolean (settings, "allow-lan"));
+  g_settings_set_boolean (settings, "allow-lan", FALSE);
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (lan_switch)));
+}
+
+static void
+test_join_unreachable (void)
+{
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u", closed_port ());
+  GtkWidget *url_row;
+
+  start_at_welcome ();
+  click ("Join a Network");
+  g_assert_true (shows_label ("Or Enter the Network’s Details"));
+
+  url_row = fill ("Server Address", url);
+  fill ("Network ID", "net_00000000000000000000000000000000");
+  fill ("Token", "some-network-token-of-no-server");
+  click ("Join");
+
+  g_assert_true (mira_test_gui_wait (shows_label, "The server cannot be reached", TIMEOUT_MS));
+  g_assert_true (gtk_widget_has_css_class (url_row, "error"));
+  g_assert_cmpint (mira_context_get_mode (context ()), ==, MIRA_MODE_NONE);
+
+  /* Fixing the field clears its mark */
+  fill ("Server Address", mira_test_server_get_url (server));
+  g_assert_false (gtk_widget_has_css_class (url_row, "error"));
+}
+
+static void
+test_join_refused (void)
+{
+  g_autofree char *network_id = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *bad_link = NULL;
+  GtkWidget *token_row;
+  GtkWidget *network_row;
+  GtkWidget *link_row;
+
+  create_network (&network_id, &token);
+
+  start_at_welcome ();
+  click ("Join a Network");
+
+  /* A wrong token for a real network */
+  fill ("Server Address", mira_test_server_get_url (server));
+  network_row = fill ("Network ID", network_id);
+  token_row = fill ("Token", "not-the-network-token-0123456789");
+  click ("Join");
+  g_assert_true (mira_test_gui_wait (shows_label, "The token was not accepted", TIMEOUT_MS));
+  g_assert_true (gtk_widget_has_css_class (token_row, "error"));
+  g_assert_false (gtk_widget_has_css_class (network_row, "error"));
+
+  /* A network the server does not have */
+  fill ("Network ID", "net_0123456789abcdef0123456789abcdef");
+  fill ("Token", token);
+  click ("Join");
+  g_assert_true (mira_test_gui_wait (shows_label, "The server has no such network", TIMEOUT_MS));
+  g_assert_true (gtk_widget_has_css_class (network_row, "error"));
+
+  /* A pasted link wins over the fields, and must be a join link */
+  bad_link = g_strdup_printf ("%s/api/v1/networks/%s", mira_test_server_get_url (server), network_id);
+  link_row = fill ("Join Link", bad_link);
+  click ("Join");
+  g_assert_true (mira_test_gui_wait (shows_label, "This is not a Mira join link", TIMEOUT_MS));
+  g_assert_true (gtk_widget_has_css_class (link_row, "error"));
+  g_assert_cmpint (mira_context_get_mode (context ()), ==, MIRA_MODE_NONE);
+}
+
+static void
+test_join (void)
+{
+  g_autofree char *network_id = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *link = NULL;
+  GSettings *settings = mira_context_get_settings (context ());
+
+  create_network (&network_id, &token);
+  link = mira_join_link_build (mira_test_server_get_url (server), network_id, token);
+
+  start_at_welcome ();
+  click ("Join a Network");
+  fill ("Join Link", link);
+  click ("Join");
+
+  g_assert_true (mira_test_gui_wait (is_online, NULL, TIMEOUT_MS));
+  g_assert_cmpint (mira_context_get_mode (context ()), ==, MIRA_MODE_JOIN);
+  g_assert_cmpstr (g_settings_get_string (settings, "network-id"), ==, network_id);
+  g_assert_true (mira_test_gui_wait (shows_label, "Test Home", TIMEOUT_MS));
+  g_assert_null (mira_test_gui_find_label (window (), "Welcome to Mira"));
+
+  /* Tokens live in the keyring, never in the settings */
+  {
+    g_autoptr(GSettingsSchema) schema = NULL;
+    g_auto(GStrv) keys = NULL;
+
+    g_object_get (settings, "settings-schema", &schema, NULL);
+    keys = g_settings_schema_list_keys (schema);
+    for (guint i = 0; keys[i] != NULL; i++)
+      {
+        g_autoptr(GVariant) value = g_settings_get_value (settings, keys[i]);
+        g_autofree char *text = g_variant_print (value, FALSE);
+
+        g_assert_null (strstr (text, token));
+      }
+  }
+
+  /* A joined network offers no "Add a Device": only its host has the link */
+  g_assert_false (gtk_widget_activate_action (window (), "win.add-device", NULL));
+}
+
+static gboolean
+clipboard_has (gpointer user_data)
+{
+  char **text = user_data;
+
+  return *text != NULL;
+}
+
+static void
+on_clipboard_text (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  char **text = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (object), result, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_host (void)
+{
+  GSettings *settings = mira_context_get_settings (context ());
+  g_autofree char *base_url = NULL;
+  g_autofree char *network_id = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *copied = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWindow *dialog;
+  GtkWidget *qr_code;
+  GtkWidget *link_label;
+  const char *link;
+  MiraHost *host;
+
+  start_at_welcome ();
+  click ("Host a Network on This Computer");
+
+  g_assert_true (mira_test_gui_wait (is_online, NULL, TIMEOUT_MS));
+  g_assert_cmpint (mira_context_get_mode (context ()), ==, MIRA_MODE_HOST);
+  g_assert_cmpint (g_settings_get_enum (settings, "mode"), ==, MIRA_MODE_HOST);
+  host = mira_context_get_host (context ());
+  g_assert_nonnull (host);
+  g_assert_null (mira_test_gui_find_label (window (), "Welcome to Mira"));
+
+  /* "Add a Device": the link parses back to this network on this host */
+  g_assert_true (gtk_widget_activate_action (window (), "win.add-device", NULL));
+  mira_test_gui_settle ();
+  dialog = mira_test_gui_find_toplevel (MIRA_TYPE_ADD_DEVICE_DIALOG);
+  g_assert_nonnull (dialog);
+
+  link = mira_context_get_join_link (context ());
+  g_assert_nonnull (link);
+  link_label = mira_test_gui_find_label (GTK_WIDGET (dialog), link);
+  g_assert_nonnull (link_label);
+  g_assert_true (gtk_label_get_selectable (GTK_LABEL (link_label)));
+
+  g_assert_true (mira_join_link_parse (gtk_label_get_text (GTK_LABEL (link_label)),
+                                       &base_url, &network_id, &token, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (base_url, ==, mira_host_get_url (host));
+  g_assert_cmpstr (network_id, ==, g_settings_get_string (settings, "network-id"));
+  g_assert_cmpstr (network_id, ==, mira_connection_get_network_id (mira_context_get_connection (context ())));
+  g_assert_cmpuint (strlen (token), >, 0);
+
+  qr_code = mira_test_gui_find_type (GTK_WIDGET (dialog), MIRA_TYPE_QR_CODE);
+  g_assert_nonnull (qr_code);
+  g_assert_cmpstr (mira_qr_code_get_text (MIRA_QR_CODE (qr_code)), ==, link);
+  g_assert_cmpuint (mira_qr_code_get_n_modules (MIRA_QR_CODE (qr_code)), >=, 21 + 8);
+
+  /* Copy puts the link on the clipboard */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "dialog.copy-link", NULL));
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (GTK_WIDGET (dialog)), NULL,
+                                 on_clipboard_text, &copied);
+  g_assert_true (mira_test_gui_wait (clipboard_has, &copied, TIMEOUT_MS));
+  g_assert_cmpstr (copied, ==, link);
+
+  gtk_window_destroy (dialog);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *db_uri = NULL;
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  gtk_test_init (&argc, &argv, NULL);
+  mira_test_gui_init ();
+
+  db_uri = mira_test_sqlite_uri ();
+  server = mira_test_server_new (db_uri, FALSE);
+
+  app = mira_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_application_register (G_APPLICATION (app), NULL, &error);
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (app));
+  g_assert_true (MIRA_IS_WINDOW (window ()));
+
+  g_test_add_func ("/window/welcome", test_welcome);
+  g_test_add_func ("/window/join/unreachable", test_join_unreachable);
+  g_test_add_func ("/window/join/refused", test_join_refused);
+  g_test_add_func ("/window/join/link", test_join);
+  g_test_add_func ("/window/host", test_host);
+
+  status = g_test_run ();
+
+  mira_context_shutdown (context ());
+  gtk_window_destroy (GTK_WINDOW (window ()));
+  mira_test_gui_settle ();
+  g_clear_object (&app);
+  mira_test_server_free (server);
+
+  return status;
+}
