@@ -5,9 +5,10 @@
  *   mira-screenshot OUTDIR
  *
  * welcome-*, join-error-* (the join form after an unreachable server),
- * live-* (the main window hosting a real network on SQLite) and
- * add-device-*. Data and configuration go to a temporary directory, so it
- * never touches the user's own network.
+ * live-* (the main window hosting a real network on SQLite, after its
+ * microphone heard a sentence spoken by flite) and add-device-*. Data and
+ * configuration go to a temporary directory, so it never touches the user's
+ * own network.
  */
 #define G_LOG_DOMAIN "mira-screenshot"
 
@@ -19,6 +20,7 @@
 
 #include "mira-application.h"
 #include "mira-add-device-dialog.h"
+#include "mira-capture.h"
 #include "mira-connection.h"
 #include "mira-context.h"
 #include "mira-test-gui.h"
@@ -100,6 +102,15 @@ join_failed (gpointer user_data)
 }
 
 static gboolean
+heard_words (gpointer user_data)
+{
+  MiraConnection *connection = mira_context_get_connection (user_data);
+
+  return connection != NULL &&
+         g_list_model_get_n_items (mira_connection_get_interactions (connection)) > 0;
+}
+
+static gboolean
 is_online (gpointer user_data)
 {
   MiraConnection *connection = mira_context_get_connection (user_data);
@@ -159,6 +170,39 @@ make_home (char **tmpdir)
 }
 
 static void
+run (const char * const *argv)
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                     NULL, NULL, &status, &error) ||
+      !g_spawn_check_wait_status (status, &error))
+    g_error ("%s: %s", argv[0], error->message);
+}
+
+/* The microphone: a sentence spoken by flite, then a minute of silence, so
+ * that the device is still recording when the pictures are taken
+ */
+static void
+speak_into_microphone (const char *tmpdir)
+{
+  g_autofree char *spoken = g_build_filename (tmpdir, "spoken.wav", NULL);
+  g_autofree char *path = g_build_filename (tmpdir, "microphone.wav", NULL);
+  g_autofree char *source = NULL;
+  const char *flite[] = {
+    "flite", "-voice", "slt", "-t", "Remind me to call the dentist tomorrow morning", "-o", spoken, NULL
+  };
+  const char *sox[] = { "sox", spoken, path, "pad", "0.5", "60", NULL };
+
+  run (flite);
+  run (sox);
+
+  source = g_strdup_printf ("filesrc location=\"%s\" ! wavparse", path);
+  g_setenv ("MIRA_AUDIO_SOURCE", source, TRUE);
+}
+
+static void
 remove_tree (GFile *file)
 {
   g_autoptr(GFileEnumerator) children = NULL;
@@ -200,6 +244,7 @@ main (int   argc,
 
   /* Before GLib reads them */
   make_home (&tmpdir);
+  speak_into_microphone (tmpdir);
 
   gtk_init ();
   mira_test_gui_init ();
@@ -230,12 +275,21 @@ main (int   argc,
     g_error ("The join form showed no error for %s", url);
   shoot (window, "join-error", window_sizes, G_N_ELEMENTS (window_sizes));
 
-  /* A real network hosted on this computer */
+  /* A real network hosted on this computer, on a free port: 8080 may be
+   * taken, and the toast that says so does not belong in the pictures
+   */
+  g_settings_set (mira_context_get_settings (context), "host-port", "q", (guint16) closed_port ());
   gtk_widget_activate_action (welcome, "welcome.back", NULL);
   gtk_widget_activate_action (welcome, "welcome.host", NULL);
   if (!mira_test_gui_wait (is_online, context, 30000))
     g_error ("Hosting did not bring the network online");
+
+  /* Record, as the record button does, until the words come back */
+  mira_capture_start (mira_context_get_capture (context));
+  if (!mira_test_gui_wait (heard_words, context, 90000))
+    g_error ("The network transcribed nothing of the microphone");
   shoot (window, "live", window_sizes, G_N_ELEMENTS (window_sizes));
+  mira_capture_stop (mira_context_get_capture (context));
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.add-device", NULL);
   dialog = mira_test_gui_find_toplevel (MIRA_TYPE_ADD_DEVICE_DIALOG);

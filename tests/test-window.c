@@ -268,7 +268,9 @@ test_join (void)
   }
 
   /* A joined network offers no "Add a Device": only its host has the link */
-  g_assert_false (gtk_widget_activate_action (window (), "win.add-device", NULL));
+  gtk_widget_activate_action (window (), "win.add-device", NULL);
+  mira_test_gui_settle ();
+  g_assert_null (mira_test_gui_find_toplevel (MIRA_TYPE_ADD_DEVICE_DIALOG));
 }
 
 static gboolean
@@ -299,21 +301,44 @@ test_host (void)
   g_autofree char *network_id = NULL;
   g_autofree char *token = NULL;
   g_autofree char *copied = NULL;
+  g_autofree char *port_message = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GSocket) busy = NULL;
+  guint16 busy_port;
   GtkWindow *dialog;
   GtkWidget *qr_code;
   GtkWidget *link_label;
   const char *link;
   MiraHost *host;
 
+  /* The port asked for is taken: another is used, and the window says so */
+  busy = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (busy, any, FALSE, &error);
+  g_assert_no_error (error);
+  g_socket_listen (busy, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (busy, &error);
+  g_assert_no_error (error);
+  busy_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_settings_set (settings, "host-port", "q", busy_port);
+
   start_at_welcome ();
   click ("Host a Network on This Computer");
 
   g_assert_true (mira_test_gui_wait (is_online, NULL, TIMEOUT_MS));
   g_assert_cmpint (mira_context_get_mode (context ()), ==, MIRA_MODE_HOST);
-  g_assert_cmpint (g_settings_get_enum (settings, "mode"), ==, MIRA_MODE_HOST);
   host = mira_context_get_host (context ());
   g_assert_nonnull (host);
+  g_assert_true (mira_host_get_port_changed (host));
+  g_assert_cmpuint (mira_host_get_port (host), !=, busy_port);
+  port_message = g_strdup_printf ("Port %u is in use: hosting on port %u",
+                                  busy_port, mira_host_get_port (host));
+  g_assert_true (mira_test_gui_wait (shows_label, port_message, TIMEOUT_MS));
+  g_assert_cmpint (g_settings_get_enum (settings, "mode"), ==, MIRA_MODE_HOST);
   g_assert_null (mira_test_gui_find_label (window (), "Welcome to Mira"));
 
   /* "Add a Device": the link parses back to this network on this host */

@@ -181,9 +181,13 @@ static void
 mira_client_row_dispose (GObject *object)
 {
   MiraClientRow *self = MIRA_CLIENT_ROW (object);
+  GtkWidget *child;
 
   mira_client_row_set_item (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), MIRA_TYPE_CLIENT_ROW);
+  /* The template's top box has no id, so disposing the template leaves it */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (mira_client_row_parent_class)->dispose (object);
 }

@@ -14,7 +14,7 @@
 /* ISO/IEC 18004 asks for four light modules around the symbol */
 #define QUIET_ZONE 4
 /* Logical pixels per module the widget asks for, and at least */
-#define NATURAL_MODULE_SIZE 5
+#define NATURAL_MODULE_SIZE 6
 #define MINIMUM_MODULE_SIZE 3
 
 struct _MiraQrCode
@@ -57,6 +57,7 @@ mira_qr_code_snapshot (GtkWidget   *widget,
 {
   static const GdkRGBA light = { 1.0, 1.0, 1.0, 1.0 };
   static const GdkRGBA dark = { 0.0, 0.0, 0.0, 1.0 };
+  static const GdkRGBA shade = { 0.0, 0.0, 0.0, 0.09 };
   MiraQrCode *self = MIRA_QR_CODE (widget);
   int width = gtk_widget_get_width (widget);
   int height = gtk_widget_get_height (widget);
@@ -77,6 +78,11 @@ mira_qr_code_snapshot (GtkWidget   *widget,
   gsk_rounded_rect_init_from_rect (&outline,
                                    &GRAPHENE_RECT_INIT (x0, y0, side, side),
                                    module * 1.5f);
+
+  /* A card's edge around the symbol itself, whatever the allocation */
+  gtk_snapshot_append_outset_shadow (snapshot, &outline, &shade, 0, 0, 1, 0);
+  gtk_snapshot_append_outset_shadow (snapshot, &outline, &shade, 0, 1, 1, 3);
+
   gtk_snapshot_push_rounded_clip (snapshot, &outline);
   gtk_snapshot_append_color (snapshot, &light, &outline.bounds);
 

@@ -88,9 +88,13 @@ static void
 mira_transcript_row_dispose (GObject *object)
 {
   MiraTranscriptRow *self = MIRA_TRANSCRIPT_ROW (object);
+  GtkWidget *child;
 
   mira_transcript_row_set_item (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), MIRA_TYPE_TRANSCRIPT_ROW);
+  /* The template's top box has no id, so disposing the template leaves it */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (mira_transcript_row_parent_class)->dispose (object);
 }

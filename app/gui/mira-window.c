@@ -90,15 +90,16 @@ mira_window_check_port (MiraWindow *self)
   MiraHost *host = mira_context_get_host (self->context);
   g_autoptr(AdwToast) toast = NULL;
   g_autofree char *title = NULL;
+  guint16 wanted_port;
 
   if (host == NULL || mira_context_get_connection (self->context) == NULL ||
       !mira_host_get_port_changed (host) || self->port_reported)
     return;
 
   self->port_reported = TRUE;
+  g_settings_get (self->settings, "host-port", "q", &wanted_port);
   title = g_strdup_printf (_("Port %u is in use: hosting on port %u"),
-                           g_settings_get_uint (self->settings, "host-port"),
-                           mira_host_get_port (host));
+                           wanted_port, mira_host_get_port (host));
   toast = adw_toast_new (title);
   adw_toast_set_timeout (toast, 8);
   adw_toast_overlay_add_toast (self->toast_overlay, g_steal_pointer (&toast));
