@@ -143,6 +143,8 @@ test_welcome (void)
   GSettings *settings = mira_context_get_settings (context ());
   GtkWidget *lan_row;
   GtkWidget *lan_switch;
+  GtkWindow *shortcuts;
+  GtkWindow *about;
 
   start_at_welcome ();
 
@@ -163,6 +165,22 @@ test_welcome (void)
   g_assert_true (g_settings_get_boolean (settings, "allow-lan"));
   g_settings_set_boolean (settings, "allow-lan", FALSE);
   g_assert_false (gtk_switch_get_active (GTK_SWITCH (lan_switch)));
+
+  /* The main menu's keyboard shortcuts and about window */
+  g_assert_true (gtk_widget_activate_action (window (), "win.show-help-overlay", NULL));
+  mira_test_gui_settle ();
+  shortcuts = mira_test_gui_find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW);
+  g_assert_nonnull (shortcuts);
+  gtk_window_close (shortcuts);
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
+  mira_test_gui_settle ();
+  about = mira_test_gui_find_toplevel (ADW_TYPE_ABOUT_WINDOW);
+  g_assert_nonnull (about);
+  g_assert_cmpstr (adw_about_window_get_application_name (ADW_ABOUT_WINDOW (about)), ==,
+                   "Mira Dashboard");
+  gtk_window_destroy (about);
+  mira_test_gui_settle ();
 }
 
 static void
