@@ -8,7 +8,8 @@
  * live-* (the main window hosting a real network on SQLite, after its
  * microphone heard a sentence spoken by flite) and add-device-*. Data and
  * configuration go to a temporary directory, so it never touches the user's
- * own network.
+ * own network. Last, reconnecting-*: the same window after its server
+ * stopped.
  */
 #define G_LOG_DOMAIN "mira-screenshot"
 
@@ -23,6 +24,7 @@
 #include "mira-capture.h"
 #include "mira-connection.h"
 #include "mira-context.h"
+#include "mira-host.h"
 #include "mira-test-gui.h"
 #include "mira-welcome-page.h"
 #include "mira-window.h"
@@ -108,6 +110,16 @@ heard_words (gpointer user_data)
 
   return connection != NULL &&
          g_list_model_get_n_items (mira_connection_get_interactions (connection)) > 0;
+}
+
+static gboolean
+is_reconnecting (gpointer user_data)
+{
+  MiraConnection *connection = mira_context_get_connection (user_data);
+
+  return connection != NULL &&
+         mira_connection_get_state (connection) == MIRA_CONNECTION_STATE_CONNECTING &&
+         mira_connection_get_last_error (connection) != NULL;
 }
 
 static gboolean
@@ -296,6 +308,12 @@ main (int   argc,
   g_assert (dialog != NULL);
   shoot (dialog, "add-device", dialog_sizes, G_N_ELEMENTS (dialog_sizes));
   gtk_window_destroy (dialog);
+
+  /* The server goes away: the window says it is reconnecting */
+  mira_host_stop (mira_context_get_host (context));
+  if (!mira_test_gui_wait (is_reconnecting, context, 30000))
+    g_error ("The connection did not notice its server stopped");
+  shoot (window, "reconnecting", window_sizes, G_N_ELEMENTS (window_sizes));
 
   mira_context_shutdown (context);
   gtk_window_destroy (window);
