@@ -18,7 +18,8 @@ struct _MiraAddDeviceDialog
   AdwToastOverlay *toast_overlay;
   MiraQrCode      *qr_code;
   GtkLabel        *link_label;
-  GtkWidget       *loopback_note;
+  AdwActionRow    *lan_row;
+  GtkSwitch       *lan_switch;
 };
 
 G_DEFINE_FINAL_TYPE (MiraAddDeviceDialog, mira_add_device_dialog, ADW_TYPE_WINDOW)
@@ -40,7 +41,11 @@ mira_add_device_dialog_update (MiraAddDeviceDialog *self)
   mira_qr_code_set_text (self->qr_code, link);
   gtk_label_set_label (self->link_label, link != NULL ? link : "");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "dialog.copy-link", link != NULL);
-  gtk_widget_set_visible (self->loopback_note, !g_settings_get_boolean (settings, "allow-lan"));
+  /* Changing the switch hosts again at once, and the link follows */
+  adw_action_row_set_subtitle (self->lan_row,
+                               g_settings_get_boolean (settings, "allow-lan")
+                               ? _("Phones and other computers on this network can open the link")
+                               : _("Off: only this computer can open the link"));
 }
 
 static void
@@ -68,6 +73,8 @@ mira_add_device_dialog_constructed (GObject *object)
 
   g_signal_connect_object (self->context, "notify::join-link",
                            G_CALLBACK (mira_add_device_dialog_update), self, G_CONNECT_SWAPPED);
+  g_settings_bind (mira_context_get_settings (self->context), "allow-lan",
+                   self->lan_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_signal_connect_object (mira_context_get_settings (self->context), "changed::allow-lan",
                            G_CALLBACK (mira_add_device_dialog_update), self, G_CONNECT_SWAPPED);
   mira_add_device_dialog_update (self);
@@ -147,7 +154,8 @@ mira_add_device_dialog_class_init (MiraAddDeviceDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MiraAddDeviceDialog, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, MiraAddDeviceDialog, qr_code);
   gtk_widget_class_bind_template_child (widget_class, MiraAddDeviceDialog, link_label);
-  gtk_widget_class_bind_template_child (widget_class, MiraAddDeviceDialog, loopback_note);
+  gtk_widget_class_bind_template_child (widget_class, MiraAddDeviceDialog, lan_row);
+  gtk_widget_class_bind_template_child (widget_class, MiraAddDeviceDialog, lan_switch);
 
   gtk_widget_class_install_action (widget_class, "dialog.copy-link", NULL,
                                    mira_add_device_dialog_copy_link_action);

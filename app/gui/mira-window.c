@@ -163,6 +163,8 @@ mira_window_constructed (GObject *object)
                            G_CALLBACK (on_context_notify_connection), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->context, "notify::host",
                            G_CALLBACK (mira_window_check_port), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->context, "error",
+                           G_CALLBACK (mira_window_show_error), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->context, "notify::join-link",
                            G_CALLBACK (_mira_window_actions_update), self, G_CONNECT_SWAPPED);
 
