@@ -472,16 +472,33 @@ test_reconnect (Fixture       *f,
   g_autoptr(MiraClientItem) desk = NULL;
   g_autofree char *phone = NULL;
 
+  g_autoptr(MiraInteractionItem) oldest = NULL;
+  g_autofree char *desk_token = g_strdup (f->session_token);
+
+  /* More said than the first page holds */
+  for (guint i = 0; i < 55; i++)
+    {
+      g_autofree char *words = g_strdup_printf ("sentence %u", i);
+
+      post_interaction (f, desk_token, words);
+    }
+
   mira_connection_start (f->conn);
   wait_until (f, is_online, NULL, "online");
+  g_assert_cmpuint (g_list_model_get_n_items (mira_connection_get_interactions (f->conn)),
+                    ==, 50);
+  oldest = g_object_ref (interaction_at (f, 0));
+  g_assert_cmpstr (mira_interaction_item_get_content (oldest), ==, "sentence 5");
   desk = g_object_ref (mira_connection_lookup_client (f->conn, "desk"));
   g_signal_connect (f->conn, "notify::state", G_CALLBACK (record_state), states);
 
   /* The server goes away and comes back on the same port; a device
-   * registers before this connection is back, so only a reload shows it.
+   * registers and speaks before this connection is back, so only a reload
+   * shows it.
    */
   mira_test_server_restart (f->server);
   phone = register_client (f, "phone-4", "Dana's phone");
+  post_interaction (f, phone, "said while away");
 
   wait_until (f, has_n_clients, GUINT_TO_POINTER (2), "the reloaded list");
   wait_until (f, is_online, NULL, "online again");
@@ -497,9 +514,18 @@ test_reconnect (Fixture       *f,
   g_assert_true (client_at (f, 0) == desk);
   g_assert_cmpstr (mira_client_item_get_display_name (client_at (f, 1)), ==, "Dana's phone");
 
+  /* The transcript kept what it showed, in front of the newest page */
+  g_assert_cmpuint (g_list_model_get_n_items (mira_connection_get_interactions (f->conn)),
+                    ==, 51);
+  g_assert_true (interaction_at (f, 0) == oldest);
+  g_assert_cmpstr (mira_interaction_item_get_content (interaction_at (f, 50)), ==,
+                   "said while away");
+  g_assert_cmpstr (mira_interaction_item_get_device_name (interaction_at (f, 50)), ==,
+                   "Dana's phone");
+
   /* And it follows events again */
   post_interaction (f, phone, "back again");
-  wait_until (f, has_n_interactions, GUINT_TO_POINTER (1), "an interaction after the restart");
+  wait_until (f, has_n_interactions, GUINT_TO_POINTER (52), "an interaction after the restart");
 
   g_signal_handlers_disconnect_by_data (f->conn, states);
 }

@@ -110,6 +110,7 @@ typedef struct {
   JsonObject *network;
   JsonObject *scores;
   JsonArray **lists;   /* one per synced list, in self->lists' order */
+  gboolean   *complete; /* whether each list had all of its items */
   guint       n_lists;
 } Load;
 
@@ -675,6 +676,7 @@ load_free (Load *load)
   for (guint i = 0; i < load->n_lists; i++)
     g_clear_pointer (&load->lists[i], json_array_unref);
   g_free (load->lists);
+  g_free (load->complete);
   g_free (load);
 }
 
@@ -764,7 +766,8 @@ finish_load (MiraConnection *self)
   /* Clients first: the other lists refer to them */
   for (guint i = 0; i < self->lists->len; i++)
     if (load->lists[i] != NULL)
-      mira_synced_list_reload (g_ptr_array_index (self->lists, i), load->lists[i]);
+      mira_synced_list_reload (g_ptr_array_index (self->lists, i), load->lists[i],
+                               load->complete[i]);
 
   node = load->scores ? json_object_get_member (load->scores, "best_stream") : NULL;
   if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
@@ -853,6 +856,9 @@ read_ready (GObject      *source,
           goto out;
         }
       self->load->lists[read->list] = json_array_ref (json_node_get_array (items));
+      self->load->complete[read->list] =
+        mira_json_get_double (object, "total", 0) <=
+        json_array_get_length (json_node_get_array (items));
     }
 
   if (--self->load->pending == 0)
@@ -985,6 +991,7 @@ socket_ready (GObject      *source,
           self->load = g_new0 (Load, 1);
           self->load->n_lists = self->lists->len;
           self->load->lists = g_new0 (JsonArray *, self->lists->len);
+          self->load->complete = g_new0 (gboolean, self->lists->len);
           start_read (self, NULL, -1);
           start_read (self, "streams/scores", -2);
           for (guint i = 0; i < self->lists->len; i++)

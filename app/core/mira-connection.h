@@ -59,7 +59,8 @@ GListModel          *mira_connection_get_clients        (MiraConnection      *se
 MiraClientItem      *mira_connection_lookup_client      (MiraConnection      *self,
                                                          const char          *client_id);
 /* GListModel of MiraInteractionItem: the live transcript, oldest first; the
- * newest 50 at start, then every interaction_created, capped at 500.
+ * newest 50 at start, then every interaction_created, capped at 500; after
+ * a reconnect, what was shown stays and the newest 50 follow it.
  */
 GListModel          *mira_connection_get_interactions   (MiraConnection      *self);
 

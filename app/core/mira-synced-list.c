@@ -208,7 +208,8 @@ mira_synced_list_remove (MiraSyncedList *self,
 
 void
 mira_synced_list_reload (MiraSyncedList *self,
-                         JsonArray      *items)
+                         JsonArray      *items,
+                         gboolean        complete)
 {
   g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func (entry_free);
   g_autoptr(GHashTable) by_id = g_hash_table_new (g_str_hash, g_str_equal);
@@ -223,6 +224,38 @@ mira_synced_list_reload (MiraSyncedList *self,
   for (guint i = 0; i < self->entries->len; i++)
     g_ptr_array_add (old_items,
                      g_object_ref (((Entry *) g_ptr_array_index (self->entries, i))->item));
+
+  /* A page of the newest: what came before the first item shown again is
+   * older than the page, not gone, and stays in front of it
+   */
+  if (!complete)
+    {
+      g_autoptr(GHashTable) page = g_hash_table_new (g_str_hash, g_str_equal);
+      guint keep = 0;
+
+      for (guint i = 0; i < n; i++)
+        {
+          JsonNode *node = json_array_get_element (items, i);
+          const char *id;
+
+          if (JSON_NODE_HOLDS_OBJECT (node) &&
+              (id = mira_json_get_string (json_node_get_object (node),
+                                          self->type->id_member)) != NULL)
+            g_hash_table_add (page, (gpointer) id);
+        }
+      while (keep < self->entries->len &&
+             !g_hash_table_contains (page,
+                                     ((Entry *) g_ptr_array_index (self->entries, keep))->id))
+        keep++;
+      for (guint i = 0; i < keep; i++)
+        {
+          Entry *entry = g_ptr_array_steal_index (self->entries, 0);
+
+          g_hash_table_remove (self->by_id, entry->id);
+          g_ptr_array_add (entries, entry);
+          g_hash_table_insert (by_id, entry->id, entry);
+        }
+    }
 
   for (guint k = 0; k < n; k++)
     {

@@ -56,11 +56,14 @@ gpointer              mira_synced_list_upsert     (MiraSyncedList       *self,
 /* Removes the item of @id; FALSE when there was none */
 gboolean              mira_synced_list_remove     (MiraSyncedList       *self,
                                                    const char           *id);
-/* Makes the model hold exactly @items (the REST list's "items", in its
- * order): items already present are updated in place and keep their
- * identity, others are created, the rest removed.
+/* Makes the model hold @items (the REST list's "items", in its order):
+ * items already present are updated in place and keep their identity,
+ * others are created. With @complete (the list had every item) the rest
+ * are removed; else @items is the newest page, and items shown before the
+ * first of them stay in front (older than the page), the others go.
  */
 void                  mira_synced_list_reload     (MiraSyncedList       *self,
-                                                   JsonArray            *items);
+                                                   JsonArray            *items,
+                                                   gboolean              complete);
 
 G_END_DECLS
