@@ -11,6 +11,7 @@
 
 #include "mira-client-item.h"
 #include "mira-connection.h"
+#include "mira-core-private.h"
 #include "mira-interaction-item.h"
 #include "mira-test-live.h"
 #include "mira-test-pg.h"
@@ -621,6 +622,58 @@ test_audio_url (Fixture       *f,
                    "?codec=opus&token=t%2Bk%2F%3D");
 }
 
+/* A client's score history: a minute of points, oldest first */
+
+static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              guint      *count)
+{
+  (*count)++;
+}
+
+static void
+test_history (void)
+{
+  g_autoptr(MiraClientItem) item = mira_client_item_new ("mic");
+  const gint64 t0 = 1000 * G_USEC_PER_SEC;
+  const MiraScorePoint *points;
+  guint changes = 0;
+  guint notifies = 0;
+  guint n = 0;
+
+  g_signal_connect (item, "history-changed", G_CALLBACK (count_history), &changes);
+  g_signal_connect (item, "notify::quality-score", G_CALLBACK (count_notify), &notifies);
+
+  /* One point a second for 70 s */
+  for (guint i = 0; i <= 70; i++)
+    mira_client_item_add_score (item, t0 + i * G_USEC_PER_SEC, (i % 10) / 10.0);
+  g_assert_cmpuint (changes, ==, 71);
+  points = mira_client_item_get_history (item, &n);
+  g_assert_cmpuint (n, ==, 61);
+  g_assert_cmpint (points[0].time_us, ==, t0 + 10 * G_USEC_PER_SEC);
+  g_assert_cmpint (points[n - 1].time_us, ==, t0 + 70 * G_USEC_PER_SEC);
+  g_assert_cmpfloat (mira_client_item_get_quality_score (item), ==, 0);
+
+  /* Scores outside 0..1 are held to it */
+  mira_client_item_add_score (item, t0 + 71 * G_USEC_PER_SEC, 1.5);
+  g_assert_cmpfloat (mira_client_item_get_quality_score (item), ==, 1);
+  points = mira_client_item_get_history (item, &n);
+  g_assert_cmpfloat (points[n - 1].score, ==, 1);
+
+  /* The same score again changes the history, not the property */
+  notifies = 0;
+  mira_client_item_add_score (item, t0 + 72 * G_USEC_PER_SEC, 1);
+  g_assert_cmpuint (notifies, ==, 0);
+
+  /* No stream: no score, the line stays */
+  mira_client_item_set_quality_score (item, -1);
+  g_assert_cmpfloat (mira_client_item_get_quality_score (item), ==, -1);
+  g_assert_cmpuint (notifies, ==, 1);
+  mira_client_item_get_history (item, &n);
+  g_assert_cmpuint (n, ==, 61);
+}
+
 /* Join links */
 
 static void
@@ -879,6 +932,7 @@ main (int    argc,
   ADD ("check", test_check);
   ADD ("register", test_register);
   g_test_add_func ("/connection/join-link", test_join_link);
+  g_test_add_func ("/client-item/history", test_history);
 
   status = g_test_run ();
   mira_test_pg_stop ();

@@ -372,12 +372,13 @@ mira_client_item_add_score (MiraClientItem *self,
                             double          score)
 {
   MiraScorePoint point = { time_us, CLAMP (score, 0, 1) };
+  gint64 oldest_us = time_us - MIRA_SCORE_HISTORY_US;
   guint old = 0;
 
   g_return_if_fail (MIRA_IS_CLIENT_ITEM (self));
 
   while (old < self->history->len &&
-         g_array_index (self->history, MiraScorePoint, old).time_us < time_us - MIRA_SCORE_HISTORY_US)
+         g_array_index (self->history, MiraScorePoint, old).time_us < oldest_us)
     old++;
   if (old > 0)
     g_array_remove_range (self->history, 0, old);

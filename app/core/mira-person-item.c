@@ -134,7 +134,8 @@ mira_person_item_update (MiraPersonItem *self,
     }
 
   /* Translators: a person the server told apart by voice but nobody named yet */
-  display_name = self->name ? g_strdup (self->name) : g_strdup_printf (_("Speaker %d"), self->index);
+  display_name = self->name ? g_strdup (self->name)
+                             : g_strdup_printf (_("Speaker %d"), self->index);
   if (mira_set_string (&self->display_name, display_name))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISPLAY_NAME]);
 
