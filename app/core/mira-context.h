@@ -18,7 +18,10 @@ G_BEGIN_DECLS
  * host/join/resume is under way).
  *
  * In host mode, a change of the settings "allow-lan" or "host-port" hosts
- * again (the connection is replaced; "error" says when that fails).
+ * again (the connection is replaced).
+ *
+ * Signals: error (GError *): something the context did by itself, such as
+ * hosting again, failed; the message is fit to show.
  */
 
 #define MIRA_TYPE_CONTEXT (mira_context_get_type ())
