@@ -145,6 +145,7 @@ test_welcome (void)
   GtkWidget *lan_switch;
   GtkWindow *shortcuts;
   GtkWindow *about;
+  int width, height;
 
   start_at_welcome ();
 
@@ -165,6 +166,16 @@ test_welcome (void)
   g_assert_true (g_settings_get_boolean (settings, "allow-lan"));
   g_settings_set_boolean (settings, "allow-lan", FALSE);
   g_assert_false (gtk_switch_get_active (GTK_SWITCH (lan_switch)));
+
+  /* The window's size (as GTK counts it, with the decorations) is kept
+   * for the next start
+   */
+  g_assert_true (mira_test_gui_resize (GTK_WINDOW (window ()), 820, 640));
+  gtk_window_get_default_size (GTK_WINDOW (window ()), &width, &height);
+  g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, width);
+  g_assert_cmpint (g_settings_get_int (settings, "window-height"), ==, height);
+  g_assert_cmpint (width, >=, 820);
+  g_assert_cmpint (width, <, 1000);
 
   /* The main menu's keyboard shortcuts and about window */
   g_assert_true (gtk_widget_activate_action (window (), "win.show-help-overlay", NULL));
