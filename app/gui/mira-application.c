@@ -95,15 +95,6 @@ mira_application_quit_action (GSimpleAction *action,
 {
   MiraApplication *self = user_data;
 
-  /* Close the windows first, so that they save their size */
-  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; )
-    {
-      GtkWindow *window = l->data;
-
-      l = l->next;
-      gtk_window_destroy (window);
-    }
-
   g_application_quit (G_APPLICATION (self));
 }
 

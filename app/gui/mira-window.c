@@ -80,7 +80,12 @@ mira_window_update_connection (MiraWindow *self)
   gtk_label_set_label (self->connection_label, message != NULL ? message : "");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->connection_label),
                                error != NULL ? error->message : NULL);
-  gtk_spinner_set_spinning (self->connection_spinner, message != NULL);
+  /* A spinner only while something is under way */
+  gtk_spinner_set_spinning (self->connection_spinner,
+                            state == MIRA_CONNECTION_STATE_CONNECTING ||
+                            mira_context_get_busy (self->context));
+  gtk_widget_set_visible (GTK_WIDGET (self->connection_spinner),
+                          gtk_spinner_get_spinning (self->connection_spinner));
   gtk_revealer_set_reveal_child (self->connection_revealer, message != NULL);
 }
 
@@ -325,6 +330,13 @@ mira_window_get_context (MiraWindow *self)
   return self->context;
 }
 
+/**
+ * mira_window_add_toast:
+ * @self: a #MiraWindow
+ * @toast: (transfer full): the toast
+ *
+ * Shows @toast over the window's pages.
+ */
 void
 mira_window_add_toast (MiraWindow *self,
                        AdwToast   *toast)
