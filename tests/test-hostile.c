@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <string.h>
@@ -1328,6 +1329,60 @@ test_framing (gconstpointer data)
   }
 }
 
+/* Sockets the server accepted on @port that have TCP keepalive on, with a
+ * user timeout of 60 s
+ */
+static guint
+count_kept_alive (guint port)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      int fd = atoi (name);
+      struct sockaddr_in local = { 0 }, peer = { 0 };
+      socklen_t len = sizeof local;
+      int keepalive = 0;
+      unsigned int user_timeout = 0;
+      socklen_t opt_len = sizeof keepalive;
+
+      if (getsockname (fd, (struct sockaddr *) &local, &len) != 0 || local.sin_family != AF_INET
+          || ntohs (local.sin_port) != port)
+        continue;
+      len = sizeof peer;
+      if (getpeername (fd, (struct sockaddr *) &peer, &len) != 0)
+        continue;   /* the listening socket */
+      if (getsockopt (fd, SOL_SOCKET, SO_KEEPALIVE, &keepalive, &opt_len) != 0 || !keepalive)
+        continue;
+      opt_len = sizeof user_timeout;
+      if (getsockopt (fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, &opt_len) == 0
+          && user_timeout == 60 * 1000)
+        n++;
+    }
+  return n;
+}
+
+/* A subscriber that vanishes without a FIN is found by TCP keepalive */
+static void
+test_event_socket_keepalive (void)
+{
+  g_autofree char *uri = mira_test_sqlite_uri ();
+  g_autoptr(MiraTestServer) server = mira_test_server_new (uri, FALSE);
+  guint port = mira_test_server_get_port (server);
+  g_autoptr(Net) net = net_new (server);
+  g_autoptr(MiraTestClient) client = mira_test_client_new (mira_test_server_get_url (server));
+  g_autofree char *path = g_strdup_printf ("/api/v1/%s/ws?token=%s", net->id, net->token);
+  g_autoptr(MiraTestSocket) ws = NULL;
+
+  g_assert_cmpuint (count_kept_alive (port), ==, 0);
+  ws = mira_test_socket_connect (client, path);
+  g_assert_nonnull (mira_test_socket_wait_for (ws, "connection_established", 0, 5000, NULL));
+  g_assert_cmpuint (count_kept_alive (port), ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1348,6 +1403,7 @@ main (int   argc,
       g_test_add_data_func (framing, GUINT_TO_POINTER (b), test_framing);
     }
   g_test_add_func ("/hostile/json/event-socket", test_json_event_socket);
+  g_test_add_func ("/hostile/event-socket/keepalive", test_event_socket_keepalive);
   g_test_add_func ("/hostile/json/wyoming", test_json_wyoming);
   g_test_add_func ("/hostile/limits/body", test_limits_body);
   g_test_add_func ("/hostile/limits/slow", test_limits_slow);
