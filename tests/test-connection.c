@@ -558,6 +558,15 @@ test_unreachable (Fixture       *f,
   g_assert_null (mira_connection_get_last_error (g.conn));
   g_object_unref (g.conn);
 
+  /* An address that is no URL is refused at once, and not tried again */
+  g.conn = mira_connection_new ("mira.example.org", f->network_id, f->session_token, "desk");
+  mira_connection_start (g.conn);
+  g_assert_cmpint (mira_connection_get_state (g.conn), ==, MIRA_CONNECTION_STATE_OFFLINE);
+  g_assert_error ((GError *) mira_connection_get_last_error (g.conn), MIRA_CORE_ERROR,
+                  MIRA_CORE_ERROR_INVALID_LINK);
+  g_assert_null (mira_connection_dup_audio_url (g.conn, "opus"));
+  g_object_unref (g.conn);
+
   /* A wrong token is refused the same way, and tried again later */
   g.conn = mira_connection_new (mira_test_server_get_url (f->server), f->network_id,
                                 "mst_wrong", "desk");

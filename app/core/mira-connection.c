@@ -1013,16 +1013,33 @@ begin_attempt (MiraConnection *self)
 {
   g_autofree char *escaped = g_uri_escape_string (self->network_id, NULL, FALSE);
   g_autofree char *path = g_strconcat (escaped, "/ws", NULL);
+  g_autofree char *normalized = normalize_base_url (self->base_url);
+  g_autoptr(SoupMessage) msg = NULL;
   Connect *connect;
 
   teardown (self);
+
+  /* An address that is no http(s) URL never works: said once, no retries */
+  if (normalized == NULL ||
+      (msg = api_message_new (SOUP_METHOD_GET, self->base_url, path, self->token)) == NULL)
+    {
+      g_autoptr(GError) error =
+        g_error_new (MIRA_CORE_ERROR, MIRA_CORE_ERROR_INVALID_LINK,
+                     _("“%s” is not a server address (http:// or https://)"), self->base_url);
+
+      self->running = FALSE;
+      set_last_error (self, error);
+      set_state (self, MIRA_CONNECTION_STATE_OFFLINE);
+      return;
+    }
+
   self->cancellable = g_cancellable_new ();
   set_state (self, MIRA_CONNECTION_STATE_CONNECTING);
 
   connect = g_new0 (Connect, 1);
   connect->self = g_object_ref (self);
   connect->generation = self->generation;
-  connect->msg = api_message_new (SOUP_METHOD_GET, self->base_url, path, self->token);
+  connect->msg = g_steal_pointer (&msg);
   soup_session_websocket_connect_async (self->sockets, connect->msg, NULL, NULL,
                                         G_PRIORITY_DEFAULT, self->cancellable,
                                         socket_ready, connect);

@@ -44,7 +44,10 @@ const char          *mira_connection_get_client_id      (MiraConnection      *se
 /* The network's name once loaded, or NULL */
 const char          *mira_connection_get_network_name   (MiraConnection      *self);
 MiraConnectionState  mira_connection_get_state          (MiraConnection      *self);
-/* Why the last attempt failed, while CONNECTING after a failure; else NULL */
+/* Why the last attempt failed, while CONNECTING after a failure (or
+ * OFFLINE with MIRA_CORE_ERROR_INVALID_LINK for a base URL that is no
+ * http(s) URL); else NULL
+ */
 const GError        *mira_connection_get_last_error     (MiraConnection      *self);
 /* The client id of the stream the server selected, or NULL */
 const char          *mira_connection_get_best_client_id (MiraConnection      *self);
