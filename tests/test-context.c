@@ -535,6 +535,62 @@ test_join_errors (Fixture       *f,
   remote_clear (&remote);
 }
 
+/* A flow cancelled by its caller, or ended by leave(), changes nothing */
+static void
+test_cancel (Fixture       *f,
+             gconstpointer  data)
+{
+  Remote remote = { 0 };
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  remote_init (&remote);
+
+  mira_context_join_async (f->context, remote.link, NULL, NULL, NULL, cancellable,
+                           store_result, &result);
+  g_assert_true (mira_context_get_busy (f->context));
+  g_cancellable_cancel (cancellable);
+  g_assert_false (mira_context_join_finish (f->context, wait_result (&result), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_clear_object (&result);
+  g_assert_false (mira_context_get_busy (f->context));
+  g_assert_cmpint (mira_context_get_mode (f->context), ==, MIRA_MODE_NONE);
+  g_assert_null (mira_context_get_connection (f->context));
+
+  mira_context_join_async (f->context, remote.link, NULL, NULL, NULL, NULL, store_result,
+                           &result);
+  mira_context_leave (f->context);
+  g_assert_false (mira_context_get_busy (f->context));
+  g_assert_false (mira_context_join_finish (f->context, wait_result (&result), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_clear_object (&result);
+  g_assert_cmpint (mira_context_get_mode (f->context), ==, MIRA_MODE_NONE);
+  g_assert_null (mira_context_get_connection (f->context));
+
+  /* A join that replaces another wins */
+  mira_context_join_async (f->context, remote.link, NULL, NULL, NULL, NULL, store_result,
+                           &result);
+  {
+    g_autoptr(GAsyncResult) second = NULL;
+
+    mira_context_join_async (f->context, remote.link, NULL, NULL, NULL, NULL, store_result,
+                             &second);
+    g_assert_true (mira_context_join_finish (f->context, wait_result (&second), &error));
+    g_assert_no_error (error);
+  }
+  g_assert_false (mira_context_join_finish (f->context, wait_result (&result), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_false (mira_context_get_busy (f->context));
+  g_assert_cmpint (mira_context_get_mode (f->context), ==, MIRA_MODE_JOIN);
+  wait_until (is_online, mira_context_get_connection (f->context), "online");
+
+  mira_context_leave (f->context);
+  remote_clear (&remote);
+}
+
 /* Hosting, joining elsewhere and hosting again finds the hosted network
  * again, whatever the settings said in between
  */
@@ -625,6 +681,7 @@ main (int    argc,
   g_test_add_func ("/context/host-again", test_host_again_prints);
   ADD ("join", test_join);
   ADD ("join-errors", test_join_errors);
+  ADD ("cancel", test_cancel);
 
   status = g_test_run ();
   mira_test_pg_stop ();

@@ -265,14 +265,14 @@ flow_fail (GTask  *task,
   Flow *flow = g_task_get_task_data (task);
   MiraContext *self = flow->self;
 
-  /* A cancelled flow was replaced: what runs now is not its to stop */
-  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  /* Still the context's flow (not replaced by another, or by leave()) */
+  if (self->cancellable == flow->cancellable)
     {
       g_clear_object (&self->cancellable);
       set_busy (self, FALSE);
-      if (flow->host != NULL)
-        mira_host_stop (flow->host);
     }
+  if (flow->host != NULL && flow->host != self->host)
+    mira_host_stop (flow->host);
   g_task_return_error (task, error);
   g_object_unref (task);
 }
@@ -284,6 +284,14 @@ flow_connect (GTask *task)
   Flow *flow = g_task_get_task_data (task);
   MiraContext *self = flow->self;
   g_autoptr(MiraConnection) connection = NULL;
+
+  /* Cancelled while its last step finished anyway */
+  if (g_cancellable_is_cancelled (flow->cancellable))
+    {
+      flow_fail (task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                            _("The operation was cancelled")));
+      return;
+    }
 
   if (flow->host != NULL)
     {
@@ -606,9 +614,11 @@ host_started (GObject      *source,
       flow_fail (g_steal_pointer (&task), error);
       return;
     }
-  if (g_task_return_error_if_cancelled (task))
+  if (g_cancellable_is_cancelled (flow->cancellable))
     {
-      mira_host_stop (flow->host);
+      flow_fail (g_steal_pointer (&task),
+                 g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                      _("The operation was cancelled")));
       return;
     }
   flow->base_url = g_strdup (mira_host_get_url (flow->host));
