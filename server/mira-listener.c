@@ -584,6 +584,10 @@ accept_one (MiraListener *self,
     }
 
   g_socket_set_option (client, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
+  /* An answer to a peer that vanished mid-way (half-open: it acknowledges
+   * nothing) is given up after a minute, not the kernel's quarter of an hour
+   */
+  g_socket_set_option (client, IPPROTO_TCP, TCP_USER_TIMEOUT, 60 * 1000, NULL);
   stream = G_IO_STREAM (g_socket_connection_factory_create_connection (client));
   if (self->certificate != NULL)
     {

@@ -1365,6 +1365,35 @@ count_kept_alive (guint port)
   return n;
 }
 
+/* Sockets the server accepted on @port with a user timeout of 60 s */
+static guint
+count_user_timeout (guint port)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      int fd = atoi (name);
+      struct sockaddr_in local = { 0 }, peer = { 0 };
+      socklen_t len = sizeof local;
+      unsigned int user_timeout = 0;
+      socklen_t opt_len = sizeof user_timeout;
+
+      if (getsockname (fd, (struct sockaddr *) &local, &len) != 0 || local.sin_family != AF_INET
+          || ntohs (local.sin_port) != port)
+        continue;
+      len = sizeof peer;
+      if (getpeername (fd, (struct sockaddr *) &peer, &len) == 0
+          && getsockopt (fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, &opt_len) == 0
+          && user_timeout == 60 * 1000)
+        n++;
+    }
+  return n;
+}
+
 /* A subscriber that vanishes without a FIN is found by TCP keepalive */
 static void
 test_event_socket_keepalive (void)
@@ -1378,6 +1407,14 @@ test_event_socket_keepalive (void)
   g_autoptr(MiraTestSocket) ws = NULL;
 
   g_assert_cmpuint (count_kept_alive (port), ==, 0);
+  /* Every HTTP connection gives up on a peer that acknowledges nothing */
+  {
+    int fd = tcp_connect (port);
+
+    g_usleep (100 * 1000);
+    g_assert_cmpuint (count_user_timeout (port), >=, 1);
+    close (fd);
+  }
   ws = mira_test_socket_connect (client, path);
   g_assert_nonnull (mira_test_socket_wait_for (ws, "connection_established", 0, 5000, NULL));
   g_assert_cmpuint (count_kept_alive (port), ==, 1);
