@@ -1,0 +1,686 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define _GNU_SOURCE
+#define G_LOG_DOMAIN "mira-bench"
+
+/* The dashboard's own figures: launch to first frame, and its CPU and
+ * memory while it records and shows a busy network.
+ *
+ * The app is mira-dashboard's MiraApplication, run in a child process of
+ * this program (the same code as mira-dashboard's main.c, with a hook on
+ * the first window's frame clock), under Xvfb in a private D-Bus session
+ * with a keyring (tests/mira-session.sh, which this program goes through
+ * by itself), with settings in a key file of a temporary config directory.
+ *
+ *   launch: the monotonic time from just before the child is spawned to the
+ *     first "after-paint" of its window, --launches times after one run to
+ *     warm the caches; first on the welcome page (first run), then, once
+ *     the load step has hosted a network, resuming host mode.
+ *   load: the app hosts a network (host mode: the server runs inside it)
+ *     or joins one on a separate mira-server (--mode join), records (its
+ *     "microphone" is MIRA_AUDIO_SOURCE playing a WAV file of a sentence
+ *     every 10 s in room noise) and shows the Live page while --devices
+ *     simulated devices stream the same kind of audio over their audio
+ *     sockets in real time. Every --sample seconds this program reads the
+ *     child's CPU time and RSS from /proc.
+ *
+ *   ninja -C _build tests/bench/bench-dashboard && ./_build/tests/bench/bench-dashboard
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench-common.h"
+#include "mira-application.h"
+#include "mira-capture.h"
+#include "mira-connection.h"
+#include "mira-context.h"
+
+#define RATE          16000
+#define CHUNK_SAMPLES 320          /* 20 ms */
+#define CHUNK_US      20000
+#define PERIOD_S      10           /* a sentence every 10 s */
+
+static char *opt_child = NULL;
+static char *opt_mode = NULL;
+static char *opt_server = NULL;
+static int opt_launches = 10;
+static int opt_duration = 600;
+static int opt_devices = 10;
+static int opt_sample = 10;
+static gboolean opt_skip_launch = FALSE;
+static gboolean opt_skip_load = FALSE;
+
+/* The child: the app ------------------------------------------------------ */
+
+static gint64 child_t0;
+static gboolean first_frame_seen;
+
+static void
+on_after_paint (GdkFrameClock *clock,
+                GApplication  *app)
+{
+  if (first_frame_seen)
+    return;
+  first_frame_seen = TRUE;
+  printf ("first-frame %" G_GINT64_FORMAT "\n", bench_now () - child_t0);
+  fflush (stdout);
+  if (g_str_equal (opt_child, "launch"))
+    g_application_quit (app);
+}
+
+static void
+on_window_map (GtkWidget    *window,
+               GApplication *app)
+{
+  g_signal_connect (gtk_widget_get_frame_clock (window), "after-paint",
+                    G_CALLBACK (on_after_paint), app);
+}
+
+static void
+on_window_added (GtkApplication *app,
+                 GtkWindow      *window)
+{
+  if (gtk_widget_get_mapped (GTK_WIDGET (window)))
+    on_window_map (GTK_WIDGET (window), G_APPLICATION (app));
+  else
+    g_signal_connect (window, "map", G_CALLBACK (on_window_map), app);
+}
+
+static void
+on_capture_state (MiraCapture *capture,
+                  GParamSpec  *pspec,
+                  gpointer     data)
+{
+  static gboolean said;
+
+  if (mira_capture_get_state (capture) == MIRA_CAPTURE_STATE_RECORDING && !said)
+    {
+      said = TRUE;
+      printf ("recording\n");
+      fflush (stdout);
+    }
+  else if (mira_capture_get_state (capture) == MIRA_CAPTURE_STATE_FAILED)
+    {
+      printf ("failed %s\n", mira_capture_get_error (capture)->message);
+      fflush (stdout);
+    }
+}
+
+/* Once the connection is online: say the link, press record */
+static void
+on_connection_state (MiraConnection *connection,
+                     GParamSpec     *pspec,
+                     MiraContext    *context)
+{
+  static gboolean started;
+  MiraCapture *capture = mira_context_get_capture (context);
+
+  if (started || mira_connection_get_state (connection) != MIRA_CONNECTION_STATE_ONLINE)
+    return;
+  started = TRUE;
+  printf ("online %s\n", mira_context_get_join_link (context) ? mira_context_get_join_link (context)
+                                                               : "-");
+  fflush (stdout);
+  g_signal_connect (capture, "notify::state", G_CALLBACK (on_capture_state), NULL);
+  mira_capture_start (capture);
+}
+
+static void
+watch_connection (MiraContext *context)
+{
+  MiraConnection *connection = mira_context_get_connection (context);
+
+  if (connection == NULL)
+    return;
+  g_signal_connect (connection, "notify::state", G_CALLBACK (on_connection_state), context);
+  on_connection_state (connection, NULL, context);
+}
+
+static void
+on_context_connection (MiraContext *context,
+                       GParamSpec  *pspec,
+                       gpointer     data)
+{
+  watch_connection (context);
+}
+
+static void
+joined_or_hosted (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean ok = g_str_equal (opt_mode, "join")
+                  ? mira_context_join_finish (MIRA_CONTEXT (source), result, &error)
+                  : mira_context_host_finish (MIRA_CONTEXT (source), result, &error);
+
+  if (!ok)
+    {
+      printf ("failed %s\n", error->message);
+      fflush (stdout);
+    }
+}
+
+static gboolean
+start_load (gpointer user_data)
+{
+  MiraApplication *app = user_data;
+  MiraContext *context = mira_application_get_context (app);
+
+  g_signal_connect (context, "notify::connection", G_CALLBACK (on_context_connection), NULL);
+  watch_connection (context);
+  if (mira_context_get_busy (context) || mira_context_get_connection (context) != NULL)
+    return G_SOURCE_REMOVE;   /* resuming a remembered mode */
+  if (g_str_equal (opt_mode, "join"))
+    mira_context_join_async (context, g_getenv ("MIRA_BENCH_JOIN_LINK"), NULL, NULL, NULL, NULL,
+                             joined_or_hosted, NULL);
+  else
+    mira_context_host_async (context, NULL, joined_or_hosted, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_activate (GApplication *app)
+{
+  static gboolean once;
+
+  if (once || !g_str_equal (opt_child, "load"))
+    return;
+  once = TRUE;
+  /* After the app's own activate handler has shown the window */
+  g_idle_add (start_load, app);
+}
+
+static int
+run_child (void)
+{
+  g_autoptr(MiraApplication) app = NULL;
+  const char *t0 = g_getenv ("MIRA_BENCH_T0");
+  char *argv[] = { (char *) "mira-dashboard", NULL };
+
+  child_t0 = t0 != NULL ? g_ascii_strtoll (t0, NULL, 10) : bench_now ();
+  app = mira_application_new ();
+  g_signal_connect (app, "window-added", G_CALLBACK (on_window_added), NULL);
+  g_signal_connect_after (app, "activate", G_CALLBACK (on_activate), NULL);
+  return g_application_run (G_APPLICATION (app), 1, argv);
+}
+
+/* The parent: launching and measuring ------------------------------------- */
+
+typedef struct {
+  GSubprocess      *process;
+  GDataInputStream *out;
+  GPid              pid;
+} Child;
+
+static void
+child_spawn (Child      *child,
+             const char *self_path,
+             const char *kind,
+             const char *audio_source,
+             const char *join_link)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *t0 = NULL;
+  const char *id;
+
+  if (audio_source != NULL)
+    g_subprocess_launcher_setenv (launcher, "MIRA_AUDIO_SOURCE", audio_source, TRUE);
+  if (join_link != NULL)
+    g_subprocess_launcher_setenv (launcher, "MIRA_BENCH_JOIN_LINK", join_link, TRUE);
+  t0 = g_strdup_printf ("%" G_GINT64_FORMAT, bench_now ());
+  g_subprocess_launcher_setenv (launcher, "MIRA_BENCH_T0", t0, TRUE);
+  child->process = g_subprocess_launcher_spawn (launcher, &error, self_path, "--child", kind,
+                                                "--mode", opt_mode, NULL);
+  if (child->process == NULL)
+    g_error ("%s: %s", self_path, error->message);
+  id = g_subprocess_get_identifier (child->process);
+  child->pid = (GPid) g_ascii_strtoll (id, NULL, 10);
+  child->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (child->process));
+}
+
+/* The child's next line of output; fatal when it ended */
+static char *
+child_read_line (Child *child)
+{
+  g_autoptr(GError) error = NULL;
+  char *line = g_data_input_stream_read_line (child->out, NULL, NULL, &error);
+
+  if (line == NULL)
+    g_error ("the app ended%s%s", error ? ": " : "", error ? error->message : "");
+  if (g_str_has_prefix (line, "failed "))
+    g_error ("the app failed: %s", line + strlen ("failed "));
+  return line;
+}
+
+static void
+child_finish (Child    *child,
+              gboolean  kill_it)
+{
+  if (kill_it)
+    g_subprocess_send_signal (child->process, SIGTERM);
+  g_subprocess_wait (child->process, NULL, NULL);
+  g_clear_object (&child->out);
+  g_clear_object (&child->process);
+}
+
+static double
+rss_mb (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) pid);
+  g_autofree char *text = NULL;
+  const char *line;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL) ||
+      (line = strstr (text, "VmRSS:")) == NULL)
+    return 0;
+  return g_ascii_strtod (line + strlen ("VmRSS:"), NULL) / 1024.0;
+}
+
+static void
+measure_launches (const char *self_path,
+                  const char *what)
+{
+  g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (double));
+
+  for (int i = 0; i <= opt_launches; i++)
+    {
+      Child child = { 0 };
+      g_autofree char *line = NULL;
+      double ms;
+
+      child_spawn (&child, self_path, "launch", NULL, NULL);
+      line = child_read_line (&child);
+      while (!g_str_has_prefix (line, "first-frame "))
+        {
+          g_free (line);
+          line = child_read_line (&child);
+        }
+      ms = g_ascii_strtoll (line + strlen ("first-frame "), NULL, 10) / 1000.0;
+      child_finish (&child, FALSE);
+      if (i == 0)
+        g_print ("  %s, warming the caches: %.0f ms\n", what, ms);
+      else
+        g_array_append_val (times, ms);
+    }
+  g_print ("  %s: launch to first frame p50 %.0f ms, min %.0f ms, max %.0f ms over %u "
+           "launches (target p50 < 500 ms: %s)\n", what, bench_percentile (times, 50),
+           bench_percentile (times, 0), bench_max (times), times->len,
+           bench_percentile (times, 50) < 500 ? "met" : "NOT met");
+}
+
+/* A sentence every PERIOD_S seconds in room noise (about -60 dBFS) */
+static GArray *
+speech_period (const char *text)
+{
+  g_autoptr(GArray) clean = bench_flite ("slt", text);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (11);
+  GArray *period = g_array_new (FALSE, TRUE, sizeof (gint16));
+
+  g_array_set_size (period, PERIOD_S * RATE);
+  for (guint i = 0; i < period->len; i++)
+    {
+      gint v = g_rand_int_range (rand, -40, 41);
+
+      if (i >= RATE && i - RATE < clean->len)
+        v += g_array_index (clean, gint16, i - RATE);
+      g_array_index (period, gint16, i) = (gint16) CLAMP (v, -32768, 32767);
+    }
+  return period;
+}
+
+static void
+write_wav (const char *path,
+           GArray     *period,
+           guint       repeats)
+{
+  g_autoptr(GError) error = NULL;
+  guint32 data_len = period->len * 2 * repeats;
+  FILE *file = fopen (path, "wb");
+  guint32 u32;
+  guint16 u16;
+
+  if (file == NULL)
+    g_error ("%s: %s", path, g_strerror (errno));
+#define PUT(bytes, len) fwrite (bytes, 1, len, file)
+#define PUT32(v) (u32 = GUINT32_TO_LE (v), PUT (&u32, 4))
+#define PUT16(v) (u16 = GUINT16_TO_LE (v), PUT (&u16, 2))
+  PUT ("RIFF", 4);
+  PUT32 (36 + data_len);
+  PUT ("WAVEfmt ", 8);
+  PUT32 (16);
+  PUT16 (1);
+  PUT16 (1);
+  PUT32 (RATE);
+  PUT32 (RATE * 2);
+  PUT16 (2);
+  PUT16 (16);
+  PUT ("data", 4);
+  PUT32 (data_len);
+  for (guint r = 0; r < repeats; r++)
+    for (guint i = 0; i < period->len; i++)
+      PUT16 ((guint16) g_array_index (period, gint16, i));
+#undef PUT16
+#undef PUT32
+#undef PUT
+  if (fclose (file) != 0)
+    g_error ("%s: %s", path, g_strerror (errno));
+}
+
+static void
+ignore_frame (BenchWs      *ws,
+              guint         opcode,
+              const guint8 *payload,
+              gsize         len,
+              gpointer      user_data)
+{
+}
+
+/* The join link's parts: http(s)://HOST:PORT/join#net=ID&token=TOKEN */
+static void
+parse_link (const char  *link,
+            BenchServer *server,
+            char       **network_id,
+            char       **token)
+{
+  g_autoptr(GUri) uri = g_uri_parse (link, G_URI_FLAGS_NONE, NULL);
+  g_autoptr(GHashTable) params = NULL;
+
+  if (uri == NULL || g_uri_get_fragment (uri) == NULL)
+    g_error ("not a join link: %s", link);
+  params = g_uri_parse_params (g_uri_get_fragment (uri), -1, "&", G_URI_PARAMS_NONE, NULL);
+  server->host = g_strdup (g_uri_get_host (uri));
+  server->port = (guint) g_uri_get_port (uri);
+  server->url = g_strdup_printf ("%s://%s:%u", g_uri_get_scheme (uri), server->host,
+                                 server->port);
+  *network_id = g_strdup (g_hash_table_lookup (params, "net"));
+  *token = g_strdup (g_hash_table_lookup (params, "token"));
+  if (*network_id == NULL || *token == NULL)
+    g_error ("no network or token in the join link %s", link);
+}
+
+/* CPU seconds of the child's threads, summed by thread name */
+static void
+print_threads (GPid pid)
+{
+  g_autofree char *dir_path = g_strdup_printf ("/proc/%d/task", (int) pid);
+  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
+  g_autoptr(GHashTable) by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  GHashTableIter iter;
+  gpointer key, value;
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *comm_path = g_build_filename (dir_path, name, "comm", NULL);
+      g_autofree char *comm = NULL;
+      GPid tid = (GPid) g_ascii_strtoll (name, NULL, 10);
+      double *sum;
+
+      if (!g_file_get_contents (comm_path, &comm, NULL, NULL))
+        continue;
+      g_strstrip (comm);
+      sum = g_hash_table_lookup (by_name, comm);
+      if (sum == NULL)
+        {
+          sum = g_new0 (double, 1);
+          g_hash_table_insert (by_name, g_strdup (comm), sum);
+        }
+      *sum += bench_cpu_seconds (pid, tid);
+    }
+  g_print ("  CPU seconds by thread name:");
+  g_hash_table_iter_init (&iter, by_name);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (*(double *) value >= 0.05)
+      g_print (" %s %.1f;", (char *) key, *(double *) value);
+  g_print ("\n");
+}
+
+static void
+measure_load (const char *self_path,
+              const char *dir)
+{
+  g_autoptr(GArray) period = speech_period ("Please remind me to call the plumber tomorrow "
+                                            "morning.");
+  g_autofree char *wav = g_build_filename (dir, "microphone.wav", NULL);
+  g_autofree char *source = NULL;
+  g_autofree char *join_link = NULL;
+  g_autofree char *link = NULL;
+  g_autofree char *network_id = NULL;
+  g_autofree char *token = NULL;
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 30, NULL);
+  g_autoptr(GPtrArray) devices = g_ptr_array_new_with_free_func ((GDestroyNotify) bench_ws_free);
+  BenchServer own = { 0 };          /* --mode join: the server the app joins */
+  BenchServer app_server = { 0 };   /* the network's server, as the link says */
+  Child child = { 0 };
+  gint64 clock, start, next_sample;
+  double cpu_start, cpu_last, cpu_minute1 = -1, rss_minute1 = 0, rss_max = 0;
+  guint chunk = 0, n_period_chunks = period->len / CHUNK_SAMPLES;
+
+  write_wav (wav, period, (guint) (opt_duration / PERIOD_S) + 12);
+  source = g_strdup_printf ("filesrc location=\"%s\" ! wavparse", wav);
+
+  if (g_str_equal (opt_mode, "join"))
+    {
+      g_autofree char *net = NULL;
+      g_autofree char *net_token = NULL;
+
+      bench_server_start (&own, opt_server, NULL, "warning");
+      net = bench_network_new (&own, session, "Dashboard", &net_token);
+      join_link = g_strdup_printf ("%s/join#net=%s&token=%s", own.url, net, net_token);
+      g_print ("  mira-server pid %d at %s for the app to join\n", (int) own.pid, own.url);
+    }
+
+  child_spawn (&child, self_path, "load", source, join_link);
+  g_print ("  the app: pid %d\n", (int) child.pid);
+  for (;;)
+    {
+      g_autofree char *line = child_read_line (&child);
+
+      if (g_str_has_prefix (line, "online "))
+        {
+          link = g_strdup (join_link != NULL ? join_link : line + strlen ("online "));
+          break;
+        }
+    }
+  for (;;)
+    {
+      g_autofree char *line = child_read_line (&child);
+
+      if (g_str_equal (line, "recording"))
+        break;
+    }
+  parse_link (link, &app_server, &network_id, &token);
+  g_print ("  online and recording; the network's server is %s\n", app_server.url);
+
+  for (int d = 0; d < opt_devices; d++)
+    {
+      g_autofree char *client_id = g_strdup_printf ("device-%02d", d + 1);
+      g_autofree char *session_token = bench_client_register (&app_server, session, network_id,
+                                                             token, client_id);
+      g_autofree char *path = g_strdup_printf ("/api/v1/%s/streams/%s/ws?codec=pcm&token=%s",
+                                               network_id, client_id, session_token);
+      g_autoptr(GError) error = NULL;
+      BenchWs *ws = bench_ws_connect (app_server.host, app_server.port, path, &error);
+
+      if (ws == NULL)
+        g_error ("audio socket of %s: %s", client_id, error->message);
+      bench_ws_send_text (ws, "{\"type\":\"audio-start\",\"data\":{\"rate\":16000,\"width\":2,"
+                              "\"channels\":1}}\n");
+      g_ptr_array_add (devices, ws);
+    }
+  g_print ("  %d devices streaming a sentence every %d s in step; measuring for %d s\n",
+           opt_devices, PERIOD_S, opt_duration);
+  g_print ("  %6s %10s %8s\n", "time s", "CPU % core", "RSS MB");
+
+  start = clock = next_sample = bench_now ();
+  cpu_start = cpu_last = bench_cpu_seconds (child.pid, 0);
+  while (bench_now () - start < (gint64) opt_duration * G_USEC_PER_SEC)
+    {
+      const gint16 *samples = &g_array_index (period, gint16, chunk * CHUNK_SAMPLES);
+      g_autofree char *header =
+        g_strdup_printf ("{\"type\":\"audio-chunk\",\"data\":{\"rate\":16000,\"width\":2,"
+                         "\"channels\":1},\"payload_length\":%d}\n", CHUNK_SAMPLES * 2);
+      g_autoptr(GByteArray) frames = g_byte_array_new ();
+      gint64 wait;
+
+      bench_ws_frame (frames, BENCH_WS_TEXT, header, strlen (header));
+      bench_ws_frame (frames, BENCH_WS_BINARY, samples, CHUNK_SAMPLES * 2);
+      for (guint d = 0; d < devices->len; d++)
+        {
+          BenchWs *ws = g_ptr_array_index (devices, d);
+
+          if (!bench_ws_send_raw (ws, frames->data, frames->len) ||
+              !bench_ws_read (ws, ignore_frame, NULL))
+            g_error ("device-%02u lost its audio socket (close code %u)", d + 1, ws->close_code);
+        }
+      chunk = (chunk + 1) % n_period_chunks;
+      clock += CHUNK_US;
+
+      if (bench_now () >= next_sample + (gint64) opt_sample * G_USEC_PER_SEC)
+        {
+          gint64 now = bench_now ();
+          double cpu = bench_cpu_seconds (child.pid, 0);
+          double mb = rss_mb (child.pid);
+          double t = (now - start) / 1e6;
+
+          g_print ("  %6.0f %10.1f %8.1f\n", t,
+                   100 * (cpu - cpu_last) / ((now - next_sample) / 1e6), mb);
+          cpu_last = cpu;
+          next_sample = now;
+          rss_max = MAX (rss_max, mb);
+          if (cpu_minute1 < 0 && t >= 60)
+            {
+              cpu_minute1 = cpu;
+              rss_minute1 = mb;
+            }
+          if (kill (child.pid, 0) != 0)
+            g_error ("the app is gone");
+        }
+      wait = clock - bench_now ();
+      if (wait > 0)
+        g_usleep (wait);
+    }
+
+  {
+    double t = (bench_now () - start) / 1e6;
+    double cpu = bench_cpu_seconds (child.pid, 0);
+    double mb = rss_mb (child.pid);
+
+    g_print ("\n  the app's CPU: %.1f %% of a core over %.0f s", 100 * (cpu - cpu_start) / t, t);
+    if (cpu_minute1 >= 0)
+      g_print (", %.1f %% after the first minute", 100 * (cpu - cpu_minute1) / (t - 60));
+    g_print (" (target < 10 %%)\n");
+    g_print ("  the app's RSS: %.1f MB at the end, %.1f MB after the first minute, %.1f MB at "
+             "most (target < 150 MB, flat after the first minute)\n", mb, rss_minute1, rss_max);
+    print_threads (child.pid);
+  }
+
+  child_finish (&child, TRUE);
+  if (own.process != NULL)
+    bench_server_stop (&own);
+  g_unlink (wav);
+  g_free (app_server.url);
+  g_free (app_server.host);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GOptionContext) options = g_option_context_new ("- the dashboard's figures");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *self_path = NULL;
+  g_autofree char *dir = NULL;
+  GOptionEntry entries[] = {
+    { "launches", 0, 0, G_OPTION_ARG_INT, &opt_launches, "Launches measured (10)", "N" },
+    { "duration", 0, 0, G_OPTION_ARG_INT, &opt_duration,
+      "Seconds of recording with the busy network (600)", "S" },
+    { "devices", 0, 0, G_OPTION_ARG_INT, &opt_devices, "Simulated devices (10)", "N" },
+    { "sample", 0, 0, G_OPTION_ARG_INT, &opt_sample, "Seconds between readings (10)", "S" },
+    { "mode", 0, 0, G_OPTION_ARG_STRING, &opt_mode,
+      "host: the app hosts the network; join: it joins a separate mira-server (host)", "MODE" },
+    { "server", 0, 0, G_OPTION_ARG_FILENAME, &opt_server, "The mira-server for --mode join",
+      "PATH" },
+    { "skip-launch", 0, 0, G_OPTION_ARG_NONE, &opt_skip_launch, "No launch figures", NULL },
+    { "skip-load", 0, 0, G_OPTION_ARG_NONE, &opt_skip_load, "No load figures", NULL },
+    { "child", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &opt_child, NULL, NULL },
+    { NULL }
+  };
+
+  g_auto(GStrv) original_argv = g_strdupv (argv);
+
+  g_option_context_add_main_entries (options, entries, NULL);
+  if (!g_option_context_parse (options, &argc, &argv, &error))
+    {
+      g_printerr ("bench-dashboard: %s\n", error->message);
+      return 2;
+    }
+  if (opt_mode == NULL)
+    opt_mode = g_strdup ("host");
+  if (opt_server == NULL)
+    opt_server = g_strdup (MIRA_SERVER_PATH);
+  if (!g_str_equal (opt_mode, "host") && !g_str_equal (opt_mode, "join"))
+    {
+      g_printerr ("bench-dashboard: --mode host or join\n");
+      return 2;
+    }
+  if (opt_child != NULL)
+    return run_child ();
+
+  /* A display, a session bus and a keyring of our own: through
+   * mira-session.sh, once
+   */
+  if (g_getenv ("MIRA_BENCH_SESSION") == NULL)
+    {
+      g_autoptr(GPtrArray) args = g_ptr_array_new ();
+      g_auto(GStrv) env = g_get_environ ();
+
+      env = g_environ_setenv (env, "MIRA_BENCH_SESSION", "1", TRUE);
+      env = g_environ_setenv (env, "GSETTINGS_SCHEMA_DIR", MIRA_SCHEMA_DIR, TRUE);
+      env = g_environ_setenv (env, "GSETTINGS_BACKEND", "keyfile", TRUE);
+      env = g_environ_setenv (env, "GDK_BACKEND", "x11", TRUE);
+      env = g_environ_setenv (env, "GSK_RENDERER", "cairo", TRUE);
+      env = g_environ_setenv (env, "NO_AT_BRIDGE", "1", TRUE);
+      env = g_environ_unsetenv (env, "MIRA_AUDIO_SOURCE");
+      g_ptr_array_add (args, (char *) MIRA_SESSION_PATH);
+      g_ptr_array_add (args, (char *) "--display");
+      for (int i = 0; original_argv[i] != NULL; i++)
+        g_ptr_array_add (args, original_argv[i]);
+      g_ptr_array_add (args, NULL);
+      execve (MIRA_SESSION_PATH, (char **) args->pdata, env);
+      g_error ("%s: %s", MIRA_SESSION_PATH, g_strerror (errno));
+    }
+
+  self_path = g_file_read_link ("/proc/self/exe", &error);
+  if (self_path == NULL)
+    g_error ("%s", error->message);
+  dir = g_dir_make_tmp ("mira-bench-dashboard-XXXXXX", &error);
+  if (dir == NULL)
+    g_error ("%s", error->message);
+  g_print ("bench-dashboard: %u CPUs; display %s, renderer %s\n", g_get_num_processors (),
+           g_getenv ("DISPLAY"), g_getenv ("GSK_RENDERER"));
+
+  if (!opt_skip_launch)
+    measure_launches (self_path, "first run (welcome page)");
+  if (!opt_skip_load)
+    {
+      g_print ("Recording and showing a busy network (--mode %s):\n", opt_mode);
+      measure_load (self_path, dir);
+      if (!opt_skip_launch)
+        measure_launches (self_path, g_str_equal (opt_mode, "host")
+                                       ? "resuming host mode (the server starts inside)"
+                                       : "resuming join mode");
+    }
+  g_rmdir (dir);
+  return 0;
+}
