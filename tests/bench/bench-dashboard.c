@@ -30,6 +30,7 @@
 
 #include <adwaita.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,6 +42,7 @@
 #include "mira-capture.h"
 #include "mira-connection.h"
 #include "mira-context.h"
+#include "mira-interaction-item.h"
 
 #define RATE          16000
 #define CHUNK_SAMPLES 320          /* 20 ms */
@@ -54,8 +56,14 @@ static int opt_launches = 10;
 static int opt_duration = 600;
 static int opt_devices = 10;
 static int opt_sample = 10;
+static int opt_sentences = 10;
+static gboolean opt_skip_latency = FALSE;
 static gboolean opt_skip_launch = FALSE;
 static gboolean opt_skip_load = FALSE;
+
+/* --mode join: the server the app joins, for the whole run */
+static BenchServer join_server;
+static char *join_link;
 
 /* The child: the app ------------------------------------------------------ */
 
@@ -113,6 +121,26 @@ on_capture_state (MiraCapture *capture,
     }
 }
 
+/* A row added to the Live page's transcript: when, and its words */
+static void
+on_interactions_changed (GListModel *model,
+                         guint       position,
+                         guint       removed,
+                         guint       added,
+                         gpointer    data)
+{
+  gint64 now = bench_now ();
+
+  for (guint i = 0; i < added; i++)
+    {
+      g_autoptr(MiraInteractionItem) item = g_list_model_get_item (model, position + i);
+
+      printf ("interaction %" G_GINT64_FORMAT " %s\n", now,
+              mira_interaction_item_get_content (item));
+    }
+  fflush (stdout);
+}
+
 /* Once the connection is online: say the link, press record */
 static void
 on_connection_state (MiraConnection *connection,
@@ -129,6 +157,11 @@ on_connection_state (MiraConnection *connection,
                                                                : "-");
   fflush (stdout);
   g_signal_connect (capture, "notify::state", G_CALLBACK (on_capture_state), NULL);
+  if (g_str_equal (opt_child, "latency"))
+    g_signal_connect (mira_connection_get_interactions (connection), "items-changed",
+                      G_CALLBACK (on_interactions_changed), NULL);
+  printf ("start %" G_GINT64_FORMAT "\n", bench_now ());
+  fflush (stdout);
   mira_capture_start (capture);
 }
 
@@ -191,7 +224,7 @@ on_activate (GApplication *app)
 {
   static gboolean once;
 
-  if (once || !g_str_equal (opt_child, "load"))
+  if (once || g_str_equal (opt_child, "launch"))
     return;
   once = TRUE;
   /* After the app's own activate handler has shown the window */
@@ -408,6 +441,60 @@ parse_link (const char  *link,
     g_error ("no network or token in the join link %s", link);
 }
 
+/* Speech at the app's microphone to its words in the Live page's model:
+ * the app records a sentence every PERIOD_S s; the end of each sentence is
+ * the call to mira_capture_start() plus its place in the file (an upper
+ * bound: the file cannot play before that call).
+ */
+static void
+measure_latency (const char *self_path,
+                 const char *dir)
+{
+  const char *text = "Please remind me to call the plumber tomorrow morning.";
+  g_autoptr(GArray) clean = bench_flite ("slt", text);
+  g_autoptr(GArray) period = speech_period (text);
+  g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autofree char *wav = g_build_filename (dir, "sentences.wav", NULL);
+  g_autofree char *source = NULL;
+  gssize last_voiced = bench_last_voiced ((const gint16 *) clean->data, clean->len, 500);
+  double end_offset_s = 1.0 + (double) (last_voiced + 1) / RATE;
+  Child child = { 0 };
+  gint64 started = 0;
+  int heard = 0;
+
+  write_wav (wav, period, (guint) opt_sentences);
+  source = g_strdup_printf ("filesrc location=\"%s\" ! wavparse", wav);
+  child_spawn (&child, self_path, "latency", source, join_link);
+  while (heard < opt_sentences)
+    {
+      g_autofree char *line = child_read_line (&child);
+
+      if (g_str_has_prefix (line, "start "))
+        started = g_ascii_strtoll (line + strlen ("start "), NULL, 10);
+      else if (g_str_has_prefix (line, "interaction ") && started > 0)
+        {
+          char *end = NULL;
+          gint64 at = g_ascii_strtoll (line + strlen ("interaction "), &end, 10);
+          /* The sentence it is: the last one that ended before it came */
+          double since = (at - started) / 1e6 - end_offset_s;
+          int k = (int) floor (since / PERIOD_S);
+          double ms = (since - k * PERIOD_S) * 1000;
+
+          if (k < 0)
+            continue;
+          heard++;
+          g_array_append_val (times, ms);
+          g_print ("  sentence %2d: %5.0f ms \"%s\"\n", k + 1, ms, end ? g_strstrip (end) : "");
+        }
+    }
+  child_finish (&child, TRUE);
+  g_unlink (wav);
+  g_print ("  speech at the microphone to its words in the Live page's model: p50 %.0f ms, "
+           "p90 %.0f ms, max %.0f ms over %u sentences (target p50 < 1500 ms: %s)\n",
+           bench_percentile (times, 50), bench_percentile (times, 90), bench_max (times),
+           times->len, bench_percentile (times, 50) < 1500 ? "met" : "NOT met");
+}
+
 /* CPU seconds of the child's threads, summed by thread name */
 static void
 print_threads (GPid pid)
@@ -453,13 +540,11 @@ measure_load (const char *self_path,
                                             "morning.");
   g_autofree char *wav = g_build_filename (dir, "microphone.wav", NULL);
   g_autofree char *source = NULL;
-  g_autofree char *join_link = NULL;
   g_autofree char *link = NULL;
   g_autofree char *network_id = NULL;
   g_autofree char *token = NULL;
   g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 30, NULL);
   g_autoptr(GPtrArray) devices = g_ptr_array_new_with_free_func ((GDestroyNotify) bench_ws_free);
-  BenchServer own = { 0 };          /* --mode join: the server the app joins */
   BenchServer app_server = { 0 };   /* the network's server, as the link says */
   Child child = { 0 };
   gint64 clock, start, next_sample;
@@ -468,17 +553,6 @@ measure_load (const char *self_path,
 
   write_wav (wav, period, (guint) (opt_duration / PERIOD_S) + 12);
   source = g_strdup_printf ("filesrc location=\"%s\" ! wavparse", wav);
-
-  if (g_str_equal (opt_mode, "join"))
-    {
-      g_autofree char *net = NULL;
-      g_autofree char *net_token = NULL;
-
-      bench_server_start (&own, opt_server, NULL, "warning");
-      net = bench_network_new (&own, session, "Dashboard", &net_token);
-      join_link = g_strdup_printf ("%s/join#net=%s&token=%s", own.url, net, net_token);
-      g_print ("  mira-server pid %d at %s for the app to join\n", (int) own.pid, own.url);
-    }
 
   child_spawn (&child, self_path, "load", source, join_link);
   g_print ("  the app: pid %d\n", (int) child.pid);
@@ -580,14 +654,14 @@ measure_load (const char *self_path,
     if (cpu_minute1 >= 0)
       g_print (", %.1f %% after the first minute", 100 * (cpu - cpu_minute1) / (t - 60));
     g_print (" (target < 10 %%)\n");
-    g_print ("  the app's RSS: %.1f MB at the end, %.1f MB after the first minute, %.1f MB at "
-             "most (target < 150 MB, flat after the first minute)\n", mb, rss_minute1, rss_max);
+    g_print ("  the app's RSS: %.1f MB at the end", mb);
+    if (cpu_minute1 >= 0)
+      g_print (", %.1f MB after the first minute", rss_minute1);
+    g_print (", %.1f MB at most (target < 150 MB, flat after the first minute)\n", rss_max);
     print_threads (child.pid);
   }
 
   child_finish (&child, TRUE);
-  if (own.process != NULL)
-    bench_server_stop (&own);
   g_unlink (wav);
   g_free (app_server.url);
   g_free (app_server.host);
@@ -613,6 +687,10 @@ main (int    argc,
       "PATH" },
     { "skip-launch", 0, 0, G_OPTION_ARG_NONE, &opt_skip_launch, "No launch figures", NULL },
     { "skip-load", 0, 0, G_OPTION_ARG_NONE, &opt_skip_load, "No load figures", NULL },
+    { "sentences", 0, 0, G_OPTION_ARG_INT, &opt_sentences,
+      "Sentences for the speech-to-words figure (10)", "N" },
+    { "skip-latency", 0, 0, G_OPTION_ARG_NONE, &opt_skip_latency, "No speech-to-words figure",
+      NULL },
     { "child", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &opt_child, NULL, NULL },
     { NULL }
   };
@@ -670,8 +748,26 @@ main (int    argc,
   g_print ("bench-dashboard: %u CPUs; display %s, renderer %s\n", g_get_num_processors (),
            g_getenv ("DISPLAY"), g_getenv ("GSK_RENDERER"));
 
+  if (g_str_equal (opt_mode, "join"))
+    {
+      g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 30, NULL);
+      g_autofree char *net = NULL;
+      g_autofree char *net_token = NULL;
+
+      bench_server_start (&join_server, opt_server, NULL, "warning");
+      net = bench_network_new (&join_server, session, "Dashboard", &net_token);
+      join_link = g_strdup_printf ("%s/join#net=%s&token=%s", join_server.url, net, net_token);
+      g_print ("mira-server pid %d at %s for the app to join\n", (int) join_server.pid,
+               join_server.url);
+    }
+
   if (!opt_skip_launch)
     measure_launches (self_path, "first run (welcome page)");
+  if (!opt_skip_latency)
+    {
+      g_print ("Speech to words (--mode %s):\n", opt_mode);
+      measure_latency (self_path, dir);
+    }
   if (!opt_skip_load)
     {
       g_print ("Recording and showing a busy network (--mode %s):\n", opt_mode);
@@ -681,6 +777,9 @@ main (int    argc,
                                        ? "resuming host mode (the server starts inside)"
                                        : "resuming join mode");
     }
+  if (join_server.process != NULL)
+    bench_server_stop (&join_server);
+  g_free (join_link);
   g_rmdir (dir);
   return 0;
 }
