@@ -49,8 +49,11 @@ typedef struct
   GMainContext            *context;
   SoupWebsocketConnection *events;
   gboolean                 established;
-  /* The run's interaction_created */
+  /* The run's interaction_created, and the audio_stream_selected that
+   * closed its window (the arbiter heard the silence after the words)
+   */
   gint64                   created_at;
+  gint64                   selected_at;
   char                    *content;
   /* The capture */
   gint64                   recording_at;
@@ -78,6 +81,14 @@ on_event (SoupWebsocketConnection *socket,
   event_type = json_object_get_string_member_with_default (event, "type", "");
   if (g_str_equal (event_type, "connection_established"))
     bench->established = TRUE;
+  else if (g_str_equal (event_type, "audio_stream_selected"))
+    {
+      const char *reason = json_object_get_string_member_with_default (event, "reason", "");
+
+      /* "live…" reasons pick a stream while the utterance goes on */
+      if (!g_str_has_prefix (reason, "live") && bench->selected_at == 0)
+        bench->selected_at = now;
+    }
   else if (g_str_equal (event_type, "interaction_created") && bench->created_at == 0)
     {
       JsonObject *interaction = json_object_get_object_member (event, "interaction");
@@ -222,6 +233,7 @@ main (int    argc,
   g_autoptr(GArray) clean = NULL;
   g_autoptr(GArray) totals = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) starts = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) windows = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GRand) rand = g_rand_new_with_seed (7);
   g_autoptr(MiraCapture) capture = NULL;
   g_autofree gint16 *audio = NULL;
@@ -340,6 +352,7 @@ main (int    argc,
       gint64 started, end_of_speech;
 
       bench.created_at = 0;
+      bench.selected_at = 0;
       bench.recording_at = 0;
       g_clear_pointer (&bench.content, g_free);
 
@@ -358,10 +371,15 @@ main (int    argc,
           double total = (bench.created_at - end_of_speech) / 1000.0;
           double start_ms = (bench.recording_at - started) / 1000.0;
 
+          double closed = bench.selected_at ? (bench.selected_at - end_of_speech) / 1000.0 : NAN;
+
           g_array_append_val (totals, total);
           g_array_append_val (starts, start_ms);
-          g_print ("  #%-2d %6.0f ms  (start to RECORDING %.1f ms; other processes %.2f cores) "
-                   "\"%s\"\n", r + 1, total, start_ms, other, bench.content);
+          if (bench.selected_at)
+            g_array_append_val (windows, closed);
+          g_print ("  #%-2d %6.0f ms (window closed after %4.0f ms; start to RECORDING %.1f ms; "
+                   "other processes %.2f cores) \"%s\"\n", r + 1, total, closed, start_ms, other,
+                   bench.content);
         }
       /* The file plays to its end: audio-stop, IDLE */
       if (!run_until (&bench, is_idle, capture, (gint64) (opt_tail_ms / 1000 + 20) *
@@ -379,6 +397,9 @@ main (int    argc,
     {
       g_print ("  start to RECORDING: p50 %.1f ms, max %.1f ms\n", bench_percentile (starts, 50),
                bench_max (starts));
+      if (windows->len > 0)
+        g_print ("  window closed (the server heard the silence after the words): p50 %.0f ms, "
+                 "max %.0f ms\n", bench_percentile (windows, 50), bench_max (windows));
       p50 = bench_percentile (totals, 50);
       g_print ("  p50 %.0f ms, p90 %.0f ms, max %.0f ms (target: p50 < 1500 ms: %s)\n", p50,
                bench_percentile (totals, 90), bench_max (totals), p50 < 1500 ? "met" : "NOT met");
