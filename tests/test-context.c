@@ -491,7 +491,7 @@ test_join_errors (Fixture       *f,
   url = mira_test_server_get_url (remote.server);
 
   join_fails (f, "https://example.org/join", NULL, NULL, NULL, MIRA_CORE_ERROR_INVALID_LINK);
-  join_fails (f, NULL, "example.org", remote.network_id, remote.network_token,
+  join_fails (f, NULL, "ftp://example.org", remote.network_id, remote.network_token,
               MIRA_CORE_ERROR_INVALID_LINK);
 
   port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
@@ -521,14 +521,18 @@ test_join_errors (Fixture       *f,
     g_rmdir (tmp);
   }
 
-  /* And with all that behind it, the right link still joins */
+  /* And with all that behind it, the address as people type it still joins */
   {
     g_autoptr(GAsyncResult) result = NULL;
+    g_autofree char *typed = g_strconcat (" ", url + strlen ("http://"), "/ ", NULL);
+    g_autofree char *kept = NULL;
 
-    mira_context_join_async (f->context, remote.link, NULL, NULL, NULL, NULL, store_result,
-                             &result);
+    mira_context_join_async (f->context, NULL, typed, remote.network_id, remote.network_token,
+                             NULL, store_result, &result);
     g_assert_true (mira_context_join_finish (f->context, wait_result (&result), &error));
     g_assert_no_error (error);
+    kept = g_settings_get_string (f->settings, "server-url");
+    g_assert_cmpstr (kept, ==, url);
   }
   mira_context_leave (f->context);
 

@@ -269,8 +269,8 @@ answer_object (SoupMessage   *msg,
 /* URLs */
 
 /* @base_url without a trailing slash, or NULL when it is no http(s) URL */
-static char *
-normalize_base_url (const char *base_url)
+char *
+mira_base_url_normalize (const char *base_url)
 {
   g_autoptr(GUri) uri = NULL;
   g_autofree char *text = NULL;
@@ -1013,7 +1013,7 @@ begin_attempt (MiraConnection *self)
 {
   g_autofree char *escaped = g_uri_escape_string (self->network_id, NULL, FALSE);
   g_autofree char *path = g_strconcat (escaped, "/ws", NULL);
-  g_autofree char *normalized = normalize_base_url (self->base_url);
+  g_autofree char *normalized = mira_base_url_normalize (self->base_url);
   g_autoptr(SoupMessage) msg = NULL;
   Connect *connect;
 
@@ -1133,7 +1133,7 @@ mira_connection_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_BASE_URL:
-      self->base_url = normalize_base_url (g_value_get_string (value));
+      self->base_url = mira_base_url_normalize (g_value_get_string (value));
       if (self->base_url == NULL)
         self->base_url = g_value_dup_string (value);
       break;
@@ -1426,7 +1426,7 @@ mira_connection_check_async (const char          *base_url,
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, mira_connection_check_async);
 
-  base = normalize_base_url (base_url);
+  base = mira_base_url_normalize (base_url);
   if (base == NULL)
     {
       invalid_url (task, base_url);
@@ -1530,7 +1530,7 @@ mira_connection_register_async (const char          *base_url,
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, mira_connection_register_async);
 
-  base = normalize_base_url (base_url);
+  base = mira_base_url_normalize (base_url);
   if (base == NULL)
     {
       invalid_url (task, base_url);
@@ -1628,7 +1628,7 @@ mira_api_request_async (const char          *base_url,
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, mira_api_request_async);
 
-  base = normalize_base_url (base_url);
+  base = mira_base_url_normalize (base_url);
   if (base == NULL)
     {
       invalid_url (task, base_url);
@@ -1677,7 +1677,7 @@ mira_join_link_build (const char *base_url,
   g_return_val_if_fail (network_id != NULL, NULL);
   g_return_val_if_fail (network_token != NULL, NULL);
 
-  base = normalize_base_url (base_url);
+  base = mira_base_url_normalize (base_url);
   if (base == NULL)
     return NULL;
   net = g_uri_escape_string (network_id, NULL, FALSE);

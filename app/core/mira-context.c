@@ -774,7 +774,19 @@ mira_context_join_async (MiraContext         *self,
     }
   else
     {
-      flow->base_url = g_strstrip (g_strdup (base_url));
+      g_autofree char *typed = g_strstrip (g_strdup (base_url));
+
+      /* "192.168.1.20:8080" is meant as http://192.168.1.20:8080 */
+      if (typed[0] != '\0' && strstr (typed, "://") == NULL)
+        {
+          char *with_scheme = g_strconcat ("http://", typed, NULL);
+
+          g_free (typed);
+          typed = with_scheme;
+        }
+      flow->base_url = mira_base_url_normalize (typed);
+      if (flow->base_url == NULL)
+        flow->base_url = g_steal_pointer (&typed);
       flow->network_id = g_strstrip (g_strdup (network_id));
       flow->network_token = g_strstrip (g_strdup (token));
     }

@@ -54,6 +54,11 @@ MiraPersonItem      *mira_person_item_new               (const char          *pe
 void                 mira_person_item_update            (MiraPersonItem      *self,
                                                          JsonObject          *person);
 
+/* @base_url ("http(s)://host[:port][/prefix]") without a trailing slash,
+ * or NULL when it is no http(s) URL
+ */
+char                *mira_base_url_normalize            (const char          *base_url);
+
 /* A request of the API at @base_url/api/v1/@path (escaped by the caller)
  * with @token as bearer and @body (may be NULL) as JSON; the answer's
  * object, or a MIRA_CORE_ERROR as mira_connection_check_async() gives.
