@@ -45,7 +45,8 @@ case "${MIRA_SESSION_STAGE:-}" in
     exec env -u MIRA_SESSION_STAGE -u MIRA_SESSION_DISPLAY "$@"
     ;;
   display)
-    /usr/libexec/at-spi-bus-launcher --launch-immediately &
+    # Its registry daemon talks on stdout, which is the test's (TAP)
+    /usr/libexec/at-spi-bus-launcher --launch-immediately >&2 &
     launcher=$!
     # Ready once it answers on the session bus
     for _ in $(seq 50); do
