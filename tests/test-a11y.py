@@ -167,6 +167,14 @@ def run(dashboard, home):
         row = wait_for("the row of this computer with its score",
                        lambda: find_node(app, None, r"this computer.*score \d+"))
         print(f"# client row: {text_of(row)}")
+        device = text_of(row).split(",")[0]
+
+        # The graph is a picture; its description says what it shows
+        graph = wait_for("the score graph",
+                         lambda: find_node(app, pyatspi.ROLE_IMAGE, r"stream quality"))
+        wait_for(f"the graph's description of {device}'s score",
+                 lambda: re.search(re.escape(device) + r": \d+", graph.description or ""))
+        print(f"# graph: {graph.description}")
 
         words = wait_for(f"the transcript's words ('{HEARD_WORD}')",
                          lambda: find_node(app, None, HEARD_WORD), TRANSCRIPT_TIMEOUT_S)
