@@ -48,6 +48,7 @@ mira_test_server_new_limited (const char              *db_uri,
       self->options.headers_timeout_ms = limits->headers_timeout_ms;
       self->options.body_timeout_ms = limits->body_timeout_ms;
       self->options.max_connections = limits->max_connections;
+      self->options.audio_threads = limits->audio_threads;
     }
   self->db_uri = g_strdup (db_uri);
   self->options.open_registration = open_registration;

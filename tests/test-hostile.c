@@ -631,6 +631,8 @@ limited_server (void)
         .headers_timeout_ms = HEADERS_TIMEOUT_MS,
         .body_timeout_ms = BODY_TIMEOUT_MS,
         .max_connections = MAX_CONNECTIONS,
+        /* One audio thread: the attacker's network and the victim's share it */
+        .audio_threads = 1,
       };
 
       limited = mira_test_server_new_limited (uri, FALSE, NULL, &limits);
@@ -1263,6 +1265,32 @@ test_limits_upload (void)
   g_assert_nonnull (strstr (json_object_get_string_member (attack.answer->json, "detail"),
                             "300 seconds"));
   raw_response_free (attack.answer);
+
+  /* Just under the cap (290 s of raw PCM, 9 MB): taken, and fed through the
+   * pipeline without holding up the other network's stream
+   */
+  {
+    gsize n = 290 * 16000;
+    gint16 *pcm = g_new (gint16, n);
+    g_autoptr(GBytes) raw = NULL;
+    Victim *next = victim_new (server);
+
+    for (gsize i = 0; i < n; i++)
+      pcm[i] = (gint16) (((i * 7919) % 2000) - 1000);
+    raw = g_bytes_new_take (pcm, n * sizeof (gint16));
+    attack.done = FALSE;
+    attack.file = raw;
+    run_attack (upload, &attack, next);
+    /* The pipeline runs after the answer: sample a while longer */
+    for (guint i = 0; i < 50; i++)
+      {
+        victim_sample (next);
+        g_usleep (20 * 1000);
+      }
+    victim_check_and_free (next, "290 s of raw PCM uploaded");
+    g_assert_cmpuint (attack.answer->status, ==, 202);
+    raw_response_free (attack.answer);
+  }
   g_free (attack.path);
 }
 
