@@ -1058,6 +1058,24 @@ test_limits_ping_flood (void)
   Victim *v = victim_new (server);
 
   attack.path = g_strdup_printf ("/api/v1/%s/ws?token=%s", net->id, net->token);
+
+  /* Pings at 10 a second are answered, every one, and the socket stays */
+  {
+    g_autoptr(MiraTestClient) client = mira_test_client_new (attack.url);
+    g_autoptr(MiraTestSocket) ws = mira_test_socket_connect (client, attack.path);
+    guint at;
+
+    g_assert_nonnull (mira_test_socket_wait_for (ws, "connection_established", 0, 5000, &at));
+    for (guint i = 0; i < 20; i++)
+      {
+        mira_test_socket_send_text (ws, "{\"type\":\"ping\"}");
+        mira_test_client_run (client, 100);
+      }
+    mira_test_client_run (client, 300);
+    g_assert_cmpuint (mira_test_socket_count (ws, "pong", at), ==, 20);
+    g_assert_true (mira_test_socket_is_open (ws));
+  }
+
   run_attack (ping_flood, &attack, v);
   victim_check_and_free (v, "event socket ping flood");
   g_test_message ("ping flood: closed with %u after %u pings", attack.code, attack.sent);
