@@ -49,6 +49,12 @@
  */
 #define FORMAT_CHANGE_BURST 4
 #define FORMAT_CHANGE_S     2
+/* Events other than audio-chunk (ping, audio-start, audio-stop, others)
+ * cost the audio thread without carrying audio: this many a second, in
+ * bursts of CONTROL_BURST (1008 beyond). Many fit in one message.
+ */
+#define CONTROL_RATE        20
+#define CONTROL_BURST       100
 
 typedef struct _AudioThread AudioThread;
 
@@ -80,6 +86,8 @@ typedef struct
   guint                format[4];      /* rate, width, channels, Opus of @decoder */
   double               format_allowance;
   gint64               format_at;
+  double               control_allowance;
+  gint64               control_at;
   MiraScorer          *scorer;
   GArray              *pcm;            /* scratch: decoded samples */
   GArray              *frames;         /* scratch: MiraFrameFeatures */
@@ -397,10 +405,36 @@ push_pcm (Peer *peer)
 }
 
 static gboolean
+take_control_allowance (Peer *peer)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (peer->control_at == 0)
+    peer->control_allowance = CONTROL_BURST;
+  else
+    peer->control_allowance = MIN ((double) CONTROL_BURST,
+                                   peer->control_allowance
+                                     + (double) (now - peer->control_at) * CONTROL_RATE /
+                                         G_USEC_PER_SEC);
+  peer->control_at = now;
+  if (peer->control_allowance < 1.0)
+    return FALSE;
+  peer->control_allowance -= 1.0;
+  return TRUE;
+}
+
+static gboolean
 handle_event (Peer              *peer,
               MiraWyomingEvent  *event,
               GError           **error)
 {
+  if (!g_str_equal (event->type, "audio-chunk") && !take_control_allowance (peer))
+    {
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_TOO_MANY,
+                   "More than %d events other than audio-chunk a second (bursts of %d)",
+                   CONTROL_RATE, CONTROL_BURST);
+      return FALSE;
+    }
   if (g_str_equal (event->type, "audio-start"))
     {
       if (!open_decoder (peer, event, error))

@@ -1466,6 +1466,56 @@ test_event_socket_keepalive (void)
   g_assert_cmpuint (count_kept_alive (port), ==, 1);
 }
 
+/* An audio socket flooding pings, many to a message, and reading its pongs */
+typedef struct {
+  gint     done;
+  char    *url;
+  char    *path;
+  guint    sent;
+  gushort  code;
+} AudioPingFlood;
+
+static gpointer
+audio_ping_flood (gpointer data)
+{
+  AudioPingFlood *a = data;
+  g_autoptr(MiraTestClient) client = mira_test_client_new (a->url);
+  g_autoptr(MiraTestSocket) ws = mira_test_socket_connect (client, a->path);
+  g_autoptr(GString) lines = g_string_new (NULL);
+  gint64 end = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+
+  g_assert_nonnull (mira_test_socket_wait_for (ws, "ready", 0, 5000, NULL));
+  while (lines->len < 200 * 1000)
+    g_string_append (lines, "{\"type\":\"ping\"}\n");
+  while (g_get_monotonic_time () < end && mira_test_socket_is_open (ws))
+    {
+      mira_test_socket_send_text (ws, lines->str);
+      a->sent++;
+      mira_test_client_run (client, 5);
+    }
+  mira_test_socket_wait_closed (ws, 5000);
+  a->code = mira_test_socket_close_code (ws);
+  g_atomic_int_set (&a->done, TRUE);
+  return NULL;
+}
+
+static void
+test_limits_audio_ping_flood (void)
+{
+  MiraTestServer *server = limited_server ();
+  g_autoptr(Net) net = net_new (server);
+  AudioPingFlood attack = { .url = (char *) mira_test_server_get_url (server) };
+  Victim *v = victim_new (server);
+
+  attack.path = g_strdup_printf ("/api/v1/%s/streams/dev/ws?token=%s", net->id, net->session);
+  run_attack (audio_ping_flood, &attack, v);
+  g_test_message ("audio ping flood: %u messages of 12,500 pings, close code %u", attack.sent,
+                  attack.code);
+  victim_check_and_free (v, "audio socket ping flood");
+  g_assert_cmpuint (attack.code, ==, 1008);
+  g_free (attack.path);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1494,6 +1544,7 @@ main (int   argc,
   g_test_add_func ("/hostile/limits/ping-flood", test_limits_ping_flood);
   g_test_add_func ("/hostile/limits/format-changes", test_limits_format_changes);
   g_test_add_func ("/hostile/limits/upload", test_limits_upload);
+  g_test_add_func ("/hostile/limits/audio-ping-flood", test_limits_audio_ping_flood);
 
   ret = g_test_run ();
 
