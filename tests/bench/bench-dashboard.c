@@ -30,7 +30,6 @@
 
 #include <adwaita.h>
 #include <glib/gstdio.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -475,14 +474,12 @@ measure_latency (const char *self_path,
         {
           char *end = NULL;
           gint64 at = g_ascii_strtoll (line + strlen ("interaction "), &end, 10);
-          /* The sentence it is: the last one that ended before it came */
-          double since = (at - started) / 1e6 - end_offset_s;
-          int k = (int) floor (since / PERIOD_S);
-          double ms = (since - k * PERIOD_S) * 1000;
+          /* Only the microphone speaks: each sentence is one interaction,
+           * in order, however late it comes
+           */
+          int k = heard++;
+          double ms = ((at - started) / 1e6 - end_offset_s - k * PERIOD_S) * 1000;
 
-          if (k < 0)
-            continue;
-          heard++;
           g_array_append_val (times, ms);
           g_print ("  sentence %2d: %5.0f ms \"%s\"\n", k + 1, ms, end ? g_strstrip (end) : "");
         }
