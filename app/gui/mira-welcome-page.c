@@ -266,7 +266,10 @@ mira_welcome_page_show_join_error (MiraWelcomePage *self,
   gtk_label_set_label (self->join_error_detail, error->message);
   gtk_revealer_set_reveal_child (self->join_error_revealer, TRUE);
   if (row != NULL)
-    mark_row (row, TRUE);
+    {
+      mark_row (row, TRUE);
+      gtk_widget_grab_focus (GTK_WIDGET (row));
+    }
 }
 
 typedef struct {
