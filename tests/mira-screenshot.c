@@ -6,7 +6,8 @@
  *
  * welcome-*, join-error-* (the join form after an unreachable server),
  * live-* (the main window hosting a real network on SQLite, after its
- * microphone heard a sentence spoken by flite) and add-device-*. Data and
+ * microphone and a phone across the room heard a sentence spoken by flite)
+ * and add-device-*. Data and
  * configuration go to a temporary directory, so it never touches the user's
  * own network. Last, reconnecting-*: the same window after its server
  * stopped.
@@ -26,14 +27,127 @@
 #include "mira-context.h"
 #include "mira-host.h"
 #include "mira-test-gui.h"
+#include "mira-test-live.h"
 #include "mira-welcome-page.h"
 #include "mira-window.h"
+
+#define SENTENCE "remind me to call the dentist tomorrow morning"
+#define PHONE_ID "kitchen-phone"
+#define PHONE_NAME "Kitchen Phone"
+#define CHUNK 320   /* 20 ms at 16 kHz */
 
 typedef struct {
   const char *name;
   int         width;
   int         height;
 } Size;
+
+/* A second device of the network, on a thread with its own HTTP client:
+ * a phone across the room that hears the same sentence, quieter and with
+ * noise, and streams it as 16 kHz PCM like any client of the API
+ */
+typedef struct {
+  char          *base_url;
+  char          *network_id;
+  char          *network_token;
+  gint16        *pcm;
+  gsize          n;
+
+  GThread       *thread;
+  gint           registered;  /* atomic */
+  gint           go;          /* atomic: start streaming */
+  gint           streamed;    /* atomic */
+  gint           quit;        /* atomic */
+} Phone;
+
+/* Wakes the main context up from the phone's thread */
+static gboolean
+nothing_cb (gpointer data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+phone_thread (gpointer data)
+{
+  Phone *phone = data;
+  g_autoptr(MiraTestClient) client = mira_test_client_new (phone->base_url);
+  g_autoptr(MiraTestResponse) response = NULL;
+  g_autoptr(MiraTestSocket) socket = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *ws_path = NULL;
+  g_autofree char *start = NULL;
+  g_autofree char *chunk = NULL;
+  const char *format = "{\"rate\":16000,\"width\":2,\"channels\":1}";
+  gint64 start_us;
+
+  path = g_strdup_printf ("/api/v1/%s/service/client/register/%s", phone->network_id, PHONE_ID);
+  response = mira_test_client_request (client, "POST", path, phone->network_token,
+                                       "{\"device_type\":\"phone\","
+                                       "\"device_info\":{\"name\":\"" PHONE_NAME "\"}}");
+  if (response->status != 201)
+    g_error ("The phone could not register: %u %s", response->status, response->body);
+  ws_path = g_strdup_printf ("/api/v1/%s/streams/%s/ws?token=%s", phone->network_id, PHONE_ID,
+                             json_object_get_string_member (json_node_get_object (response->json),
+                                                            "session_token"));
+  socket = mira_test_socket_connect (client, ws_path);
+  if (mira_test_socket_wait_for (socket, "ready", 0, 10000, NULL) == NULL)
+    g_error ("The phone's audio socket did not get ready");
+
+  g_atomic_int_set (&phone->registered, TRUE);
+  g_main_context_invoke (NULL, nothing_cb, NULL);
+
+  while (!g_atomic_int_get (&phone->go) && !g_atomic_int_get (&phone->quit))
+    mira_test_client_run (client, 10);
+
+  start = g_strdup_printf ("{\"type\":\"audio-start\",\"data\":%s}\n", format);
+  chunk = g_strdup_printf ("{\"type\":\"audio-chunk\",\"data\":%s,\"payload_length\":%d}\n",
+                           format, CHUNK * 2);
+  mira_test_socket_send_text (socket, start);
+  start_us = g_get_monotonic_time ();
+  for (gsize i = 0; i + CHUNK <= phone->n && !g_atomic_int_get (&phone->quit); i += CHUNK)
+    {
+      gint64 due = start_us + (gint64) (i / CHUNK) * 20000;
+      gint64 now = g_get_monotonic_time ();
+
+      /* In real time, as a microphone delivers it */
+      if (due > now)
+        mira_test_client_run (client, (guint) ((due - now + 999) / 1000));
+      else
+        mira_test_client_flush (client);
+      mira_test_socket_send_text (socket, chunk);
+      mira_test_socket_send_binary (socket, phone->pcm + i, CHUNK * 2);
+    }
+  mira_test_socket_send_text (socket, "{\"type\":\"audio-stop\"}\n");
+
+  g_atomic_int_set (&phone->streamed, TRUE);
+  g_main_context_invoke (NULL, nothing_cb, NULL);
+
+  /* Stays connected, like a phone still in the room */
+  while (!g_atomic_int_get (&phone->quit))
+    mira_test_client_run (client, 20);
+
+  mira_test_socket_close (socket);
+  mira_test_client_run (client, 100);
+
+  return NULL;
+}
+
+static gboolean
+phone_registered (gpointer user_data)
+{
+  Phone *phone = user_data;
+
+  return g_atomic_int_get (&phone->registered);
+}
+
+static gboolean
+phone_streamed (gpointer user_data)
+{
+  Phone *phone = user_data;
+
+  return g_atomic_int_get (&phone->streamed);
+}
 
 static const Size window_sizes[] = {
   { "wide", 1000, 700 },
@@ -203,7 +317,7 @@ speak_into_microphone (const char *tmpdir)
   g_autofree char *path = g_build_filename (tmpdir, "microphone.wav", NULL);
   g_autofree char *source = NULL;
   const char *flite[] = {
-    "flite", "-voice", "slt", "-t", "Remind me to call the dentist tomorrow morning", "-o", spoken, NULL
+    "flite", "-voice", "slt", "-t", SENTENCE, "-o", spoken, NULL
   };
   const char *sox[] = { "sox", spoken, path, "pad", "0.5", "60", NULL };
 
@@ -240,6 +354,7 @@ main (int   argc,
   g_autofree char *tmpdir = NULL;
   g_autofree char *url = NULL;
   g_autoptr(GFile) tmpfile = NULL;
+  Phone phone = { NULL, };
   MiraContext *context;
   GtkWindow *window;
   GtkWindow *dialog;
@@ -296,12 +411,28 @@ main (int   argc,
   if (!mira_test_gui_wait (is_online, context, 30000))
     g_error ("Hosting did not bring the network online");
 
-  /* Record, as the record button does, until the words come back */
+  /* The phone joins by the link "Add a Device" shows */
+  if (!mira_join_link_parse (mira_context_get_join_link (context), &phone.base_url,
+                             &phone.network_id, &phone.network_token, &error))
+    g_error ("%s", error->message);
+  phone.pcm = mira_test_speech_mix (mira_test_speech_get ("slt", SENTENCE),
+                                    -30.0, 6.0, 1.0, 500, 1500, 2, &phone.n);
+  phone.thread = g_thread_new ("kitchen-phone", phone_thread, &phone);
+  if (!mira_test_gui_wait (phone_registered, &phone, 30000))
+    g_error ("The phone did not join");
+
+  /* Record, as the record button does, while the phone hears the same
+   * words, until they come back
+   */
   mira_capture_start (mira_context_get_capture (context));
-  if (!mira_test_gui_wait (heard_words, context, 90000))
+  g_atomic_int_set (&phone.go, TRUE);
+  if (!mira_test_gui_wait (heard_words, context, 90000) ||
+      !mira_test_gui_wait (phone_streamed, &phone, 30000))
     g_error ("The network transcribed nothing of the microphone");
   shoot (window, "live", window_sizes, G_N_ELEMENTS (window_sizes));
   mira_capture_stop (mira_context_get_capture (context));
+  g_atomic_int_set (&phone.quit, TRUE);
+  g_thread_join (phone.thread);
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.add-device", NULL);
   dialog = mira_test_gui_find_toplevel (MIRA_TYPE_ADD_DEVICE_DIALOG);
@@ -321,6 +452,11 @@ main (int   argc,
 
   tmpfile = g_file_new_for_path (tmpdir);
   remove_tree (tmpfile);
+
+  g_free (phone.base_url);
+  g_free (phone.network_id);
+  g_free (phone.network_token);
+  g_free (phone.pcm);
 
   g_print ("%u screenshots in %s\n", n_written, outdir);
   return 0;
