@@ -74,7 +74,7 @@ typedef struct
   /* The server's thread */
   gboolean             closed;
   gboolean             authed;
-  guint                subscription;   /* to end the socket with its network or client */
+  guint                grant;          /* ends the socket when what let it in is revoked */
 
   /* The audio thread */
   MiraWebsocket       *ws;
@@ -707,16 +707,14 @@ fail (Peer       *peer,
 }
 
 static void
-on_network_event (const char *network_id,
-                  JsonObject *event,
-                  const char *text,
-                  gpointer    user_data)
+on_revoked (gpointer    user_data,
+            const char *error_code,
+            const char *reason)
 {
   Peer *peer = user_data;
-  const char *reason = NULL;
+  g_autofree char *text = error_text (error_code, reason);
 
-  if (mira_event_ends_socket (event, peer->client_id, &reason))
-    post_down (peer, DOWN_CLOSE, NULL, 1008, reason);
+  post_down (peer, DOWN_CLOSE, text, 1008, reason);
 }
 
 static void
@@ -735,8 +733,8 @@ peer_closed (Peer     *peer,
   if (peer->closed)
     return;
   peer->closed = TRUE;
-  if (peer->subscription != 0)
-    mira_event_bus_unsubscribe (mira_server_get_event_bus (self->server), peer->subscription);
+  if (peer->grant != 0)
+    mira_grants_remove (mira_server_get_grants (self->server), peer->grant);
   if (peer->authed && tell)
     {
       g_autofree char *path = g_strdup_printf ("%s/service/client/%s/disconnected",
@@ -795,8 +793,9 @@ auth_done (MiraApiCall *call,
                      ? NAN : json_object_get_double_member (client, "rssi");
       peer->authed = TRUE;
       assign_thread (peer, &peer->owner->threads[mira_audio_hub_shard_for (hub, peer->network_id)]);
-      peer->subscription = mira_event_bus_subscribe (mira_server_get_event_bus (server),
-                                                     peer->network_id, on_network_event, peer);
+      peer->grant = mira_grants_add (mira_server_get_grants (server),
+                                     call->auth == MIRA_AUTH_ADMIN ? NULL : call->token,
+                                     peer->network_id, peer->client_id, on_revoked, peer);
       post_down (peer, DOWN_START, "{\"type\":\"ready\"}", 0, NULL);
     }
   peer_unref (peer);

@@ -31,8 +31,4 @@ void          mira_event_bus_publish      (MiraEventBus   *bus,
                                            const char     *network_id,
                                            JsonObject     *event);
 
-gboolean      mira_event_ends_socket      (JsonObject     *event,
-                                           const char     *client_id,
-                                           const char    **reason);
-
 G_END_DECLS

@@ -48,6 +48,7 @@ typedef struct
   char                    *network_id;
   char                    *client_id;
   guint                    subscription;
+  guint                    grant;
   guint                    ping_source;
   int                      sndbuf;
   gint64                   stalled_since;
@@ -86,6 +87,11 @@ subscriber_stop (Subscriber *sub)
     {
       mira_event_bus_unsubscribe (mira_server_get_event_bus (sub->server), sub->subscription);
       sub->subscription = 0;
+    }
+  if (sub->grant != 0)
+    {
+      mira_grants_remove (mira_server_get_grants (sub->server), sub->grant);
+      sub->grant = 0;
     }
   g_clear_handle_id (&sub->ping_source, mira_source_remove);
 }
@@ -146,7 +152,6 @@ on_event (const char *network_id,
           gpointer    user_data)
 {
   Subscriber *sub = user_data;
-  const char *reason = NULL;
   gint64 now;
 
   if (soup_websocket_connection_get_state (sub->conn) != SOUP_WEBSOCKET_STATE_OPEN)
@@ -169,9 +174,21 @@ on_event (const char *network_id,
     sub->stalled_since = 0;
 
   soup_websocket_connection_send_text (sub->conn, text);
+}
 
-  if (mira_event_ends_socket (event, sub->client_id, &reason))
-    subscriber_close (sub, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, reason);
+/* Its token or network was revoked since it opened. */
+static void
+on_revoked (gpointer    user_data,
+            const char *error_code,
+            const char *reason)
+{
+  Subscriber *sub = user_data;
+  g_autoptr(JsonObject) message = new_message (sub, "error");
+
+  json_object_set_string_member (message, "error", error_code);
+  json_object_set_string_member (message, "message", reason);
+  send_json (sub, message);
+  subscriber_close (sub, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, reason);
 }
 
 static gboolean
@@ -332,6 +349,9 @@ auth_done (GObject      *source,
         json_object_set_null_member (hello, "client_id");
       sub->subscription = mira_event_bus_subscribe (mira_server_get_event_bus (sub->server),
                                                     sub->network_id, on_event, sub);
+      sub->grant = mira_grants_add (mira_server_get_grants (sub->server),
+                                    call->auth == MIRA_AUTH_ADMIN ? NULL : call->token,
+                                    sub->network_id, sub->client_id, on_revoked, sub);
       sub->ping_source = mira_timeout_add_seconds (PING_INTERVAL_S, send_ping, sub);
       send_json (sub, hello);
     }

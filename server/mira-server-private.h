@@ -4,6 +4,7 @@
 #include <libsoup/soup.h>
 
 #include "mira-api.h"
+#include "mira-grants.h"
 #include "mira-server.h"
 
 G_BEGIN_DECLS
@@ -16,6 +17,8 @@ void                 mira_server_untrack_socket  (MiraServer              *self,
                                                   SoupWebsocketConnection *conn);
 
 GMainContext        *mira_server_get_context     (MiraServer              *self);
+/* What let each open socket in: sockets add theirs once authenticated. */
+MiraGrants          *mira_server_get_grants      (MiraServer              *self);
 
 typedef void (*MiraInternalFunc) (MiraApiCall *call,
                                   gpointer     user_data);

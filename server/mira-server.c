@@ -14,6 +14,7 @@
 #include "mira-error.h"
 #include "mira-event-bus.h"
 #include "mira-event-socket.h"
+#include "mira-grants.h"
 #include "mira-listener.h"
 #include "mira-server-private.h"
 #include "mira-reminder-clock.h"
@@ -40,6 +41,7 @@ struct _MiraServer
   GHashTable    *sockets;
   MiraAudioSockets *audio;
   MiraAudioHub  *hub;
+  MiraGrants    *grants;       /* what let each socket in, checked again */
   GHashTable    *touched;      /* networks that spoke here: their conversations close at shutdown */
   guint          sweep_source;
   gboolean       sweeping;     /* a conversations sweep is under way */
@@ -70,6 +72,7 @@ mira_server_finalize (GObject *object)
   g_clear_pointer (&self->reminders, mira_reminder_clock_free);
   g_clear_pointer (&self->audio, mira_audio_sockets_free);
   g_clear_pointer (&self->hub, mira_audio_hub_free);
+  g_clear_pointer (&self->grants, mira_grants_free);
   g_clear_pointer (&self->touched, g_hash_table_unref);
   g_clear_pointer (&self->sockets, g_hash_table_unref);
   g_clear_pointer (&self->bus, mira_event_bus_free);
@@ -169,6 +172,9 @@ static void
 publish_events (MiraServer  *self,
                 MiraApiCall *call)
 {
+  /* Sockets that the write revoked close now, not at the next round. */
+  if (call->status < 300 && mira_api_route_revokes_tokens (call->route))
+    mira_grants_check (self->grants);
   for (guint i = 0; i < call->events->len; i++)
     {
       JsonObject *event = g_ptr_array_index (call->events, i);
@@ -786,6 +792,12 @@ mira_server_get_api_config (MiraServer *self)
   return &self->config;
 }
 
+MiraGrants *
+mira_server_get_grants (MiraServer *self)
+{
+  return self->grants;
+}
+
 void
 mira_server_track_socket (MiraServer              *self,
                           SoupWebsocketConnection *conn)
@@ -872,8 +884,9 @@ mira_server_new (MiraStore                *store,
   self->config.started_at = g_get_monotonic_time ();
   /* The list of time zones, read now rather than by a request. */
   mira_time_zones_load ();
-  /* Another server process's revocations show within this. */
-  self->config.tokens = mira_token_cache_new (5 * G_USEC_PER_SEC);
+  /* Another process's revocations show within this, as they do on sockets. */
+  self->config.tokens = mira_token_cache_new (MIRA_GRANTS_INTERVAL_S * G_USEC_PER_SEC);
+  self->grants = mira_grants_new (store);
 
   self->soup = soup_server_new ("server-header", "mira/" PACKAGE_VERSION " ", NULL);
   if (options->tls_cert_file != NULL || options->tls_key_file != NULL)
@@ -1022,7 +1035,7 @@ mira_server_shutdown (MiraServer *self)
         mira_server_internal_call (self, "POST", path, NULL, shutdown_close_done, NULL);
       }
   }
-  while (self->in_flight > 0)
+  while (self->in_flight > 0 || !mira_grants_is_idle (self->grants))
     g_main_context_iteration (self->context, TRUE);
   {
     g_autoptr(GList) open = g_hash_table_get_keys (self->sockets);

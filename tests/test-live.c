@@ -44,6 +44,7 @@
 
 static MiraSphinx *sphinx;
 static MiraTestServer *sqlite_live;
+static char *sqlite_uri;
 
 /* Checks */
 
@@ -77,6 +78,7 @@ fail_at (const char *file,
 
 typedef struct {
   MiraTestServer   *live;
+  const char     *db_uri;    /* the server's database */
   MiraTestClient *client;
   GPtrArray      *garbage;   /* freed with the context */
 } Ctx;
@@ -2010,6 +2012,238 @@ scenario_upload (Ctx *ctx)
          "the raw upload made no interaction with the words");
 }
 
+/* Scenario: a socket never outlives what let it in. Each revocation, made
+ * through REST in the server's own process or by the command line from
+ * another process, closes every socket it revoked with 1008 and an error
+ * message naming why, within its bound, and no other socket; REST refuses
+ * the revoked token within the same bound.
+ */
+
+/* In-process revocations close at once; another process's within the
+ * grants' period (2 s) and the time the check takes, with room for a busy
+ * machine.
+ */
+#define REVOKE_IN_PROCESS_MS 2000
+#define REVOKE_OTHER_PROCESS_MS 5000
+
+static MiraTestSocket *
+revocable (Ctx        *ctx,
+           const char *path,
+           const char *hello)
+{
+  MiraTestSocket *socket = keep (ctx, mira_test_socket_connect (ctx->client, path),
+                                 (GDestroyNotify) mira_test_socket_free);
+
+  check (mira_test_socket_wait_for (socket, hello, 0, 10000, NULL) != NULL,
+         "%s: no %s (close code %u)", path, hello, mira_test_socket_close_code (socket));
+  return socket;
+}
+
+/* Waits for @socket to be closed for @error_code; returns the seconds it took. */
+static double
+check_revoked (Ctx            *ctx,
+               MiraTestSocket *socket,
+               const char     *what,
+               const char     *error_code,
+               gint64          since_us,
+               guint           bound_ms)
+{
+  JsonObject *error;
+  double took;
+
+  check (mira_test_socket_wait_closed (socket, bound_ms + 1000), "%s stayed open", what);
+  took = seconds_since (since_us);
+  check (took * 1000 <= bound_ms, "%s closed after %.2f s, more than %.1f s", what, took,
+         bound_ms / 1000.0);
+  check (mira_test_socket_close_code (socket) == 1008, "%s closed with %u, not 1008", what,
+         mira_test_socket_close_code (socket));
+  error = mira_test_socket_wait_for (socket, "error", 0, 0, NULL);
+  check (error != NULL && g_strcmp0 (str (error, "error"), error_code) == 0,
+         "%s: its last word was not an error %s: %s", what, error_code,
+         error ? str (error, "error") : "none");
+  return took;
+}
+
+static void
+check_open (Ctx            *ctx,
+            MiraTestSocket *socket,
+            const char     *what)
+{
+  check (!mira_test_socket_is_closed (socket), "%s was closed (%u)", what,
+         mira_test_socket_close_code (socket));
+}
+
+/* REST answers @status for @token within @bound_ms of @since_us */
+static double
+check_rest_refuses (Ctx        *ctx,
+                    Net        *net,
+                    const char *token,
+                    guint       status,
+                    gint64      since_us,
+                    guint       bound_ms)
+{
+  MiraTestResponse *r;
+
+  do
+    {
+      r = keep (ctx, mira_test_client_request (ctx->client, "GET", api (ctx, net, "persons"),
+                                               token, NULL),
+                (GDestroyNotify) mira_test_response_free);
+      if (r->status == status)
+        return seconds_since (since_us);
+      mira_test_client_run (ctx->client, 50);
+    }
+  while (seconds_since (since_us) * 1000 < bound_ms);
+  check (FALSE, "REST still answers %u, not %u, to the token after %.1f s", r->status,
+         status, seconds_since (since_us));
+  return 0;
+}
+
+/* Runs mira-server's command line on the scenario's database */
+static void
+run_cli (Ctx        *ctx,
+         const char *verb,
+         const char *network_id)
+{
+  const char *program = g_getenv ("MIRA_SERVER_PROGRAM");
+  const char *argv[] = { program, "--database", ctx->db_uri, "networks", verb, network_id, NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  check (program != NULL, "MIRA_SERVER_PROGRAM is not set");
+  check (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                       &status, &error), "cannot run %s: %s", program,
+         error ? error->message : "");
+  check (g_spawn_check_wait_status (status, NULL), "mira-server networks %s failed: %s", verb,
+         err);
+}
+
+static void
+scenario_revocation (Ctx *ctx)
+{
+  Net *net = net_new (ctx, "revocation");
+  const char *old_token = g_strdup (net->token);
+  MiraTestSocket *net_events = net->events, *net_audio, *admin_events;
+  MiraTestSocket *phone_events, *phone_audio, *other_audio;
+  JsonObject *o;
+  char *phone_session, *other_session;
+  gint64 t0;
+  double took, worst_in = 0, worst_out = 0;
+
+  keep (ctx, (gpointer) old_token, g_free);
+  o = request (ctx, 201, "POST", api (ctx, net, "service/client/register/phone"), net->token,
+               "{\"device_type\": \"phone\"}");
+  phone_session = keep (ctx, g_strdup (str (o, "session_token")), g_free);
+  o = request (ctx, 201, "POST", api (ctx, net, "service/client/register/other"), net->token,
+               "{\"device_type\": \"phone\"}");
+  other_session = keep (ctx, g_strdup (str (o, "session_token")), g_free);
+
+  net_audio = revocable (ctx, P (ctx, "/ws_pcm?token=%s&device_name=mic", net->token), "ready");
+  admin_events = revocable (ctx, api (ctx, net, "ws?token=" MIRA_TEST_ADMIN_TOKEN),
+                            "connection_established");
+  phone_events = revocable (ctx, api (ctx, net, P (ctx, "ws?token=%s", phone_session)),
+                            "connection_established");
+  phone_audio = revocable (ctx, api (ctx, net, P (ctx, "streams/phone/ws?token=%s",
+                                                 phone_session)), "ready");
+  other_audio = revocable (ctx, api (ctx, net, P (ctx, "streams/other/ws?token=%s",
+                                                 other_session)), "ready");
+
+  /* Rotating the network token: what it opened closes, sessions stay */
+  t0 = g_get_monotonic_time ();
+  o = request (ctx, 200, "POST", P (ctx, "/api/v1/networks/%s/token/rotate", net->id),
+               net->token, NULL);
+  g_free (net->token);
+  net->token = g_strdup (str (o, "network_token"));
+  check (net->token != NULL && g_strcmp0 (net->token, old_token) != 0, "no new network token");
+  took = check_revoked (ctx, net_events, "the event socket of the old network token",
+                        "TOKEN_REVOKED", t0, REVOKE_IN_PROCESS_MS);
+  worst_in = MAX (worst_in, took);
+  took = check_revoked (ctx, net_audio, "the audio socket of the old network token",
+                        "TOKEN_REVOKED", t0, REVOKE_IN_PROCESS_MS);
+  worst_in = MAX (worst_in, took);
+  request (ctx, 401, "GET", api (ctx, net, "persons"), old_token, NULL);
+  check_open (ctx, phone_events, "the phone's event socket");
+  check_open (ctx, phone_audio, "the phone's audio socket");
+  check_open (ctx, admin_events, "the admin's event socket");
+
+  /* Registering the phone again ends its session */
+  t0 = g_get_monotonic_time ();
+  o = request (ctx, 200, "POST", api (ctx, net, "service/client/register/phone"), net->token,
+               "{\"device_type\": \"phone\"}");
+  took = check_revoked (ctx, phone_events, "the event socket of the ended session",
+                        "TOKEN_REVOKED", t0, REVOKE_IN_PROCESS_MS);
+  worst_in = MAX (worst_in, took);
+  took = check_revoked (ctx, phone_audio, "the audio socket of the ended session",
+                        "TOKEN_REVOKED", t0, REVOKE_IN_PROCESS_MS);
+  worst_in = MAX (worst_in, took);
+  request (ctx, 401, "GET", api (ctx, net, "persons"), phone_session, NULL);
+  phone_session = keep (ctx, g_strdup (str (o, "session_token")), g_free);
+  check_open (ctx, other_audio, "another client's audio socket");
+
+  /* Deregistering it closes its sockets, whatever token opened them */
+  phone_events = revocable (ctx, api (ctx, net, P (ctx, "ws?token=%s", phone_session)),
+                            "connection_established");
+  phone_audio = revocable (ctx, api (ctx, net, P (ctx, "streams/phone/ws?token=%s",
+                                                 net->token)), "ready");
+  t0 = g_get_monotonic_time ();
+  request (ctx, 204, "DELETE", api (ctx, net, "service/client/deregister/phone"), net->token,
+           NULL);
+  check (mira_test_socket_wait_closed (phone_events, REVOKE_IN_PROCESS_MS),
+         "the deregistered client's event socket stayed open");
+  check (mira_test_socket_close_code (phone_events) == 1008, "closed with %u",
+         mira_test_socket_close_code (phone_events));
+  check (mira_test_socket_wait_closed (phone_audio, REVOKE_IN_PROCESS_MS),
+         "the deregistered client's audio socket stayed open");
+  check (mira_test_socket_close_code (phone_audio) == 1008, "closed with %u",
+         mira_test_socket_close_code (phone_audio));
+  worst_in = MAX (worst_in, seconds_since (t0));
+  check_open (ctx, other_audio, "another client's audio socket");
+
+  /* The command line, from another process: suspending closes every
+   * socket of the network, the admin's too, and REST refuses its tokens.
+   */
+  net_events = revocable (ctx, api (ctx, net, P (ctx, "ws?token=%s", net->token)),
+                          "connection_established");
+  t0 = g_get_monotonic_time ();
+  run_cli (ctx, "suspend", net->id);
+  took = check_revoked (ctx, other_audio, "an audio socket of the suspended network",
+                        "NETWORK_SUSPENDED", t0, REVOKE_OTHER_PROCESS_MS);
+  worst_out = MAX (worst_out, took);
+  took = check_revoked (ctx, net_events, "an event socket of the suspended network",
+                        "NETWORK_SUSPENDED", t0, REVOKE_OTHER_PROCESS_MS);
+  worst_out = MAX (worst_out, took);
+  took = check_revoked (ctx, admin_events, "the admin's event socket of the suspended network",
+                        "NETWORK_SUSPENDED", t0, REVOKE_OTHER_PROCESS_MS);
+  worst_out = MAX (worst_out, took);
+  took = check_rest_refuses (ctx, net, other_session, 403, t0, REVOKE_OTHER_PROCESS_MS);
+  worst_out = MAX (worst_out, took);
+
+  /* ... and deleting the network, likewise */
+  run_cli (ctx, "activate", net->id);
+  t0 = g_get_monotonic_time ();
+  check_rest_refuses (ctx, net, net->token, 200, t0, REVOKE_OTHER_PROCESS_MS);
+  check_rest_refuses (ctx, net, other_session, 200, t0, REVOKE_OTHER_PROCESS_MS);
+  net_events = revocable (ctx, api (ctx, net, P (ctx, "ws?token=%s", net->token)),
+                          "connection_established");
+  other_audio = revocable (ctx, api (ctx, net, P (ctx, "streams/other/ws?token=%s",
+                                                 other_session)), "ready");
+  t0 = g_get_monotonic_time ();
+  run_cli (ctx, "delete", net->id);
+  took = check_revoked (ctx, other_audio, "an audio socket of the deleted network",
+                        "NETWORK_NOT_FOUND", t0, REVOKE_OTHER_PROCESS_MS);
+  worst_out = MAX (worst_out, took);
+  took = check_revoked (ctx, net_events, "an event socket of the deleted network",
+                        "NETWORK_NOT_FOUND", t0, REVOKE_OTHER_PROCESS_MS);
+  worst_out = MAX (worst_out, took);
+  took = check_rest_refuses (ctx, net, net->token, 401, t0, REVOKE_OTHER_PROCESS_MS);
+  worst_out = MAX (worst_out, took);
+
+  g_test_message ("revocation: in this process closed within %.2f s, from the command line"
+                  " within %.2f s", worst_in, worst_out);
+}
+
 /* The scenarios, all at once */
 
 typedef struct {
@@ -2034,6 +2268,8 @@ static Scenario scenarios[] = {
   { "/live/sqlite/streams-stop", FALSE, scenario_streams_stop },
   { "/live/sqlite/upload", FALSE, scenario_upload },
   { "/live/sqlite/reminder-due", FALSE, scenario_reminder_due },
+  { "/live/sqlite/revocation", FALSE, scenario_revocation },
+  { "/live/postgresql/revocation", TRUE, scenario_revocation },
 };
 
 static gpointer
@@ -2041,16 +2277,17 @@ scenario_thread (gpointer data)
 {
   Scenario *scenario = data;
   MiraTestServer *own = NULL;
+  g_autofree char *own_uri = NULL;
   gint64 start_us = g_get_monotonic_time ();
   Ctx ctx = { 0 };
 
   if (scenario->postgresql)
     {
-      g_autofree char *uri = mira_test_pg_new_database ();
-
-      own = mira_test_server_new_full (uri, FALSE, MIRA_TRANSCRIBER (sphinx));
+      own_uri = mira_test_pg_new_database ();
+      own = mira_test_server_new_full (own_uri, FALSE, MIRA_TRANSCRIBER (sphinx));
     }
   ctx.live = own ? own : sqlite_live;
+  ctx.db_uri = own ? own_uri : sqlite_uri;
   ctx.client = mira_test_client_new (mira_test_server_get_url (ctx.live));
   ctx.garbage = g_ptr_array_new_with_free_func (garbage_free);
 
@@ -2149,9 +2386,8 @@ main (int   argc,
         }
       if (!scenario->postgresql && sqlite_live == NULL)
         {
-          g_autofree char *uri = mira_test_sqlite_uri ();
-
-          sqlite_live = mira_test_server_new_full (uri, FALSE, MIRA_TRANSCRIBER (sphinx));
+          sqlite_uri = mira_test_sqlite_uri ();
+          sqlite_live = mira_test_server_new_full (sqlite_uri, FALSE, MIRA_TRANSCRIBER (sphinx));
         }
       scenario->thread = g_thread_new (scenario->path, scenario_thread, scenario);
     }
@@ -2159,6 +2395,7 @@ main (int   argc,
   ret = g_test_run ();
 
   g_clear_pointer (&sqlite_live, mira_test_server_free);
+  g_clear_pointer (&sqlite_uri, g_free);
   g_clear_object (&sphinx);
   mira_test_pg_stop ();
   return ret;

@@ -308,15 +308,15 @@ resolve_token (MiraApiCall     *call,
   return TRUE;
 }
 
-/* Writes after which a cached token may no longer be what it was. */
-static gboolean
-revokes_tokens (const MiraApiRoute *route)
+gboolean
+mira_api_route_revokes_tokens (const MiraApiRoute *route)
 {
-  return route->handler == mira_api_network_patch ||
+  return route != NULL &&
+         (route->handler == mira_api_network_patch ||
          route->handler == mira_api_network_delete ||
          route->handler == mira_api_network_rotate_token ||
          route->handler == mira_api_client_register ||
-         route->handler == mira_api_client_deregister;
+         route->handler == mira_api_client_deregister);
 }
 
 static gboolean
@@ -458,7 +458,7 @@ mira_api_call_run (MiraDb   *db,
       if (!mira_db_commit (db, &local))
         goto failed;
     }
-  if (call->config->tokens != NULL && revokes_tokens (call->route))
+  if (call->config->tokens != NULL && mira_api_route_revokes_tokens (call->route))
     mira_token_cache_clear (call->config->tokens);
 
   /* Serialise here, on the worker, to keep the server thread free. */

@@ -90,6 +90,11 @@ const MiraApiRoute *mira_api_match_internal (const char         *method,
                                              const char * const *segments,
                                              GPtrArray          *args);
 
+/* Whether a successful call of @route may revoke a token or a socket's
+ * right to stay open: rotation, suspension, deletion, (de)registration.
+ */
+gboolean      mira_api_route_revokes_tokens (const MiraApiRoute *route);
+
 MiraApiCall  *mira_api_call_new             (void);
 void          mira_api_call_free            (MiraApiCall        *call);
 /* Runs on a store worker: auth, then the handler, in a transaction for writes. */
