@@ -796,7 +796,16 @@ auth_done (MiraApiCall *call,
       peer->grant = mira_grants_add (mira_server_get_grants (server),
                                      call->auth == MIRA_AUTH_ADMIN ? NULL : call->token,
                                      peer->network_id, peer->client_id, on_revoked, peer);
-      post_down (peer, DOWN_START, "{\"type\":\"ready\"}", 0, NULL);
+      {
+        g_autoptr(JsonObject) ready = json_object_new ();
+        g_autofree char *text = NULL;
+
+        /* The client id tells a device named freely which client it is. */
+        json_object_set_string_member (ready, "type", "ready");
+        json_object_set_string_member (ready, "client_id", peer->client_id);
+        text = json_text (ready);
+        post_down (peer, DOWN_START, text, 0, NULL);
+      }
     }
   peer_unref (peer);
 }

@@ -343,7 +343,7 @@ run_admin_call (MiraStore  *store,
   call->token = g_strdup (admin_token);
   call->content_type = g_strdup ("application/json");
   if (path_query[1] != NULL)
-    call->query = g_uri_parse_params (path_query[1], -1, "&", G_URI_PARAMS_NONE, NULL);
+    call->query = mira_query_parse (path_query[1], NULL);
   call->route = mira_api_match (method, (const char * const *) segments, call->args, &mismatch);
   g_assert (call->route != NULL);
   if (body != NULL)

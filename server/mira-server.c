@@ -382,7 +382,7 @@ upgrade_audio (MiraServer         *self,
   Upgrade *upgrade = g_new0 (Upgrade, 1);
 
   if (raw_query != NULL)
-    query = g_uri_parse_params (raw_query, -1, "&", G_URI_PARAMS_NONE, NULL);
+    query = mira_query_parse (raw_query, NULL);
   upgrade->server = g_object_ref (self);
   upgrade->args = args;
   upgrade->token = g_strdup (bearer_token (msg, query));
@@ -456,7 +456,7 @@ handle_request (SoupServer        *server,
   raw_query = g_uri_get_query (soup_server_message_get_uri (msg));
   if (raw_query != NULL)
     {
-      query = g_uri_parse_params (raw_query, -1, "&", G_URI_PARAMS_NONE, &error);
+      query = mira_query_parse (raw_query, &error);
       if (query == NULL)
         {
           respond_error (msg, 400, "BAD_REQUEST", "The query string is badly escaped");
@@ -556,7 +556,7 @@ on_websocket (SoupServer              *server,
   route = route_for (msg, args, NULL, &bad_path, &mismatch);
   g_return_if_fail (route != NULL && route->handler == mira_api_websocket);
   if (raw_query != NULL)
-    query = g_uri_parse_params (raw_query, -1, "&", G_URI_PARAMS_NONE, NULL);
+    query = mira_query_parse (raw_query, NULL);
 
   g_return_if_fail (g_str_equal (route->data, "events"));
   mira_listener_release (self->listener, msg);
@@ -739,7 +739,7 @@ mira_server_internal_call (MiraServer       *self,
   g_return_if_fail (call->route != NULL);
   call->internal = TRUE;
   if (path_query[1] != NULL)
-    call->query = g_uri_parse_params (path_query[1], -1, "&", G_URI_PARAMS_NONE, NULL);
+    call->query = mira_query_parse (path_query[1], NULL);
   if (body != NULL)
     call->body = g_bytes_new (body, strlen (body));
   run_internal (self, call, callback, user_data);

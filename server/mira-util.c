@@ -164,6 +164,54 @@ mira_is_client_id (const char *str)
   return TRUE;
 }
 
+#define CLIENT_ID_BASE_MAX 41   /* + '-' + 8 hex digits = 50 */
+
+char *
+mira_client_id_from_name (const char *name)
+{
+  g_autofree char *valid = NULL;
+  g_autofree char *nfc = NULL;
+  g_autofree char *nfkd = NULL;
+  g_autofree char *hash = NULL;
+  g_autoptr(GString) base = g_string_new (NULL);
+
+  g_return_val_if_fail (name != NULL, NULL);
+
+  if (mira_is_client_id (name))
+    return g_strdup (name);
+
+  valid = g_utf8_make_valid (name, -1);
+  nfc = g_utf8_normalize (valid, -1, G_NORMALIZE_NFC);
+  hash = mira_sha256_hex (nfc);
+  /* Compatibility decomposition: "ﬁ" becomes "fi", "é" an "e" and its accent. */
+  nfkd = g_utf8_normalize (valid, -1, G_NORMALIZE_NFKD);
+  for (const char *p = nfkd; *p != '\0' && base->len < CLIENT_ID_BASE_MAX;
+       p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c < 0x80 && g_ascii_isalnum ((char) c))
+        g_string_append_c (base, g_ascii_tolower ((char) c));
+      else if (g_unichar_ismark (c))
+        continue;
+      else if (base->len > 0 && base->str[base->len - 1] != '-')
+        g_string_append_c (base, '-');
+    }
+  while (base->len > 0 && base->str[base->len - 1] == '-')
+    g_string_truncate (base, base->len - 1);
+  if (base->len == 0)
+    g_string_append (base, "device");
+  g_string_append_printf (base, "-%.8s", hash);
+  return g_string_free (g_steal_pointer (&base), FALSE);
+}
+
+GHashTable *
+mira_query_parse (const char  *query,
+                  GError     **error)
+{
+  return g_uri_parse_params (query, -1, "&", G_URI_PARAMS_WWW_FORM, error);
+}
+
 char *
 mira_timestamp_from_unix_ms (gint64 ms)
 {

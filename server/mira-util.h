@@ -23,6 +23,21 @@ gboolean  mira_str_is_blank         (const char    *str);
 gboolean  mira_is_uuid              (const char    *str);
 gboolean  mira_is_network_id        (const char    *str);
 gboolean  mira_is_client_id         (const char    *str);
+/* A client id for a device name a person typed (any UTF-8): the name
+ * itself when it is a valid client id, else its letters and digits
+ * (accents dropped, lower case, the rest as '-', at most 41 characters)
+ * and '-' and 8 hex digits of the SHA-256 of the name in NFC, so that the
+ * same name always gives the same id and names that clean alike stay apart.
+ * E.g. "kitchen omi" → "kitchen-omi-3f2a…", "🎤" → "device-…".
+ */
+char     *mira_client_id_from_name  (const char    *name);
+
+/* Decodes a URL's query string as browsers and HTML forms encode it
+ * (application/x-www-form-urlencoded: '+' is a space, %XX a byte); NULL
+ * with @error when it is badly escaped.
+ */
+GHashTable *mira_query_parse        (const char    *query,
+                                     GError       **error);
 
 /* Timestamps are RFC 3339 UTC with milliseconds and a Z:
  * 2026-01-15T10:30:00.123Z. The fixed width keeps them sortable as text.

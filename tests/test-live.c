@@ -2012,6 +2012,130 @@ scenario_upload (Ctx *ctx)
          "the raw upload made no interaction with the words");
 }
 
+/* Scenario: devices of the Friend-Lite/Chronicle and Omi apps name
+ * themselves freely. Every name works: the same name is always the same
+ * client, names that clean alike stay different clients, and the client
+ * keeps the name as typed. The query is form-encoded, as apps send it.
+ */
+
+/* application/x-www-form-urlencoded, as urlencode() and browsers do it */
+static const char *
+form_encode (Ctx        *ctx,
+             const char *text)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const guchar *p = (const guchar *) text; *p != '\0'; p++)
+    {
+      if (g_ascii_isalnum (*p) || strchr ("-._~", *p) != NULL)
+        g_string_append_c (out, (char) *p);
+      else if (*p == ' ')
+        g_string_append_c (out, '+');
+      else
+        g_string_append_printf (out, "%%%02X", *p);
+    }
+  return keep (ctx, g_string_free (out, FALSE), g_free);
+}
+
+/* Opens an alias socket named @name; the client id it was given */
+static const char *
+named_device (Ctx        *ctx,
+              Net        *net,
+              const char *alias,
+              const char *name)
+{
+  MiraTestSocket *socket;
+  JsonObject *ready;
+  const char *client_id;
+  JsonObject *client;
+
+  socket = mira_test_socket_connect (ctx->client, P (ctx, "/%s?token=%s&device_name=%s", alias,
+                                                     net->token, form_encode (ctx, name)));
+  ready = mira_test_socket_wait_for (socket, "ready", 0, 10000, NULL);
+  check (ready != NULL, "the device named \"%s\" got no ready (close code %u)", name,
+         mira_test_socket_close_code (socket));
+  client_id = P (ctx, "%s", str (ready, "client_id"));
+  check (g_regex_match_simple ("^[A-Za-z0-9][A-Za-z0-9_.-]{0,49}$", client_id, 0, 0),
+         "the device named \"%s\" became client \"%s\"", name, client_id);
+  client = request (ctx, 200, "GET", api (ctx, net, P (ctx, "clients/%s", client_id)),
+                    net->token, NULL);
+  check (g_strcmp0 (str (client, "connection_status"), "connected") == 0,
+         "the device named \"%s\" is %s", name, str (client, "connection_status"));
+  mira_test_socket_close (socket);
+  check (mira_test_socket_wait_closed (socket, 5000), "the socket of \"%s\" did not close",
+         name);
+  mira_test_socket_free (socket);
+  return client_id;
+}
+
+static void
+scenario_device_names (Ctx *ctx)
+{
+  g_autofree char *long_name = NULL;
+  Net *net = net_new (ctx, "device names");
+  const char *names[] = {
+    "kitchen omi", "Kitchen Omi", "kitchen-omi", "Küche", "Ku\xcc\x88" "che", "🎤",
+    "Omi 🎧 living room", "../x", "a/b?c=d&e#f", "%41+", NULL,
+  };
+  const char *ids[G_N_ELEMENTS (names)] = { NULL };
+  guint n_names = G_N_ELEMENTS (names) - 1;
+  GString *long_text = g_string_new (NULL);
+  JsonObject *client;
+  guint registered;
+
+  while (long_text->len < 600)
+    g_string_append (long_text, "Wohnzimmer-Lautsprecher am Fenster ");
+  long_name = g_string_free (long_text, FALSE);
+  names[n_names] = long_name;
+  n_names++;
+
+  for (guint i = 0; i < n_names; i++)
+    {
+      ids[i] = named_device (ctx, net, i % 2 ? "ws_omi" : "ws_pcm", names[i]);
+      client = request (ctx, 200, "GET", api (ctx, net, P (ctx, "clients/%s", ids[i])),
+                        net->token, NULL);
+      /* "kitchen-omi" is a client id already: no name is kept beside it;
+       * "Küche" decomposed is the client that "Küche" composed made.
+       */
+      if (i == 2 || i == 4)
+        continue;
+      if (names[i] == long_name)
+        check (g_str_has_prefix (long_name, str (obj (client, "device_info"), "name")) &&
+               g_utf8_strlen (str (obj (client, "device_info"), "name"), -1) == 200,
+               "a long name was kept as \"%s\"", str (obj (client, "device_info"), "name"));
+      else
+        check (g_strcmp0 (str (obj (client, "device_info"), "name"), names[i]) == 0,
+               "client %s keeps the name \"%s\", not \"%s\" as typed", ids[i],
+               str (obj (client, "device_info"), "name"), names[i]);
+    }
+
+  /* '+' is a space, and a name that is a client id stays as it is */
+  check (g_str_has_prefix (ids[0], "kitchen-omi-"), "\"kitchen omi\" became %s", ids[0]);
+  check (g_strcmp0 (ids[2], "kitchen-omi") == 0, "\"kitchen-omi\" became %s", ids[2]);
+  check (g_str_has_prefix (ids[3], "kuche-"), "\"Küche\" became %s", ids[3]);
+  check (g_str_has_prefix (ids[7], "x-"), "\"../x\" became %s", ids[7]);
+  /* "Küche" composed and decomposed is one name */
+  check (g_strcmp0 (ids[3], ids[4]) == 0, "\"Küche\" in NFC and NFD became %s and %s", ids[3],
+         ids[4]);
+  for (guint i = 0; i < n_names; i++)
+    for (guint j = i + 1; j < n_names; j++)
+      check ((i == 3 && j == 4) || g_strcmp0 (ids[i], ids[j]) != 0,
+             "\"%s\" and \"%s\" became the same client %s", names[i], names[j], ids[i]);
+
+  /* The same name again, on the other alias, is the same client */
+  registered = count_events (net->events, 0, "client_registered");
+  for (guint i = 0; i < n_names; i++)
+    {
+      const char *again = named_device (ctx, net, i % 2 ? "ws_pcm" : "ws_omi", names[i]);
+
+      check (g_strcmp0 (again, ids[i]) == 0, "\"%s\" became %s, then %s", names[i], ids[i],
+             again);
+    }
+  mira_test_client_run (ctx->client, 200);
+  check (count_events (net->events, 0, "client_registered") == registered,
+         "a name seen before registered a new client");
+}
+
 /* Scenario: a socket never outlives what let it in. Each revocation, made
  * through REST in the server's own process or by the command line from
  * another process, closes every socket it revoked with 1008 and an error
@@ -2269,6 +2393,8 @@ static Scenario scenarios[] = {
   { "/live/sqlite/upload", FALSE, scenario_upload },
   { "/live/sqlite/reminder-due", FALSE, scenario_reminder_due },
   { "/live/sqlite/revocation", FALSE, scenario_revocation },
+  { "/live/sqlite/device-names", FALSE, scenario_device_names },
+  { "/live/postgresql/device-names", TRUE, scenario_device_names },
   { "/live/postgresql/revocation", TRUE, scenario_revocation },
 };
 

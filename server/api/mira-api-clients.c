@@ -196,8 +196,27 @@ set_connection (MiraApiCall  *call,
   return TRUE;
 }
 
+/* The longest device name kept for display, in characters */
+#define DEVICE_NAME_MAX 200
+
+/* {"name": @device_name}, the name as the person typed it */
+static char *
+device_info_text (const char *device_name)
+{
+  g_autoptr(JsonObject) info = json_object_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *valid = g_utf8_make_valid (device_name, -1);
+  g_autofree char *name = g_utf8_substring (valid, 0, MIN (g_utf8_strlen (valid, -1),
+                                                           DEVICE_NAME_MAX));
+
+  json_object_set_string_member (info, "name", name);
+  node = json_node_init_object (json_node_alloc (), info);
+  return json_to_string (node, FALSE);
+}
+
 /* An audio socket of a client opened: which client it is (registering a new
- * device of the Friend-Lite aliases on the way), now connected.
+ * device of the Friend-Lite aliases on the way, its id derived from the
+ * device name), now connected.
  */
 gboolean
 mira_api_audio_socket_open (MiraApiCall  *call,
@@ -221,8 +240,8 @@ mira_api_audio_socket_open (MiraApiCall  *call,
     client_id = g_strdup (mira_api_call_arg (call, 1));
   else if (call->session_client != NULL)
     client_id = g_strdup (call->session_client);
-  else if (device_name != NULL)
-    client_id = g_strdup (device_name);
+  else if (device_name != NULL && device_name[0] != '\0')
+    client_id = mira_client_id_from_name (device_name);
   else
     client_id = mira_client_id_new ();
 
@@ -261,6 +280,8 @@ mira_api_audio_socket_open (MiraApiCall  *call,
       g_hash_table_insert (values, (gpointer) "device_type",
                            g_strdup (g_strcmp0 (kind, "omi") == 0 ? "omi" : "microphone"));
       g_hash_table_insert (values, (gpointer) "capabilities", g_strdup ("[\"audio\"]"));
+      if (device_name != NULL && device_name[0] != '\0')
+        g_hash_table_insert (values, (gpointer) "device_info", device_info_text (device_name));
       client = mira_entity_insert (db, call->net_uuid, call->network_id, &mira_entity_client,
                                    values, error);
       if (client == NULL)
