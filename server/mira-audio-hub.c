@@ -33,10 +33,16 @@ struct _MiraAudioStream
   gint64              last_audio_us;
   char               *last_audio_at;
   gboolean            stopped;
-  MiraTranscriptFunc  on_transcript;
-  gpointer            user_data;
+  GArray             *targets;      /* Target: the sockets of the client, the newest last */
   guint               users;        /* sockets and uploads using it */
 };
+
+/* Where a stream's transcripts go: one of its client's live sockets */
+typedef struct
+{
+  MiraTranscriptFunc  func;
+  gpointer            user_data;
+} Target;
 
 struct _Network
 {
@@ -139,6 +145,7 @@ stream_free (MiraAudioStream *stream)
   g_array_unref (stream->frames);
   g_free (stream->client_id);
   g_free (stream->last_audio_at);
+  g_array_unref (stream->targets);
   g_free (stream);
 }
 
@@ -356,13 +363,14 @@ interaction_done (MiraApiCall *call,
     }
   node = json_from_string (call->response_text, NULL);
   stream = network ? find_stream (network, pending->client_id) : NULL;
-  if (stream != NULL && stream->on_transcript != NULL && node != NULL)
+  /* To the client's newest socket: a roaming phone's old one may be dying. */
+  if (stream != NULL && stream->targets->len > 0 && node != NULL)
     {
       JsonObject *interaction = json_node_get_object (node);
+      Target *target = &g_array_index (stream->targets, Target, stream->targets->len - 1);
 
-      stream->on_transcript (stream->user_data,
-                             json_object_get_string_member (interaction, "content"),
-                             json_object_get_string_member (interaction, "id"));
+      target->func (target->user_data, json_object_get_string_member (interaction, "content"),
+                    json_object_get_string_member (interaction, "id"));
     }
   pending_free (pending);
 }
@@ -781,6 +789,7 @@ mira_audio_hub_attach (MiraAudioHub       *hub,
       stream->frames = g_array_new (FALSE, FALSE, sizeof (MiraFrameFeatures));
       stream->last_audio_at = mira_timestamp_now ();
       stream->stopped = TRUE;
+      stream->targets = g_array_new (FALSE, FALSE, sizeof (Target));
       g_ptr_array_add (network->streams, stream);
     }
   stream->users++;
@@ -788,9 +797,10 @@ mira_audio_hub_attach (MiraAudioHub       *hub,
   if (on_transcript != NULL)
     {
       /* A device that reconnects takes its stream over. */
+      Target target = { on_transcript, user_data };
+
       stream->registered = TRUE;
-      stream->on_transcript = on_transcript;
-      stream->user_data = user_data;
+      g_array_append_val (stream->targets, target);
     }
   return stream;
 }
@@ -801,17 +811,26 @@ mira_audio_hub_detach (MiraAudioHub    *hub,
                        gpointer         user_data)
 {
   Network *network = stream->network;
+  gboolean streaming = !stream->stopped;
 
-  /* Transcripts no longer go to a socket that is gone. */
-  if (user_data != NULL && stream->user_data == user_data)
-    {
-      stream->on_transcript = NULL;
-      stream->user_data = NULL;
-    }
+  /* Transcripts no longer go to a socket that is gone, and go on going to
+   * the client's other sockets.
+   */
+  for (guint i = 0; user_data != NULL && i < stream->targets->len; i++)
+    if (g_array_index (stream->targets, Target, i).user_data == user_data)
+      {
+        g_array_remove_index (stream->targets, i);
+        break;
+      }
   if (--stream->users > 0)
     return;
   mira_arbiter_stream_remove (network->arbiter, stream->client_id, g_get_monotonic_time ());
   g_ptr_array_remove (network->streams, stream);
+  /* A device that vanished without audio-stop stopped all the same: when it
+   * was the last one streaming, the conversation closes after the grace.
+   */
+  if (streaming)
+    check_all_stopped (network);
   /* Stopped streams still get their grace before the conversation closes,
    * and utterances their interaction.
    */

@@ -74,6 +74,7 @@ typedef struct
   /* The server's thread */
   gboolean             closed;
   gboolean             authed;
+  gboolean             client_gone;    /* deregistered, or its network deleted */
   guint                grant;          /* ends the socket when what let it in is revoked */
 
   /* The audio thread */
@@ -125,6 +126,22 @@ struct _AudioThread
   guint             n_peers;
 };
 
+/* Whether a client is connected is a matter of all its live sockets, not
+ * of one: a phone roaming from Wi-Fi to mobile data opens its new socket
+ * before the old one is gone. The server's thread counts them per client
+ * and writes the client's status (and sends its event) only when the count
+ * goes from 0 or to 0, one write at a time, so that the last word always
+ * matches the sockets, whatever order they come and go in.
+ */
+typedef struct
+{
+  char     *network_id;
+  char     *client_id;
+  guint     live;        /* authenticated sockets not closed yet */
+  gboolean  connected;   /* what the database was last told */
+  gboolean  writing;     /* a write is under way */
+} Presence;
+
 struct _MiraAudioSockets
 {
   MiraServer  *server;
@@ -132,6 +149,7 @@ struct _MiraAudioSockets
   GMainContext **contexts;
   guint        n_threads;
   GHashTable  *peers;           /* Peer*, not yet closed: the server's thread */
+  GHashTable  *presence;        /* "network_id client_id" → Presence: the server's thread */
 };
 
 /* Up: the socket is gone. */
@@ -714,13 +732,107 @@ on_revoked (gpointer    user_data,
   Peer *peer = user_data;
   g_autofree char *text = error_text (error_code, reason);
 
+  /* No status to write for a client that is no more: a client registered
+   * again under its id meanwhile is another one.
+   */
+  peer->client_gone = g_str_equal (error_code, "CLIENT_NOT_FOUND") ||
+                      g_str_equal (error_code, "NETWORK_NOT_FOUND");
   post_down (peer, DOWN_CLOSE, text, 1008, reason);
 }
 
 static void
-closed_done (MiraApiCall *call,
-             gpointer     user_data)
+presence_free (gpointer data)
 {
+  Presence *presence = data;
+
+  g_free (presence->network_id);
+  g_free (presence->client_id);
+  g_free (presence);
+}
+
+static char *
+presence_key (const char *network_id,
+              const char *client_id)
+{
+  return g_strconcat (network_id, " ", client_id, NULL);
+}
+
+static void presence_sync (MiraAudioSockets *self,
+                           Presence         *presence);
+
+typedef struct
+{
+  MiraAudioSockets *owner;
+  Presence         *presence;
+  gboolean          connected;
+} PresenceWrite;
+
+static void
+presence_written (MiraApiCall *call,
+                  gpointer     user_data)
+{
+  PresenceWrite *write = user_data;
+  Presence *presence = write->presence;
+
+  presence->writing = FALSE;
+  /* A client deregistered meanwhile has no status left to write. */
+  presence->connected = call->status < 300 ? write->connected : FALSE;
+  presence_sync (write->owner, presence);
+  g_free (write);
+}
+
+static void
+presence_sync (MiraAudioSockets *self,
+               Presence         *presence)
+{
+  gboolean connected = presence->live > 0;
+  g_autofree char *path = NULL;
+  PresenceWrite *write;
+
+  if (presence->writing)
+    return;
+  if (connected == presence->connected)
+    {
+      if (!connected)
+        {
+          g_autofree char *key = presence_key (presence->network_id, presence->client_id);
+
+          g_hash_table_remove (self->presence, key);
+        }
+      return;
+    }
+  path = g_strdup_printf ("%s/service/client/%s/%s", presence->network_id, presence->client_id,
+                          connected ? "connected" : "disconnected");
+  write = g_new0 (PresenceWrite, 1);
+  write->owner = self;
+  write->presence = presence;
+  write->connected = connected;
+  presence->writing = TRUE;
+  mira_server_internal_call (self->server, "POST", path, NULL, presence_written, write);
+}
+
+/* @peer's socket counts for its client from now on (@delta 1) or no more (-1). */
+static void
+presence_update (Peer *peer,
+                 int   delta)
+{
+  MiraAudioSockets *self = peer->owner;
+  g_autofree char *key = presence_key (peer->network_id, peer->client_id);
+  Presence *presence = g_hash_table_lookup (self->presence, key);
+
+  if (presence == NULL)
+    {
+      g_return_if_fail (delta > 0);
+      presence = g_new0 (Presence, 1);
+      presence->network_id = g_strdup (peer->network_id);
+      presence->client_id = g_strdup (peer->client_id);
+      g_hash_table_insert (self->presence, g_steal_pointer (&key), presence);
+    }
+  g_return_if_fail (delta > 0 || presence->live > 0);
+  presence->live += delta;
+  if (peer->client_gone && !presence->writing)
+    presence->connected = FALSE;
+  presence_sync (self, presence);
 }
 
 /* The socket is gone: its stream leaves the hub, the device shows offline. */
@@ -736,12 +848,7 @@ peer_closed (Peer     *peer,
   if (peer->grant != 0)
     mira_grants_remove (mira_server_get_grants (self->server), peer->grant);
   if (peer->authed && tell)
-    {
-      g_autofree char *path = g_strdup_printf ("%s/service/client/%s/disconnected",
-                                               peer->network_id, peer->client_id);
-
-      mira_server_internal_call (self->server, "POST", path, NULL, closed_done, NULL);
-    }
+    presence_update (peer, -1);
   if (peer->thread != NULL)
     peer->thread->n_peers--;
   if (g_hash_table_remove (self->peers, peer))
@@ -792,6 +899,7 @@ auth_done (MiraApiCall *call,
       peer->rssi = json_object_get_null_member (client, "rssi")
                      ? NAN : json_object_get_double_member (client, "rssi");
       peer->authed = TRUE;
+      presence_update (peer, 1);
       assign_thread (peer, &peer->owner->threads[mira_audio_hub_shard_for (hub, peer->network_id)]);
       peer->grant = mira_grants_add (mira_server_get_grants (server),
                                      call->auth == MIRA_AUTH_ADMIN ? NULL : call->token,
@@ -969,6 +1077,7 @@ mira_audio_sockets_new (MiraServer  *server,
   self->threads = g_new0 (AudioThread, self->n_threads);
   self->contexts = g_new0 (GMainContext *, self->n_threads);
   self->peers = g_hash_table_new (NULL, NULL);
+  self->presence = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, presence_free);
   for (guint i = 0; i < self->n_threads; i++)
     {
       AudioThread *thread = &self->threads[i];
@@ -1037,6 +1146,7 @@ mira_audio_sockets_free (MiraAudioSockets *self)
       g_main_context_unref (thread->context);
     }
   g_hash_table_unref (self->peers);
+  g_hash_table_unref (self->presence);
   g_free (self->contexts);
   g_free (self->threads);
   g_free (self);

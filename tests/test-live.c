@@ -2012,6 +2012,26 @@ scenario_upload (Ctx *ctx)
          "the raw upload made no interaction with the words");
 }
 
+/* The client once its connection_status is @status, or after 5 s */
+static JsonObject *
+wait_status (Ctx        *ctx,
+             Net        *net,
+             const char *client_id,
+             const char *status)
+{
+  gint64 start_us = g_get_monotonic_time ();
+  JsonObject *client;
+
+  for (;;)
+    {
+      client = request (ctx, 200, "GET", api (ctx, net, P (ctx, "clients/%s", client_id)),
+                        net->token, NULL);
+      if (g_strcmp0 (str (client, "connection_status"), status) == 0 || seconds_since (start_us) > 5)
+        return client;
+      mira_test_client_run (ctx->client, 50);
+    }
+}
+
 /* Scenario: devices of the Friend-Lite/Chronicle and Omi apps name
  * themselves freely. Every name works: the same name is always the same
  * client, names that clean alike stay different clients, and the client
@@ -2057,8 +2077,7 @@ named_device (Ctx        *ctx,
   client_id = P (ctx, "%s", str (ready, "client_id"));
   check (g_regex_match_simple ("^[A-Za-z0-9][A-Za-z0-9_.-]{0,49}$", client_id, 0, 0),
          "the device named \"%s\" became client \"%s\"", name, client_id);
-  client = request (ctx, 200, "GET", api (ctx, net, P (ctx, "clients/%s", client_id)),
-                    net->token, NULL);
+  client = wait_status (ctx, net, client_id, "connected");
   check (g_strcmp0 (str (client, "connection_status"), "connected") == 0,
          "the device named \"%s\" is %s", name, str (client, "connection_status"));
   mira_test_socket_close (socket);
@@ -2134,6 +2153,226 @@ scenario_device_names (Ctx *ctx)
   mira_test_client_run (ctx->client, 200);
   check (count_events (net->events, 0, "client_registered") == registered,
          "a name seen before registered a new client");
+}
+
+/* Scenario: a client is connected while any of its sockets is. A phone
+ * roaming from Wi-Fi to mobile data opens its new socket before the old one
+ * is gone: when the old one closes the phone stays connected, without an
+ * event, and its transcripts reach the new socket. A storm of reconnects
+ * ends in the right state with one event per real change.
+ */
+
+/* connection events of @client_id on @net since @from, as "c" and "d" */
+static const char *
+connection_events (Ctx        *ctx,
+                   Net        *net,
+                   guint       from,
+                   const char *client_id)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = from; i < mira_test_socket_n_messages (net->events); i++)
+    {
+      JsonObject *o = mira_test_socket_message (net->events, i)->object;
+      const char *type = str (o, "type");
+
+      if (g_strcmp0 (str (obj (o, "client"), "client_id"), client_id) != 0)
+        continue;
+      if (g_strcmp0 (type, "client_connected") == 0)
+        g_string_append_c (out, 'c');
+      else if (g_strcmp0 (type, "client_disconnected") == 0)
+        g_string_append_c (out, 'd');
+    }
+  return keep (ctx, g_string_free (out, FALSE), g_free);
+}
+
+/* Waits until the client's connection events since @from are @expected,
+ * then a little longer for any that should not come.
+ */
+static void
+check_connection_events (Ctx        *ctx,
+                         Net        *net,
+                         guint       from,
+                         const char *client_id,
+                         const char *expected,
+                         const char *what)
+{
+  gint64 start_us = g_get_monotonic_time ();
+
+  while (strlen (connection_events (ctx, net, from, client_id)) < strlen (expected) &&
+         seconds_since (start_us) < 5)
+    mira_test_client_run (ctx->client, 50);
+  mira_test_client_run (ctx->client, 500);
+  check (g_strcmp0 (connection_events (ctx, net, from, client_id), expected) == 0,
+         "%s: connection events \"%s\", not \"%s\" (c: connected, d: disconnected)", what,
+         connection_events (ctx, net, from, client_id), expected);
+}
+
+static void
+check_active (Ctx        *ctx,
+              Net        *net,
+              const char *client_id,
+              const char *status,
+              gint64      active,
+              const char *what)
+{
+  JsonObject *client = wait_status (ctx, net, client_id, status);
+  JsonObject *info;
+
+  check (g_strcmp0 (str (client, "connection_status"), status) == 0, "%s: %s is %s, not %s",
+         what, client_id, str (client, "connection_status"), status);
+  info = request (ctx, 200, "GET", api (ctx, net, "service/info"), net->token, NULL);
+  check (json_object_get_int_member (info, "active_clients") == active,
+         "%s: service/info counts %" G_GINT64_FORMAT " active clients, not %" G_GINT64_FORMAT,
+         what, json_object_get_int_member (info, "active_clients"), active);
+}
+
+static void
+scenario_roaming (Ctx *ctx)
+{
+  const MiraTestSpeech *speech = mira_test_speech_get ("slt", KITCHEN);
+  Net *net = net_new (ctx, "roaming");
+  Device *phone = device_new (ctx, net, "phone", "phone", FRAMING_HEADER);
+  MiraTestSocket *wifi = phone->socket;
+  MiraTestSocket *storm[8];
+  JsonObject *interaction, *best;
+  guint from;
+
+  check_connection_events (ctx, net, 0, "phone", "c", "the phone connects");
+  check_active (ctx, net, "phone", "connected", 1, "the phone connects");
+
+  /* Mobile data comes up first, then Wi-Fi goes */
+  from = mira_test_socket_n_messages (net->events);
+  phone->socket = device_connect (ctx, phone, phone->session);
+  check (mira_test_socket_wait_for (phone->socket, "ready", 0, 10000, NULL) != NULL,
+         "the phone's second socket got no ready");
+  mira_test_socket_close (wifi);
+  check (mira_test_socket_wait_closed (wifi, 5000), "the Wi-Fi socket did not close");
+  mira_test_socket_free (wifi);
+  check_connection_events (ctx, net, from, "phone", "", "the phone roams");
+  check_active (ctx, net, "phone", "connected", 1, "the phone roamed");
+
+  /* Its words come back to the socket it has now */
+  device_hear (phone, speech, SPEECH_DBFS, 30, 1, 131);
+  stream (ctx, &phone, 1, FALSE, NULL, NULL);
+  interaction = first_interaction (ctx, net, from, "after roaming");
+  check_interaction (interaction, &phone, 1, phone, "kitchen", speech, "after roaming");
+  check_transcripts (ctx, &phone, 1, phone, interaction, "after roaming");
+  best = request (ctx, 200, "GET", api (ctx, net, "streams/scores"), net->token, NULL);
+  check (json_array_get_length (json_object_get_array_member (best, "streams")) == 1,
+         "the roaming phone has %u streams",
+         json_array_get_length (json_object_get_array_member (best, "streams")));
+
+  /* A storm of reconnects while one socket stays: no change, no event */
+  from = mira_test_socket_n_messages (net->events);
+  for (guint round = 0; round < 3; round++)
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (storm); i++)
+        storm[i] = mira_test_socket_connect (ctx->client,
+                                             api (ctx, net, P (ctx, "streams/phone/ws?token=%s",
+                                                               phone->session)));
+      for (guint i = 0; i < G_N_ELEMENTS (storm); i++)
+        check (mira_test_socket_wait_for (storm[i], "ready", 0, 10000, NULL) != NULL,
+               "a socket of the storm got no ready");
+      for (guint i = 0; i < G_N_ELEMENTS (storm); i++)
+        {
+          mira_test_socket_close (storm[(i * 3) % G_N_ELEMENTS (storm)]);
+          mira_test_client_flush (ctx->client);
+        }
+      for (guint i = 0; i < G_N_ELEMENTS (storm); i++)
+        {
+          check (mira_test_socket_wait_closed (storm[i], 5000), "a storm socket stayed open");
+          mira_test_socket_free (storm[i]);
+        }
+    }
+  check_connection_events (ctx, net, from, "phone", "", "a storm beside a live socket");
+  check_active (ctx, net, "phone", "connected", 1, "a storm beside a live socket");
+
+  /* The last socket goes: one disconnect */
+  from = mira_test_socket_n_messages (net->events);
+  mira_test_socket_close (phone->socket);
+  check (mira_test_socket_wait_closed (phone->socket, 5000), "the phone's socket did not close");
+  check_connection_events (ctx, net, from, "phone", "d", "the phone leaves");
+  check_active (ctx, net, "phone", "disconnected", 0, "the phone left");
+
+  /* A storm from nothing: sockets all opening, then all closing at once,
+   * none left: connected once, disconnected once.
+   */
+  from = mira_test_socket_n_messages (net->events);
+  for (guint i = 0; i < G_N_ELEMENTS (storm); i++)
+    storm[i] = mira_test_socket_connect (ctx->client,
+                                         api (ctx, net, P (ctx, "streams/phone/ws?token=%s",
+                                                           phone->session)));
+  for (guint i = 0; i < G_N_ELEMENTS (storm); i++)
+    check (mira_test_socket_wait_for (storm[i], "ready", 0, 10000, NULL) != NULL,
+           "a socket of the storm got no ready");
+  for (guint i = 0; i < G_N_ELEMENTS (storm); i++)
+    mira_test_socket_close (storm[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (storm); i++)
+    {
+      check (mira_test_socket_wait_closed (storm[i], 5000), "a storm socket stayed open");
+      mira_test_socket_free (storm[i]);
+    }
+  check_connection_events (ctx, net, from, "phone", "cd", "a storm from nothing");
+  check_active (ctx, net, "phone", "disconnected", 0, "after a storm from nothing");
+
+  /* Deregistered while its socket is open, registered again, back */
+  phone->socket = device_connect (ctx, phone, phone->session);
+  check (mira_test_socket_wait_for (phone->socket, "ready", 0, 10000, NULL) != NULL,
+         "the phone got no ready");
+  check_active (ctx, net, "phone", "connected", 1, "the phone is back");
+  from = mira_test_socket_n_messages (net->events);
+  request (ctx, 204, "DELETE", api (ctx, net, "service/client/deregister/phone"), net->token,
+           NULL);
+  check (mira_test_socket_wait_closed (phone->socket, 5000),
+         "the deregistered phone's socket stayed open");
+  mira_test_socket_free (phone->socket);
+  {
+    JsonObject *o = request (ctx, 201, "POST", api (ctx, net, "service/client/register/phone"),
+                             net->token, "{\"device_type\": \"phone\"}");
+
+    g_free (phone->session);
+    phone->session = g_strdup (str (o, "session_token"));
+  }
+  phone->socket = device_connect (ctx, phone, phone->session);
+  check (mira_test_socket_wait_for (phone->socket, "ready", 0, 10000, NULL) != NULL,
+         "the registered-again phone got no ready");
+  check_connection_events (ctx, net, from, "phone", "c", "deregistered and registered again");
+  check_active (ctx, net, "phone", "connected", 1, "registered again");
+}
+
+/* Scenario: a device that vanishes without audio-stop stopped all the
+ * same: the conversation closes after the grace of a stop, not after the
+ * network's conversation timeout (90 s).
+ */
+static void
+scenario_vanished (Ctx *ctx)
+{
+  Net *net = net_new (ctx, "vanished");
+  const MiraTestSpeech *speech = mira_test_speech_get ("rms", MUSIC);
+  Device *dev = device_new (ctx, net, "speaker", "speaker", FRAMING_HEADER);
+  JsonObject *event;
+  const char *id;
+  gint64 start_us;
+  double stored, elapsed;
+
+  device_hear (dev, speech, SPEECH_DBFS, 30, 1, 141);
+  dev->last_chunk = device_n_chunks (dev) - 1;   /* gone after its last chunk, no audio-stop */
+  stream (ctx, &dev, 1, FALSE, NULL, NULL);
+  start_us = g_get_monotonic_time ();
+  event = wait_event (ctx, net->events, 0, "interaction_created", NULL, NULL, NULL,
+                      INTERACTION_TIMEOUT_MS);
+  check (event != NULL, "no interaction from the vanished device");
+  stored = seconds_since (start_us);
+  id = str (obj (event, "interaction"), "conversation_id");
+  event = wait_event (ctx, net->events, 0, "conversation_closed", "conversation", "id", id,
+                      15000);
+  elapsed = seconds_since (start_us);
+  check (event != NULL, "the conversation stayed open after its only device vanished (its "
+         "interaction was stored %.1f s after)", stored);
+  check (elapsed >= 4.5 && elapsed <= MAX (9, stored + 3),
+         "closed %.1f s after the device vanished, not ~5 s (its interaction was stored after"
+         " %.1f s)", elapsed, stored);
 }
 
 /* Scenario: a socket never outlives what let it in. Each revocation, made
@@ -2394,6 +2633,9 @@ static Scenario scenarios[] = {
   { "/live/sqlite/reminder-due", FALSE, scenario_reminder_due },
   { "/live/sqlite/revocation", FALSE, scenario_revocation },
   { "/live/sqlite/device-names", FALSE, scenario_device_names },
+  { "/live/sqlite/roaming", FALSE, scenario_roaming },
+  { "/live/postgresql/roaming", TRUE, scenario_roaming },
+  { "/live/sqlite/vanished", FALSE, scenario_vanished },
   { "/live/postgresql/device-names", TRUE, scenario_device_names },
   { "/live/postgresql/revocation", TRUE, scenario_revocation },
 };

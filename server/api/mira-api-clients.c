@@ -214,9 +214,10 @@ device_info_text (const char *device_name)
   return json_to_string (node, FALSE);
 }
 
-/* An audio socket of a client opened: which client it is (registering a new
- * device of the Friend-Lite aliases on the way, its id derived from the
- * device name), now connected.
+/* An audio socket of a client is opening: which client it is (registering a
+ * new device of the Friend-Lite aliases on the way, its id derived from the
+ * device name). Whether that makes the client connected is the audio
+ * sockets' to say (mira_api_audio_socket_connected()): it may have another.
  */
 gboolean
 mira_api_audio_socket_open (MiraApiCall  *call,
@@ -289,7 +290,25 @@ mira_api_audio_socket_open (MiraApiCall  *call,
       mira_api_call_emit (call, "client_registered", "client", client);
     }
 
-  return set_connection (call, db, client_id, "connected", "client_connected", error);
+  {
+    g_autoptr(JsonObject) client = mira_entity_get (db, call->net_uuid, call->network_id,
+                                                    &mira_entity_client, client_id, error);
+
+    if (client == NULL)
+      return FALSE;
+    mira_api_call_respond_object (call, 200, g_steal_pointer (&client));
+  }
+  return TRUE;
+}
+
+/* The first live socket of a client opened, or the last one closed. */
+gboolean
+mira_api_audio_socket_connected (MiraApiCall  *call,
+                                 MiraDb       *db,
+                                 GError      **error)
+{
+  return set_connection (call, db, mira_api_call_arg (call, 1), "connected", "client_connected",
+                         error);
 }
 
 gboolean

@@ -75,6 +75,7 @@ static const MiraApiRoute routes[] = {
 
 /* Routes the server calls on itself, never reachable from outside. */
 static const MiraApiRoute internal_routes[] = {
+  { "POST", "{network_id}/service/client/{}/connected", NET, mira_api_audio_socket_connected },
   { "POST", "{network_id}/service/client/{}/disconnected", NET, mira_api_audio_socket_closed },
   { "POST", "{network_id}/conversations/close-open", NET, mira_api_conversations_close_open },
   { "POST", "conversations/sweep", ADMIN, mira_api_conversations_sweep },

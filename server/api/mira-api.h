@@ -144,6 +144,7 @@ gboolean mira_api_network_rotate_token      (MiraApiCall *call, MiraDb *db, GErr
 gboolean mira_api_client_register           (MiraApiCall *call, MiraDb *db, GError **error);
 gboolean mira_api_client_deregister         (MiraApiCall *call, MiraDb *db, GError **error);
 gboolean mira_api_audio_socket_open         (MiraApiCall *call, MiraDb *db, GError **error);
+gboolean mira_api_audio_socket_connected    (MiraApiCall *call, MiraDb *db, GError **error);
 gboolean mira_api_audio_socket_closed       (MiraApiCall *call, MiraDb *db, GError **error);
 gboolean mira_api_stream_best               (MiraApiCall *call, MiraDb *db, GError **error);
 gboolean mira_api_stream_scores             (MiraApiCall *call, MiraDb *db, GError **error);
