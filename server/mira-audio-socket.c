@@ -55,6 +55,14 @@
  */
 #define CONTROL_RATE        20
 #define CONTROL_BURST       100
+/* A packet that cannot be decoded is dropped and the stream goes on; one
+ * that sends nothing else for this long is closed (1003).
+ */
+#define BAD_AUDIO_LIMIT_US (10 * G_USEC_PER_SEC)
+/* At most one warning message to the device this often */
+#define BAD_AUDIO_WARNING_US (5 * G_USEC_PER_SEC)
+/* Dropped packets in a row stood in for (Opus fades to silence by then) */
+#define MAX_CONCEALED 5
 
 typedef struct _AudioThread AudioThread;
 
@@ -93,6 +101,10 @@ typedef struct
   GArray              *pcm;            /* scratch: decoded samples */
   GArray              *frames;         /* scratch: MiraFrameFeatures */
   GPtrArray           *events;         /* scratch: parsed events */
+  guint64              bad_packets;    /* dropped: undecodable or not whole */
+  gint64               bad_since_us;   /* nothing but bad packets since, or 0 */
+  gint64               warned_us;      /* the last warning message */
+  guint                concealed_run;  /* bad packets in a row stood in for */
 } Peer;
 
 typedef struct
@@ -122,6 +134,7 @@ struct _AudioThread
   gint              running;
   gint              n_live;
   guint64           messages;
+  guint64           bad_packets;
   /* The server's */
   guint             n_peers;
 };
@@ -422,6 +435,56 @@ push_pcm (Peer *peer)
                                  NULL);
 }
 
+/* One packet of @len bytes could not be decoded (@problem): it is dropped,
+ * counted, stood in for and reported now and then; FALSE (with @error) once
+ * the stream has sent nothing else for BAD_AUDIO_LIMIT_US.
+ */
+static gboolean
+bad_packet (Peer          *peer,
+            gsize          len,
+            const GError  *problem,
+            GError       **error)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  peer->bad_packets++;
+  __atomic_add_fetch (&peer->thread->bad_packets, 1, __ATOMIC_RELAXED);
+  if (peer->bad_since_us == 0)
+    peer->bad_since_us = now;
+  else if (now - peer->bad_since_us >= BAD_AUDIO_LIMIT_US)
+    {
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+                   "Nothing but undecodable audio for %d s (%" G_GUINT64_FORMAT
+                   " packets dropped; the last: %s)", (int) (BAD_AUDIO_LIMIT_US / G_USEC_PER_SEC),
+                   peer->bad_packets, problem->message);
+      return FALSE;
+    }
+
+  /* The scorer and the arbiter see a short gap filled, not a jump. */
+  if (peer->concealed_run < MAX_CONCEALED)
+    {
+      peer->concealed_run++;
+      mira_audio_decoder_conceal (peer->decoder, len, peer->pcm);
+    }
+
+  if (peer->warned_us == 0 || now - peer->warned_us >= BAD_AUDIO_WARNING_US)
+    {
+      g_autoptr(JsonObject) warning = json_object_new ();
+      g_autofree char *text = NULL;
+
+      peer->warned_us = now;
+      json_object_set_string_member (warning, "type", "warning");
+      json_object_set_string_member (warning, "warning", "BAD_AUDIO");
+      json_object_set_string_member (warning, "message", problem->message);
+      json_object_set_int_member (warning, "dropped", (gint64) peer->bad_packets);
+      text = json_text (warning);
+      send_text (peer, text);
+      g_message ("audio socket of %s: %" G_GUINT64_FORMAT " packets dropped, the last: %s",
+                 peer->client_id, peer->bad_packets, problem->message);
+    }
+  return TRUE;
+}
+
 static gboolean
 take_control_allowance (Peer *peer)
 {
@@ -469,8 +532,16 @@ handle_event (Peer              *peer,
           gsize size;
           const guint8 *data = g_bytes_get_data (event->payload, &size);
 
+          g_autoptr(GError) problem = NULL;
+
           g_array_set_size (peer->pcm, 0);
-          if (!mira_audio_decoder_push (peer->decoder, data, size, peer->pcm, error))
+          if (mira_audio_decoder_push_packet (peer->decoder, data, size, peer->pcm, &problem))
+            {
+              peer->bad_since_us = 0;
+              peer->concealed_run = 0;
+            }
+          /* Its content is bad, not the stream's framing: the stream goes on. */
+          else if (!bad_packet (peer, size, problem, error))
             return FALSE;
           push_pcm (peer);
         }
@@ -1033,6 +1104,14 @@ mira_audio_sockets_append_metrics (MiraAudioSockets *self,
     g_string_append_printf (out, "mira_audio_messages_total{thread=\"%u\"} %" G_GUINT64_FORMAT
                             "\n", i,
                             (guint64) __atomic_load_n (&self->threads[i].messages,
+                                                       __ATOMIC_RELAXED));
+  g_string_append (out, "# HELP mira_audio_bad_packets_total Audio packets dropped because they"
+                        " could not be decoded (or were not whole PCM frames), by audio thread.\n"
+                        "# TYPE mira_audio_bad_packets_total counter\n");
+  for (guint i = 0; i < self->n_threads; i++)
+    g_string_append_printf (out, "mira_audio_bad_packets_total{thread=\"%u\"} %" G_GUINT64_FORMAT
+                            "\n", i,
+                            (guint64) __atomic_load_n (&self->threads[i].bad_packets,
                                                        __ATOMIC_RELAXED));
   g_string_append (out, "# HELP mira_audio_cpu_seconds_total CPU time of each audio thread.\n"
                         "# TYPE mira_audio_cpu_seconds_total counter\n");

@@ -83,6 +83,8 @@ struct _MiraAudioDecoder
   gint              omi_last_counter;
   gint              omi_last_header_toc;
   gint              omi_last_raw_toc;
+  guint             opus_last_samples;  /* of the last good packet, for concealment */
+  GArray           *last_packet;        /* PCM: the last good packet's samples, likewise */
 };
 
 /* Filter banks ------------------------------------------------------------ */
@@ -487,6 +489,7 @@ mira_audio_decoder_free (MiraAudioDecoder *self)
   if (self == NULL)
     return;
   g_clear_pointer (&self->opus, opus_decoder_destroy);
+  g_clear_pointer (&self->last_packet, g_array_unref);
   g_clear_pointer (&self->bank, filter_bank_unref);
   g_free (self->hist);
   g_free (self);
@@ -941,6 +944,7 @@ push_opus (MiraAudioDecoder  *self,
   g_array_set_size (out, old_len + ret);
   self->n_in++;
   self->n_out += ret;
+  self->opus_last_samples = (guint) ret;
   return TRUE;
 }
 
@@ -961,4 +965,68 @@ mira_audio_decoder_push (MiraAudioDecoder  *self,
 
   push_pcm (self, data, len, out);
   return TRUE;
+}
+
+gboolean
+mira_audio_decoder_push_packet (MiraAudioDecoder  *self,
+                                const guint8      *data,
+                                gsize              len,
+                                GArray            *out,
+                                GError           **error)
+{
+  guint old_len = out->len;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (self->is_opus)
+    return mira_audio_decoder_push (self, data, len, out, error);
+  if (len % self->frame_bytes != 0)
+    {
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+                   "A PCM chunk of %" G_GSIZE_FORMAT " bytes is not whole frames of %u bytes",
+                   len, self->frame_bytes);
+      return FALSE;
+    }
+  push_pcm (self, data, len, out);
+  if (self->last_packet == NULL)
+    self->last_packet = g_array_new (FALSE, FALSE, sizeof (gint16));
+  g_array_set_size (self->last_packet, 0);
+  g_array_append_vals (self->last_packet, &g_array_index (out, gint16, old_len),
+                       out->len - old_len);
+  return TRUE;
+}
+
+void
+mira_audio_decoder_conceal (MiraAudioDecoder *self,
+                            gsize             len,
+                            GArray           *out)
+{
+  guint old_len = out->len;
+  guint n;
+
+  g_return_if_fail (self != NULL);
+
+  if (self->is_opus)
+    {
+      int ret;
+
+      n = self->opus_last_samples > 0 ? self->opus_last_samples : MIRA_AUDIO_RATE / 50;
+      g_array_set_size (out, old_len + n);
+      ret = opus_decode (self->opus, NULL, 0, &g_array_index (out, gint16, old_len), (int) n, 0);
+      g_array_set_size (out, old_len + (ret > 0 ? (guint) ret : 0));
+      return;
+    }
+  /* The last good packet again, straight into the output (the resampler's
+   * state stays as it was): digital silence would drag the scorer's noise
+   * floor down.
+   */
+  if (self->last_packet != NULL && self->last_packet->len > 0)
+    {
+      g_array_append_vals (out, self->last_packet->data, self->last_packet->len);
+      return;
+    }
+  n = (guint) MIN ((guint64) (len / self->frame_bytes) * MIRA_AUDIO_RATE / self->rate,
+                   (guint64) MIRA_AUDIO_RATE);
+  g_array_set_size (out, old_len + n);
+  memset (&g_array_index (out, gint16, old_len), 0, n * sizeof (gint16));
 }

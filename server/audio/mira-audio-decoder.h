@@ -58,6 +58,27 @@ gboolean          mira_audio_decoder_push      (MiraAudioDecoder  *decoder,
                                                 GArray            *out,
                                                 GError           **error);
 
+/* The same for one packet of a live stream, which must be whole: for PCM
+ * whole frames (a chunk of odd length at 16 bits is an error), for Opus
+ * one packet. On error nothing is decoded and the stream goes on: the
+ * caller may conceal the packet.
+ */
+gboolean          mira_audio_decoder_push_packet (MiraAudioDecoder *decoder,
+                                                  const guint8     *data,
+                                                  gsize             len,
+                                                  GArray           *out,
+                                                  GError          **error);
+
+/* Appends what stands in for a packet that could not be decoded (@len
+ * bytes of it): Opus's packet loss concealment for the duration of the last
+ * good packet (20 ms before any); for PCM the last good packet of
+ * mira_audio_decoder_push_packet() again (silence as long as @len bytes
+ * before any).
+ */
+void              mira_audio_decoder_conceal   (MiraAudioDecoder  *decoder,
+                                                gsize              len,
+                                                GArray            *out);
+
 /* Appends what the resampler still holds (a few ms), for the end of a file. */
 void              mira_audio_decoder_flush     (MiraAudioDecoder  *decoder,
                                                 GArray            *out);
