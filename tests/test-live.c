@@ -38,7 +38,7 @@
 #define LEAD_MS 300                    /* room noise before the words */
 #define TAIL_MS 1000                   /* and after them */
 /* Long enough for every decode of every scenario running at once */
-#define INTERACTION_TIMEOUT_MS 30000
+#define INTERACTION_TIMEOUT_MS 60000
 /* How long "no second interaction" is waited for */
 #define QUIET_MS 3000
 
@@ -1990,7 +1990,8 @@ scenario_upload (Ctx *ctx)
   check (num (scores, "speech_ratio") > 0.2, "speech_ratio %f", num (scores, "speech_ratio"));
   check (fabs (num (scores, "duration_s") - n / 16000.0) < 0.05, "duration_s %f for %f s",
          num (scores, "duration_s"), n / 16000.0);
-  event = wait_event (ctx, net->events, from, "interaction_created", NULL, NULL, NULL, 45000);
+  event = wait_event (ctx, net->events, from, "interaction_created", NULL, NULL, NULL,
+                      INTERACTION_TIMEOUT_MS);
   check (event != NULL, "no interaction_created after the upload");
   check (strstr (str (obj (event, "interaction"), "content"), "kitchen") != NULL,
          "the upload was heard as \"%s\"", str (obj (event, "interaction"), "content"));
@@ -2007,7 +2008,8 @@ scenario_upload (Ctx *ctx)
     r = upload (ctx, net, "recorder", "application/octet-stream", raw);
     check (r->status == 202, "the raw upload answered %u: %s", r->status, r->body);
   }
-  event = wait_event (ctx, net->events, from, "interaction_created", NULL, NULL, NULL, 45000);
+  event = wait_event (ctx, net->events, from, "interaction_created", NULL, NULL, NULL,
+                      INTERACTION_TIMEOUT_MS);
   check (event != NULL && strstr (str (obj (event, "interaction"), "content"), "kitchen") != NULL,
          "the raw upload made no interaction with the words");
 }
