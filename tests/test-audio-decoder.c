@@ -392,6 +392,62 @@ test_opus_round_trip (void)
           }
 }
 
+/* A live stream's bad packet is stood in for: Opus concealment as long as
+ * the last good packet, the last good PCM packet again; a PCM chunk that is
+ * not whole frames is refused whole, and what follows decodes as before.
+ */
+static void
+test_conceal (void)
+{
+  g_autoptr(GPtrArray) packets = encode_opus (16000, 1, 40, 10, FALSE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MiraAudioDecoder) opus = mira_audio_decoder_new_opus (16000, 1, FALSE, &error);
+  g_autoptr(MiraAudioDecoder) pcm = mira_audio_decoder_new_pcm (16000, 2, 1, &error);
+  g_autoptr(GArray) out = g_array_new (FALSE, FALSE, sizeof (gint16));
+  g_autoptr(GByteArray) tone = make_pcm (16000, 2, 1, 1000.0, 0.5, 320);
+  static const guint8 ff[] = { 0xff, 0xff, 0xff };
+  gsize len;
+  const guint8 *data;
+
+  g_assert_no_error (error);
+
+  /* Opus: before any packet, 20 ms; after a 40 ms one, 40 ms of it going on */
+  mira_audio_decoder_conceal (opus, sizeof ff, out);
+  g_assert_cmpuint (out->len, ==, 320);
+  g_array_set_size (out, 0);
+  data = g_bytes_get_data (g_ptr_array_index (packets, 0), &len);
+  g_assert_true (mira_audio_decoder_push_packet (opus, data, len, out, &error));
+  g_assert_false (mira_audio_decoder_push_packet (opus, ff, sizeof ff, out, &error));
+  g_assert_error (error, MIRA_ERROR, MIRA_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_cmpuint (out->len, ==, 640);
+  mira_audio_decoder_conceal (opus, sizeof ff, out);
+  g_assert_cmpuint (out->len, ==, 1280);
+  g_assert_cmpfloat (rms ((const gint16 *) out->data + 640, 640), >, 1000);
+  data = g_bytes_get_data (g_ptr_array_index (packets, 1), &len);
+  g_assert_true (mira_audio_decoder_push_packet (opus, data, len, out, &error));
+  g_assert_cmpuint (out->len, ==, 1920);
+
+  /* PCM: an odd chunk is refused and decodes nothing; its stand-in is the
+   * last good packet; whole frames after it decode as before.
+   */
+  g_array_set_size (out, 0);
+  mira_audio_decoder_conceal (pcm, 640, out);
+  g_assert_cmpuint (out->len, ==, 320);
+  g_assert_cmpfloat (rms ((const gint16 *) out->data, 320), ==, 0);
+  g_array_set_size (out, 0);
+  g_assert_true (mira_audio_decoder_push_packet (pcm, tone->data, tone->len, out, &error));
+  g_assert_false (mira_audio_decoder_push_packet (pcm, tone->data, tone->len - 1, out, &error));
+  g_assert_error (error, MIRA_ERROR, MIRA_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_cmpuint (out->len, ==, 320);
+  mira_audio_decoder_conceal (pcm, tone->len - 1, out);
+  g_assert_cmpuint (out->len, ==, 640);
+  g_assert_cmpmem (out->data, 640, (const gint16 *) out->data + 320, 640);
+  g_assert_true (mira_audio_decoder_push_packet (pcm, tone->data, tone->len, out, &error));
+  g_assert_cmpmem (tone->data, tone->len, (const gint16 *) out->data + 640, 640);
+}
+
 static void
 test_opus_garbage (void)
 {
@@ -868,6 +924,7 @@ main (int   argc,
   g_test_add_func ("/audio-decoder/pcm/partial-frames", test_pcm_partial_frames);
   g_test_add_func ("/audio-decoder/opus/round-trip", test_opus_round_trip);
   g_test_add_func ("/audio-decoder/opus/garbage", test_opus_garbage);
+  g_test_add_func ("/audio-decoder/conceal", test_conceal);
   g_test_add_func ("/audio-file/wav", test_file_wav);
   g_test_add_func ("/audio-file/ogg-opus", test_file_ogg_opus);
   g_test_add_func ("/audio-file/other", test_file_other);
