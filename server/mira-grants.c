@@ -135,20 +135,26 @@ check_run (MiraDb    *db,
 {
   Check *check = data;
 
-  /* A placeholder may appear twice: both backends bind it by name. */
+  /* Three reads, not one snapshot: a revocation may land between them. They
+   * go in the reverse order of the reasons' precedence (network, then
+   * client, then token), so that one landing in between is seen by a later
+   * read and named by its stronger reason (a deleted network, not its
+   * clients gone).
+   * A placeholder may appear twice: both backends bind it by name.
+   */
   if (!query_batches (db, "SELECT token_hash FROM networks WHERE token_hash IN (@)"
                           " UNION ALL"
                           " SELECT session_token FROM client_sessions"
                           " WHERE is_active AND session_token IN (@)",
                       check->hashes, check->valid, error))
     return NULL;
-  if (!query_batches (db, "SELECT network_id, status FROM networks WHERE network_id IN (@)",
-                      check->networks, check->status, error))
-    return NULL;
   if (!query_batches (db, "SELECT n.network_id || ' ' || c.client_id FROM clients c"
                           " JOIN networks n ON n.id = c.network_id"
                           " WHERE n.network_id IN (@)",
                       check->networks, check->clients, error))
+    return NULL;
+  if (!query_batches (db, "SELECT network_id, status FROM networks WHERE network_id IN (@)",
+                      check->networks, check->status, error))
     return NULL;
   return check;
 }
