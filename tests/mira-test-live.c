@@ -160,7 +160,8 @@ mira_test_client_request_full (MiraTestClient *self,
   soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT, NULL, request_done,
                                     &request);
   mira_test_client_run_until (self, 60 * 1000, request_is_done, &request);
-  g_assert_true (request.done);
+  if (!request.done)
+    g_error ("%s %s: no answer within 60 s", method, path);
   g_assert_no_error (request.error);
 
   response = g_new0 (MiraTestResponse, 1);
