@@ -531,7 +531,6 @@ handle_event (Peer              *peer,
         {
           gsize size;
           const guint8 *data = g_bytes_get_data (event->payload, &size);
-
           g_autoptr(GError) problem = NULL;
 
           g_array_set_size (peer->pcm, 0);
