@@ -376,6 +376,17 @@ process (MiraWebsocket *self)
                     (opcode == OP_CONTINUATION) != (self->message_op != 0))
         return protocol_error (self, 1002, "An unexpected opcode");
 
+      /* Closing: a data frame is not delivered, so it is skipped unread
+       * (a peer that keeps sending costs no unmasking)
+       */
+      if (!control && self->state != STATE_OPEN)
+        {
+          self->rpos += header;
+          self->skip = len;
+          g_byte_array_set_size (self->message, 0);
+          self->message_op = fin ? 0 : OP_REFUSED;
+          continue;
+        }
       if (!control && self->message_op == OP_REFUSED)
         {
           /* The rest of a refused message */
