@@ -1340,6 +1340,41 @@ test_fuzz (void)
   g_assert_cmpuint (n_errors, >, 100);
 }
 
+/* A message holds at most 1,024 events, in text and in the TCP layout */
+static void
+test_many_events (void)
+{
+  for (guint n = 1024; n <= 1025; n++)
+    for (guint binary = 0; binary < 2; binary++)
+      {
+        g_autoptr(MiraWyomingParser) parser = mira_wyoming_parser_new (MAX_PAYLOAD);
+        g_autoptr(GPtrArray) events = events_new ();
+        g_autoptr(GString) lines = g_string_new (NULL);
+        g_autoptr(GError) error = NULL;
+        gboolean ok;
+
+        for (guint i = 0; i < n; i++)
+          g_string_append (lines, "{\"type\":\"ping\"}\n");
+        if (binary)
+          ok = mira_wyoming_parser_feed_binary (parser, (const guint8 *) lines->str, lines->len,
+                                                events, &error);
+        else
+          ok = mira_wyoming_parser_feed_text (parser, lines->str, lines->len, events, &error);
+        if (n <= 1024)
+          {
+            g_assert_no_error (error);
+            g_assert_true (ok);
+            g_assert_cmpuint (events->len, ==, n);
+          }
+        else
+          {
+            g_assert_false (ok);
+            g_assert_error (error, MIRA_ERROR, MIRA_ERROR_TOO_MANY);
+            g_assert_cmpuint (mira_wyoming_error_close_code (error), ==, 1008);
+          }
+      }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1366,6 +1401,7 @@ main (int   argc,
   g_test_add_func ("/wyoming/header/data-changes", test_header_data_changes);
   g_test_add_func ("/wyoming/header/random", test_header_random);
   g_test_add_func ("/wyoming/fuzz", test_fuzz);
+  g_test_add_func ("/wyoming/error/many-events", test_many_events);
 
   return g_test_run ();
 }

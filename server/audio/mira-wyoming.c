@@ -16,6 +16,10 @@
  * before json-glib, which is recursive and lenient, sees it.
  */
 #define MAX_JSON_DEPTH   32
+/* Events one message may hold: every one is parsed before the first is
+ * handled, so a message of thousands of pings would hold the audio thread.
+ */
+#define MAX_EVENTS       1024
 /* Limits of the fast header path; anything beyond them takes json-glib's. */
 #define FAST_MAX_MEMBERS 16
 #define FAST_MAX_DIGITS  18   /* any 18-digit integer fits in a gint64 */
@@ -39,6 +43,7 @@ struct _MiraWyomingParser
   gsize              payload_length;
   GByteArray        *buf;       /* STATE_WS_DATA: data so far; STATE_TCP: unparsed bytes */
   gboolean           tcp_layout; /* binary frames have carried headers */
+  guint              events_base; /* events_out's length when this message began */
 
   /* Format of bare binary audio: from the last audio-start, or the default */
   gboolean           have_format;
@@ -644,6 +649,14 @@ payload_size_error (MiraWyomingParser  *self,
 
 /* WebSocket layout: header lines in a text frame. */
 static gboolean
+too_many_events (GError **error)
+{
+  g_set_error (error, MIRA_ERROR, MIRA_ERROR_TOO_MANY,
+               "More than %d events in one message", MAX_EVENTS);
+  return FALSE;
+}
+
+static gboolean
 feed_text_idle (MiraWyomingParser  *self,
                 const guint8       *p,
                 gsize               len,
@@ -663,6 +676,8 @@ feed_text_idle (MiraWyomingParser  *self,
           pos = nl != NULL ? line_end + 1 : len;
           continue;
         }
+      if (events_out->len - self->events_base >= MAX_EVENTS)
+        return too_many_events (error);
       if (!parse_header (self, p + pos, line_end - pos, error))
         return FALSE;
       pos = nl != NULL ? line_end + 1 : len;
@@ -820,6 +835,8 @@ parse_stream (MiraWyomingParser  *self,
               break;
             }
           line_end = (gsize) (nl - p);
+          if (events_out->len - self->events_base >= MAX_EVENTS)
+            return too_many_events (error);
           if (!is_blank (p + pos, line_end - pos)
               && !parse_header (self, p + pos, line_end - pos, error))
             return FALSE;
@@ -924,6 +941,7 @@ mira_wyoming_parser_feed_text (MiraWyomingParser  *self,
                            "A text frame is not valid UTF-8");
       return FALSE;
     }
+  self->events_base = events_out->len;
 
   switch (self->state)
     {
@@ -960,6 +978,8 @@ mira_wyoming_parser_feed_binary (MiraWyomingParser  *self,
   g_return_val_if_fail (data != NULL || len == 0, FALSE);
   g_return_val_if_fail (events_out != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  self->events_base = events_out->len;
 
   switch (self->state)
     {
