@@ -53,8 +53,8 @@
  * cost the audio thread without carrying audio: this many a second, in
  * bursts of CONTROL_BURST (1008 beyond). Many fit in one message.
  */
-#define CONTROL_RATE        20
-#define CONTROL_BURST       100
+#define CONTROL_RATE        100
+#define CONTROL_BURST       500
 /* A packet that cannot be decoded is dropped and the stream goes on; one
  * that sends nothing else for this long is closed (1003).
  */

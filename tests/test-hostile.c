@@ -1354,6 +1354,10 @@ test_framing (gconstpointer data)
         GLogLevelFlags fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
 
         r = raw_exchange (port, request->str, request->len);
+        /* The server's thread takes this only once it is done with the
+         * request above, warning included
+         */
+        health_ms (port);
         g_log_set_always_fatal (fatal);
       }
 
@@ -1485,7 +1489,8 @@ audio_ping_flood (gpointer data)
   gint64 end = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
 
   g_assert_nonnull (mira_test_socket_wait_for (ws, "ready", 0, 5000, NULL));
-  while (lines->len < 200 * 1000)
+  /* As many as one message may hold: the event rate closes it */
+  for (guint i = 0; i < 1000; i++)
     g_string_append (lines, "{\"type\":\"ping\"}\n");
   while (g_get_monotonic_time () < end && mira_test_socket_is_open (ws))
     {
@@ -1509,7 +1514,7 @@ test_limits_audio_ping_flood (void)
 
   attack.path = g_strdup_printf ("/api/v1/%s/streams/dev/ws?token=%s", net->id, net->session);
   run_attack (audio_ping_flood, &attack, v);
-  g_test_message ("audio ping flood: %u messages of 12,500 pings, close code %u", attack.sent,
+  g_test_message ("audio ping flood: %u messages of 1,000 pings, close code %u", attack.sent,
                   attack.code);
   victim_check_and_free (v, "audio socket ping flood");
   g_assert_cmpuint (attack.code, ==, 1008);
