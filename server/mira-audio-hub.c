@@ -34,6 +34,7 @@ struct _MiraAudioStream
   char               *last_audio_at;
   gboolean            stopped;
   GArray             *targets;      /* Target: the sockets of the client, the newest last */
+  guint64             dropped;      /* packets its sockets could not decode */
   guint               users;        /* sockets and uploads using it */
 };
 
@@ -242,10 +243,15 @@ stream_json (MiraAudioStream *stream,
              const char      *best,
              gint64           now_us)
 {
-  return scores_json (stream->client_id, &stream->metrics,
-                      mira_quality_adjust (stream->metrics.quality_score, stream->rssi),
-                      !stream->stopped && now_us - stream->last_audio_us < ACTIVE_US,
-                      g_strcmp0 (best, stream->client_id) == 0, stream->last_audio_at);
+  JsonObject *object = scores_json (stream->client_id, &stream->metrics,
+                                    mira_quality_adjust (stream->metrics.quality_score,
+                                                         stream->rssi),
+                                    !stream->stopped && now_us - stream->last_audio_us < ACTIVE_US,
+                                    g_strcmp0 (best, stream->client_id) == 0,
+                                    stream->last_audio_at);
+
+  json_object_set_int_member (object, "dropped_packets", (gint64) stream->dropped);
+  return object;
 }
 
 /* Rebuilds the network's snapshot; returns its streams array for an event. */
@@ -847,6 +853,13 @@ mira_audio_hub_start (MiraAudioHub    *hub,
   stream->stopped = FALSE;
   mira_arbiter_stream_start (stream->network->arbiter, stream->client_id, g_get_monotonic_time ());
   check_all_stopped (stream->network);
+}
+
+void
+mira_audio_hub_packet_dropped (MiraAudioHub    *hub,
+                               MiraAudioStream *stream)
+{
+  stream->dropped++;
 }
 
 void

@@ -59,6 +59,11 @@ void             mira_audio_hub_start        (MiraAudioHub      *hub,
                                               MiraAudioStream   *stream);
 void             mira_audio_hub_stop         (MiraAudioHub      *hub,
                                               MiraAudioStream   *stream);
+/* One packet of @stream could not be decoded and was dropped: counted in
+ * the stream's dropped_packets.
+ */
+void             mira_audio_hub_packet_dropped (MiraAudioHub    *hub,
+                                                MiraAudioStream *stream);
 /* 16 kHz mono samples of @stream, as they arrive. */
 void             mira_audio_hub_audio        (MiraAudioHub      *hub,
                                               MiraAudioStream   *stream,

@@ -449,6 +449,7 @@ bad_packet (Peer          *peer,
 
   peer->bad_packets++;
   __atomic_add_fetch (&peer->thread->bad_packets, 1, __ATOMIC_RELAXED);
+  mira_audio_hub_packet_dropped (hub_of (peer), peer->hub_stream);
   if (peer->bad_since_us == 0)
     peer->bad_since_us = now;
   else if (now - peer->bad_since_us >= BAD_AUDIO_LIMIT_US)

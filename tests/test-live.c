@@ -2447,6 +2447,7 @@ scenario_bad_packets (Ctx *ctx)
   };
   Device *devices[] = { bad.opus, bad.pcm };
   Device *flood;
+  JsonObject *stream_json;
   double before = metric_sum (ctx, "mira_audio_bad_packets_total");
   JsonObject *warning, *interaction;
   gint64 start_us;
@@ -2473,6 +2474,13 @@ scenario_bad_packets (Ctx *ctx)
       /* Occasional: not one per bad packet */
       check (mira_test_socket_count (dev->socket, "warning", 0) <= 2,
              "%s: %u warnings", dev->label, mira_test_socket_count (dev->socket, "warning", 0));
+      stream_json = request (ctx, 200, "GET",
+                             api (ctx, dev->net, P (ctx, "streams/%s", dev->client_id)),
+                             dev->net->token, NULL);
+      /* One at every chunk whose index ends in 5 */
+      check (num (stream_json, "dropped_packets") == (device_n_chunks (dev) + 4) / 10,
+             "%s: the stream counts %g dropped packets, not %u", dev->label,
+             num (stream_json, "dropped_packets"), (device_n_chunks (dev) + 4) / 10);
     }
   check (metric_sum (ctx, "mira_audio_bad_packets_total") - before >= 2 * (device_n_chunks (bad.opus) / 10),
          "/metrics counts %g bad packets, not at least %u",
