@@ -4,7 +4,8 @@
 /* The Live page in a real window under Xvfb, for a context that joined a
  * real server's network: what it shows before and after, how its panels
  * sit at a desktop's and a phone's width, and a transcript that keeps the
- * newest words in view until the user scrolls up to read.
+ * newest words in view until the user scrolls up to read. And the record
+ * button, when the microphone cannot be opened.
  */
 
 #include "config.h"
@@ -15,6 +16,7 @@
 #include "mira-connection.h"
 #include "mira-context.h"
 #include "mira-live-page.h"
+#include "mira-record-button.h"
 #include "mira-score-graph.h"
 #include "mira-test-gui.h"
 #include "mira-test-pg.h"
@@ -285,6 +287,50 @@ test_transcript_follows (Fixture       *f,
   g_assert_true (mira_test_gui_wait (newest_in_view, f, TIMEOUT_MS));
 }
 
+static gboolean
+button_settled (gpointer data)
+{
+  GtkWidget *button = data;
+  MiraCapture *capture = mira_record_button_get_capture (MIRA_RECORD_BUTTON (button));
+
+  return mira_capture_get_state (capture) == MIRA_CAPTURE_STATE_FAILED &&
+         !gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (button));
+}
+
+/* A microphone that cannot be opened: the button pops back out and says
+ * why, and the page goes on
+ */
+static void
+test_record_failure (Fixture       *f,
+                     gconstpointer  data)
+{
+  GtkWidget *button = mira_record_button_new (mira_context_get_capture (f->context));
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  const GError *error;
+  g_autofree char *expected = NULL;
+
+  fixture_join (f);
+  g_object_ref (f->page);
+  gtk_window_set_child (f->window, NULL);
+  gtk_box_append (GTK_BOX (box), button);
+  gtk_box_append (GTK_BOX (box), f->page);
+  g_object_unref (f->page);
+  gtk_window_set_child (f->window, box);
+  mira_test_gui_settle ();
+
+  g_setenv ("MIRA_AUDIO_SOURCE", "filesrc location=/nonexistent/microphone.wav ! wavparse", TRUE);
+  gtk_widget_activate (button);
+  g_assert_true (mira_test_gui_wait (button_settled, button, TIMEOUT_MS));
+  g_unsetenv ("MIRA_AUDIO_SOURCE");
+
+  error = mira_capture_get_error (mira_context_get_capture (f->context));
+  g_assert_nonnull (error);
+  expected = g_strdup_printf ("Not recording: %s", error->message);
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (button), ==, expected);
+  g_assert_true (gtk_widget_get_sensitive (button));
+  g_assert_nonnull (mira_test_gui_find_label (f->page, "Devices"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -301,6 +347,7 @@ main (int   argc,
   ADD ("states", test_states);
   ADD ("adaptive", test_adaptive);
   ADD ("transcript-follows", test_transcript_follows);
+  g_test_add ("/record-button/failure", Fixture, NULL, fixture_set_up, test_record_failure, fixture_tear_down);
 
   status = g_test_run ();
   mira_test_pg_stop ();
