@@ -264,6 +264,7 @@ test_join (void)
   g_autofree char *network_id = NULL;
   g_autofree char *token = NULL;
   g_autofree char *link = NULL;
+  g_autofree char *stored_id = NULL;
   GSettings *settings = mira_context_get_settings (context ());
 
   create_network (&network_id, &token);
@@ -276,7 +277,8 @@ test_join (void)
 
   g_assert_true (mira_test_gui_wait (is_online, NULL, TIMEOUT_MS));
   g_assert_cmpint (mira_context_get_mode (context ()), ==, MIRA_MODE_JOIN);
-  g_assert_cmpstr (g_settings_get_string (settings, "network-id"), ==, network_id);
+  stored_id = g_settings_get_string (settings, "network-id");
+  g_assert_cmpstr (stored_id, ==, network_id);
   g_assert_true (mira_test_gui_wait (shows_label, "Test Home", TIMEOUT_MS));
   g_assert_null (mira_test_gui_find_label (window (), "Welcome to Mira"));
 
@@ -330,6 +332,7 @@ test_host (void)
   g_autofree char *network_id = NULL;
   g_autofree char *token = NULL;
   g_autofree char *copied = NULL;
+  g_autofree char *stored_id = NULL;
   g_autofree char *port_message = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
@@ -386,7 +389,8 @@ test_host (void)
                                        &base_url, &network_id, &token, &error));
   g_assert_no_error (error);
   g_assert_cmpstr (base_url, ==, mira_host_get_url (host));
-  g_assert_cmpstr (network_id, ==, g_settings_get_string (settings, "network-id"));
+  stored_id = g_settings_get_string (settings, "network-id");
+  g_assert_cmpstr (network_id, ==, stored_id);
   g_assert_cmpstr (network_id, ==, mira_connection_get_network_id (mira_context_get_connection (context ())));
   g_assert_cmpuint (strlen (token), >, 0);
 
