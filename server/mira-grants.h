@@ -14,8 +14,8 @@ G_BEGIN_DECLS
  * (deregistered). A check runs right after a write of this process that can
  * revoke (mira_grants_check()), and every MIRA_GRANTS_INTERVAL_S seconds for
  * the writes of any other process (the command line, another server on the
- * same PostgreSQL database); it costs one query per MIRA_GRANTS_BATCH
- * sockets. On the server's thread only.
+ * same PostgreSQL database); it costs three queries per MIRA_GRANTS_BATCH
+ * distinct tokens or networks. On the server's thread only.
  */
 
 #define MIRA_GRANTS_INTERVAL_S 2
