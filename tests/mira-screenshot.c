@@ -246,20 +246,47 @@ is_online (gpointer user_data)
          mira_context_get_join_link (user_data) != NULL;
 }
 
-/* A loopback port nothing listens on: bound, then closed */
+/* A loopback port free now: bound, then closed */
 static guint
-closed_port (void)
+free_port (void)
 {
-  g_autoptr(GSocket) socket = NULL;
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
   g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GSocket) socket = NULL;
   g_autoptr(GError) error = NULL;
 
   socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
   if (socket == NULL || !g_socket_bind (socket, any, FALSE, &error) ||
       (bound = g_socket_get_local_address (socket, &error)) == NULL)
     g_error ("No free port: %s", error->message);
+
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+/* A loopback port that refuses connections: bound, never listening, and
+ * held for the whole run so that no other program can take it meanwhile
+ */
+static guint
+refusing_port (void)
+{
+  static GSocket *socket;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (socket == NULL)
+    {
+      socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                             G_SOCKET_PROTOCOL_TCP, &error);
+      if (socket == NULL || !g_socket_bind (socket, any, FALSE, &error))
+        g_error ("No port to refuse connections on: %s", error->message);
+    }
+
+  bound = g_socket_get_local_address (socket, &error);
+  if (bound == NULL)
+    g_error ("%s", error->message);
 
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 }
@@ -393,7 +420,7 @@ main (int   argc,
   /* The join form, after a server that does not answer */
   gtk_widget_activate_action (welcome, "welcome.show-join", NULL);
   mira_test_gui_settle ();
-  url = g_strdup_printf ("http://127.0.0.1:%u", closed_port ());
+  url = g_strdup_printf ("http://127.0.0.1:%u", refusing_port ());
   set_row (welcome, "Server Address", url);
   set_row (welcome, "Network ID", "net_5b0c1f7e2d9a4c38");
   set_row (welcome, "Token", "mira-network-token-example");
@@ -405,7 +432,7 @@ main (int   argc,
   /* A real network hosted on this computer, on a free port: 8080 may be
    * taken, and the toast that says so does not belong in the pictures
    */
-  g_settings_set (mira_context_get_settings (context), "host-port", "q", (guint16) closed_port ());
+  g_settings_set (mira_context_get_settings (context), "host-port", "q", (guint16) free_port ());
   gtk_widget_activate_action (welcome, "welcome.back", NULL);
   gtk_widget_activate_action (welcome, "welcome.host", NULL);
   if (!mira_test_gui_wait (is_online, context, 30000))

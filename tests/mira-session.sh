@@ -40,7 +40,11 @@ case "${MIRA_SESSION_STAGE:-}" in
     # it is the default collection libsecret stores into.
     printf 'mira-session' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
     if [ "$MIRA_SESSION_DISPLAY" = yes ]; then
-      exec env MIRA_SESSION_STAGE=display xvfb-run -a -s "-screen 0 1280x1024x24" "$0" "$@"
+      # xvfb-run -a takes the first free display from its start number: tests
+      # started together would race for the same one, so each starts at
+      # a random number
+      exec env MIRA_SESSION_STAGE=display xvfb-run -a -n $((100 + RANDOM % 900)) \
+        -s "-screen 0 1280x1024x24" "$0" "$@"
     fi
     exec env -u MIRA_SESSION_STAGE -u MIRA_SESSION_DISPLAY "$@"
     ;;

@@ -65,6 +65,11 @@ for _ in $(seq 600); do
 done
 check "host mode resumes at start-up and listens on the settings' port" \
   grep -qx "listening on http://127.0.0.1:$port" "$tmp/out"
+# The network is created once the server listens
+for _ in $(seq 300); do
+  gsettings get "$app_id" network-id | grep -q net_ && break
+  sleep 0.1
+done
 check "the hosted network's id is remembered" \
   sh -c "gsettings get '$app_id' network-id | grep -q net_"
 
