@@ -27,8 +27,13 @@ G_BEGIN_DECLS
  * audio-url (this device's audio socket, ws:// or wss:// with codec=opus
  * and the token in the query, as mira_connection_dup_audio_url() gives).
  *
+ * Signal: transcript (const char *text, const char *interaction_id): the
+ * server chose this device's stream for an utterance and sent its words.
+ *
  * A dropped audio socket is reopened with backoff while recording (state
- * STARTING meanwhile); the end of a file source stops recording (IDLE).
+ * STARTING meanwhile; the pipeline keeps running and the last second of
+ * audio waits for the new socket); the end of a file source sends
+ * audio-stop and stops recording (IDLE).
  */
 
 #define MIRA_TYPE_CAPTURE (mira_capture_get_type ())
