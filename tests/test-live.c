@@ -2028,7 +2028,8 @@ wait_status (Ctx        *ctx,
     {
       client = request (ctx, 200, "GET", api (ctx, net, P (ctx, "clients/%s", client_id)),
                         net->token, NULL);
-      if (g_strcmp0 (str (client, "connection_status"), status) == 0 || seconds_since (start_us) > 5)
+      if (g_strcmp0 (str (client, "connection_status"), status) == 0 ||
+          seconds_since (start_us) > 5)
         return client;
       mira_test_client_run (ctx->client, 50);
     }
@@ -2482,7 +2483,8 @@ scenario_bad_packets (Ctx *ctx)
              "%s: the stream counts %g dropped packets, not %u", dev->label,
              num (stream_json, "dropped_packets"), (device_n_chunks (dev) + 4) / 10);
     }
-  check (metric_sum (ctx, "mira_audio_bad_packets_total") - before >= 2 * (device_n_chunks (bad.opus) / 10),
+  check (metric_sum (ctx, "mira_audio_bad_packets_total") - before >=
+           2 * (device_n_chunks (bad.opus) / 10),
          "/metrics counts %g bad packets, not at least %u",
          metric_sum (ctx, "mira_audio_bad_packets_total") - before,
          2 * (device_n_chunks (bad.opus) / 10));
@@ -2696,6 +2698,36 @@ scenario_revocation (Ctx *ctx)
          mira_test_socket_close_code (phone_audio));
   worst_in = MAX (worst_in, seconds_since (t0));
   check_open (ctx, other_audio, "another client's audio socket");
+
+  /* Suspending through REST closes every socket of the network at once,
+   * the admin's too; activating it again lets them back in.
+   */
+  {
+    MiraTestSocket *admin_again = revocable (ctx, api (ctx, net, "ws?token="
+                                                        MIRA_TEST_ADMIN_TOKEN),
+                                             "connection_established");
+    MiraTestSocket *other_events = revocable (ctx, api (ctx, net, P (ctx, "ws?token=%s",
+                                                                     other_session)),
+                                              "connection_established");
+
+    t0 = g_get_monotonic_time ();
+    request (ctx, 200, "PATCH", P (ctx, "/api/v1/networks/%s", net->id), MIRA_TEST_ADMIN_TOKEN,
+             "{\"status\": \"suspended\"}");
+    took = check_revoked (ctx, other_events, "an event socket of a network suspended through REST",
+                          "NETWORK_SUSPENDED", t0, REVOKE_IN_PROCESS_MS);
+    worst_in = MAX (worst_in, took);
+    took = check_revoked (ctx, admin_again, "the admin's socket of a network suspended through"
+                          " REST", "NETWORK_SUSPENDED", t0, REVOKE_IN_PROCESS_MS);
+    worst_in = MAX (worst_in, took);
+    took = check_revoked (ctx, other_audio, "an audio socket of a network suspended through REST",
+                          "NETWORK_SUSPENDED", t0, REVOKE_IN_PROCESS_MS);
+    worst_in = MAX (worst_in, took);
+    request (ctx, 403, "GET", api (ctx, net, "persons"), other_session, NULL);
+    request (ctx, 200, "PATCH", P (ctx, "/api/v1/networks/%s", net->id), MIRA_TEST_ADMIN_TOKEN,
+             "{\"status\": \"active\"}");
+    other_audio = revocable (ctx, api (ctx, net, P (ctx, "streams/other/ws?token=%s",
+                                                   other_session)), "ready");
+  }
 
   /* The command line, from another process: suspending closes every
    * socket of the network, the admin's too, and REST refuses its tokens.
