@@ -35,6 +35,8 @@
 #define PHONE_ID "kitchen-phone"
 #define PHONE_NAME "Kitchen Phone"
 #define CHUNK 320   /* 20 ms at 16 kHz */
+/* Generous: under a sanitizer every step is several times slower */
+#define WAIT_MS 90000
 
 typedef struct {
   const char *name;
@@ -425,7 +427,7 @@ main (int   argc,
   set_row (welcome, "Network ID", "net_5b0c1f7e2d9a4c38");
   set_row (welcome, "Token", "mira-network-token-example");
   gtk_widget_activate_action (welcome, "welcome.join", NULL);
-  if (!mira_test_gui_wait (join_failed, welcome, 20000))
+  if (!mira_test_gui_wait (join_failed, welcome, WAIT_MS))
     g_error ("The join form showed no error for %s", url);
   shoot (window, "join-error", window_sizes, G_N_ELEMENTS (window_sizes));
 
@@ -435,7 +437,7 @@ main (int   argc,
   g_settings_set (mira_context_get_settings (context), "host-port", "q", (guint16) free_port ());
   gtk_widget_activate_action (welcome, "welcome.back", NULL);
   gtk_widget_activate_action (welcome, "welcome.host", NULL);
-  if (!mira_test_gui_wait (is_online, context, 30000))
+  if (!mira_test_gui_wait (is_online, context, WAIT_MS))
     g_error ("Hosting did not bring the network online");
 
   /* The phone joins by the link "Add a Device" shows */
@@ -445,7 +447,7 @@ main (int   argc,
   phone.pcm = mira_test_speech_mix (mira_test_speech_get ("slt", SENTENCE),
                                     -30.0, 6.0, 1.0, 500, 1500, 2, &phone.n);
   phone.thread = g_thread_new ("kitchen-phone", phone_thread, &phone);
-  if (!mira_test_gui_wait (phone_registered, &phone, 30000))
+  if (!mira_test_gui_wait (phone_registered, &phone, WAIT_MS))
     g_error ("The phone did not join");
 
   /* Record, as the record button does, while the phone hears the same
@@ -454,7 +456,7 @@ main (int   argc,
   mira_capture_start (mira_context_get_capture (context));
   g_atomic_int_set (&phone.go, TRUE);
   if (!mira_test_gui_wait (heard_words, context, 90000) ||
-      !mira_test_gui_wait (phone_streamed, &phone, 30000))
+      !mira_test_gui_wait (phone_streamed, &phone, WAIT_MS))
     g_error ("The network transcribed nothing of the microphone");
   shoot (window, "live", window_sizes, G_N_ELEMENTS (window_sizes));
   mira_capture_stop (mira_context_get_capture (context));
@@ -469,7 +471,7 @@ main (int   argc,
 
   /* The server goes away: the window says it is reconnecting */
   mira_host_stop (mira_context_get_host (context));
-  if (!mira_test_gui_wait (is_reconnecting, context, 30000))
+  if (!mira_test_gui_wait (is_reconnecting, context, WAIT_MS))
     g_error ("The connection did not notice its server stopped");
   shoot (window, "reconnecting", window_sizes, G_N_ELEMENTS (window_sizes));
 
