@@ -44,17 +44,17 @@ static GParamSpec *properties[N_PROPS];
 static char *
 dup_state_text (MiraClientItem *item)
 {
-  const char *state;
+  g_autofree char *state = NULL;
   GDateTime *last_seen;
 
   switch (mira_client_item_get_status (item))
     {
     case MIRA_CLIENT_STATUS_CONNECTED:
-      state = _("Connected");
+      state = g_strdup (_("Connected"));
       break;
 
     case MIRA_CLIENT_STATUS_ERROR:
-      state = _("Connection error");
+      state = g_strdup (_("Connection error"));
       break;
 
     case MIRA_CLIENT_STATUS_DISCONNECTED:
@@ -66,9 +66,10 @@ dup_state_text (MiraClientItem *item)
           g_autofree char *time = g_date_time_format (local, "%X");
 
           /* Translators: %s is a time of day */
-          return g_strdup_printf (_("Disconnected, last seen at %s"), time);
+          state = g_strdup_printf (_("Disconnected, last seen at %s"), time);
         }
-      state = _("Disconnected");
+      else
+        state = g_strdup (_("Disconnected"));
       break;
     }
 
@@ -76,7 +77,7 @@ dup_state_text (MiraClientItem *item)
     /* Translators: a client's connection state, then that it is the computer the app runs on */
     return g_strdup_printf (_("%s · This computer"), state);
 
-  return g_strdup (state);
+  return g_steal_pointer (&state);
 }
 
 static void
