@@ -67,11 +67,11 @@ def text_of(node):
         return ""
 
 
-def wait_for(what, find, timeout_s=STEP_TIMEOUT_S):
+def wait_for(what, find, timeout_s=STEP_TIMEOUT_S, describe=None):
     """Polls the accessible tree until find() returns something.
 
     AT-SPI has no event for "a node with this name exists"; a screen reader
-    looks again, and so does this.
+    looks again, and so does this. describe() says what was there instead.
     """
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -79,7 +79,8 @@ def wait_for(what, find, timeout_s=STEP_TIMEOUT_S):
         if found:
             return found
         time.sleep(0.2)
-    raise Failure(f"not found within {timeout_s} s: {what}")
+    seen = f" ({describe()})" if describe else ""
+    raise Failure(f"not found within {timeout_s} s: {what}{seen}")
 
 
 def find_app(pid):
@@ -121,12 +122,19 @@ def is_checked(node):
     return states.contains(pyatspi.STATE_CHECKED) or states.contains(pyatspi.STATE_PRESSED)
 
 
+def failed_to_record(node):
+    """The button says why it is not recording: a screen reader hears that."""
+    return (node.description or "").startswith("Not recording:") or None
+
+
 def speech_wav(directory):
     """The sentence spoken by flite, with silence around it: a microphone."""
     spoken = os.path.join(directory, "spoken.wav")
     padded = os.path.join(directory, "microphone.wav")
     subprocess.run(["flite", "-voice", "slt", "-t", SENTENCE, "-o", spoken], check=True)
-    subprocess.run(["sox", spoken, "-r", "16000", "-c", "1", padded, "pad", "0.5", "1.5"],
+    # Silence after the words keeps it recording for a while, so that the
+    # pressed state is there to be read while the transcript comes
+    subprocess.run(["sox", spoken, "-r", "16000", "-c", "1", padded, "pad", "0.5", "8"],
                    check=True)
     return padded
 
@@ -158,14 +166,22 @@ def run(dashboard, home):
         record = wait_for("the button 'Record'",
                           lambda: find_node(app, pyatspi.ROLE_TOGGLE_BUTTON, r"^record$")
                           or find_node(app, pyatspi.ROLE_PUSH_BUTTON, r"^record$"))
+        # The row reads "NAME, STATE · This computer, …"; the welcome page
+        # and the status pages say "this computer" too
         wait_for("the Live page's row of this computer",
-                 lambda: find_node(app, None, r"this computer"))
+                 lambda: find_node(app, None, r"· this computer, "))
         print("# pressing: Record")
         press(record, "the record button")
-        wait_for("the record button pressed", lambda: is_checked(record) or None)
+        wait_for("the record button pressed",
+                 lambda: is_checked(record) or failed_to_record(record),
+                 describe=lambda: f"states {record.getState().getStates()}, "
+                                  f"description {record.description!r}")
+        print(f"# record button: {record.description}")
+        if not is_checked(record):
+            raise Failure(f"recording did not start: {record.description}")
 
         row = wait_for("the row of this computer with its score",
-                       lambda: find_node(app, None, r"this computer.*score \d+"))
+                       lambda: find_node(app, None, r"· this computer, score \d+"))
         print(f"# client row: {text_of(row)}")
         device = text_of(row).split(",")[0]
 
