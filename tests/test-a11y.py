@@ -152,8 +152,13 @@ def run(dashboard, home):
 
     app_process = subprocess.Popen([dashboard], env=env)
     try:
-        app = wait_for("the dashboard on the accessibility bus",
-                       lambda: find_app(app_process.pid))
+        def started():
+            if app_process.poll() is not None:
+                raise Failure(f"the dashboard exited with status {app_process.returncode} "
+                              "before it was on the accessibility bus")
+            return find_app(app_process.pid)
+
+        app = wait_for("the dashboard on the accessibility bus", started)
         print(f"# found the application: {app.name}")
 
         host = wait_for("the button 'Host a network on this computer'",
