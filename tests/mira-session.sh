@@ -5,7 +5,7 @@
 #
 # Runs COMMAND inside a private D-Bus session with an unlocked gnome-keyring
 # Secret Service, so that libsecret works as on a desktop; with --display
-# also under Xvfb (xvfb-run -a) with the AT-SPI bus started. HOME and the
+# also under Xvfb (on a display it picks itself) with the AT-SPI bus started. HOME and the
 # XDG directories point into a temporary directory, removed afterwards, so
 # that nothing of the user's (or of root's, on CI) is read or written.
 # Exits with COMMAND's status.
@@ -40,11 +40,26 @@ case "${MIRA_SESSION_STAGE:-}" in
     # it is the default collection libsecret stores into.
     printf 'mira-session' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
     if [ "$MIRA_SESSION_DISPLAY" = yes ]; then
-      # xvfb-run -a takes the first free display from its start number: tests
-      # started together would race for the same one, so each starts at
-      # a random number
-      exec env MIRA_SESSION_STAGE=display xvfb-run -a -n $((100 + RANDOM % 900)) \
-        -s "-screen 0 1280x1024x24" "$0" "$@"
+      # Xvfb picks a free display itself and writes its number to fd 3:
+      # nothing to race for when tests start together (xvfb-run -a tries
+      # numbers from a lock file and can lose that race)
+      displayfile="$XDG_RUNTIME_DIR/display"
+      Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp 3>"$displayfile" 2>/dev/null &
+      xvfb=$!
+      for _ in $(seq 200); do
+        [ -s "$displayfile" ] && break
+        kill -0 "$xvfb" 2>/dev/null || break
+        sleep 0.05
+      done
+      if [ ! -s "$displayfile" ]; then
+        echo "mira-session.sh: Xvfb did not start" >&2
+        exit 1
+      fi
+      status=0
+      env MIRA_SESSION_STAGE=display DISPLAY=":$(head -n 1 "$displayfile")" "$0" "$@" || status=$?
+      kill "$xvfb" 2>/dev/null || true
+      wait "$xvfb" 2>/dev/null || true
+      exit $status
     fi
     exec env -u MIRA_SESSION_STAGE -u MIRA_SESSION_DISPLAY "$@"
     ;;
