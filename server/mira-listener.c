@@ -20,6 +20,12 @@
  * limit, counted while it is read (a chunked body announces no length).
  * A connection that breaks a bound is shut down; a body still expected
  * gets a 408 or 413 first, in API.md's shape.
+ *
+ * libsoup gives up on a request head over 64 KiB by closing the connection
+ * without a word. So while a head is read on plain TCP, the listener holds a
+ * duplicate of the connection's descriptor: when libsoup lets go of a head
+ * it could not read, the connection is still open for a 414 (the request
+ * line was the long one) or a 431, in API.md's shape.
  */
 
 #include "mira-listener.h"
@@ -53,6 +59,19 @@
 #define DRAIN_BYTES                (8 * 1024 * 1024)
 /* After a failed accept, how long before trying again. */
 #define ACCEPT_PAUSE_MS            100
+/* A head refused for its size: the rest of it is read, and thrown away, so
+ * that the client is done sending when the answer comes (closing on unread
+ * bytes would reset the connection, answer and all). Up to this much, while
+ * it keeps coming…
+ */
+#define REFUSAL_DRAIN_BYTES        (1024 * 1024)
+#define REFUSAL_IDLE_US            (200 * 1000)
+#define REFUSAL_TOTAL_US           (2 * G_USEC_PER_SEC)
+/* …and after the answer, until the client closes or this long. */
+#define REFUSAL_LINGER_US          (1 * G_USEC_PER_SEC)
+#define REFUSAL_TICK_MS            20
+/* Refusals under way at once; beyond, a connection is just closed. */
+#define MAX_REFUSALS               64
 
 typedef enum {
   CONN_HEADERS,      /* waiting for a request line and headers */
@@ -71,6 +90,7 @@ typedef struct
   guint64    body_read;
   gsize      body_limit;
   gboolean   draining;    /* refused: the body is read and thrown away */
+  int        head_fd;     /* a duplicate of the socket's, while a head is read; or -1 */
 } Conn;
 
 struct _MiraListener
@@ -87,6 +107,7 @@ struct _MiraListener
   GTlsCertificate    *certificate;
   GHashTable         *conns;       /* "address:port" of the peer → Conn */
   GPtrArray          *closing;     /* Closing: ended, for libsoup to close */
+  GPtrArray          *refusals;    /* Refusal: heads too large, being answered */
   GSource            *sweep;
   GSource            *resume;
   int                 spare_fd;    /* given up to answer 503 when out of descriptors */
@@ -116,6 +137,8 @@ conn_free (gpointer data)
 {
   Conn *conn = data;
 
+  if (conn->head_fd >= 0)
+    close (conn->head_fd);
   g_object_unref (conn->socket);
   g_free (conn);
 }
@@ -151,7 +174,10 @@ send_raw_error (GSocket    *socket,
                                                "Content-Type: application/json; charset=utf-8\r\n"
                                                "Content-Length: %" G_GSIZE_FORMAT "\r\n"
                                                "Connection: close\r\n\r\n%s",
-                                               status, soup_status_get_phrase (status),
+                                               status,
+                                               /* libsoup 3.2 has no phrase for it */
+                                               status == 431 ? "Request Header Fields Too Large"
+                                                             : soup_status_get_phrase (status),
                                                strlen (body), body);
 
   g_socket_send_with_blocking (socket, response, strlen (response), FALSE, NULL, NULL);
@@ -177,6 +203,155 @@ conn_shut (MiraListener *self,
   closing->at = g_get_monotonic_time ();
   g_ptr_array_add (self->closing, closing);
   g_hash_table_remove (self->conns, conn->key);
+}
+
+/* Heads too large --------------------------------------------------------- */
+
+typedef struct
+{
+  MiraListener *self;
+  GSocket      *socket;      /* on the duplicate descriptor */
+  GSource      *tick;
+  gint64        started;
+  gint64        last_byte;
+  gint64        answered;    /* or 0 */
+  gsize         drained;
+  guint32       window;      /* the last 4 bytes read */
+  char          tail[16];    /* the last bytes of the line libsoup stopped in */
+  guint         tail_len;
+  gboolean      line_ended;
+  gboolean      request_line;
+  gboolean      head_ended;
+} Refusal;
+
+static void
+refusal_free (gpointer data)
+{
+  Refusal *refusal = data;
+
+  g_source_destroy (refusal->tick);
+  g_source_unref (refusal->tick);
+  g_socket_close (refusal->socket, NULL);
+  g_object_unref (refusal->socket);
+  g_free (refusal);
+}
+
+/* The line libsoup stopped in is the request line when it ends in the
+ * protocol version ("GET /aaaa… HTTP/1.1").
+ */
+static void
+refusal_take (Refusal    *refusal,
+              const char *data,
+              gsize       len)
+{
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = data[i];
+
+      if (!refusal->line_ended && c == '\n')
+        {
+          guint n = refusal->tail_len;
+
+          if (n > 0 && refusal->tail[n - 1] == '\r')
+            n--;
+          refusal->line_ended = TRUE;
+          refusal->request_line = n >= 9 && (memcmp (refusal->tail + n - 9, " HTTP/1.1", 9) == 0
+                                             || memcmp (refusal->tail + n - 9, " HTTP/1.0", 9) == 0);
+        }
+      else if (!refusal->line_ended)
+        {
+          if (refusal->tail_len == sizeof refusal->tail)
+            {
+              memmove (refusal->tail, refusal->tail + 1, sizeof refusal->tail - 1);
+              refusal->tail_len--;
+            }
+          refusal->tail[refusal->tail_len++] = c;
+        }
+      refusal->window = (refusal->window << 8) | (guchar) c;
+      if (refusal->window == 0x0d0a0d0a || (refusal->window & 0xffff) == 0x0a0a)
+        refusal->head_ended = TRUE;
+    }
+}
+
+static void
+refusal_answer (Refusal *refusal)
+{
+  if (refusal->line_ended && refusal->request_line)
+    send_raw_error (refusal->socket, 414, "URI_TOO_LONG",
+                    "The request line is longer than the server reads (64 KiB)");
+  else
+    send_raw_error (refusal->socket, 431, "REQUEST_HEADER_FIELDS_TOO_LARGE",
+                    "The request line and headers are longer than the server reads (64 KiB)");
+  g_socket_shutdown (refusal->socket, FALSE, TRUE, NULL);
+  refusal->answered = g_get_monotonic_time ();
+}
+
+static gboolean
+refusal_tick (gpointer user_data)
+{
+  Refusal *refusal = user_data;
+  gint64 now = g_get_monotonic_time ();
+  gboolean ended = FALSE;
+
+  for (;;)
+    {
+      g_autoptr(GError) error = NULL;
+      char buf[16 * 1024];
+      gssize n = g_socket_receive_with_blocking (refusal->socket, buf, sizeof buf, FALSE,
+                                                 NULL, &error);
+
+      if (n <= 0)
+        {
+          /* 0: the client is done; an error other than "no more yet": gone */
+          ended = n == 0 || !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+          break;
+        }
+      refusal->last_byte = now;
+      refusal->drained += (gsize) n;
+      if (refusal->answered == 0)
+        refusal_take (refusal, buf, (gsize) n);
+      if (refusal->drained > REFUSAL_DRAIN_BYTES + REFUSAL_DRAIN_BYTES / 2)
+        {
+          ended = TRUE;
+          break;
+        }
+    }
+  if (refusal->answered == 0
+      && (ended || refusal->head_ended || refusal->drained > REFUSAL_DRAIN_BYTES
+          || now - refusal->last_byte > REFUSAL_IDLE_US || now - refusal->started > REFUSAL_TOTAL_US))
+    refusal_answer (refusal);
+  if (refusal->answered != 0 && (ended || now - refusal->answered > REFUSAL_LINGER_US))
+    {
+      g_ptr_array_remove_fast (refusal->self->refusals, refusal);
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* Answers the head on @fd (which it takes) with a 414 or 431. */
+static void
+refuse_head (MiraListener *self,
+             int           fd)
+{
+  Refusal *refusal;
+  GSocket *socket;
+
+  if (self->refusals->len >= MAX_REFUSALS
+      || (socket = g_socket_new_from_fd (fd, NULL)) == NULL)
+    {
+      close (fd);
+      return;
+    }
+  g_socket_set_blocking (socket, FALSE);
+  refusal = g_new0 (Refusal, 1);
+  refusal->self = self;
+  refusal->socket = socket;
+  refusal->started = refusal->last_byte = g_get_monotonic_time ();
+  refusal->tick = g_timeout_source_new (REFUSAL_TICK_MS);
+  g_source_set_callback (refusal->tick, refusal_tick, refusal, NULL);
+  g_source_attach (refusal->tick, self->context);
+  g_ptr_array_add (self->refusals, refusal);
+  refusal_tick (refusal);
 }
 
 /* Request watch --------------------------------------------------------- */
@@ -271,6 +446,11 @@ on_got_headers (SoupServerMessage *msg,
   Conn *conn = conn_of (self, msg);
 
   /* Read: the answer is the handlers' (or the early handler's, already) */
+  if (conn != NULL && conn->head_fd >= 0)
+    {
+      close (conn->head_fd);
+      conn->head_fd = -1;
+    }
   if (soup_server_message_get_status (msg) == 0)
     {
       soup_message_body_truncate (soup_server_message_get_response_body (msg));
@@ -373,6 +553,32 @@ on_request_read (SoupServer        *server,
                "The chunked body is empty, or its first chunk-size line is malformed");
 }
 
+/* A connection libsoup closed while it read a head: with the status it sets
+ * on a read that failed (500) and no request line parsed, the head was over
+ * its limit (or the peer went away, and the answer goes nowhere).
+ */
+static void
+on_disconnected (SoupServerMessage *msg,
+                 gpointer           user_data)
+{
+  MiraListener *self = user_data;
+  Conn *conn = conn_of (self, msg);
+  int fd;
+
+  if (conn == NULL || conn->head_fd < 0)
+    return;
+  fd = conn->head_fd;
+  conn->head_fd = -1;
+  if (soup_server_message_get_method (msg) == NULL
+      && soup_server_message_get_status (msg) == SOUP_STATUS_INTERNAL_SERVER_ERROR)
+    {
+      g_hash_table_remove (self->conns, conn->key);
+      refuse_head (self, fd);
+    }
+  else
+    close (fd);
+}
+
 static void
 on_request_started (SoupServer        *server,
                     SoupServerMessage *msg,
@@ -385,6 +591,8 @@ on_request_started (SoupServer        *server,
     {
       conn->state = CONN_HEADERS;
       conn->since = g_get_monotonic_time ();
+      if (!conn->tls && conn->head_fd < 0)
+        conn->head_fd = fcntl (g_socket_get_fd (conn->socket), F_DUPFD_CLOEXEC, 0);
     }
   /* A request libsoup cannot parse it answers at once (400, 501, 505),
    * without a body and without a signal before: the body is set now, in
@@ -402,6 +610,7 @@ on_request_started (SoupServer        *server,
   g_signal_connect (msg, "got-headers", G_CALLBACK (on_got_headers), self);
   g_signal_connect (msg, "got-chunk", G_CALLBACK (on_got_chunk), self);
   g_signal_connect (msg, "got-body", G_CALLBACK (on_got_body), self);
+  g_signal_connect (msg, "disconnected", G_CALLBACK (on_disconnected), self);
 }
 
 static gboolean
@@ -609,6 +818,7 @@ accept_one (MiraListener *self,
   conn->key = key;
   conn->socket = g_object_ref (client);
   conn->tls = self->certificate != NULL;
+  conn->head_fd = -1;
   conn->state = CONN_HEADERS;
   conn->since = g_get_monotonic_time ();
   g_hash_table_replace (self->conns, g_steal_pointer (&key), conn);
@@ -735,6 +945,7 @@ mira_listener_new (SoupServer               *soup,
   self->sources = g_ptr_array_new_with_free_func ((GDestroyNotify) g_source_unref);
   self->conns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, conn_free);
   self->closing = g_ptr_array_new_with_free_func (closing_free);
+  self->refusals = g_ptr_array_new_with_free_func (refusal_free);
   self->spare_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
   self->started_handler = g_signal_connect (soup, "request-started",
                                             G_CALLBACK (on_request_started), self);
@@ -855,6 +1066,7 @@ mira_listener_free (MiraListener *self)
   g_ptr_array_unref (self->sockets);
   g_hash_table_unref (self->conns);
   g_ptr_array_unref (self->closing);
+  g_ptr_array_unref (self->refusals);
   g_clear_object (&self->certificate);
   g_clear_object (&self->soup);
   g_main_context_unref (self->dormant);

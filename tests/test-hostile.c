@@ -1379,6 +1379,134 @@ test_framing (gconstpointer data)
   }
 }
 
+/* The response after the first in @in (a pipelined or kept-alive answer). */
+static RawResponse *
+parse_second_response (const GString *in)
+{
+  g_autoptr(RawResponse) first = parse_response (in);
+  const char *head_end = g_strstr_len (in->str, (gssize) in->len, "\r\n\r\n");
+  gsize at;
+  g_autoptr(GString) rest = NULL;
+
+  g_assert_nonnull (first);
+  at = (gsize) (head_end + 4 - in->str) + strlen (first->body);
+  g_assert_cmpuint (at, <=, in->len);
+  rest = g_string_new_len (in->str + at, (gssize) (in->len - at));
+  return parse_response (rest);
+}
+
+/* A request line or a header block over the 64 KiB libsoup reads: 414 or
+ * 431 in API.md's shape, on a new connection, pipelined after a request
+ * and on a connection kept alive; the server answers the next one.
+ */
+static void
+test_long_head (void)
+{
+  MiraTestServer *server = server_for (BACKEND_SQLITE);
+  guint port = mira_test_server_get_port (server);
+  g_autoptr(GString) long_url = g_string_new ("GET /");
+  g_autoptr(GString) long_header = g_string_new ("GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ");
+  static const char health[] = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+
+  for (guint i = 0; i < 100 * 1000; i++)
+    g_string_append_c (long_url, 'a');
+  g_string_append (long_url, " HTTP/1.1\r\nHost: x\r\n\r\n");
+  for (guint i = 0; i < 200 * 1000; i++)
+    g_string_append_c (long_header, 'b');
+  g_string_append (long_header, "\r\n\r\n");
+
+  {
+    g_autoptr(RawResponse) r = raw_exchange (port, long_url->str, long_url->len);
+
+    assert_error (r, 414, "URI_TOO_LONG");
+    g_assert_cmpstr (g_hash_table_lookup (r->headers, "connection"), ==, "close");
+  }
+  {
+    g_autoptr(RawResponse) r = raw_exchange (port, long_header->str, long_header->len);
+
+    assert_error (r, 431, "REQUEST_HEADER_FIELDS_TOO_LARGE");
+  }
+  /* Many header lines that add up to over 64 KiB */
+  {
+    g_autoptr(GString) many = g_string_new ("GET /health HTTP/1.1\r\nHost: x\r\n");
+    g_autoptr(RawResponse) r = NULL;
+
+    for (guint i = 0; i < 1000; i++)
+      g_string_append_printf (many, "X-Header-%u: %0100u\r\n", i, i);
+    g_string_append (many, "\r\n");
+    r = raw_exchange (port, many->str, many->len);
+    assert_error (r, 431, "REQUEST_HEADER_FIELDS_TOO_LARGE");
+  }
+  /* Pipelined after a request that is answered */
+  {
+    g_autoptr(GString) both = g_string_new (health);
+    g_autoptr(RawResponse) first = NULL;
+    g_autoptr(RawResponse) second = NULL;
+    int fd = tcp_connect (port);
+    g_autoptr(GString) in = NULL;
+
+    g_string_append_len (both, long_url->str, (gssize) long_url->len);
+    send_all (fd, both->str, both->len);
+    in = read_until_close (fd, 10000);
+    close (fd);
+    first = parse_response (in);
+    g_assert_nonnull (first);
+    g_assert_cmpuint (first->status, ==, 200);
+    second = parse_second_response (in);
+    assert_error (second, 414, "URI_TOO_LONG");
+  }
+  /* On a connection kept alive, after an answer came */
+  {
+    int fd = tcp_connect (port);
+    g_autoptr(GString) in = g_string_new (NULL);
+    g_autoptr(RawResponse) first = NULL;
+    g_autoptr(RawResponse) second = NULL;
+    gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+    send_all (fd, health, sizeof health - 1);
+    /* The whole answer, a JSON object, before the next request */
+    while (g_strstr_len (in->str, (gssize) in->len, "\r\n\r\n{") == NULL
+           || !g_str_has_suffix (in->str, "}"))
+      {
+        char buf[4096];
+        struct pollfd pfd = { .fd = fd, .events = POLLIN };
+        ssize_t n;
+
+        g_assert_cmpint (g_get_monotonic_time (), <, end);
+        g_assert_cmpint (poll (&pfd, 1, 1000), >=, 0);
+        n = recv (fd, buf, sizeof buf, MSG_DONTWAIT);
+        g_assert_cmpint (n, !=, 0);
+        if (n > 0)
+          g_string_append_len (in, buf, n);
+      }
+    first = parse_response (in);
+    g_assert_nonnull (first);
+    g_assert_cmpuint (first->status, ==, 200);
+    send_all (fd, long_header->str, long_header->len);
+    {
+      g_autoptr(GString) rest = read_until_close (fd, 10000);
+
+      g_string_append_len (in, rest->str, (gssize) rest->len);
+    }
+    close (fd);
+    second = parse_second_response (in);
+    assert_error (second, 431, "REQUEST_HEADER_FIELDS_TOO_LARGE");
+  }
+  /* A head under the limit is read as ever */
+  {
+    g_autoptr(GString) big = g_string_new ("GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ");
+    g_autoptr(RawResponse) r = NULL;
+
+    for (guint i = 0; i < 60 * 1000; i++)
+      g_string_append_c (big, 'c');
+    g_string_append (big, "\r\nConnection: close\r\n\r\n");
+    r = raw_exchange (port, big->str, big->len);
+    g_assert_nonnull (r);
+    g_assert_cmpuint (r->status, ==, 200);
+  }
+  g_assert_cmpfloat (health_ms (port), <, 1000);
+}
+
 /* Sockets the server accepted on @port that have TCP keepalive on, with a
  * user timeout of 60 s
  */
@@ -1542,6 +1670,7 @@ main (int   argc,
     }
   g_test_add_func ("/hostile/json/event-socket", test_json_event_socket);
   g_test_add_func ("/hostile/event-socket/keepalive", test_event_socket_keepalive);
+  g_test_add_func ("/hostile/http/long-head", test_long_head);
   g_test_add_func ("/hostile/json/wyoming", test_json_wyoming);
   g_test_add_func ("/hostile/limits/body", test_limits_body);
   g_test_add_func ("/hostile/limits/slow", test_limits_slow);
