@@ -1507,6 +1507,102 @@ test_long_head (void)
   g_assert_cmpfloat (health_ms (port), <, 1000);
 }
 
+/* The close code of the close frame an event socket answers @payload with */
+static guint
+event_socket_close_answer (guint       port,
+                           const char *path,
+                           const char *payload,
+                           gsize       len)
+{
+  g_autofree char *handshake = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                                                "Connection: Upgrade\r\nSec-WebSocket-Key: "
+                                                "dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                                "Sec-WebSocket-Version: 13\r\n\r\n", path);
+  static const guint8 mask[4] = { 0x12, 0x34, 0x56, 0x78 };
+  guint8 frame[2 + 4 + 125];
+  int fd = tcp_connect (port);
+  g_autoptr(GString) in = NULL;
+  const guint8 *p, *end;
+  const char *head_end;
+
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpuint (len, <=, 125);
+  frame[0] = 0x88;
+  frame[1] = 0x80 | (guint8) len;
+  memcpy (frame + 2, mask, 4);
+  for (gsize i = 0; i < len; i++)
+    frame[6 + i] = (guint8) payload[i] ^ mask[i % 4];
+  send_all (fd, handshake, strlen (handshake));
+  send_all (fd, frame, 6 + len);
+  in = read_until_close (fd, 5000);
+  close (fd);
+
+  head_end = g_strstr_len (in->str, (gssize) in->len, "\r\n\r\n");
+  g_assert_nonnull (head_end);
+  g_assert_true (g_str_has_prefix (in->str, "HTTP/1.1 101"));
+  /* Frames from the server, unmasked: the first close frame's code */
+  p = (const guint8 *) head_end + 4;
+  end = (const guint8 *) in->str + in->len;
+  while (end - p >= 2)
+    {
+      gsize n = p[1] & 0x7f, skip = 2;
+
+      if (n == 126)
+        {
+          g_assert_cmpint (end - p, >=, 4);
+          n = (gsize) p[2] << 8 | p[3];
+          skip = 4;
+        }
+      g_assert_cmpuint (n, !=, 127);
+      g_assert_cmpint (end - p, >=, (gssize) (skip + n));
+      if ((p[0] & 0x0f) == 0x08)
+        return n >= 2 ? (guint) p[skip] << 8 | p[skip + 1] : 0;
+      p += skip + n;
+    }
+  g_error ("no close frame from the event socket");
+  return 0;
+}
+
+/* RFC 6455 7.4: a close code a peer may not send is answered with 1002,
+ * one it may send is echoed.
+ */
+static void
+test_event_socket_close_codes (void)
+{
+  MiraTestServer *server = server_for (BACKEND_SQLITE);
+  guint port = mira_test_server_get_port (server);
+  g_autoptr(Net) net = net_new (server);
+  g_autofree char *path = g_strdup_printf ("/api/v1/%s/ws?token=%s", net->id, net->token);
+  static const struct { const char *payload; gsize len; guint answer; } cases[] = {
+    { "\x03", 1, 1002 },                      /* one byte */
+    { "\x00\x00", 2, 1002 },                  /* 0 */
+    { "\x03\xe7", 2, 1002 },                  /* 999 */
+    { "\x03\xec", 2, 1002 },                  /* 1004: reserved */
+    { "\x03\xed", 2, 1002 },                  /* 1005: for reporting only */
+    { "\x03\xee", 2, 1002 },                  /* 1006 */
+    { "\x03\xf7", 2, 1002 },                  /* 1015 */
+    { "\x03\xf8", 2, 1002 },                  /* 1016: reserved */
+    { "\x07\xd0", 2, 1002 },                  /* 2000 */
+    { "\x0b\xb7", 2, 1002 },                  /* 2999 */
+    { "\x13\x88", 2, 1002 },                  /* 5000 */
+    { "\x03\xe8\xff\xfe", 4, 1002 },          /* 1000 with a reason not UTF-8 */
+    { "", 0, 1000 },                          /* no code: a normal close */
+    { "\x03\xe8", 2, 1000 },
+    { "\x03\xe9" "bye", 5, 1001 },
+    { "\x0b\xb8", 2, 3000 },
+    { "\x13\x87", 2, 4999 },
+  };
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      guint answer = event_socket_close_answer (port, path, cases[c].payload, cases[c].len);
+
+      if (answer != cases[c].answer)
+        g_error ("close case %u: expected %u, got %u", c, cases[c].answer, answer);
+    }
+  health_ms (port);
+}
+
 /* Sockets the server accepted on @port that have TCP keepalive on, with a
  * user timeout of 60 s
  */
@@ -1670,6 +1766,7 @@ main (int   argc,
     }
   g_test_add_func ("/hostile/json/event-socket", test_json_event_socket);
   g_test_add_func ("/hostile/event-socket/keepalive", test_event_socket_keepalive);
+  g_test_add_func ("/hostile/event-socket/close-codes", test_event_socket_close_codes);
   g_test_add_func ("/hostile/http/long-head", test_long_head);
   g_test_add_func ("/hostile/json/wyoming", test_json_wyoming);
   g_test_add_func ("/hostile/limits/body", test_limits_body);
