@@ -660,7 +660,6 @@ remote_free (gpointer data)
 {
   Remote *remote = data;
 
-  g_object_unref (remote->server);
   g_free (remote->method);
   g_free (remote->path);
   g_free (remote->body);
@@ -690,6 +689,11 @@ remote_done (MiraApiCall *call,
   answer->response_text = g_strdup (call->response_text);
   answer->network_id = g_strdup (call->network_id);
   remote->answer = answer;
+  /* Let go of the server here, on its own thread: dropped on the caller's
+   * (an audio thread), the last reference would finalize the server there,
+   * and the server joins its audio threads.
+   */
+  g_clear_object (&remote->server);
   mira_invoke (remote->caller, remote_answer, remote, remote_free);
 }
 
