@@ -42,23 +42,48 @@ mira_transcriber_transcribe (MiraTranscriber  *self,
 }
 
 static void
-transcribe_thread (GTask        *task,
-                   gpointer      source,
-                   gpointer      task_data,
-                   GCancellable *cancellable)
+transcribe_in_pool (gpointer data,
+                    gpointer unused)
 {
-  GBytes *bytes = task_data;
+  g_autoptr(GTask) task = data;
+  GBytes *bytes = g_task_get_task_data (task);
   gsize size;
   const gint16 *samples = g_bytes_get_data (bytes, &size);
   GError *error = NULL;
   MiraTranscript *transcript;
 
-  transcript = mira_transcriber_transcribe (source, samples, size / sizeof (gint16), cancellable,
-                                            &error);
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  transcript = mira_transcriber_transcribe (g_task_get_source_object (task), samples,
+                                            size / sizeof (gint16),
+                                            g_task_get_cancellable (task), &error);
   if (transcript == NULL)
     g_task_return_error (task, error);
   else
     g_task_return_pointer (task, transcript, (GDestroyNotify) mira_transcript_free);
+}
+
+/* Transcriptions wait for a thread of their own pool, never of GIO's:
+ * a decode takes seconds of CPU, and one waiting for a decoder holds its
+ * thread. On GIO's shared pool, a burst of utterances took every thread,
+ * and everything else of the process that runs there waited behind them:
+ * the proxy lookup before each outgoing connection, TLS handshakes.
+ */
+static GThreadPool *
+transcription_pool (void)
+{
+  static GThreadPool *pool;
+
+  if (g_once_init_enter (&pool))
+    {
+      GThreadPool *created;
+
+      /* Decodes are CPU bound: more at once than cores only slows each */
+      created = g_thread_pool_new (transcribe_in_pool, NULL, MAX (1, g_get_num_processors ()),
+                                   FALSE, NULL);
+      g_once_init_leave (&pool, created);
+    }
+  return pool;
 }
 
 void
@@ -68,14 +93,15 @@ mira_transcriber_transcribe_async (MiraTranscriber     *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
+  GTask *task;
 
   g_return_if_fail (MIRA_IS_TRANSCRIBER (self));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, mira_transcriber_transcribe_async);
   g_task_set_task_data (task, g_bytes_ref (samples), (GDestroyNotify) g_bytes_unref);
-  g_task_run_in_thread (task, transcribe_thread);
+  /* The pool's from now on */
+  g_thread_pool_push (transcription_pool (), task, NULL);
 }
 
 MiraTranscript *

@@ -40,7 +40,8 @@ MiraTranscript *mira_transcriber_transcribe        (MiraTranscriber      *self,
                                                     gsize                 n_samples,
                                                     GCancellable         *cancellable,
                                                     GError              **error);
-/* Runs transcribe() on a worker thread; @samples is kept until done. */
+/* Runs transcribe() on a thread of the transcriptions' own pool (one per core),
+ * first come first served; @samples is kept until done. */
 void            mira_transcriber_transcribe_async  (MiraTranscriber      *self,
                                                     GBytes               *samples,
                                                     GCancellable         *cancellable,
