@@ -3,6 +3,8 @@
 
 #include "mira-test-live.h"
 
+#include <stdarg.h>
+
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <math.h>
@@ -706,4 +708,21 @@ mira_test_speech_mix (const MiraTestSpeech *speech,
     }
   *n_out = n;
   return pcm;
+}
+
+void
+mira_test_fail_at (const char *file,
+                   int         line,
+                   const char *func,
+                   const char *format,
+                   ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_assertion_message (G_LOG_DOMAIN, file, line, func, message);
+  g_abort ();
 }

@@ -132,4 +132,18 @@ gint16           *mira_test_speech_mix          (const MiraTestSpeech *speech,
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MiraTestClient, mira_test_client_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MiraTestSocket, mira_test_socket_free)
 
+/* Fails the test at FILE:LINE of its caller with a printf-style message. */
+void mira_test_fail_at (const char *file,
+                        int         line,
+                        const char *func,
+                        const char *format,
+                        ...) G_GNUC_PRINTF (4, 5) G_GNUC_NORETURN;
+
+/* Like g_assert, with a message saying what went wrong */
+#define mira_test_check(cond, ...) \
+  G_STMT_START { \
+    if (G_UNLIKELY (!(cond))) \
+      mira_test_fail_at (__FILE__, __LINE__, G_STRFUNC, __VA_ARGS__); \
+  } G_STMT_END
+
 G_END_DECLS

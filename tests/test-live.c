@@ -46,34 +46,6 @@ static MiraSphinx *sphinx;
 static MiraTestServer *sqlite_live;
 static char *sqlite_uri;
 
-/* Checks */
-
-static void fail_at (const char *file, int line, const char *func,
-                     const char *format, ...) G_GNUC_PRINTF (4, 5) G_GNUC_NORETURN;
-
-static void
-fail_at (const char *file,
-         int         line,
-         const char *func,
-         const char *format,
-         ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_assertion_message (G_LOG_DOMAIN, file, line, func, message);
-  g_abort ();
-}
-
-#define check(cond, ...) \
-  G_STMT_START { \
-    if (G_UNLIKELY (!(cond))) \
-      fail_at (__FILE__, __LINE__, G_STRFUNC, __VA_ARGS__); \
-  } G_STMT_END
-
 /* A scenario's world: its server, its client side, and what it allocated */
 
 typedef struct {
@@ -138,8 +110,8 @@ request (Ctx        *ctx,
   MiraTestResponse *r = mira_test_client_request (ctx->client, method, path, token, body);
 
   keep (ctx, r, (GDestroyNotify) mira_test_response_free);
-  check (r->status == status, "%s %s answered %u, not %u: %s", method, path, r->status, status,
-         r->body);
+  mira_test_check (r->status == status, "%s %s answered %u, not %u: %s", method, path, r->status, status,
+                   r->body);
   if (r->json != NULL && JSON_NODE_HOLDS_OBJECT (r->json))
     return json_node_get_object (r->json);
   return NULL;
@@ -217,15 +189,15 @@ net_new (Ctx        *ctx,
 
   net->id = g_strdup (str (o, "network_id"));
   net->token = g_strdup (str (o, "network_token"));
-  check (net->id != NULL && net->token != NULL, "no network_id or network_token");
+  mira_test_check (net->id != NULL && net->token != NULL, "no network_id or network_token");
   keep (ctx, net, net_free);
 
   net->events = mira_test_socket_connect (ctx->client,
                                           P (ctx, "/api/v1/%s/ws?token=%s", net->id, net->token));
   hello = mira_test_socket_wait_for (net->events, "connection_established", 0, 10000, NULL);
-  check (hello != NULL, "the event socket of %s said no connection_established", name);
-  check (g_strcmp0 (str (hello, "network_id"), net->id) == 0, "connection_established of %s "
-         "names network %s", net->id, str (hello, "network_id"));
+  mira_test_check (hello != NULL, "the event socket of %s said no connection_established", name);
+  mira_test_check (g_strcmp0 (str (hello, "network_id"), net->id) == 0, "connection_established of %s "
+                   "names network %s", net->id, str (hello, "network_id"));
   return net;
 }
 
@@ -378,17 +350,17 @@ device_new (Ctx        *ctx,
   o = request (ctx, 201, "POST", api (ctx, net, P (ctx, "service/client/register/%s", client_id)),
                net->token, "{\"device_type\": \"microphone\"}");
   dev->session = g_strdup (str (o, "session_token"));
-  check (dev->session != NULL, "no session_token for %s", client_id);
+  mira_test_check (dev->session != NULL, "no session_token for %s", client_id);
 
   dev->socket = device_connect (ctx, dev, dev->session);
-  check (mira_test_socket_wait_for (dev->socket, "ready", 0, 10000, NULL) != NULL,
-         "%s got no ready", client_id);
+  mira_test_check (mira_test_socket_wait_for (dev->socket, "ready", 0, 10000, NULL) != NULL,
+                   "%s got no ready", client_id);
   if (framing == FRAMING_OPUS)
     {
       int err = 0;
 
       dev->opus = opus_encoder_create (16000, 1, OPUS_APPLICATION_VOIP, &err);
-      check (err == OPUS_OK, "opus_encoder_create: %s", opus_strerror (err));
+      mira_test_check (err == OPUS_OK, "opus_encoder_create: %s", opus_strerror (err));
     }
   return dev;
 }
@@ -542,7 +514,7 @@ send_chunk (Device       *dev,
 
         memcpy (frame, pcm, bytes);
         len = opus_encode (dev->opus, frame, CHUNK, packet, sizeof packet);
-        check (len > 0, "opus_encode: %s", opus_strerror (len));
+        mira_test_check (len > 0, "opus_encode: %s", opus_strerror (len));
         header = g_strdup_printf ("{\"type\":\"audio-chunk\",\"data\":%s,\"payload_length\":%d}\n",
                                   format_16k, len);
         send_header (dev, header, packet, (gsize) len);
@@ -589,8 +561,8 @@ stream (Ctx       *ctx,
     }
   for (guint d = 0; d < n_devices; d++)
     if (devices[d]->first_chunk == 0)
-      check (mira_test_socket_wait_for (devices[d]->socket, "pong", devices[d]->mark, 10000, NULL),
-             "%s did not answer a ping after audio-start", devices[d]->client_id);
+      mira_test_check (mira_test_socket_wait_for (devices[d]->socket, "pong", devices[d]->mark, 10000, NULL),
+                       "%s did not answer a ping after audio-start", devices[d]->client_id);
 
   start_us = g_get_monotonic_time ();
   for (guint i = 0; i < n_chunks; i++)
@@ -661,10 +633,10 @@ first_interaction (Ctx        *ctx,
   JsonObject *event = wait_event (ctx, net->events, from, "interaction_created", NULL, NULL, NULL,
                                   INTERACTION_TIMEOUT_MS);
 
-  check (event != NULL, "%s: no interaction_created within %u s; events: %s", what,
-         INTERACTION_TIMEOUT_MS / 1000, event_types (ctx, net, from));
-  check (obj (event, "interaction") != NULL, "%s: interaction_created without its interaction",
-         what);
+  mira_test_check (event != NULL, "%s: no interaction_created within %u s; events: %s", what,
+                   INTERACTION_TIMEOUT_MS / 1000, event_types (ctx, net, from));
+  mira_test_check (obj (event, "interaction") != NULL, "%s: interaction_created without its interaction",
+                   what);
   return obj (event, "interaction");
 }
 
@@ -688,8 +660,8 @@ check_no_second (Ctx        *ctx,
                                 str (obj (o, "interaction"), "client_id"),
                                 num (obj (o, "interaction"), "audio_duration"));
     }
-  check (n == 1, "%s: %u interactions instead of one:%s events: %s", what, n, heard->str,
-         event_types (ctx, net, from));
+  mira_test_check (n == 1, "%s: %u interactions instead of one:%s events: %s", what, n, heard->str,
+                   event_types (ctx, net, from));
 }
 
 static JsonObject *
@@ -733,22 +705,22 @@ check_interaction (JsonObject           *interaction,
   double duration = num (interaction, "audio_duration");
   double length = speech->n / 16000.0;
 
-  check (g_strcmp0 (client_id, winner->client_id) == 0,
-         "%s: the interaction came from %s (%s), not from %s (%s): \"%s\"", what,
-         client_id ? client_id : "nobody", label_of (devices, n_devices, client_id),
-         winner->client_id, winner->label, content);
-  check (g_strcmp0 (str (interaction, "interaction_type"), "audio") == 0,
-         "%s: interaction_type is %s", what, str (interaction, "interaction_type"));
+  mira_test_check (g_strcmp0 (client_id, winner->client_id) == 0,
+                   "%s: the interaction came from %s (%s), not from %s (%s): \"%s\"", what,
+                   client_id ? client_id : "nobody", label_of (devices, n_devices, client_id),
+                   winner->client_id, winner->label, content);
+  mira_test_check (g_strcmp0 (str (interaction, "interaction_type"), "audio") == 0,
+                   "%s: interaction_type is %s", what, str (interaction, "interaction_type"));
   for (guint i = 0; wanted[i] != NULL; i++)
-    check (content != NULL && strstr (content, wanted[i]) != NULL,
-           "%s: \"%s\" was heard as \"%s\"", what, wanted[i], content);
-  check (quality > 0 && quality <= 1, "%s: audio_quality_score %g is not in (0, 1]", what,
-         quality);
+    mira_test_check (content != NULL && strstr (content, wanted[i]) != NULL,
+                     "%s: \"%s\" was heard as \"%s\"", what, wanted[i], content);
+  mira_test_check (quality > 0 && quality <= 1, "%s: audio_quality_score %g is not in (0, 1]", what,
+                   quality);
   /* The utterance window adds 300 ms before and after the voice, flite's
    * file has some silence of its own: all of the sentence, little more.
    */
-  check (duration > length - 0.2 && duration < length + 0.8,
-         "%s: audio_duration %.2f s for a sentence of %.2f s", what, duration, length);
+  mira_test_check (duration > length - 0.2 && duration < length + 0.8,
+                   "%s: audio_duration %.2f s for a sentence of %.2f s", what, duration, length);
 }
 
 /* Only @winner got a transcript, and it names @interaction */
@@ -763,17 +735,17 @@ check_transcripts (Ctx        *ctx,
   JsonObject *transcript = mira_test_socket_wait_for (winner->socket, "transcript", winner->mark,
                                                       5000, NULL);
 
-  check (transcript != NULL, "%s: %s got no transcript", what, winner->label);
-  check (g_strcmp0 (str (transcript, "interaction_id"), str (interaction, "id")) == 0,
-         "%s: the transcript names interaction %s, not %s", what,
-         str (transcript, "interaction_id"), str (interaction, "id"));
-  check (g_strcmp0 (str (transcript, "text"), str (interaction, "content")) == 0,
-         "%s: the transcript says \"%s\", the interaction \"%s\"", what,
-         str (transcript, "text"), str (interaction, "content"));
+  mira_test_check (transcript != NULL, "%s: %s got no transcript", what, winner->label);
+  mira_test_check (g_strcmp0 (str (transcript, "interaction_id"), str (interaction, "id")) == 0,
+                   "%s: the transcript names interaction %s, not %s", what,
+                   str (transcript, "interaction_id"), str (interaction, "id"));
+  mira_test_check (g_strcmp0 (str (transcript, "text"), str (interaction, "content")) == 0,
+                   "%s: the transcript says \"%s\", the interaction \"%s\"", what,
+                   str (transcript, "text"), str (interaction, "content"));
   for (guint d = 0; d < n_devices; d++)
     if (devices[d] != winner && !devices[d]->gone)
-      check (mira_test_socket_count (devices[d]->socket, "transcript", devices[d]->mark) == 0,
-             "%s: %s got a transcript too", what, devices[d]->label);
+      mira_test_check (mira_test_socket_count (devices[d]->socket, "transcript", devices[d]->mark) == 0,
+                       "%s: %s got a transcript too", what, devices[d]->label);
 }
 
 /* Nothing that @net's event socket got since @from mentions any of @needles */
@@ -788,9 +760,9 @@ check_isolated (Net         *net,
       const char *text = mira_test_socket_message (net->events, i)->text;
 
       for (guint k = 0; needles[k] != NULL; k++)
-        check (text == NULL || strstr (text, needles[k]) == NULL,
-               "%s: network %s saw \"%s\" of another network: %s", what, net->id, needles[k],
-               text);
+        mira_test_check (text == NULL || strstr (text, needles[k]) == NULL,
+                         "%s: network %s saw \"%s\" of another network: %s", what, net->id, needles[k],
+                         text);
     }
 }
 
@@ -829,18 +801,18 @@ check_streams_rest (Ctx     *ctx,
   streams = json_object_get_array_member (scores, "streams");
   best_id = str (obj (scores, "best_stream"), "client_id");
 
-  check (streams != NULL && json_array_get_length (streams) == n_devices,
-         "GET streams/scores lists %u streams, not %u",
-         streams ? json_array_get_length (streams) : 0, n_devices);
-  check (best_id != NULL, "GET streams/scores has no best_stream");
-  check (g_strcmp0 (str (obj (best, "best_stream"), "client_id"), best_id) == 0,
-         "GET streams/best says %s, streams/scores %s",
-         str (obj (best, "best_stream"), "client_id"), best_id);
+  mira_test_check (streams != NULL && json_array_get_length (streams) == n_devices,
+                   "GET streams/scores lists %u streams, not %u",
+                   streams ? json_array_get_length (streams) : 0, n_devices);
+  mira_test_check (best_id != NULL, "GET streams/scores has no best_stream");
+  mira_test_check (g_strcmp0 (str (obj (best, "best_stream"), "client_id"), best_id) == 0,
+                   "GET streams/best says %s, streams/scores %s",
+                   str (obj (best, "best_stream"), "client_id"), best_id);
   if (expected_best != NULL)
-    check (g_strcmp0 (best_id, expected_best->client_id) == 0,
-           "the live best stream is %s (%s), not %s (%s)", best_id,
-           label_of (devices, n_devices, best_id), expected_best->client_id,
-           expected_best->label);
+    mira_test_check (g_strcmp0 (best_id, expected_best->client_id) == 0,
+                     "the live best stream is %s (%s), not %s (%s)", best_id,
+                     label_of (devices, n_devices, best_id), expected_best->client_id,
+                     expected_best->label);
 
   for (guint i = 0; i < json_array_get_length (streams); i++)
     {
@@ -849,28 +821,28 @@ check_streams_rest (Ctx     *ctx,
       JsonObject *one;
       double q = num (s, "quality_score");
 
-      check (g_strcmp0 (label_of (devices, n_devices, id), "no device") != 0,
-             "GET streams/scores lists %s, not a device of this network", id);
-      check (g_strcmp0 (str (s, "client_id"), id) == 0, "stream %s has client_id %s", id,
-             str (s, "client_id"));
-      check (q >= 0 && q <= 1, "stream %s has quality_score %g", id, q);
-      check (json_object_get_boolean_member (s, "is_best") == g_str_equal (id, best_id),
-             "stream %s has is_best %d, best is %s", id,
-             json_object_get_boolean_member (s, "is_best"), best_id);
-      check (is_timestamp (str (s, "timestamp")), "stream %s has timestamp %s", id,
-             str (s, "timestamp"));
+      mira_test_check (g_strcmp0 (label_of (devices, n_devices, id), "no device") != 0,
+                       "GET streams/scores lists %s, not a device of this network", id);
+      mira_test_check (g_strcmp0 (str (s, "client_id"), id) == 0, "stream %s has client_id %s", id,
+                       str (s, "client_id"));
+      mira_test_check (q >= 0 && q <= 1, "stream %s has quality_score %g", id, q);
+      mira_test_check (json_object_get_boolean_member (s, "is_best") == g_str_equal (id, best_id),
+                       "stream %s has is_best %d, best is %s", id,
+                       json_object_get_boolean_member (s, "is_best"), best_id);
+      mira_test_check (is_timestamp (str (s, "timestamp")), "stream %s has timestamp %s", id,
+                       str (s, "timestamp"));
 
       one = request (ctx, 200, "GET", api (ctx, net, P (ctx, "streams/%s", id)), net->token,
                      NULL);
-      check (num (one, "quality_score") == q && num (one, "snr_db") == num (s, "snr_db") &&
-             num (one, "rms_dbfs") == num (s, "rms_dbfs"),
-             "GET streams/%s (quality %g, snr %g) disagrees with streams/scores (%g, %g)", id,
-             num (one, "quality_score"), num (one, "snr_db"), q, num (s, "snr_db"));
+      mira_test_check (num (one, "quality_score") == q && num (one, "snr_db") == num (s, "snr_db") &&
+                       num (one, "rms_dbfs") == num (s, "rms_dbfs"),
+                       "GET streams/%s (quality %g, snr %g) disagrees with streams/scores (%g, %g)", id,
+                       num (one, "quality_score"), num (one, "snr_db"), q, num (s, "snr_db"));
     }
   if (expected_best != NULL)
-    check (fabs (num (obj (best, "best_stream"), "quality_score") -
-                 num (obj (scores, "best_stream"), "quality_score")) < 1e-9,
-           "streams/best and streams/scores disagree on the best quality");
+    mira_test_check (fabs (num (obj (best, "best_stream"), "quality_score") -
+                           num (obj (scores, "best_stream"), "quality_score")) < 1e-9,
+                     "streams/best and streams/scores disagree on the best quality");
 }
 
 /* While real-time audio flows every stream is listed, active. The check
@@ -899,20 +871,20 @@ check_streams_live (Ctx      *ctx,
   scores = request (ctx, 200, "GET", api (ctx, live->net, "streams/scores"), live->net->token,
                     NULL);
   streams = json_object_get_array_member (scores, "streams");
-  check (json_array_get_length (streams) == live->n_devices,
-         "while streaming, GET streams/scores lists %u streams, not %u",
-         json_array_get_length (streams), live->n_devices);
+  mira_test_check (json_array_get_length (streams) == live->n_devices,
+                   "while streaming, GET streams/scores lists %u streams, not %u",
+                   json_array_get_length (streams), live->n_devices);
   for (guint i = 0; i < json_array_get_length (streams); i++)
     {
       JsonObject *s = json_array_get_object_element (streams, i);
 
-      check (json_object_get_boolean_member (s, "is_active"),
-             "while streaming, stream %s is not active", str (s, "stream_id"));
-      check (num (s, "quality_score") >= 0 && num (s, "quality_score") <= 1,
-             "while streaming, stream %s has quality_score %g", str (s, "stream_id"),
-             num (s, "quality_score"));
+      mira_test_check (json_object_get_boolean_member (s, "is_active"),
+                       "while streaming, stream %s is not active", str (s, "stream_id"));
+      mira_test_check (num (s, "quality_score") >= 0 && num (s, "quality_score") <= 1,
+                       "while streaming, stream %s has quality_score %g", str (s, "stream_id"),
+                       num (s, "quality_score"));
     }
-  check (obj (scores, "best_stream") != NULL, "while streaming, no best_stream");
+  mira_test_check (obj (scores, "best_stream") != NULL, "while streaming, no best_stream");
   live->checked = TRUE;
 }
 
@@ -979,8 +951,8 @@ three_devices (Ctx                   *ctx,
       check_transcripts (ctx, &desk, 1, desk, in_b, what_b);
 
       /* The events of A tell the story of its utterance */
-      check (count_events (a->events, a_from, "utterance_started") >= 1,
-             "%s: no utterance_started", what_a);
+      mira_test_check (count_events (a->events, a_from, "utterance_started") >= 1,
+                       "%s: no utterance_started", what_a);
       for (guint i = a_from; i < mira_test_socket_n_messages (a->events); i++)
         {
           MiraTestMessage *m = mira_test_socket_message (a->events, i);
@@ -992,41 +964,41 @@ three_devices (Ctx                   *ctx,
           if (g_strcmp0 (type, "audio_stream_selected") == 0 &&
               !g_str_has_prefix (str (m->object, "reason"), "live"))
             {
-              check (selected == NULL, "%s: two utterance selections", what_a);
+              mira_test_check (selected == NULL, "%s: two utterance selections", what_a);
               selected = m->object;
             }
           else if (g_strcmp0 (type, "interaction_created") == 0)
-            check (selected != NULL, "%s: interaction_created before audio_stream_selected",
-                   what_a);
+            mira_test_check (selected != NULL, "%s: interaction_created before audio_stream_selected",
+                             what_a);
           else if (g_strcmp0 (type, "stream_scores") == 0)
             {
               JsonArray *streams = json_object_get_array_member (m->object, "streams");
 
               for (guint s = 0; s < json_array_get_length (streams); s++)
-                check (g_strcmp0 (label_of (a_devices, 3,
-                                            str (json_array_get_object_element (streams, s),
-                                                 "client_id")), "no device") != 0,
-                       "%s: stream_scores lists a stream of another network", what_a);
+                mira_test_check (g_strcmp0 (label_of (a_devices, 3,
+                                                      str (json_array_get_object_element (streams, s),
+                                                           "client_id")), "no device") != 0,
+                                 "%s: stream_scores lists a stream of another network", what_a);
               if (m->time_us >= start_us && m->time_us <= end_us)
                 n_scores++;
             }
         }
-      check (selected != NULL, "%s: no audio_stream_selected for the utterance", what_a);
-      check (g_strcmp0 (str (selected, "selected_client_id"), kitchen->client_id) == 0,
-             "%s: audio_stream_selected chose %s", what_a, str (selected, "selected_client_id"));
-      check (fabs (num (selected, "quality_score") - num (in_a, "audio_quality_score")) < 1e-6,
-             "%s: audio_stream_selected has quality_score %g, the interaction %g", what_a,
-             num (selected, "quality_score"), num (in_a, "audio_quality_score"));
+      mira_test_check (selected != NULL, "%s: no audio_stream_selected for the utterance", what_a);
+      mira_test_check (g_strcmp0 (str (selected, "selected_client_id"), kitchen->client_id) == 0,
+                       "%s: audio_stream_selected chose %s", what_a, str (selected, "selected_client_id"));
+      mira_test_check (fabs (num (selected, "quality_score") - num (in_a, "audio_quality_score")) < 1e-6,
+                       "%s: audio_stream_selected has quality_score %g, the interaction %g", what_a,
+                       num (selected, "quality_score"), num (in_a, "audio_quality_score"));
       if (runs[r].realtime)
         {
           double rate = n_scores / ((end_us - start_us) / (double) G_USEC_PER_SEC);
 
-          check (rate >= 2 && rate <= 5, "%s: %u stream_scores in %.1f s: %.1f a second", what_a,
-                 n_scores, (end_us - start_us) / (double) G_USEC_PER_SEC, rate);
+          mira_test_check (rate >= 2 && rate <= 5, "%s: %u stream_scores in %.1f s: %.1f a second", what_a,
+                           n_scores, (end_us - start_us) / (double) G_USEC_PER_SEC, rate);
         }
       else
-        check (count_events (a->events, a_from, "stream_scores") >= 1, "%s: no stream_scores",
-               what_a);
+        mira_test_check (count_events (a->events, a_from, "stream_scores") >= 1, "%s: no stream_scores",
+                         what_a);
 
       /* Neither network sees anything of the other's */
       {
@@ -1039,9 +1011,9 @@ three_devices (Ctx                   *ctx,
         check_isolated (a, a_from, of_b, what_a);
       }
     }
-  check (live.checked || !runs[0].realtime, "the streams were not checked while they flowed");
-  check (wait_event (ctx, a->events, a_start, "conversation_started", NULL, NULL, NULL, 1000),
-         "network A: no conversation_started");
+  mira_test_check (live.checked || !runs[0].realtime, "the streams were not checked while they flowed");
+  mira_test_check (wait_event (ctx, a->events, a_start, "conversation_started", NULL, NULL, NULL, 1000),
+                   "network A: no conversation_started");
 }
 
 /* Each utterance in real time, then one as fast as the sockets go */
@@ -1112,10 +1084,10 @@ scenario_disconnect (Ctx *ctx)
 
   event = wait_event (ctx, net->events, 0, "client_disconnected", "client", "client_id",
                       leaves->client_id, 5000);
-  check (event != NULL, "no client_disconnected for the device that left");
-  check (g_strcmp0 (str (obj (event, "client"), "connection_status"), "disconnected") == 0,
-         "client_disconnected says connection_status %s",
-         str (obj (event, "client"), "connection_status"));
+  mira_test_check (event != NULL, "no client_disconnected for the device that left");
+  mira_test_check (g_strcmp0 (str (obj (event, "client"), "connection_status"), "disconnected") == 0,
+                   "client_disconnected says connection_status %s",
+                   str (obj (event, "client"), "connection_status"));
   start_us = g_get_monotonic_time ();
   do
     {
@@ -1126,12 +1098,12 @@ scenario_disconnect (Ctx *ctx)
       mira_test_client_run (ctx->client, 100);
     }
   while (seconds_since (start_us) < 5);
-  check (g_strcmp0 (str (client, "connection_status"), "disconnected") == 0,
-         "the client that left is %s", str (client, "connection_status"));
+  mira_test_check (g_strcmp0 (str (client, "connection_status"), "disconnected") == 0,
+                   "the client that left is %s", str (client, "connection_status"));
   client = request (ctx, 200, "GET", api (ctx, net, P (ctx, "clients/%s", stays->client_id)),
                     net->token, NULL);
-  check (g_strcmp0 (str (client, "connection_status"), "connected") == 0,
-         "the client that stayed is %s", str (client, "connection_status"));
+  mira_test_check (g_strcmp0 (str (client, "connection_status"), "connected") == 0,
+                   "the client that stayed is %s", str (client, "connection_status"));
 }
 
 /* Scenario 4: a cleaner device starts half-way through the sentence, in
@@ -1186,23 +1158,23 @@ scenario_framings (Ctx *ctx)
       JsonObject *event = wait_event (ctx, net->events, marks[f], "interaction_created", NULL,
                                       NULL, NULL, INTERACTION_TIMEOUT_MS);
 
-      check (event != NULL, "%s: no interaction (socket %s, close code %u); events: %s", what,
-             mira_test_socket_is_closed (devices[f]->socket) ? "closed" : "open",
-             mira_test_socket_close_code (devices[f]->socket), event_types (ctx, net, marks[f]));
+      mira_test_check (event != NULL, "%s: no interaction (socket %s, close code %u); events: %s", what,
+                       mira_test_socket_is_closed (devices[f]->socket) ? "closed" : "open",
+                       mira_test_socket_close_code (devices[f]->socket), event_types (ctx, net, marks[f]));
       check_interaction (obj (event, "interaction"), &devices[f], 1, devices[f], "kitchen",
                          speech, what);
-      check (!mira_test_socket_is_closed (devices[f]->socket), "%s: the socket was closed", what);
+      mira_test_check (!mira_test_socket_is_closed (devices[f]->socket), "%s: the socket was closed", what);
       stream_json = request (ctx, 200, "GET",
                              api (ctx, net, P (ctx, "streams/%s", devices[f]->client_id)),
                              net->token, NULL);
-      check (num (stream_json, "rms_dbfs") < -10 && num (stream_json, "snr_db") > 10,
-             "%s: the stream's metrics did not follow its audio: rms %g dBFS, snr %g dB", what,
-             num (stream_json, "rms_dbfs"), num (stream_json, "snr_db"));
+      mira_test_check (num (stream_json, "rms_dbfs") < -10 && num (stream_json, "snr_db") > 10,
+                       "%s: the stream's metrics did not follow its audio: rms %g dBFS, snr %g dB", what,
+                       num (stream_json, "rms_dbfs"), num (stream_json, "snr_db"));
     }
   for (guint f = 0; f < N_FRAMINGS; f++)
-    check (count_events (devices[f]->net->events, marks[f], "interaction_created") == 1,
-           "framing %s: %u interactions", framing_names[f],
-           count_events (devices[f]->net->events, marks[f], "interaction_created"));
+    mira_test_check (count_events (devices[f]->net->events, marks[f], "interaction_created") == 1,
+                     "framing %s: %u interactions", framing_names[f],
+                     count_events (devices[f]->net->events, marks[f], "interaction_created"));
 }
 
 /* Scenario 6: bad framing ends that socket, with a message and the right
@@ -1363,26 +1335,26 @@ scenario_bad_input (Ctx *ctx)
       Device *dev = hook.bad[i];
       JsonObject *error;
 
-      check (mira_test_socket_wait_closed (dev->socket, 10000), "%s: the socket stayed open",
-             input->name);
+      mira_test_check (mira_test_socket_wait_closed (dev->socket, 10000), "%s: the socket stayed open",
+                       input->name);
       error = mira_test_socket_wait_for (dev->socket, "error", 0, 0, NULL);
-      check (error != NULL, "%s: closed (code %u) without an error message", input->name,
-             mira_test_socket_close_code (dev->socket));
-      check (str (error, "error") != NULL && str (error, "message") != NULL,
-             "%s: the error message lacks error or message: %s", input->name,
-             mira_test_socket_message (dev->socket, 0)->text);
-      check (mira_test_socket_close_code (dev->socket) == input->code,
-             "%s: close code %u, not %u (%s)", input->name,
-             mira_test_socket_close_code (dev->socket), input->code, str (error, "message"));
+      mira_test_check (error != NULL, "%s: closed (code %u) without an error message", input->name,
+                       mira_test_socket_close_code (dev->socket));
+      mira_test_check (str (error, "error") != NULL && str (error, "message") != NULL,
+                       "%s: the error message lacks error or message: %s", input->name,
+                       mira_test_socket_message (dev->socket, 0)->text);
+      mira_test_check (mira_test_socket_close_code (dev->socket) == input->code,
+                       "%s: close code %u, not %u (%s)", input->name,
+                       mira_test_socket_close_code (dev->socket), input->code, str (error, "message"));
       if (input->bad_token)
-        check (mira_test_socket_count (dev->socket, "ready", 0) == 0, "%s: got ready",
-               input->name);
+        mira_test_check (mira_test_socket_count (dev->socket, "ready", 0) == 0, "%s: got ready",
+                         input->name);
     }
 
   interaction = one_interaction (ctx, net, 0, "bad input next door");
   check_interaction (interaction, &good, 1, good, "dentist", speech, "bad input next door");
   check_transcripts (ctx, &good, 1, good, interaction, "bad input next door");
-  check (!mira_test_socket_is_closed (good->socket), "the good device's socket was closed");
+  mira_test_check (!mira_test_socket_is_closed (good->socket), "the good device's socket was closed");
   request (ctx, 200, "GET", "/health", NULL, NULL);
 }
 
@@ -1399,10 +1371,10 @@ check_entity_event (Ctx        *ctx,
 {
   JsonObject *event = wait_event (ctx, net->events, from, type, member, field, value, 5000);
 
-  check (event != NULL, "no %s with %s.%s = %s", type, member, field, value);
-  check (g_strcmp0 (str (event, "network_id"), net->id) == 0 &&
-         is_timestamp (str (event, "timestamp")),
-         "%s lacks network_id or timestamp", type);
+  mira_test_check (event != NULL, "no %s with %s.%s = %s", type, member, field, value);
+  mira_test_check (g_strcmp0 (str (event, "network_id"), net->id) == 0 &&
+                   is_timestamp (str (event, "timestamp")),
+                   "%s lacks network_id or timestamp", type);
 }
 
 static void
@@ -1417,34 +1389,34 @@ scenario_event_socket (Ctx *ctx)
   guint from;
 
   hello = mira_test_socket_wait_for (net->events, "connection_established", 0, 0, NULL);
-  check (json_object_has_member (hello, "client_id") &&
-         json_object_get_null_member (hello, "client_id"),
-         "connection_established on a network token has client_id %s", str (hello, "client_id"));
+  mira_test_check (json_object_has_member (hello, "client_id") &&
+                   json_object_get_null_member (hello, "client_id"),
+                   "connection_established on a network token has client_id %s", str (hello, "client_id"));
 
   /* On a session token it knows the client */
   panel = device_new (ctx, net, "panel", "panel", FRAMING_HEADER);
   as_client = mira_test_socket_connect (ctx->client, api (ctx, net, P (ctx, "ws?token=%s",
                                                                        panel->session)));
   hello = mira_test_socket_wait_for (as_client, "connection_established", 0, 10000, NULL);
-  check (hello != NULL, "no connection_established on a session token");
-  check (g_strcmp0 (str (hello, "client_id"), "panel") == 0,
-         "connection_established on a session token has client_id %s", str (hello, "client_id"));
+  mira_test_check (hello != NULL, "no connection_established on a session token");
+  mira_test_check (g_strcmp0 (str (hello, "client_id"), "panel") == 0,
+                   "connection_established on a session token has client_id %s", str (hello, "client_id"));
 
   /* ping → pong */
   from = mira_test_socket_n_messages (net->events);
   mira_test_socket_send_text (net->events, "{\"type\":\"ping\"}");
-  check (mira_test_socket_wait_for (net->events, "pong", from, 5000, NULL) != NULL,
-         "no pong to a ping");
+  mira_test_check (mira_test_socket_wait_for (net->events, "pong", from, 5000, NULL) != NULL,
+                   "no pong to a ping");
 
   /* A bad token: an error, then 1008 */
   intruder = mira_test_socket_connect (ctx->client, api (ctx, net, "ws?token=nope"));
-  check (mira_test_socket_wait_closed (intruder, 10000), "a bad token kept its event socket");
+  mira_test_check (mira_test_socket_wait_closed (intruder, 10000), "a bad token kept its event socket");
   error = mira_test_socket_wait_for (intruder, "error", 0, 0, NULL);
-  check (error != NULL && str (error, "message") != NULL, "a bad token got no error message");
-  check (mira_test_socket_close_code (intruder) == 1008, "a bad token got close code %u",
-         mira_test_socket_close_code (intruder));
-  check (mira_test_socket_count (intruder, "connection_established", 0) == 0,
-         "a bad token got connection_established");
+  mira_test_check (error != NULL && str (error, "message") != NULL, "a bad token got no error message");
+  mira_test_check (mira_test_socket_close_code (intruder) == 1008, "a bad token got close code %u",
+                   mira_test_socket_close_code (intruder));
+  mira_test_check (mira_test_socket_count (intruder, "connection_established", 0) == 0,
+                   "a bad token got connection_established");
 
   /* Every REST write shows up with its entity */
   from = mira_test_socket_n_messages (net->events);
@@ -1514,8 +1486,8 @@ scenario_event_socket (Ctx *ctx)
   check_entity_event (ctx, net, from, "setting_deleted", "setting", "key", "timezone");
 
   /* The client's socket saw the same writes */
-  check (wait_event (ctx, as_client, 0, "setting_deleted", NULL, NULL, NULL, 5000) != NULL,
-         "the event socket on a session token missed the writes");
+  mira_test_check (wait_event (ctx, as_client, 0, "setting_deleted", NULL, NULL, NULL, 5000) != NULL,
+                   "the event socket on a session token missed the writes");
 }
 
 /* Scenario 7, the slow subscriber: a raw TCP client shakes hands and never
@@ -1534,18 +1506,18 @@ raw_subscriber (guint       port,
   g_autofree char *handshake = NULL;
   gint64 start_us = g_get_monotonic_time ();
 
-  check (fd >= 0, "socket: %s", g_strerror (errno));
-  check (setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) == 0,
-         "SO_RCVBUF: %s", g_strerror (errno));
+  mira_test_check (fd >= 0, "socket: %s", g_strerror (errno));
+  mira_test_check (setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) == 0,
+                   "SO_RCVBUF: %s", g_strerror (errno));
   addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-  check (connect (fd, (struct sockaddr *) &addr, sizeof addr) == 0, "connect: %s",
-         g_strerror (errno));
+  mira_test_check (connect (fd, (struct sockaddr *) &addr, sizeof addr) == 0, "connect: %s",
+                   g_strerror (errno));
   handshake = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUpgrade: websocket\r\n"
                                "Connection: Upgrade\r\nSec-WebSocket-Key: "
                                "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
                                path, port);
-  check (write (fd, handshake, strlen (handshake)) == (ssize_t) strlen (handshake),
-         "write: %s", g_strerror (errno));
+  mira_test_check (write (fd, handshake, strlen (handshake)) == (ssize_t) strlen (handshake),
+                   "write: %s", g_strerror (errno));
 
   /* Byte by byte up to the end of the headers: not one byte of a frame */
   while (received->len < 4 || memcmp (received->data + received->len - 4, "\r\n\r\n", 4) != 0)
@@ -1553,12 +1525,12 @@ raw_subscriber (guint       port,
       guint8 c;
       ssize_t n = read (fd, &c, 1);
 
-      check (n == 1, "the handshake broke off: %s", n < 0 ? g_strerror (errno) : "EOF");
+      mira_test_check (n == 1, "the handshake broke off: %s", n < 0 ? g_strerror (errno) : "EOF");
       g_byte_array_append (received, &c, 1);
-      check (seconds_since (start_us) < 10, "no handshake answer");
+      mira_test_check (seconds_since (start_us) < 10, "no handshake answer");
     }
-  check (g_str_has_prefix ((const char *) received->data, "HTTP/1.1 101"),
-         "the handshake was refused: %.*s", (int) received->len, received->data);
+  mira_test_check (g_str_has_prefix ((const char *) received->data, "HTTP/1.1 101"),
+                   "the handshake was refused: %.*s", (int) received->len, received->data);
   g_byte_array_set_size (received, 0);
   return fd;
 }
@@ -1665,7 +1637,7 @@ scenario_slow_subscriber (Ctx *ctx)
   start_us = g_get_monotonic_time ();
   while (!has_queued_bytes (fd) && seconds_since (start_us) < 10)
     mira_test_client_run (ctx->client, 10);
-  check (has_queued_bytes (fd), "the slow subscriber got no connection_established");
+  mira_test_check (has_queued_bytes (fd), "the slow subscriber got no connection_established");
 
   /* 90 KB events, 40 a second (four requests at a time, so that a slow
    * build keeps up), for 9.5 s: the slow one's buffers (some MB on
@@ -1707,11 +1679,11 @@ scenario_slow_subscriber (Ctx *ctx)
   while (count_events (net->events, from, "interaction_created") < n_sent &&
          seconds_since (start_us) < 20)
     mira_test_client_run (ctx->client, 50);
-  check (count_events (net->events, from, "interaction_created") == n_sent,
-         "the normal subscriber got %u of %u events",
-         count_events (net->events, from, "interaction_created"), n_sent);
-  check (!mira_test_socket_is_closed (net->events), "the normal subscriber was closed (%u)",
-         mira_test_socket_close_code (net->events));
+  mira_test_check (count_events (net->events, from, "interaction_created") == n_sent,
+                   "the normal subscriber got %u of %u events",
+                   count_events (net->events, from, "interaction_created"), n_sent);
+  mira_test_check (!mira_test_socket_is_closed (net->events), "the normal subscriber was closed (%u)",
+                   mira_test_socket_close_code (net->events));
   for (guint i = from; i < mira_test_socket_n_messages (net->events); i++)
     {
       JsonObject *o = mira_test_socket_message (net->events, i)->object;
@@ -1720,9 +1692,9 @@ scenario_slow_subscriber (Ctx *ctx)
 
       if (g_strcmp0 (str (o, "type"), "interaction_created") != 0)
         continue;
-      check (text != NULL && g_str_has_prefix (text, "flood "), "an interaction that is no flood");
+      mira_test_check (text != NULL && g_str_has_prefix (text, "flood "), "an interaction that is no flood");
       seq = (guint) g_ascii_strtoull (text + 6, NULL, 10);
-      check (seq < n_sent && !seen[seq], "the normal subscriber got event #%u twice", seq);
+      mira_test_check (seq < n_sent && !seen[seq], "the normal subscriber got event #%u twice", seq);
       seen[seq] = TRUE;
     }
 
@@ -1746,10 +1718,10 @@ scenario_slow_subscriber (Ctx *ctx)
    */
   g_test_message ("slow subscriber: %u of %u events, the last #%u, then %s %u", n_got,
                   n_sent, last_seen, close_code ? "close code" : "EOF", close_code);
-  check (ended, "the server never closed the slow subscriber");
-  check (n_got < n_sent, "the slow subscriber got every event");
-  check (close_code == 0 || close_code == 1008, "the slow subscriber was closed with %u",
-         close_code);
+  mira_test_check (ended, "the server never closed the slow subscriber");
+  mira_test_check (n_got < n_sent, "the slow subscriber got every event");
+  mira_test_check (close_code == 0 || close_code == 1008, "the slow subscriber was closed with %u",
+                   close_code);
 }
 
 /* Scenario 8: conversations close by timeout and on request */
@@ -1772,25 +1744,25 @@ scenario_conversations (Ctx *ctx)
   o = request (ctx, 201, "POST", api (ctx, net, "interactions"), net->token,
                "{\"content\": \"Water the tomato plants on the balcony tonight\"}");
   id = str (o, "conversation_id");
-  check (id != NULL, "the interaction joined no conversation");
-  check (wait_event (ctx, net->events, 0, "conversation_started", "conversation", "id", id, 5000),
-         "no conversation_started");
+  mira_test_check (id != NULL, "the interaction joined no conversation");
+  mira_test_check (wait_event (ctx, net->events, 0, "conversation_started", "conversation", "id", id, 5000),
+                   "no conversation_started");
   event = wait_event (ctx, net->events, 0, "conversation_closed", "conversation", "id", id, 15000);
   elapsed = seconds_since (start_us);
-  check (event != NULL, "the conversation did not close within 15 s of a 5 s timeout");
-  check (elapsed >= 4.5 && elapsed <= 12, "closed %.1f s after its interaction, timeout 5 s",
-         elapsed);
+  mira_test_check (event != NULL, "the conversation did not close within 15 s of a 5 s timeout");
+  mira_test_check (elapsed >= 4.5 && elapsed <= 12, "closed %.1f s after its interaction, timeout 5 s",
+                   elapsed);
   conversation = request (ctx, 200, "GET", api (ctx, net, P (ctx, "conversations/%s", id)),
                           net->token, NULL);
-  check (g_strcmp0 (str (conversation, "status"), "closed") == 0, "status %s",
-         str (conversation, "status"));
-  check (is_timestamp (str (conversation, "closed_at")), "closed_at %s",
-         str (conversation, "closed_at"));
-  check (g_str_has_prefix (str (conversation, "title"), "Water the tomato plants"),
-         "title \"%s\"", str (conversation, "title"));
-  check (str (conversation, "topic_summary") != NULL &&
-         strstr (str (conversation, "topic_summary"), "tomato") != NULL,
-         "topic_summary \"%s\"", str (conversation, "topic_summary"));
+  mira_test_check (g_strcmp0 (str (conversation, "status"), "closed") == 0, "status %s",
+                   str (conversation, "status"));
+  mira_test_check (is_timestamp (str (conversation, "closed_at")), "closed_at %s",
+                   str (conversation, "closed_at"));
+  mira_test_check (g_str_has_prefix (str (conversation, "title"), "Water the tomato plants"),
+                   "title \"%s\"", str (conversation, "title"));
+  mira_test_check (str (conversation, "topic_summary") != NULL &&
+                   strstr (str (conversation, "topic_summary"), "tomato") != NULL,
+                   "topic_summary \"%s\"", str (conversation, "topic_summary"));
 
   /* By hand, twice: the second close changes nothing */
   o = request (ctx, 201, "POST", api (ctx, manual, "conversations"), manual->token,
@@ -1798,22 +1770,22 @@ scenario_conversations (Ctx *ctx)
   id = str (o, "id");
   o = request (ctx, 200, "POST", api (ctx, manual, P (ctx, "conversations/%s/close", id)),
                manual->token, NULL);
-  check (g_strcmp0 (str (o, "status"), "closed") == 0, "closing answered status %s",
-         str (o, "status"));
+  mira_test_check (g_strcmp0 (str (o, "status"), "closed") == 0, "closing answered status %s",
+                   str (o, "status"));
   closed_at = str (o, "closed_at");
-  check (is_timestamp (closed_at), "closed_at %s", closed_at);
+  mira_test_check (is_timestamp (closed_at), "closed_at %s", closed_at);
   o = request (ctx, 200, "POST", api (ctx, manual, P (ctx, "conversations/%s/close", id)),
                manual->token, NULL);
-  check (g_strcmp0 (str (o, "status"), "closed") == 0 &&
-         g_strcmp0 (str (o, "closed_at"), closed_at) == 0,
-         "closing again gave status %s, closed_at %s (was %s)", str (o, "status"),
-         str (o, "closed_at"), closed_at);
-  check (wait_event (ctx, manual->events, 0, "conversation_closed", "conversation", "id", id,
-                     5000), "no conversation_closed on request");
+  mira_test_check (g_strcmp0 (str (o, "status"), "closed") == 0 &&
+                   g_strcmp0 (str (o, "closed_at"), closed_at) == 0,
+                   "closing again gave status %s, closed_at %s (was %s)", str (o, "status"),
+                   str (o, "closed_at"), closed_at);
+  mira_test_check (wait_event (ctx, manual->events, 0, "conversation_closed", "conversation", "id", id,
+                               5000), "no conversation_closed on request");
   mira_test_client_run (ctx->client, 500);
-  check (count_events (manual->events, 0, "conversation_closed") == 1,
-         "%u conversation_closed for one close", count_events (manual->events, 0,
-                                                                "conversation_closed"));
+  mira_test_check (count_events (manual->events, 0, "conversation_closed") == 1,
+                   "%u conversation_closed for one close", count_events (manual->events, 0,
+                                                                          "conversation_closed"));
   request (ctx, 404, "POST",
            api (ctx, manual, "conversations/00000000-0000-4000-8000-000000000000/close"),
            manual->token, NULL);
@@ -1837,20 +1809,20 @@ scenario_streams_stop (Ctx *ctx)
   start_us = g_get_monotonic_time ();
   event = wait_event (ctx, audio->events, 0, "interaction_created", NULL, NULL, NULL,
                       INTERACTION_TIMEOUT_MS);
-  check (event != NULL, "no interaction from the stream");
+  mira_test_check (event != NULL, "no interaction from the stream");
   stored = seconds_since (start_us);
   id = str (obj (event, "interaction"), "conversation_id");
   event = wait_event (ctx, audio->events, 0, "conversation_closed", "conversation", "id", id,
                       15000);
   elapsed = seconds_since (start_us);
-  check (event != NULL, "the conversation stayed open after every stream stopped (its "
-         "interaction was stored %.1f s after audio-stop)", stored);
+  mira_test_check (event != NULL, "the conversation stayed open after every stream stopped (its "
+                   "interaction was stored %.1f s after audio-stop)", stored);
   /* 5 s, or as soon as the utterance said before the stop is stored */
-  check (elapsed >= 4.5 && elapsed <= MAX (9, stored + 3),
-         "closed %.1f s after audio-stop, not ~5 s (its interaction was stored after %.1f s)",
-         elapsed, stored);
-  check (g_str_has_prefix (str (obj (event, "conversation"), "title"), "Play some music"),
-         "title \"%s\"", str (obj (event, "conversation"), "title"));
+  mira_test_check (elapsed >= 4.5 && elapsed <= MAX (9, stored + 3),
+                   "closed %.1f s after audio-stop, not ~5 s (its interaction was stored after %.1f s)",
+                   elapsed, stored);
+  mira_test_check (g_str_has_prefix (str (obj (event, "conversation"), "title"), "Play some music"),
+                   "title \"%s\"", str (obj (event, "conversation"), "title"));
 }
 
 /* A reminder coming due is announced once to the whole network and becomes overdue. */
@@ -1867,18 +1839,18 @@ scenario_reminder_due (Ctx *ctx)
   created = request (ctx, 201, "POST", api (ctx, net, "reminders"), net->token,
                      P (ctx, "{\"title\": \"Call the dentist\", \"due_time\": \"%s\"}", due));
   id = str (created, "id");
-  check (g_strcmp0 (str (created, "status"), "pending") == 0, "a new reminder is %s",
-         str (created, "status"));
+  mira_test_check (g_strcmp0 (str (created, "status"), "pending") == 0, "a new reminder is %s",
+                   str (created, "status"));
   event = wait_event (ctx, net->events, 0, "reminder_due", "reminder", "id", id, 15000);
-  check (event != NULL, "no reminder_due within 15 s of its due time");
-  check (g_strcmp0 (str (obj (event, "reminder"), "title"), "Call the dentist") == 0,
-         "reminder_due carries %s", str (obj (event, "reminder"), "title"));
+  mira_test_check (event != NULL, "no reminder_due within 15 s of its due time");
+  mira_test_check (g_strcmp0 (str (obj (event, "reminder"), "title"), "Call the dentist") == 0,
+                   "reminder_due carries %s", str (obj (event, "reminder"), "title"));
   later = request (ctx, 200, "GET", api (ctx, net, P (ctx, "reminders/%s", id)), net->token, NULL);
-  check (g_strcmp0 (str (later, "status"), "overdue") == 0, "after it came due it is %s",
-         str (later, "status"));
+  mira_test_check (g_strcmp0 (str (later, "status"), "overdue") == 0, "after it came due it is %s",
+                   str (later, "status"));
   mira_test_client_run (ctx->client, 6000);
-  check (count_events (net->events, 0, "reminder_due") == 1, "reminder_due came %u times",
-         count_events (net->events, 0, "reminder_due"));
+  mira_test_check (count_events (net->events, 0, "reminder_due") == 1, "reminder_due came %u times",
+                   count_events (net->events, 0, "reminder_due"));
 }
 
 /* POST /streams/{id}/audio: a whole utterance as a file, through the same
@@ -1965,40 +1937,40 @@ scenario_upload (Ctx *ctx)
     g_autoptr(GBytes) empty = g_bytes_new ("", 0);
 
     r = upload (ctx, net, "recorder", form, junk_form);
-    check (r->status == 422 || r->status == 415, "a broken WAV answered %u: %s", r->status, r->body);
-    check (strstr (r->body, "audio_data") != NULL, "the error does not name audio_data: %s",
-           r->body);
+    mira_test_check (r->status == 422 || r->status == 415, "a broken WAV answered %u: %s", r->status, r->body);
+    mira_test_check (strstr (r->body, "audio_data") != NULL, "the error does not name audio_data: %s",
+                     r->body);
     r = upload (ctx, net, "recorder", form, wrong_part);
-    check (r->status == 422, "a form without audio_data answered %u: %s", r->status, r->body);
+    mira_test_check (r->status == 422, "a form without audio_data answered %u: %s", r->status, r->body);
     r = upload (ctx, net, "recorder", "application/octet-stream", empty);
-    check (r->status == 422, "an empty upload answered %u: %s", r->status, r->body);
+    mira_test_check (r->status == 422, "an empty upload answered %u: %s", r->status, r->body);
     r = upload (ctx, net, "not a valid id!", form, wrong_part);
-    check (r->status == 400 || r->status == 404, "a bad stream id answered %u", r->status);
+    mira_test_check (r->status == 400 || r->status == 404, "a bad stream id answered %u", r->status);
   }
   mira_test_client_run (ctx->client, 1500);
-  check (count_events (net->events, 0, "interaction_created") == 0,
-         "a refused upload made an interaction");
+  mira_test_check (count_events (net->events, 0, "interaction_created") == 0,
+                   "a refused upload made an interaction");
 
   /* A WAV in a form */
   from = mira_test_socket_n_messages (net->events);
   body = multipart ("audio_data", wav);
   r = upload (ctx, net, "recorder", form, body);
-  check (r->status == 202, "the upload answered %u: %s", r->status, r->body);
+  mira_test_check (r->status == 202, "the upload answered %u: %s", r->status, r->body);
   scores = json_node_get_object (r->json);
-  check (num (scores, "quality_score") > 0.3 && num (scores, "quality_score") <= 1.0,
-         "quality_score %f", num (scores, "quality_score"));
-  check (num (scores, "speech_ratio") > 0.2, "speech_ratio %f", num (scores, "speech_ratio"));
-  check (fabs (num (scores, "duration_s") - n / 16000.0) < 0.05, "duration_s %f for %f s",
-         num (scores, "duration_s"), n / 16000.0);
+  mira_test_check (num (scores, "quality_score") > 0.3 && num (scores, "quality_score") <= 1.0,
+                   "quality_score %f", num (scores, "quality_score"));
+  mira_test_check (num (scores, "speech_ratio") > 0.2, "speech_ratio %f", num (scores, "speech_ratio"));
+  mira_test_check (fabs (num (scores, "duration_s") - n / 16000.0) < 0.05, "duration_s %f for %f s",
+                   num (scores, "duration_s"), n / 16000.0);
   event = wait_event (ctx, net->events, from, "interaction_created", NULL, NULL, NULL,
                       INTERACTION_TIMEOUT_MS);
-  check (event != NULL, "no interaction_created after the upload");
-  check (strstr (str (obj (event, "interaction"), "content"), "kitchen") != NULL,
-         "the upload was heard as \"%s\"", str (obj (event, "interaction"), "content"));
-  check (g_strcmp0 (str (obj (event, "interaction"), "client_id"), "recorder") == 0,
-         "the interaction's client is %s", str (obj (event, "interaction"), "client_id"));
-  check (g_strcmp0 (str (obj (event, "interaction"), "interaction_type"), "audio") == 0,
-         "interaction_type %s", str (obj (event, "interaction"), "interaction_type"));
+  mira_test_check (event != NULL, "no interaction_created after the upload");
+  mira_test_check (strstr (str (obj (event, "interaction"), "content"), "kitchen") != NULL,
+                   "the upload was heard as \"%s\"", str (obj (event, "interaction"), "content"));
+  mira_test_check (g_strcmp0 (str (obj (event, "interaction"), "client_id"), "recorder") == 0,
+                   "the interaction's client is %s", str (obj (event, "interaction"), "client_id"));
+  mira_test_check (g_strcmp0 (str (obj (event, "interaction"), "interaction_type"), "audio") == 0,
+                   "interaction_type %s", str (obj (event, "interaction"), "interaction_type"));
 
   /* Raw s16le 16 kHz mono, as the body itself */
   from = mira_test_socket_n_messages (net->events);
@@ -2006,12 +1978,12 @@ scenario_upload (Ctx *ctx)
     g_autoptr(GBytes) raw = g_bytes_new (pcm, n * 2);
 
     r = upload (ctx, net, "recorder", "application/octet-stream", raw);
-    check (r->status == 202, "the raw upload answered %u: %s", r->status, r->body);
+    mira_test_check (r->status == 202, "the raw upload answered %u: %s", r->status, r->body);
   }
   event = wait_event (ctx, net->events, from, "interaction_created", NULL, NULL, NULL,
                       INTERACTION_TIMEOUT_MS);
-  check (event != NULL && strstr (str (obj (event, "interaction"), "content"), "kitchen") != NULL,
-         "the raw upload made no interaction with the words");
+  mira_test_check (event != NULL && strstr (str (obj (event, "interaction"), "content"), "kitchen") != NULL,
+                   "the raw upload made no interaction with the words");
 }
 
 /* The client once its connection_status is @status, or after 5 s */
@@ -2075,17 +2047,17 @@ named_device (Ctx        *ctx,
   socket = mira_test_socket_connect (ctx->client, P (ctx, "/%s?token=%s&device_name=%s", alias,
                                                      net->token, form_encode (ctx, name)));
   ready = mira_test_socket_wait_for (socket, "ready", 0, 10000, NULL);
-  check (ready != NULL, "the device named \"%s\" got no ready (close code %u)", name,
-         mira_test_socket_close_code (socket));
+  mira_test_check (ready != NULL, "the device named \"%s\" got no ready (close code %u)", name,
+                   mira_test_socket_close_code (socket));
   client_id = P (ctx, "%s", str (ready, "client_id"));
-  check (g_regex_match_simple ("^[A-Za-z0-9][A-Za-z0-9_.-]{0,49}$", client_id, 0, 0),
-         "the device named \"%s\" became client \"%s\"", name, client_id);
+  mira_test_check (g_regex_match_simple ("^[A-Za-z0-9][A-Za-z0-9_.-]{0,49}$", client_id, 0, 0),
+                   "the device named \"%s\" became client \"%s\"", name, client_id);
   client = wait_status (ctx, net, client_id, "connected");
-  check (g_strcmp0 (str (client, "connection_status"), "connected") == 0,
-         "the device named \"%s\" is %s", name, str (client, "connection_status"));
+  mira_test_check (g_strcmp0 (str (client, "connection_status"), "connected") == 0,
+                   "the device named \"%s\" is %s", name, str (client, "connection_status"));
   mira_test_socket_close (socket);
-  check (mira_test_socket_wait_closed (socket, 5000), "the socket of \"%s\" did not close",
-         name);
+  mira_test_check (mira_test_socket_wait_closed (socket, 5000), "the socket of \"%s\" did not close",
+                   name);
   mira_test_socket_free (socket);
   return client_id;
 }
@@ -2122,27 +2094,27 @@ scenario_device_names (Ctx *ctx)
       if (i == 2 || i == 4)
         continue;
       if (names[i] == long_name)
-        check (g_str_has_prefix (long_name, str (obj (client, "device_info"), "name")) &&
-               g_utf8_strlen (str (obj (client, "device_info"), "name"), -1) == 200,
-               "a long name was kept as \"%s\"", str (obj (client, "device_info"), "name"));
+        mira_test_check (g_str_has_prefix (long_name, str (obj (client, "device_info"), "name")) &&
+                         g_utf8_strlen (str (obj (client, "device_info"), "name"), -1) == 200,
+                         "a long name was kept as \"%s\"", str (obj (client, "device_info"), "name"));
       else
-        check (g_strcmp0 (str (obj (client, "device_info"), "name"), names[i]) == 0,
-               "client %s keeps the name \"%s\", not \"%s\" as typed", ids[i],
-               str (obj (client, "device_info"), "name"), names[i]);
+        mira_test_check (g_strcmp0 (str (obj (client, "device_info"), "name"), names[i]) == 0,
+                         "client %s keeps the name \"%s\", not \"%s\" as typed", ids[i],
+                         str (obj (client, "device_info"), "name"), names[i]);
     }
 
   /* '+' is a space, and a name that is a client id stays as it is */
-  check (g_str_has_prefix (ids[0], "kitchen-omi-"), "\"kitchen omi\" became %s", ids[0]);
-  check (g_strcmp0 (ids[2], "kitchen-omi") == 0, "\"kitchen-omi\" became %s", ids[2]);
-  check (g_str_has_prefix (ids[3], "kuche-"), "\"Küche\" became %s", ids[3]);
-  check (g_str_has_prefix (ids[7], "x-"), "\"../x\" became %s", ids[7]);
+  mira_test_check (g_str_has_prefix (ids[0], "kitchen-omi-"), "\"kitchen omi\" became %s", ids[0]);
+  mira_test_check (g_strcmp0 (ids[2], "kitchen-omi") == 0, "\"kitchen-omi\" became %s", ids[2]);
+  mira_test_check (g_str_has_prefix (ids[3], "kuche-"), "\"Küche\" became %s", ids[3]);
+  mira_test_check (g_str_has_prefix (ids[7], "x-"), "\"../x\" became %s", ids[7]);
   /* "Küche" composed and decomposed is one name */
-  check (g_strcmp0 (ids[3], ids[4]) == 0, "\"Küche\" in NFC and NFD became %s and %s", ids[3],
-         ids[4]);
+  mira_test_check (g_strcmp0 (ids[3], ids[4]) == 0, "\"Küche\" in NFC and NFD became %s and %s", ids[3],
+                   ids[4]);
   for (guint i = 0; i < n_names; i++)
     for (guint j = i + 1; j < n_names; j++)
-      check ((i == 3 && j == 4) || g_strcmp0 (ids[i], ids[j]) != 0,
-             "\"%s\" and \"%s\" became the same client %s", names[i], names[j], ids[i]);
+      mira_test_check ((i == 3 && j == 4) || g_strcmp0 (ids[i], ids[j]) != 0,
+                       "\"%s\" and \"%s\" became the same client %s", names[i], names[j], ids[i]);
 
   /* The same name again, on the other alias, is the same client */
   registered = count_events (net->events, 0, "client_registered");
@@ -2150,12 +2122,12 @@ scenario_device_names (Ctx *ctx)
     {
       const char *again = named_device (ctx, net, i % 2 ? "ws_pcm" : "ws_omi", names[i]);
 
-      check (g_strcmp0 (again, ids[i]) == 0, "\"%s\" became %s, then %s", names[i], ids[i],
-             again);
+      mira_test_check (g_strcmp0 (again, ids[i]) == 0, "\"%s\" became %s, then %s", names[i], ids[i],
+                       again);
     }
   mira_test_client_run (ctx->client, 200);
-  check (count_events (net->events, 0, "client_registered") == registered,
-         "a name seen before registered a new client");
+  mira_test_check (count_events (net->events, 0, "client_registered") == registered,
+                   "a name seen before registered a new client");
 }
 
 /* Scenario: a client is connected while any of its sockets is. A phone
@@ -2206,9 +2178,9 @@ check_connection_events (Ctx        *ctx,
          seconds_since (start_us) < 5)
     mira_test_client_run (ctx->client, 50);
   mira_test_client_run (ctx->client, 500);
-  check (g_strcmp0 (connection_events (ctx, net, from, client_id), expected) == 0,
-         "%s: connection events \"%s\", not \"%s\" (c: connected, d: disconnected)", what,
-         connection_events (ctx, net, from, client_id), expected);
+  mira_test_check (g_strcmp0 (connection_events (ctx, net, from, client_id), expected) == 0,
+                   "%s: connection events \"%s\", not \"%s\" (c: connected, d: disconnected)", what,
+                   connection_events (ctx, net, from, client_id), expected);
 }
 
 static void
@@ -2222,12 +2194,12 @@ check_active (Ctx        *ctx,
   JsonObject *client = wait_status (ctx, net, client_id, status);
   JsonObject *info;
 
-  check (g_strcmp0 (str (client, "connection_status"), status) == 0, "%s: %s is %s, not %s",
-         what, client_id, str (client, "connection_status"), status);
+  mira_test_check (g_strcmp0 (str (client, "connection_status"), status) == 0, "%s: %s is %s, not %s",
+                   what, client_id, str (client, "connection_status"), status);
   info = request (ctx, 200, "GET", api (ctx, net, "service/info"), net->token, NULL);
-  check (json_object_get_int_member (info, "active_clients") == active,
-         "%s: service/info counts %" G_GINT64_FORMAT " active clients, not %" G_GINT64_FORMAT,
-         what, json_object_get_int_member (info, "active_clients"), active);
+  mira_test_check (json_object_get_int_member (info, "active_clients") == active,
+                   "%s: service/info counts %" G_GINT64_FORMAT " active clients, not %" G_GINT64_FORMAT,
+                   what, json_object_get_int_member (info, "active_clients"), active);
 }
 
 static void
@@ -2247,10 +2219,10 @@ scenario_roaming (Ctx *ctx)
   /* Mobile data comes up first, then Wi-Fi goes */
   from = mira_test_socket_n_messages (net->events);
   phone->socket = device_connect (ctx, phone, phone->session);
-  check (mira_test_socket_wait_for (phone->socket, "ready", 0, 10000, NULL) != NULL,
-         "the phone's second socket got no ready");
+  mira_test_check (mira_test_socket_wait_for (phone->socket, "ready", 0, 10000, NULL) != NULL,
+                   "the phone's second socket got no ready");
   mira_test_socket_close (wifi);
-  check (mira_test_socket_wait_closed (wifi, 5000), "the Wi-Fi socket did not close");
+  mira_test_check (mira_test_socket_wait_closed (wifi, 5000), "the Wi-Fi socket did not close");
   mira_test_socket_free (wifi);
   check_connection_events (ctx, net, from, "phone", "", "the phone roams");
   check_active (ctx, net, "phone", "connected", 1, "the phone roamed");
@@ -2262,9 +2234,9 @@ scenario_roaming (Ctx *ctx)
   check_interaction (interaction, &phone, 1, phone, "kitchen", speech, "after roaming");
   check_transcripts (ctx, &phone, 1, phone, interaction, "after roaming");
   best = request (ctx, 200, "GET", api (ctx, net, "streams/scores"), net->token, NULL);
-  check (json_array_get_length (json_object_get_array_member (best, "streams")) == 1,
-         "the roaming phone has %u streams",
-         json_array_get_length (json_object_get_array_member (best, "streams")));
+  mira_test_check (json_array_get_length (json_object_get_array_member (best, "streams")) == 1,
+                   "the roaming phone has %u streams",
+                   json_array_get_length (json_object_get_array_member (best, "streams")));
 
   /* A storm of reconnects while one socket stays: no change, no event */
   from = mira_test_socket_n_messages (net->events);
@@ -2275,8 +2247,8 @@ scenario_roaming (Ctx *ctx)
                                              api (ctx, net, P (ctx, "streams/phone/ws?token=%s",
                                                                phone->session)));
       for (guint i = 0; i < G_N_ELEMENTS (storm); i++)
-        check (mira_test_socket_wait_for (storm[i], "ready", 0, 10000, NULL) != NULL,
-               "a socket of the storm got no ready");
+        mira_test_check (mira_test_socket_wait_for (storm[i], "ready", 0, 10000, NULL) != NULL,
+                         "a socket of the storm got no ready");
       for (guint i = 0; i < G_N_ELEMENTS (storm); i++)
         {
           mira_test_socket_close (storm[(i * 3) % G_N_ELEMENTS (storm)]);
@@ -2284,7 +2256,7 @@ scenario_roaming (Ctx *ctx)
         }
       for (guint i = 0; i < G_N_ELEMENTS (storm); i++)
         {
-          check (mira_test_socket_wait_closed (storm[i], 5000), "a storm socket stayed open");
+          mira_test_check (mira_test_socket_wait_closed (storm[i], 5000), "a storm socket stayed open");
           mira_test_socket_free (storm[i]);
         }
     }
@@ -2294,7 +2266,7 @@ scenario_roaming (Ctx *ctx)
   /* The last socket goes: one disconnect */
   from = mira_test_socket_n_messages (net->events);
   mira_test_socket_close (phone->socket);
-  check (mira_test_socket_wait_closed (phone->socket, 5000), "the phone's socket did not close");
+  mira_test_check (mira_test_socket_wait_closed (phone->socket, 5000), "the phone's socket did not close");
   check_connection_events (ctx, net, from, "phone", "d", "the phone leaves");
   check_active (ctx, net, "phone", "disconnected", 0, "the phone left");
 
@@ -2307,13 +2279,13 @@ scenario_roaming (Ctx *ctx)
                                          api (ctx, net, P (ctx, "streams/phone/ws?token=%s",
                                                            phone->session)));
   for (guint i = 0; i < G_N_ELEMENTS (storm); i++)
-    check (mira_test_socket_wait_for (storm[i], "ready", 0, 10000, NULL) != NULL,
-           "a socket of the storm got no ready");
+    mira_test_check (mira_test_socket_wait_for (storm[i], "ready", 0, 10000, NULL) != NULL,
+                     "a socket of the storm got no ready");
   for (guint i = 0; i < G_N_ELEMENTS (storm); i++)
     mira_test_socket_close (storm[i]);
   for (guint i = 0; i < G_N_ELEMENTS (storm); i++)
     {
-      check (mira_test_socket_wait_closed (storm[i], 5000), "a storm socket stayed open");
+      mira_test_check (mira_test_socket_wait_closed (storm[i], 5000), "a storm socket stayed open");
       mira_test_socket_free (storm[i]);
     }
   check_connection_events (ctx, net, from, "phone", "cd", "a storm from nothing");
@@ -2321,14 +2293,14 @@ scenario_roaming (Ctx *ctx)
 
   /* Deregistered while its socket is open, registered again, back */
   phone->socket = device_connect (ctx, phone, phone->session);
-  check (mira_test_socket_wait_for (phone->socket, "ready", 0, 10000, NULL) != NULL,
-         "the phone got no ready");
+  mira_test_check (mira_test_socket_wait_for (phone->socket, "ready", 0, 10000, NULL) != NULL,
+                   "the phone got no ready");
   check_active (ctx, net, "phone", "connected", 1, "the phone is back");
   from = mira_test_socket_n_messages (net->events);
   request (ctx, 204, "DELETE", api (ctx, net, "service/client/deregister/phone"), net->token,
            NULL);
-  check (mira_test_socket_wait_closed (phone->socket, 5000),
-         "the deregistered phone's socket stayed open");
+  mira_test_check (mira_test_socket_wait_closed (phone->socket, 5000),
+                   "the deregistered phone's socket stayed open");
   mira_test_socket_free (phone->socket);
   {
     JsonObject *o = request (ctx, 201, "POST", api (ctx, net, "service/client/register/phone"),
@@ -2338,8 +2310,8 @@ scenario_roaming (Ctx *ctx)
     phone->session = g_strdup (str (o, "session_token"));
   }
   phone->socket = device_connect (ctx, phone, phone->session);
-  check (mira_test_socket_wait_for (phone->socket, "ready", 0, 10000, NULL) != NULL,
-         "the registered-again phone got no ready");
+  mira_test_check (mira_test_socket_wait_for (phone->socket, "ready", 0, 10000, NULL) != NULL,
+                   "the registered-again phone got no ready");
   check_connection_events (ctx, net, from, "phone", "c", "deregistered and registered again");
   check_active (ctx, net, "phone", "connected", 1, "registered again");
 }
@@ -2365,17 +2337,17 @@ scenario_vanished (Ctx *ctx)
   start_us = g_get_monotonic_time ();
   event = wait_event (ctx, net->events, 0, "interaction_created", NULL, NULL, NULL,
                       INTERACTION_TIMEOUT_MS);
-  check (event != NULL, "no interaction from the vanished device");
+  mira_test_check (event != NULL, "no interaction from the vanished device");
   stored = seconds_since (start_us);
   id = str (obj (event, "interaction"), "conversation_id");
   event = wait_event (ctx, net->events, 0, "conversation_closed", "conversation", "id", id,
                       15000);
   elapsed = seconds_since (start_us);
-  check (event != NULL, "the conversation stayed open after its only device vanished (its "
-         "interaction was stored %.1f s after)", stored);
-  check (elapsed >= 4.5 && elapsed <= MAX (9, stored + 3),
-         "closed %.1f s after the device vanished, not ~5 s (its interaction was stored after"
-         " %.1f s)", elapsed, stored);
+  mira_test_check (event != NULL, "the conversation stayed open after its only device vanished (its "
+                   "interaction was stored %.1f s after)", stored);
+  mira_test_check (elapsed >= 4.5 && elapsed <= MAX (9, stored + 3),
+                   "closed %.1f s after the device vanished, not ~5 s (its interaction was stored after"
+                   " %.1f s)", elapsed, stored);
 }
 
 /* Scenario: a corrupted packet is not a broken stream. Opus packets that
@@ -2429,7 +2401,7 @@ metric_sum (Ctx        *ctx,
   g_auto(GStrv) lines = g_strsplit (r->body, "\n", -1);
   double sum = 0;
 
-  check (r->status == 200, "/metrics answered %u", r->status);
+  mira_test_check (r->status == 200, "/metrics answered %u", r->status);
   for (guint i = 0; lines[i] != NULL; i++)
     if (g_str_has_prefix (lines[i], name) && lines[i][strlen (name)] == '{')
       sum += g_ascii_strtod (strrchr (lines[i], ' ') + 1, NULL);
@@ -2465,29 +2437,29 @@ scenario_bad_packets (Ctx *ctx)
       interaction = first_interaction (ctx, dev->net, 0, dev->label);
       check_interaction (interaction, &dev, 1, dev, "weather", speech, dev->label);
       check_transcripts (ctx, &dev, 1, dev, interaction, dev->label);
-      check (!mira_test_socket_is_closed (dev->socket), "%s: the socket was closed (%u)",
-             dev->label, mira_test_socket_close_code (dev->socket));
+      mira_test_check (!mira_test_socket_is_closed (dev->socket), "%s: the socket was closed (%u)",
+                       dev->label, mira_test_socket_close_code (dev->socket));
       warning = mira_test_socket_wait_for (dev->socket, "warning", 0, 0, NULL);
-      check (warning != NULL, "%s: no warning", dev->label);
-      check (g_strcmp0 (str (warning, "warning"), "BAD_AUDIO") == 0 &&
-             str (warning, "message") != NULL && num (warning, "dropped") >= 1,
-             "%s: the warning is %s", dev->label, mira_test_socket_message (dev->socket, 0)->text);
+      mira_test_check (warning != NULL, "%s: no warning", dev->label);
+      mira_test_check (g_strcmp0 (str (warning, "warning"), "BAD_AUDIO") == 0 &&
+                       str (warning, "message") != NULL && num (warning, "dropped") >= 1,
+                       "%s: the warning is %s", dev->label, mira_test_socket_message (dev->socket, 0)->text);
       /* Occasional: not one per bad packet */
-      check (mira_test_socket_count (dev->socket, "warning", 0) <= 2,
-             "%s: %u warnings", dev->label, mira_test_socket_count (dev->socket, "warning", 0));
+      mira_test_check (mira_test_socket_count (dev->socket, "warning", 0) <= 2,
+                       "%s: %u warnings", dev->label, mira_test_socket_count (dev->socket, "warning", 0));
       stream_json = request (ctx, 200, "GET",
                              api (ctx, dev->net, P (ctx, "streams/%s", dev->client_id)),
                              dev->net->token, NULL);
       /* One at every chunk whose index ends in 5 */
-      check (num (stream_json, "dropped_packets") == (device_n_chunks (dev) + 4) / 10,
-             "%s: the stream counts %g dropped packets, not %u", dev->label,
-             num (stream_json, "dropped_packets"), (device_n_chunks (dev) + 4) / 10);
+      mira_test_check (num (stream_json, "dropped_packets") == (device_n_chunks (dev) + 4) / 10,
+                       "%s: the stream counts %g dropped packets, not %u", dev->label,
+                       num (stream_json, "dropped_packets"), (device_n_chunks (dev) + 4) / 10);
     }
-  check (metric_sum (ctx, "mira_audio_bad_packets_total") - before >=
-           2 * (device_n_chunks (bad.opus) / 10),
-         "/metrics counts %g bad packets, not at least %u",
-         metric_sum (ctx, "mira_audio_bad_packets_total") - before,
-         2 * (device_n_chunks (bad.opus) / 10));
+  mira_test_check (metric_sum (ctx, "mira_audio_bad_packets_total") - before >=
+                     2 * (device_n_chunks (bad.opus) / 10),
+                   "/metrics counts %g bad packets, not at least %u",
+                   metric_sum (ctx, "mira_audio_bad_packets_total") - before,
+                   2 * (device_n_chunks (bad.opus) / 10));
 
   /* Nothing but bad packets, in real time: closed after 10 s */
   flood = device_new (ctx, opus_net, "broken", "sends only bad packets", FRAMING_OPUS);
@@ -2500,14 +2472,14 @@ scenario_bad_packets (Ctx *ctx)
       mira_test_client_run (ctx->client, 20);
     }
   took = seconds_since (start_us);
-  check (mira_test_socket_wait_closed (flood->socket, 5000),
-         "a stream of bad packets stayed open %.0f s", took);
-  check (mira_test_socket_close_code (flood->socket) == 1003,
-         "a stream of bad packets closed with %u, not 1003",
-         mira_test_socket_close_code (flood->socket));
-  check (took >= 9.9 && took < 12, "a stream of bad packets closed after %.1f s, not 10 s", took);
-  check (mira_test_socket_wait_for (flood->socket, "error", 0, 0, NULL) != NULL,
-         "a stream of bad packets closed without an error message");
+  mira_test_check (mira_test_socket_wait_closed (flood->socket, 5000),
+                   "a stream of bad packets stayed open %.0f s", took);
+  mira_test_check (mira_test_socket_close_code (flood->socket) == 1003,
+                   "a stream of bad packets closed with %u, not 1003",
+                   mira_test_socket_close_code (flood->socket));
+  mira_test_check (took >= 9.9 && took < 12, "a stream of bad packets closed after %.1f s, not 10 s", took);
+  mira_test_check (mira_test_socket_wait_for (flood->socket, "error", 0, 0, NULL) != NULL,
+                   "a stream of bad packets closed without an error message");
 }
 
 /* Scenario: a socket never outlives what let it in. Each revocation, made
@@ -2532,8 +2504,8 @@ revocable (Ctx        *ctx,
   MiraTestSocket *socket = keep (ctx, mira_test_socket_connect (ctx->client, path),
                                  (GDestroyNotify) mira_test_socket_free);
 
-  check (mira_test_socket_wait_for (socket, hello, 0, 10000, NULL) != NULL,
-         "%s: no %s (close code %u)", path, hello, mira_test_socket_close_code (socket));
+  mira_test_check (mira_test_socket_wait_for (socket, hello, 0, 10000, NULL) != NULL,
+                   "%s: no %s (close code %u)", path, hello, mira_test_socket_close_code (socket));
   return socket;
 }
 
@@ -2549,16 +2521,16 @@ check_revoked (Ctx            *ctx,
   JsonObject *error;
   double took;
 
-  check (mira_test_socket_wait_closed (socket, bound_ms + 1000), "%s stayed open", what);
+  mira_test_check (mira_test_socket_wait_closed (socket, bound_ms + 1000), "%s stayed open", what);
   took = seconds_since (since_us);
-  check (took * 1000 <= bound_ms, "%s closed after %.2f s, more than %.1f s", what, took,
-         bound_ms / 1000.0);
-  check (mira_test_socket_close_code (socket) == 1008, "%s closed with %u, not 1008", what,
-         mira_test_socket_close_code (socket));
+  mira_test_check (took * 1000 <= bound_ms, "%s closed after %.2f s, more than %.1f s", what, took,
+                   bound_ms / 1000.0);
+  mira_test_check (mira_test_socket_close_code (socket) == 1008, "%s closed with %u, not 1008", what,
+                   mira_test_socket_close_code (socket));
   error = mira_test_socket_wait_for (socket, "error", 0, 0, NULL);
-  check (error != NULL && g_strcmp0 (str (error, "error"), error_code) == 0,
-         "%s: its last word was not an error %s: %s", what, error_code,
-         error ? str (error, "error") : "none");
+  mira_test_check (error != NULL && g_strcmp0 (str (error, "error"), error_code) == 0,
+                   "%s: its last word was not an error %s: %s", what, error_code,
+                   error ? str (error, "error") : "none");
   return took;
 }
 
@@ -2567,8 +2539,8 @@ check_open (Ctx            *ctx,
             MiraTestSocket *socket,
             const char     *what)
 {
-  check (!mira_test_socket_is_closed (socket), "%s was closed (%u)", what,
-         mira_test_socket_close_code (socket));
+  mira_test_check (!mira_test_socket_is_closed (socket), "%s was closed (%u)", what,
+                   mira_test_socket_close_code (socket));
 }
 
 /* REST answers @status for @token within @bound_ms of @since_us */
@@ -2592,8 +2564,8 @@ check_rest_refuses (Ctx        *ctx,
       mira_test_client_run (ctx->client, 50);
     }
   while (seconds_since (since_us) * 1000 < bound_ms);
-  check (FALSE, "REST still answers %u, not %u, to the token after %.1f s", r->status,
-         status, seconds_since (since_us));
+  mira_test_check (FALSE, "REST still answers %u, not %u, to the token after %.1f s", r->status,
+                   status, seconds_since (since_us));
   return 0;
 }
 
@@ -2610,12 +2582,12 @@ run_cli (Ctx        *ctx,
   g_autoptr(GError) error = NULL;
   int status = 0;
 
-  check (program != NULL, "MIRA_SERVER_PROGRAM is not set");
-  check (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
-                       &status, &error), "cannot run %s: %s", program,
-         error ? error->message : "");
-  check (g_spawn_check_wait_status (status, NULL), "mira-server networks %s failed: %s", verb,
-         err);
+  mira_test_check (program != NULL, "MIRA_SERVER_PROGRAM is not set");
+  mira_test_check (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                                 &status, &error), "cannot run %s: %s", program,
+                   error ? error->message : "");
+  mira_test_check (g_spawn_check_wait_status (status, NULL), "mira-server networks %s failed: %s", verb,
+                   err);
 }
 
 static void
@@ -2654,7 +2626,7 @@ scenario_revocation (Ctx *ctx)
                net->token, NULL);
   g_free (net->token);
   net->token = g_strdup (str (o, "network_token"));
-  check (net->token != NULL && g_strcmp0 (net->token, old_token) != 0, "no new network token");
+  mira_test_check (net->token != NULL && g_strcmp0 (net->token, old_token) != 0, "no new network token");
   took = check_revoked (ctx, net_events, "the event socket of the old network token",
                         "TOKEN_REVOKED", t0, REVOKE_IN_PROCESS_MS);
   worst_in = MAX (worst_in, took);
@@ -2688,14 +2660,14 @@ scenario_revocation (Ctx *ctx)
   t0 = g_get_monotonic_time ();
   request (ctx, 204, "DELETE", api (ctx, net, "service/client/deregister/phone"), net->token,
            NULL);
-  check (mira_test_socket_wait_closed (phone_events, REVOKE_IN_PROCESS_MS),
-         "the deregistered client's event socket stayed open");
-  check (mira_test_socket_close_code (phone_events) == 1008, "closed with %u",
-         mira_test_socket_close_code (phone_events));
-  check (mira_test_socket_wait_closed (phone_audio, REVOKE_IN_PROCESS_MS),
-         "the deregistered client's audio socket stayed open");
-  check (mira_test_socket_close_code (phone_audio) == 1008, "closed with %u",
-         mira_test_socket_close_code (phone_audio));
+  mira_test_check (mira_test_socket_wait_closed (phone_events, REVOKE_IN_PROCESS_MS),
+                   "the deregistered client's event socket stayed open");
+  mira_test_check (mira_test_socket_close_code (phone_events) == 1008, "closed with %u",
+                   mira_test_socket_close_code (phone_events));
+  mira_test_check (mira_test_socket_wait_closed (phone_audio, REVOKE_IN_PROCESS_MS),
+                   "the deregistered client's audio socket stayed open");
+  mira_test_check (mira_test_socket_close_code (phone_audio) == 1008, "closed with %u",
+                   mira_test_socket_close_code (phone_audio));
   worst_in = MAX (worst_in, seconds_since (t0));
   check_open (ctx, other_audio, "another client's audio socket");
 

@@ -62,34 +62,6 @@ keep (Fixture        *f,
   return data;
 }
 
-/* Checks */
-
-static void fail_at (const char *file, int line, const char *func,
-                     const char *format, ...) G_GNUC_PRINTF (4, 5) G_GNUC_NORETURN;
-
-static void
-fail_at (const char *file,
-         int         line,
-         const char *func,
-         const char *format,
-         ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_assertion_message (G_LOG_DOMAIN, file, line, func, message);
-  g_abort ();
-}
-
-#define check(cond, ...) \
-  G_STMT_START { \
-    if (G_UNLIKELY (!(cond))) \
-      fail_at (__FILE__, __LINE__, G_STRFUNC, __VA_ARGS__); \
-  } G_STMT_END
-
 static const char *P (Fixture *f, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
 static const char *
@@ -158,7 +130,7 @@ request_at (const char *file,
 
   keep (f, r, (GDestroyNotify) mira_test_response_free);
   if (r->status != status)
-    fail_at (file, line, "request", "%s %s %s answered %u, not %u: %s", method, path,
+    mira_test_fail_at (file, line, "request", "%s %s %s answered %u, not %u: %s", method, path,
              body ? body : "", r->status, status, r->body);
   if (r->json != NULL && JSON_NODE_HOLDS_OBJECT (r->json))
     return json_node_get_object (r->json);
@@ -170,7 +142,7 @@ request_at (const char *file,
   G_STMT_START { \
     JsonObject *error_ = request_at (__FILE__, __LINE__, (f), (status), (method), (path), \
                                      (token), (body)); \
-    check (str (error_, "detail") != NULL && strstr (str (error_, "detail"), (name)) != NULL, \
+    mira_test_check (str (error_, "detail") != NULL && strstr (str (error_, "detail"), (name)) != NULL, \
            "%s %s %s: the refusal does not name '%s': %s", (method), (path), (body) ? (body) : "", \
            (name), str (error_, "detail")); \
   } G_STMT_END
@@ -202,8 +174,8 @@ net_new (Fixture    *f,
   keep (f, net, net_free);
   net->events = mira_test_socket_connect (f->client, P (f, "/api/v1/%s/ws?token=%s", net->id,
                                                         net->token));
-  check (mira_test_socket_wait_for (net->events, "connection_established", 0, 10000, NULL),
-         "no connection_established");
+  mira_test_check (mira_test_socket_wait_for (net->events, "connection_established", 0, 10000, NULL),
+                   "no connection_established");
   return net;
 }
 
@@ -276,7 +248,7 @@ make_fifo (Fixture *f)
 
   g_assert_no_error (error);
   path = g_build_filename (dir, "zone", NULL);
-  check (mkfifo (path, 0600) == 0, "mkfifo %s: %s", path, g_strerror (errno));
+  mira_test_check (mkfifo (path, 0600) == 0, "mkfifo %s: %s", path, g_strerror (errno));
   keep (f, dir, g_free);
   return keep (f, path, g_free);
 }
@@ -312,7 +284,7 @@ test_zone_names (Fixture       *f,
   JsonObject *o;
 
   o = request (f, 201, "PUT", setting, net->token, "{\"value\": \"Europe/Berlin\"}");
-  check (g_strcmp0 (str (o, "value"), "Europe/Berlin") == 0, "stored %s", str (o, "value"));
+  mira_test_check (g_strcmp0 (str (o, "value"), "Europe/Berlin") == 0, "stored %s", str (o, "value"));
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
@@ -325,15 +297,15 @@ test_zone_names (Fixture       *f,
       refused (f, 422, "timezone", "POST", "/api/v1/networks", MIRA_TEST_ADMIN_TOKEN,
                P (f, "{\"name\": \"x\", \"settings\": {\"timezone\": \"%s\"}}", bad[i]));
       /* Never opened, so never waited for; and no lock is left behind */
-      check (seconds_since (start) < 2.0, "refusing %s took %.1f s", bad[i],
-             seconds_since (start));
+      mira_test_check (seconds_since (start) < 2.0, "refusing %s took %.1f s", bad[i],
+                       seconds_since (start));
       request (f, 201, "POST", api (f, other, "persons"), other->token, "{\"name\": \"Ann\"}");
     }
   o = request (f, 200, "GET", setting, net->token, NULL);
-  check (g_strcmp0 (str (o, "value"), "Europe/Berlin") == 0, "now %s", str (o, "value"));
+  mira_test_check (g_strcmp0 (str (o, "value"), "Europe/Berlin") == 0, "now %s", str (o, "value"));
   o = request (f, 200, "GET", P (f, "/api/v1/networks/%s", net->id), net->token, NULL);
-  check (g_strcmp0 (str (obj (o, "settings"), "timezone"), "Europe/Berlin") == 0,
-         "the network's settings say %s", str (obj (o, "settings"), "timezone"));
+  mira_test_check (g_strcmp0 (str (obj (o, "settings"), "timezone"), "Europe/Berlin") == 0,
+                   "the network's settings say %s", str (obj (o, "settings"), "timezone"));
 
   /* Zones, links to zones, and UTC */
   {
@@ -345,7 +317,7 @@ test_zone_names (Fixture       *f,
     for (guint i = 0; i < G_N_ELEMENTS (good); i++)
       {
         o = request (f, 200, "PUT", setting, net->token, P (f, "{\"value\": \"%s\"}", good[i]));
-        check (g_strcmp0 (str (o, "value"), good[i]) == 0, "stored %s", str (o, "value"));
+        mira_test_check (g_strcmp0 (str (o, "value"), good[i]) == 0, "stored %s", str (o, "value"));
       }
   }
   remove_fifo (fifo);
@@ -384,10 +356,10 @@ test_zone_stored (Fixture       *f,
   start = g_get_monotonic_time ();
   o = request (f, 201, "POST", api (f, net, "reminders"), net->token,
                "{\"title\": \"Call\", \"due_time\": \"2030-01-15T17:00\"}");
-  check (g_strcmp0 (str (o, "due_time"), "2030-01-15T17:00:00.000Z") == 0,
-         "a time in a network whose zone is not one reads %s", str (o, "due_time"));
+  mira_test_check (g_strcmp0 (str (o, "due_time"), "2030-01-15T17:00:00.000Z") == 0,
+                   "a time in a network whose zone is not one reads %s", str (o, "due_time"));
   request (f, 200, "GET", api (f, net, "reminders?due_before=2030-01-16"), net->token, NULL);
-  check (seconds_since (start) < 2.0, "took %.1f s", seconds_since (start));
+  mira_test_check (seconds_since (start) < 2.0, "took %.1f s", seconds_since (start));
   remove_fifo (fifo);
 }
 
@@ -481,32 +453,32 @@ check_text_time (Fixture    *f,
       refused (f, 400, "end", "GET", api (f, net, P (f, "calendar/events?end=%s", q)),
                net->token, NULL);
       o = request (f, 200, "GET", reminder, net->token, NULL);
-      check (g_strcmp0 (str (o, "due_time"), "2031-06-01T00:00:00.000Z") == 0,
-             "a refused PATCH moved the reminder to %s", str (o, "due_time"));
-      check (total_of (f, net, "reminders") == 1 && total_of (f, net, "calendar/events") == 0 &&
-             total_of (f, net, "interactions") == 0, "a refused time was stored");
+      mira_test_check (g_strcmp0 (str (o, "due_time"), "2031-06-01T00:00:00.000Z") == 0,
+                       "a refused PATCH moved the reminder to %s", str (o, "due_time"));
+      mira_test_check (total_of (f, net, "reminders") == 1 && total_of (f, net, "calendar/events") == 0 &&
+                       total_of (f, net, "interactions") == 0, "a refused time was stored");
       return;
     }
 
   /* Fields */
   o = request (f, 201, "POST", api (f, net, "reminders"), net->token,
                P (f, "{\"title\": \"at\", \"due_time\": \"%s\"}", text));
-  check (g_strcmp0 (str (o, "due_time"), utc) == 0, "%s in %s: due_time %s, not %s", text, zone,
-         str (o, "due_time"), utc);
+  mira_test_check (g_strcmp0 (str (o, "due_time"), utc) == 0, "%s in %s: due_time %s, not %s", text, zone,
+                   str (o, "due_time"), utc);
   o = request (f, 200, "PATCH", reminder, net->token, P (f, "{\"due_time\": \"%s\"}", text));
-  check (g_strcmp0 (str (o, "due_time"), utc) == 0, "%s in %s: PATCH due_time %s, not %s", text,
-         zone, str (o, "due_time"), utc);
+  mira_test_check (g_strcmp0 (str (o, "due_time"), utc) == 0, "%s in %s: PATCH due_time %s, not %s", text,
+                   zone, str (o, "due_time"), utc);
   request (f, 204, "DELETE", reminder, net->token, NULL);
   o = request (f, 201, "POST", api (f, net, "calendar/events"), net->token,
                P (f, "{\"title\": \"at\", \"start_time\": \"%s\", \"end_time\": \"%s\"}", text,
                   text));
-  check (g_strcmp0 (str (o, "start_time"), utc) == 0 && g_strcmp0 (str (o, "end_time"), utc) == 0,
-         "%s in %s: start_time %s, end_time %s, not %s", text, zone, str (o, "start_time"),
-         str (o, "end_time"), utc);
+  mira_test_check (g_strcmp0 (str (o, "start_time"), utc) == 0 && g_strcmp0 (str (o, "end_time"), utc) == 0,
+                   "%s in %s: start_time %s, end_time %s, not %s", text, zone, str (o, "start_time"),
+                   str (o, "end_time"), utc);
   o = request (f, 201, "POST", api (f, net, "interactions"), net->token,
                P (f, "{\"content\": \"at\", \"timestamp\": \"%s\"}", text));
-  check (g_strcmp0 (str (o, "timestamp"), utc) == 0, "%s in %s: timestamp %s, not %s", text,
-         zone, str (o, "timestamp"), utc);
+  mira_test_check (g_strcmp0 (str (o, "timestamp"), utc) == 0, "%s in %s: timestamp %s, not %s", text,
+                   zone, str (o, "timestamp"), utc);
 
   /* Filters, around a second either side of the instant */
   for (int side = -1; side <= 1; side += 2)
@@ -526,7 +498,7 @@ check_text_time (Fixture    *f,
   G_STMT_START {                                                                              \
     const char *got_ = members_of (f, request (f, 200, "GET", api (f, net, (path)), net->token, \
                                                NULL), (member));                              \
-    check (g_str_equal (got_, (expected)), "%s in %s: %s lists \"%s\", not \"%s\"", text, zone, \
+    mira_test_check (g_str_equal (got_, (expected)), "%s in %s: %s lists \"%s\", not \"%s\"", text, zone, \
            (path), got_, (expected));                                                         \
   } G_STMT_END
 
@@ -651,15 +623,15 @@ test_text_dst (Fixture       *f,
     request (f, 200, "PUT", api (f, net, "settings/timezone"), net->token,
              "{\"value\": \"America/New_York\"}");
     o = request (f, 200, "GET", path, net->token, NULL);
-    check (g_strcmp0 (str (o, "due_time"), "2030-07-01T10:00:00.000Z") == 0,
-           "the stored instant moved to %s", str (o, "due_time"));
+    mira_test_check (g_strcmp0 (str (o, "due_time"), "2030-07-01T10:00:00.000Z") == 0,
+                     "the stored instant moved to %s", str (o, "due_time"));
     o = request (f, 200, "PATCH", path, net->token, "{\"due_time\": \"2030-07-01T12:00\"}");
-    check (g_strcmp0 (str (o, "due_time"), "2030-07-01T16:00:00.000Z") == 0,
-           "read in New York: %s", str (o, "due_time"));
+    mira_test_check (g_strcmp0 (str (o, "due_time"), "2030-07-01T16:00:00.000Z") == 0,
+                     "read in New York: %s", str (o, "due_time"));
     request (f, 204, "DELETE", api (f, net, "settings/timezone"), net->token, NULL);
     o = request (f, 200, "PATCH", path, net->token, "{\"due_time\": \"2030-07-01T12:00\"}");
-    check (g_strcmp0 (str (o, "due_time"), "2030-07-01T12:00:00.000Z") == 0,
-           "without a zone (UTC): %s", str (o, "due_time"));
+    mira_test_check (g_strcmp0 (str (o, "due_time"), "2030-07-01T12:00:00.000Z") == 0,
+                     "without a zone (UTC): %s", str (o, "due_time"));
   }
 }
 
@@ -724,16 +696,16 @@ expect_due (Fixture    *f,
                                                      (guint) wait_ms, &index);
       gint64 now_ms = g_get_real_time () / 1000;
 
-      check (event != NULL, "no reminder_due for a reminder due at %s", due_time);
+      mira_test_check (event != NULL, "no reminder_due for a reminder due at %s", due_time);
       from = index + 1;
       if (g_strcmp0 (str (obj (event, "reminder"), "id"), id) != 0)
         continue;
-      check (now_ms >= due_ms, "reminder_due came %" G_GINT64_FORMAT " ms before its due time %s",
-             due_ms - now_ms, due_time);
-      check (now_ms - due_ms < 1000, "reminder_due came %" G_GINT64_FORMAT " ms after its due "
-             "time %s", now_ms - due_ms, due_time);
-      check (g_strcmp0 (str (obj (event, "reminder"), "status"), "overdue") == 0,
-             "reminder_due carries status %s", str (obj (event, "reminder"), "status"));
+      mira_test_check (now_ms >= due_ms, "reminder_due came %" G_GINT64_FORMAT " ms before its due time %s",
+                       due_ms - now_ms, due_time);
+      mira_test_check (now_ms - due_ms < 1000, "reminder_due came %" G_GINT64_FORMAT " ms after its due "
+                       "time %s", now_ms - due_ms, due_time);
+      mira_test_check (g_strcmp0 (str (obj (event, "reminder"), "status"), "overdue") == 0,
+                       "reminder_due carries status %s", str (obj (event, "reminder"), "status"));
       return from;
     }
 }
@@ -776,14 +748,14 @@ test_reminder_moved (Fixture       *f,
   path = api (f, net, P (f, "reminders/%s", id));
   from = expect_due (f, net, id, due, from);
   o = request (f, 200, "GET", path, net->token, NULL);
-  check (g_strcmp0 (str (o, "status"), "overdue") == 0, "after it came due: %s",
-         str (o, "status"));
+  mira_test_check (g_strcmp0 (str (o, "status"), "overdue") == 0, "after it came due: %s",
+                   str (o, "status"));
 
   /* PATCH moves it ahead: pending, and due again then */
   due = from_now (f, 2000);
   o = request (f, 200, "PATCH", path, net->token, P (f, "{\"due_time\": \"%s\"}", due));
-  check (g_strcmp0 (str (o, "status"), "pending") == 0, "moved ahead, it is %s",
-         str (o, "status"));
+  mira_test_check (g_strcmp0 (str (o, "status"), "pending") == 0, "moved ahead, it is %s",
+                   str (o, "status"));
   {
     guint index = from;
 
@@ -795,15 +767,15 @@ test_reminder_moved (Fixture       *f,
           break;
         index++;
       }
-    check (o != NULL && g_strcmp0 (str (obj (o, "reminder"), "status"), "pending") == 0,
-           "no reminder_updated saying it is pending");
+    mira_test_check (o != NULL && g_strcmp0 (str (obj (o, "reminder"), "status"), "pending") == 0,
+                     "no reminder_updated saying it is pending");
   }
   from = expect_due (f, net, id, due, from);
 
   /* A full PUT of the object as read, edited: status "overdue" and all */
   o = request (f, 200, "GET", path, net->token, NULL);
-  check (g_strcmp0 (str (o, "status"), "overdue") == 0, "after it came due again: %s",
-         str (o, "status"));
+  mira_test_check (g_strcmp0 (str (o, "status"), "overdue") == 0, "after it came due again: %s",
+                   str (o, "status"));
   due = from_now (f, 2000);
   json_object_set_string_member (o, "due_time", due);
   {
@@ -812,17 +784,17 @@ test_reminder_moved (Fixture       *f,
     body = take (f, json_to_string (node, FALSE));
   }
   o = request (f, 200, "PUT", path, net->token, body);
-  check (g_strcmp0 (str (o, "status"), "pending") == 0, "PUT ahead, it is %s", str (o, "status"));
+  mira_test_check (g_strcmp0 (str (o, "status"), "pending") == 0, "PUT ahead, it is %s", str (o, "status"));
   from = expect_due (f, net, id, due, from);
 
   /* In the network's wall clock, without an offset */
   due = from_now (f, 2000);
   o = request (f, 200, "PATCH", path, net->token,
                P (f, "{\"due_time\": \"%s\"}", from_now_local (f, "Asia/Kolkata", 2000)));
-  check (llabs (unix_ms (str (o, "due_time")) - unix_ms (due)) < 100,
-         "the local time was read as %s, not about %s", str (o, "due_time"), due);
+  mira_test_check (llabs (unix_ms (str (o, "due_time")) - unix_ms (due)) < 100,
+                   "the local time was read as %s, not about %s", str (o, "due_time"), due);
   from = expect_due (f, net, id, str (o, "due_time"), from);
-  check (due_count (net, id) == 4, "reminder_due came %u times, not 4", due_count (net, id));
+  mira_test_check (due_count (net, id) == 4, "reminder_due came %u times, not 4", due_count (net, id));
 
   /* Moved away before its time: not due then, nor later */
   {
@@ -844,8 +816,8 @@ test_reminder_moved (Fixture       *f,
                  net->token, P (f, "{\"due_time\": \"%s\"}", due));
     from = expect_due (f, net, str (o, "id"), due, from);
     o = request (f, 200, "GET", other, net->token, NULL);
-    check (g_strcmp0 (str (o, "status"), "pending") == 0 && due_count (net, id) == 0,
-           "a reminder moved an hour away came due (%s)", str (o, "status"));
+    mira_test_check (g_strcmp0 (str (o, "status"), "pending") == 0 && due_count (net, id) == 0,
+                     "a reminder moved an hour away came due (%s)", str (o, "status"));
   }
 
   /* Moved into the past: due at once */
@@ -867,8 +839,8 @@ test_reminder_moved (Fixture       *f,
           break;
         from = index + 1;
       }
-    check (o != NULL && seconds_since (start) < 1.5,
-           "a reminder moved into the past came due after %.1f s", seconds_since (start));
+    mira_test_check (o != NULL && seconds_since (start) < 1.5,
+                     "a reminder moved into the past came due after %.1f s", seconds_since (start));
     from = index + 1;
   }
 
@@ -876,10 +848,10 @@ test_reminder_moved (Fixture       *f,
   o = request (f, 200, "POST", P (f, "%s/complete", path), net->token, NULL);
   o = request (f, 200, "PATCH", path, net->token,
                P (f, "{\"due_time\": \"%s\"}", from_now (f, 500)));
-  check (g_strcmp0 (str (o, "status"), "completed") == 0, "a completed reminder became %s",
-         str (o, "status"));
+  mira_test_check (g_strcmp0 (str (o, "status"), "completed") == 0, "a completed reminder became %s",
+                   str (o, "status"));
   mira_test_client_run (f->client, 1500);
-  check (due_count (net, str (o, "id")) == 4, "a completed reminder came due");
+  mira_test_check (due_count (net, str (o, "id")) == 4, "a completed reminder came due");
 }
 
 /* Conversations */
@@ -901,18 +873,18 @@ expect_last_interaction (Fixture    *f,
       guint index;
 
       o = mira_test_socket_wait_for (net->events, "conversation_updated", *from, 5000, &index);
-      check (o != NULL, "no conversation_updated with last_interaction_at %s", expected);
+      mira_test_check (o != NULL, "no conversation_updated with last_interaction_at %s", expected);
       *from = index + 1;
       if (g_strcmp0 (str (obj (o, "conversation"), "id"), conversation) == 0)
         break;
     }
-  check (g_strcmp0 (str (obj (o, "conversation"), "last_interaction_at"), expected) == 0,
-         "conversation_updated says last_interaction_at %s, not %s",
-         str (obj (o, "conversation"), "last_interaction_at"), expected);
+  mira_test_check (g_strcmp0 (str (obj (o, "conversation"), "last_interaction_at"), expected) == 0,
+                   "conversation_updated says last_interaction_at %s, not %s",
+                   str (obj (o, "conversation"), "last_interaction_at"), expected);
   o = request (f, 200, "GET", api (f, net, P (f, "conversations/%s", conversation)), net->token,
                NULL);
-  check (g_strcmp0 (str (o, "last_interaction_at"), expected) == 0,
-         "last_interaction_at is %s, not %s", str (o, "last_interaction_at"), expected);
+  mira_test_check (g_strcmp0 (str (o, "last_interaction_at"), expected) == 0,
+                   "last_interaction_at is %s, not %s", str (o, "last_interaction_at"), expected);
 }
 
 /* A conversation's last_interaction_at follows its interactions when one
@@ -940,8 +912,8 @@ test_conversation_last (Fixture       *f,
                      " \"timestamp\": \"2030-01-15T11:00\"}", a));
   late = api (f, net, P (f, "interactions/%s", str (o, "id")));
   o = request (f, 200, "GET", api (f, net, P (f, "conversations/%s", a)), net->token, NULL);
-  check (g_strcmp0 (str (o, "last_interaction_at"), "2030-01-15T10:00:00.000Z") == 0,
-         "last_interaction_at %s", str (o, "last_interaction_at"));
+  mira_test_check (g_strcmp0 (str (o, "last_interaction_at"), "2030-01-15T10:00:00.000Z") == 0,
+                   "last_interaction_at %s", str (o, "last_interaction_at"));
 
   /* The latest moves earlier: the other one is the latest now */
   from = mira_test_socket_n_messages (net->events);
