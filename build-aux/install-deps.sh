@@ -30,6 +30,11 @@ test_pkgs=(
   # the app's tests: a D-Bus session with a Secret Service and the
   # accessibility bus, read through AT-SPI as a screen reader would
   dbus dbus-bin at-spi2-core python3-pyatspi gir1.2-atspi-2.0 gstreamer1.0-tools
+  # the install test: the installed app read in German and French (locales
+  # compiled with localedef), its icons looked up through GTK
+  locales python3-gi gir1.2-gtk-4.0
+  # the Flatpak manifest's test: flatpak-builder --show-manifest
+  flatpak-builder
   # the fuzz tests: clang with libFuzzer and the sanitizers' runtime
   clang libclang-rt-14-dev
 )

@@ -1,0 +1,241 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The installed mira-dashboard, as a user of that prefix meets it.
+
+    test-installed.py PREFIX APP_ID
+
+Run by tests/test-install.sh after `meson install` into PREFIX, with
+XDG_DATA_DIRS and PATH pointing there and LOCPATH holding de_DE.UTF-8 and
+fr_FR.UTF-8, under tests/mira-session.sh (a private D-Bus session with the
+accessibility bus, on an Xvfb display). Checks that:
+
+- the desktop entry is found in PREFIX, named after APP_ID, and its Exec
+  runs PREFIX/bin/mira-dashboard;
+- the icon theme finds the app icon and its symbolic variant in PREFIX;
+- `--version` and `--help` work, `--help` in German and in French;
+- started from its desktop entry under LANG=de_DE.UTF-8, the app (which
+  needs its settings schema, found only in PREFIX) shows the welcome page
+  in German, read through AT-SPI as a screen reader would.
+
+The expected words come from the installed catalogues (gettext), so the
+test checks that the app finds and uses them, and that they are not English.
+Exit status 0 when every step passes, 1 with the step that failed.
+"""
+
+import gettext
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import gi
+
+gi.require_version("Gdk", "4.0")
+gi.require_version("Gtk", "4.0")
+from gi.repository import Gio, Gtk  # noqa: E402
+
+import pyatspi  # noqa: E402
+
+DOMAIN = "mira-dashboard"
+STEP_TIMEOUT_S = 30
+
+
+class Failure(Exception):
+    pass
+
+
+def check(condition, what):
+    if not condition:
+        raise Failure(what)
+    print(f"# ok: {what}")
+
+
+def catalogue(prefix, language):
+    """The installed translations of one language, as the app loads them."""
+    try:
+        return gettext.translation(DOMAIN, os.path.join(prefix, "share", "locale"),
+                                   languages=[language])
+    except OSError as error:
+        raise Failure(f"no {language} catalogue of {DOMAIN} in {prefix}: {error}")
+
+
+def translated(tr, msgid):
+    text = tr.gettext(msgid)
+    if text == msgid:
+        raise Failure(f"“{msgid}” is not translated in {tr.info().get('language')}")
+    return text
+
+
+def in_prefix(path, prefix):
+    return path is not None and os.path.realpath(path).startswith(os.path.realpath(prefix) + "/")
+
+
+def check_desktop_entry(prefix, app_id):
+    info = Gio.DesktopAppInfo.new(app_id + ".desktop")
+    check(info is not None, f"the desktop entry {app_id}.desktop is found")
+    check(in_prefix(info.get_filename(), prefix),
+          f"it is the one in the prefix ({info.get_filename()})")
+    check(info.get_string("Icon") == app_id, f"its icon is {app_id}")
+    argv = shlex.split(info.get_commandline())
+    program = shutil.which(argv[0])
+    check(in_prefix(program, prefix), f"its Exec runs the installed program ({program})")
+    return info, [program] + [arg for arg in argv[1:] if not arg.startswith("%")]
+
+
+def check_icons(prefix, app_id):
+    Gtk.init()
+    theme = Gtk.IconTheme.get_for_display(Gtk.Window().get_display())
+    for name in (app_id, app_id + "-symbolic"):
+        icon = theme.lookup_icon(name, None, 128, 1, Gtk.TextDirection.NONE, 0)
+        path = icon.get_file().get_path() if icon.get_file() else None
+        check(in_prefix(path, prefix), f"the icon theme finds {name} in the prefix ({path})")
+
+
+def output_of(argv, language):
+    env = dict(os.environ, LANG=f"{language}.UTF-8")
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        raise Failure(f"{' '.join(argv)} exited with {done.returncode}: {done.stderr}")
+    return done.stdout
+
+
+def check_command_line(prefix, program):
+    version = output_of([program, "--version"], "C")
+    check("mira-dashboard" in version, f"--version says {version.strip()!r}")
+    summary = ("Host or join a Mira network, record this computer's microphone "
+               "and watch the network live.")
+    for language in ("de_DE", "fr_FR"):
+        expected = translated(catalogue(prefix, language.split("_")[0]), summary)
+        check(expected in output_of([program, "--help"], language),
+              f"--help under LANG={language}.UTF-8 says “{expected}”")
+
+
+def walk(node, depth=0):
+    if node is None or depth > 60:
+        return
+    yield node
+    try:
+        count = node.childCount
+    except Exception:
+        return
+    for i in range(count):
+        try:
+            child = node.getChildAtIndex(i)
+        except Exception:
+            continue
+        yield from walk(child, depth + 1)
+
+
+def text_of(node):
+    try:
+        name = node.name or ""
+    except Exception:
+        return ""
+    if name:
+        return name
+    try:
+        text = node.queryText()
+        return text.getText(0, text.characterCount)
+    except Exception:
+        return ""
+
+
+def find_app(pid):
+    desktop = pyatspi.Registry.getDesktop(0)
+    for i in range(desktop.childCount):
+        try:
+            app = desktop.getChildAtIndex(i)
+            if app is not None and app.get_process_id() == pid:
+                return app
+        except Exception:
+            continue
+    return None
+
+
+def find_text(app, role, text):
+    for node in walk(app):
+        try:
+            if role is not None and node.getRole() != role:
+                continue
+        except Exception:
+            continue
+        if text_of(node) == text:
+            return node
+    return None
+
+
+def wait_for(what, find, process):
+    """Polls the accessible tree: AT-SPI has no event for "this node exists"."""
+    deadline = time.monotonic() + STEP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise Failure(f"the dashboard exited with status {process.returncode} "
+                          f"while waiting for {what}")
+        found = find()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise Failure(f"not found within {STEP_TIMEOUT_S} s: {what}")
+
+
+def check_german_window(prefix, argv):
+    german = catalogue(prefix, "de")
+    welcome = translated(german, "Welcome to Mira")
+    host = translated(german, "Host a Network on This Computer")
+    join = translated(german, "Join a Network")
+
+    home = tempfile.mkdtemp(prefix="mira-test-installed-")
+    env = dict(os.environ, LANG="de_DE.UTF-8", GTK_A11Y="atspi")
+    env.pop("NO_AT_BRIDGE", None)
+    for var, sub in (("HOME", ""), ("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"),
+                     ("XDG_CACHE_HOME", "cache"), ("XDG_STATE_HOME", "state")):
+        env[var] = os.path.join(home, sub)
+        os.makedirs(env[var], exist_ok=True)
+
+    process = subprocess.Popen(argv, env=env)
+    try:
+        app = wait_for("the dashboard on the accessibility bus",
+                       lambda: find_app(process.pid), process)
+        print(f"# found the application: {app.name}")
+        wait_for(f"the title “{welcome}”", lambda: find_text(app, pyatspi.ROLE_LABEL, welcome),
+                 process)
+        check(True, f"the welcome page says “{welcome}”")
+        wait_for(f"the button “{host}”",
+                 lambda: find_text(app, pyatspi.ROLE_PUSH_BUTTON, host), process)
+        check(True, f"its first choice is the button “{host}”")
+        wait_for(f"the button “{join}”",
+                 lambda: find_text(app, pyatspi.ROLE_PUSH_BUTTON, join), process)
+        check(True, f"its second choice is the button “{join}”")
+        check(find_text(app, None, "Welcome to Mira") is None, "nothing says “Welcome to Mira”")
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    prefix, app_id = os.path.abspath(sys.argv[1]), sys.argv[2]
+    try:
+        _, argv = check_desktop_entry(prefix, app_id)
+        check_icons(prefix, app_id)
+        check_command_line(prefix, argv[0])
+        check_german_window(prefix, argv)
+    except Failure as failure:
+        print(f"FAIL: {failure}", file=sys.stderr)
+        return 1
+    print("PASS: the installed dashboard starts from its prefix, in German")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
