@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "mira-sphinx"
 
+#include "config.h"
+
 #include "mira-sphinx.h"
 
 #include <pocketsphinx.h>
 
 #include "mira-error.h"
-
-#define DEFAULT_MODEL_DIR "/usr/share/pocketsphinx/model/en-us"
 
 struct _MiraSphinx
 {
@@ -184,7 +184,7 @@ mira_sphinx_new (const char  *model_dir,
   ps_decoder_t *first;
 
   if (model_dir == NULL)
-    model_dir = DEFAULT_MODEL_DIR;
+    model_dir = POCKETSPHINX_MODEL_DIR;
   self->hmm = g_build_filename (model_dir, "en-us", NULL);
   self->lm = g_build_filename (model_dir, "en-us.lm.bin", NULL);
   self->dict = g_build_filename (model_dir, "cmudict-en-us.dict", NULL);

@@ -9,8 +9,9 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (MiraSphinx, mira_sphinx, MIRA, SPHINX, GObject)
 
-/* In-process PocketSphinx with Debian's US English model. @model_dir NULL:
- * the installed one. At most @max_decoders utterances decode at once; each
+/* In-process PocketSphinx with its US English model. @model_dir NULL:
+ * the installed one (pkg-config's modeldir: /usr/share on Debian, /app/share
+ * in the Flatpak). At most @max_decoders utterances decode at once; each
  * decoder is loaded on first need and kept.
  */
 MiraSphinx *mira_sphinx_new (const char  *model_dir,
