@@ -23,10 +23,12 @@ run_pkgs=(
   libsecret-1-dev gnome-keyring libqrencode-dev
   # settings that persist (the welcome page's choice, the window size)
   dconf-gsettings-backend
+  # the desktop entry and AppStream metainfo are validated when configured
+  desktop-file-utils appstream
 )
 test_pkgs=(
   postgresql wrk flite sox python3 python3-websockets iproute2
-  desktop-file-utils appstream xvfb xauth openssl
+  xvfb xauth openssl
   # the app's tests: a D-Bus session with a Secret Service and the
   # accessibility bus, read through AT-SPI as a screen reader would
   dbus dbus-bin at-spi2-core python3-pyatspi gir1.2-atspi-2.0 gstreamer1.0-tools
