@@ -219,6 +219,27 @@ local_to_unix (GTimeZone *zone,
                                                                           local));
 }
 
+GDateTime *
+mira_time_local_new (GTimeZone *zone,
+                     gint       year,
+                     gint       month,
+                     gint       day,
+                     gint       hour,
+                     gint       minute)
+{
+  g_autoptr(GDateTime) wall = NULL;
+  g_autoptr(GDateTime) instant = NULL;
+
+  g_return_val_if_fail (zone != NULL, NULL);
+
+  /* The wall-clock time counted as if it were UTC, then read in @zone. */
+  wall = g_date_time_new_utc (year, month, day, hour, minute, 0);
+  if (wall == NULL)
+    return NULL;
+  instant = g_date_time_new_from_unix_utc (local_to_unix (zone, g_date_time_to_unix (wall)));
+  return instant != NULL ? g_date_time_to_timezone (instant, zone) : NULL;
+}
+
 /* @n digits at @p into @value */
 static gboolean
 read_digits (const char **p,

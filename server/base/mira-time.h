@@ -38,6 +38,17 @@ gboolean     mira_time_zone_is_known   (const char  *name);
  */
 GTimeZone   *mira_time_zone_get        (const char  *name);
 
+/* The wall-clock time @year-@month-@day @hour:@minute in @zone, by the rules
+ * above for gaps and overlaps, as a GDateTime in @zone; NULL when it names no
+ * real date or time.
+ */
+GDateTime   *mira_time_local_new       (GTimeZone   *zone,
+                                        gint         year,
+                                        gint         month,
+                                        gint         day,
+                                        gint         hour,
+                                        gint         minute);
+
 typedef enum {
   MIRA_TIME_PARSE_DEFAULT = 0,
   /* A query parameter: an offset's "+" sent unencoded arrives as a space,
