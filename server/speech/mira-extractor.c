@@ -1224,6 +1224,11 @@ static const char * const event_nouns[] = {
   "sync", "one-on-one", "catch-up", "catchup", NULL
 };
 
+/* Events whose clock times without am or pm are in the evening */
+static const char * const evening_nouns[] = {
+  "dinner", "drinks", "party", "concert", "supper", NULL
+};
+
 static const char * const name_stops[] = {
   "that", "saying", "say", "about", "regarding", "re", "asking", "ask", "and", "to", "at",
   "on", "in", "for", "tomorrow", "today", "tonight", "with", "when", "if", "because", "so",
@@ -1714,6 +1719,7 @@ make_event (Clause    *c,
             GTimeZone *zone)
 {
   MiraAction *action = mira_action_new (MIRA_ACTION_SCHEDULE);
+  When evening = *w;
 
   /* Not part of the title: "to my calendar", "on the calendar", articles */
   for (guint i = from; i < c->end; i++)
@@ -1739,10 +1745,15 @@ make_event (Clause    *c,
   action->title = words_from (c, from, c->end, TRUE);
   if (action->title == NULL)
     action->title = g_strdup ("Event");
-  action->time = resolve (w, now, zone);
+  /* "dinner … at seven" is in the evening */
+  if (w->meridiem == 0 && w->part_meridiem == 0)
+    for (guint i = from; i < c->end; i++)
+      if (is_any (c, i, evening_nouns))
+        evening.part_meridiem = 2;
+  action->time = resolve (&evening, now, zone);
   if (action->time == NULL)
     action->time = g_date_time_add_seconds (now, DEFAULT_DELAY_S);
-  action->end = resolve_end (w, action->time, zone);
+  action->end = resolve_end (&evening, action->time, zone);
   return action;
 }
 
@@ -1757,6 +1768,8 @@ make_contact (Clause     *c,
   guint k = from;
   g_autofree char *name = NULL;
   MiraAction *action;
+  gboolean saying;
+  When when;
 
   if (is (c, k, "the") || is (c, k, "my") || is (c, k, "our"))
     k++;
@@ -1792,6 +1805,7 @@ make_contact (Clause     *c,
     return NULL;
 
   /* What to say */
+  saying = TRUE;
   if ((is (c, k, "and") || is (c, k, "to")) &&
       (is (c, k + 1, "say") || is (c, k + 1, "tell") || is (c, k + 1, "ask")))
     {
@@ -1804,6 +1818,20 @@ make_contact (Clause     *c,
   else if (is (c, k, "that") || is (c, k, "saying") || is (c, k, "about") ||
            is (c, k, "regarding") || is (c, k, "re") || is (c, k, "asking") || is (c, k, "to"))
     k++;
+  else
+    saying = FALSE;
+  /* Times in what to say are part of it ("… that i'll be there in ten
+   * minutes"); only those before it say when to get in touch.
+   */
+  if (saying && k < c->end)
+    {
+      Clause before = { c->tokens, c->start, k };
+
+      for (guint i = c->start; i < c->end; i++)
+        tok (c->tokens, i)->used = FALSE;
+      find_times (&before, &when, FALSE);
+      w = &when;
+    }
   trim_tail (c, k);
 
   action = mira_action_new (MIRA_ACTION_CONTACT);
