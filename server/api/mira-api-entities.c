@@ -10,6 +10,7 @@
 #include "mira-db.h"
 #include "mira-entity.h"
 #include "mira-error.h"
+#include "mira-extraction.h"
 #include "mira-util.h"
 
 static const MiraEntity *
@@ -719,6 +720,10 @@ mira_api_interaction_create (MiraApiCall  *call,
     return FALSE;
 
   mira_api_call_emit (call, "interaction_created", "interaction", object);
+  /* What it asks for: reminders, events, contacts */
+  if (!mira_extraction_run_builtin (db, call->net_uuid, call->network_id, object, call->events,
+                                    error))
+    return FALSE;
   mira_api_call_respond_object (call, 201, g_steal_pointer (&object));
   return TRUE;
 }

@@ -915,6 +915,16 @@ match_clock (Clause *c,
 
   if (w->hour >= 0)
     return 0;
+  /* "tomorrow a five pm": a recogniser's "at" that lost its t */
+  if (is (c, i, "a") && (n = match_clock_time (c, i + 1, TRUE, FALSE, &h, &m, &meridiem,
+                                                &clock24)) > 0 && meridiem != 0)
+    {
+      w->hour = h;
+      w->minute = m;
+      w->meridiem = meridiem;
+      w->clock24 = clock24;
+      return n + 1;
+    }
   /* "for" only begins a clock time in "for 5 pm", never "for two hours" */
   n = match_clock_time (c, k, !prefixed || is (c, i, "for") || is (c, i, "before"),
                         is (c, i, "at") || is (c, i, "by") || is (c, i, "around") ||
@@ -1614,6 +1624,12 @@ make_reminder (Clause    *c,
     tok (c->tokens, task)->used = TRUE;
   trim_tail (c, task);
   action->title = words_from (c, task, c->end, TRUE);
+  if (action->title == NULL && !when_is_set (w))
+    {
+      /* "remind me" and nothing more asks for nothing yet */
+      mira_action_free (action);
+      return NULL;
+    }
   if (action->title == NULL)
     action->title = g_strdup ("Reminder");
   action->priority = g_strdup (priority);

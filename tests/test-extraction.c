@@ -1,0 +1,512 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-extraction"
+
+/* What an interaction asks for, as a user sees it over real HTTP and the real
+ * event socket, on SQLite and on PostgreSQL: "remind me to call the dentist
+ * tomorrow at five pm" posted or spoken becomes an action and a reminder due
+ * at 17:00 the next day in the network's time zone, on the event socket
+ * within two seconds; an event, a contact likewise; words that ask for
+ * nothing make nothing.
+ */
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "mira-sphinx.h"
+#include "mira-test-live.h"
+#include "mira-test-pg.h"
+#include "mira-time.h"
+#include "mira-util.h"
+
+#define DENTIST "remind me to call the dentist tomorrow at five pm"
+/* The most the event socket may lag behind what was asked */
+#define MAX_LATENCY_US (2 * G_USEC_PER_SEC)
+
+typedef enum {
+  BACKEND_SQLITE,
+  BACKEND_POSTGRESQL,
+  N_BACKENDS
+} Backend;
+
+static const Backend backends[N_BACKENDS] = { BACKEND_SQLITE, BACKEND_POSTGRESQL };
+static const char * const backend_names[N_BACKENDS] = { "sqlite", "postgresql" };
+
+static MiraTestServer *servers[N_BACKENDS];
+static char *server_uris[N_BACKENDS];
+
+typedef struct {
+  gpointer       data;
+  GDestroyNotify destroy;
+} Kept;
+
+typedef struct {
+  Backend          backend;
+  MiraTestServer  *server;
+  MiraTestClient  *client;
+  GPtrArray       *kept;      /* Kept: freed after the case, newest first */
+} Fixture;
+
+typedef struct {
+  char           *id;
+  char           *token;
+  MiraTestSocket *events;
+} Net;
+
+static gpointer
+keep (Fixture        *f,
+      gpointer        data,
+      GDestroyNotify  destroy)
+{
+  Kept *k = g_new (Kept, 1);
+
+  k->data = data;
+  k->destroy = destroy;
+  g_ptr_array_add (f->kept, k);
+  return data;
+}
+
+static const char *P (Fixture *f, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static const char *
+P (Fixture    *f,
+   const char *format,
+   ...)
+{
+  va_list args;
+  char *text;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  return keep (f, text, g_free);
+}
+
+static const char *
+str (JsonObject *object,
+     const char *member)
+{
+  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+         json_node_get_value_type (node) == G_TYPE_STRING ? json_node_get_string (node) : NULL;
+}
+
+static JsonObject *
+obj (JsonObject *object,
+     const char *member)
+{
+  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+#define request(f, status, method, path, token, body) \
+  request_at (__FILE__, __LINE__, (f), (status), (method), (path), (token), (body))
+
+static JsonObject *
+request_at (const char *file,
+            int         line,
+            Fixture    *f,
+            guint       status,
+            const char *method,
+            const char *path,
+            const char *token,
+            const char *body)
+{
+  MiraTestResponse *r = mira_test_client_request (f->client, method, path, token, body);
+
+  keep (f, r, (GDestroyNotify) mira_test_response_free);
+  if (r->status != status)
+    mira_test_fail_at (file, line, "request", "%s %s %s answered %u, not %u: %s", method, path,
+                       body ? body : "", r->status, status, r->body);
+  if (r->json != NULL && JSON_NODE_HOLDS_OBJECT (r->json))
+    return json_node_get_object (r->json);
+  return NULL;
+}
+
+static void
+net_free (gpointer data)
+{
+  Net *net = data;
+
+  mira_test_socket_free (net->events);
+  g_free (net->id);
+  g_free (net->token);
+  g_free (net);
+}
+
+/* A fresh network in time zone @zone, with its event socket */
+static Net *
+net_new (Fixture    *f,
+         const char *zone)
+{
+  Net *net = g_new0 (Net, 1);
+  JsonObject *o;
+
+  o = request (f, 201, "POST", "/api/v1/networks", MIRA_TEST_ADMIN_TOKEN,
+               P (f, "{\"name\": \"Home\", \"settings\": {\"timezone\": \"%s\"}}", zone));
+  net->id = g_strdup (str (o, "network_id"));
+  net->token = g_strdup (str (o, "network_token"));
+  keep (f, net, net_free);
+  net->events = mira_test_socket_connect (f->client, P (f, "/api/v1/%s/ws?token=%s", net->id,
+                                                        net->token));
+  mira_test_check (mira_test_socket_wait_for (net->events, "connection_established", 0, 10000,
+                                              NULL),
+                   "no connection_established");
+  return net;
+}
+
+static const char *
+api (Fixture    *f,
+     Net        *net,
+     const char *path)
+{
+  return P (f, "/api/v1/%s/%s", net->id, path);
+}
+
+/* The types of the events since @from, for failure messages */
+static const char *
+event_types (Fixture *f,
+             Net     *net,
+             guint    from)
+{
+  GString *types = g_string_new (NULL);
+
+  for (guint i = from; i < mira_test_socket_n_messages (net->events); i++)
+    g_string_append_printf (types, "%s%s", types->len ? " " : "",
+                            str (mira_test_socket_message (net->events, i)->object, "type"));
+  return keep (f, g_string_free (types, FALSE), g_free);
+}
+
+/* An event of @type since @from, or fail; its arrival time in @time_us */
+static JsonObject *
+expect_event (Fixture    *f,
+              Net        *net,
+              guint       from,
+              const char *type,
+              guint       timeout_ms,
+              gint64     *time_us)
+{
+  guint index;
+  JsonObject *event = mira_test_socket_wait_for (net->events, type, from, timeout_ms, &index);
+
+  mira_test_check (event != NULL, "no %s within %u ms; events: %s", type, timeout_ms,
+                   event_types (f, net, from));
+  mira_test_check (g_strcmp0 (str (event, "network_id"), net->id) == 0,
+                   "%s names network %s", type, str (event, "network_id"));
+  if (time_us != NULL)
+    *time_us = mira_test_socket_message (net->events, index)->time_us;
+  return event;
+}
+
+/* The wall-clock time @hour:00, @days after the day of @unix_ms in @zone, as
+ * the API writes it
+ */
+static const char *
+local_time (Fixture    *f,
+            const char *zone_name,
+            gint64      unix_ms,
+            gint        days,
+            gint        hour)
+{
+  g_autoptr(GTimeZone) zone = mira_time_zone_get (zone_name);
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (unix_ms / 1000);
+  g_autoptr(GDateTime) local = g_date_time_to_timezone (utc, zone);
+  g_autoptr(GDateTime) day = g_date_time_add_days (local, days);
+  g_autoptr(GDateTime) at = mira_time_local_new (zone, g_date_time_get_year (day),
+                                                 g_date_time_get_month (day),
+                                                 g_date_time_get_day_of_month (day), hour, 0);
+  g_autoptr(GDateTime) at_utc = g_date_time_to_utc (at);
+
+  return keep (f, g_date_time_format (at_utc, "%FT%T.000Z"), g_free);
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  f->backend = *(const Backend *) data;
+  if (servers[f->backend] == NULL)
+    {
+      server_uris[f->backend] = f->backend == BACKEND_SQLITE ? mira_test_sqlite_uri ()
+                                                             : mira_test_pg_new_database ();
+      servers[f->backend] = mira_test_server_new (server_uris[f->backend], FALSE);
+    }
+  f->server = servers[f->backend];
+  f->client = mira_test_client_new (mira_test_server_get_url (f->server));
+  f->kept = g_ptr_array_new ();
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  for (guint i = f->kept->len; i > 0; i--)
+    {
+      Kept *k = g_ptr_array_index (f->kept, i - 1);
+
+      k->destroy (k->data);
+      g_free (k);
+    }
+  g_ptr_array_unref (f->kept);
+  mira_test_client_free (f->client);
+}
+
+/* The reminder of the issue, posted: an action and a reminder at 17:00 the
+ * next day in the network's zone, on the event socket within two seconds,
+ * and in the API's lists.
+ */
+static void
+check_dentist (Fixture    *f,
+               const char *zone,
+               const char *timestamp)
+{
+  Net *net = net_new (f, zone);
+  guint mark = mira_test_socket_n_messages (net->events);
+  gint64 sent_us, reminder_us, action_us;
+  JsonObject *interaction, *reminder, *action, *data, *list;
+  const char *due;
+  gint64 said_ms;
+
+  sent_us = g_get_monotonic_time ();
+  interaction = request (f, 201, "POST", api (f, net, "interactions"), net->token,
+                         timestamp ? P (f, "{\"content\": \"%s\", \"timestamp\": \"%s\"}",
+                                        DENTIST, timestamp)
+                                   : P (f, "{\"content\": \"%s\"}", DENTIST));
+  reminder = obj (expect_event (f, net, mark, "reminder_created", 10000, &reminder_us),
+                  "reminder");
+  action = obj (expect_event (f, net, mark, "action_created", 10000, &action_us), "action");
+  expect_event (f, net, mark, "interaction_created", 10000, NULL);
+  mira_test_check (reminder_us - sent_us < MAX_LATENCY_US && action_us - sent_us < MAX_LATENCY_US,
+                   "reminder_created %.3f s and action_created %.3f s after the POST",
+                   (reminder_us - sent_us) / 1e6, (action_us - sent_us) / 1e6);
+  g_test_message ("%s: reminder_created %.1f ms after the POST was sent", zone,
+                  (reminder_us - sent_us) / 1e3);
+
+  said_ms = mira_timestamp_to_unix_ms (str (interaction, "timestamp"));
+  due = local_time (f, zone, said_ms, 1, 17);
+  g_assert_cmpstr (str (reminder, "title"), ==, "Call the dentist");
+  g_assert_cmpstr (str (reminder, "due_time"), ==, due);
+  g_assert_cmpstr (str (reminder, "priority"), ==, "medium");
+  g_assert_cmpstr (str (reminder, "status"), ==, "pending");
+  g_assert_cmpstr (str (reminder, "description"), ==, DENTIST);
+  g_assert_cmpstr (str (reminder, "interaction_id"), ==, str (interaction, "id"));
+
+  g_assert_cmpstr (str (action, "action_type"), ==, "remind");
+  g_assert_cmpstr (str (action, "interaction_id"), ==, str (interaction, "id"));
+  g_assert_cmpstr (str (action, "status"), ==, "completed");
+  g_assert_cmpstr (str (obj (action, "result"), "reminder_id"), ==, str (reminder, "id"));
+  data = obj (action, "action_data");
+  g_assert_cmpstr (str (data, "title"), ==, "Call the dentist");
+  g_assert_cmpstr (str (data, "due_time"), ==, due);
+  g_assert_cmpstr (str (data, "extractor"), ==, "builtin");
+
+  /* What the events said is what the API keeps */
+  list = request (f, 200, "GET", api (f, net, P (f, "actions?interaction_id=%s",
+                                                 str (interaction, "id"))), net->token, NULL);
+  g_assert_cmpint (json_object_get_int_member (list, "total"), ==, 1);
+  list = request (f, 200, "GET", api (f, net, "reminders"), net->token, NULL);
+  g_assert_cmpint (json_object_get_int_member (list, "total"), ==, 1);
+  g_assert_cmpstr (str (json_array_get_object_element (json_object_get_array_member (list, "items"),
+                                                       0), "due_time"), ==, due);
+}
+
+static void
+test_dentist_rest (Fixture       *f,
+                   gconstpointer  data)
+{
+  /* Said now, in three zones */
+  check_dentist (f, "Europe/Berlin", NULL);
+  check_dentist (f, "America/New_York", NULL);
+  check_dentist (f, "Asia/Kolkata", NULL);
+  /* Said the day before New York's clocks go forward: 17:00 EDT */
+  check_dentist (f, "America/New_York", "2026-03-07T12:00:00-05:00");
+}
+
+/* An event and a contact, each with its action; talk makes nothing */
+static void
+test_event_contact_nothing (Fixture       *f,
+                            gconstpointer  data)
+{
+  Net *net = net_new (f, "Europe/Berlin");
+  guint mark = mira_test_socket_n_messages (net->events);
+  JsonObject *interaction, *event, *action;
+  const char *quiet[] = {
+    "the meeting went well yesterday", "turn on the lights in the kitchen",
+    "I will call you later", "it's going to rain tomorrow",
+  };
+
+  interaction = request (f, 201, "POST", api (f, net, "interactions"), net->token,
+                         "{\"content\": \"schedule a meeting with alice and bob on friday at noon "
+                         "at the office\", \"timestamp\": \"2026-03-02T10:00:00+01:00\"}");
+  event = obj (expect_event (f, net, mark, "calendar_event_created", 10000, NULL),
+               "calendar_event");
+  action = obj (expect_event (f, net, mark, "action_created", 10000, NULL), "action");
+  g_assert_cmpstr (str (event, "title"), ==, "Meeting with Alice and Bob");
+  g_assert_cmpstr (str (event, "start_time"), ==, "2026-03-06T11:00:00.000Z");
+  g_assert_cmpstr (str (event, "end_time"), ==, "2026-03-06T12:00:00.000Z");
+  g_assert_cmpstr (str (event, "location"), ==, "office");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (event, "attendees")),
+                    ==, 2);
+  g_assert_cmpstr (str (event, "interaction_id"), ==, str (interaction, "id"));
+  g_assert_cmpstr (str (action, "action_type"), ==, "schedule");
+  g_assert_cmpstr (str (obj (action, "result"), "calendar_event_id"), ==, str (event, "id"));
+
+  mark = mira_test_socket_n_messages (net->events);
+  interaction = request (f, 201, "POST", api (f, net, "interactions"), net->token,
+                         "{\"content\": \"text bob that i am running late\"}");
+  action = obj (expect_event (f, net, mark, "action_created", 10000, NULL), "action");
+  g_assert_cmpstr (str (action, "action_type"), ==, "contact");
+  g_assert_cmpstr (str (action, "status"), ==, "pending");
+  g_assert_cmpstr (str (obj (action, "action_data"), "name"), ==, "Bob");
+  g_assert_cmpstr (str (obj (action, "action_data"), "method"), ==, "message");
+  g_assert_cmpstr (str (obj (action, "action_data"), "details"), ==, "i am running late");
+  g_assert_cmpuint (mira_test_socket_count (net->events, "reminder_created", mark), ==, 0);
+  g_assert_cmpuint (mira_test_socket_count (net->events, "calendar_event_created", mark), ==, 0);
+
+  /* Ordinary talk: its interaction, and nothing else */
+  mark = mira_test_socket_n_messages (net->events);
+  for (guint i = 0; i < G_N_ELEMENTS (quiet); i++)
+    request (f, 201, "POST", api (f, net, "interactions"), net->token,
+             P (f, "{\"content\": \"%s\"}", quiet[i]));
+  for (guint i = 0; i < G_N_ELEMENTS (quiet); i++)
+    expect_event (f, net, mark, "interaction_created", 10000, NULL);
+  mira_test_client_run (f->client, 300);
+  g_assert_cmpuint (mira_test_socket_count (net->events, "interaction_created", mark), ==,
+                    G_N_ELEMENTS (quiet));
+  g_assert_cmpuint (mira_test_socket_count (net->events, "action_created", mark), ==, 0);
+  g_assert_cmpuint (mira_test_socket_count (net->events, "reminder_created", mark), ==, 0);
+  g_assert_cmpuint (mira_test_socket_count (net->events, "calendar_event_created", mark), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (request (f, 200, "GET", api (f, net, "actions"),
+                                                        net->token, NULL), "total"), ==, 2);
+}
+
+/* Spoken: flite says it, a device streams it to its audio socket, PocketSphinx
+ * writes it down, and the reminder follows the interaction.
+ */
+static void
+test_dentist_spoken (gconstpointer data)
+{
+  const char *voice = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MiraSphinx) sphinx = mira_sphinx_new (NULL, 1, &error);
+  g_autofree char *uri = mira_test_sqlite_uri ();
+  g_autoptr(MiraTestServer) server = NULL;
+  Fixture fixture = { BACKEND_SQLITE, NULL, NULL, g_ptr_array_new () }, *f = &fixture;
+  const MiraTestSpeech *speech = mira_test_speech_get (voice, DENTIST);
+  g_autofree gint16 *pcm = NULL;
+  gsize n;
+  Net *net;
+  JsonObject *o, *interaction, *reminder, *action;
+  MiraTestSocket *audio;
+  guint mark;
+  gint64 end_us = 0, interaction_us, reminder_us;
+  gint64 said_ms;
+
+  g_assert_no_error (error);
+  server = mira_test_server_new_full (uri, FALSE, MIRA_TRANSCRIBER (sphinx));
+  f->server = server;
+  f->client = mira_test_client_new (mira_test_server_get_url (server));
+
+  net = net_new (f, "Europe/Berlin");
+  o = request (f, 201, "POST", api (f, net, "service/client/register/kitchen"), net->token,
+               "{\"device_type\": \"microphone\"}");
+  audio = keep (f, mira_test_socket_connect (f->client,
+                                              P (f, "/api/v1/%s/streams/kitchen/ws?token=%s",
+                                                 net->id, str (o, "session_token"))),
+                (GDestroyNotify) mira_test_socket_free);
+  mira_test_check (mira_test_socket_wait_for (audio, "ready", 0, 10000, NULL) != NULL,
+                   "the audio socket said no ready");
+
+  /* Room noise 30 dB below the words, 300 ms before and a second after */
+  pcm = mira_test_speech_mix (speech, -20.0, 30.0, 1.0, 300, 1000, 7, &n);
+  mark = mira_test_socket_n_messages (net->events);
+  mira_test_socket_send_text (audio, "{\"type\":\"audio-start\",\"data\":{\"rate\":16000,"
+                                     "\"width\":2,\"channels\":1}}\n");
+  {
+    gint64 start_us = g_get_monotonic_time ();
+    gsize speech_end = (300 * 16) + speech->n;
+
+    /* In real time, 20 ms a chunk, as a microphone sends it */
+    for (gsize i = 0; i < n; i += 320)
+      {
+        gsize len = MIN (320, n - i);
+        g_autofree char *header = NULL;
+        gint64 due = start_us + (gint64) (i / 320) * 20000;
+        gint64 now = g_get_monotonic_time ();
+
+        if (due > now)
+          mira_test_client_run (f->client, (guint) ((due - now + 999) / 1000));
+        header = g_strdup_printf ("{\"type\":\"audio-chunk\",\"data\":{\"rate\":16000,\"width\":2,"
+                                  "\"channels\":1},\"payload_length\":%" G_GSIZE_FORMAT "}\n",
+                                  len * 2);
+        mira_test_socket_send_text (audio, header);
+        mira_test_socket_send_binary (audio, pcm + i, len * 2);
+        if (end_us == 0 && i + len >= speech_end)
+          end_us = g_get_monotonic_time ();
+      }
+    mira_test_socket_send_text (audio, "{\"type\":\"audio-stop\"}\n");
+  }
+
+  /* PocketSphinx on a loaded machine takes its time; the extraction does not */
+  interaction = obj (expect_event (f, net, mark, "interaction_created", 120000, &interaction_us),
+                     "interaction");
+  g_test_message ("%s said it, PocketSphinx heard \"%s\"", voice, str (interaction, "content"));
+  reminder = obj (expect_event (f, net, mark, "reminder_created", 2000, &reminder_us), "reminder");
+  action = obj (expect_event (f, net, mark, "action_created", 2000, NULL), "action");
+  g_test_message ("reminder_created %.0f ms after the words ended, %.1f ms after "
+                  "interaction_created", (reminder_us - end_us) / 1e3,
+                  (reminder_us - interaction_us) / 1e3);
+  mira_test_check (reminder_us - interaction_us < MAX_LATENCY_US,
+                   "reminder_created %.3f s after interaction_created",
+                   (reminder_us - interaction_us) / 1e6);
+
+  said_ms = mira_timestamp_to_unix_ms (str (interaction, "timestamp"));
+  g_assert_cmpstr (str (interaction, "interaction_type"), ==, "audio");
+  g_assert_cmpstr (str (reminder, "title"), ==, "Call the dentist");
+  g_assert_cmpstr (str (reminder, "due_time"), ==, local_time (f, "Europe/Berlin", said_ms, 1, 17));
+  g_assert_cmpstr (str (reminder, "interaction_id"), ==, str (interaction, "id"));
+  g_assert_cmpstr (str (obj (action, "result"), "reminder_id"), ==, str (reminder, "id"));
+
+  fixture_teardown (f, NULL);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  static const struct {
+    const char *path;
+    void (*func) (Fixture *, gconstpointer);
+  } tests[] = {
+    { "dentist-rest", test_dentist_rest },
+    { "event-contact-nothing", test_event_contact_nothing },
+  };
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+  mira_time_zones_load ();
+
+  for (guint b = 0; b < N_BACKENDS; b++)
+    for (guint t = 0; t < G_N_ELEMENTS (tests); t++)
+      {
+        g_autofree char *path = g_strdup_printf ("/extraction/%s/%s", backend_names[b],
+                                                 tests[t].path);
+
+        g_test_add (path, Fixture, &backends[b], fixture_setup, tests[t].func,
+                    fixture_teardown);
+      }
+  /* Two of flite's voices that PocketSphinx's generic model hears right */
+  g_test_add_data_func ("/extraction/sqlite/dentist-spoken/rms", "rms", test_dentist_spoken);
+  g_test_add_data_func ("/extraction/sqlite/dentist-spoken/kal16", "kal16", test_dentist_spoken);
+
+  ret = g_test_run ();
+
+  for (guint b = 0; b < N_BACKENDS; b++)
+    {
+      g_clear_pointer (&servers[b], mira_test_server_free);
+      g_clear_pointer (&server_uris[b], g_free);
+    }
+  mira_test_pg_stop ();
+  return ret;
+}
