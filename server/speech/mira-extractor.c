@@ -26,6 +26,8 @@
 /* A day without a time: at this hour */
 #define DEFAULT_HOUR      9
 #define MAX_NAME_WORDS    4
+/* A request is a sentence or two; a long text's requests are at its start */
+#define MAX_TEXT_BYTES    2000
 
 typedef struct {
   char     *word;      /* lowercase */
@@ -1901,12 +1903,23 @@ mira_extractor_find (const char *text,
   g_autoptr(GPtrArray) tokens = NULL;
   g_autoptr(GArray) bounds = NULL;
   g_autoptr(GDateTime) now = NULL;
+  g_autofree char *head = NULL;
 
   g_return_val_if_fail (text != NULL, actions);
   g_return_val_if_fail (said_at != NULL, actions);
   g_return_val_if_fail (zone != NULL, actions);
 
   now = g_date_time_to_timezone (said_at, zone);
+  if (strlen (text) > MAX_TEXT_BYTES)
+    {
+      /* Cut at the last word boundary that fits, never inside a character */
+      const char *end = text + MAX_TEXT_BYTES;
+
+      while (end > text && !g_ascii_isspace (*end))
+        end--;
+      head = g_strndup (text, end - text);
+      text = head;
+    }
   tokens = tokenize (text);
   join_tokens (tokens);
   bounds = split_clauses (tokens);

@@ -83,8 +83,9 @@ MiraAction  *mira_action_from_json     (JsonObject       *object,
  * otherwise. "urgent" makes a reminder urgent, "important" high,
  * "low priority" low; else it is medium.
  *
- * Text that asks for nothing gives an empty array. Returns a new array of
- * MiraAction, in the order said.
+ * Only the first 2000 bytes of @text are read (cut at a space): requests
+ * are short, and a long text's come first. Text that asks for nothing gives
+ * an empty array. Returns a new array of MiraAction, in the order said.
  */
 GPtrArray   *mira_extractor_find       (const char       *text,
                                         GDateTime        *said_at,
