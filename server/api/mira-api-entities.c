@@ -6,12 +6,14 @@
  */
 
 #include "mira-api.h"
+#include "mira-api-private.h"
 
 #include "mira-db.h"
 #include "mira-entity.h"
 #include "mira-error.h"
 #include "mira-extraction.h"
 #include "mira-util.h"
+#include "mira-voice-persons.h"
 
 static const MiraEntity *
 call_entity (MiraApiCall *call)
@@ -490,7 +492,6 @@ mira_api_person_merge (MiraApiCall  *call,
   g_autoptr(JsonObject) from = NULL;
   g_autoptr(JsonObject) merged = NULL;
   g_autoptr(MiraDbResult) r1 = NULL;
-  g_autoptr(MiraDbResult) r2 = NULL;
   g_autofree char *into_id = NULL;
   g_autofree char *from_copy = NULL;
   const char *from_id;
@@ -544,13 +545,10 @@ mira_api_person_merge (MiraApiCall  *call,
                             " WHERE network_id = $1 AND speaker_id = $2", 3, params, error);
     if (r1 == NULL)
       return FALSE;
-    r2 = mira_db_query (db, "UPDATE persons SET voice_embedding ="
-                            " (SELECT p.voice_embedding FROM persons p WHERE p.id = $2)"
-                            " WHERE network_id = $1 AND id = $3 AND voice_embedding IS NULL",
-                        3, params, error);
-    if (r2 == NULL)
-      return FALSE;
   }
+  /* Both voices' speech in one signature, so that either matches after */
+  if (!mira_voice_persons_merge (db, call->net_uuid, from_id, into_id, error))
+    return FALSE;
   if (!merge_participants (call, db, from_id, into_id, error))
     return FALSE;
 
@@ -565,6 +563,90 @@ mira_api_person_merge (MiraApiCall  *call,
   emit_entity (call, entity, "deleted", from);
   emit_entity (call, entity, "updated", merged);
   mira_api_call_respond_object (call, 200, g_steal_pointer (&merged));
+  return TRUE;
+}
+
+/* Enrolment: a recording of the person's voice starts or extends their
+ * signature, the same as speech of theirs that was recognised.
+ */
+gboolean
+mira_api_person_voice (MiraApiCall  *call,
+                       MiraDb       *db,
+                       GError      **error)
+{
+  const MiraEntity *entity = call_entity (call);
+  g_autoptr(JsonObject) person = NULL;
+  g_autoptr(GArray) samples = NULL;
+  g_autofree char *description = NULL;
+  MiraVoiceSignature signature;
+  const char *person_id;
+
+  person = mira_entity_get (db, call->net_uuid, call->network_id, entity,
+                            mira_api_call_arg (call, 1), error);
+  if (person == NULL)
+    {
+      note_not_found (call, entity, *error);
+      return FALSE;
+    }
+  person_id = json_object_get_string_member (person, "id");
+
+  samples = mira_api_call_upload_audio (call, "audio_file", error);
+  if (samples == NULL)
+    return FALSE;
+  if (call->content_type != NULL &&
+      g_ascii_strncasecmp (call->content_type, "multipart/", 10) == 0)
+    {
+      g_autoptr(GHashTable) parts = mira_api_call_parse_multipart (call, error);
+      GBytes *part = parts ? g_hash_table_lookup (parts, "description") : NULL;
+
+      if (parts == NULL)
+        return FALSE;
+      if (part != NULL)
+        {
+          gsize len;
+          const char *text = g_bytes_get_data (part, &len);
+
+          if (len > 1000 || !g_utf8_validate_len (text, len, NULL))
+            {
+              g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+                           "Field 'description' must be UTF-8 text of at most 1000 bytes");
+              return FALSE;
+            }
+          description = g_strndup (text, len);
+        }
+    }
+
+  if (!mira_voice_signature_compute ((const gint16 *) samples->data, samples->len, &signature,
+                                     error))
+    {
+      g_prefix_error (error, "Field 'audio_file': ");
+      return FALSE;
+    }
+  g_clear_pointer (&person, json_object_unref);
+  person = mira_voice_persons_enrol (db, call->net_uuid, call->network_id, person_id, &signature,
+                                     error);
+  if (person == NULL)
+    return FALSE;
+
+  /* What the recording was, kept with the person for whoever manages voices */
+  if (description != NULL)
+    {
+      g_autoptr(GHashTable) values = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+      g_autoptr(JsonNode) node = NULL;
+      JsonObject *metadata = json_object_get_object_member (person, "metadata");
+
+      json_object_set_string_member (metadata, "voice_description", description);
+      node = json_node_init_object (json_node_alloc (), metadata);
+      g_hash_table_insert (values, (gpointer) "metadata", json_to_string (node, FALSE));
+      g_clear_pointer (&person, json_object_unref);
+      person = mira_entity_update (db, call->net_uuid, call->network_id, entity, person_id, values,
+                                   error);
+      if (person == NULL)
+        return FALSE;
+    }
+
+  emit_entity (call, entity, "updated", person);
+  mira_api_call_respond_object (call, 200, g_steal_pointer (&person));
   return TRUE;
 }
 

@@ -48,6 +48,8 @@ static const MiraApiRoute routes[] = {
 
   ENTITY_ROUTES ("persons", mira_entity_person, mira_api_person_create),
   { "POST", "{network_id}/persons/{}/merge", NET, mira_api_person_merge, &mira_entity_person },
+  { "POST", "{network_id}/persons/{}/voice", NET, mira_api_person_voice, &mira_entity_person,
+    TRUE },
 
   ENTITY_ROUTES ("conversations", mira_entity_conversation, mira_api_conversation_create),
   { "POST", "{network_id}/conversations/{}/close", NET, mira_api_conversation_close,

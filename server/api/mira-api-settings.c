@@ -12,6 +12,7 @@
 #include "mira-error.h"
 #include "mira-time.h"
 #include "mira-util.h"
+#include "mira-voice-persons.h"
 
 #include <string.h>
 
@@ -25,6 +26,8 @@ static const KnownSetting known_settings[] = {
   { "timezone", "string", "\"UTC\"" },
   { "conversation_timeout_s", "number", "90" },
   { "language", "string", "\"en\"" },
+  /* the cosine a voice needs to be taken for a known person (docs/voice-signatures.md) */
+  { "voice_match_threshold", "number", G_STRINGIFY (MIRA_VOICE_MATCH_THRESHOLD) },
 };
 
 static const KnownSetting *
@@ -140,6 +143,17 @@ mira_api_setting_check (const char  *key,
         {
           g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
                        "Field 'value': conversation_timeout_s must be between 5 and 3600 seconds");
+          return NULL;
+        }
+    }
+  else if (g_str_equal (key, "voice_match_threshold"))
+    {
+      double v = json_node_get_double (value);
+
+      if (!(v >= 0 && v <= 1))
+        {
+          g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+                       "Field 'value': voice_match_threshold must be between 0 and 1");
           return NULL;
         }
     }

@@ -6,6 +6,7 @@
  */
 
 #include "mira-api.h"
+#include "mira-api-private.h"
 
 #include <libsoup/soup.h>
 
@@ -56,24 +57,13 @@ mira_api_stream_get (MiraApiCall  *call,
   return TRUE;
 }
 
-/* The audio of an upload: the multipart part "audio_data", or the whole body
- * when it is sent as a file itself.
- */
-static GBytes *
-upload_audio (MiraApiCall  *call,
-              GError      **error)
+GHashTable *
+mira_api_call_parse_multipart (MiraApiCall  *call,
+                               GError      **error)
 {
   g_autoptr(SoupMessageHeaders) headers = NULL;
   g_autoptr(SoupMultipart) multipart = NULL;
-
-  if (call->body == NULL || g_bytes_get_size (call->body) == 0)
-    {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "Field 'audio_data' is required");
-      return NULL;
-    }
-  if (call->content_type == NULL ||
-      g_ascii_strncasecmp (call->content_type, "multipart/", 10) != 0)
-    return g_bytes_ref (call->body);
+  g_autoptr(GHashTable) parts = NULL;
 
   headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_MULTIPART);
   soup_message_headers_replace (headers, "Content-Type", call->content_type);
@@ -83,22 +73,72 @@ upload_audio (MiraApiCall  *call,
       g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST, "The multipart body is malformed");
       return NULL;
     }
+  parts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_bytes_unref);
   for (int i = 0; i < soup_multipart_get_length (multipart); i++)
     {
       SoupMessageHeaders *part_headers;
       GBytes *part_body;
       g_autoptr(GHashTable) params = NULL;
       g_autofree char *disposition = NULL;
+      const char *name;
 
-      if (!soup_multipart_get_part (multipart, i, &part_headers, &part_body))
+      if (!soup_multipart_get_part (multipart, i, &part_headers, &part_body) ||
+          !soup_message_headers_get_content_disposition (part_headers, &disposition, &params))
         continue;
-      if (soup_message_headers_get_content_disposition (part_headers, &disposition, &params) &&
-          g_strcmp0 (g_hash_table_lookup (params, "name"), "audio_data") == 0)
-        return g_bytes_ref (part_body);
+      name = g_hash_table_lookup (params, "name");
+      /* The first part of a name counts, as in a form */
+      if (name != NULL && !g_hash_table_contains (parts, name))
+        g_hash_table_insert (parts, g_strdup (name), g_bytes_ref (part_body));
     }
-  g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
-               "Field 'audio_data' is required: a multipart part holding the audio file");
-  return NULL;
+  return g_steal_pointer (&parts);
+}
+
+GArray *
+mira_api_call_upload_audio (MiraApiCall  *call,
+                            const char   *field,
+                            GError      **error)
+{
+  g_autoptr(GBytes) audio = NULL;
+  g_autoptr(GArray) samples = NULL;
+
+  if (call->body == NULL || g_bytes_get_size (call->body) == 0)
+    {
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "Field '%s' is required", field);
+      return NULL;
+    }
+  /* Not multipart: the body is the file itself */
+  if (call->content_type == NULL ||
+      g_ascii_strncasecmp (call->content_type, "multipart/", 10) != 0)
+    audio = g_bytes_ref (call->body);
+  else
+    {
+      g_autoptr(GHashTable) parts = mira_api_call_parse_multipart (call, error);
+
+      if (parts == NULL)
+        return NULL;
+      audio = g_hash_table_lookup (parts, field);
+      if (audio == NULL)
+        {
+          g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+                       "Field '%s' is required: a multipart part holding the audio file", field);
+          return NULL;
+        }
+      g_bytes_ref (audio);
+    }
+
+  samples = mira_audio_file_decode (audio, error);
+  if (samples == NULL)
+    {
+      g_prefix_error (error, "Field '%s': ", field);
+      return NULL;
+    }
+  if (samples->len < 320)
+    {
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+                   "Field '%s': the audio is shorter than 20 ms", field);
+      return NULL;
+    }
+  return g_steal_pointer (&samples);
 }
 
 gboolean
@@ -107,7 +147,6 @@ mira_api_stream_upload (MiraApiCall  *call,
                         GError      **error)
 {
   const char *stream_id = mira_api_call_arg (call, 1);
-  g_autoptr(GBytes) audio = NULL;
   g_autoptr(GArray) samples = NULL;
   g_autoptr(MiraDbResult) registered = NULL;
   JsonObject *scores;
@@ -118,21 +157,9 @@ mira_api_stream_upload (MiraApiCall  *call,
                    stream_id);
       return FALSE;
     }
-  audio = upload_audio (call, error);
-  if (audio == NULL)
-    return FALSE;
-  samples = mira_audio_file_decode (audio, error);
+  samples = mira_api_call_upload_audio (call, "audio_data", error);
   if (samples == NULL)
-    {
-      g_prefix_error (error, "Field 'audio_data': ");
-      return FALSE;
-    }
-  if (samples->len < 320)
-    {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
-                   "Field 'audio_data': the audio is shorter than 20 ms");
-      return FALSE;
-    }
+    return FALSE;
 
   registered = mira_db_query (db, "SELECT 1 FROM clients WHERE network_id = $1"
                                   " AND client_id = $2",

@@ -160,6 +160,7 @@ gboolean mira_api_entity_delete             (MiraApiCall *call, MiraDb *db, GErr
 
 gboolean mira_api_person_create             (MiraApiCall *call, MiraDb *db, GError **error);
 gboolean mira_api_person_merge              (MiraApiCall *call, MiraDb *db, GError **error);
+gboolean mira_api_person_voice              (MiraApiCall *call, MiraDb *db, GError **error);
 gboolean mira_api_conversation_create       (MiraApiCall *call, MiraDb *db, GError **error);
 gboolean mira_api_conversation_close        (MiraApiCall *call, MiraDb *db, GError **error);
 gboolean mira_api_conversations_close_open  (MiraApiCall *call, MiraDb *db, GError **error);

@@ -56,6 +56,8 @@ static const MiraField person_fields[] = {
   { "metadata", "metadata", NULL, MIRA_FIELD_OBJECT, W },
   { "has_voice_signature", NULL,
     "CASE WHEN t.voice_embedding IS NULL THEN 0 ELSE 1 END", MIRA_FIELD_BOOL, 0 },
+  /* seconds of speech behind the signature: how much it has learnt */
+  { "voice_speech_s", "voice_speech_s", NULL, MIRA_FIELD_FLOAT, 0 },
   { "conversation_count", NULL,
     "(SELECT count(DISTINCT i.conversation_id) FROM interactions i WHERE i.speaker_id = t.id)",
     MIRA_FIELD_INT, 0 },
