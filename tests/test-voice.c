@@ -10,12 +10,13 @@
 #include <string.h>
 
 #include "mira-error.h"
+#include "mira-sphinx.h"
 #include "mira-test-live.h"
 #include "mira-test-pg.h"
+#include "mira-voice-persons.h"
 #include "mira-voice-signature.h"
 
-/* The default of the network setting voice_match_threshold */
-#define THRESHOLD 0.3
+#define THRESHOLD MIRA_VOICE_MATCH_THRESHOLD
 
 static gint16 *
 speak (const char *voice,
@@ -153,15 +154,390 @@ test_signature_json (void)
                                     1e-5 * MAX (1.0, fabs (sig.values[i])));
 }
 
+/* Through a real server ------------------------------------------------------ */
+
+typedef enum {
+  BACKEND_SQLITE,
+  BACKEND_POSTGRESQL,
+  N_BACKENDS
+} Backend;
+
+static const Backend backends[N_BACKENDS] = { BACKEND_SQLITE, BACKEND_POSTGRESQL };
+static const char * const backend_names[N_BACKENDS] = { "sqlite", "postgresql" };
+
+static MiraSphinx *sphinx;
+static MiraTestServer *servers[N_BACKENDS];
+
+/* A network of its own on the backend's server, with a device "recorder"
+ * whose uploads go through the live pipeline, and its event socket.
+ */
+typedef struct
+{
+  MiraTestClient *client;
+  MiraTestSocket *events;
+  char           *id;
+  char           *token;
+  GPtrArray      *keep;    /* answers, freed with the fixture */
+} Net;
+
+static void
+net_setup (Net           *net,
+           gconstpointer  data)
+{
+  Backend backend = *(const Backend *) data;
+  g_autoptr(MiraTestResponse) r = NULL;
+  g_autofree char *path = NULL;
+  JsonObject *o;
+
+  if (sphinx == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      sphinx = mira_sphinx_new (NULL, 2, &error);
+      g_assert_no_error (error);
+    }
+  if (servers[backend] == NULL)
+    {
+      g_autofree char *uri = backend == BACKEND_SQLITE ? mira_test_sqlite_uri ()
+                                                       : mira_test_pg_start ();
+
+      servers[backend] = mira_test_server_new_full (uri, FALSE, MIRA_TRANSCRIBER (sphinx));
+    }
+  net->keep = g_ptr_array_new_with_free_func ((GDestroyNotify) mira_test_response_free);
+  net->client = mira_test_client_new (mira_test_server_get_url (servers[backend]));
+  r = mira_test_client_request (net->client, "POST", "/api/v1/networks", MIRA_TEST_ADMIN_TOKEN,
+                                "{\"name\": \"Voices\"}");
+  mira_test_check (r->status == 201, "creating a network answered %u: %s", r->status, r->body);
+  o = mira_test_response_object (r);
+  net->id = g_strdup (json_object_get_string_member (o, "network_id"));
+  net->token = g_strdup (json_object_get_string_member (o, "network_token"));
+  path = g_strdup_printf ("/api/v1/%s/ws?token=%s", net->id, net->token);
+  net->events = mira_test_socket_connect (net->client, path);
+  mira_test_check (mira_test_socket_wait_for (net->events, "connection_established", 0, 10000,
+                                              NULL) != NULL, "no connection_established");
+  g_clear_pointer (&r, mira_test_response_free);
+  g_free (path);
+  path = g_strdup_printf ("/api/v1/%s/service/client/register/recorder", net->id);
+  r = mira_test_client_request (net->client, "POST", path, net->token,
+                                "{\"device_type\": \"recorder\"}");
+  mira_test_check (r->status == 201, "registering answered %u: %s", r->status, r->body);
+}
+
+static void
+net_teardown (Net           *net,
+              gconstpointer  data)
+{
+  g_clear_pointer (&net->events, mira_test_socket_free);
+  g_clear_pointer (&net->keep, g_ptr_array_unref);
+  g_clear_pointer (&net->client, mira_test_client_free);
+  g_clear_pointer (&net->id, g_free);
+  g_clear_pointer (&net->token, g_free);
+}
+
+/* @method on /api/v1/{net}/@path; the answer must be @status. Returns its
+ * object (NULL without a body), kept until the test ends.
+ */
+static JsonObject *
+request (Net        *net,
+         guint       status,
+         const char *method,
+         const char *path,
+         const char *body)
+{
+  g_autofree char *full = g_strdup_printf ("/api/v1/%s/%s", net->id, path);
+  MiraTestResponse *r = mira_test_client_request (net->client, method, full, net->token, body);
+
+  g_ptr_array_add (net->keep, r);
+  mira_test_check (r->status == status, "%s %s answered %u, not %u: %s", method, path, r->status,
+                   status, r->body);
+  return r->json != NULL && JSON_NODE_HOLDS_OBJECT (r->json) ? json_node_get_object (r->json)
+                                                             : NULL;
+}
+
+static GBytes *
+wav_bytes (const gint16 *pcm,
+           gsize         n)
+{
+  guint32 data_len = (guint32) (n * 2);
+  GByteArray *out = g_byte_array_sized_new (44 + data_len);
+  guint8 header[44] = "RIFF\0\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0\x80\x3e\0\0"
+                      "\0\x7d\0\0\x02\0\x10\0data";
+
+  for (guint i = 0; i < 4; i++)
+    {
+      header[4 + i] = ((36 + data_len) >> (8 * i)) & 0xff;
+      header[40 + i] = (data_len >> (8 * i)) & 0xff;
+    }
+  g_byte_array_append (out, header, 44);
+  g_byte_array_append (out, (const guint8 *) pcm, data_len);
+  return g_byte_array_free_to_bytes (out);
+}
+
+#define FORM "multipart/form-data; boundary=mira-boundary"
+
+/* A form with the part @name holding @file, and a description when given */
+static GBytes *
+form (const char *name,
+      GBytes     *file,
+      const char *description)
+{
+  GByteArray *out = g_byte_array_new ();
+  g_autofree char *head = g_strdup_printf ("--mira-boundary\r\nContent-Disposition: form-data;"
+                                           " name=\"%s\"; filename=\"voice.wav\"\r\n"
+                                           "Content-Type: audio/wav\r\n\r\n", name);
+  g_autofree char *tail = description == NULL
+    ? g_strdup ("\r\n--mira-boundary--\r\n")
+    : g_strdup_printf ("\r\n--mira-boundary\r\nContent-Disposition: form-data;"
+                       " name=\"description\"\r\n\r\n%s\r\n--mira-boundary--\r\n", description);
+
+  g_byte_array_append (out, (const guint8 *) head, strlen (head));
+  g_byte_array_append (out, g_bytes_get_data (file, NULL), g_bytes_get_size (file));
+  g_byte_array_append (out, (const guint8 *) tail, strlen (tail));
+  return g_byte_array_free_to_bytes (out);
+}
+
+static GBytes *
+spoken_wav (const char *voice,
+            const char *text,
+            double      snr_db)
+{
+  g_autofree gint16 *pcm = NULL;
+  gsize n;
+
+  pcm = speak (voice, text, snr_db, strlen (text) + strlen (voice), &n);
+  return wav_bytes (pcm, n);
+}
+
+/* POST @body to persons/@person_id/voice; the answer must be @status. */
+static MiraTestResponse *
+post_voice (Net        *net,
+            const char *person_id,
+            const char *content_type,
+            GBytes     *body,
+            guint       status)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/%s/persons/%s/voice", net->id, person_id);
+  MiraTestResponse *r = mira_test_client_request_full (net->client, "POST", path, net->token,
+                                                       content_type, body);
+
+  g_ptr_array_add (net->keep, r);
+  mira_test_check (r->status == status, "POST voice answered %u, not %u: %s", r->status, status,
+                   r->body);
+  return r;
+}
+
+static JsonObject *
+enrol (Net        *net,
+       const char *person_id,
+       const char *voice,
+       const char *text)
+{
+  g_autoptr(GBytes) wav = spoken_wav (voice, text, INFINITY);
+  g_autoptr(GBytes) body = form ("audio_file", wav, NULL);
+
+  return json_node_get_object (post_voice (net, person_id, FORM, body, 200)->json);
+}
+
+static JsonObject *
+person_new (Net        *net,
+            const char *name)
+{
+  g_autofree char *body = g_strdup_printf ("{\"name\": \"%s\"}", name);
+
+  return request (net, 201, "POST", "persons", body);
+}
+
+static const char *
+id_of (JsonObject *o)
+{
+  return json_object_get_string_member (o, "id");
+}
+
+/* Enrolment: a recording gives a person a signature, a second one adds its
+ * speech; the event says so; the description is kept.
+ */
+static void
+test_enrol (Net           *net,
+            gconstpointer  data)
+{
+  JsonObject *alice = person_new (net, "Alice");
+  g_autofree char *id = g_strdup (id_of (alice));
+  g_autofree char *path = g_strdup_printf ("persons/%s", id);
+  g_autoptr(GBytes) wav = spoken_wav ("slt", "My name is Alice and this is my voice.", INFINITY);
+  g_autoptr(GBytes) body = form ("audio_file", wav, "kitchen microphone");
+  JsonObject *person, *event;
+  double first_s;
+  guint from;
+
+  g_assert_false (json_object_get_boolean_member (alice, "has_voice_signature"));
+  g_assert_cmpfloat (json_object_get_double_member (alice, "voice_speech_s"), ==, 0);
+
+  from = mira_test_socket_n_messages (net->events);
+  person = json_node_get_object (post_voice (net, id, FORM, body, 200)->json);
+  g_assert_cmpstr (id_of (person), ==, id);
+  g_assert_cmpstr (json_object_get_string_member (person, "name"), ==, "Alice");
+  g_assert_true (json_object_get_boolean_member (person, "has_voice_signature"));
+  first_s = json_object_get_double_member (person, "voice_speech_s");
+  mira_test_check (first_s > 1.0 && first_s < 4.0, "%.2f s of speech enrolled", first_s);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (person,
+                                                                                 "metadata"),
+                                                  "voice_description"),
+                   ==, "kitchen microphone");
+  event = mira_test_socket_wait_for (net->events, "person_updated", from, 5000, NULL);
+  mira_test_check (event != NULL, "no person_updated after enrolment");
+  g_assert_cmpstr (id_of (json_object_get_object_member (event, "person")), ==, id);
+
+  /* The whole body as the file, raw PCM this time: more speech */
+  {
+    g_autofree gint16 *pcm = NULL;
+    g_autoptr(GBytes) raw = NULL;
+    gsize n;
+
+    pcm = speak ("slt", "I like walking by the river in the morning.", INFINITY, 3, &n);
+    raw = g_bytes_new (pcm, n * 2);
+    person = json_node_get_object (post_voice (net, id, "application/octet-stream", raw,
+                                               200)->json);
+  }
+  mira_test_check (json_object_get_double_member (person, "voice_speech_s") > first_s + 1.0,
+                   "a second recording added %.2f s to %.2f s",
+                   json_object_get_double_member (person, "voice_speech_s") - first_s, first_s);
+  person = request (net, 200, "GET", path, NULL);
+  g_assert_true (json_object_get_boolean_member (person, "has_voice_signature"));
+}
+
+/* What cannot be a voice is refused with a clear error, and changes nothing. */
+static void
+test_enrol_errors (Net           *net,
+                   gconstpointer  data)
+{
+  JsonObject *bob = person_new (net, "Bob");
+  g_autofree char *id = g_strdup (id_of (bob));
+  g_autofree char *path = g_strdup_printf ("persons/%s", id);
+  g_autoptr(GBytes) wav = spoken_wav ("rms", "Hello, this is Bob speaking.", INFINITY);
+  g_autofree gint16 *silence = g_new0 (gint16, 32000);
+  g_autoptr(GBytes) quiet = wav_bytes (silence, 32000);
+  g_autoptr(GBytes) quiet_form = form ("audio_file", quiet, NULL);
+  g_autoptr(GBytes) junk = g_bytes_new_static ("RIFF\x10\0\0\0WAVEjunk", 16);
+  g_autoptr(GBytes) junk_form = form ("audio_file", junk, NULL);
+  g_autoptr(GBytes) wrong_part = form ("audio_data", wav, NULL);
+  g_autoptr(GBytes) good = form ("audio_file", wav, NULL);
+  g_autoptr(GBytes) empty = g_bytes_new_static ("", 0);
+  g_autoptr(GBytes) broken = g_bytes_new_static ("--mira-boundary\r\nno end", 23);
+  MiraTestResponse *r;
+  JsonObject *error;
+  guint from = mira_test_socket_n_messages (net->events);
+
+  r = post_voice (net, id, FORM, quiet_form, 422);
+  error = mira_test_response_object (r);
+  g_assert_cmpstr (json_object_get_string_member (error, "error_code"), ==, "VALIDATION_ERROR");
+  mira_test_check (strstr (json_object_get_string_member (error, "detail"), "audio_file") &&
+                   strstr (json_object_get_string_member (error, "detail"), "speech"),
+                   "silence: %s", r->body);
+
+  r = post_voice (net, id, FORM, junk_form, 422);
+  mira_test_check (strstr (r->body, "audio_file") != NULL, "a broken WAV: %s", r->body);
+  r = post_voice (net, id, FORM, wrong_part, 422);
+  mira_test_check (strstr (r->body, "audio_file") != NULL, "no audio_file part: %s", r->body);
+  r = post_voice (net, id, "application/octet-stream", empty, 422);
+  mira_test_check (strstr (r->body, "audio_file") != NULL, "an empty body: %s", r->body);
+  r = post_voice (net, id, FORM, broken, 400);
+
+  /* Nobody to enrol */
+  r = post_voice (net, "7d0b7b4e-3f0e-4c53-9d55-4f8f3c1a2b3c", FORM, good, 404);
+  g_assert_cmpstr (json_object_get_string_member (mira_test_response_object (r), "error_code"),
+                   ==, "PERSON_NOT_FOUND");
+  r = post_voice (net, "not-a-person", FORM, good, 400);
+
+  bob = request (net, 200, "GET", path, NULL);
+  g_assert_false (json_object_get_boolean_member (bob, "has_voice_signature"));
+  g_assert_cmpfloat (json_object_get_double_member (bob, "voice_speech_s"), ==, 0);
+  mira_test_client_run (net->client, 200);
+  g_assert_cmpuint (mira_test_socket_count (net->events, "person_updated", from), ==, 0);
+}
+
+/* The threshold is a setting of the network: 0..1, with its default shown. */
+static void
+test_threshold_setting (Net           *net,
+                        gconstpointer  data)
+{
+  JsonObject *setting = request (net, 200, "GET", "settings/voice_match_threshold", NULL);
+
+  g_assert_cmpfloat (json_object_get_double_member (setting, "value"), ==,
+                     MIRA_VOICE_MATCH_THRESHOLD);
+  g_assert_true (json_object_get_boolean_member (setting, "is_default"));
+  request (net, 422, "PUT", "settings/voice_match_threshold", "{\"value\": 1.5}");
+  request (net, 422, "PUT", "settings/voice_match_threshold", "{\"value\": -0.1}");
+  request (net, 422, "PUT", "settings/voice_match_threshold", "{\"value\": \"high\"}");
+  setting = request (net, 201, "PUT", "settings/voice_match_threshold", "{\"value\": 0.5}");
+  g_assert_cmpfloat (json_object_get_double_member (setting, "value"), ==, 0.5);
+}
+
+/* Merging two persons of one voice combines their signatures by speech;
+ * the merged person keeps matching recordings of either.
+ */
+static void
+test_merge_enrolled (Net           *net,
+                     gconstpointer  data)
+{
+  g_autofree char *a = g_strdup (id_of (person_new (net, "Kal")));
+  g_autofree char *b = g_strdup (id_of (person_new (net, "Kal at work")));
+  g_autofree char *merge_path = g_strdup_printf ("persons/%s/merge", a);
+  g_autofree char *merge_body = g_strdup_printf ("{\"from\": \"%s\"}", b);
+  g_autofree char *b_path = g_strdup_printf ("persons/%s", b);
+  double a_s, b_s;
+  JsonObject *merged;
+
+  a_s = json_object_get_double_member (enrol (net, a, "kal16", "The garden needs watering."),
+                                       "voice_speech_s");
+  b_s = json_object_get_double_member (enrol (net, b, "kal16", "I will be home late tonight."),
+                                       "voice_speech_s");
+  merged = request (net, 200, "POST", merge_path, merge_body);
+  g_assert_cmpstr (id_of (merged), ==, a);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (merged, "voice_speech_s"),
+                                  a_s + b_s, 1e-3);
+  request (net, 404, "GET", b_path, NULL);
+}
+
+static void
+add_server_tests (void)
+{
+  static const struct {
+    const char *name;
+    void (*func) (Net *, gconstpointer);
+  } tests[] = {
+    { "enrol", test_enrol },
+    { "enrol-errors", test_enrol_errors },
+    { "threshold-setting", test_threshold_setting },
+    { "merge-enrolled", test_merge_enrolled },
+  };
+
+  for (guint b = 0; b < N_BACKENDS; b++)
+    for (guint t = 0; t < G_N_ELEMENTS (tests); t++)
+      {
+        g_autofree char *path = g_strdup_printf ("/voice/%s/%s", backend_names[b], tests[t].name);
+
+        g_test_add (path, Net, &backends[b], net_setup, tests[t].func, net_teardown);
+      }
+}
+
 int
 main (int    argc,
       char **argv)
 {
+  int ret;
+
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/voice/signature/voices", test_signature_voices);
   g_test_add_func ("/voice/signature/no-speech", test_signature_no_speech);
   g_test_add_func ("/voice/signature/json", test_signature_json);
+  add_server_tests ();
 
-  return g_test_run ();
+  ret = g_test_run ();
+
+  for (guint b = 0; b < N_BACKENDS; b++)
+    g_clear_pointer (&servers[b], mira_test_server_free);
+  g_clear_object (&sphinx);
+  mira_test_pg_stop ();
+  return ret;
 }

@@ -578,8 +578,8 @@ mira_api_person_voice (MiraApiCall  *call,
   g_autoptr(JsonObject) person = NULL;
   g_autoptr(GArray) samples = NULL;
   g_autofree char *description = NULL;
+  g_autofree char *person_id = NULL;
   MiraVoiceSignature signature;
-  const char *person_id;
 
   person = mira_entity_get (db, call->net_uuid, call->network_id, entity,
                             mira_api_call_arg (call, 1), error);
@@ -588,7 +588,7 @@ mira_api_person_voice (MiraApiCall  *call,
       note_not_found (call, entity, *error);
       return FALSE;
     }
-  person_id = json_object_get_string_member (person, "id");
+  person_id = g_strdup (json_object_get_string_member (person, "id"));
 
   samples = mira_api_call_upload_audio (call, "audio_file", error);
   if (samples == NULL)
