@@ -405,6 +405,41 @@ test_enrol (Net           *net,
   g_assert_true (json_object_get_boolean_member (person, "has_voice_signature"));
 }
 
+/* The OpenAPI document describes the form enrolment takes. */
+static void
+test_enrol_documented (Net           *net,
+                       gconstpointer  data)
+{
+  g_autoptr(MiraTestResponse) r = mira_test_client_request (net->client, "GET", "/openapi.json",
+                                                            NULL, NULL);
+  JsonObject *op, *schema, *person;
+
+  g_assert_cmpuint (r->status, ==, 200);
+  op = json_object_get_object_member (
+         json_object_get_object_member (
+           json_object_get_object_member (mira_test_response_object (r), "paths"),
+           "/api/v1/{network_id}/persons/{id}/voice"), "post");
+  mira_test_check (op != NULL, "/openapi.json has no POST …/persons/{id}/voice");
+  schema = json_object_get_object_member (
+             json_object_get_object_member (
+               json_object_get_object_member (
+                 json_object_get_object_member (op, "requestBody"), "content"),
+               "multipart/form-data"), "schema");
+  g_assert_true (json_object_has_member (json_object_get_object_member (schema, "properties"),
+                                         "audio_file"));
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (schema,
+                                                                                "required"), 0),
+                   ==, "audio_file");
+  g_assert_true (json_object_has_member (json_object_get_object_member (op, "responses"), "200"));
+  person = json_object_get_object_member (
+             json_object_get_object_member (
+               json_object_get_object_member (
+                 json_object_get_object_member (mira_test_response_object (r), "components"),
+                 "schemas"), "person"), "properties");
+  g_assert_true (json_object_has_member (person, "voice_speech_s"));
+  g_assert_true (json_object_has_member (person, "has_voice_signature"));
+}
+
 /* What cannot be a voice is refused with a clear error, and changes nothing. */
 static void
 test_enrol_errors (Net           *net,
@@ -507,6 +542,7 @@ add_server_tests (void)
   } tests[] = {
     { "enrol", test_enrol },
     { "enrol-errors", test_enrol_errors },
+    { "enrol-documented", test_enrol_documented },
     { "threshold-setting", test_threshold_setting },
     { "merge-enrolled", test_merge_enrolled },
   };

@@ -153,6 +153,49 @@ response (const char *description,
   return resp;
 }
 
+/* The form of an audio upload: the file and the fields beside it */
+static JsonObject *
+upload_schema (const MiraApiRoute *route)
+{
+  gboolean voice = route->handler == mira_api_person_voice;
+  JsonObject *schema = json_object_new ();
+  JsonObject *props = json_object_new ();
+  JsonObject *file = json_object_new ();
+  JsonObject *text = json_object_new ();
+  JsonArray *required = json_array_new ();
+  const char *field = voice ? "audio_file" : "audio_data";
+
+  json_object_set_string_member (file, "type", "string");
+  json_object_set_string_member (file, "format", "binary");
+  json_object_set_string_member (file, "description",
+                                 "WAV (integer or float PCM, any rate and channels), Ogg Opus,"
+                                 " or raw s16le 16 kHz mono; the whole body may be the file"
+                                 " itself instead of a form");
+  json_object_set_object_member (props, field, file);
+  json_object_set_string_member (text, "type", "string");
+  if (voice)
+    json_object_set_string_member (text, "description",
+                                   "What the recording is; kept in the person's metadata as"
+                                   " voice_description");
+  json_object_set_object_member (props, voice ? "description" : "timestamp", text);
+  json_array_add_string_element (required, field);
+  json_object_set_string_member (schema, "type", "object");
+  json_object_set_object_member (schema, "properties", props);
+  json_object_set_array_member (schema, "required", required);
+  return schema;
+}
+
+/* What a success answers: most POSTs create, these do not */
+static const char *
+success_status (const MiraApiRoute *route)
+{
+  if (route->handler == mira_api_stream_upload)
+    return "202";
+  if (route->handler == mira_api_person_voice || route->handler == mira_api_person_merge)
+    return "200";
+  return g_str_equal (route->method, "POST") ? "201" : "200";
+}
+
 static JsonObject *
 operation (const MiraApiRoute *route,
            const char         *path)
@@ -163,7 +206,7 @@ operation (const MiraApiRoute *route,
   const MiraEntity *entity = NULL;
   g_autofree char *summary = g_strdup_printf ("%s %s", route->method, path);
   g_autofree char *op_id = NULL;
-  const char *ok = g_str_equal (route->method, "POST") ? "201" : "200";
+  const char *ok = success_status (route);
 
   for (guint i = 0; i < G_N_ELEMENTS (entities); i++)
     if (route->data == entities[i])
@@ -213,7 +256,8 @@ operation (const MiraApiRoute *route,
       JsonObject *media = json_object_new ();
 
       json_object_set_object_member (media, "schema",
-                                     entity ? ref_to (entity->name) : json_object_new ());
+                                     route->audio ? upload_schema (route)
+                                     : entity ? ref_to (entity->name) : json_object_new ());
       json_object_set_object_member (content, route->audio ? "multipart/form-data"
                                                            : "application/json", media);
       json_object_set_object_member (body, "content", content);
