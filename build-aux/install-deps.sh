@@ -12,6 +12,8 @@ run_pkgs=(
   libglib2.0-dev libsoup-3.0-dev libjson-glib-dev
   libpq-dev libsqlite3-dev libopus-dev libcurl4-openssl-dev
   libpocketsphinx-dev pocketsphinx-en-us
+  # uploads (WAV, FLAC, Ogg Opus) and resampling to 16 kHz
+  libsndfile1-dev libopusfile-dev libspeexdsp-dev
   # the list of time zones a network's timezone setting is checked against
   tzdata
   # the README's walk-through talks to the server with curl and reads JSON with jq

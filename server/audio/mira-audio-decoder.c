@@ -6,44 +6,22 @@
 #include <math.h>
 #include <string.h>
 #include <opus.h>
+#include <speex/speex_resampler.h>
 
 #include "mira-error.h"
 
-/* Resampling: a Kaiser-windowed sinc evaluated as a polyphase filter bank.
- * For an input rate R the output/input ratio reduces to L/M; output n sits
- * at input time n·M/L, so its phase is (n·M mod L)/L. When L is small (all
- * common rates: 8, 11.025, 22.05, 44.1, 48, 96 kHz…) each phase has its own
- * row of taps; otherwise the rows sample the phase at 1/INTERP_PHASES steps
- * and neighbouring rows are interpolated linearly.
- *
- * The cut-off is 0.47 of the lower Nyquist rate (7.52 kHz going down to
- * 16 kHz) with ZERO_CROSSINGS lobes each side, which puts the ~80 dB stop
- * band at 8 kHz: nothing above it folds back into the speech band. Tables
- * depend on the rate only and are shared by all decoders of that rate.
+/* Resampling is libspeexdsp's: a windowed-sinc polyphase filter whose
+ * tables depend only on the two rates and the quality, so setting one up is
+ * cheap at any rate (its tables for odd rates are interpolated, never one
+ * row per phase). At RESAMPLER_QUALITY a tone above 8 kHz — which would
+ * fold back into the speech band at 16 kHz — is attenuated by over 60 dB
+ * (tests/test-audio-decoder.c checks it), while 7 kHz still passes.
  */
-#define ZERO_CROSSINGS      40
-#define KAISER_BETA         7.857   /* ≈ 80 dB stop band */
-#define CUTOFF              0.47
-#define MAX_EXACT_PHASES    1024
-#define MAX_EXACT_TABLE     (256 * 1024)   /* floats */
-#define INTERP_PHASES       256
-#define BLOCK_FRAMES        4096           /* input frames converted at a time */
+#define RESAMPLER_QUALITY   SPEEX_RESAMPLER_QUALITY_DESKTOP
+#define BLOCK_FRAMES        1024           /* input frames converted at a time */
 #define MAX_FRAME_BYTES     (64 * 8)
 #define MAX_OPUS_PACKET     (64 * 1024)
 #define OMI_LOCK_VOTES      8
-
-typedef struct {
-  gatomicrefcount  ref;
-  guint            rate;
-  guint            L;         /* output/input = L/M, reduced */
-  guint            M;
-  guint            step_int;  /* M / L */
-  guint            step_frac; /* M % L */
-  guint            half;      /* taps each side: rows span input [i-half+1, i+half] */
-  guint            taps;      /* 2 * half */
-  gboolean         interpolate;
-  float           *rows;      /* L rows, or INTERP_PHASES + 1 rows, of taps */
-} FilterBank;
 
 typedef enum {
   OMI_UNKNOWN,
@@ -65,12 +43,7 @@ struct _MiraAudioDecoder
   guint8            partial[MAX_FRAME_BYTES];
   guint             n_partial;
 
-  FilterBank       *bank;           /* NULL at 16 kHz */
-  float            *hist;           /* mono input, hist[pos] is the current output's i */
-  gsize             hist_len;
-  gsize             hist_cap;
-  gsize             pos;
-  guint             frac;           /* phase numerator, 0..L-1 */
+  SpeexResamplerState *resampler;  /* NULL at 16 kHz */
   guint64           n_in;           /* frames pushed */
   guint64           n_out;          /* samples produced */
 
@@ -86,230 +59,6 @@ struct _MiraAudioDecoder
   guint             opus_last_samples;  /* of the last good packet, for concealment */
   GArray           *last_packet;        /* PCM: the last good packet's samples, likewise */
 };
-
-/* Filter banks ------------------------------------------------------------ */
-
-static GMutex      banks_lock;
-static GHashTable *banks;   /* rate → FilterBank, weak: removed on last unref */
-
-static guint
-gcd (guint a,
-     guint b)
-{
-  while (b != 0)
-    {
-      guint t = a % b;
-
-      a = b;
-      b = t;
-    }
-  return a;
-}
-
-/* Modified Bessel function of the first kind, order 0 */
-static double
-bessel_i0 (double x)
-{
-  double sum = 1.0;
-  double term = 1.0;
-
-  for (int k = 1; k < 64; k++)
-    {
-      term *= (x / (2.0 * k)) * (x / (2.0 * k));
-      sum += term;
-      if (term < sum * 1e-12)
-        break;
-    }
-  return sum;
-}
-
-/* The Kaiser window, w(x) = I0(β √(1 - x²)) / I0(β) for |x| ≤ 1, sampled
- * once: a filter bank for an odd rate needs a quarter of a million of
- * them, and the series for I0 made building one take up to 70 ms on the
- * audio thread. Linear interpolation between these samples is exact to
- * about 1e-7, far below the window's 80 dB.
- */
-#define WINDOW_SAMPLES 4096
-
-static const float *
-kaiser_window (void)
-{
-  static float table[WINDOW_SAMPLES + 2];
-  static gsize done;
-
-  if (g_once_init_enter (&done))
-    {
-      double i0_beta = bessel_i0 (KAISER_BETA);
-
-      for (guint i = 0; i <= WINDOW_SAMPLES; i++)
-        {
-          double x = (double) i / WINDOW_SAMPLES;
-
-          table[i] = (float) (bessel_i0 (KAISER_BETA * sqrt (1.0 - x * x)) / i0_beta);
-        }
-      table[WINDOW_SAMPLES + 1] = 0.0f;
-      g_once_init_leave (&done, 1);
-    }
-  return table;
-}
-
-static inline double
-window_at (const float *table,
-           double       x)
-{
-  double at = fabs (x) * WINDOW_SAMPLES;
-  guint i = (guint) at;
-  double f = at - i;
-
-  if (i >= WINDOW_SAMPLES)
-    return i == WINDOW_SAMPLES && f == 0.0 ? table[WINDOW_SAMPLES] : 0.0;
-  return table[i] + (table[i + 1] - table[i]) * f;
-}
-
-static FilterBank *
-filter_bank_build (guint rate)
-{
-  FilterBank *bank = g_new0 (FilterBank, 1);
-  guint g = gcd (rate, MIRA_AUDIO_RATE);
-  guint low = MIN (rate, MIRA_AUDIO_RATE);
-  double fc = CUTOFF * low / rate;                 /* cycles per input sample */
-  const float *window = kaiser_window ();
-  guint n_rows;
-  guint den;
-
-  g_atomic_ref_count_init (&bank->ref);
-  bank->rate = rate;
-  bank->L = MIRA_AUDIO_RATE / g;
-  bank->M = rate / g;
-  bank->step_int = bank->M / bank->L;
-  bank->step_frac = bank->M % bank->L;
-  bank->half = (guint) ceil ((double) ZERO_CROSSINGS * rate / low);
-  bank->taps = 2 * bank->half;
-  bank->interpolate = bank->L > MAX_EXACT_PHASES
-                      || (gsize) bank->L * bank->taps > MAX_EXACT_TABLE;
-  n_rows = bank->interpolate ? INTERP_PHASES + 1 : bank->L;
-  den = bank->interpolate ? INTERP_PHASES : bank->L;
-  bank->rows = g_new (float, (gsize) n_rows * bank->taps);
-
-  for (guint r = 0; r < n_rows; r++)
-    {
-      float *row = bank->rows + (gsize) r * bank->taps;
-      double frac = (double) r / den;
-      double sum = 0.0;
-      /* sin (2π fc t) for t = t0, t0 + 1, …: one rotation per tap rather
-       * than one sin() (exact to ~1e-13 over a row)
-       */
-      double t0 = -(double) (bank->half - 1) - frac;
-      double sn = sin (2.0 * G_PI * fc * t0), cs = cos (2.0 * G_PI * fc * t0);
-      double sd = sin (2.0 * G_PI * fc), cd = cos (2.0 * G_PI * fc);
-
-      for (guint k = 0; k < bank->taps; k++)
-        {
-          double t = t0 + k;
-          double x = t / bank->half;
-          double w = window_at (window, x);
-          double s = fabs (t) < 1e-9 ? 2.0 * fc : sn / (G_PI * t);
-          double next_sn = sn * cd + cs * sd;
-
-          cs = cs * cd - sn * sd;
-          sn = next_sn;
-          row[k] = (float) (s * w);
-          sum += s * w;
-        }
-      /* Unity gain at DC for every phase */
-      for (guint k = 0; k < bank->taps; k++)
-        row[k] = (float) (row[k] / sum);
-    }
-  return bank;
-}
-
-static FilterBank *
-filter_bank_get (guint rate)
-{
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&banks_lock);
-  FilterBank *bank;
-
-  if (banks == NULL)
-    banks = g_hash_table_new (NULL, NULL);
-  bank = g_hash_table_lookup (banks, GUINT_TO_POINTER (rate));
-  if (bank != NULL)
-    {
-      g_atomic_ref_count_inc (&bank->ref);
-      return bank;
-    }
-  bank = filter_bank_build (rate);
-  g_hash_table_insert (banks, GUINT_TO_POINTER (rate), bank);
-  return bank;
-}
-
-static void
-filter_bank_unref (FilterBank *bank)
-{
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&banks_lock);
-
-  /* Under the lock: a lookup must not revive a bank being freed */
-  if (!g_atomic_ref_count_dec (&bank->ref))
-    return;
-  g_hash_table_remove (banks, GUINT_TO_POINTER (bank->rate));
-  if (g_hash_table_size (banks) == 0)
-    g_clear_pointer (&banks, g_hash_table_unref);
-  g_free (bank->rows);
-  g_free (bank);
-}
-
-#if defined(__GNUC__) || defined(__clang__)
-/* The filter is nearly all of the decoding time: four-wide vectors (SSE,
- * NEON) with two accumulators to hide the adds' latency. Unaligned loads go
- * through memcpy, which compiles to one instruction.
- */
-typedef float v4sf __attribute__ ((vector_size (16)));
-
-static inline float
-dot (const float *restrict x,
-     const float *restrict h,
-     guint                 n)
-{
-  v4sf acc0 = { 0.f, 0.f, 0.f, 0.f };
-  v4sf acc1 = { 0.f, 0.f, 0.f, 0.f };
-  float sum;
-  guint k = 0;
-
-  for (; k + 8 <= n; k += 8)
-    {
-      v4sf x0, x1, h0, h1;
-
-      memcpy (&x0, x + k, sizeof x0);
-      memcpy (&x1, x + k + 4, sizeof x1);
-      memcpy (&h0, h + k, sizeof h0);
-      memcpy (&h1, h + k + 4, sizeof h1);
-      acc0 += x0 * h0;
-      acc1 += x1 * h1;
-    }
-  acc0 += acc1;
-  sum = (acc0[0] + acc0[1]) + (acc0[2] + acc0[3]);
-  for (; k < n; k++)
-    sum += x[k] * h[k];
-  return sum;
-}
-#else
-static inline float
-dot (const float *restrict x,
-     const float *restrict h,
-     guint                 n)
-{
-  float s0 = 0.f, s1 = 0.f;
-  guint k = 0;
-
-  for (; k + 2 <= n; k += 2)
-    {
-      s0 += x[k] * h[k];
-      s1 += x[k + 1] * h[k + 1];
-    }
-  if (k < n)
-    s0 += x[k] * h[k];
-  return s0 + s1;
-}
-#endif
 
 static inline gint16
 to_s16 (float v)
@@ -368,12 +117,13 @@ decoder_new_pcm (MiraSampleFormat format,
 
   if (rate != MIRA_AUDIO_RATE)
     {
-      self->bank = filter_bank_get (rate);
-      self->hist_cap = self->bank->taps + BLOCK_FRAMES;
-      self->hist = g_new0 (float, self->hist_cap);
-      /* Zero history before the first sample: output 0 lines up with input 0 */
-      self->hist_len = self->bank->half - 1;
-      self->pos = self->bank->half - 1;
+      int err = RESAMPLER_ERR_SUCCESS;
+
+      self->resampler = speex_resampler_init (1, rate, MIRA_AUDIO_RATE, RESAMPLER_QUALITY, &err);
+      /* Only fails for rates of zero or out of memory; ours are checked */
+      g_assert (self->resampler != NULL);
+      /* Output 0 lines up with input 0, without the filter's delay first */
+      speex_resampler_skip_zeros (self->resampler);
     }
   return self;
 }
@@ -490,8 +240,7 @@ mira_audio_decoder_free (MiraAudioDecoder *self)
     return;
   g_clear_pointer (&self->opus, opus_decoder_destroy);
   g_clear_pointer (&self->last_packet, g_array_unref);
-  g_clear_pointer (&self->bank, filter_bank_unref);
-  g_free (self->hist);
+  g_clear_pointer (&self->resampler, speex_resampler_destroy);
   g_free (self);
 }
 
@@ -626,73 +375,30 @@ convert_frames (MiraAudioDecoder *self,
     }
 }
 
-/* Produces every output whose taps are all in hist, at most @limit of them,
- * then drops the history no later output needs.
+/* Resamples @n mono frames at @in (floats in the s16 range), appending to
+ * @out: all of them, however many calls the library takes.
  */
 static void
-run_filter (MiraAudioDecoder *self,
-            GArray           *out,
-            guint64           limit)
+resample (MiraAudioDecoder *self,
+          const float      *in,
+          gsize             n,
+          GArray           *out)
 {
-  const FilterBank *bank = self->bank;
-  const guint taps = bank->taps;
-  const guint back = bank->half - 1;
-  guint old_len = out->len;
-  gsize max_n;
-  gint16 *dst;
-  gsize n = 0;
-  gsize pos = self->pos;
-  guint frac = self->frac;
-  gsize shift;
-
-  if (pos + bank->half >= self->hist_len)
-    return;
-
-  /* Outputs available: one per M/L input frames up to hist_len - half */
-  max_n = (gsize) (((guint64) (self->hist_len - bank->half - pos) * bank->L) / bank->M) + 2;
-  max_n = MIN (max_n, limit);
-  g_array_set_size (out, old_len + max_n);
-  dst = &g_array_index (out, gint16, old_len);
-
-  while (pos + bank->half < self->hist_len && n < max_n)
+  while (n > 0)
     {
-      const float *x = self->hist + pos - back;
-      float y;
+      float block[BLOCK_FRAMES];
+      spx_uint32_t in_len = (spx_uint32_t) MIN (n, (gsize) G_MAXUINT32);
+      spx_uint32_t out_len = G_N_ELEMENTS (block);
+      guint old_len = out->len;
 
-      if (!bank->interpolate)
-        y = dot (x, bank->rows + (gsize) frac * taps, taps);
-      else
-        {
-          guint64 t = (guint64) frac * INTERP_PHASES;
-          guint r = (guint) (t / bank->L);
-          float a = (float) (t % bank->L) / (float) bank->L;
-          const float *row = bank->rows + (gsize) r * taps;
-
-          y = (1.f - a) * dot (x, row, taps) + a * dot (x, row + taps, taps);
-        }
-      dst[n++] = to_s16 (y);
-
-      pos += bank->step_int;
-      frac += bank->step_frac;
-      if (frac >= bank->L)
-        {
-          frac -= bank->L;
-          pos++;
-        }
+      speex_resampler_process_float (self->resampler, 0, in, &in_len, block, &out_len);
+      g_array_set_size (out, old_len + out_len);
+      for (guint i = 0; i < out_len; i++)
+        g_array_index (out, gint16, old_len + i) = to_s16 (block[i]);
+      self->n_out += out_len;
+      in += in_len;
+      n -= in_len;
     }
-  g_array_set_size (out, old_len + n);
-  self->n_out += n;
-  self->frac = frac;
-
-  /* pos only grows past the taps it has used, so this never underflows */
-  g_assert (pos >= back);
-  shift = MIN (pos - back, self->hist_len);
-  if (shift > 0)
-    {
-      memmove (self->hist, self->hist + shift, (self->hist_len - shift) * sizeof (float));
-      self->hist_len -= shift;
-    }
-  self->pos = pos - shift;
 }
 
 static void
@@ -703,40 +409,25 @@ process_frames (MiraAudioDecoder *self,
 {
   self->n_in += n;
 
-  if (self->bank == NULL)
-    {
-      /* 16 kHz: convert only */
-      guint old_len = out->len;
-      gint16 *dst;
-
-      g_array_set_size (out, old_len + n);
-      dst = &g_array_index (out, gint16, old_len);
-      while (n > 0)
-        {
-          float block[256];
-          gsize k = MIN (n, G_N_ELEMENTS (block));
-
-          convert_frames (self, p, k, block);
-          for (gsize i = 0; i < k; i++)
-            dst[i] = to_s16 (block[i]);
-          dst += k;
-          p += k * self->frame_bytes;
-          n -= k;
-        }
-      self->n_out += out->len - old_len;
-      return;
-    }
-
   while (n > 0)
     {
-      gsize k = MIN (n, self->hist_cap - self->hist_len);
+      float block[BLOCK_FRAMES];
+      gsize k = MIN (n, G_N_ELEMENTS (block));
 
-      g_assert (k > 0);
-      convert_frames (self, p, k, self->hist + self->hist_len);
-      self->hist_len += k;
+      convert_frames (self, p, k, block);
+      if (self->resampler != NULL)
+        resample (self, block, k, out);
+      else
+        {
+          guint old_len = out->len;
+
+          g_array_set_size (out, old_len + k);
+          for (gsize i = 0; i < k; i++)
+            g_array_index (out, gint16, old_len + i) = to_s16 (block[i]);
+          self->n_out += k;
+        }
       p += k * self->frame_bytes;
       n -= k;
-      run_filter (self, out, G_MAXUINT64);
     }
 }
 
@@ -791,25 +482,35 @@ mira_audio_decoder_flush (MiraAudioDecoder *self,
                           GArray           *out)
 {
   guint64 expected;
+  guint latency;
 
   g_return_if_fail (self != NULL);
   g_return_if_fail (out != NULL && g_array_get_element_size (out) == sizeof (gint16));
 
-  if (self->is_opus || self->bank == NULL)
+  if (self->is_opus || self->resampler == NULL)
     return;
 
   /* Zeros after the end let the last outputs see all their taps; stop at
    * the length the input's duration calls for.
    */
-  expected = (self->n_in * self->bank->L + self->bank->M - 1) / self->bank->M;
-  for (guint left = self->bank->half + 1; left > 0 && self->n_out < expected;)
+  expected = (self->n_in * MIRA_AUDIO_RATE + self->rate - 1) / self->rate;
+  latency = (guint) speex_resampler_get_input_latency (self->resampler) + 1;
+  while (latency > 0 && self->n_out < expected)
     {
-      gsize k = MIN (left, self->hist_cap - self->hist_len);
+      static const float zeros[BLOCK_FRAMES];
+      float block[BLOCK_FRAMES];
+      spx_uint32_t in_len = MIN (latency, G_N_ELEMENTS (zeros));
+      spx_uint32_t out_len = (spx_uint32_t) MIN (expected - self->n_out, G_N_ELEMENTS (block));
+      guint old_len = out->len;
 
-      memset (self->hist + self->hist_len, 0, k * sizeof (float));
-      self->hist_len += k;
-      left -= k;
-      run_filter (self, out, expected - self->n_out);
+      speex_resampler_process_float (self->resampler, 0, zeros, &in_len, block, &out_len);
+      g_array_set_size (out, old_len + out_len);
+      for (guint i = 0; i < out_len; i++)
+        g_array_index (out, gint16, old_len + i) = to_s16 (block[i]);
+      self->n_out += out_len;
+      latency -= in_len;
+      if (in_len == 0 && out_len == 0)
+        break;
     }
 }
 
