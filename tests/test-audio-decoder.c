@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 #include <glib/gstdio.h>
+#include <gio/gio.h>
 #include <opus.h>
 #include <opus_multistream.h>
 
@@ -696,6 +697,224 @@ test_file_wav (void)
   g_rmdir (dir);
 }
 
+/* What a program writes: to a pipe, so that it cannot seek back and fix
+ * the sizes (SoX leaves 0x7ffff000), or with 0 there; Python's wave; FLAC.
+ * Each must decode to as much audio as sox itself reads from it.
+ */
+static GBytes *
+run_bytes (const char * const *argv,
+           GBytes             *input)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GBytes) out = NULL;
+
+  proc = g_subprocess_newv (argv, (input != NULL ? G_SUBPROCESS_FLAGS_STDIN_PIPE : 0)
+                                  | G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                  | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate (proc, input, NULL, &out, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (proc));
+  return g_steal_pointer (&out);
+}
+
+static GArray *
+decode_bytes (GBytes  *bytes,
+              GError **error)
+{
+  return mira_audio_file_decode (bytes, error);
+}
+
+/* Samples sox reads from @bytes, at 16 kHz */
+static double
+sox_length_16k (GBytes     *bytes,
+                const char *type)
+{
+  const char *argv[] = { "sox", "-t", type, "-", "-t", "raw", "-r", "16000", "-c", "1",
+                         "-e", "signed", "-b", "16", "-", NULL };
+  g_autoptr(GBytes) raw = run_bytes (argv, bytes);
+
+  return (double) g_bytes_get_size (raw) / 2.0;
+}
+
+static void
+check_decodes_like_sox (GBytes     *bytes,
+                        const char *type,
+                        const char *what,
+                        double      reference_level)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) out = decode_bytes (bytes, &error);
+  double expected = sox_length_16k (bytes, type);
+  double level;
+
+  g_assert_no_error (error);
+  level = rms ((const gint16 *) out->data, out->len);
+  g_test_message ("%s: %u samples, sox reads %.0f; level %.0f vs %.0f", what, out->len,
+                  expected, level, reference_level);
+  g_assert_cmpfloat (expected, >, MIRA_AUDIO_RATE);
+  g_assert_cmpfloat (fabs (out->len - expected), <=, 2.0);
+  g_assert_cmpfloat (level, >, reference_level * 0.85);
+  g_assert_cmpfloat (level, <, reference_level * 1.15);
+}
+
+static void
+test_file_written_by_tools (void)
+{
+  static const char *pipe_variants[][12] = {
+    { "16-bit 16 kHz", NULL },
+    { "float 48 kHz stereo", "-r", "48000", "-c", "2", "-e", "floating-point", "-b", "32", NULL },
+    { "24-bit 44.1 kHz 3 channels", "-r", "44100", "-c", "3", "-b", "24", NULL },
+    { "8-bit 8 kHz", "-r", "8000", "-b", "8", NULL },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("mira-audio-XXXXXX", &error);
+  g_autofree char *speech = g_build_filename (dir, "speech.wav", NULL);
+  const char *flite_argv[] = {
+    "flite", "-voice", "slt", "-t", "Put the bins out on Thursday morning.", "-o", speech, NULL,
+  };
+  g_autofree char *contents = NULL;
+  gsize len;
+  g_autoptr(GBytes) original = NULL;
+  g_autoptr(GArray) reference = NULL;
+  g_autoptr(GBytes) raw = NULL;
+  double reference_level;
+
+  g_assert_no_error (error);
+  g_assert_true (run (flite_argv, NULL));
+  g_assert_true (g_file_get_contents (speech, &contents, &len, NULL));
+  original = g_bytes_new (contents, len);
+  reference = decode_bytes (original, &error);
+  g_assert_no_error (error);
+  reference_level = rms ((const gint16 *) reference->data, reference->len);
+  raw = g_bytes_new (reference->data, reference->len * 2);
+
+  /* sox writing WAV to a pipe */
+  for (guint v = 0; v < G_N_ELEMENTS (pipe_variants); v++)
+    {
+      /* From a pipe of raw samples: sox cannot know the length either */
+      const char *argv[24] = { "sox", "-t", "raw", "-r", "16000", "-e", "signed", "-b", "16",
+                               "-c", "1", "-", };
+      guint n = 12;
+      g_autoptr(GBytes) wav = NULL;
+      const guint8 *p;
+
+      for (guint k = 1; pipe_variants[v][k] != NULL; k++)
+        argv[n++] = pipe_variants[v][k];
+      argv[n++] = "-t";
+      argv[n++] = "wav";
+      argv[n++] = "-";
+      wav = run_bytes (argv, raw);
+      p = g_bytes_get_data (wav, NULL);
+      /* The data size sox could not know, after the header it wrote */
+      g_assert_cmpuint (p[4] | p[5] << 8 | p[6] << 16 | (guint) p[7] << 24, >=, 0x7fff0000u);
+      if (v == 2)
+        g_assert_cmpuint (p[20] | p[21] << 8, ==, 0xfffe);   /* WAVE_FORMAT_EXTENSIBLE */
+      check_decodes_like_sox (wav, "wav", pipe_variants[v][0], reference_level);
+    }
+
+  /* A writer that left 0 for both sizes: the data runs to the end */
+  {
+    g_autofree guint8 *copy = g_memdup2 (contents, len);
+    g_autoptr(GBytes) zero = NULL;
+    g_autoptr(GArray) out = NULL;
+
+    g_assert_cmpmem (copy + 36, 4, "data", 4);
+    memset (copy + 4, 0, 4);
+    memset (copy + 40, 0, 4);
+    zero = g_bytes_new (copy, len);
+    out = decode_bytes (zero, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (out->len, ==, reference->len);
+    g_assert_cmpmem (out->data, out->len * 2, reference->data, reference->len * 2);
+  }
+
+  /* Python's wave, to a file and, in one write, to a pipe */
+  {
+    const char *script =
+      "import math, sys, wave\n"
+      "out = sys.stdout.buffer if sys.argv[1] == '-' else open(sys.argv[1], 'wb')\n"
+      "w = wave.open(out, 'wb')\n"
+      "w.setnchannels(2); w.setsampwidth(2); w.setframerate(22050)\n"
+      "w.writeframes(b''.join(int(6000 * math.sin(i * 0.1)).to_bytes(2, 'little', signed=True) * 2\n"
+      "                       for i in range(44100)))\n"
+      "w.close()\n";
+    g_autofree char *path = g_build_filename (dir, "python.wav", NULL);
+    const char *to_file[] = { "python3", "-c", script, path, NULL };
+    const char *to_pipe[] = { "python3", "-c", script, "-", NULL };
+    g_autoptr(GBytes) piped = NULL;
+    g_autofree char *written = NULL;
+    gsize written_len;
+    g_autoptr(GBytes) file = NULL;
+
+    g_assert_true (run (to_file, NULL));
+    g_assert_true (g_file_get_contents (path, &written, &written_len, NULL));
+    file = g_bytes_new (written, written_len);
+    check_decodes_like_sox (file, "wav", "Python's wave to a file", 6000 / G_SQRT2);
+    piped = run_bytes (to_pipe, NULL);
+    check_decodes_like_sox (piped, "wav", "Python's wave to a pipe", 6000 / G_SQRT2);
+    g_unlink (path);
+  }
+
+  /* FLAC, 16 and 24 bits, by sox to a file; cut short it is an error */
+  for (guint bits = 16; bits <= 24; bits += 8)
+    {
+      g_autofree char *path = g_build_filename (dir, "speech.flac", NULL);
+      g_autofree char *bits_arg = g_strdup_printf ("%u", bits);
+      const char *argv[] = { "sox", speech, "-r", "44100", "-b", bits_arg, path, NULL };
+      g_autofree char *flac = NULL;
+      gsize flac_len;
+      g_autoptr(GBytes) bytes = NULL;
+
+      g_assert_true (run (argv, NULL));
+      g_assert_true (g_file_get_contents (path, &flac, &flac_len, NULL));
+      bytes = g_bytes_new (flac, flac_len);
+      check_decodes_like_sox (bytes, "flac", bits == 16 ? "FLAC 16-bit" : "FLAC 24-bit",
+                              reference_level);
+      assert_file_error ((const guint8 *) flac, flac_len / 2, MIRA_ERROR_INVALID);
+      assert_file_error ((const guint8 *) flac, 60, MIRA_ERROR_INVALID);
+      g_unlink (path);
+    }
+
+  /* FLAC written to a pipe: its length unknown to the header */
+  {
+    const char *argv[] = { "sox", "-t", "raw", "-r", "16000", "-e", "signed", "-b", "16", "-c",
+                           "1", "-", "-t", "flac", "-", NULL };
+    g_autoptr(GBytes) flac = run_bytes (argv, raw);
+
+    check_decodes_like_sox (flac, "flac", "FLAC to a pipe", reference_level);
+  }
+
+  /* Garbage behind each container's magic: a clear refusal, never a crash */
+  {
+    static const char *magics[] = { "RIFF\xff\xff\xff\x7f" "WAVE", "fLaC", "OggS" };
+
+    for (guint m = 0; m < G_N_ELEMENTS (magics); m++)
+      for (guint round = 0; round < 20; round++)
+        {
+          gsize n = (gsize) g_test_rand_int_range (16, 20000);
+          g_autofree guint8 *junk = g_malloc (n);
+          g_autoptr(GBytes) bytes = NULL;
+          g_autoptr(GArray) out = NULL;
+
+          for (gsize i = 0; i < n; i++)
+            junk[i] = (guint8) g_test_rand_int_range (0, 256);
+          memcpy (junk, magics[m], strlen (magics[m]));
+          bytes = g_bytes_new (junk, n);
+          out = decode_bytes (bytes, &error);
+          g_assert_null (out);
+          g_assert_true (error->domain == MIRA_ERROR);
+          g_assert_true (error->code == MIRA_ERROR_INVALID
+                         || error->code == MIRA_ERROR_UNSUPPORTED_MEDIA);
+          g_clear_error (&error);
+        }
+  }
+
+  g_unlink (speech);
+  g_rmdir (dir);
+}
+
 /* A minimal Ogg muxer: each packet starts a page; big packets continue on
  * more pages.
  */
@@ -901,7 +1120,11 @@ test_file_other (void)
 
   assert_file_error (raw, 5, MIRA_ERROR_INVALID);
   assert_file_error (raw, 0, MIRA_ERROR_INVALID);
-  assert_file_error ((const guint8 *) "fLaC\0\0\0\x22", 8, MIRA_ERROR_UNSUPPORTED_MEDIA);
+  /* FLAC is read: a broken one is a broken file */
+  assert_file_error ((const guint8 *) "fLaC\0\0\0\x22", 8, MIRA_ERROR_INVALID);
+  assert_file_error ((const guint8 *) "ID3\x04\0\0\0\0\0\x21", 10, MIRA_ERROR_UNSUPPORTED_MEDIA);
+  assert_file_error ((const guint8 *) "FORM\0\0\0\x30" "AIFFCOMM", 16,
+                     MIRA_ERROR_UNSUPPORTED_MEDIA);
   assert_file_error ((const guint8 *) "\x1a\x45\xdf\xa3\x01\x00", 6, MIRA_ERROR_UNSUPPORTED_MEDIA);
   assert_file_error ((const guint8 *) "RIFF\x10\0\0\0AVI LIST", 16, MIRA_ERROR_UNSUPPORTED_MEDIA);
 
@@ -926,6 +1149,7 @@ main (int   argc,
   g_test_add_func ("/audio-decoder/opus/garbage", test_opus_garbage);
   g_test_add_func ("/audio-decoder/conceal", test_conceal);
   g_test_add_func ("/audio-file/wav", test_file_wav);
+  g_test_add_func ("/audio-file/written-by-tools", test_file_written_by_tools);
   g_test_add_func ("/audio-file/ogg-opus", test_file_ogg_opus);
   g_test_add_func ("/audio-file/other", test_file_other);
 

@@ -1909,6 +1909,32 @@ upload (Ctx        *ctx,
   return keep (ctx, r, (GDestroyNotify) mira_test_response_free);
 }
 
+/* @input through sox (argv after "sox"), written to a pipe as a program
+ * streaming its output does: a WAV's sizes are then placeholders
+ */
+static GBytes *
+sox_pipe (const char * const *args,
+          GBytes             *input)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  GBytes *out = NULL;
+
+  g_ptr_array_add (argv, (gpointer) "sox");
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  proc = g_subprocess_newv ((const char * const *) argv->pdata,
+                            G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                            | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate (proc, input, NULL, &out, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (proc));
+  return out;
+}
+
 static void
 scenario_upload (Ctx *ctx)
 {
@@ -1971,6 +1997,41 @@ scenario_upload (Ctx *ctx)
                    "the interaction's client is %s", str (obj (event, "interaction"), "client_id"));
   mira_test_check (g_strcmp0 (str (obj (event, "interaction"), "interaction_type"), "audio") == 0,
                    "interaction_type %s", str (obj (event, "interaction"), "interaction_type"));
+
+  /* What a recorder streams: sox's WAV to a pipe (44.1 kHz stereo float,
+   * its sizes placeholders), and FLAC; each heard whole
+   */
+  {
+    static const char *to_wav[] = { "-t", "raw", "-r", "16000", "-e", "signed", "-b", "16", "-c",
+                                    "1", "-", "-r", "44100", "-c", "2", "-e", "floating-point",
+                                    "-t", "wav", "-", NULL };
+    static const char *to_flac[] = { "-t", "raw", "-r", "16000", "-e", "signed", "-b", "16",
+                                     "-c", "1", "-", "-r", "48000", "-b", "24", "-t", "flac", "-",
+                                     NULL };
+    const char * const *conversions[] = { to_wav, to_flac };
+
+    for (guint c = 0; c < G_N_ELEMENTS (conversions); c++)
+      {
+        g_autoptr(GBytes) raw = g_bytes_new (pcm, n * 2);
+        g_autoptr(GBytes) file = sox_pipe (conversions[c], raw);
+        g_autoptr(GBytes) file_form = multipart ("audio_data", file);
+
+        from = mira_test_socket_n_messages (net->events);
+        r = upload (ctx, net, "recorder", form, file_form);
+        mira_test_check (r->status == 202, "the %s upload answered %u: %s",
+                         c == 0 ? "piped WAV" : "FLAC", r->status, r->body);
+        mira_test_check (fabs (num (json_node_get_object (r->json), "duration_s") - n / 16000.0)
+                         < 0.05, "the %s upload lasted %f s, not %f s",
+                         c == 0 ? "piped WAV" : "FLAC",
+                         num (json_node_get_object (r->json), "duration_s"), n / 16000.0);
+        event = wait_event (ctx, net->events, from, "interaction_created", NULL, NULL, NULL,
+                            INTERACTION_TIMEOUT_MS);
+        mira_test_check (event != NULL
+                         && strstr (str (obj (event, "interaction"), "content"), "kitchen") != NULL,
+                         "the %s upload made no interaction with the words",
+                         c == 0 ? "piped WAV" : "FLAC");
+      }
+  }
 
   /* Raw s16le 16 kHz mono, as the body itself */
   from = mira_test_socket_n_messages (net->events);

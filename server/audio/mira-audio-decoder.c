@@ -401,6 +401,28 @@ resample (MiraAudioDecoder *self,
     }
 }
 
+/* @n mono frames of @block (floats in the s16 range) to @out, resampled
+ * where the stream is not at 16 kHz
+ */
+static void
+emit_block (MiraAudioDecoder *self,
+            const float      *block,
+            gsize             n,
+            GArray           *out)
+{
+  guint old_len = out->len;
+
+  if (self->resampler != NULL)
+    {
+      resample (self, block, n, out);
+      return;
+    }
+  g_array_set_size (out, old_len + n);
+  for (gsize i = 0; i < n; i++)
+    g_array_index (out, gint16, old_len + i) = to_s16 (block[i]);
+  self->n_out += n;
+}
+
 static void
 process_frames (MiraAudioDecoder *self,
                 const guint8     *p,
@@ -415,19 +437,44 @@ process_frames (MiraAudioDecoder *self,
       gsize k = MIN (n, G_N_ELEMENTS (block));
 
       convert_frames (self, p, k, block);
-      if (self->resampler != NULL)
-        resample (self, block, k, out);
-      else
-        {
-          guint old_len = out->len;
-
-          g_array_set_size (out, old_len + k);
-          for (gsize i = 0; i < k; i++)
-            g_array_index (out, gint16, old_len + i) = to_s16 (block[i]);
-          self->n_out += k;
-        }
+      emit_block (self, block, k, out);
       p += k * self->frame_bytes;
       n -= k;
+    }
+}
+
+void
+mira_audio_decoder_push_float (MiraAudioDecoder *self,
+                               const float      *frames,
+                               gsize             n_frames,
+                               GArray           *out)
+{
+  guint ch;
+  float scale;
+
+  g_return_if_fail (self != NULL && !self->is_opus);
+  g_return_if_fail (frames != NULL || n_frames == 0);
+  g_return_if_fail (out != NULL && g_array_get_element_size (out) == sizeof (gint16));
+
+  ch = self->channels;
+  scale = 32768.f / (float) ch;
+  self->n_in += n_frames;
+  while (n_frames > 0)
+    {
+      float block[BLOCK_FRAMES];
+      gsize k = MIN (n_frames, G_N_ELEMENTS (block));
+
+      for (gsize i = 0; i < k; i++, frames += ch)
+        {
+          float sum = 0.f;
+
+          for (guint c = 0; c < ch; c++)
+            sum += frames[c];
+          /* NaN and infinities are noise, not a crash */
+          block[i] = isfinite (sum) ? sum * scale : 0.f;
+        }
+      emit_block (self, block, k, out);
+      n_frames -= k;
     }
 }
 

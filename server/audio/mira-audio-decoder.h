@@ -58,6 +58,16 @@ gboolean          mira_audio_decoder_push      (MiraAudioDecoder  *decoder,
                                                 GArray            *out,
                                                 GError           **error);
 
+/* Appends the samples of @n_frames interleaved frames of native floats
+ * (full scale ±1.0, as many channels as the decoder was made for), whatever
+ * sample format the decoder was made for: for libraries that decode to
+ * floats (libsndfile, libopusfile). Not for Opus decoders.
+ */
+void              mira_audio_decoder_push_float (MiraAudioDecoder *decoder,
+                                                 const float      *frames,
+                                                 gsize             n_frames,
+                                                 GArray           *out);
+
 /* The same for one packet of a live stream, which must be whole: for PCM
  * whole frames (a chunk of odd length at 16 bits is an error), for Opus
  * one packet. On error nothing is decoded and the stream goes on: the

@@ -12,13 +12,19 @@ G_BEGIN_DECLS
 #define MIRA_AUDIO_FILE_MAX_SECONDS 300
 
 /* Decodes an uploaded audio file to 16 kHz mono signed 16-bit samples:
- *  - WAV (RIFF/WAVE): integer PCM of 8, 16, 24 or 32 bits, float of 32 or 64
- *    bits, plain or WAVE_FORMAT_EXTENSIBLE, any rate and channel count;
- *  - Ogg Opus (RFC 7845), mono, stereo or multichannel;
+ *  - WAV (RIFF/WAVE, RF64), read by libsndfile: integer PCM of 8, 16, 24 or
+ *    32 bits, float of 32 or 64 bits, plain or WAVE_FORMAT_EXTENSIBLE, any
+ *    rate and channel count; a data size the writer could not know (0 or a
+ *    placeholder such as SoX's 0x7ffff000 when it writes to a pipe) reads
+ *    to the end of the file;
+ *  - FLAC, read by libsndfile;
+ *  - Ogg Opus (RFC 7845), read by libopusfile, any channel count;
  *  - anything else is taken as raw s16le 16 kHz mono (an even length).
  * Returns a GArray of gint16, or NULL with MIRA_ERROR_INVALID (a broken or
- * truncated file), MIRA_ERROR_UNSUPPORTED_MEDIA (a format we do not read) or
- * MIRA_ERROR_TOO_LARGE (longer than MIRA_AUDIO_FILE_MAX_SECONDS).
+ * truncated file), MIRA_ERROR_UNSUPPORTED_MEDIA (a format or codec we do
+ * not read: MP3, AIFF, Ogg Vorbis, WAV µ-law…) or MIRA_ERROR_TOO_LARGE
+ * (longer than MIRA_AUDIO_FILE_MAX_SECONDS, found from the header or while
+ * decoding, never after decoding it all).
  */
 GArray   *mira_audio_file_decode    (GBytes     *bytes,
                                      GError    **error);

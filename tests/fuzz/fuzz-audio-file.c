@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 
-/* libFuzzer target: the decoder of uploaded audio files (WAV, Ogg Opus, raw
+/* libFuzzer target: the decoder of uploaded audio files (WAV, FLAC, Ogg Opus, raw
  * PCM). It must refuse what it cannot read, and never decode more than the
  * documented cap, whatever a file claims.
  */
