@@ -14,6 +14,8 @@ run_pkgs=(
   libpocketsphinx-dev pocketsphinx-en-us
   # uploads (WAV, FLAC, Ogg Opus) and resampling to 16 kHz
   libsndfile1-dev libopusfile-dev libspeexdsp-dev
+  # the scorer's spectra
+  libfftw3-dev
   # the list of time zones a network's timezone setting is checked against
   tzdata
   # the README's walk-through talks to the server with curl and reads JSON with jq
@@ -41,6 +43,8 @@ test_pkgs=(
   flatpak-builder
   # the fuzz tests: clang with libFuzzer and the sanitizers' runtime
   clang libclang-rt-14-dev
+  # bench-ingest measures the scorer's FFT against kissfft too
+  libkissfft-dev
 )
 
 case "${1:-}" in

@@ -57,7 +57,7 @@ struct _MiraFeatures
    * scratch space and the power spectrum. The padding is written once.
    */
   float   in[FFT_SIZE];
-  float   scratch[FFT_SIZE];
+  float   scratch[MIRA_FFT_SCRATCH_FLOATS (FFT_SIZE)];
   float   power[FFT_BINS];
 
   /* Noise floor, all levels in dBFS */

@@ -31,6 +31,12 @@
  * real-time streams one core decodes; the ratio of the two figures says how
  * much of a core the rest of the server costs.
  *
+ * And the scorer's 512-point power spectrum on the same audio (every 20 ms
+ * frame of it, Hann-windowed and zero-padded as mira-features.c does), by
+ * mira-fft.c (FFTW behind a copy to aligned scratch), FFTW called bare (a
+ * plan measured once) and kissfft (where found at build time): spectra per
+ * CPU second each, and the largest difference from mira-fft.c's.
+ *
  *   ninja -C _build tests/bench/bench-ingest && ./_build/tests/bench/bench-ingest
  */
 
@@ -48,6 +54,12 @@
 #include "bench-common.h"
 #include "mira-arbiter.h"
 #include "mira-audio-decoder.h"
+#include "mira-features.h"
+#include "mira-fft.h"
+#ifdef HAVE_KISSFFT
+#include <kiss_fftr.h>
+#endif
+#include <fftw3.h>
 #include "mira-scorer.h"
 
 #define FRAME_US     20000
@@ -56,6 +68,7 @@
 static char *opt_server = NULL;
 static char *opt_steps = NULL;
 static char *opt_layout = NULL;
+static gboolean opt_fft_only = FALSE;
 static int opt_per_network = 10;
 static int opt_settle = 3;
 static int opt_duration = 10;
@@ -275,6 +288,238 @@ decode_only_rate (GPtrArray *packets)
   opus_decoder_destroy (dec);
   /* Per CPU second: another process may take the core now and then */
   return n / MAX (cpu1 - cpu0, 1e-6);
+}
+
+/* The scorer's spectra ------------------------------------------------------ */
+
+#define SPECTRUM_N      512
+#define SPECTRUM_BINS   (SPECTRUM_N / 2 + 1)
+
+typedef struct {
+  const char *name;
+  gpointer  (*setup) (void);
+  void      (*power) (gpointer state, float *in, float *power);
+  void      (*free)  (gpointer state);
+} SpectrumImpl;
+
+typedef struct {
+  MiraFft *fft;
+  float    scratch[MIRA_FFT_SCRATCH_FLOATS (SPECTRUM_N)];
+} OwnFft;
+
+static gpointer
+own_setup (void)
+{
+  OwnFft *o = g_new0 (OwnFft, 1);
+
+  o->fft = mira_fft_new (SPECTRUM_N);
+  return o;
+}
+
+static void
+own_power (gpointer state,
+           float   *in,
+           float   *power)
+{
+  OwnFft *o = state;
+
+  mira_fft_power (o->fft, in, o->scratch, power);
+}
+
+static void
+own_free (gpointer state)
+{
+  OwnFft *o = state;
+
+  mira_fft_free (o->fft);
+  g_free (o);
+}
+
+#ifdef HAVE_KISSFFT
+typedef struct {
+  kiss_fftr_cfg cfg;
+  kiss_fft_cpx  out[SPECTRUM_BINS];
+} KissFft;
+
+static gpointer
+kiss_setup (void)
+{
+  KissFft *k = g_new0 (KissFft, 1);
+
+  k->cfg = kiss_fftr_alloc (SPECTRUM_N, 0, NULL, NULL);
+  return k;
+}
+
+static void
+kiss_power (gpointer state,
+            float   *in,
+            float   *power)
+{
+  KissFft *k = state;
+
+  kiss_fftr (k->cfg, in, k->out);
+  for (guint i = 0; i < SPECTRUM_BINS; i++)
+    power[i] = k->out[i].r * k->out[i].r + k->out[i].i * k->out[i].i;
+}
+
+static void
+kiss_free (gpointer state)
+{
+  KissFft *k = state;
+
+  kiss_fftr_free (k->cfg);
+  g_free (k);
+}
+#endif
+
+typedef struct {
+  float         *in;
+  fftwf_complex *out;
+  fftwf_plan     plan;
+} Fftw;
+
+static gpointer
+fftwf_impl_setup (void)
+{
+  Fftw *f = g_new0 (Fftw, 1);
+
+  f->in = fftwf_alloc_real (SPECTRUM_N);
+  f->out = fftwf_alloc_complex (SPECTRUM_BINS);
+  f->plan = fftwf_plan_dft_r2c_1d (SPECTRUM_N, f->in, f->out, FFTW_MEASURE);
+  return f;
+}
+
+static void
+fftwf_impl_power (gpointer state,
+            float   *in,
+            float   *power)
+{
+  Fftw *f = state;
+
+  /* FFTW's plan is for its own aligned buffer: the copy is part of its cost */
+  memcpy (f->in, in, SPECTRUM_N * sizeof (float));
+  fftwf_execute (f->plan);
+  for (guint i = 0; i < SPECTRUM_BINS; i++)
+    power[i] = f->out[i][0] * f->out[i][0] + f->out[i][1] * f->out[i][1];
+}
+
+static void
+fftwf_impl_free (gpointer state)
+{
+  Fftw *f = state;
+
+  fftwf_destroy_plan (f->plan);
+  fftwf_free (f->in);
+  fftwf_free (f->out);
+  g_free (f);
+}
+
+static const SpectrumImpl spectrum_impls[] = {
+  { "mira-fft.c (FFTW)", own_setup, own_power, own_free },
+  { "FFTW bare (measured plan)", fftwf_impl_setup, fftwf_impl_power, fftwf_impl_free },
+#ifdef HAVE_KISSFFT
+  { "kissfft 131", kiss_setup, kiss_power, kiss_free },
+#endif
+};
+
+static double
+thread_cpu_s (void)
+{
+  struct rusage ru;
+
+  getrusage (RUSAGE_THREAD, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec
+         + ru.ru_stime.tv_usec / 1e6;
+}
+
+/* Every 20 ms frame of the decoded loop, windowed as the scorer does, then
+ * each implementation's spectra per CPU second (best of three runs of
+ * --decode-seconds / 3 each) and its largest difference from ours relative
+ * to the frame's peak bin.
+ */
+static void
+spectrum_rates (GPtrArray *packets)
+{
+  int err = 0;
+  OpusDecoder *dec = opus_decoder_create (16000, 1, &err);
+  g_autoptr(GArray) frames = g_array_new (FALSE, TRUE, sizeof (float) * SPECTRUM_N);
+  float window[MIRA_FRAME_SAMPLES];
+  float reference[SPECTRUM_BINS], power[SPECTRUM_BINS];
+  double own_rate = 0.0;
+
+  for (guint i = 0; i < MIRA_FRAME_SAMPLES; i++)
+    window[i] = (float) (0.5 - 0.5 * cos (2.0 * G_PI * i / MIRA_FRAME_SAMPLES)) / 32768.f;
+  for (guint i = 0; i < packets->len; i++)
+    {
+      GBytes *p = g_ptr_array_index (packets, i);
+      opus_int16 pcm[MIRA_FRAME_SAMPLES];
+      float *in;
+
+      if (opus_decode (dec, g_bytes_get_data (p, NULL), (opus_int32) g_bytes_get_size (p), pcm,
+                       MIRA_FRAME_SAMPLES, 0) != MIRA_FRAME_SAMPLES)
+        g_error ("opus_decode failed");
+      g_array_set_size (frames, frames->len + 1);
+      in = (float *) (frames->data + (gsize) (frames->len - 1) * sizeof (float) * SPECTRUM_N);
+      for (guint k = 0; k < MIRA_FRAME_SAMPLES; k++)
+        in[k] = pcm[k] * window[k];
+    }
+  opus_decoder_destroy (dec);
+
+  g_print ("The scorer's %u-point power spectrum, %u frames of the loop, one thread:\n",
+           SPECTRUM_N, frames->len);
+  for (guint m = 0; m < G_N_ELEMENTS (spectrum_impls); m++)
+    {
+      const SpectrumImpl *impl = &spectrum_impls[m];
+      gpointer state = impl->setup ();
+      gpointer own = own_setup ();
+      double rate = 0.0, worst = 0.0;
+
+      for (guint f = 0; f < frames->len; f++)
+        {
+          float in[SPECTRUM_N];
+          float peak = 0.f;
+
+          memcpy (in, frames->data + (gsize) f * sizeof in, sizeof in);
+          own_power (own, in, reference);
+          memcpy (in, frames->data + (gsize) f * sizeof in, sizeof in);
+          impl->power (state, in, power);
+          for (guint k = 0; k < SPECTRUM_BINS; k++)
+            peak = MAX (peak, reference[k]);
+          for (guint k = 0; peak > 0.f && k < SPECTRUM_BINS; k++)
+            worst = MAX (worst, fabs ((double) power[k] - reference[k]) / peak);
+        }
+      for (int run = 0; run < 3; run++)
+        {
+          guint64 n = 0;
+          double cpu0, cpu1;
+          gint64 start;
+
+          bench_wait_quiet (0, opt_max_other, opt_quiet_wait / 8);
+          cpu0 = thread_cpu_s ();
+          start = bench_now ();
+          do
+            {
+              for (guint f = 0; f < frames->len; f++)
+                {
+                  float in[SPECTRUM_N];
+
+                  /* As the scorer does: a frame windowed into a buffer */
+                  memcpy (in, frames->data + (gsize) f * sizeof in, sizeof in);
+                  impl->power (state, in, power);
+                }
+              n += frames->len;
+            }
+          while (bench_now () - start < opt_decode_s / 3 * G_USEC_PER_SEC);
+          cpu1 = thread_cpu_s ();
+          rate = MAX (rate, n / MAX (cpu1 - cpu0, 1e-6));
+        }
+      if (m == 0)
+        own_rate = rate;
+      g_print ("  %-30s %10.0f spectra/s (%.2f x mira-fft.c), largest difference %.1e of the peak\n",
+               impl->name, rate, rate / own_rate, worst);
+      impl->free (state);
+      own_free (own);
+    }
 }
 
 /* The server's per-packet audio work without sockets: decoder, scorer and the
@@ -780,6 +1025,8 @@ main (int    argc,
     { "keep-going", 'k', 0, G_OPTION_ARG_NONE, &opt_keep_going,
       "Run every step, even after one falls behind", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, "Server messages too", NULL },
+    { "fft-only", 0, 0, G_OPTION_ARG_NONE, &opt_fft_only,
+      "Only the measures on one thread (decoding, spectra), no server", NULL },
     { NULL }
   };
 
@@ -831,6 +1078,9 @@ main (int    argc,
     }
   decode_streams = decode_pps / 50.0;
   g_print ("%.0f packets/s = %.0f real-time streams per core\n", decode_pps, decode_streams);
+  spectrum_rates (packets);
+  if (opt_fft_only)
+    return 0;
   bench_wait_quiet (0, opt_max_other, opt_quiet_wait / 4);
   pipeline_rates (packets, &decode_score_pps, &pipeline_pps);
   g_print ("In-process pipeline, one thread (no sockets): decode+score %.0f packets/s "
