@@ -947,6 +947,120 @@ test_limits_slow (void)
   g_assert_cmpuint (attack.n_closed_in_time, ==, attack.n_total);
 }
 
+/* Sockets of the server's port in CLOSE-WAIT: the peer closed, the server
+ * did not (from /proc/net/tcp and tcp6; state 08)
+ */
+static guint
+n_close_wait (guint port)
+{
+  static const char *tables[] = { "/proc/net/tcp", "/proc/net/tcp6" };
+  guint n = 0;
+
+  for (guint t = 0; t < G_N_ELEMENTS (tables); t++)
+    {
+      g_autofree char *text = NULL;
+      g_auto(GStrv) lines = NULL;
+
+      if (!g_file_get_contents (tables[t], &text, NULL, NULL))
+        continue;
+      lines = g_strsplit (text, "\n", -1);
+      for (guint i = 1; lines[i] != NULL; i++)
+        {
+          g_auto(GStrv) fields = g_strsplit_set (g_strstrip (lines[i]), " ", -1);
+          const char *local = NULL, *state = NULL;
+          guint k = 0;
+
+          for (guint f = 0; fields[f] != NULL; f++)
+            {
+              if (*fields[f] == '\0')
+                continue;
+              if (k == 1)
+                local = fields[f];
+              else if (k == 3)
+                state = fields[f];
+              k++;
+            }
+          if (local != NULL && state != NULL && g_str_equal (state, "08")
+              && g_ascii_strtoull (strrchr (local, ':') + 1, NULL, 16) == port)
+            n++;
+        }
+    }
+  return n;
+}
+
+/* Peers that ask for a long answer, read none of it and close their side:
+ * while libsoup waits to write the answer nothing reads the socket, and
+ * each sat in CLOSE-WAIT for good. Now each goes a head's timeout (5 s
+ * at least) after its peer closed.
+ */
+static void
+test_limits_close_wait (void)
+{
+  enum { N = 20 };
+  MiraTestServer *server = limited_server ();
+  guint port = mira_test_server_get_port (server);
+  g_autoptr(Net) net = net_new (server);
+  g_autofree char *interactions = g_strdup_printf ("/api/v1/%s/interactions", net->id);
+  g_autofree char *request = g_strdup_printf ("GET %s?limit=30 HTTP/1.1\r\nHost: x\r\n"
+                                              "Authorization: Bearer %s\r\n\r\n",
+                                              interactions, net->token);
+  g_autoptr(GString) content = g_string_new (NULL);
+  int fds[N];
+  guint stuck = 0;
+  gint64 deadline;
+
+  /* 30 interactions of nearly the 100,000 characters allowed: a 3 MB
+   * answer, far over what the kernel buffers for a peer that reads nothing
+   */
+  while (content->len < 99 * 1000)
+    g_string_append (content, "the quick brown fox jumps over the lazy dog ");
+  for (guint i = 0; i < 30; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"content\":\"%s\",\"interaction_type\":\"text\"}",
+                                               content->str);
+      g_autoptr(MiraTestResponse) r = mira_test_request (server, "POST", interactions,
+                                                         net->token, body);
+
+      g_assert_cmpuint (r->status, ==, 201);
+    }
+
+  for (guint i = 0; i < N; i++)
+    {
+      struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons (port),
+                                  .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+      int small = 4096;
+
+      fds[i] = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      g_assert_cmpint (fds[i], >=, 0);
+      /* A small window, set before the handshake: the answer stalls */
+      setsockopt (fds[i], SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+      g_assert_cmpint (connect (fds[i], (struct sockaddr *) &addr, sizeof addr), ==, 0);
+      g_assert_true (send_all (fds[i], request, strlen (request)));
+    }
+  /* The answers are being written, and stall */
+  g_usleep (500 * 1000);
+  for (guint i = 0; i < N; i++)
+    shutdown (fds[i], SHUT_WR);
+
+  /* What a peer that closed its side still has for the answer (the head's
+   * bound, 5 s at least), the sweep's tick, and slack for a loaded machine
+   */
+  deadline = g_get_monotonic_time () + (MAX (HEADERS_TIMEOUT_MS, 5000) + 4000) * 1000;
+  do
+    {
+      g_usleep (100 * 1000);
+      stuck = n_close_wait (port);
+    }
+  while (stuck > 0 && g_get_monotonic_time () < deadline);
+  g_test_message ("%u of %u connections still in CLOSE-WAIT", stuck, N);
+  g_assert_cmpuint (stuck, ==, 0);
+
+  for (guint i = 0; i < N; i++)
+    close (fds[i]);
+  /* And the server answers as ever */
+  g_assert_cmpfloat (health_ms (port), <, 1000.0);
+}
+
 /* Out of descriptors: accepting pauses, and resumes when some are free */
 static void
 test_limits_emfile (void)
@@ -1771,6 +1885,7 @@ main (int   argc,
   g_test_add_func ("/hostile/json/wyoming", test_json_wyoming);
   g_test_add_func ("/hostile/limits/body", test_limits_body);
   g_test_add_func ("/hostile/limits/slow", test_limits_slow);
+  g_test_add_func ("/hostile/limits/close-wait", test_limits_close_wait);
   g_test_add_func ("/hostile/limits/emfile", test_limits_emfile);
   g_test_add_func ("/hostile/limits/ping-flood", test_limits_ping_flood);
   g_test_add_func ("/hostile/limits/format-changes", test_limits_format_changes);

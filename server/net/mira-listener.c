@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#define _GNU_SOURCE   /* POLLRDHUP */
 #define G_LOG_DOMAIN "mira-listener"
 
 /* The server's listening sockets, its own accept loop, and a watch on every
@@ -18,6 +19,10 @@
  * body must not fall silent for body_timeout_ms nor, after that long,
  * average less than body_min_rate; and it must stay within the route's
  * limit, counted while it is read (a chunked body announces no length).
+ * While a request is handled and answered, libsoup reads nothing: a peer
+ * that closes its side meanwhile has headers_timeout_ms (5 s at least) more
+ * for the answer (it may have only half-closed), and no answer takes over
+ * two minutes.
  * A connection that breaks a bound is shut down; a body still expected
  * gets a 408 or 413 first, in API.md's shape.
  *
@@ -35,6 +40,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -72,11 +78,21 @@
 #define REFUSAL_TICK_MS            20
 /* Refusals under way at once; beyond, a connection is just closed. */
 #define MAX_REFUSALS               64
+/* A request being handled, or its answer being written to a peer that
+ * does not read it, ends after this however it goes.
+ */
+#define HANDLING_TIMEOUT_US        (120 * G_USEC_PER_SEC)
+/* A peer that closed its side while its request was handled may only have
+ * half-closed, and still read the answer: it has the head's bound for it,
+ * and never less than this.
+ */
+#define PEER_CLOSED_MIN_US         (5 * G_USEC_PER_SEC)
 
 typedef enum {
   CONN_HEADERS,      /* waiting for a request line and headers */
   CONN_BODY,         /* reading a body */
-  CONN_HANDLING,     /* ours to answer: no deadline */
+  CONN_HANDLING,     /* ours to answer, then libsoup's to write: HANDLING_TIMEOUT_US, and
+                      * headers_timeout_ms once the peer has closed its side */
 } ConnState;
 
 typedef struct
@@ -90,6 +106,7 @@ typedef struct
   guint64    body_read;
   gsize      body_limit;
   gboolean   draining;    /* refused: the body is read and thrown away */
+  gint64     peer_closed; /* when the peer was seen to close its side, or 0 */
   int        head_fd;     /* a duplicate of the socket's, while a head is read; or -1 */
 } Conn;
 
@@ -530,6 +547,25 @@ on_got_body (SoupServerMessage *msg,
     {
       conn->state = CONN_HANDLING;
       conn->since = g_get_monotonic_time ();
+      conn->peer_closed = 0;
+    }
+}
+
+/* The answer is out: libsoup starts the next request only once its first
+ * bytes come, so the wait for them is the idle keep-alive's, bounded as a
+ * head is.
+ */
+static void
+on_finished (SoupServerMessage *msg,
+             gpointer           user_data)
+{
+  MiraListener *self = user_data;
+  Conn *conn = conn_of (self, msg);
+
+  if (conn != NULL && conn->state == CONN_HANDLING)
+    {
+      conn->state = CONN_HEADERS;
+      conn->since = g_get_monotonic_time ();
     }
 }
 
@@ -611,6 +647,18 @@ on_request_started (SoupServer        *server,
   g_signal_connect (msg, "got-chunk", G_CALLBACK (on_got_chunk), self);
   g_signal_connect (msg, "got-body", G_CALLBACK (on_got_body), self);
   g_signal_connect (msg, "disconnected", G_CALLBACK (on_disconnected), self);
+  g_signal_connect (msg, "finished", G_CALLBACK (on_finished), self);
+}
+
+/* Has the peer shut its side of the connection (or is the connection
+ * broken)? Bytes it sent and we did not read yet do not hide it.
+ */
+static gboolean
+peer_has_closed (GSocket *socket)
+{
+  struct pollfd pfd = { .fd = g_socket_get_fd (socket), .events = POLLRDHUP };
+
+  return poll (&pfd, 1, 0) > 0 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
 }
 
 static gboolean
@@ -632,6 +680,22 @@ sweep (gpointer user_data)
         g_hash_table_iter_remove (&iter);
       else if (conn->state == CONN_HEADERS && now - conn->since > headers_us)
         g_ptr_array_add (idle, conn);
+      else if (conn->state == CONN_HANDLING)
+        {
+          /* libsoup reads nothing while a request is handled and its answer
+           * written, so a peer that went away leaves the socket in
+           * CLOSE-WAIT until the handler answers, or for ever when the
+           * answer cannot be written. A peer that only half-closed after
+           * its request may still read the answer: it has as long as a
+           * request's head, 5 s at least.
+           */
+          if (conn->peer_closed == 0 && peer_has_closed (conn->socket))
+            conn->peer_closed = now;
+          if (now - conn->since > HANDLING_TIMEOUT_US
+              || (conn->peer_closed != 0
+                  && now - conn->peer_closed > MAX (headers_us, PEER_CLOSED_MIN_US)))
+            g_ptr_array_add (idle, conn);
+        }
       else if (conn->state == CONN_BODY)
         {
           gint64 elapsed = now - conn->since;
