@@ -55,6 +55,7 @@ MODULE_PROVIDES = {
     "qrencode": {"libqrencode"},
     "opusfile": {"opusfile"},
     "speexdsp": {"speexdsp"},
+    "fftw3f": {"fftw3f"},
 }
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")

@@ -43,8 +43,6 @@ test_pkgs=(
   flatpak-builder
   # the fuzz tests: clang with libFuzzer and the sanitizers' runtime
   clang libclang-rt-14-dev
-  # bench-ingest measures the scorer's FFT against kissfft too
-  libkissfft-dev
 )
 
 case "${1:-}" in

@@ -33,9 +33,10 @@
  *
  * And the scorer's 512-point power spectrum on the same audio (every 20 ms
  * frame of it, Hann-windowed and zero-padded as mira-features.c does), by
- * mira-fft.c (FFTW behind a copy to aligned scratch), FFTW called bare (a
- * plan measured once) and kissfft (where found at build time): spectra per
- * CPU second each, and the largest difference from mira-fft.c's.
+ * mira-fft.c (FFTW behind a copy to aligned scratch) and FFTW called bare
+ * (a plan measured once): spectra per CPU second each, and the largest
+ * difference from mira-fft.c's. (Our own FFT and kissfft, measured the
+ * same way before FFTW replaced the former: docs/libraries.md.)
  *
  *   ninja -C _build tests/bench/bench-ingest && ./_build/tests/bench/bench-ingest
  */
@@ -56,9 +57,6 @@
 #include "mira-audio-decoder.h"
 #include "mira-features.h"
 #include "mira-fft.h"
-#ifdef HAVE_KISSFFT
-#include <kiss_fftr.h>
-#endif
 #include <fftw3.h>
 #include "mira-scorer.h"
 
@@ -335,43 +333,6 @@ own_free (gpointer state)
   g_free (o);
 }
 
-#ifdef HAVE_KISSFFT
-typedef struct {
-  kiss_fftr_cfg cfg;
-  kiss_fft_cpx  out[SPECTRUM_BINS];
-} KissFft;
-
-static gpointer
-kiss_setup (void)
-{
-  KissFft *k = g_new0 (KissFft, 1);
-
-  k->cfg = kiss_fftr_alloc (SPECTRUM_N, 0, NULL, NULL);
-  return k;
-}
-
-static void
-kiss_power (gpointer state,
-            float   *in,
-            float   *power)
-{
-  KissFft *k = state;
-
-  kiss_fftr (k->cfg, in, k->out);
-  for (guint i = 0; i < SPECTRUM_BINS; i++)
-    power[i] = k->out[i].r * k->out[i].r + k->out[i].i * k->out[i].i;
-}
-
-static void
-kiss_free (gpointer state)
-{
-  KissFft *k = state;
-
-  kiss_fftr_free (k->cfg);
-  g_free (k);
-}
-#endif
-
 typedef struct {
   float         *in;
   fftwf_complex *out;
@@ -417,9 +378,6 @@ fftwf_impl_free (gpointer state)
 static const SpectrumImpl spectrum_impls[] = {
   { "mira-fft.c (FFTW)", own_setup, own_power, own_free },
   { "FFTW bare (measured plan)", fftwf_impl_setup, fftwf_impl_power, fftwf_impl_free },
-#ifdef HAVE_KISSFFT
-  { "kissfft 131", kiss_setup, kiss_power, kiss_free },
-#endif
 };
 
 static double
