@@ -20,6 +20,7 @@
 
 #include "mira-error.h"
 #include "mira-json.h"
+#include "mira-grants.h"
 #include "mira-test-live.h"
 #include "mira-test-pg.h"
 #include "mira-test-server.h"
@@ -1717,6 +1718,80 @@ test_event_socket_close_codes (void)
   health_ms (port);
 }
 
+/* One token holds at most MIRA_GRANTS_MAX_PER_TOKEN sockets, event and
+ * audio together: the next is told TOO_MANY_SOCKETS and closed with 1008,
+ * another token of the network is not held back, and a socket closed makes
+ * room.
+ */
+static void
+test_limits_sockets_per_token (void)
+{
+  MiraTestServer *server = server_for (BACKEND_SQLITE);
+  g_autoptr(Net) net = net_new (server);
+  MiraTestClient *client = mira_test_client_new (mira_test_server_get_url (server));
+  g_autofree char *events = g_strdup_printf ("/api/v1/%s/ws?token=%s", net->id, net->token);
+  /* Friend-Lite's path takes the network's token */
+  g_autofree char *audio = g_strdup_printf ("/ws_pcm?token=%s&device_name=dev", net->token);
+  g_autofree char *session_events = g_strdup_printf ("/api/v1/%s/ws?token=%s", net->id,
+                                                     net->session);
+  g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func ((GDestroyNotify) mira_test_socket_free);
+  MiraTestSocket *extra;
+  JsonObject *error;
+
+  /* Half event sockets, half audio sockets */
+  for (guint i = 0; i < MIRA_GRANTS_MAX_PER_TOKEN; i++)
+    {
+      MiraTestSocket *socket = mira_test_socket_connect (client, i % 2 ? audio : events);
+
+      g_assert_nonnull (mira_test_socket_wait_for (socket, i % 2 ? "ready" : "connection_established",
+                                                   0, 10000, NULL));
+      g_ptr_array_add (held, socket);
+    }
+
+  /* One more of each kind: refused */
+  for (guint kind = 0; kind < 2; kind++)
+    {
+      extra = mira_test_socket_connect (client, kind ? audio : events);
+      error = mira_test_socket_wait_for (extra, "error", 0, 10000, NULL);
+      g_assert_nonnull (error);
+      g_assert_cmpstr (json_object_get_string_member (error, "error"), ==, "TOO_MANY_SOCKETS");
+      g_assert_true (mira_test_socket_wait_closed (extra, 10000));
+      g_assert_cmpuint (mira_test_socket_close_code (extra), ==, 1008);
+      g_assert_cmpuint (mira_test_socket_count (extra, kind ? "ready" : "connection_established",
+                                                0), ==, 0);
+      mira_test_socket_free (extra);
+    }
+
+  /* The device's own token is another token */
+  extra = mira_test_socket_connect (client, session_events);
+  g_assert_nonnull (mira_test_socket_wait_for (extra, "connection_established", 0, 10000, NULL));
+  mira_test_socket_free (extra);
+
+  /* Those held are untouched; one closed makes room for one */
+  for (guint i = 0; i < held->len; i++)
+    g_assert_false (mira_test_socket_is_closed (g_ptr_array_index (held, i)));
+  mira_test_socket_close (g_ptr_array_index (held, 0));
+  g_assert_true (mira_test_socket_wait_closed (g_ptr_array_index (held, 0), 10000));
+  {
+    gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    gboolean in = FALSE;
+
+    /* The server hears of the close a moment after the client sees it */
+    while (!in && g_get_monotonic_time () < deadline)
+      {
+        extra = mira_test_socket_connect (client, events);
+        in = mira_test_socket_wait_for (extra, "connection_established", 0, 2000, NULL) != NULL;
+        mira_test_socket_free (extra);
+        if (!in)
+          g_usleep (100 * 1000);
+      }
+    g_assert_true (in);
+  }
+
+  g_ptr_array_set_size (held, 0);
+  mira_test_client_free (client);
+}
+
 /* Sockets the server accepted on @port that have TCP keepalive on, with a
  * user timeout of 60 s
  */
@@ -1886,6 +1961,7 @@ main (int   argc,
   g_test_add_func ("/hostile/limits/body", test_limits_body);
   g_test_add_func ("/hostile/limits/slow", test_limits_slow);
   g_test_add_func ("/hostile/limits/close-wait", test_limits_close_wait);
+  g_test_add_func ("/hostile/limits/sockets-per-token", test_limits_sockets_per_token);
   g_test_add_func ("/hostile/limits/emfile", test_limits_emfile);
   g_test_add_func ("/hostile/limits/ping-flood", test_limits_ping_flood);
   g_test_add_func ("/hostile/limits/format-changes", test_limits_format_changes);

@@ -335,6 +335,21 @@ auth_done (GObject      *source,
                         detail ? json_object_get_string_member (detail, "error_code")
                                : "UNAUTHORIZED");
     }
+  else if (!sub->closed
+           && (sub->grant = mira_grants_add (mira_server_get_grants (sub->server),
+                                             call->auth == MIRA_AUTH_ADMIN ? NULL : call->token,
+                                             sub->network_id, call->session_client, on_revoked,
+                                             sub)) == 0)
+    {
+      g_autoptr(JsonObject) message = new_message (sub, "error");
+      g_autofree char *text = g_strdup_printf ("This token holds %d sockets open already: close "
+                                               "one first", MIRA_GRANTS_MAX_PER_TOKEN);
+
+      json_object_set_string_member (message, "error", "TOO_MANY_SOCKETS");
+      json_object_set_string_member (message, "message", text);
+      send_json (sub, message);
+      subscriber_close (sub, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "TOO_MANY_SOCKETS");
+    }
   else if (!sub->closed)
     {
       g_autoptr(JsonObject) hello = new_message (sub, "connection_established");
@@ -349,9 +364,6 @@ auth_done (GObject      *source,
         json_object_set_null_member (hello, "client_id");
       sub->subscription = mira_event_bus_subscribe (mira_server_get_event_bus (sub->server),
                                                     sub->network_id, on_event, sub);
-      sub->grant = mira_grants_add (mira_server_get_grants (sub->server),
-                                    call->auth == MIRA_AUTH_ADMIN ? NULL : call->token,
-                                    sub->network_id, sub->client_id, on_revoked, sub);
       sub->ping_source = mira_timeout_add_seconds (PING_INTERVAL_S, send_ping, sub);
       send_json (sub, hello);
     }

@@ -29,6 +29,7 @@ struct _MiraGrants
 {
   MiraStore  *store;
   GHashTable *grants;       /* id → Grant */
+  GHashTable *per_token;    /* token hash → sockets it holds open (GUINT_TO_POINTER) */
   guint       next_id;
   guint       timer;
   gboolean    checking;     /* a check is under way */
@@ -296,6 +297,7 @@ mira_grants_new (MiraStore *store)
 
   self->store = store;
   self->grants = g_hash_table_new_full (NULL, NULL, NULL, grant_free);
+  self->per_token = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->timer = mira_timeout_add_seconds (MIRA_GRANTS_INTERVAL_S, on_timer, self);
   return self;
 }
@@ -312,6 +314,7 @@ mira_grants_free (MiraGrants *self)
       return;
     }
   g_hash_table_unref (self->grants);
+  g_hash_table_unref (self->per_token);
   g_free (self);
 }
 
@@ -330,10 +333,22 @@ mira_grants_add (MiraGrants       *self,
   g_return_val_if_fail (revoked != NULL, 0);
 
   grant = g_new0 (Grant, 1);
+  grant->token_hash = token ? mira_sha256_hex (token) : NULL;
+  if (grant->token_hash != NULL)
+    {
+      guint held = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_token, grant->token_hash));
+
+      if (held >= MIRA_GRANTS_MAX_PER_TOKEN)
+        {
+          grant_free (grant);
+          return 0;
+        }
+      g_hash_table_replace (self->per_token, g_strdup (grant->token_hash),
+                            GUINT_TO_POINTER (held + 1));
+    }
   grant->id = ++self->next_id;
   if (grant->id == 0)
     grant->id = ++self->next_id;
-  grant->token_hash = token ? mira_sha256_hex (token) : NULL;
   grant->network_id = g_strdup (network_id);
   grant->client_id = g_strdup (client_id);
   grant->revoked = revoked;
@@ -346,7 +361,23 @@ void
 mira_grants_remove (MiraGrants *self,
                     guint       id)
 {
+  Grant *grant;
+
   g_return_if_fail (self != NULL);
+
+  grant = g_hash_table_lookup (self->grants, GUINT_TO_POINTER (id));
+  if (grant == NULL)
+    return;
+  if (grant->token_hash != NULL)
+    {
+      guint held = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_token, grant->token_hash));
+
+      if (held <= 1)
+        g_hash_table_remove (self->per_token, grant->token_hash);
+      else
+        g_hash_table_replace (self->per_token, g_strdup (grant->token_hash),
+                              GUINT_TO_POINTER (held - 1));
+    }
   g_hash_table_remove (self->grants, GUINT_TO_POINTER (id));
 }
 

@@ -20,6 +20,11 @@ G_BEGIN_DECLS
 
 #define MIRA_GRANTS_INTERVAL_S 2
 #define MIRA_GRANTS_BATCH      256
+/* Sockets (event and audio together) one token may hold open at once; the
+ * admin token is not counted. A device needs two, a reconnect storm a few
+ * more while the old ones close.
+ */
+#define MIRA_GRANTS_MAX_PER_TOKEN 32
 
 typedef struct _MiraGrants MiraGrants;
 
@@ -37,7 +42,9 @@ MiraGrants *mira_grants_new     (MiraStore        *store);
 void        mira_grants_free    (MiraGrants       *self);
 /* @token: the one the socket authenticated with, NULL for the admin token
  * (which no database write revokes); @client_id: the client the socket is
- * of (an audio socket's, a session token's), else NULL. Returns an id for mira_grants_remove().
+ * of (an audio socket's, a session token's), else NULL. Returns an id for
+ * mira_grants_remove(), or 0 when @token holds MIRA_GRANTS_MAX_PER_TOKEN
+ * sockets already: the caller refuses this one (1008 TOO_MANY_SOCKETS).
  */
 guint       mira_grants_add     (MiraGrants       *self,
                                  const char       *token,

@@ -969,12 +969,21 @@ auth_done (MiraApiCall *call,
       peer->client_id = g_strdup (json_object_get_string_member (client, "client_id"));
       peer->rssi = json_object_get_null_member (client, "rssi")
                      ? NAN : json_object_get_double_member (client, "rssi");
-      peer->authed = TRUE;
-      presence_update (peer, 1);
-      assign_thread (peer, &peer->owner->threads[mira_audio_hub_shard_for (hub, peer->network_id)]);
       peer->grant = mira_grants_add (mira_server_get_grants (server),
                                      call->auth == MIRA_AUTH_ADMIN ? NULL : call->token,
                                      peer->network_id, peer->client_id, on_revoked, peer);
+      if (peer->grant == 0)
+        {
+          g_autofree char *text = g_strdup_printf ("This token holds %d sockets open already: "
+                                                   "close one first", MIRA_GRANTS_MAX_PER_TOKEN);
+
+          fail (peer, 1008, "TOO_MANY_SOCKETS", text);
+          peer_unref (peer);
+          return;
+        }
+      peer->authed = TRUE;
+      presence_update (peer, 1);
+      assign_thread (peer, &peer->owner->threads[mira_audio_hub_shard_for (hub, peer->network_id)]);
       {
         g_autoptr(JsonObject) ready = json_object_new ();
         g_autofree char *text = NULL;
