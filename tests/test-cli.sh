@@ -208,6 +208,11 @@ if openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
   url=$(sed -n 's/^listening on //p' "$tmp/tls.out")
   check "/health answers over TLS" sh -c "curl -sk '$url/health' | grep -q '\"status\":\"ok\"'"
   check "plain HTTP on the TLS port gets no answer" sh -c "! curl -s --max-time 3 'http://${url#https://}/health' | grep -q ok"
+  # Answered before libsoup reads the body: over TLS as over plain HTTP
+  code=$(curl -sk -m 10 -o "$tmp/413.out" -w '%{http_code}' -X POST \
+              -H 'Content-Length: 1000000000000' "$url/health" 2>/dev/null)
+  check "a body announced too large gets 413 over TLS" test "$code" = 413
+  check "the 413 over TLS is in the error shape" has '"error_code":"PAYLOAD_TOO_LARGE"' "$tmp/413.out"
   timeout 30 /usr/bin/python3 "$(dirname "$0")/wss-audio.py" \
     "wss://${url#https://}/ws_pcm?token=$tls_token&device_name=tls-mic" >"$tmp/wss.out" 2>&1
   check "an audio socket over TLS is ready" has '^ready$' "$tmp/wss.out"

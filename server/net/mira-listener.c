@@ -99,7 +99,7 @@ typedef struct
 {
   char      *key;         /* the table's */
   GSocket   *socket;
-  gboolean   tls;
+  GIOStream *tls;         /* over HTTPS, the TLS connection libsoup reads; else NULL */
   ConnState  state;
   gint64     since;       /* start of the state */
   gint64     last_byte;   /* of the body */
@@ -156,6 +156,7 @@ conn_free (gpointer data)
 
   if (conn->head_fd >= 0)
     close (conn->head_fd);
+  g_clear_object (&conn->tls);
   g_object_unref (conn->socket);
   g_free (conn);
 }
@@ -177,6 +178,22 @@ conn_of (MiraListener      *self,
   return key != NULL ? g_hash_table_lookup (self->conns, key) : NULL;
 }
 
+static char *
+raw_response (guint       status,
+              const char *body,
+              gsize       len)
+{
+  return g_strdup_printf ("HTTP/1.1 %u %s\r\n"
+                          "Content-Type: application/json; charset=utf-8\r\n"
+                          "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+                          "Connection: close\r\n\r\n%.*s",
+                          status,
+                          /* libsoup 3.2 has no phrase for it */
+                          status == 431 ? "Request Header Fields Too Large"
+                                        : soup_status_get_phrase (status),
+                          len, (int) len, body);
+}
+
 /* An answer written straight to the socket, where libsoup is reading and
  * will write nothing: only on plain TCP.
  */
@@ -187,17 +204,28 @@ send_raw_error (GSocket    *socket,
                 const char *detail)
 {
   g_autofree char *body = mira_api_error_body (status, code, detail);
-  g_autofree char *response = g_strdup_printf ("HTTP/1.1 %u %s\r\n"
-                                               "Content-Type: application/json; charset=utf-8\r\n"
-                                               "Content-Length: %" G_GSIZE_FORMAT "\r\n"
-                                               "Connection: close\r\n\r\n%s",
-                                               status,
-                                               /* libsoup 3.2 has no phrase for it */
-                                               status == 431 ? "Request Header Fields Too Large"
-                                                             : soup_status_get_phrase (status),
-                                               strlen (body), body);
+  g_autofree char *response = raw_response (status, body, strlen (body));
 
   g_socket_send_with_blocking (socket, response, strlen (response), FALSE, NULL, NULL);
+}
+
+/* An answer written where libsoup is reading and will write nothing:
+ * straight to the socket, or over HTTPS into the TLS connection (its
+ * writing side is ours while libsoup only reads). Never waits: a peer
+ * that does not take it at once goes without.
+ */
+static void
+conn_send (Conn       *conn,
+           const char *response)
+{
+  if (conn->tls == NULL)
+    {
+      g_socket_send_with_blocking (conn->socket, response, strlen (response), FALSE, NULL, NULL);
+      return;
+    }
+  g_pollable_output_stream_write_nonblocking (
+    G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (conn->tls)), response,
+    strlen (response), NULL, NULL);
 }
 
 /* Ends @conn: @status (if not 0) is written first, on plain TCP. The
@@ -213,8 +241,13 @@ conn_shut (MiraListener *self,
 {
   Closing *closing = g_new0 (Closing, 1);
 
-  if (status != 0 && !conn->tls)
-    send_raw_error (conn->socket, status, code, detail);
+  if (status != 0)
+    {
+      g_autofree char *body = mira_api_error_body (status, code, detail);
+      g_autofree char *response = raw_response (status, body, strlen (body));
+
+      conn_send (conn, response);
+    }
   g_socket_shutdown (conn->socket, TRUE, TRUE, NULL);
   closing->socket = g_object_ref (conn->socket);
   closing->at = g_get_monotonic_time ();
@@ -402,11 +435,6 @@ refuse_now (MiraListener      *self,
   const char *text = g_bytes_get_data (body, NULL);
   gsize len = g_bytes_get_size (body);
 
-  if (conn->tls)
-    {
-      conn_shut (self, conn, 0, NULL, NULL);
-      return;
-    }
   if (len == 0)
     {
       fallback = mira_api_error_body (status, status == 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST",
@@ -414,12 +442,8 @@ refuse_now (MiraListener      *self,
       text = fallback;
       len = strlen (fallback);
     }
-  response = g_strdup_printf ("HTTP/1.1 %u %s\r\n"
-                              "Content-Type: application/json; charset=utf-8\r\n"
-                              "Content-Length: %" G_GSIZE_FORMAT "\r\n"
-                              "Connection: close\r\n\r\n%.*s",
-                              status, soup_status_get_phrase (status), len, (int) len, text);
-  g_socket_send_with_blocking (conn->socket, response, strlen (response), FALSE, NULL, NULL);
+  response = raw_response (status, text, len);
+  conn_send (conn, response);
   conn_shut (self, conn, 0, NULL, NULL);
 }
 
@@ -627,7 +651,7 @@ on_request_started (SoupServer        *server,
     {
       conn->state = CONN_HEADERS;
       conn->since = g_get_monotonic_time ();
-      if (!conn->tls && conn->head_fd < 0)
+      if (conn->tls == NULL && conn->head_fd < 0)
         conn->head_fd = fcntl (g_socket_get_fd (conn->socket), F_DUPFD_CLOEXEC, 0);
     }
   /* A request libsoup cannot parse it answers at once (400, 501, 505),
@@ -881,7 +905,7 @@ accept_one (MiraListener *self,
   conn = g_new0 (Conn, 1);
   conn->key = key;
   conn->socket = g_object_ref (client);
-  conn->tls = self->certificate != NULL;
+  conn->tls = self->certificate != NULL ? g_object_ref (stream) : NULL;
   conn->head_fd = -1;
   conn->state = CONN_HEADERS;
   conn->since = g_get_monotonic_time ();
