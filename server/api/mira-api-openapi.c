@@ -168,9 +168,9 @@ upload_schema (const MiraApiRoute *route)
   json_object_set_string_member (file, "type", "string");
   json_object_set_string_member (file, "format", "binary");
   json_object_set_string_member (file, "description",
-                                 "WAV (integer or float PCM, any rate and channels), Ogg Opus,"
-                                 " or raw s16le 16 kHz mono; the whole body may be the file"
-                                 " itself instead of a form");
+                                 "WAV (integer or float PCM, any rate and channels), FLAC,"
+                                 " Ogg Opus, or raw s16le 16 kHz mono; the whole body may be"
+                                 " the file itself instead of a form");
   json_object_set_object_member (props, field, file);
   json_object_set_string_member (text, "type", "string");
   if (voice)
