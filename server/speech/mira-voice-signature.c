@@ -186,7 +186,7 @@ mira_voice_signature_compute (const gint16        *samples,
   g_autofree double *energy_db = NULL;
   g_autofree double *sorted = NULL;
   float noise[N_BINS] = { 0 };
-  float scratch[FFT_SIZE];
+  float scratch[MIRA_FFT_SCRATCH_FLOATS (FFT_SIZE)];
   double sum[MIRA_VOICE_SIGNATURE_N_CEPSTRA] = { 0 };
   double pitch_sum = 0, pitch_sum2 = 0;
   double floor_db, peak_db, threshold_db;
