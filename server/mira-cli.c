@@ -40,6 +40,10 @@ typedef struct
   int       workers;
   int       audio_threads;
   char     *transcriber;
+  char     *llm_url;
+  char     *llm_model;
+  char     *llm_key_file;
+  int       llm_timeout;
   gboolean  version;
   gboolean  status;
 } Options;
@@ -96,6 +100,65 @@ database_uri (Options *options)
     return g_strdup (env);
   path = g_build_filename (g_get_user_data_dir (), "mira", "mira.db", NULL);
   return g_strconcat ("sqlite://", path, NULL);
+}
+
+/* The language model of --llm-url, or NULL (and no error) without one. Its
+ * key comes from MIRA_LLM_API_KEY, else the first line of --llm-key-file,
+ * never from the command line, where every user of the machine can read it.
+ */
+static MiraLlm *
+load_llm (Options  *options,
+          GError  **error)
+{
+  const char *env = g_getenv ("MIRA_LLM_API_KEY");
+  g_autofree char *key = NULL;
+  g_autoptr(GUri) uri = NULL;
+
+  if (options->llm_url == NULL)
+    {
+      if (options->llm_model != NULL || options->llm_key_file != NULL)
+        g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+                     "--llm-model and --llm-key-file need --llm-url");
+      return NULL;
+    }
+  uri = g_uri_parse (options->llm_url, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL || g_uri_get_host (uri) == NULL ||
+      (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 &&
+       g_strcmp0 (g_uri_get_scheme (uri), "https") != 0))
+    {
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+                   "--llm-url must be an http:// or https:// URL, e.g. http://127.0.0.1:11434");
+      return NULL;
+    }
+  if (options->llm_model == NULL || *options->llm_model == '\0')
+    {
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+                   "--llm-url needs --llm-model (the model's name, e.g. llama3.2)");
+      return NULL;
+    }
+  if (options->llm_timeout < 1 || options->llm_timeout > 600)
+    {
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+                   "--llm-timeout must be between 1 and 600 seconds");
+      return NULL;
+    }
+  if (env != NULL && *env != '\0')
+    key = g_strdup (env);
+  else if (options->llm_key_file != NULL)
+    {
+      g_autoptr(GError) local = NULL;
+
+      if (!g_file_get_contents (options->llm_key_file, &key, NULL, &local))
+        {
+          g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "--llm-key-file: %s",
+                       local->message);
+          return NULL;
+        }
+      key[strcspn (key, "\r\n")] = '\0';
+      g_strstrip (key);
+    }
+  return mira_llm_new (options->llm_url, options->llm_model, key,
+                       (guint) options->llm_timeout * 1000);
 }
 
 /* The admin token: from MIRA_ADMIN_TOKEN, or a 0600 file, created at first start. */
@@ -187,6 +250,7 @@ serve (Options *options)
   g_autoptr(MiraServer) server = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(MiraSphinx) sphinx = NULL;
+  g_autoptr(MiraLlm) llm = NULL;
   g_autofree char *uri = database_uri (options);
   g_autofree char *admin_token = NULL;
   g_autofree char *token_path = NULL;
@@ -232,6 +296,14 @@ serve (Options *options)
       return 2;
     }
 
+  llm = load_llm (options, &error);
+  if (error != NULL)
+    {
+      g_printerr ("mira-server: %s\n", error->message);
+      return 2;
+    }
+  server_options.llm = llm;
+
   server_options.open_registration = options->open_registration;
   server_options.admin_token = admin_token;
   server_options.tls_cert_file = options->tls_cert;
@@ -256,6 +328,9 @@ serve (Options *options)
   g_message ("transcriber %s", server_options.transcriber
                                  ? mira_transcriber_get_name (server_options.transcriber)
                                  : "none (live audio is scored, not transcribed)");
+  if (llm != NULL)
+    g_message ("actions and summaries by %s at %s (the built-in ones when it fails)",
+               mira_llm_get_model (llm), mira_llm_get_url (llm));
   g_message ("database %s, %u workers%s", mira_store_get_dialect (store) == MIRA_DB_DIALECT_SQLITE
                                             ? "SQLite" : "PostgreSQL", workers,
              options->open_registration ? ", open registration" : "");
@@ -453,7 +528,7 @@ int
 mira_cli_main (int    argc,
                char **argv)
 {
-  Options options = { .host = NULL, .port = 8080 };
+  Options options = { .host = NULL, .port = 8080, .llm_timeout = 20 };
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   const char *command;
@@ -481,6 +556,17 @@ mira_cli_main (int    argc,
       "Threads that read and decode audio sockets (default 0: one per core)", "N" },
     { "transcriber", 0, 0, G_OPTION_ARG_STRING, &options.transcriber,
       "Speech to text for live audio: sphinx (default, offline) or none", "NAME" },
+    { "llm-url", 0, 0, G_OPTION_ARG_STRING, &options.llm_url,
+      "An OpenAI-compatible chat completions service (Ollama, llama.cpp, vLLM, OpenAI) that"
+      " finds the actions in interactions and titles and summarises conversations, e.g."
+      " http://127.0.0.1:11434 (default: none, the built-in extractor and summary)", "URL" },
+    { "llm-model", 0, 0, G_OPTION_ARG_STRING, &options.llm_model,
+      "The model's name at --llm-url, e.g. llama3.2", "NAME" },
+    { "llm-key-file", 0, 0, G_OPTION_ARG_FILENAME, &options.llm_key_file,
+      "File whose first line is the API key for --llm-url (env MIRA_LLM_API_KEY wins)", "FILE" },
+    { "llm-timeout", 0, 0, G_OPTION_ARG_INT, &options.llm_timeout,
+      "Seconds one request to --llm-url may take before the built-in methods step in"
+      " (default 20)", "S" },
     { "status", 0, 0, G_OPTION_ARG_NONE, &options.status,
       "With migrate: show the migrations without applying any", NULL },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &options.version, "Print the version and exit", NULL },
@@ -539,5 +625,8 @@ mira_cli_main (int    argc,
   g_free (options.tls_key);
   g_free (options.log_level);
   g_free (options.transcriber);
+  g_free (options.llm_url);
+  g_free (options.llm_model);
+  g_free (options.llm_key_file);
   return rc;
 }

@@ -117,6 +117,7 @@ mira_server_thread_finalize (GObject *object)
   MiraServerThread *self = MIRA_SERVER_THREAD (object);
 
   g_clear_object (&self->options.transcriber);
+  g_clear_object (&self->options.llm);
   g_free (self->db_uri);
   g_free (self->admin_token);
   g_free (self->tls_cert_file);
@@ -169,6 +170,8 @@ mira_server_thread_new (const char              *db_uri,
   self->options.tls_key_file = self->tls_key_file;
   if (options->transcriber != NULL)
     g_object_ref (options->transcriber);
+  if (options->llm != NULL)
+    g_object_ref (options->llm);
   self->host = g_strdup (host != NULL ? host : "127.0.0.1");
   self->requested_port = port;
   self->workers = workers > 0 ? workers : 4;

@@ -16,6 +16,7 @@
 #include "mira-event-socket.h"
 #include "mira-grants.h"
 #include "mira-listener.h"
+#include "mira-llm-jobs.h"
 #include "mira-server-private.h"
 #include "mira-reminder-clock.h"
 #include "mira-store.h"
@@ -46,6 +47,7 @@ struct _MiraServer
   guint          sweep_source;
   gboolean       sweeping;     /* a conversations sweep is under way */
   MiraReminderClock *reminders;
+  MiraLlmJobs   *llm_jobs;     /* NULL without a language model */
 };
 
 G_DEFINE_FINAL_TYPE (MiraServer, mira_server, G_TYPE_OBJECT)
@@ -70,6 +72,7 @@ mira_server_finalize (GObject *object)
   g_clear_object (&self->tls_certificate);
   g_clear_handle_id (&self->sweep_source, mira_source_remove);
   g_clear_pointer (&self->reminders, mira_reminder_clock_free);
+  g_clear_pointer (&self->llm_jobs, mira_llm_jobs_free);
   g_clear_pointer (&self->audio, mira_audio_sockets_free);
   g_clear_pointer (&self->hub, mira_audio_hub_free);
   g_clear_pointer (&self->grants, mira_grants_free);
@@ -166,6 +169,26 @@ request_base_url (MiraServer        *self,
   if (host == NULL || strpbrk (host, "/ \\@?#") != NULL)
     return g_strdup (self->url);
   return g_strdup_printf ("%s://%s", g_uri_get_scheme (uri), host);
+}
+
+/* An event of the language model's work, on the server's thread */
+static void
+publish_llm_event (const char *network_id,
+                   JsonObject *event,
+                   gpointer    user_data)
+{
+  MiraServer *self = user_data;
+
+  if (self->reminders != NULL)
+    mira_reminder_clock_note (self->reminders, event);
+  mira_event_bus_publish (self->bus, network_id, event);
+  json_object_unref (event);
+}
+
+static gboolean
+llm_jobs_idle (MiraServer *self)
+{
+  return self->llm_jobs == NULL || mira_llm_jobs_is_idle (self->llm_jobs);
 }
 
 static void
@@ -882,6 +905,7 @@ mira_server_new (MiraStore                *store,
     self->hub = mira_audio_hub_new (self, options->transcriber, contexts, n_contexts);
     self->config.hub = self->hub;
   }
+  self->config.llm = options->llm != NULL;
   self->config.transcriber = g_strdup (options->transcriber
                                          ? mira_transcriber_get_name (options->transcriber)
                                          : "none");
@@ -922,6 +946,8 @@ mira_server_new (MiraStore                *store,
   }
 
   self->reminders = mira_reminder_clock_new (self);
+  if (options->llm != NULL)
+    self->llm_jobs = mira_llm_jobs_new (store, self->bus, options->llm, publish_llm_event, self);
   /* The first sweep sets the reminder clock for what is already pending. */
   mira_reminder_clock_sweep (self->reminders);
   self->sweep_source = mira_timeout_add_seconds (5, sweep, self);
@@ -1026,6 +1052,9 @@ mira_server_shutdown (MiraServer *self)
   }
   g_clear_handle_id (&self->sweep_source, mira_source_remove);
   mira_reminder_clock_stop (self->reminders);
+  /* The model's requests end; what comes now is read by the built-in extractor */
+  if (self->llm_jobs != NULL)
+    mira_llm_jobs_stop (self->llm_jobs);
   {
     GHashTableIter iter;
     gpointer network_id;
@@ -1039,7 +1068,7 @@ mira_server_shutdown (MiraServer *self)
         mira_server_internal_call (self, "POST", path, NULL, shutdown_close_done, NULL);
       }
   }
-  while (self->in_flight > 0 || !mira_grants_is_idle (self->grants))
+  while (self->in_flight > 0 || !mira_grants_is_idle (self->grants) || !llm_jobs_idle (self))
     g_main_context_iteration (self->context, TRUE);
   {
     g_autoptr(GList) open = g_hash_table_get_keys (self->sockets);
@@ -1060,7 +1089,7 @@ mira_server_shutdown (MiraServer *self)
       g_main_context_iteration (self->context, FALSE);
     /* What was said before the end becomes an interaction, if it can in time. */
     for (gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-         (!mira_audio_hub_is_idle (self->hub) || self->in_flight > 0)
+         (!mira_audio_hub_is_idle (self->hub) || self->in_flight > 0 || !llm_jobs_idle (self))
          && g_get_monotonic_time () < end;)
       g_main_context_iteration (self->context, FALSE);
   }

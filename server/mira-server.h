@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "mira-llm.h"
 #include "mira-transcriber.h"
 #include "mira-types.h"
 
@@ -17,6 +18,10 @@ typedef struct {
   const char  *tls_key_file;
   /* Speech to text for the audio pipeline; NULL: no live audio. */
   MiraTranscriber *transcriber;
+  /* A language model for the actions in interactions and the summaries of
+   * conversations; NULL: the built-in extractor and summary.
+   */
+  MiraLlm     *llm;
   /* Threads that read and decode audio sockets; 0: one per processor. */
   guint        audio_threads;
   /* Bounds on HTTP connections, 0 for the default: a request's headers

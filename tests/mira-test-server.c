@@ -49,6 +49,7 @@ mira_test_server_new_limited (const char              *db_uri,
       self->options.body_timeout_ms = limits->body_timeout_ms;
       self->options.max_connections = limits->max_connections;
       self->options.audio_threads = limits->audio_threads;
+      self->options.llm = limits->llm ? g_object_ref (limits->llm) : NULL;
     }
   self->db_uri = g_strdup (db_uri);
   self->options.open_registration = open_registration;
@@ -78,6 +79,7 @@ mira_test_server_free (MiraTestServer *self)
   mira_server_thread_stop (self->thread);
   g_clear_object (&self->thread);
   g_clear_object (&self->options.transcriber);
+  g_clear_object (&self->options.llm);
   g_free (self->db_uri);
   g_free (self);
 }

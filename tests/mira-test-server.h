@@ -32,8 +32,8 @@ MiraTestServer   *mira_test_server_new_full   (const char        *db_uri,
                                                gboolean           open_registration,
                                                MiraTranscriber   *transcriber);
 /* With the bounds on connections of @limits (headers_timeout_ms,
- * body_timeout_ms, max_connections) and its audio_threads; the rest of it
- * is not read.
+ * body_timeout_ms, max_connections), its audio_threads and its language
+ * model (llm); the rest of it is not read.
  */
 MiraTestServer   *mira_test_server_new_limited (const char             *db_uri,
                                                 gboolean                open_registration,

@@ -50,7 +50,8 @@ db="sqlite://$tmp/cli.db"
 run --help
 check "--help exits 0" test "$rc" -eq 0
 for word in --host --port --database --admin-token-file --open-registration --workers \
-            --audio-threads --log-level --version serve migrate "networks list" "networks create"; do
+            --audio-threads --log-level --version serve migrate "networks list" "networks create" \
+            --llm-url --llm-model --llm-key-file --llm-timeout MIRA_LLM_API_KEY; do
   check "--help lists $word" has "$word" "$tmp/out"
 done
 
@@ -74,6 +75,21 @@ check "too many audio threads exits 2" test "$rc" -eq 2
 check "too many audio threads is explained" has "audio-threads" "$tmp/err"
 run --database "$db" networks suspend
 check "networks suspend without an id exits 2" test "$rc" -eq 2
+run --database "$db" --port 0 --transcriber none --llm-url ftp://127.0.0.1/ --llm-model m
+check "an --llm-url that is not http exits 2" test "$rc" -eq 2
+check "an --llm-url that is not http is explained" has "llm-url must be an http" "$tmp/err"
+run --database "$db" --port 0 --transcriber none --llm-url http://127.0.0.1:9
+check "--llm-url without --llm-model exits 2" test "$rc" -eq 2
+check "--llm-url without --llm-model is explained" has "needs --llm-model" "$tmp/err"
+run --database "$db" --port 0 --transcriber none --llm-model m
+check "--llm-model without --llm-url exits 2" test "$rc" -eq 2
+run --database "$db" --port 0 --transcriber none --llm-url http://127.0.0.1:9 --llm-model m \
+    --llm-key-file "$tmp/no-such-key"
+check "an unreadable --llm-key-file exits 2" test "$rc" -eq 2
+check "an unreadable --llm-key-file is named" has "llm-key-file" "$tmp/err"
+run --database "$db" --port 0 --transcriber none --llm-url http://127.0.0.1:9 --llm-model m \
+    --llm-timeout 0
+check "an --llm-timeout of 0 exits 2" test "$rc" -eq 2
 
 # migrate --status on a fresh SQLite file
 run --database "$db" migrate --status

@@ -14,6 +14,7 @@
 
 #include "mira-sphinx.h"
 #include "mira-test-live.h"
+#include "mira-test-llm-peer.h"
 #include "mira-test-pg.h"
 #include "mira-time.h"
 #include "mira-util.h"
@@ -33,6 +34,11 @@ static const char * const backend_names[N_BACKENDS] = { "sqlite", "postgresql" }
 
 static MiraTestServer *servers[N_BACKENDS];
 static char *server_uris[N_BACKENDS];
+/* The same with a language model: the LLM peer, which gives up after a second */
+static MiraTestServer *llm_servers[N_BACKENDS];
+static char *llm_server_uris[N_BACKENDS];
+static MiraTestLlmPeer *peer;
+#define LLM_TIMEOUT_MS 1000
 
 typedef struct {
   gpointer       data;
@@ -41,6 +47,7 @@ typedef struct {
 
 typedef struct {
   Backend          backend;
+  gboolean         llm;
   MiraTestServer  *server;
   MiraTestClient  *client;
   GPtrArray       *kept;      /* Kept: freed after the case, newest first */
@@ -238,6 +245,30 @@ fixture_setup (Fixture       *f,
 }
 
 static void
+fixture_setup_llm (Fixture       *f,
+                   gconstpointer  data)
+{
+  f->backend = *(const Backend *) data;
+  f->llm = TRUE;
+  if (peer == NULL)
+    peer = mira_test_llm_peer_start ();
+  if (llm_servers[f->backend] == NULL)
+    {
+      g_autoptr(MiraLlm) llm = mira_llm_new (mira_test_llm_peer_get_url (peer), "tiny-model",
+                                             "secret-key", LLM_TIMEOUT_MS);
+      MiraServerOptions options = { .llm = llm };
+
+      llm_server_uris[f->backend] = f->backend == BACKEND_SQLITE ? mira_test_sqlite_uri ()
+                                                                 : mira_test_pg_new_database ();
+      llm_servers[f->backend] = mira_test_server_new_limited (llm_server_uris[f->backend], FALSE,
+                                                              NULL, &options);
+    }
+  f->server = llm_servers[f->backend];
+  f->client = mira_test_client_new (mira_test_server_get_url (f->server));
+  f->kept = g_ptr_array_new ();
+}
+
+static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
@@ -392,7 +423,7 @@ test_dentist_spoken (gconstpointer data)
   g_autoptr(MiraSphinx) sphinx = mira_sphinx_new (NULL, 1, &error);
   g_autofree char *uri = mira_test_sqlite_uri ();
   g_autoptr(MiraTestServer) server = NULL;
-  Fixture fixture = { BACKEND_SQLITE, NULL, NULL, g_ptr_array_new () }, *f = &fixture;
+  Fixture fixture = { BACKEND_SQLITE, FALSE, NULL, NULL, g_ptr_array_new () }, *f = &fixture;
   const MiraTestSpeech *speech = mira_test_speech_get (voice, DENTIST);
   g_autofree gint16 *pcm = NULL;
   gsize n;
@@ -471,6 +502,225 @@ test_dentist_spoken (gconstpointer data)
   fixture_teardown (f, NULL);
 }
 
+
+/* With a language model */
+
+/* How many requests the peer has had */
+static guint
+peer_requests (void)
+{
+  g_autoptr(JsonArray) requests = mira_test_llm_peer_requests (peer);
+
+  return json_array_get_length (requests);
+}
+
+static gboolean
+peer_asked (gpointer data)
+{
+  return peer_requests () > GPOINTER_TO_UINT (data);
+}
+
+/* Waits until the peer has had more than @before requests */
+static void
+wait_peer (Fixture *f,
+           guint    before)
+{
+  mira_test_check (mira_test_client_run_until (f->client, 10000, peer_asked,
+                                               GUINT_TO_POINTER (before)),
+                   "the language model was not asked");
+}
+
+/* The model's answer becomes the action and the reminder, its due time read
+ * in the network's zone; "extractor" says who found it.
+ */
+static void
+test_llm_answer (Fixture       *f,
+                 gconstpointer  data)
+{
+  Net *net = net_new (f, "America/New_York");
+  guint mark = mira_test_socket_n_messages (net->events);
+  g_autofree char *content = NULL;
+  JsonObject *interaction, *reminder, *action;
+  gint64 sent_us, reminder_us;
+  const char *due;
+
+  /* Said at noon in New York the day before its clocks go forward */
+  content = g_strdup_printf ("{\"actions\": [{\"type\": \"remind\", \"title\": \"Phone Dr Jones\","
+                             " \"due_time\": \"2026-03-08T17:00\", \"priority\": \"high\","
+                             " \"start_time\": null, \"end_time\": null, \"location\": null,"
+                             " \"attendees\": null, \"name\": null, \"method\": null,"
+                             " \"details\": null, \"time\": null}]}");
+  mira_test_llm_peer_answer (peer, content);
+  sent_us = g_get_monotonic_time ();
+  interaction = request (f, 201, "POST", api (f, net, "interactions"), net->token,
+                         P (f, "{\"content\": \"%s\", \"timestamp\": "
+                               "\"2026-03-07T12:00:00-05:00\"}", DENTIST));
+  reminder = obj (expect_event (f, net, mark, "reminder_created", 10000, &reminder_us),
+                  "reminder");
+  action = obj (expect_event (f, net, mark, "action_created", 10000, NULL), "action");
+  g_test_message ("reminder_created %.1f ms after the POST, by the model",
+                  (reminder_us - sent_us) / 1e3);
+
+  /* After its interaction, never before */
+  {
+    guint i_interaction, i_reminder;
+
+    mira_test_socket_wait_for (net->events, "interaction_created", mark, 0, &i_interaction);
+    mira_test_socket_wait_for (net->events, "reminder_created", mark, 0, &i_reminder);
+    g_assert_cmpuint (i_interaction, <, i_reminder);
+  }
+  due = "2026-03-08T21:00:00.000Z";
+  g_assert_cmpstr (str (reminder, "title"), ==, "Phone Dr Jones");
+  g_assert_cmpstr (str (reminder, "due_time"), ==, due);
+  g_assert_cmpstr (str (reminder, "priority"), ==, "high");
+  g_assert_cmpstr (str (reminder, "interaction_id"), ==, str (interaction, "id"));
+  g_assert_cmpstr (str (action, "action_type"), ==, "remind");
+  g_assert_cmpstr (str (action, "status"), ==, "completed");
+  g_assert_cmpstr (str (obj (action, "result"), "reminder_id"), ==, str (reminder, "id"));
+  g_assert_cmpstr (str (obj (action, "action_data"), "extractor"), ==, "llm");
+
+  /* The model read what was said, when, and where */
+  {
+    g_autoptr(JsonArray) requests = mira_test_llm_peer_requests (peer);
+    JsonObject *last = json_array_get_object_element (requests,
+                                                      json_array_get_length (requests) - 1);
+    const char *body = json_object_get_string_member (last, "body");
+
+    g_assert_cmpstr (json_object_get_string_member (last, "authorization"), ==,
+                     "Bearer secret-key");
+    g_assert_nonnull (strstr (body, DENTIST));
+    g_assert_nonnull (strstr (body, "America/New_York"));
+    g_assert_nonnull (strstr (body, "2026-03-07T12:00"));
+  }
+
+  /* Talk that asks for nothing: the model says so, and nothing is made */
+  mira_test_llm_peer_answer (peer, "{\"actions\": []}");
+  mark = mira_test_socket_n_messages (net->events);
+  {
+    guint before = peer_requests ();
+
+    request (f, 201, "POST", api (f, net, "interactions"), net->token,
+             "{\"content\": \"the weather is nice today\"}");
+    wait_peer (f, before);
+  }
+  mira_test_client_run (f->client, 300);
+  g_assert_cmpuint (mira_test_socket_count (net->events, "interaction_created", mark), ==, 1);
+  g_assert_cmpuint (mira_test_socket_count (net->events, "action_created", mark), ==, 0);
+}
+
+/* However the model fails, the built-in extractor's reminder comes, soon
+ * after the model's timeout at worst.
+ */
+static void
+test_llm_fallback (Fixture       *f,
+                   gconstpointer  data)
+{
+  static const char * const modes[] = {
+    "{\"mode\": \"error\", \"status\": 500}",
+    "{\"mode\": \"error\", \"status\": 401, \"message\": \"Incorrect API key provided\"}",
+    "{\"mode\": \"garbage\"}",
+    "{\"mode\": \"answer\", \"content\": \"Sure! I will remind you.\"}",
+    "{\"mode\": \"answer\", \"content\": \"{\\\"actions\\\": [{\\\"type\\\": \\\"remind\\\"}]}\"}",
+    "{\"mode\": \"hang\"}",
+    "{\"mode\": \"close\", \"content\": \"{\\\"actions\\\": []}\"}",
+  };
+  Net *net = net_new (f, "Europe/Berlin");
+
+  for (guint i = 0; i < G_N_ELEMENTS (modes); i++)
+    {
+      guint mark = mira_test_socket_n_messages (net->events);
+      JsonObject *interaction, *reminder, *action;
+      gint64 sent_us, reminder_us;
+
+      mira_test_llm_peer_set_mode (peer, modes[i]);
+      sent_us = g_get_monotonic_time ();
+      interaction = request (f, 201, "POST", api (f, net, "interactions"), net->token,
+                             P (f, "{\"content\": \"%s\"}", DENTIST));
+      reminder = obj (expect_event (f, net, mark, "reminder_created", 10000, &reminder_us),
+                      "reminder");
+      action = obj (expect_event (f, net, mark, "action_created", 10000, NULL), "action");
+      g_test_message ("%s: reminder_created %.0f ms after the POST", modes[i],
+                      (reminder_us - sent_us) / 1e3);
+      g_assert_cmpstr (str (reminder, "title"), ==, "Call the dentist");
+      g_assert_cmpstr (str (reminder, "due_time"), ==,
+                       local_time (f, "Europe/Berlin",
+                                   mira_timestamp_to_unix_ms (str (interaction, "timestamp")),
+                                   1, 17));
+      g_assert_cmpstr (str (obj (action, "action_data"), "extractor"), ==, "builtin");
+      mira_test_check (reminder_us - sent_us < (gint64) LLM_TIMEOUT_MS * 1000 + MAX_LATENCY_US,
+                       "%s: the fallback took %.3f s", modes[i], (reminder_us - sent_us) / 1e6);
+      /* One reminder, not one per try */
+      mira_test_client_run (f->client, 200);
+      g_assert_cmpuint (mira_test_socket_count (net->events, "reminder_created", mark), ==, 1);
+    }
+}
+
+/* A closed conversation's title and summary: the model's, or the built-in
+ * ones when it fails.
+ */
+static void
+test_llm_summary (Fixture       *f,
+                  gconstpointer  data)
+{
+  Net *net = net_new (f, "Europe/Berlin");
+  guint mark, before;
+  JsonObject *interaction, *closed, *updated;
+  const char *conversation_id;
+
+  mira_test_llm_peer_answer (peer, "{\"actions\": []}");
+  before = peer_requests ();
+  interaction = request (f, 201, "POST", api (f, net, "interactions"), net->token,
+                         "{\"content\": \"we should paint the kitchen blue this weekend\"}");
+  conversation_id = str (interaction, "conversation_id");
+  wait_peer (f, before);
+
+  mira_test_llm_peer_answer (peer, "{\"title\": \"Painting the kitchen\", \"summary\": "
+                                   "\"Plans to paint the kitchen blue at the weekend.\"}");
+  mark = mira_test_socket_n_messages (net->events);
+  closed = request (f, 200, "POST", api (f, net, P (f, "conversations/%s/close", conversation_id)),
+                    net->token, NULL);
+  g_assert_cmpstr (str (closed, "status"), ==, "closed");
+  expect_event (f, net, mark, "conversation_closed", 10000, NULL);
+  updated = obj (expect_event (f, net, mark, "conversation_updated", 10000, NULL), "conversation");
+  g_assert_cmpstr (str (updated, "id"), ==, conversation_id);
+  g_assert_cmpstr (str (updated, "title"), ==, "Painting the kitchen");
+  g_assert_cmpstr (str (updated, "topic_summary"), ==,
+                   "Plans to paint the kitchen blue at the weekend.");
+  g_assert_cmpstr (str (obj (updated, "metadata"), "summary_by"), ==, "llm");
+  updated = request (f, 200, "GET", api (f, net, P (f, "conversations/%s", conversation_id)),
+                     net->token, NULL);
+  g_assert_cmpstr (str (updated, "title"), ==, "Painting the kitchen");
+  {
+    g_autoptr(JsonArray) requests = mira_test_llm_peer_requests (peer);
+    JsonObject *last = json_array_get_object_element (requests,
+                                                      json_array_get_length (requests) - 1);
+
+    g_assert_nonnull (strstr (json_object_get_string_member (last, "body"),
+                              "we should paint the kitchen blue this weekend"));
+  }
+
+  /* The model fails: the built-in title and summary stay */
+  mira_test_llm_peer_answer (peer, "{\"actions\": []}");
+  before = peer_requests ();
+  interaction = request (f, 201, "POST", api (f, net, "interactions"), net->token,
+                         "{\"content\": \"the garden needs water every evening\"}");
+  conversation_id = str (interaction, "conversation_id");
+  wait_peer (f, before);
+  mira_test_llm_peer_set_mode (peer, "{\"mode\": \"error\", \"status\": 503}");
+  mark = mira_test_socket_n_messages (net->events);
+  before = peer_requests ();
+  closed = request (f, 200, "POST", api (f, net, P (f, "conversations/%s/close", conversation_id)),
+                    net->token, NULL);
+  wait_peer (f, before);
+  mira_test_client_run (f->client, 300);
+  g_assert_cmpuint (mira_test_socket_count (net->events, "conversation_updated", mark), ==, 0);
+  updated = request (f, 200, "GET", api (f, net, P (f, "conversations/%s", conversation_id)),
+                     net->token, NULL);
+  g_assert_cmpstr (str (updated, "title"), ==, str (closed, "title"));
+  g_assert_nonnull (str (updated, "title"));
+  g_assert_cmpstr (str (updated, "topic_summary"), ==, str (closed, "topic_summary"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -481,6 +731,10 @@ main (int   argc,
   } tests[] = {
     { "dentist-rest", test_dentist_rest },
     { "event-contact-nothing", test_event_contact_nothing },
+  }, llm_tests[] = {
+    { "llm/answer", test_llm_answer },
+    { "llm/fallback", test_llm_fallback },
+    { "llm/summary", test_llm_summary },
   };
   int ret;
 
@@ -496,6 +750,15 @@ main (int   argc,
         g_test_add (path, Fixture, &backends[b], fixture_setup, tests[t].func,
                     fixture_teardown);
       }
+  for (guint b = 0; b < N_BACKENDS; b++)
+    for (guint t = 0; t < G_N_ELEMENTS (llm_tests); t++)
+      {
+        g_autofree char *path = g_strdup_printf ("/extraction/%s/%s", backend_names[b],
+                                                 llm_tests[t].path);
+
+        g_test_add (path, Fixture, &backends[b], fixture_setup_llm, llm_tests[t].func,
+                    fixture_teardown);
+      }
   /* Two of flite's voices that PocketSphinx's generic model hears right */
   g_test_add_data_func ("/extraction/sqlite/dentist-spoken/rms", "rms", test_dentist_spoken);
   g_test_add_data_func ("/extraction/sqlite/dentist-spoken/kal16", "kal16", test_dentist_spoken);
@@ -506,7 +769,10 @@ main (int   argc,
     {
       g_clear_pointer (&servers[b], mira_test_server_free);
       g_clear_pointer (&server_uris[b], g_free);
+      g_clear_pointer (&llm_servers[b], mira_test_server_free);
+      g_clear_pointer (&llm_server_uris[b], g_free);
     }
+  g_clear_pointer (&peer, mira_test_llm_peer_stop);
   mira_test_pg_stop ();
   return ret;
 }

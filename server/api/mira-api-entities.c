@@ -802,8 +802,11 @@ mira_api_interaction_create (MiraApiCall  *call,
     return FALSE;
 
   mira_api_call_emit (call, "interaction_created", "interaction", object);
-  /* What it asks for: reminders, events, contacts */
-  if (!mira_extraction_run_builtin (db, call->net_uuid, call->network_id, object, call->events,
+  /* What it asks for: reminders, events, contacts; with a language model,
+   * once its interaction_created is out (see mira-llm-jobs.h)
+   */
+  if (!call->config->llm &&
+      !mira_extraction_run_builtin (db, call->net_uuid, call->network_id, object, call->events,
                                     error))
     return FALSE;
   mira_api_call_respond_object (call, 201, g_steal_pointer (&object));

@@ -23,6 +23,7 @@ typedef struct {
   gpointer  audio;               /* MiraAudioSockets, for /metrics */
   struct _MiraTokenCache *tokens; /* who a token is, for a few seconds */
   char     *transcriber;         /* name shown in service info */
+  gboolean  llm;                 /* a language model finds actions, after the fact */
   gint64    started_at;          /* monotonic µs */
 } MiraApiConfig;
 
