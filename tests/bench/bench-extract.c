@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mira-bench"
+
+/* What extraction gives and what it costs:
+ *
+ *  - the built-in extractor's exact-match rate on tests/extraction-corpus.json
+ *    and its time per phrasing;
+ *  - REST: POST of "remind me to call the dentist tomorrow at five pm" →
+ *    reminder_created on the network's event socket (--repeat times);
+ *  - live: the same sentence spoken by flite (voice rms) into a device's
+ *    audio socket in real time, from the end of its last word to
+ *    interaction_created and to reminder_created (--live-repeat times), with
+ *    PocketSphinx writing it down.
+ *
+ * The server runs in this process (the tests' harness), on SQLite.
+ *
+ *   ninja -C _build tests/bench/bench-extract && ./_build/tests/bench/bench-extract
+ */
+
+#include <locale.h>
+#include <math.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mira-sphinx.h"
+#include "mira-test-corpus.h"
+#include "mira-test-live.h"
+#include "mira-test-pg.h"
+#include "mira-time.h"
+
+#define DENTIST "remind me to call the dentist tomorrow at five pm"
+#define LEAD_MS 300
+#define TAIL_MS 1000
+
+static int opt_repeat = 50;
+static int opt_live_repeat = 5;
+static char *opt_corpus = NULL;
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static void
+report (const char *what,
+        GArray     *ms)
+{
+  double sum = 0;
+
+  if (ms->len == 0)
+    {
+      g_print ("  %-44s no samples\n", what);
+      return;
+    }
+  g_array_sort (ms, compare_doubles);
+  for (guint i = 0; i < ms->len; i++)
+    sum += g_array_index (ms, double, i);
+  g_print ("  %-44s median %7.1f ms  p95 %7.1f ms  max %7.1f ms  mean %7.1f ms  (n=%u)\n", what,
+           g_array_index (ms, double, ms->len / 2),
+           g_array_index (ms, double, MIN (ms->len - 1, (guint) ceil (ms->len * 0.95) - 1)),
+           g_array_index (ms, double, ms->len - 1), sum / ms->len, ms->len);
+}
+
+static JsonObject *
+post (MiraTestClient *client,
+      guint           status,
+      const char     *path,
+      const char     *token,
+      const char     *body,
+      MiraTestResponse **keep)
+{
+  MiraTestResponse *r = mira_test_client_request (client, "POST", path, token, body);
+
+  if (r->status != status)
+    g_error ("POST %s answered %u: %s", path, r->status, r->body);
+  *keep = r;
+  return r->json ? json_node_get_object (r->json) : NULL;
+}
+
+typedef struct {
+  char           *id;
+  char           *token;
+  MiraTestSocket *events;
+} Net;
+
+static Net
+network_new (MiraTestClient *client)
+{
+  MiraTestResponse *r = NULL;
+  JsonObject *o = post (client, 201, "/api/v1/networks", MIRA_TEST_ADMIN_TOKEN,
+                        "{\"name\": \"Bench\", \"settings\": {\"timezone\": \"Europe/Berlin\"}}", &r);
+  Net net;
+  g_autofree char *path = NULL;
+
+  net.id = g_strdup (json_object_get_string_member (o, "network_id"));
+  net.token = g_strdup (json_object_get_string_member (o, "network_token"));
+  mira_test_response_free (r);
+  path = g_strdup_printf ("/api/v1/%s/ws?token=%s", net.id, net.token);
+  net.events = mira_test_socket_connect (client, path);
+  if (mira_test_socket_wait_for (net.events, "connection_established", 0, 10000, NULL) == NULL)
+    g_error ("no connection_established");
+  return net;
+}
+
+static void
+network_free (Net *net)
+{
+  mira_test_socket_free (net->events);
+  g_free (net->id);
+  g_free (net->token);
+}
+
+static gint64
+arrival (Net        *net,
+         const char *type,
+         guint       from,
+         guint       timeout_ms)
+{
+  guint index;
+
+  if (mira_test_socket_wait_for (net->events, type, from, timeout_ms, &index) == NULL)
+    return 0;
+  return mira_test_socket_message (net->events, index)->time_us;
+}
+
+static void
+bench_corpus (void)
+{
+  g_autoptr(MiraTestCorpusResult) result = mira_test_corpus_run (opt_corpus);
+
+  g_print ("Built-in extractor on %s\n", opt_corpus);
+  g_print ("  exactly right: %u of %u phrasings (%.1f %%); ordinary sentences with no action: "
+           "%u of %u; %.1f µs a phrasing\n", result->n_exact, result->n_cases,
+           100.0 * result->n_exact / result->n_cases, result->n_quiet_exact, result->n_quiet,
+           (double) result->elapsed_us / result->n_cases);
+}
+
+static void
+bench_rest (void)
+{
+  g_autofree char *uri = mira_test_sqlite_uri ();
+  g_autoptr(MiraTestServer) server = mira_test_server_new (uri, FALSE);
+  g_autoptr(MiraTestClient) client = mira_test_client_new (mira_test_server_get_url (server));
+  g_autoptr(GArray) reminder = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) plain = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autofree char *path = NULL;
+  Net net = network_new (client);
+
+  path = g_strdup_printf ("/api/v1/%s/interactions", net.id);
+  for (int i = 0; i < opt_repeat; i++)
+    {
+      guint from = mira_test_socket_n_messages (net.events);
+      MiraTestResponse *r = NULL;
+      gint64 sent = g_get_monotonic_time (), got;
+      double ms;
+
+      post (client, 201, path, net.token, "{\"content\": \"" DENTIST "\"}", &r);
+      mira_test_response_free (r);
+      got = arrival (&net, "reminder_created", from, 10000);
+      if (got == 0)
+        g_error ("no reminder_created");
+      ms = (got - sent) / 1e3;
+      g_array_append_val (reminder, ms);
+
+      /* The same without anything to find, for comparison */
+      from = mira_test_socket_n_messages (net.events);
+      sent = g_get_monotonic_time ();
+      post (client, 201, path, net.token, "{\"content\": \"turn on the lights in the kitchen\"}",
+            &r);
+      mira_test_response_free (r);
+      got = arrival (&net, "interaction_created", from, 10000);
+      ms = (got - sent) / 1e3;
+      g_array_append_val (plain, ms);
+    }
+  g_print ("REST, SQLite, in-process server\n");
+  report ("POST → reminder_created", reminder);
+  report ("POST of talk → interaction_created", plain);
+  network_free (&net);
+}
+
+static void
+bench_live (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MiraSphinx) sphinx = mira_sphinx_new (NULL, 1, &error);
+  g_autofree char *uri = mira_test_sqlite_uri ();
+  g_autoptr(MiraTestServer) server = NULL;
+  g_autoptr(MiraTestClient) client = NULL;
+  g_autoptr(GArray) to_interaction = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) to_reminder = g_array_new (FALSE, FALSE, sizeof (double));
+  const MiraTestSpeech *speech = mira_test_speech_get ("rms", DENTIST);
+  g_autofree gint16 *pcm = NULL;
+  g_autofree char *path = NULL;
+  MiraTestSocket *audio;
+  MiraTestResponse *r = NULL;
+  JsonObject *o;
+  gsize n;
+  Net net;
+
+  if (sphinx == NULL)
+    g_error ("PocketSphinx: %s", error->message);
+  server = mira_test_server_new_full (uri, FALSE, MIRA_TRANSCRIBER (sphinx));
+  client = mira_test_client_new (mira_test_server_get_url (server));
+  net = network_new (client);
+  path = g_strdup_printf ("/api/v1/%s/service/client/register/kitchen", net.id);
+  o = post (client, 201, path, net.token, "{\"device_type\": \"microphone\"}", &r);
+  g_free (path);
+  path = g_strdup_printf ("/api/v1/%s/streams/kitchen/ws?token=%s", net.id,
+                          json_object_get_string_member (o, "session_token"));
+  audio = mira_test_socket_connect (client, path);
+  mira_test_response_free (r);
+  if (mira_test_socket_wait_for (audio, "ready", 0, 10000, NULL) == NULL)
+    g_error ("the audio socket said no ready");
+  pcm = mira_test_speech_mix (speech, -20.0, 30.0, 1.0, LEAD_MS, TAIL_MS, 7, &n);
+
+  for (int k = 0; k < opt_live_repeat; k++)
+    {
+      guint from = mira_test_socket_n_messages (net.events);
+      gsize speech_end = LEAD_MS * 16 + speech->n;
+      gint64 start = g_get_monotonic_time (), end = 0, got;
+      double ms;
+
+      mira_test_socket_send_text (audio, "{\"type\":\"audio-start\",\"data\":{\"rate\":16000,"
+                                         "\"width\":2,\"channels\":1}}\n");
+      for (gsize i = 0; i < n; i += 320)
+        {
+          gsize len = MIN (320, n - i);
+          g_autofree char *header = NULL;
+          gint64 due = start + (gint64) (i / 320) * 20000, now = g_get_monotonic_time ();
+
+          if (due > now)
+            mira_test_client_run (client, (guint) ((due - now + 999) / 1000));
+          header = g_strdup_printf ("{\"type\":\"audio-chunk\",\"data\":{\"rate\":16000,"
+                                    "\"width\":2,\"channels\":1},\"payload_length\":%"
+                                    G_GSIZE_FORMAT "}\n", len * 2);
+          mira_test_socket_send_text (audio, header);
+          mira_test_socket_send_binary (audio, pcm + i, len * 2);
+          if (end == 0 && i + len >= speech_end)
+            end = g_get_monotonic_time ();
+        }
+      mira_test_socket_send_text (audio, "{\"type\":\"audio-stop\"}\n");
+
+      got = arrival (&net, "interaction_created", from, 60000);
+      if (got == 0)
+        g_error ("no interaction_created");
+      ms = (got - end) / 1e3;
+      g_array_append_val (to_interaction, ms);
+      got = arrival (&net, "reminder_created", from, 10000);
+      if (got == 0)
+        g_error ("no reminder_created: PocketSphinx heard something else");
+      ms = (got - end) / 1e3;
+      g_array_append_val (to_reminder, ms);
+      mira_test_client_run (client, 1000);
+    }
+  g_print ("Live audio: flite rms, real time, PocketSphinx, SQLite (silence closes the utterance "
+           "after 700 ms)\n");
+  report ("end of the words → interaction_created", to_interaction);
+  report ("end of the words → reminder_created", to_reminder);
+  mira_test_socket_free (audio);
+  network_free (&net);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  GOptionEntry entries[] = {
+    { "repeat", 'n', 0, G_OPTION_ARG_INT, &opt_repeat, "REST interactions (default 50)", "N" },
+    { "live-repeat", 0, 0, G_OPTION_ARG_INT, &opt_live_repeat,
+      "Spoken utterances (default 5; 0: none)", "N" },
+    { "corpus", 0, 0, G_OPTION_ARG_FILENAME, &opt_corpus,
+      "The corpus (default tests/extraction-corpus.json of the source tree)", "FILE" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("— extraction's figures");
+  g_autoptr(GError) error = NULL;
+  double load[3] = { 0 };
+
+  setlocale (LC_ALL, "");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+  if (opt_corpus == NULL)
+    opt_corpus = g_build_filename (MIRA_SOURCE_DIR, "tests", "extraction-corpus.json", NULL);
+  /* The harness's speech and files go where the tests' go */
+  g_setenv ("G_TEST_SRCDIR", MIRA_SOURCE_DIR "/tests", FALSE);
+  mira_time_zones_load ();
+  if (getloadavg (load, 3) > 0)
+    g_print ("load average %.2f %.2f %.2f on %u cores\n", load[0], load[1], load[2],
+             g_get_num_processors ());
+
+  bench_corpus ();
+  if (opt_repeat > 0)
+    bench_rest ();
+  if (opt_live_repeat > 0)
+    bench_live ();
+  return 0;
+}
