@@ -147,6 +147,29 @@ mira_time_zone_is_known (const char *name)
   return g_hash_table_contains (zone_names (), name);
 }
 
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+char **
+mira_time_zones_dup_names (void)
+{
+  GHashTable *names = zone_names ();
+  GHashTableIter iter;
+  gpointer name;
+  GPtrArray *sorted = g_ptr_array_new_full (g_hash_table_size (names) + 1, NULL);
+
+  g_hash_table_iter_init (&iter, names);
+  while (g_hash_table_iter_next (&iter, &name, NULL))
+    g_ptr_array_add (sorted, g_strdup (name));
+  g_ptr_array_sort (sorted, compare_names);
+  g_ptr_array_add (sorted, NULL);
+  return (char **) g_ptr_array_free (sorted, FALSE);
+}
+
 GTimeZone *
 mira_time_zone_get (const char *name)
 {

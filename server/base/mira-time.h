@@ -33,6 +33,12 @@ void         mira_time_zones_load      (void);
 /* Whether @name is "UTC" or a zone of the system's list. Opens nothing. */
 gboolean     mira_time_zone_is_known   (const char  *name);
 
+/* Every name mira_time_zone_is_known() accepts, sorted by byte order
+ * (a new NULL-terminated array): what a person picks a network's time
+ * zone from.
+ */
+char       **mira_time_zones_dup_names (void);
+
 /* The zone named @name (a new reference), or NULL when it is not known.
  * Zones are kept once made.
  */
