@@ -95,6 +95,29 @@ static const MiraSyncedType interaction_type = {
   .max_items = 500,
 };
 
+static gpointer
+new_setting_item (const char *key)
+{
+  return mira_setting_item_new (key);
+}
+
+static void
+update_setting_item (gpointer    item,
+                     JsonObject *object)
+{
+  mira_setting_item_update (item, object);
+}
+
+/* setting_created|_updated|_deleted {setting}, keyed by "key" */
+static const MiraSyncedType setting_type = {
+  .entity = "setting",
+  .list_path = "settings?limit=500",
+  .id_member = "key",
+  .item_type = mira_setting_item_get_type,
+  .new_item = new_setting_item,
+  .update_item = update_setting_item,
+};
+
 static const MiraSyncedType person_type = {
   .entity = "person",
   .list_path = "persons?limit=500",
@@ -109,6 +132,7 @@ typedef struct {
   guint       pending;
   JsonObject *network;
   JsonObject *scores;
+  JsonObject *info;
   JsonArray **lists;   /* one per synced list, in self->lists' order */
   gboolean   *complete; /* whether each list had all of its items */
   guint       n_lists;
@@ -124,6 +148,9 @@ struct _MiraConnection
   char                    *client_id;
 
   char                    *network_name;
+  MiraNetworkItem         *network;
+  char                    *server_version;
+  char                    *transcriber;
   MiraConnectionState      state;
   GError                  *last_error;
   char                    *best_client_id;
@@ -150,6 +177,7 @@ struct _MiraConnection
   MiraSyncedList          *clients;
   MiraSyncedList          *interactions;
   MiraSyncedList          *persons;
+  MiraSyncedList          *settings;
   GPtrArray               *lists;    /* every MiraSyncedList */
 };
 
@@ -165,18 +193,29 @@ enum {
   PROP_STATE,
   PROP_LAST_ERROR,
   PROP_BEST_CLIENT_ID,
+  PROP_NETWORK,
+  PROP_SERVER_VERSION,
+  PROP_TRANSCRIBER,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
 
+enum {
+  REMINDER_DUE,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 static void begin_attempt (MiraConnection *self);
 
 /* Errors */
 
-/* The API's error detail, else NULL */
+/* The API's error detail (or, with @member "error_code", its code), else NULL */
 static char *
-dup_detail (GBytes *body)
+dup_error_member (GBytes     *body,
+                  const char *member)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonNode *root;
@@ -189,8 +228,14 @@ dup_detail (GBytes *body)
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     return NULL;
-  detail = mira_json_get_string (json_node_get_object (root), "detail");
+  detail = mira_json_get_string (json_node_get_object (root), member);
   return g_strdup (detail);
+}
+
+static char *
+dup_detail (GBytes *body)
+{
+  return dup_error_member (body, "detail");
 }
 
 /* One place turns a transport error or an HTTP status into a
@@ -203,6 +248,7 @@ core_error_new (SoupMessage  *msg,
 {
   guint status = msg != NULL ? soup_message_get_status (msg) : 0;
   g_autofree char *detail = NULL;
+  g_autofree char *code = NULL;
 
   if (transport != NULL)
     {
@@ -221,11 +267,27 @@ core_error_new (SoupMessage  *msg,
 
   switch (status)
     {
-    case SOUP_STATUS_UNAUTHORIZED:
     case SOUP_STATUS_FORBIDDEN:
+      /* A token that is good but not enough ("This needs the admin
+       * token", "This network is suspended"): the server says which
+       */
+      detail = dup_detail (body);
+      if (detail != NULL)
+        return g_error_new (MIRA_CORE_ERROR, MIRA_CORE_ERROR_UNAUTHORIZED,
+                            _("The server refused: %s"), detail);
+      G_GNUC_FALLTHROUGH;
+    case SOUP_STATUS_UNAUTHORIZED:
       return g_error_new_literal (MIRA_CORE_ERROR, MIRA_CORE_ERROR_UNAUTHORIZED,
                                   _("The server refused the token: it is wrong or was revoked"));
     case SOUP_STATUS_NOT_FOUND:
+      /* Something of the network that is gone (a client, a reminder) is
+       * said as the server says it; a network that is gone, as here
+       */
+      detail = dup_detail (body);
+      code = dup_error_member (body, "error_code");
+      if (detail != NULL && code != NULL && !g_str_equal (code, "NETWORK_NOT_FOUND"))
+        return g_error_new (MIRA_CORE_ERROR, MIRA_CORE_ERROR_NOT_FOUND,
+                            _("The server refused: %s"), detail);
       return g_error_new_literal (MIRA_CORE_ERROR, MIRA_CORE_ERROR_NOT_FOUND,
                                   _("There is no such network on this server"));
     default:
@@ -254,6 +316,10 @@ answer_object (SoupMessage   *msg,
       g_propagate_error (error, core_error_new (msg, body, transport));
       return NULL;
     }
+
+  /* A deletion's answer has no body */
+  if (soup_message_get_status (msg) == SOUP_STATUS_NO_CONTENT)
+    return json_object_new ();
 
   parser = json_parser_new ();
   if (json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
@@ -376,6 +442,22 @@ set_network_name (MiraConnection *self,
 {
   if (mira_set_string (&self->network_name, name))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NETWORK_NAME]);
+}
+
+static void
+set_server_info (MiraConnection *self,
+                 JsonObject     *info)
+{
+  JsonNode *node = json_object_get_member (info, "server");
+  JsonObject *server;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return;
+  server = json_node_get_object (node);
+  if (mira_set_string (&self->server_version, mira_json_get_string (server, "version")))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER_VERSION]);
+  if (mira_set_string (&self->transcriber, mira_json_get_string (server, "transcriber")))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TRANSCRIBER]);
 }
 
 static void
@@ -633,10 +715,26 @@ apply_event (MiraConnection *self,
         {
           const char *name = mira_json_get_string (json_node_get_object (node), "name");
 
+          mira_network_item_update (self->network, json_node_get_object (node));
           if (name != NULL)
             set_network_name (self, name);
         }
       return;
+    }
+  if (g_str_equal (type, "reminder_due"))
+    {
+      node = json_object_get_member (event, "reminder");
+      if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+        {
+          JsonObject *reminder = json_node_get_object (node);
+          const char *id = mira_json_get_string (reminder, "id");
+
+          if (id != NULL)
+            g_signal_emit (self, signals[REMINDER_DUE], 0, id,
+                           mira_json_get_string (reminder, "title"),
+                           mira_json_get_string (reminder, "description"));
+        }
+      /* The reminder's lists, if any, learn of it below */
     }
 
   apply_synced_event (self, type, event);
@@ -673,6 +771,7 @@ load_free (Load *load)
 {
   g_clear_pointer (&load->network, json_object_unref);
   g_clear_pointer (&load->scores, json_object_unref);
+  g_clear_pointer (&load->info, json_object_unref);
   for (guint i = 0; i < load->n_lists; i++)
     g_clear_pointer (&load->lists[i], json_array_unref);
   g_free (load->lists);
@@ -761,7 +860,12 @@ finish_load (MiraConnection *self)
   self->load = NULL;
 
   if (load->network != NULL)
-    set_network_name (self, mira_json_get_string (load->network, "name"));
+    {
+      mira_network_item_update (self->network, load->network);
+      set_network_name (self, mira_json_get_string (load->network, "name"));
+    }
+  if (load->info != NULL)
+    set_server_info (self, load->info);
 
   /* Clients first: the other lists refer to them */
   for (guint i = 0; i < self->lists->len; i++)
@@ -805,7 +909,7 @@ typedef struct {
   MiraConnection *self;
   guint           generation;
   SoupMessage    *msg;
-  int             list;   /* index in self->lists; -1 network, -2 scores */
+  int             list;   /* index in self->lists; -1 network, -2 scores, -3 info */
 } Read;
 
 static void
@@ -844,6 +948,8 @@ read_ready (GObject      *source,
     self->load->network = g_steal_pointer (&object);
   else if (read->list == -2)
     self->load->scores = g_steal_pointer (&object);
+  else if (read->list == -3)
+    self->load->info = g_steal_pointer (&object);
   else
     {
       JsonNode *items = json_object_get_member (object, "items");
@@ -994,6 +1100,7 @@ socket_ready (GObject      *source,
           self->load->complete = g_new0 (gboolean, self->lists->len);
           start_read (self, NULL, -1);
           start_read (self, "streams/scores", -2);
+          start_read (self, "service/info", -3);
           for (guint i = 0; i < self->lists->len; i++)
             {
               MiraSyncedList *list = g_ptr_array_index (self->lists, i);
@@ -1069,6 +1176,9 @@ mira_connection_finalize (GObject *object)
   g_free (self->token);
   g_free (self->client_id);
   g_free (self->network_name);
+  g_clear_object (&self->network);
+  g_free (self->server_version);
+  g_free (self->transcriber);
   g_free (self->best_client_id);
   g_clear_error (&self->last_error);
   g_clear_object (&self->rest);
@@ -1078,6 +1188,7 @@ mira_connection_finalize (GObject *object)
   g_clear_object (&self->clients);
   g_clear_object (&self->interactions);
   g_clear_object (&self->persons);
+  g_clear_object (&self->settings);
   g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (mira_connection_parent_class)->finalize (object);
@@ -1117,6 +1228,15 @@ mira_connection_get_property (GObject    *object,
     case PROP_BEST_CLIENT_ID:
       g_value_set_string (value, self->best_client_id);
       break;
+    case PROP_NETWORK:
+      g_value_set_object (value, self->network);
+      break;
+    case PROP_SERVER_VERSION:
+      g_value_set_string (value, self->server_version);
+      break;
+    case PROP_TRANSCRIBER:
+      g_value_set_string (value, self->transcriber);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1139,6 +1259,7 @@ mira_connection_set_property (GObject      *object,
       break;
     case PROP_NETWORK_ID:
       self->network_id = g_value_dup_string (value);
+      self->network = mira_network_item_new (self->network_id != NULL ? self->network_id : "");
       break;
     case PROP_TOKEN:
       self->token = g_value_dup_string (value);
@@ -1178,7 +1299,30 @@ mira_connection_class_init (MiraConnectionClass *klass)
                                                     readable);
   properties[PROP_BEST_CLIENT_ID] = g_param_spec_string ("best-client-id", NULL, NULL, NULL,
                                                          readable);
+  properties[PROP_NETWORK] = g_param_spec_object ("network", NULL, NULL,
+                                                 MIRA_TYPE_NETWORK_ITEM,
+                                                 G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SERVER_VERSION] = g_param_spec_string ("server-version", NULL, NULL, NULL,
+                                                         readable);
+  properties[PROP_TRANSCRIBER] = g_param_spec_string ("transcriber", NULL, NULL, NULL,
+                                                      readable);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * MiraConnection::reminder-due:
+   * @reminder_id: the reminder's id
+   * @title: its title
+   * @description: (nullable): its description
+   *
+   * A reminder of the network came due (the server's reminder_due event,
+   * sent once to every device of the network).
+   */
+  signals[REMINDER_DUE] = g_signal_new ("reminder-due",
+                                        G_TYPE_FROM_CLASS (klass),
+                                        G_SIGNAL_RUN_LAST,
+                                        0, NULL, NULL, NULL,
+                                        G_TYPE_NONE, 3,
+                                        G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void
@@ -1194,6 +1338,7 @@ mira_connection_init (MiraConnection *self)
   self->clients = mira_synced_list_new (&client_type);
   self->interactions = mira_synced_list_new (&interaction_type);
   self->persons = mira_synced_list_new (&person_type);
+  self->settings = mira_synced_list_new (&setting_type);
   /* The order the initial state is applied in: clients and persons before
    * the interactions that name them
    */
@@ -1201,6 +1346,7 @@ mira_connection_init (MiraConnection *self)
   g_ptr_array_add (self->lists, self->clients);
   g_ptr_array_add (self->lists, self->persons);
   g_ptr_array_add (self->lists, self->interactions);
+  g_ptr_array_add (self->lists, self->settings);
 }
 
 MiraConnection *
@@ -1320,6 +1466,43 @@ mira_connection_get_interactions (MiraConnection *self)
 {
   g_return_val_if_fail (MIRA_IS_CONNECTION (self), NULL);
   return G_LIST_MODEL (self->interactions);
+}
+
+MiraNetworkItem *
+mira_connection_get_network (MiraConnection *self)
+{
+  g_return_val_if_fail (MIRA_IS_CONNECTION (self), NULL);
+  return self->network;
+}
+
+const char *
+mira_connection_get_server_version (MiraConnection *self)
+{
+  g_return_val_if_fail (MIRA_IS_CONNECTION (self), NULL);
+  return self->server_version;
+}
+
+const char *
+mira_connection_get_transcriber (MiraConnection *self)
+{
+  g_return_val_if_fail (MIRA_IS_CONNECTION (self), NULL);
+  return self->transcriber;
+}
+
+GListModel *
+mira_connection_get_settings (MiraConnection *self)
+{
+  g_return_val_if_fail (MIRA_IS_CONNECTION (self), NULL);
+  return G_LIST_MODEL (self->settings);
+}
+
+MiraSettingItem *
+mira_connection_lookup_setting (MiraConnection *self,
+                                const char     *key)
+{
+  g_return_val_if_fail (MIRA_IS_CONNECTION (self), NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+  return mira_synced_list_lookup (self->settings, key);
 }
 
 GListModel *

@@ -20,7 +20,10 @@ G_BEGIN_DECLS
  *
  * Properties (read-only, notified): base-url, network-id, token, client-id,
  * network-name, state (MiraConnectionState), last-error (GError boxed),
- * best-client-id.
+ * best-client-id, network (MiraNetworkItem), server-version, transcriber.
+ *
+ * Signals: reminder-due (reminder_id, title, description): the server's
+ * reminder_due event.
  *
  * Lives on the thread-default main context of the thread that creates it;
  * every signal and notify is emitted there.
@@ -71,6 +74,78 @@ GListModel          *mira_connection_get_interactions   (MiraConnection      *se
  * interactions.
  */
 GListModel          *mira_connection_get_persons        (MiraConnection      *self);
+
+/* The network (MiraNetworkItem, the same object for the connection's
+ * life): filled from the REST read and network_updated events.
+ */
+MiraNetworkItem     *mira_connection_get_network        (MiraConnection      *self);
+/* The server's version and transcriber ("sphinx", "none", …) from
+ * service/info, or NULL before the first load (properties server-version,
+ * transcriber).
+ */
+const char          *mira_connection_get_server_version (MiraConnection      *self);
+const char          *mira_connection_get_transcriber    (MiraConnection      *self);
+/* GListModel of MiraSettingItem: the settings that were set, keyed by
+ * key, in sync from setting_created/_updated/_deleted.
+ */
+GListModel          *mira_connection_get_settings       (MiraConnection      *self);
+/* The setting of @key, or NULL while it has the server's default */
+MiraSettingItem     *mira_connection_lookup_setting     (MiraConnection      *self,
+                                                         const char          *key);
+
+/* Writes. Each changes the server and nothing locally: the models follow
+ * from the events the server sends. Errors are MIRA_CORE_ERROR with the
+ * server's reason (e.g. MIRA_CORE_ERROR_SERVER "The server refused: Field
+ * 'value': 'Mars/Base' is not an IANA time zone name …").
+ */
+
+/* Renames the network (PATCH networks/{id} {name}); needs the network
+ * token or an admin token: a session token gets MIRA_CORE_ERROR_UNAUTHORIZED.
+ * @token: the token to write with, or NULL for the connection's own.
+ */
+void                 mira_connection_rename_network_async  (MiraConnection      *self,
+                                                            const char          *name,
+                                                            const char          *token,
+                                                            GCancellable        *cancellable,
+                                                            GAsyncReadyCallback  callback,
+                                                            gpointer             user_data);
+gboolean             mira_connection_rename_network_finish (MiraConnection      *self,
+                                                            GAsyncResult        *result,
+                                                            GError             **error);
+/* Sets the network setting @key (PUT settings/{key}) to @value: a string
+ * ("s"), a number ("d", "i", "u") or a boolean ("b").
+ */
+void                 mira_connection_set_setting_async     (MiraConnection      *self,
+                                                            const char          *key,
+                                                            GVariant            *value,
+                                                            GCancellable        *cancellable,
+                                                            GAsyncReadyCallback  callback,
+                                                            gpointer             user_data);
+gboolean             mira_connection_set_setting_finish    (MiraConnection      *self,
+                                                            GAsyncResult        *result,
+                                                            GError             **error);
+/* Deregisters the client @client_id: its sessions end and its sockets
+ * close. @token: the network token, or NULL for the connection's own
+ * (which may deregister only this device).
+ */
+void                 mira_connection_deregister_client_async  (MiraConnection      *self,
+                                                               const char          *client_id,
+                                                               const char          *token,
+                                                               GCancellable        *cancellable,
+                                                               GAsyncReadyCallback  callback,
+                                                               gpointer             user_data);
+gboolean             mira_connection_deregister_client_finish (MiraConnection      *self,
+                                                               GAsyncResult        *result,
+                                                               GError             **error);
+/* Completes the reminder @reminder_id (POST reminders/{id}/complete) */
+void                 mira_connection_complete_reminder_async  (MiraConnection      *self,
+                                                               const char          *reminder_id,
+                                                               GCancellable        *cancellable,
+                                                               GAsyncReadyCallback  callback,
+                                                               gpointer             user_data);
+gboolean             mira_connection_complete_reminder_finish (MiraConnection      *self,
+                                                               GAsyncResult        *result,
+                                                               GError             **error);
 
 /* The URL of this device's audio socket (ws:// or wss://, with the codec
  * and token in the query), or NULL without a client id.

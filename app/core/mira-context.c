@@ -6,6 +6,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "mira-admin.h"
 #include "mira-capture.h"
 #include "mira-connection.h"
 #include "mira-context.h"
@@ -22,10 +23,13 @@ struct _MiraContext
   MiraConnection *connection;
   MiraCapture    *capture;
   MiraHost       *host;
+  MiraAdmin      *admin;
   char           *join_link;
   /* The host/join/resume under way; a new one or leave() cancels it */
   GCancellable   *cancellable;
   gboolean        busy;
+  /* A port typed digit by digit, or a switch flicked twice, hosts again once */
+  guint           rehost_source;
 };
 
 G_DEFINE_FINAL_TYPE (MiraContext, mira_context, G_TYPE_OBJECT)
@@ -39,6 +43,7 @@ enum {
   PROP_HOST,
   PROP_JOIN_LINK,
   PROP_BUSY,
+  PROP_ADMIN,
   N_PROPS
 };
 
@@ -174,6 +179,14 @@ set_connection (MiraContext    *self,
 }
 
 static void
+set_admin (MiraContext *self,
+           MiraAdmin   *admin)
+{
+  if (g_set_object (&self->admin, admin))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ADMIN]);
+}
+
+static void
 set_host (MiraContext *self,
           MiraHost    *host)
 {
@@ -198,6 +211,7 @@ stop_all (MiraContext *self)
 
   mira_capture_stop (self->capture);
   set_connection (self, NULL);
+  set_admin (self, NULL);
   set_host (self, NULL);
   set_join_link (self, NULL);
 }
@@ -277,6 +291,34 @@ flow_fail (GTask  *task,
   g_object_unref (task);
 }
 
+/* A joined network's admin token, when the person gave one */
+static void
+join_admin_token_found (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(MiraConnection) connection = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = mira_secrets_lookup_finish (result, &error);
+  MiraContext *self;
+
+  if (token == NULL)
+    {
+      if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("No admin token from the keyring: %s", error->message);
+      return;
+    }
+  self = g_object_get_data (G_OBJECT (connection), "mira-context");
+  /* Still the connection it was looked up for */
+  if (self != NULL && self->connection == connection)
+    {
+      g_autoptr(MiraAdmin) admin =
+        mira_admin_new (mira_connection_get_base_url (connection), token);
+
+      set_admin (self, admin);
+    }
+}
+
 /* The last step of every flow: connect and say so; takes @task */
 static void
 flow_connect (GTask *task)
@@ -307,6 +349,19 @@ flow_connect (GTask *task)
                                     flow->client_id);
   mira_connection_start (connection);
   set_connection (self, connection);
+
+  if (flow->host != NULL)
+    {
+      g_autoptr(MiraAdmin) admin = mira_admin_new (flow->base_url, flow->admin_token);
+
+      set_admin (self, admin);
+    }
+  else
+    {
+      g_object_set_data (G_OBJECT (connection), "mira-context", self);
+      mira_secrets_lookup_async (flow->base_url, NULL, MIRA_TOKEN_ADMIN, NULL,
+                                 join_admin_token_found, g_object_ref (connection));
+    }
 
   g_settings_delay (self->settings);
   g_settings_set_string (self->settings, "server-url", flow->base_url);
@@ -926,7 +981,9 @@ mira_context_shutdown (MiraContext *self)
   stop_all (self);
 }
 
-/* Hosting again when its settings change */
+/* Hosting again when its settings change, once they settle */
+
+#define REHOST_DELAY_MS 600
 
 static void
 rehosted (GObject      *source,
@@ -941,18 +998,146 @@ rehosted (GObject      *source,
     g_signal_emit (self, signals[ERROR], 0, error);
 }
 
+static gboolean
+rehost_cb (gpointer user_data)
+{
+  MiraContext *self = user_data;
+  guint16 port;
+
+  self->rehost_source = 0;
+  /* Only a running host listens anew; a flow under way reads them itself */
+  if (self->host == NULL || self->busy)
+    return G_SOURCE_REMOVE;
+  g_settings_get (self->settings, "host-port", "q", &port);
+  /* Back to what runs already: nothing to do */
+  if (mira_host_get_allow_lan (self->host) == g_settings_get_boolean (self->settings, "allow-lan") &&
+      port == mira_host_get_port (self->host))
+    return G_SOURCE_REMOVE;
+  mira_context_host_async (self, NULL, rehosted, NULL);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 hosting_settings_changed (GSettings   *settings,
                           const char  *key,
                           MiraContext *self)
 {
-  /* Only a running host listens anew; a flow under way reads them itself */
   if (self->host == NULL || self->busy)
     return;
-  if (key != NULL && g_str_equal (key, "allow-lan") &&
-      mira_host_get_allow_lan (self->host) == g_settings_get_boolean (settings, "allow-lan"))
+  g_clear_handle_id (&self->rehost_source, g_source_remove);
+  self->rehost_source = g_timeout_add (REHOST_DELAY_MS, rehost_cb, self);
+}
+
+/* A joined network's server moved: the session token goes with it */
+
+static void
+moved_resumed (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  MiraContext *self = MIRA_CONTEXT (source);
+  g_autoptr(GError) error = NULL;
+
+  if (!mira_context_resume_finish (self, result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_signal_emit (self, signals[ERROR], 0, error);
+}
+
+static void
+moved_token_stored (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(MiraContext) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!mira_secrets_store_finish (result, &error))
+    {
+      g_signal_emit (self, signals[ERROR], 0, error);
+      return;
+    }
+  mira_context_resume_async (self, NULL, moved_resumed, NULL);
+}
+
+typedef struct {
+  MiraContext *self;
+  char        *base_url;
+  char        *network_id;
+} Move;
+
+static void
+moved_token_found (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Move *move = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = mira_secrets_lookup_finish (result, &error);
+
+  if (token == NULL)
+    {
+      if (error == NULL)
+        error = g_error_new_literal (MIRA_CORE_ERROR, MIRA_CORE_ERROR_KEYRING,
+                                     _("The keyring no longer has this computer’s key to "
+                                       "its network: join the network again"));
+      g_signal_emit (move->self, signals[ERROR], 0, error);
+    }
+  else
+    mira_secrets_store_async (move->base_url, move->network_id, MIRA_TOKEN_SESSION, token,
+                              NULL, moved_token_stored, g_object_ref (move->self));
+  g_object_unref (move->self);
+  g_free (move->base_url);
+  g_free (move->network_id);
+  g_free (move);
+}
+
+static void
+server_url_changed (GSettings   *settings,
+                    const char  *key,
+                    MiraContext *self)
+{
+  g_autofree char *typed = g_settings_get_string (settings, "server-url");
+  g_autofree char *base_url = NULL;
+  Move *move;
+
+  /* Only a person's edit of a joined network's address; flows set it too */
+  if (mira_context_get_mode (self) != MIRA_MODE_JOIN || self->connection == NULL || self->busy)
     return;
-  mira_context_host_async (self, NULL, rehosted, NULL);
+
+  g_strstrip (typed);
+  if (typed[0] != '\0' && strstr (typed, "://") == NULL)
+    {
+      char *with_scheme = g_strconcat ("http://", typed, NULL);
+
+      g_free (typed);
+      typed = with_scheme;
+    }
+  base_url = mira_base_url_normalize (typed);
+  if (g_strcmp0 (base_url, mira_connection_get_base_url (self->connection)) == 0)
+    return;
+  if (base_url == NULL)
+    {
+      g_autoptr(GError) error =
+        g_error_new (MIRA_CORE_ERROR, MIRA_CORE_ERROR_INVALID_LINK,
+                     _("“%s” is not a server address (http:// or https://)"), typed);
+
+      g_settings_set_string (settings, "server-url",
+                             mira_connection_get_base_url (self->connection));
+      g_signal_emit (self, signals[ERROR], 0, error);
+      return;
+    }
+  if (!g_str_equal (base_url, typed))
+    {
+      /* Written back normalized; that change finds nothing to do */
+      g_settings_set_string (settings, "server-url", base_url);
+    }
+
+  move = g_new0 (Move, 1);
+  move->self = g_object_ref (self);
+  move->base_url = g_strdup (base_url);
+  move->network_id = g_strdup (mira_connection_get_network_id (self->connection));
+  mira_secrets_lookup_async (mira_connection_get_base_url (self->connection), move->network_id,
+                             MIRA_TOKEN_SESSION, NULL, moved_token_found, move);
 }
 
 /* GObject */
@@ -965,6 +1150,7 @@ mira_context_dispose (GObject *object)
   if (self->capture != NULL)
     stop_all (self);
   g_clear_object (&self->capture);
+  g_clear_handle_id (&self->rehost_source, g_source_remove);
 
   G_OBJECT_CLASS (mira_context_parent_class)->dispose (object);
 }
@@ -975,6 +1161,7 @@ mira_context_finalize (GObject *object)
   MiraContext *self = MIRA_CONTEXT (object);
 
   g_clear_object (&self->settings);
+  g_clear_object (&self->admin);
   g_free (self->join_link);
 
   G_OBJECT_CLASS (mira_context_parent_class)->finalize (object);
@@ -1010,6 +1197,9 @@ mira_context_get_property (GObject    *object,
       break;
     case PROP_BUSY:
       g_value_set_boolean (value, self->busy);
+      break;
+    case PROP_ADMIN:
+      g_value_set_object (value, self->admin);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1049,6 +1239,8 @@ mira_context_constructed (GObject *object)
                            G_CALLBACK (hosting_settings_changed), self, 0);
   g_signal_connect_object (self->settings, "changed::host-port",
                            G_CALLBACK (hosting_settings_changed), self, 0);
+  g_signal_connect_object (self->settings, "changed::server-url",
+                           G_CALLBACK (server_url_changed), self, 0);
 
   self->capture = mira_capture_new ();
   g_settings_bind (self->settings, "audio-source", self->capture, "audio-source",
@@ -1084,6 +1276,8 @@ mira_context_class_init (MiraContextClass *klass)
     g_param_spec_string ("join-link", NULL, NULL, NULL, flags);
   properties[PROP_BUSY] =
     g_param_spec_boolean ("busy", NULL, NULL, FALSE, flags);
+  properties[PROP_ADMIN] =
+    g_param_spec_object ("admin", NULL, NULL, MIRA_TYPE_ADMIN, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -1151,6 +1345,139 @@ mira_context_get_join_link (MiraContext *self)
 {
   g_return_val_if_fail (MIRA_IS_CONTEXT (self), NULL);
   return self->join_link;
+}
+
+MiraAdmin *
+mira_context_get_admin (MiraContext *self)
+{
+  g_return_val_if_fail (MIRA_IS_CONTEXT (self), NULL);
+
+  return self->admin;
+}
+
+/* Giving a joined network's server its admin token */
+
+typedef struct {
+  MiraAdmin *admin;
+  char      *base_url;
+} AdminFlow;
+
+static void
+admin_flow_free (AdminFlow *flow)
+{
+  g_clear_object (&flow->admin);
+  g_free (flow->base_url);
+  g_free (flow);
+}
+
+static void
+admin_token_stored (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  MiraContext *self = g_task_get_source_object (task);
+  AdminFlow *flow = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!mira_secrets_store_finish (result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (self->connection != NULL &&
+      g_strcmp0 (mira_connection_get_base_url (self->connection), flow->base_url) == 0)
+    set_admin (self, flow->admin);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+admin_token_checked (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  AdminFlow *flow = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!mira_admin_reload_finish (flow->admin, result, &error))
+    {
+      if (g_error_matches (error, MIRA_CORE_ERROR, MIRA_CORE_ERROR_UNAUTHORIZED))
+        g_task_return_new_error (task, MIRA_CORE_ERROR, MIRA_CORE_ERROR_UNAUTHORIZED,
+                                 _("The server refused this admin token"));
+      else
+        g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  mira_secrets_store_async (flow->base_url, NULL, MIRA_TOKEN_ADMIN,
+                            mira_admin_get_token (flow->admin),
+                            g_task_get_cancellable (task), admin_token_stored,
+                            g_object_ref (task));
+}
+
+static void
+admin_token_cleared (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!mira_secrets_clear_finish (result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+mira_context_set_admin_token_async (MiraContext         *self,
+                                    const char          *token,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *stripped = g_strstrip (g_strdup (token != NULL ? token : ""));
+  AdminFlow *flow;
+
+  g_return_if_fail (MIRA_IS_CONTEXT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, mira_context_set_admin_token_async);
+
+  if (mira_context_get_mode (self) != MIRA_MODE_JOIN || self->connection == NULL)
+    {
+      g_task_return_new_error (task, MIRA_CORE_ERROR, MIRA_CORE_ERROR_SERVER,
+                               _("An admin token is given only for a joined network"));
+      return;
+    }
+
+  flow = g_new0 (AdminFlow, 1);
+  flow->base_url = g_strdup (mira_connection_get_base_url (self->connection));
+  g_task_set_task_data (task, flow, (GDestroyNotify) admin_flow_free);
+
+  if (stripped[0] == '\0')
+    {
+      set_admin (self, NULL);
+      mira_secrets_clear_async (flow->base_url, NULL, MIRA_TOKEN_ADMIN, cancellable,
+                                admin_token_cleared, g_steal_pointer (&task));
+      return;
+    }
+
+  /* Checked by what it is for: listing the server's networks */
+  flow->admin = mira_admin_new (flow->base_url, stripped);
+  mira_admin_reload_async (flow->admin, cancellable, admin_token_checked,
+                           g_steal_pointer (&task));
+}
+
+gboolean
+mira_context_set_admin_token_finish (MiraContext   *self,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 gboolean

@@ -15,10 +15,14 @@ G_BEGIN_DECLS
  * Properties: mode (MiraMode), connection (MiraConnection or NULL),
  * capture (MiraCapture), host (MiraHost or NULL), join-link (string: in
  * host mode the link other devices join by, else NULL), busy (boolean: a
- * host/join/resume is under way).
+ * host/join/resume is under way), admin (MiraAdmin or NULL: the server's
+ * administration, with the hosted server's admin token in host mode, or
+ * the one given by mira_context_set_admin_token_async() in join mode).
  *
  * In host mode, a change of the settings "allow-lan" or "host-port" hosts
- * again (the connection is replaced).
+ * again once they settle (0.6 s; the connection is replaced). In join mode,
+ * a change of "server-url" (the server moved) takes the session token to
+ * the new address and connects there.
  *
  * Signals: error (GError *): something the context did by itself, such as
  * hosting again, failed; the message is fit to show.
@@ -35,6 +39,21 @@ MiraCapture    *mira_context_get_capture     (MiraContext         *self);
 MiraHost       *mira_context_get_host        (MiraContext         *self);
 const char     *mira_context_get_join_link   (MiraContext         *self);
 gboolean        mira_context_get_busy        (MiraContext         *self);
+MiraAdmin      *mira_context_get_admin       (MiraContext         *self);
+
+/* In join mode: checks @token as the server's admin token (it must list
+ * the server's networks), keeps it in the keyring and sets the admin
+ * property; NULL or "" forgets it. Errors: MIRA_CORE_ERROR_UNAUTHORIZED
+ * for a token the server refuses, _KEYRING, or _SERVER outside join mode.
+ */
+void            mira_context_set_admin_token_async  (MiraContext         *self,
+                                                     const char          *token,
+                                                     GCancellable        *cancellable,
+                                                     GAsyncReadyCallback  callback,
+                                                     gpointer             user_data);
+gboolean        mira_context_set_admin_token_finish (MiraContext         *self,
+                                                     GAsyncResult        *result,
+                                                     GError             **error);
 
 /* Restores the remembered mode at start-up (host: start the server and
  * connect; join: connect with the stored session token). Does nothing in

@@ -5,7 +5,9 @@
 
 #include "mira-client-item.h"
 #include "mira-interaction-item.h"
+#include "mira-network-item.h"
 #include "mira-person-item.h"
+#include "mira-setting-item.h"
 
 G_BEGIN_DECLS
 
@@ -53,6 +55,18 @@ MiraPersonItem      *mira_person_item_new               (const char          *pe
 /* @person: API.md's person object */
 void                 mira_person_item_update            (MiraPersonItem      *self,
                                                          JsonObject          *person);
+
+MiraNetworkItem     *mira_network_item_new              (const char          *network_id);
+/* @network: API.md's network object */
+void                 mira_network_item_update           (MiraNetworkItem     *self,
+                                                         JsonObject          *network);
+/* "active", "inactive", "suspended"; anything else reads as active */
+MiraNetworkStatus    mira_network_status_from_string    (const char          *status);
+
+MiraSettingItem     *mira_setting_item_new              (const char          *key);
+/* @setting: API.md's setting object {key, value, type} */
+void                 mira_setting_item_update           (MiraSettingItem     *self,
+                                                         JsonObject          *setting);
 
 /* @base_url ("http(s)://host[:port][/prefix]") without a trailing slash,
  * or NULL when it is no http(s) URL

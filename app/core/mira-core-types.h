@@ -16,6 +16,9 @@ typedef struct _MiraCapture     MiraCapture;
 typedef struct _MiraHost        MiraHost;
 typedef struct _MiraClientItem  MiraClientItem;
 typedef struct _MiraInteractionItem MiraInteractionItem;
+typedef struct _MiraNetworkItem MiraNetworkItem;
+typedef struct _MiraSettingItem MiraSettingItem;
+typedef struct _MiraAdmin       MiraAdmin;
 
 /* What this computer does for its network. */
 typedef enum {
@@ -44,6 +47,13 @@ typedef enum {
   MIRA_CLIENT_STATUS_ERROR,
 } MiraClientStatus;
 
+/* A network's status, as API.md's network status. */
+typedef enum {
+  MIRA_NETWORK_STATUS_ACTIVE,
+  MIRA_NETWORK_STATUS_INACTIVE,
+  MIRA_NETWORK_STATUS_SUSPENDED,
+} MiraNetworkStatus;
+
 #define MIRA_CORE_ERROR (mira_core_error_quark ())
 
 /* Errors the core reports to the app; messages are translated and fit to
@@ -69,7 +79,7 @@ G_END_DECLS
 
 /* GTypes of the enums above, for properties: MIRA_TYPE_MODE,
  * MIRA_TYPE_CONNECTION_STATE, MIRA_TYPE_CAPTURE_STATE,
- * MIRA_TYPE_CLIENT_STATUS, MIRA_TYPE_CORE_ERROR
+ * MIRA_TYPE_CLIENT_STATUS, MIRA_TYPE_NETWORK_STATUS, MIRA_TYPE_CORE_ERROR
  */
 #include "mira-core-enums.h"
 
