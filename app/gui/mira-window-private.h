@@ -2,6 +2,7 @@
 #pragma once
 
 #include "mira-live-page.h"
+#include "mira-network-page.h"
 #include "mira-record-button.h"
 #include "mira-welcome-page.h"
 #include "mira-window.h"
@@ -29,6 +30,7 @@ struct _MiraWindow
   GtkLabel             *connection_label;
   GtkSpinner           *connection_spinner;
   MiraLivePage         *live_page;
+  MiraNetworkPage      *network_page;
   MiraRecordButton     *record_button;
 
   /* "Port 8080 is in use" is said once a hosting */

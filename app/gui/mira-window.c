@@ -158,6 +158,7 @@ mira_window_constructed (GObject *object)
 
   mira_welcome_page_set_context (self->welcome_page, self->context);
   mira_live_page_set_context (self->live_page, self->context);
+  mira_network_page_set_context (self->network_page, self->context);
   mira_record_button_set_capture (self->record_button, mira_context_get_capture (self->context));
 
   g_signal_connect_object (self->context, "notify::mode",
@@ -261,6 +262,7 @@ mira_window_class_init (MiraWindowClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (MIRA_TYPE_LIVE_PAGE);
+  g_type_ensure (MIRA_TYPE_NETWORK_PAGE);
   g_type_ensure (MIRA_TYPE_RECORD_BUTTON);
   g_type_ensure (MIRA_TYPE_WELCOME_PAGE);
 
@@ -275,6 +277,7 @@ mira_window_class_init (MiraWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MiraWindow, connection_label);
   gtk_widget_class_bind_template_child (widget_class, MiraWindow, connection_spinner);
   gtk_widget_class_bind_template_child (widget_class, MiraWindow, live_page);
+  gtk_widget_class_bind_template_child (widget_class, MiraWindow, network_page);
   gtk_widget_class_bind_template_child (widget_class, MiraWindow, record_button);
 
   _mira_window_class_actions_init (klass);
