@@ -42,7 +42,7 @@ struct _MiraNetworkPage
   GtkLabel        *server_label;
   GtkLabel        *version_label;
   AdwPreferencesGroup *join_group;
-  GtkLabel        *join_link_label;
+  AdwActionRow    *join_link_row;
   GtkListBox      *clients_list;
   AdwComboRow     *timezone_row;
   GtkSpinButton   *timeout_spin;
@@ -196,7 +196,7 @@ update_join_link (MiraNetworkPage *self)
   const char *link = self->context ? mira_context_get_join_link (self->context) : NULL;
 
   gtk_widget_set_visible (GTK_WIDGET (self->join_group), link != NULL);
-  gtk_label_set_label (self->join_link_label, link != NULL ? link : "");
+  adw_action_row_set_subtitle (self->join_link_row, link != NULL ? link : "");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "network.copy-join-link", link != NULL);
 }
 
@@ -675,7 +675,7 @@ mira_network_page_class_init (MiraNetworkPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MiraNetworkPage, server_label);
   gtk_widget_class_bind_template_child (widget_class, MiraNetworkPage, version_label);
   gtk_widget_class_bind_template_child (widget_class, MiraNetworkPage, join_group);
-  gtk_widget_class_bind_template_child (widget_class, MiraNetworkPage, join_link_label);
+  gtk_widget_class_bind_template_child (widget_class, MiraNetworkPage, join_link_row);
   gtk_widget_class_bind_template_child (widget_class, MiraNetworkPage, clients_list);
   gtk_widget_class_bind_template_child (widget_class, MiraNetworkPage, timezone_row);
   gtk_widget_class_bind_template_child (widget_class, MiraNetworkPage, timeout_spin);

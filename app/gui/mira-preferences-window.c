@@ -65,6 +65,7 @@ update_mode (MiraPreferencesWindow *self)
       adw_action_row_set_subtitle (self->mode_row, _("Not set up yet"));
       break;
     }
+  gtk_widget_set_visible (GTK_WIDGET (self->host_group), mode == MIRA_MODE_HOST);
   gtk_widget_set_visible (GTK_WIDGET (self->join_group), mode == MIRA_MODE_JOIN);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "preferences.change-mode",
                                  mode != MIRA_MODE_NONE);
