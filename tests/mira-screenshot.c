@@ -7,7 +7,9 @@
  * welcome-*, join-error-* (the join form after an unreachable server),
  * live-* (the main window hosting a real network on SQLite, after its
  * microphone and a phone across the room heard a sentence spoken by flite)
- * and add-device-*. Data and
+ * add-device-*, network-* and network-settings-* (the Network page, at its
+ * top and scrolled to its settings and the server's networks) and
+ * preferences-*. Data and
  * configuration go to a temporary directory, so it never touches the user's
  * own network. Last, reconnecting-*: the same window after its server
  * stopped.
@@ -25,7 +27,9 @@
 #include "mira-capture.h"
 #include "mira-connection.h"
 #include "mira-context.h"
+#include "mira-admin-network-row.h"
 #include "mira-host.h"
+#include "mira-preferences-window.h"
 #include "mira-test-gui.h"
 #include "mira-test-live.h"
 #include "mira-welcome-page.h"
@@ -294,6 +298,33 @@ refusing_port (void)
 }
 
 static void
+keep_at_end (GtkAdjustment *adjustment)
+{
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) -
+                                        gtk_adjustment_get_page_size (adjustment));
+}
+
+/* Scrolls the visible page to its end and keeps it there at every size */
+static void
+scroll_to_end (GtkWidget *root)
+{
+  GtkWidget *page = adw_view_stack_get_visible_child (ADW_VIEW_STACK (root));
+  GtkWidget *scrolled = mira_test_gui_find_type (page, GTK_TYPE_SCROLLED_WINDOW);
+  GtkAdjustment *adjustment;
+
+  g_assert (scrolled != NULL);
+  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+  g_signal_connect (adjustment, "changed", G_CALLBACK (keep_at_end), NULL);
+  keep_at_end (adjustment);
+}
+
+static gboolean
+shows_networks (gpointer data)
+{
+  return mira_test_gui_find_type (GTK_WIDGET (data), MIRA_TYPE_ADMIN_NETWORK_ROW) != NULL;
+}
+
+static void
 set_row (GtkWidget  *root,
          const char *title,
          const char *text)
@@ -388,6 +419,7 @@ main (int   argc,
   GtkWindow *window;
   GtkWindow *dialog;
   GtkWidget *welcome;
+  AdwViewStack *view_stack;
 
   if (argc != 2)
     {
@@ -468,6 +500,24 @@ main (int   argc,
   g_assert (dialog != NULL);
   shoot (dialog, "add-device", dialog_sizes, G_N_ELEMENTS (dialog_sizes));
   gtk_window_destroy (dialog);
+
+  /* The network: its devices, settings and, with the hosted server's admin
+   * token, every network on the server
+   */
+  view_stack = ADW_VIEW_STACK (mira_test_gui_find_type (GTK_WIDGET (window), ADW_TYPE_VIEW_STACK));
+  adw_view_stack_set_visible_child_name (view_stack, "network");
+  if (!mira_test_gui_wait (shows_networks, window, WAIT_MS))
+    g_error ("The Network page did not list the server's networks");
+  shoot (window, "network", window_sizes, G_N_ELEMENTS (window_sizes));
+  scroll_to_end (GTK_WIDGET (view_stack));
+  shoot (window, "network-settings", window_sizes, G_N_ELEMENTS (window_sizes));
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  dialog = mira_test_gui_find_toplevel (MIRA_TYPE_PREFERENCES_WINDOW);
+  g_assert (dialog != NULL);
+  shoot (dialog, "preferences", window_sizes, G_N_ELEMENTS (window_sizes));
+  gtk_window_destroy (dialog);
+  adw_view_stack_set_visible_child_name (view_stack, "live");
 
   /* The server goes away: the window says it is reconnecting */
   mira_host_stop (mira_context_get_host (context));

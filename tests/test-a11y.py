@@ -5,7 +5,9 @@
 Starts the dashboard from the build tree in a temporary home, with a flite
 sentence as its microphone (MIRA_AUDIO_SOURCE); finds and presses "Host a
 network on this computer", presses Record, and reads the Live page: the
-row of this computer (its name, state and score) and the transcript's words.
+row of this computer (its name, state and score) and the transcript's words;
+then moves to the Network page by its switcher button and reads its
+settings, devices, join link and the server's networks.
 
     test-a11y.py MIRA_DASHBOARD
 
@@ -200,6 +202,21 @@ def run(dashboard, home):
         words = wait_for(f"the transcript's words ('{HEARD_WORD}')",
                          lambda: find_node(app, None, HEARD_WORD), TRANSCRIPT_TIMEOUT_S)
         print(f"# transcript: {text_of(words)}")
+
+        # The Network page, by its view switcher button, as a screen reader
+        # user moves between pages
+        network = wait_for("the Network page's switcher button",
+                           lambda: find_node(app, None, r"^network$"))
+        press(network, "the Network page's switcher button")
+        for what, pattern in (("the time zone", r"^time zone"),
+                              ("the conversation timeout",
+                               r"^conversation timeout"),
+                              ("this computer's Deregister button", r"^deregister “.+”…$"),
+                              ("the join link's Copy button", r"^copy join link$"),
+                              ("a network of the server", r"^suspend “.+”…$")):
+            node = wait_for(f"{what} on the Network page", lambda p=pattern: find_node(app, None, p))
+            print(f"# network page: {text_of(node)}")
+
         if app_process.poll() is not None:
             raise Failure(f"the dashboard exited with status {app_process.returncode}")
     finally:
@@ -223,7 +240,7 @@ def main():
         return 1
     finally:
         shutil.rmtree(home, ignore_errors=True)
-    print("PASS: hosted, recorded and read the Live page through AT-SPI")
+    print("PASS: hosted, recorded, read the Live and Network pages through AT-SPI")
     return 0
 
 
