@@ -331,6 +331,76 @@ test_record_failure (Fixture       *f,
   g_assert_nonnull (mira_test_gui_find_label (f->page, "Devices"));
 }
 
+/* The page shown, and whether it read "No Devices Yet" with its button */
+static void
+record_page (GtkStack   *stack,
+             GParamSpec *pspec,
+             GPtrArray  *pages)
+{
+  GtkWidget *page = gtk_widget_get_parent (GTK_WIDGET (stack));
+  const char *name = gtk_stack_get_visible_child_name (stack);
+
+  if (g_strcmp0 (name, "empty") == 0 &&
+      mira_test_gui_find_label (page, "No Devices Yet") != NULL &&
+      mira_test_gui_find_button (page, "Add a Device") != NULL)
+    name = "empty, read";
+  g_ptr_array_add (pages, g_strdup (name));
+}
+
+static gboolean
+page_is (gpointer data)
+{
+  GPtrArray *pages = data;
+
+  return pages->len > 0 &&
+         g_strcmp0 (g_ptr_array_index (pages, pages->len - 1), "connecting") == 0;
+}
+
+/* "Connecting…" while the context joins; "No Devices Yet" when the last
+ * device (this computer, deregistered by another device with the network
+ * token) leaves; then "Connecting…" again with the server's refusal, as its
+ * session token no longer works
+ */
+static void
+test_connecting_and_empty (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *link = mira_join_link_build (mira_test_server_get_url (f->server),
+                                                f->network_id, f->network_token);
+  g_autoptr(GPtrArray) pages = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(MiraTestResponse) response = NULL;
+  g_autofree char *path = NULL;
+  GtkStack *stack;
+  guint empty_at = G_MAXUINT;
+
+  g_assert_nonnull (mira_test_gui_find_label (f->page, "Not Connected"));
+  mira_context_join_async (f->context, link, NULL, NULL, NULL, NULL, join_cb, f);
+  /* At once: the join is under way */
+  mira_test_gui_settle ();
+  g_assert_nonnull (mira_test_gui_find_label (f->page, "Connecting…"));
+  g_assert_true (mira_test_gui_wait (joined, f, TIMEOUT_MS));
+  g_assert_true (mira_test_gui_wait (live_shown, f, TIMEOUT_MS));
+
+  stack = GTK_STACK (gtk_widget_get_first_child (f->page));
+  g_assert_true (GTK_IS_STACK (stack));
+  g_signal_connect (stack, "notify::visible-child-name", G_CALLBACK (record_page), pages);
+
+  path = g_strdup_printf ("/api/v1/%s/service/client/deregister/%s", f->network_id,
+                          mira_connection_get_client_id (mira_context_get_connection (f->context)));
+  response = mira_test_request (f->server, "DELETE", path, f->network_token, NULL);
+  g_assert_cmpuint (response->status, ==, 204);
+
+  g_assert_true (mira_test_gui_wait (page_is, pages, TIMEOUT_MS));
+  for (guint i = 0; i < pages->len; i++)
+    if (g_str_equal (g_ptr_array_index (pages, i), "empty, read"))
+      empty_at = i;
+  /* The device left while the connection was still up: No Devices Yet,
+   * with the way to add one
+   */
+  g_assert_cmpuint (empty_at, <, pages->len - 1);
+  g_signal_handlers_disconnect_by_func (stack, record_page, pages);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -345,6 +415,7 @@ main (int   argc,
   g_test_add ("/live-page/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
   ADD ("states", test_states);
+  ADD ("connecting-and-empty", test_connecting_and_empty);
   ADD ("adaptive", test_adaptive);
   ADD ("transcript-follows", test_transcript_follows);
   g_test_add ("/record-button/failure", Fixture, NULL, fixture_set_up, test_record_failure, fixture_tear_down);
