@@ -6,9 +6,12 @@
  * restart of the server, and ignore answers that come too late.
  */
 
+#include "config.h"
+
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "mira-admin.h"
 #include "mira-client-item.h"
 #include "mira-connection.h"
 #include "mira-core-private.h"
@@ -919,6 +922,234 @@ test_register (Fixture       *f,
   g_clear_error (&registered.error);
 }
 
+/* An async call's result, for the tests below */
+typedef struct {
+  GAsyncResult *result;
+} Waiter;
+
+static void
+waiter_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Waiter *waiter = user_data;
+
+  waiter->result = g_object_ref (result);
+}
+
+static gboolean
+has_result (Fixture       *f,
+            gconstpointer  data)
+{
+  return ((const Waiter *) data)->result != NULL;
+}
+
+static gboolean
+timezone_is (Fixture       *f,
+             gconstpointer  data)
+{
+  MiraSettingItem *item = mira_connection_lookup_setting (f->conn, "timezone");
+
+  return item != NULL && g_strcmp0 (mira_setting_item_get_string (item), data) == 0;
+}
+
+static gboolean
+name_is (Fixture       *f,
+         gconstpointer  data)
+{
+  return g_strcmp0 (mira_network_item_get_name (mira_connection_get_network (f->conn)), data) == 0;
+}
+
+static void
+on_reminder_due (MiraConnection *conn,
+                 const char     *reminder_id,
+                 const char     *title,
+                 const char     *description,
+                 char          **due)
+{
+  g_free (*due);
+  *due = g_strdup_printf ("%s %s", reminder_id, title);
+}
+
+static gboolean
+is_due (Fixture       *f,
+        gconstpointer  data)
+{
+  return *(char * const *) data != NULL;
+}
+
+/* The network, the server, the settings: from REST, then from events; a
+ * setting the server refuses is an error with its reason and changes
+ * nothing; a reminder coming due is a signal, and completing it reaches
+ * the server
+ */
+static void
+test_network_and_settings (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *settings_path = g_strdup_printf ("/api/v1/%s/settings/conversation_timeout_s",
+                                                    f->network_id);
+  g_autofree char *network_path = g_strdup_printf ("/api/v1/networks/%s", f->network_id);
+  g_autofree char *reminders_path = g_strdup_printf ("/api/v1/%s/reminders", f->network_id);
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(JsonObject) reminder = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) soon = g_date_time_add_seconds (now, 1);
+  g_autofree char *soon_text = g_date_time_format_iso8601 (soon);
+  g_autofree char *body = NULL;
+  g_autofree char *due = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *reminder_path = NULL;
+  MiraNetworkItem *network;
+  MiraSettingItem *timeout;
+  Waiter waiter = { NULL };
+
+  answer = request_object (f->server, 201, "PUT", settings_path, f->network_token,
+                           "{\"value\":45}");
+  mira_connection_start (f->conn);
+  wait_until (f, is_online, NULL, "online");
+
+  network = mira_connection_get_network (f->conn);
+  g_assert_cmpstr (mira_network_item_get_network_id (network), ==, f->network_id);
+  g_assert_cmpstr (mira_network_item_get_name (network), ==, "Kitchen");
+  g_assert_cmpint (mira_network_item_get_status (network), ==, MIRA_NETWORK_STATUS_ACTIVE);
+  g_assert_cmpstr (mira_connection_get_server_version (f->conn), ==, PACKAGE_VERSION);
+  g_assert_nonnull (mira_connection_get_transcriber (f->conn));
+  timeout = mira_connection_lookup_setting (f->conn, "conversation_timeout_s");
+  g_assert_nonnull (timeout);
+  g_assert_cmpfloat (mira_setting_item_get_number (timeout, 0), ==, 45);
+  /* Never set: the server's default, no item */
+  g_assert_null (mira_connection_lookup_setting (f->conn, "timezone"));
+
+  /* Written through the connection, seen through its event */
+  mira_connection_set_setting_async (f->conn, "timezone", g_variant_new_string ("Europe/Oslo"),
+                                     NULL, waiter_cb, &waiter);
+  wait_until (f, has_result, &waiter, "the setting written");
+  g_assert_true (mira_connection_set_setting_finish (f->conn, waiter.result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&waiter.result);
+  wait_until (f, timezone_is, "Europe/Oslo", "the time zone's event");
+
+  /* Refused, with the server's reason; nothing changes */
+  mira_connection_set_setting_async (f->conn, "timezone", g_variant_new_string ("Mars/Olympus"),
+                                     NULL, waiter_cb, &waiter);
+  wait_until (f, has_result, &waiter, "the refusal");
+  g_assert_false (mira_connection_set_setting_finish (f->conn, waiter.result, &error));
+  g_assert_error (error, MIRA_CORE_ERROR, MIRA_CORE_ERROR_SERVER);
+  g_assert_nonnull (strstr (error->message, "Mars/Olympus"));
+  g_clear_error (&error);
+  g_clear_object (&waiter.result);
+  g_assert_true (timezone_is (f, "Europe/Oslo"));
+
+  /* Another device renames the network */
+  g_clear_pointer (&answer, json_object_unref);
+  answer = request_object (f->server, 200, "PATCH", network_path, f->network_token,
+                           "{\"name\":\"Kitchen and Hall\"}");
+  wait_until (f, name_is, "Kitchen and Hall", "network_updated");
+  g_assert_cmpstr (mira_connection_get_network_name (f->conn), ==, "Kitchen and Hall");
+
+  /* A session token may not rename it: the server's reason */
+  mira_connection_rename_network_async (f->conn, "Attic", NULL, NULL, waiter_cb, &waiter);
+  wait_until (f, has_result, &waiter, "the refusal");
+  g_assert_false (mira_connection_rename_network_finish (f->conn, waiter.result, &error));
+  g_assert_error (error, MIRA_CORE_ERROR, MIRA_CORE_ERROR_UNAUTHORIZED);
+  g_assert_nonnull (strstr (error->message, "network token"));
+  g_clear_error (&error);
+  g_clear_object (&waiter.result);
+
+  /* A reminder due in a second comes due as a signal; completing it */
+  g_signal_connect (f->conn, "reminder-due", G_CALLBACK (on_reminder_due), &due);
+  body = g_strdup_printf ("{\"title\":\"Feed the cat\",\"due_time\":\"%s\"}", soon_text);
+  reminder = request_object (f->server, 201, "POST", reminders_path, f->network_token, body);
+  wait_until (f, is_due, &due, "reminder_due");
+  expected = g_strdup_printf ("%s Feed the cat", json_object_get_string_member (reminder, "id"));
+  g_assert_cmpstr (due, ==, expected);
+  mira_connection_complete_reminder_async (f->conn,
+                                           json_object_get_string_member (reminder, "id"),
+                                           NULL, waiter_cb, &waiter);
+  wait_until (f, has_result, &waiter, "the reminder completed");
+  g_assert_true (mira_connection_complete_reminder_finish (f->conn, waiter.result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&waiter.result);
+  reminder_path = g_strdup_printf ("%s/%s", reminders_path,
+                                   json_object_get_string_member (reminder, "id"));
+  g_clear_pointer (&answer, json_object_unref);
+  answer = request_object (f->server, 200, "GET", reminder_path, f->network_token, NULL);
+  g_assert_cmpstr (json_object_get_string_member (answer, "status"), ==, "completed");
+  g_signal_handlers_disconnect_by_func (f->conn, on_reminder_due, &due);
+}
+
+/* MiraAdmin: every network of the server; suspend and delete; a token that
+ * is not the admin's is refused
+ */
+static void
+test_admin (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(MiraAdmin) admin = mira_admin_new (mira_test_server_get_url (f->server),
+                                               MIRA_TEST_ADMIN_TOKEN);
+  g_autoptr(MiraAdmin) impostor = mira_admin_new (mira_test_server_get_url (f->server),
+                                                  f->network_token);
+  g_autoptr(JsonObject) hall = NULL;
+  g_autoptr(MiraNetworkItem) kitchen = NULL;
+  g_autoptr(MiraNetworkItem) first = NULL;
+  g_autoptr(MiraTestResponse) gone = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hall_path = NULL;
+  GListModel *networks = mira_admin_get_networks (admin);
+  Waiter waiter = { NULL };
+
+  hall = request_object (f->server, 201, "POST", "/api/v1/networks", MIRA_TEST_ADMIN_TOKEN,
+                         "{\"name\":\"Hall\"}");
+  hall_path = g_strdup_printf ("/api/v1/networks/%s",
+                               json_object_get_string_member (hall, "network_id"));
+
+  mira_admin_reload_async (admin, NULL, waiter_cb, &waiter);
+  wait_until (f, has_result, &waiter, "the networks");
+  g_assert_true (mira_admin_reload_finish (admin, waiter.result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&waiter.result);
+  g_assert_cmpuint (g_list_model_get_n_items (networks), ==, 2);
+  kitchen = g_list_model_get_item (networks, 0);
+  g_assert_cmpstr (mira_network_item_get_name (kitchen), ==, "Kitchen");
+  g_assert_cmpuint (mira_network_item_get_client_count (kitchen), ==, 1);
+
+  mira_admin_set_status_async (admin, f->network_id, MIRA_NETWORK_STATUS_SUSPENDED, NULL,
+                               waiter_cb, &waiter);
+  wait_until (f, has_result, &waiter, "suspended");
+  g_assert_true (mira_admin_set_status_finish (admin, waiter.result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&waiter.result);
+  g_assert_cmpint (mira_network_item_get_status (kitchen), ==, MIRA_NETWORK_STATUS_SUSPENDED);
+
+  /* A reload keeps the items */
+  mira_admin_reload_async (admin, NULL, waiter_cb, &waiter);
+  wait_until (f, has_result, &waiter, "the networks again");
+  g_assert_true (mira_admin_reload_finish (admin, waiter.result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&waiter.result);
+  first = g_list_model_get_item (networks, 0);
+  g_assert_true (first == kitchen);
+
+  mira_admin_delete_async (admin, json_object_get_string_member (hall, "network_id"), NULL,
+                           waiter_cb, &waiter);
+  wait_until (f, has_result, &waiter, "deleted");
+  g_assert_true (mira_admin_delete_finish (admin, waiter.result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&waiter.result);
+  g_assert_cmpuint (g_list_model_get_n_items (networks), ==, 1);
+  gone = mira_test_request (f->server, "GET", hall_path, MIRA_TEST_ADMIN_TOKEN, NULL);
+  g_assert_cmpuint (gone->status, ==, 404);
+
+  mira_admin_reload_async (impostor, NULL, waiter_cb, &waiter);
+  wait_until (f, has_result, &waiter, "the refusal");
+  g_assert_false (mira_admin_reload_finish (impostor, waiter.result, &error));
+  g_assert_error (error, MIRA_CORE_ERROR, MIRA_CORE_ERROR_UNAUTHORIZED);
+  g_clear_object (&waiter.result);
+  g_assert_cmpuint (g_list_model_get_n_items (mira_admin_get_networks (impostor)), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -940,6 +1171,8 @@ main (int    argc,
   ADD ("audio-url", test_audio_url);
   ADD ("check", test_check);
   ADD ("register", test_register);
+  ADD ("network-and-settings", test_network_and_settings);
+  g_test_add ("/admin/networks", Fixture, NULL, fixture_set_up, test_admin, fixture_tear_down);
   g_test_add_func ("/connection/join-link", test_join_link);
   g_test_add_func ("/client-item/history", test_history);
 
