@@ -84,6 +84,8 @@ static GDBusConnection *bus;
 static GPtrArray *sent_list;
 static guint32 next_id = 1;
 static gboolean name_owned;
+static guint owner_id;
+static guint object_id;
 
 static MiraApplication *app;
 
@@ -155,11 +157,11 @@ start_notification_server (void)
   g_assert_no_error (error);
   info = g_dbus_node_info_new_for_xml (introspection_xml, &error);
   g_assert_no_error (error);
-  g_dbus_connection_register_object (bus, OBJECT_PATH, info->interfaces[0], &vtable,
-                                     NULL, NULL, &error);
+  object_id = g_dbus_connection_register_object (bus, OBJECT_PATH, info->interfaces[0], &vtable,
+                                                 NULL, NULL, &error);
   g_assert_no_error (error);
-  g_bus_own_name_on_connection (bus, BUS_NAME, G_BUS_NAME_OWNER_FLAGS_NONE,
-                                name_acquired, NULL, NULL, NULL);
+  owner_id = g_bus_own_name_on_connection (bus, BUS_NAME, G_BUS_NAME_OWNER_FLAGS_NONE,
+                                           name_acquired, NULL, NULL, NULL);
   g_assert_true (mira_test_gui_wait (is_name_owned, NULL, TIMEOUT_MS));
 }
 
@@ -424,6 +426,9 @@ main (int   argc,
   mira_context_shutdown (context ());
   mira_test_gui_settle ();
   g_clear_object (&app);
+  g_bus_unown_name (owner_id);
+  g_dbus_connection_unregister_object (bus, object_id);
+  g_dbus_connection_close_sync (bus, NULL, NULL);
   g_clear_object (&bus);
   g_clear_pointer (&sent_list, g_ptr_array_unref);
 
