@@ -1399,8 +1399,6 @@ find_priority (Clause *c,
               (is (c, span_start - 1, "this") && is (c, span_start, "is")) ||
               is (c, span_start - 1, "super") || is (c, span_start - 1, "extremely")))
         span_start--;
-      if (is (c, span_end, "reminder") && span_end == i + 1)
-        span_end = i + 1;
       mark (c, span_start, span_end);
       if (g_str_equal (found, "urgent") || g_str_equal (priority, "medium") ||
           (g_str_equal (found, "high") && g_str_equal (priority, "low")))
@@ -1757,6 +1755,7 @@ make_event (Clause    *c,
     mark (c, from, from + 3);
   trim_tail (c, from);
 
+  g_strfreev (action->attendees);
   action->attendees = take_attendees (c, from, c->end);
   action->location = take_location (c, from, c->end);
   trim_tail (c, from);
@@ -1904,12 +1903,18 @@ mira_extractor_find (const char *text,
   g_autoptr(GArray) bounds = NULL;
   g_autoptr(GDateTime) now = NULL;
   g_autofree char *head = NULL;
+  g_autofree char *valid = NULL;
 
   g_return_val_if_fail (text != NULL, actions);
   g_return_val_if_fail (said_at != NULL, actions);
   g_return_val_if_fail (zone != NULL, actions);
 
   now = g_date_time_to_timezone (said_at, zone);
+  if (!g_utf8_validate (text, -1, NULL))
+    {
+      valid = g_utf8_make_valid (text, -1);
+      text = valid;
+    }
   if (strlen (text) > MAX_TEXT_BYTES)
     {
       /* Cut at the last word boundary that fits, never inside a character */
