@@ -1864,6 +1864,35 @@ static const char * const request_starts[] = {
   "put", "create", "message", "phone", "tell", "don't", "dont", NULL
 };
 
+/* Every request has one of these words; a clause without any asks for nothing */
+static const char * const request_words[] = {
+  "remind", "reminder", "forget", "schedule", "book", "arrange", "organize", "organise", "set",
+  "plan", "add", "put", "create", "make", "enter", "new", "calendar", "call", "phone", "dial",
+  "ring", "text", "message", "tell", "sms", "whatsapp", "email", "e-mail", "mail", "write",
+  "send", "shoot", "drop", "give", NULL
+};
+
+static gboolean
+may_ask (Clause *c)
+{
+  static GHashTable *words;
+
+  if (g_once_init_enter (&words))
+    {
+      GHashTable *set = g_hash_table_new (g_str_hash, g_str_equal);
+
+      for (guint i = 0; request_words[i] != NULL; i++)
+        g_hash_table_add (set, (gpointer) request_words[i]);
+      for (guint i = 0; event_nouns[i] != NULL; i++)
+        g_hash_table_add (set, (gpointer) event_nouns[i]);
+      g_once_init_leave (&words, set);
+    }
+  for (guint i = c->start; i < c->end; i++)
+    if (g_hash_table_contains (words, tok (c->tokens, i)->word))
+      return TRUE;
+  return FALSE;
+}
+
 /* Splits at sentence ends, and before a new request after "and", "also", "then". */
 static GArray *
 split_clauses (GPtrArray *tokens)
@@ -1940,7 +1969,7 @@ mira_extractor_find (const char *text,
       MiraAction *action = NULL;
       gboolean event_like;
 
-      if (c->start >= c->end)
+      if (c->start >= c->end || !may_ask (c))
         continue;
       first = skip_fillers (c, c->start);
       /* Event lengths ("for two hours") only where an event may be asked */
