@@ -655,6 +655,34 @@ test_llm_fallback (Fixture       *f,
     }
 }
 
+/* An interaction that has actions by the time the model answers gets no
+ * second set from it.
+ */
+static void
+test_llm_no_twice (Fixture       *f,
+                   gconstpointer  data)
+{
+  Net *net = net_new (f, "Europe/Berlin");
+  const char *mode = "{\"mode\": \"answer\", \"delay_ms\": 400, \"content\": "
+                     "\"{\\\"actions\\\": [{\\\"type\\\": \\\"contact\\\", "
+                     "\\\"name\\\": \\\"Bob\\\", \\\"method\\\": \\\"call\\\"}]}\"}";
+  JsonObject *interaction, *list;
+  guint before;
+
+  mira_test_llm_peer_set_mode (peer, mode);
+  before = peer_requests ();
+  interaction = request (f, 201, "POST", api (f, net, "interactions"), net->token,
+                         "{\"content\": \"call bob\"}");
+  request (f, 201, "POST", api (f, net, "actions"), net->token,
+           P (f, "{\"interaction_id\": \"%s\", \"action_type\": \"contact\", "
+                 "\"action_data\": {\"name\": \"Bob\"}}", str (interaction, "id")));
+  wait_peer (f, before);
+  mira_test_client_run (f->client, 800);
+  list = request (f, 200, "GET", api (f, net, P (f, "actions?interaction_id=%s",
+                                                 str (interaction, "id"))), net->token, NULL);
+  g_assert_cmpint (json_object_get_int_member (list, "total"), ==, 1);
+}
+
 /* A closed conversation's title and summary: the model's, or the built-in
  * ones when it fails.
  */
@@ -735,6 +763,7 @@ main (int   argc,
     { "llm/answer", test_llm_answer },
     { "llm/fallback", test_llm_fallback },
     { "llm/summary", test_llm_summary },
+    { "llm/no-twice", test_llm_no_twice },
   };
   int ret;
 

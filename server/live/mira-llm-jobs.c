@@ -120,10 +120,27 @@ extract_store (MiraDb    *db,
       g_propagate_error (error, g_steal_pointer (&missing));
       goto failed;
     }
-  if (current != NULL &&
-      !mira_extraction_store (db, job->net_uuid, job->network_id, current, job->actions,
-                              job->extractor, job->events, error))
-    goto failed;
+  if (current != NULL)
+    {
+      g_autoptr(MiraDbResult) found = NULL;
+
+      /* Actions made where the interaction was made (the built-in extractor
+       * of a path that did not leave it to the model) are not made twice.
+       */
+      found = mira_db_query (db, "SELECT 1 FROM actions WHERE network_id = $1"
+                                 " AND interaction_id = $2 LIMIT 1",
+                             2, (const char *[]) { job->net_uuid,
+                                                   json_object_get_string_member (current, "id") },
+                             error);
+      if (found == NULL)
+        goto failed;
+      if (mira_db_result_n_rows (found) > 0)
+        g_message ("Interaction %s has its actions already; the %s extractor's are not added",
+                   json_object_get_string_member (current, "id"), job->extractor);
+      else if (!mira_extraction_store (db, job->net_uuid, job->network_id, current, job->actions,
+                                       job->extractor, job->events, error))
+        goto failed;
+    }
   if (!mira_db_commit (db, error))
     goto failed;
   return job;
