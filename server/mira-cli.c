@@ -23,8 +23,8 @@
 #include "mira-error.h"
 #include "mira-migrations.h"
 #include "mira-server.h"
-#include "mira-sphinx.h"
 #include "mira-store.h"
+#include "mira-transcriber-chain.h"
 #include "mira-util.h"
 
 typedef struct
@@ -44,6 +44,13 @@ typedef struct
   char     *llm_model;
   char     *llm_key_file;
   int       llm_timeout;
+  int       transcriber_timeout;
+  int       sphinx_decoders;
+  char     *openai_url;
+  char     *openai_model;
+  char     *openai_key_file;
+  char     *deepgram_url;
+  char     *deepgram_key_file;
   gboolean  version;
   gboolean  status;
 } Options;
@@ -242,6 +249,93 @@ on_signal (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* The API key in @path (surrounding white space dropped), else in the
+ * environment variable @env; NULL with *@rc set when a file given cannot
+ * be read or is empty.
+ */
+static char *
+load_api_key (const char *path,
+              const char *env,
+              const char *option,
+              int        *rc)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+
+  *rc = 0;
+  if (path == NULL)
+    return g_strdup (g_getenv (env));
+  if (!g_file_get_contents (path, &contents, NULL, &error))
+    {
+      g_printerr ("mira-server: %s: %s\n", option, error->message);
+      *rc = 1;
+      return NULL;
+    }
+  g_strstrip (contents);
+  if (*contents == '\0' || strchr (contents, '\n') != NULL)
+    {
+      g_printerr ("mira-server: %s: %s must hold one API key on one line\n", option, path);
+      *rc = 1;
+      return NULL;
+    }
+  return g_steal_pointer (&contents);
+}
+
+/* The chain of --transcriber; 0, or the exit status on failure */
+static int
+make_transcribers (Options               *options,
+                   MiraTranscriberChain **chain_out)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *openai_key = NULL;
+  g_autofree char *deepgram_key = NULL;
+  MiraTranscriberOptions transcriber_options = { 0 };
+  int rc;
+
+  if (options->transcriber_timeout < 0 || options->transcriber_timeout > 600000)
+    {
+      g_printerr ("mira-server: --transcriber-timeout must be between 1 and 600000 ms\n");
+      return 2;
+    }
+  if (options->sphinx_decoders < 0 || options->sphinx_decoders > 64)
+    {
+      g_printerr ("mira-server: --sphinx-decoders must be between 1 and 64\n");
+      return 2;
+    }
+  openai_key = load_api_key (options->openai_key_file, "MIRA_OPENAI_API_KEY",
+                             "--openai-key-file", &rc);
+  if (rc != 0)
+    return rc;
+  deepgram_key = load_api_key (options->deepgram_key_file, "MIRA_DEEPGRAM_API_KEY",
+                               "--deepgram-key-file", &rc);
+  if (rc != 0)
+    return rc;
+
+  transcriber_options.sphinx_decoders = (guint) options->sphinx_decoders;
+  transcriber_options.openai_url = options->openai_url;
+  transcriber_options.openai_model = options->openai_model;
+  transcriber_options.openai_key = openai_key;
+  transcriber_options.deepgram_url = options->deepgram_url;
+  transcriber_options.deepgram_key = deepgram_key && *deepgram_key ? deepgram_key : NULL;
+  transcriber_options.timeout_ms = (guint) options->transcriber_timeout;
+  *chain_out = mira_transcriber_chain_new (options->transcriber ? options->transcriber : "sphinx",
+                                           &transcriber_options, &error);
+  if (*chain_out == NULL)
+    {
+      gboolean usage = g_error_matches (error, MIRA_TRANSCRIBER_ERROR,
+                                        MIRA_TRANSCRIBER_ERROR_INVALID_SPEC);
+
+      g_printerr ("mira-server: %s%s\n", usage ? "--transcriber: " : "cannot start PocketSphinx: ",
+                  error->message);
+      return usage ? 2 : 1;
+    }
+  if (openai_key != NULL)
+    memset (openai_key, 0, strlen (openai_key));
+  if (deepgram_key != NULL)
+    memset (deepgram_key, 0, strlen (deepgram_key));
+  return 0;
+}
+
 static int
 serve (Options *options)
 {
@@ -249,7 +343,7 @@ serve (Options *options)
   g_autoptr(MiraStore) store = NULL;
   g_autoptr(MiraServer) server = NULL;
   g_autoptr(GMainLoop) loop = NULL;
-  g_autoptr(MiraSphinx) sphinx = NULL;
+  g_autoptr(MiraTranscriberChain) chain = NULL;
   g_autoptr(MiraLlm) llm = NULL;
   g_autofree char *uri = database_uri (options);
   g_autofree char *admin_token = NULL;
@@ -264,6 +358,16 @@ serve (Options *options)
   mallopt (M_TRIM_THRESHOLD, 64 * 1024 * 1024);
   mallopt (M_MMAP_THRESHOLD, 4 * 1024 * 1024);
 
+  /* First: a wrong --transcriber creates no token and no database */
+  if (options->transcriber == NULL || !g_str_equal (options->transcriber, "none"))
+    {
+      int rc = make_transcribers (options, &chain);
+
+      if (rc != 0)
+        return rc;
+      server_options.transcriber = MIRA_TRANSCRIBER (chain);
+    }
+
   admin_token = load_admin_token (options, &token_path, &error);
   if (admin_token == NULL)
     {
@@ -276,24 +380,6 @@ serve (Options *options)
     {
       g_printerr ("mira-server: cannot open the database: %s\n", error->message);
       return 1;
-    }
-
-  if (options->transcriber == NULL || g_str_equal (options->transcriber, "sphinx"))
-    {
-      /* One decoder per core: transcription never waits on more than the CPU. */
-      sphinx = mira_sphinx_new (NULL, MAX (1, g_get_num_processors ()), &error);
-      if (sphinx == NULL)
-        {
-          g_printerr ("mira-server: cannot start PocketSphinx: %s\n", error->message);
-          return 1;
-        }
-      server_options.transcriber = MIRA_TRANSCRIBER (sphinx);
-    }
-  else if (!g_str_equal (options->transcriber, "none"))
-    {
-      g_printerr ("mira-server: unknown transcriber '%s' (sphinx or none)\n",
-                  options->transcriber);
-      return 2;
     }
 
   llm = load_llm (options, &error);
@@ -331,6 +417,9 @@ serve (Options *options)
   if (llm != NULL)
     g_message ("actions and summaries by %s at %s (the built-in ones when it fails)",
                mira_llm_get_model (llm), mira_llm_get_url (llm));
+  /* Which models the services run, and whether they answer at all */
+  if (chain != NULL)
+    mira_transcriber_chain_probe (chain);
   g_message ("database %s, %u workers%s", mira_store_get_dialect (store) == MIRA_DB_DIALECT_SQLITE
                                             ? "SQLite" : "PostgreSQL", workers,
              options->open_registration ? ", open registration" : "");
@@ -555,7 +644,26 @@ mira_cli_main (int    argc,
     { "audio-threads", 0, 0, G_OPTION_ARG_INT, &options.audio_threads,
       "Threads that read and decode audio sockets (default 0: one per core)", "N" },
     { "transcriber", 0, 0, G_OPTION_ARG_STRING, &options.transcriber,
-      "Speech to text for live audio: sphinx (default, offline) or none", "NAME" },
+      "Speech to text for live audio: a comma-separated chain of sphinx (offline), openai,"
+      " deepgram and wyoming://HOST:PORT, tried in order (default sphinx), or none", "CHAIN" },
+    { "transcriber-timeout", 0, 0, G_OPTION_ARG_INT, &options.transcriber_timeout,
+      "Time a remote transcriber gets for one utterance before the next one of the chain"
+      " takes it (default 10000)", "MS" },
+    { "sphinx-decoders", 0, 0, G_OPTION_ARG_INT, &options.sphinx_decoders,
+      "PocketSphinx decoders at most, each ~95 MB, loaded on need (default one per core)", "N" },
+    { "openai-url", 0, 0, G_OPTION_ARG_STRING, &options.openai_url,
+      "Base URL of the openai transcriber: OpenAI, a whisper.cpp or faster-whisper server"
+      " (default https://api.openai.com)", "URL" },
+    { "openai-model", 0, 0, G_OPTION_ARG_STRING, &options.openai_model,
+      "Model the openai transcriber asks for (default whisper-1)", "NAME" },
+    { "openai-key-file", 0, 0, G_OPTION_ARG_FILENAME, &options.openai_key_file,
+      "File holding the openai transcriber's API key (default: env MIRA_OPENAI_API_KEY;"
+      " none: no key is sent)", "FILE" },
+    { "deepgram-url", 0, 0, G_OPTION_ARG_STRING, &options.deepgram_url,
+      "Base URL of the deepgram transcriber (default https://api.deepgram.com)", "URL" },
+    { "deepgram-key-file", 0, 0, G_OPTION_ARG_FILENAME, &options.deepgram_key_file,
+      "File holding the deepgram transcriber's API key (default: env MIRA_DEEPGRAM_API_KEY)",
+      "FILE" },
     { "llm-url", 0, 0, G_OPTION_ARG_STRING, &options.llm_url,
       "An OpenAI-compatible chat completions service (Ollama, llama.cpp, vLLM, OpenAI) that"
       " finds the actions in interactions and titles and summarises conversations, e.g."
@@ -628,5 +736,10 @@ mira_cli_main (int    argc,
   g_free (options.llm_url);
   g_free (options.llm_model);
   g_free (options.llm_key_file);
+  g_free (options.openai_url);
+  g_free (options.openai_model);
+  g_free (options.openai_key_file);
+  g_free (options.deepgram_url);
+  g_free (options.deepgram_key_file);
   return rc;
 }

@@ -22,6 +22,7 @@
 #include "mira-store.h"
 #include "mira-time.h"
 #include "mira-token-cache.h"
+#include "mira-transcriber-chain.h"
 #include "mira-util.h"
 
 struct _MiraServer
@@ -83,6 +84,7 @@ mira_server_finalize (GObject *object)
   g_free (self->config.admin_token_hash);
   mira_token_cache_free (self->config.tokens);
   g_free (self->config.transcriber);
+  g_clear_object (&self->config.transcribers);
   g_free (self->url);
 
   G_OBJECT_CLASS (mira_server_parent_class)->finalize (object);
@@ -909,6 +911,8 @@ mira_server_new (MiraStore                *store,
   self->config.transcriber = g_strdup (options->transcriber
                                          ? mira_transcriber_get_name (options->transcriber)
                                          : "none");
+  if (MIRA_IS_TRANSCRIBER_CHAIN (options->transcriber))
+    self->config.transcribers = g_object_ref (MIRA_TRANSCRIBER_CHAIN (options->transcriber));
   self->config.started_at = g_get_monotonic_time ();
   /* The list of time zones, read now rather than by a request. */
   mira_time_zones_load ();

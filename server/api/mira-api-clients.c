@@ -12,6 +12,7 @@
 
 #include "mira-db.h"
 #include "mira-entity.h"
+#include "mira-transcriber-chain.h"
 #include "mira-error.h"
 #include "mira-util.h"
 
@@ -165,6 +166,9 @@ mira_api_service_info (MiraApiCall  *call,
   server = json_object_new ();
   json_object_set_string_member (server, "version", PACKAGE_VERSION);
   json_object_set_string_member (server, "transcriber", call->config->transcriber);
+  if (call->config->transcribers != NULL)
+    json_object_set_array_member (server, "transcribers",
+                                  mira_transcriber_chain_get_states (call->config->transcribers));
   json_object_set_object_member (out, "server", server);
   mira_api_call_respond_object (call, 200, out);
   return TRUE;

@@ -11,6 +11,7 @@
 #include "mira-db.h"
 #include "mira-error.h"
 #include "mira-time.h"
+#include "mira-transcriber-chain.h"
 #include "mira-util.h"
 #include "mira-voice-persons.h"
 
@@ -30,9 +31,14 @@ static const KnownSetting known_settings[] = {
   { "voice_match_threshold", "number", G_STRINGIFY (MIRA_VOICE_MATCH_THRESHOLD) },
 };
 
+/* Known, without a fixed default: unset means the server's own */
+static const KnownSetting transcriber_setting = { "transcriber", "string", NULL };
+
 static const KnownSetting *
 find_known (const char *key)
 {
+  if (g_str_equal (key, transcriber_setting.key))
+    return &transcriber_setting;
   for (guint i = 0; i < G_N_ELEMENTS (known_settings); i++)
     if (g_str_equal (known_settings[i].key, key))
       return &known_settings[i];
@@ -154,6 +160,17 @@ mira_api_setting_check (const char  *key,
         {
           g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
                        "Field 'value': voice_match_threshold must be between 0 and 1");
+          return NULL;
+        }
+    }
+  else if (g_str_equal (key, "transcriber"))
+    {
+      g_autoptr(GError) spec_error = NULL;
+
+      if (!mira_transcriber_spec_check (json_node_get_string (value), &spec_error))
+        {
+          g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "Field 'value': %s",
+                       spec_error->message);
           return NULL;
         }
     }
@@ -310,7 +327,7 @@ mira_api_setting_get (MiraApiCall  *call,
     {
       /* A known setting that was never set reads as its default. */
       known = find_known (key);
-      if (known == NULL)
+      if (known == NULL || known->default_json == NULL)
         return setting_not_found (call, key, error);
       g_clear_pointer (&object, json_object_unref);
       object = setting_object (call, key, known->default_json, known->type, NULL, NULL);
@@ -390,6 +407,20 @@ mira_api_setting_store (MiraApiCall  *call,
   type = mira_api_setting_check (key, value, type, error);
   if (type == NULL)
     return FALSE;
+  /* A chain this server cannot run (deepgram without its key) is refused now,
+   * not at the network's next utterance. */
+  if (g_str_equal (key, "transcriber") && call->config->transcribers != NULL)
+    {
+      g_autoptr(GError) chain_error = NULL;
+
+      if (!mira_transcriber_chain_check (call->config->transcribers,
+                                         json_node_get_string (value), &chain_error))
+        {
+          g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "Field 'value': %s",
+                       chain_error->message);
+          return FALSE;
+        }
+    }
   text = json_to_string (value, FALSE);
   res = mira_db_query (db, "INSERT INTO network_settings (id, network_id, setting_key,"
                            " setting_value, setting_type, created_at, updated_at)"

@@ -24,6 +24,9 @@ typedef struct {
   struct _MiraTokenCache *tokens; /* who a token is, for a few seconds */
   char     *transcriber;         /* name shown in service info */
   gboolean  llm;                 /* a language model finds actions, after the fact */
+  /* The server's chain of transcribers, for their states and the networks'
+   * "transcriber" setting; NULL when it has none or a single backend */
+  struct _MiraTranscriberChain *transcribers;
   gint64    started_at;          /* monotonic µs */
 } MiraApiConfig;
 

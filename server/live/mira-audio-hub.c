@@ -8,7 +8,10 @@
 #include "mira-arbiter.h"
 #include "mira-event-bus.h"
 #include "mira-scorer.h"
+#include "mira-db.h"
 #include "mira-server-private.h"
+#include "mira-store.h"
+#include "mira-transcriber-chain.h"
 #include "mira-util.h"
 
 /* stream_scores go out this often while audio flows (4 per second). */
@@ -422,6 +425,21 @@ store_interaction (Pending        *pending,
   json_builder_add_string_value (builder, pending->client_id);
   json_builder_set_member_name (builder, "transcriber");
   json_builder_add_string_value (builder, transcript->backend);
+  json_builder_set_member_name (builder, "transcription_ms");
+  json_builder_add_double_value (builder, round (transcript->elapsed_ms * 10) / 10);
+  if (transcript->model != NULL)
+    {
+      json_builder_set_member_name (builder, "transcriber_model");
+      json_builder_add_string_value (builder, transcript->model);
+    }
+  if (transcript->failed != NULL)
+    {
+      json_builder_set_member_name (builder, "transcriber_failed");
+      json_builder_begin_array (builder);
+      for (guint i = 0; transcript->failed[i] != NULL; i++)
+        json_builder_add_string_value (builder, transcript->failed[i]);
+      json_builder_end_array (builder);
+    }
   json_builder_set_member_name (builder, "confidence");
   json_builder_add_double_value (builder, transcript->confidence);
   json_builder_set_member_name (builder, "candidates");
@@ -455,7 +473,11 @@ transcribed (GObject      *source,
     }
   if (transcript == NULL)
     {
-      g_warning ("transcription failed for %s: %s", pending->client_id, error->message);
+      /* A network whose transcriber setting is "none" */
+      if (g_error_matches (error, MIRA_TRANSCRIBER_ERROR, MIRA_TRANSCRIBER_ERROR_INVALID_SPEC))
+        g_debug ("not transcribed for %s: %s", pending->client_id, error->message);
+      else
+        g_warning ("transcription failed for %s: %s", pending->client_id, error->message);
       if (!pending->confirmed)
         pending->abandoned = TRUE;   /* the window's close transcribes again */
       else
@@ -509,6 +531,70 @@ pending_new (Network       *network,
   return pending;
 }
 
+/* The network's "transcriber" setting (a JSON string), or NULL when unset */
+static gpointer
+read_transcriber_setting (MiraDb    *db,
+                          gpointer   data,
+                          GError   **error)
+{
+  g_autoptr(MiraDbResult) res = NULL;
+  g_autoptr(JsonNode) value = NULL;
+
+  res = mira_db_query (db, "SELECT s.setting_value FROM network_settings s"
+                           " JOIN networks n ON n.id = s.network_id"
+                           " WHERE n.network_id = $1 AND s.setting_key = 'transcriber'",
+                       1, (const char *[]) { data }, error);
+  if (res == NULL || mira_db_result_n_rows (res) == 0)
+    return NULL;
+  value = json_from_string (mira_db_result_get (res, 0, 0), NULL);
+  if (value == NULL || !JSON_NODE_HOLDS_VALUE (value) ||
+      json_node_get_value_type (value) != G_TYPE_STRING)
+    return NULL;
+  return g_strdup (json_node_get_string (value));
+}
+
+typedef struct
+{
+  Pending *pending;
+  GBytes  *samples;
+} Lookup;
+
+/* The network's own chain when it sets one, else the server's */
+static void
+transcriber_setting_read (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  Lookup *lookup = user_data;
+  MiraAudioHub *hub = lookup->pending->shard->hub;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *spec = mira_store_run_finish ((MiraStore *) source, result, &error);
+  g_autoptr(MiraTranscriberChain) chain = NULL;
+  MiraTranscriber *fallback;
+
+  if (hub == NULL)
+    {
+      /* The hub is gone */
+      pending_free (lookup->pending);
+      g_bytes_unref (lookup->samples);
+      g_free (lookup);
+      return;
+    }
+  fallback = hub->transcriber;
+  if (error != NULL)
+    g_warning ("the transcriber setting of %s could not be read: %s",
+               lookup->pending->network_id, error->message);
+  else if ((chain = mira_transcriber_chain_derive (MIRA_TRANSCRIBER_CHAIN (fallback), spec,
+                                                   &error)) == NULL)
+    g_warning ("the transcriber setting of %s cannot be used here: %s",
+               lookup->pending->network_id, error->message);
+
+  mira_transcriber_transcribe_async (chain ? MIRA_TRANSCRIBER (chain) : fallback,
+                                     lookup->samples, NULL, transcribed, lookup->pending);
+  g_bytes_unref (lookup->samples);
+  g_free (lookup);
+}
+
 static void
 transcribe (Network       *network,
             Pending       *pending,
@@ -516,10 +602,22 @@ transcribe (Network       *network,
 {
   g_autoptr(GBytes) samples = g_bytes_new (utterance->samples->data,
                                            utterance->samples->len * sizeof (gint16));
+  MiraTranscriber *transcriber = network->hub->transcriber;
+  Lookup *lookup;
 
   network->transcribing++;
-  mira_transcriber_transcribe_async (network->hub->transcriber, samples, NULL, transcribed,
-                                     pending);
+  if (!MIRA_IS_TRANSCRIBER_CHAIN (transcriber))
+    {
+      mira_transcriber_transcribe_async (transcriber, samples, NULL, transcribed, pending);
+      return;
+    }
+  /* A network may name its own chain (its "transcriber" setting) */
+  lookup = g_new0 (Lookup, 1);
+  lookup->pending = pending;
+  lookup->samples = g_steal_pointer (&samples);
+  mira_store_run_async (mira_server_get_store (network->hub->server), read_transcriber_setting,
+                        g_strdup (network->network_id), g_free, g_free, NULL,
+                        transcriber_setting_read, lookup);
 }
 
 /* The silence after an utterance has begun on every stream: transcribe now,

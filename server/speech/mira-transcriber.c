@@ -4,6 +4,7 @@
 #include "mira-transcriber.h"
 
 G_DEFINE_INTERFACE (MiraTranscriber, mira_transcriber, G_TYPE_OBJECT)
+G_DEFINE_QUARK (mira-transcriber-error-quark, mira_transcriber_error)
 
 static void
 mira_transcriber_default_init (MiraTranscriberInterface *iface)
@@ -17,6 +18,8 @@ mira_transcript_free (MiraTranscript *transcript)
     return;
   g_free (transcript->text);
   g_free (transcript->backend);
+  g_free (transcript->model);
+  g_strfreev (transcript->failed);
   g_free (transcript);
 }
 
@@ -39,6 +42,61 @@ mira_transcriber_transcribe (MiraTranscriber  *self,
 
   return MIRA_TRANSCRIBER_GET_IFACE (self)->transcribe (self, samples, n_samples, cancellable,
                                                           error);
+}
+
+char *
+mira_transcriber_describe (MiraTranscriber  *self,
+                           GCancellable     *cancellable,
+                           GError          **error)
+{
+  MiraTranscriberInterface *iface;
+
+  g_return_val_if_fail (MIRA_IS_TRANSCRIBER (self), NULL);
+
+  iface = MIRA_TRANSCRIBER_GET_IFACE (self);
+  if (iface->describe == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "%s does not say which model it runs", iface->get_name (self));
+      return NULL;
+    }
+  return iface->describe (self, cancellable, error);
+}
+
+GBytes *
+mira_transcriber_wav_new (const gint16 *samples,
+                          gsize         n_samples)
+{
+  guint32 data_size = (guint32) (n_samples * sizeof (gint16));
+  GByteArray *wav = g_byte_array_sized_new (44 + data_size);
+  guint32 u32;
+  guint16 u16;
+
+  g_return_val_if_fail (n_samples <= (G_MAXUINT32 - 36) / sizeof (gint16), NULL);
+
+#define PUT32(v) (u32 = GUINT32_TO_LE (v), g_byte_array_append (wav, (guint8 *) &u32, 4))
+#define PUT16(v) (u16 = GUINT16_TO_LE (v), g_byte_array_append (wav, (guint8 *) &u16, 2))
+  g_byte_array_append (wav, (const guint8 *) "RIFF", 4);
+  PUT32 (36 + data_size);
+  g_byte_array_append (wav, (const guint8 *) "WAVEfmt ", 8);
+  PUT32 (16);                                  /* fmt chunk size */
+  PUT16 (1);                                   /* PCM */
+  PUT16 (1);                                   /* mono */
+  PUT32 (16000);                               /* samples per second */
+  PUT32 (16000 * sizeof (gint16));             /* bytes per second */
+  PUT16 (sizeof (gint16));                     /* block align */
+  PUT16 (16);                                  /* bits per sample */
+  g_byte_array_append (wav, (const guint8 *) "data", 4);
+  PUT32 (data_size);
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+  g_byte_array_append (wav, (const guint8 *) samples, data_size);
+#else
+  for (gsize i = 0; i < n_samples; i++)
+    PUT16 ((guint16) samples[i]);
+#endif
+#undef PUT32
+#undef PUT16
+  return g_byte_array_free_to_bytes (wav);
 }
 
 static void

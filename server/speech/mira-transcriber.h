@@ -5,10 +5,26 @@
 
 G_BEGIN_DECLS
 
+#define MIRA_TRANSCRIBER_ERROR (mira_transcriber_error_quark ())
+
+/* Why a backend gave no transcript; any of them makes a chain try the next. */
+typedef enum {
+  MIRA_TRANSCRIBER_ERROR_FAILED,        /* unreachable, or it failed (HTTP 5xx) */
+  MIRA_TRANSCRIBER_ERROR_TIMED_OUT,     /* no whole answer within its time */
+  MIRA_TRANSCRIBER_ERROR_REFUSED,       /* it refused us: HTTP 4xx, a Wyoming `error` */
+  MIRA_TRANSCRIBER_ERROR_BAD_ANSWER,    /* an answer outside its protocol */
+  MIRA_TRANSCRIBER_ERROR_INVALID_SPEC,  /* a chain or backend name that means nothing */
+} MiraTranscriberError;
+
+GQuark          mira_transcriber_error_quark (void);
+
 typedef struct {
   char   *text;         /* may be empty: nothing recognisable was said */
-  double  confidence;   /* 0..1 */
-  char   *backend;      /* which backend produced it */
+  double  confidence;   /* 0..1; 0 when the backend gives none */
+  char   *backend;      /* which backend produced it: "sphinx", "wyoming://host:port", … */
+  char   *model;        /* the model it names, or NULL */
+  double  elapsed_ms;   /* the backend's time for it (a chain fills it in) */
+  GStrv   failed;       /* backends of a chain that failed first, or NULL */
 } MiraTranscript;
 
 void            mira_transcript_free (MiraTranscript *transcript);
@@ -18,8 +34,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (MiraTranscript, mira_transcript_free)
 
 G_DECLARE_INTERFACE (MiraTranscriber, mira_transcriber, MIRA, TRANSCRIBER, GObject)
 
-/* A speech-to-text backend. transcribe() blocks and is called from worker
- * threads, never from a main loop; implementations are thread-safe.
+/* A speech-to-text backend. transcribe() and describe() block and are
+ * called from worker threads, never from a main loop; implementations are
+ * thread-safe. describe() is optional: it asks the backend which model it
+ * runs (a Wyoming service's `info`), and fails as transcribe() would.
  */
 struct _MiraTranscriberInterface
 {
@@ -31,6 +49,9 @@ struct _MiraTranscriberInterface
                                  gsize             n_samples,
                                  GCancellable     *cancellable,
                                  GError          **error);
+  char           *(*describe)   (MiraTranscriber  *self,
+                                 GCancellable     *cancellable,
+                                 GError          **error);
 };
 
 const char     *mira_transcriber_get_name          (MiraTranscriber      *self);
@@ -38,6 +59,11 @@ const char     *mira_transcriber_get_name          (MiraTranscriber      *self);
 MiraTranscript *mira_transcriber_transcribe        (MiraTranscriber      *self,
                                                     const gint16         *samples,
                                                     gsize                 n_samples,
+                                                    GCancellable         *cancellable,
+                                                    GError              **error);
+/* The model the backend runs, asked of it (blocks); NULL with @error when
+ * it cannot say or does not answer. */
+char           *mira_transcriber_describe          (MiraTranscriber      *self,
                                                     GCancellable         *cancellable,
                                                     GError              **error);
 /* Runs transcribe() on a thread of the transcriptions' own pool (one per core),
@@ -50,5 +76,9 @@ void            mira_transcriber_transcribe_async  (MiraTranscriber      *self,
 MiraTranscript *mira_transcriber_transcribe_finish (MiraTranscriber      *self,
                                                     GAsyncResult         *result,
                                                     GError              **error);
+
+/* Little-endian 16 kHz mono s16 samples as a WAV file (RIFF, PCM). */
+GBytes         *mira_transcriber_wav_new           (const gint16         *samples,
+                                                    gsize                 n_samples);
 
 G_END_DECLS

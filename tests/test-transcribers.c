@@ -1,0 +1,618 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+
+/* The transcriber backends against local services that speak their real
+ * wire protocols (tests/speech-peer.py: Wyoming over TCP, OpenAI's and
+ * Deepgram's HTTP APIs), their error answers, a service that hangs and one
+ * that closes in the middle of its answer; and the chain that falls back
+ * from them to PocketSphinx, with real speech from flite.
+ */
+
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mira-deepgram-transcriber.h"
+#include "mira-openai-transcriber.h"
+#include "mira-test-live.h"
+#include "mira-transcriber-chain.h"
+#include "mira-wyoming-transcriber.h"
+
+#define SENTENCE "turn on the lights in the kitchen"
+#define ANSWER   "Turn on the kitchen lights."
+/* Each remote backend's time in these tests */
+#define TIMEOUT_MS 1500
+
+typedef struct
+{
+  GSubprocess *process;
+  guint16      port;
+  char        *url;       /* http://127.0.0.1:PORT */
+  char        *log_path;
+} Peer;
+
+/* Starts tests/speech-peer.py PROTOCOL MODE [extra…] and waits for its port */
+static Peer *
+peer_start (const char *protocol,
+            const char *mode,
+            ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "speech-peer.py", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *line = NULL;
+  Peer *peer = g_new0 (Peer, 1);
+  int fd;
+  va_list args;
+  const char *arg;
+
+  fd = g_file_open_tmp ("mira-peer-XXXXXX.log", &peer->log_path, &error);
+  g_assert_no_error (error);
+  close (fd);
+  g_ptr_array_add (argv, (char *) "/usr/bin/python3");
+  g_ptr_array_add (argv, script);
+  g_ptr_array_add (argv, (char *) protocol);
+  g_ptr_array_add (argv, (char *) mode);
+  g_ptr_array_add (argv, (char *) "--log");
+  g_ptr_array_add (argv, peer->log_path);
+  va_start (args, mode);
+  while ((arg = va_arg (args, const char *)) != NULL)
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  peer->process = g_subprocess_newv ((const char * const *) argv->pdata,
+                                     G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                     G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (peer->process));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  mira_test_check (line != NULL && g_str_has_prefix (line, "port "),
+                   "speech-peer.py %s %s did not start", protocol, mode);
+  peer->port = (guint16) g_ascii_strtoull (line + 5, NULL, 10);
+  peer->url = g_strdup_printf ("http://127.0.0.1:%u", peer->port);
+  return peer;
+}
+
+static void
+peer_stop (Peer *peer)
+{
+  if (peer == NULL)
+    return;
+  g_subprocess_force_exit (peer->process);
+  g_subprocess_wait (peer->process, NULL, NULL);
+  g_object_unref (peer->process);
+  g_unlink (peer->log_path);
+  g_free (peer->log_path);
+  g_free (peer->url);
+  g_free (peer);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Peer, peer_stop)
+
+/* The requests the peer received, one JSON object each */
+static GPtrArray *
+peer_requests (Peer *peer)
+{
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  GPtrArray *requests = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+
+  g_assert_true (g_file_get_contents (peer->log_path, &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (*lines[i] != '\0')
+      g_ptr_array_add (requests, json_from_string (lines[i], NULL));
+  return requests;
+}
+
+static JsonObject *
+request_object (GPtrArray *requests,
+                guint      index)
+{
+  g_assert_cmpuint (requests->len, >, index);
+  return json_node_get_object (requests->pdata[index]);
+}
+
+/* Two seconds of flite speech, 16 kHz mono */
+static gint16 *
+speech (gsize *n_out)
+{
+  return mira_test_speech_mix (mira_test_speech_get ("slt", SENTENCE), -20.0, INFINITY, 1.0,
+                               300, 300, 1, n_out);
+}
+
+/* Transcribes with @transcriber; checks how long it took */
+static MiraTranscript *
+run (MiraTranscriber  *transcriber,
+     guint             max_ms,
+     GError          **error)
+{
+  gsize n = 0;
+  g_autofree gint16 *samples = speech (&n);
+  gint64 start = g_get_monotonic_time ();
+  MiraTranscript *transcript;
+  double ms;
+
+  transcript = mira_transcriber_transcribe (transcriber, samples, n, NULL, error);
+  ms = (g_get_monotonic_time () - start) / 1000.0;
+  mira_test_check (ms <= max_ms, "%s took %.0f ms, more than %u",
+                   mira_transcriber_get_name (transcriber), ms, max_ms);
+  return transcript;
+}
+
+static void
+check_error (GError     *error,
+             int         code,
+             const char *words)
+{
+  mira_test_check (error != NULL, "no error: expected one saying '%s'", words);
+  mira_test_check (g_error_matches (error, MIRA_TRANSCRIBER_ERROR, code),
+                   "expected code %d, got %s %d: %s", code, g_quark_to_string (error->domain),
+                   error->code, error->message);
+  mira_test_check (strstr (error->message, words) != NULL, "'%s' does not say '%s'",
+                   error->message, words);
+}
+
+/* Wyoming --------------------------------------------------------------------- */
+
+static MiraTranscriber *
+wyoming_new (Peer *peer)
+{
+  return MIRA_TRANSCRIBER (mira_wyoming_transcriber_new ("127.0.0.1", peer->port, TIMEOUT_MS));
+}
+
+static void
+test_wyoming_ok (void)
+{
+  g_autoptr(Peer) peer = peer_start ("wyoming", "ok", "--text", ANSWER, "--model",
+                                     "small.en", NULL);
+  g_autoptr(MiraTranscriber) wyoming = wyoming_new (peer);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MiraTranscript) transcript = NULL;
+  g_autoptr(GPtrArray) requests = NULL;
+  g_autofree char *model = NULL;
+  g_autofree char *name = g_strdup_printf ("wyoming://127.0.0.1:%u", peer->port);
+  JsonObject *request;
+  JsonArray *events;
+  gsize n = 0;
+  g_autofree gint16 *samples = speech (&n);
+
+  model = mira_transcriber_describe (wyoming, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (model, ==, "small.en");
+
+  transcript = run (wyoming, TIMEOUT_MS, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (transcript->text, ==, ANSWER);
+  g_assert_cmpstr (transcript->backend, ==, name);
+  g_assert_cmpstr (mira_transcriber_get_name (wyoming), ==, name);
+  g_assert_cmpstr (transcript->model, ==, "small.en");
+
+  /* What the service received: the events in order, every sample, 16 kHz s16 mono */
+  requests = peer_requests (peer);
+  g_assert_cmpuint (requests->len, ==, 2);
+  request = request_object (requests, 1);
+  events = json_object_get_array_member (request, "events");
+  g_assert_cmpuint (json_array_get_length (events), ==, 4);
+  g_assert_cmpstr (json_array_get_string_element (events, 0), ==, "transcribe");
+  g_assert_cmpstr (json_array_get_string_element (events, 1), ==, "audio-start");
+  g_assert_cmpstr (json_array_get_string_element (events, 2), ==, "audio-chunk");
+  g_assert_cmpstr (json_array_get_string_element (events, 3), ==, "audio-stop");
+  g_assert_cmpint (json_object_get_int_member (request, "audio_bytes"), ==, n * 2);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (request, "formats")),
+                    ==, 1);
+  {
+    JsonArray *format = json_array_get_array_element (json_object_get_array_member (request,
+                                                                                   "formats"), 0);
+
+    g_assert_cmpint (json_array_get_int_element (format, 0), ==, 16000);
+    g_assert_cmpint (json_array_get_int_element (format, 1), ==, 2);
+    g_assert_cmpint (json_array_get_int_element (format, 2), ==, 1);
+  }
+}
+
+static void
+test_wyoming_failures (void)
+{
+  static const struct { const char *mode; int code; const char *words; } cases[] = {
+    { "error", MIRA_TRANSCRIBER_ERROR_REFUSED, "CUDA out of memory" },
+    { "badjson", MIRA_TRANSCRIBER_ERROR_BAD_ANSWER, "not a Wyoming answer" },
+    { "hang", MIRA_TRANSCRIBER_ERROR_TIMED_OUT, "within 1500 ms" },
+    { "close", MIRA_TRANSCRIBER_ERROR_FAILED, "in the middle of its answer" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(Peer) peer = peer_start ("wyoming", cases[i].mode, NULL);
+      g_autoptr(MiraTranscriber) wyoming = wyoming_new (peer);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(MiraTranscript) transcript = run (wyoming, TIMEOUT_MS + 1000, &error);
+
+      g_assert_null (transcript);
+      check_error (error, cases[i].code, cases[i].words);
+    }
+
+  /* Nobody listening */
+  {
+    g_autoptr(Peer) peer = peer_start ("wyoming", "ok", NULL);
+    guint16 port = peer->port;
+    g_autoptr(MiraTranscriber) wyoming = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MiraTranscript) transcript = NULL;
+
+    g_clear_pointer (&peer, peer_stop);
+    wyoming = MIRA_TRANSCRIBER (mira_wyoming_transcriber_new ("127.0.0.1", port, TIMEOUT_MS));
+    transcript = run (wyoming, TIMEOUT_MS, &error);
+    g_assert_null (transcript);
+    check_error (error, MIRA_TRANSCRIBER_ERROR_FAILED, "cannot connect");
+  }
+}
+
+/* OpenAI ------------------------------------------------------------------------ */
+
+static void
+test_openai_ok (void)
+{
+  g_autoptr(Peer) peer = peer_start ("openai", "ok", "--text", ANSWER, "--key", "sk-test-1",
+                                     NULL);
+  g_autofree char *base = g_strconcat (peer->url, "/v1/", NULL);
+  g_autoptr(MiraTranscriber) openai = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MiraTranscript) transcript = NULL;
+  g_autoptr(GPtrArray) requests = NULL;
+  JsonObject *request;
+  JsonObject *file;
+  gsize n = 0;
+  g_autofree gint16 *samples = speech (&n);
+
+  /* A base URL ending in /v1/ as OpenAI's own documentation writes it */
+  openai = MIRA_TRANSCRIBER (mira_openai_transcriber_new (base, "whisper-large-v3", "sk-test-1",
+                                                          TIMEOUT_MS));
+  transcript = run (openai, TIMEOUT_MS, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (transcript->text, ==, ANSWER);
+  g_assert_cmpstr (transcript->backend, ==, "openai");
+  g_assert_cmpstr (transcript->model, ==, "whisper-large-v3");
+
+  requests = peer_requests (peer);
+  g_assert_cmpuint (requests->len, ==, 1);
+  request = request_object (requests, 0);
+  g_assert_cmpstr (json_object_get_string_member (request, "path"), ==,
+                   "/v1/audio/transcriptions");
+  g_assert_cmpstr (json_object_get_string_member (request, "authorization"), ==,
+                   "Bearer sk-test-1");
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (request, "content_type"),
+                                   "multipart/form-data"));
+  g_assert_cmpstr (json_object_get_string_member (request, "model"), ==, "whisper-large-v3");
+  g_assert_cmpstr (json_object_get_string_member (request, "response_format"), ==, "json");
+  g_assert_cmpstr (json_object_get_string_member (request, "file_type"), ==, "audio/wav");
+  file = json_object_get_object_member (request, "file");
+  g_assert_cmpint (json_object_get_int_member (file, "rate"), ==, 16000);
+  g_assert_cmpint (json_object_get_int_member (file, "channels"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (file, "width"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (file, "frames"), ==, n);
+
+  /* Without a key (a local whisper.cpp server): no Authorization header */
+  {
+    g_autoptr(Peer) local = peer_start ("openai", "ok", NULL);
+    g_autoptr(MiraTranscriber) keyless = NULL;
+    g_autoptr(MiraTranscript) words = NULL;
+    g_autoptr(GPtrArray) seen = NULL;
+
+    keyless = MIRA_TRANSCRIBER (mira_openai_transcriber_new (local->url, "whisper-1", NULL,
+                                                             TIMEOUT_MS));
+    words = run (keyless, TIMEOUT_MS, &error);
+    g_assert_no_error (error);
+    seen = peer_requests (local);
+    g_assert_true (json_object_get_null_member (request_object (seen, 0), "authorization"));
+  }
+}
+
+static void
+test_http_failures (gconstpointer data)
+{
+  const char *protocol = data;
+  gboolean openai = g_str_equal (protocol, "openai");
+  static const struct { const char *mode; int code; const char *openai, *deepgram; } cases[] = {
+    { "unauthorized", MIRA_TRANSCRIBER_ERROR_REFUSED, "HTTP 401: Incorrect API key provided",
+      "HTTP 401: Invalid credentials." },
+    { "error", MIRA_TRANSCRIBER_ERROR_FAILED, "HTTP 500: The server had an error",
+      "HTTP 500: We encountered an error." },
+    { "badjson", MIRA_TRANSCRIBER_ERROR_BAD_ANSWER, "the answer is not JSON",
+      "the answer is not JSON" },
+    { "hang", MIRA_TRANSCRIBER_ERROR_TIMED_OUT, "no answer within 1500 ms",
+      "no answer within 1500 ms" },
+    { "close", MIRA_TRANSCRIBER_ERROR_FAILED, "openai: ", "deepgram: " },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(Peer) peer = peer_start (protocol, cases[i].mode, NULL);
+      g_autoptr(MiraTranscriber) backend = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(MiraTranscript) transcript = NULL;
+
+      if (openai)
+        backend = MIRA_TRANSCRIBER (mira_openai_transcriber_new (peer->url, "whisper-1",
+                                                                 "sk-test", TIMEOUT_MS));
+      else
+        backend = MIRA_TRANSCRIBER (mira_deepgram_transcriber_new (peer->url, "dg-test",
+                                                                   TIMEOUT_MS));
+      transcript = run (backend, TIMEOUT_MS + 1000, &error);
+      g_assert_null (transcript);
+      check_error (error, cases[i].code, openai ? cases[i].openai : cases[i].deepgram);
+      g_test_message ("%s %s: %s", protocol, cases[i].mode, error->message);
+    }
+}
+
+/* Deepgram ---------------------------------------------------------------------- */
+
+static void
+test_deepgram_ok (void)
+{
+  g_autoptr(Peer) peer = peer_start ("deepgram", "ok", "--text", ANSWER, "--key", "dg-key-1",
+                                     NULL);
+  g_autoptr(MiraTranscriber) deepgram = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MiraTranscript) transcript = NULL;
+  g_autoptr(GPtrArray) requests = NULL;
+  JsonObject *request;
+  gsize n = 0;
+  g_autofree gint16 *samples = speech (&n);
+
+  deepgram = MIRA_TRANSCRIBER (mira_deepgram_transcriber_new (peer->url, "dg-key-1", TIMEOUT_MS));
+  transcript = run (deepgram, TIMEOUT_MS, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (transcript->text, ==, ANSWER);
+  g_assert_cmpstr (transcript->backend, ==, "deepgram");
+  g_assert_cmpfloat_with_epsilon (transcript->confidence, 0.97, 1e-9);
+
+  requests = peer_requests (peer);
+  request = request_object (requests, 0);
+  g_assert_cmpstr (json_object_get_string_member (request, "path"), ==, "/v1/listen");
+  g_assert_cmpstr (json_object_get_string_member (request, "authorization"), ==,
+                   "Token dg-key-1");
+  g_assert_cmpstr (json_object_get_string_member (request, "content_type"), ==, "audio/wav");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (request, "file"),
+                                               "frames"), ==, n);
+
+  /* A wrong key is the service's 401 */
+  {
+    g_autoptr(MiraTranscriber) wrong = NULL;
+    g_autoptr(MiraTranscript) none = NULL;
+
+    wrong = MIRA_TRANSCRIBER (mira_deepgram_transcriber_new (peer->url, "dg-wrong", TIMEOUT_MS));
+    none = run (wrong, TIMEOUT_MS, &error);
+    g_assert_null (none);
+    check_error (error, MIRA_TRANSCRIBER_ERROR_REFUSED, "Invalid credentials");
+  }
+}
+
+/* The chain --------------------------------------------------------------------- */
+
+static void
+test_spec (void)
+{
+  static const struct { const char *spec; const char *words; } bad[] = {
+    { "", "is empty" },
+    { " ", "empty backend" },
+    { "sphinx,", "empty backend" },
+    { "whisper", "'whisper' is not a transcriber" },
+    { "sphinx,sphinx", "comes twice" },
+    { "wyoming://host", "needs a port" },
+    { "wyoming://host:0", "needs a port" },
+    { "wyoming://host:99999", "not a wyoming" },
+    { "wyoming://:10300", "not a wyoming" },
+    { "wyoming://host:10300/asr", "only wyoming://HOST:PORT" },
+    { "wyoming://user@host:10300", "only wyoming://HOST:PORT" },
+    { "none,sphinx", "'none' cannot be part of a chain" },
+    { "openai,openai,openai,openai,openai,openai,openai,openai,openai", "at most 8" },
+  };
+  static const char * const good[] = {
+    "sphinx", "none", "openai,sphinx", " wyoming://127.0.0.1:10300 , sphinx",
+    "deepgram", "wyoming://[::1]:10300,wyoming://asr.lan:10300,openai,deepgram,sphinx",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (mira_transcriber_spec_check (bad[i].spec, &error));
+      check_error (error, MIRA_TRANSCRIBER_ERROR_INVALID_SPEC, bad[i].words);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      mira_transcriber_spec_check (good[i], &error);
+      g_assert_no_error (error);
+    }
+}
+
+static const char *
+state_of (JsonArray  *states,
+          const char *name,
+          JsonObject **object_out)
+{
+  for (guint i = 0; i < json_array_get_length (states); i++)
+    {
+      JsonObject *state = json_array_get_object_element (states, i);
+
+      if (g_str_equal (json_object_get_string_member (state, "name"), name))
+        {
+          if (object_out != NULL)
+            *object_out = state;
+          return json_object_get_string_member (state, "state");
+        }
+    }
+  return NULL;
+}
+
+/* Every remote backend fails its own way; PocketSphinx still gives the words */
+static void
+test_chain_fallback (void)
+{
+  g_autoptr(Peer) hang = peer_start ("wyoming", "hang", NULL);
+  g_autoptr(Peer) broken = peer_start ("openai", "error", NULL);
+  g_autoptr(Peer) garbage = peer_start ("deepgram", "badjson", NULL);
+  g_autofree char *spec = g_strdup_printf ("wyoming://127.0.0.1:%u,openai,deepgram,sphinx",
+                                           hang->port);
+  g_autofree char *wyoming = g_strdup_printf ("wyoming://127.0.0.1:%u", hang->port);
+  MiraTranscriberOptions options = {
+    .sphinx_decoders = 1,
+    .openai_url = broken->url,
+    .deepgram_url = garbage->url,
+    .deepgram_key = "dg-test",
+    .timeout_ms = TIMEOUT_MS,
+  };
+  g_autoptr(MiraTranscriberChain) chain = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) states = NULL;
+  JsonObject *state = NULL;
+
+  chain = mira_transcriber_chain_new (spec, &options, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (mira_transcriber_chain_get_spec (chain), ==, spec);
+  states = mira_transcriber_chain_get_states (chain);
+  g_assert_cmpstr (state_of (states, wyoming, NULL), ==, "unknown");
+  g_clear_pointer (&states, json_array_unref);
+
+  for (guint round = 0; round < 2; round++)
+    {
+      /* The first time costs the hanging service's timeout; then it is skipped */
+      g_autoptr(MiraTranscript) transcript = run (MIRA_TRANSCRIBER (chain),
+                                                  round == 0 ? TIMEOUT_MS + 15000 : 15000,
+                                                  &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpstr (transcript->backend, ==, "sphinx");
+      mira_test_check (strstr (transcript->text, "kitchen") && strstr (transcript->text, "lights"),
+                       "PocketSphinx heard '%s'", transcript->text);
+      g_assert_cmpuint (g_strv_length (transcript->failed), ==, 3);
+      g_assert_cmpstr (transcript->failed[0], ==, wyoming);
+      g_assert_cmpstr (transcript->failed[1], ==, "openai");
+      g_assert_cmpstr (transcript->failed[2], ==, "deepgram");
+      g_assert_cmpfloat (transcript->elapsed_ms, >, 0);
+    }
+
+  states = mira_transcriber_chain_get_states (chain);
+  g_assert_cmpstr (state_of (states, wyoming, &state), ==, "failing");
+  g_assert_true (strstr (json_object_get_string_member (state, "error"), "within 1500 ms"));
+  g_assert_nonnull (json_object_get_string_member (state, "since"));
+  g_assert_cmpint (json_object_get_int_member (state, "failures"), ==, 1);
+  g_assert_cmpstr (state_of (states, "openai", &state), ==, "failing");
+  g_assert_true (strstr (json_object_get_string_member (state, "error"), "HTTP 500"));
+  g_assert_cmpstr (state_of (states, "deepgram", NULL), ==, "failing");
+  g_assert_cmpstr (state_of (states, "sphinx", &state), ==, "ok");
+  g_assert_cmpint (json_object_get_int_member (state, "transcriptions"), ==, 2);
+}
+
+/* The first backend that answers wins; a network's chain shares the states */
+static void
+test_chain_derive (void)
+{
+  g_autoptr(Peer) peer = peer_start ("wyoming", "ok", "--text", ANSWER, NULL);
+  g_autoptr(Peer) deepgram = peer_start ("deepgram", "ok", "--text", "from deepgram", NULL);
+  g_autofree char *wyoming = g_strdup_printf ("wyoming://127.0.0.1:%u", peer->port);
+  MiraTranscriberOptions options = {
+    .deepgram_url = deepgram->url,
+    .deepgram_key = "dg-test",
+    .timeout_ms = TIMEOUT_MS,
+  };
+  g_autoptr(MiraTranscriberChain) chain = NULL;
+  g_autoptr(MiraTranscriberChain) derived = NULL;
+  g_autoptr(MiraTranscriberChain) again = NULL;
+  g_autoptr(MiraTranscriberChain) none = NULL;
+  g_autoptr(MiraTranscript) transcript = NULL;
+  g_autoptr(MiraTranscript) other = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) states = NULL;
+  g_autofree char *spec = g_strdup_printf ("%s,deepgram", wyoming);
+
+  chain = mira_transcriber_chain_new ("deepgram", &options, &error);
+  g_assert_no_error (error);
+  transcript = run (MIRA_TRANSCRIBER (chain), TIMEOUT_MS, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (transcript->text, ==, "from deepgram");
+  g_assert_null (transcript->failed);
+
+  derived = mira_transcriber_chain_derive (chain, spec, &error);
+  g_assert_no_error (error);
+  again = mira_transcriber_chain_derive (chain, spec, &error);
+  g_assert_true (again == derived);
+  other = run (MIRA_TRANSCRIBER (derived), TIMEOUT_MS, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (other->text, ==, ANSWER);
+  g_assert_cmpstr (other->backend, ==, wyoming);
+
+  /* The server's states list what every chain used */
+  states = mira_transcriber_chain_get_states (chain);
+  g_assert_cmpstr (state_of (states, "deepgram", NULL), ==, "ok");
+  g_assert_cmpstr (state_of (states, wyoming, NULL), ==, "ok");
+
+  none = mira_transcriber_chain_derive (chain, "none", &error);
+  g_assert_no_error (error);
+  g_assert_true (mira_transcriber_chain_is_empty (none));
+  g_assert_true (mira_transcriber_chain_derive (chain, NULL, NULL) == chain);
+  g_object_unref (chain);   /* the reference just taken */
+
+  /* deepgram needs its key on the server: a chain that names it without one is refused */
+  {
+    g_autoptr(MiraTranscriberChain) keyless = NULL;
+    MiraTranscriberOptions no_key = { .timeout_ms = TIMEOUT_MS };
+
+    keyless = mira_transcriber_chain_new ("openai", &no_key, &error);
+    g_assert_no_error (error);
+    g_assert_false (mira_transcriber_chain_check (keyless, "deepgram,openai", &error));
+    check_error (error, MIRA_TRANSCRIBER_ERROR_INVALID_SPEC, "deepgram needs an API key");
+  }
+}
+
+/* The probe asks the Wyoming service which model it runs */
+static void
+test_chain_probe (void)
+{
+  g_autoptr(Peer) peer = peer_start ("wyoming", "ok", "--model", "medium-int8", NULL);
+  g_autofree char *spec = g_strdup_printf ("wyoming://127.0.0.1:%u", peer->port);
+  MiraTranscriberOptions options = { .timeout_ms = TIMEOUT_MS };
+  g_autoptr(MiraTranscriberChain) chain = mira_transcriber_chain_new (spec, &options, NULL);
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  JsonObject *state = NULL;
+
+  mira_transcriber_chain_probe (chain);
+  for (;;)
+    {
+      g_autoptr(JsonArray) states = mira_transcriber_chain_get_states (chain);
+
+      if (g_strcmp0 (state_of (states, spec, &state), "ok") == 0)
+        {
+          g_assert_cmpstr (json_object_get_string_member (state, "model"), ==, "medium-int8");
+          break;
+        }
+      mira_test_check (g_get_monotonic_time () < deadline, "the probe never got an answer");
+      g_usleep (20000);
+    }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/transcriber/spec", test_spec);
+  g_test_add_func ("/transcriber/wyoming/ok", test_wyoming_ok);
+  g_test_add_func ("/transcriber/wyoming/failures", test_wyoming_failures);
+  g_test_add_func ("/transcriber/openai/ok", test_openai_ok);
+  g_test_add_data_func ("/transcriber/openai/failures", "openai", test_http_failures);
+  g_test_add_func ("/transcriber/deepgram/ok", test_deepgram_ok);
+  g_test_add_data_func ("/transcriber/deepgram/failures", "deepgram", test_http_failures);
+  g_test_add_func ("/transcriber/chain/fallback", test_chain_fallback);
+  g_test_add_func ("/transcriber/chain/derive", test_chain_derive);
+  g_test_add_func ("/transcriber/chain/probe", test_chain_probe);
+
+  return g_test_run ();
+}
