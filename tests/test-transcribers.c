@@ -9,8 +9,13 @@
 
 #include <glib/gstdio.h>
 #include <math.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
+
+
+#include <libsoup/soup.h>
 
 #include "mira-deepgram-transcriber.h"
 #include "mira-openai-transcriber.h"
@@ -597,6 +602,263 @@ test_chain_probe (void)
     }
 }
 
+/* mira-server, as an operator runs it ---------------------------------------- */
+
+typedef struct
+{
+  GSubprocess    *process;
+  char           *url;
+  char           *db_path;
+  MiraTestClient *client;
+} Server;
+
+/* A server that outlives a failed test would hold the test's output open */
+static void
+die_with_parent (gpointer unused)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static Server *
+server_start (const char *transcriber)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *database = NULL;
+  Server *server = g_new0 (Server, 1);
+  int fd = g_file_open_tmp ("mira-speech-XXXXXX.db", &server->db_path, &error);
+
+  g_assert_no_error (error);
+  close (fd);
+  g_unlink (server->db_path);
+  database = g_strconcat ("sqlite://", server->db_path, NULL);
+  g_subprocess_launcher_setenv (launcher, "MIRA_ADMIN_TOKEN", MIRA_TEST_ADMIN_TOKEN, TRUE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  server->process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("MIRA_SERVER_PROGRAM"),
+                                                 "--port", "0", "--database", database,
+                                                 "--transcriber", transcriber,
+                                                 "--transcriber-timeout", "1500",
+                                                 "--sphinx-decoders", "1", NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server->process));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  mira_test_check (line != NULL && g_str_has_prefix (line, "listening on "),
+                   "mira-server --transcriber %s did not start", transcriber);
+  server->url = g_strdup (line + strlen ("listening on "));
+  server->client = mira_test_client_new (server->url);
+  return server;
+}
+
+static void
+server_stop (Server *server)
+{
+  g_autofree char *wal = g_strconcat (server->db_path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (server->db_path, "-shm", NULL);
+
+  mira_test_client_free (server->client);
+  g_subprocess_send_signal (server->process, SIGTERM);
+  g_subprocess_wait (server->process, NULL, NULL);
+  g_assert_true (g_subprocess_get_if_exited (server->process));
+  g_assert_cmpint (g_subprocess_get_exit_status (server->process), ==, 0);
+  g_object_unref (server->process);
+  g_unlink (server->db_path);
+  g_unlink (wal);
+  g_unlink (shm);
+  g_free (server->db_path);
+  g_free (server->url);
+  g_free (server);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Server, server_stop)
+
+static JsonObject *
+answer_object (MiraTestResponse *response,
+               guint             status)
+{
+  mira_test_check (response->status == status, "expected %u, got %u: %s", status,
+                   response->status, response->body);
+  return mira_test_response_object (response);
+}
+
+/* Creates a network; returns its id, its token in *token_out */
+static char *
+network_new (Server  *server,
+             char   **token_out)
+{
+  g_autoptr(MiraTestResponse) r = mira_test_client_request (server->client, "POST",
+                                                            "/api/v1/networks",
+                                                            MIRA_TEST_ADMIN_TOKEN,
+                                                            "{\"name\": \"Home\"}");
+  JsonObject *network = answer_object (r, 201);
+
+  *token_out = g_strdup (json_object_get_string_member (network, "network_token"));
+  return g_strdup (json_object_get_string_member (network, "network_id"));
+}
+
+/* Uploads the test sentence as one utterance and waits for its interaction */
+static JsonObject *
+say (Server     *server,
+     const char *network,
+     const char *token,
+     guint       n_before)
+{
+  g_autoptr(SoupMultipart) form = soup_multipart_new (SOUP_FORM_MIME_TYPE_MULTIPART);
+  g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) wav = NULL;
+  g_autofree char *upload = g_strdup_printf ("/api/v1/%s/streams/kitchen/audio", network);
+  g_autofree char *list = g_strdup_printf ("/api/v1/%s/interactions?limit=1", network);
+  g_autoptr(MiraTestResponse) r = NULL;
+  gint64 deadline;
+  gsize n = 0;
+  g_autofree gint16 *samples = speech (&n);
+
+  wav = mira_transcriber_wav_new (samples, n);
+  soup_multipart_append_form_file (form, "audio_data", "utterance.wav", "audio/wav", wav);
+  soup_multipart_to_message (form, headers, &body);
+  r = mira_test_client_request_full (server->client, "POST", upload, token,
+                                     soup_message_headers_get_one (headers, "Content-Type"), body);
+  mira_test_check (r->status == 202, "the upload answered %u: %s", r->status, r->body);
+
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      g_autoptr(MiraTestResponse) page = mira_test_client_request (server->client, "GET", list,
+                                                                   token, NULL);
+      JsonObject *object = answer_object (page, 200);
+
+      if (json_object_get_int_member (object, "total") > n_before)
+        return json_object_ref (json_array_get_object_element (
+                                  json_object_get_array_member (object, "items"), 0));
+      mira_test_check (g_get_monotonic_time () < deadline,
+                       "no interaction within 30 s of the upload");
+      mira_test_client_run (server->client, 100);
+    }
+}
+
+static JsonArray *
+health_transcribers (Server *server)
+{
+  g_autoptr(MiraTestResponse) r = mira_test_client_request (server->client, "GET", "/health",
+                                                            NULL, NULL);
+  JsonObject *health = answer_object (r, 200);
+
+  return json_array_ref (json_object_get_array_member (health, "transcribers"));
+}
+
+static void
+put_setting (Server     *server,
+             const char *network,
+             const char *token,
+             const char *value_json,
+             guint       status,
+             const char *words)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/%s/settings/transcriber", network);
+  g_autofree char *body = g_strdup_printf ("{\"value\": %s}", value_json);
+  g_autoptr(MiraTestResponse) r = mira_test_client_request (server->client, "PUT", path, token,
+                                                            body);
+  JsonObject *object = answer_object (r, status);
+
+  if (words != NULL)
+    {
+      const char *detail = json_object_get_string_member (object, "detail");
+
+      mira_test_check (strstr (detail, words) != NULL, "'%s' does not say '%s'", detail, words);
+      g_assert_cmpstr (json_object_get_string_member (object, "error_code"), !=, NULL);
+    }
+}
+
+/* mira-server --transcriber wyoming://…,sphinx uses the service; when it
+ * goes away, PocketSphinx takes over. A network's setting picks its own.
+ */
+static void
+test_server_fallback (void)
+{
+  g_autoptr(Peer) peer = peer_start ("wyoming", "ok", "--text", ANSWER, NULL);
+  g_autofree char *wyoming = g_strdup_printf ("wyoming://127.0.0.1:%u", peer->port);
+  g_autofree char *spec = g_strconcat (wyoming, ",sphinx", NULL);
+  g_autoptr(Server) server = server_start (spec);
+  g_autofree char *token = NULL;
+  g_autofree char *network = network_new (server, &token);
+  g_autoptr(JsonObject) first = NULL;
+  g_autoptr(JsonObject) second = NULL;
+  g_autoptr(JsonArray) states = NULL;
+  JsonObject *metadata;
+  JsonObject *state = NULL;
+
+  first = say (server, network, token, 0);
+  g_assert_cmpstr (json_object_get_string_member (first, "content"), ==, ANSWER);
+  metadata = json_object_get_object_member (first, "metadata");
+  g_assert_cmpstr (json_object_get_string_member (metadata, "transcriber"), ==, wyoming);
+  g_assert_cmpstr (json_object_get_string_member (metadata, "transcriber_model"), ==,
+                   "tiny-int8");
+  g_assert_cmpfloat (json_object_get_double_member (metadata, "transcription_ms"), >, 0);
+  g_assert_false (json_object_has_member (metadata, "transcriber_failed"));
+  states = health_transcribers (server);
+  g_assert_cmpstr (state_of (states, wyoming, &state), ==, "ok");
+  g_assert_cmpstr (json_object_get_string_member (state, "model"), ==, "tiny-int8");
+  g_clear_pointer (&states, json_array_unref);
+
+  /* The service goes away: the words come from PocketSphinx */
+  g_clear_pointer (&peer, peer_stop);
+  second = say (server, network, token, 1);
+  mira_test_check (strstr (json_object_get_string_member (second, "content"), "kitchen") != NULL,
+                   "PocketSphinx heard '%s'", json_object_get_string_member (second, "content"));
+  metadata = json_object_get_object_member (second, "metadata");
+  g_assert_cmpstr (json_object_get_string_member (metadata, "transcriber"), ==, "sphinx");
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (metadata,
+                                                                                "transcriber_failed"),
+                                                  0), ==, wyoming);
+  states = health_transcribers (server);
+  g_assert_cmpstr (state_of (states, wyoming, &state), ==, "failing");
+  g_assert_nonnull (strstr (json_object_get_string_member (state, "error"), "cannot connect"));
+  g_assert_nonnull (json_object_get_string_member (state, "since"));
+  g_assert_cmpstr (state_of (states, "sphinx", NULL), ==, "ok");
+
+  /* service/info says the same */
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/%s/service/info", network);
+    g_autoptr(MiraTestResponse) r = mira_test_client_request (server->client, "GET", path, token,
+                                                              NULL);
+    JsonObject *info = json_object_get_object_member (answer_object (r, 200), "server");
+
+    g_assert_cmpstr (json_object_get_string_member (info, "transcriber"), ==, spec);
+    g_assert_cmpstr (state_of (json_object_get_array_member (info, "transcribers"), wyoming,
+                               NULL), ==, "failing");
+  }
+
+  /* A network's own chain: bad values are refused and change nothing */
+  {
+    g_autoptr(Peer) own = peer_start ("wyoming", "ok", "--text", "from the network's own service",
+                                      NULL);
+    g_autofree char *value = g_strdup_printf ("\"wyoming://127.0.0.1:%u\"", own->port);
+    g_autofree char *other_token = NULL;
+    g_autofree char *other = network_new (server, &other_token);
+    g_autoptr(JsonObject) mine = NULL;
+    g_autoptr(JsonObject) theirs = NULL;
+
+    put_setting (server, network, token, "\"whisper\"", 422, "'whisper' is not a transcriber");
+    put_setting (server, network, token, "\"wyoming://127.0.0.1\"", 422, "needs a port");
+    put_setting (server, network, token, "\"deepgram,sphinx\"", 422, "deepgram needs an API key");
+    put_setting (server, network, token, "42", 422, "transcriber");
+    put_setting (server, network, token, value, 201, NULL);
+
+    mine = say (server, network, token, 2);
+    g_assert_cmpstr (json_object_get_string_member (mine, "content"), ==,
+                     "from the network's own service");
+    /* The other network keeps the server's chain */
+    theirs = say (server, other, other_token, 0);
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (theirs,
+                                                                                   "metadata"),
+                                                    "transcriber"), ==, "sphinx");
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -613,6 +875,7 @@ main (int    argc,
   g_test_add_func ("/transcriber/chain/fallback", test_chain_fallback);
   g_test_add_func ("/transcriber/chain/derive", test_chain_derive);
   g_test_add_func ("/transcriber/chain/probe", test_chain_probe);
+  g_test_add_func ("/transcriber/server/fallback", test_server_fallback);
 
   return g_test_run ();
 }
