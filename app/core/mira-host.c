@@ -9,7 +9,7 @@
 
 #include "mira-host.h"
 #include "mira-server-thread.h"
-#include "mira-sphinx.h"
+#include "mira-transcriber-chain.h"
 
 struct _MiraHost
 {
@@ -146,7 +146,7 @@ start_in_thread (GTask        *task,
 {
   MiraHost *self = source_object;
   g_autoptr(MiraServerThread) thread = NULL;
-  g_autoptr(MiraSphinx) sphinx = NULL;
+  g_autoptr(MiraTranscriberChain) transcriber = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_path_get_dirname (self->db_path);
   g_autofree char *uri = g_strconcat ("sqlite://", self->db_path, NULL);
@@ -162,9 +162,14 @@ start_in_thread (GTask        *task,
       return;
     }
 
-  /* One decoder per core, each loaded on first need, as mira-server does */
-  sphinx = mira_sphinx_new (NULL, MAX (1, g_get_num_processors ()), &error);
-  if (sphinx == NULL)
+  /* One PocketSphinx decoder (about 95 MB), not one per core as mira-server
+   * has: a desktop's few devices take turns, and a second utterance waits
+   * for the first instead of loading another decoder.
+   */
+  transcriber = mira_transcriber_chain_new ("sphinx",
+                                            &(MiraTranscriberOptions) { .sphinx_decoders = 1 },
+                                            &error);
+  if (transcriber == NULL)
     {
       g_task_return_new_error (task, MIRA_CORE_ERROR, MIRA_CORE_ERROR_HOST,
                                _("Speech recognition cannot start: %s"), error->message);
@@ -172,7 +177,7 @@ start_in_thread (GTask        *task,
     }
 
   options.admin_token = self->admin_token;
-  options.transcriber = MIRA_TRANSCRIBER (sphinx);
+  options.transcriber = MIRA_TRANSCRIBER (transcriber);
   /* A desktop's server: a few audio threads are plenty */
   options.audio_threads = MIN (2, g_get_num_processors ());
   thread = mira_server_thread_new (uri, &options,
