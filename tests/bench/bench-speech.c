@@ -12,10 +12,12 @@
  *     (tests/speech-peer.py), i.e. the WAV or Wyoming framing, HTTP or TCP
  *     and the parsing of the answer, without any recognition.
  *
- *   bench-speech [--sentences N] [--voices rms,slt,awb,kal16] [--exchanges N]
+ *   bench-speech [--sentences N] [--voices rms,slt,awb,kal16] [--exchanges N] [--threads N]
  *
- * Transcriptions run one at a time on this thread, as one transcription
- * thread runs them in the server.
+ * Each voice and condition is one job; --threads of them run at once (each
+ * with its own PocketSphinx decoder, as the server's transcription threads
+ * do). Times are each transcription's own: its wall time and its thread's
+ * CPU time.
  */
 
 #include <math.h>
@@ -170,54 +172,94 @@ tally_add (Tally       *into,
   into->cpu_s += t->cpu_s;
 }
 
+typedef struct
+{
+  MiraTranscriber *transcriber;
+  const char      *voice;
+  gboolean         noisy;
+  guint            n_sentences;
+  Tally            tally;
+  char            *lines;       /* BENCH_VERBOSE: each sentence and what was heard */
+} Job;
+
+static void
+run_job (gpointer data,
+         gpointer unused)
+{
+  Job *job = data;
+  g_autoptr(GString) lines = g_string_new (NULL);
+  Tally *t = &job->tally;
+
+  for (guint s = 0; s < job->n_sentences; s++)
+    {
+      const MiraTestSpeech *speech = mira_test_speech_get (job->voice, corpus[s]);
+      gsize n = 0;
+      g_autofree gint16 *pcm = mira_test_speech_mix (speech, SPEECH_DBFS,
+                                                     job->noisy ? NOISY_SNR_DB : INFINITY,
+                                                     1.0, 300, 300, s + 1, &n);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(MiraTranscript) transcript = NULL;
+      gint64 start = g_get_monotonic_time ();
+      double cpu = thread_cpu_s ();
+      guint words, errors;
+
+      transcript = mira_transcriber_transcribe (job->transcriber, pcm, n, NULL, &error);
+      if (transcript == NULL)
+        g_error ("%s: %s", job->voice, error->message);
+      t->wall_s += (g_get_monotonic_time () - start) / 1e6;
+      t->cpu_s += thread_cpu_s () - cpu;
+      t->audio_s += n / 16000.0;
+      errors = word_errors (corpus[s], transcript->text, &words);
+      t->errors += errors;
+      t->words += words;
+      t->sentences++;
+      t->exact += errors == 0;
+      g_string_append_printf (lines, "    %-6s %-5s %u/%u  %s  ->  %s\n", job->voice,
+                              job->noisy ? "noisy" : "clean", errors, words, corpus[s],
+                              transcript->text);
+    }
+  job->lines = g_string_free (g_steal_pointer (&lines), FALSE);
+}
+
 static void
 measure_wer (MiraTranscriber  *transcriber,
              GStrv             voices,
-             guint             n_sentences)
+             guint             n_sentences,
+             guint             n_threads)
 {
+  guint n_voices = g_strv_length (voices);
+  g_autofree Job *jobs = g_new0 (Job, n_voices * 2);
+  GThreadPool *pool = g_thread_pool_new (run_job, NULL, n_threads, TRUE, NULL);
   Tally all[2] = { 0 };
 
-  g_print ("Word error rate of '%s', %u sentences x %u voices, speech at %.0f dBFS\n",
-           mira_transcriber_get_name (transcriber), n_sentences, g_strv_length (voices),
-           SPEECH_DBFS);
-  for (guint v = 0; voices[v] != NULL; v++)
-    for (guint noisy = 0; noisy < 2; noisy++)
-      {
-        Tally t = { 0 };
-        g_autofree char *label = g_strdup_printf ("%s %s", voices[v],
-                                                  noisy ? "10 dB SNR" : "clean");
+  g_print ("Word error rate of '%s', %u sentences x %u voices, speech at %.0f dBFS,"
+           " %u at once\n", mira_transcriber_get_name (transcriber), n_sentences, n_voices,
+           SPEECH_DBFS, n_threads);
+  /* The speech first, on this thread: flite is not part of the figures */
+  for (guint v = 0; v < n_voices; v++)
+    for (guint s = 0; s < n_sentences; s++)
+      mira_test_speech_get (voices[v], corpus[s]);
+  for (guint i = 0; i < n_voices * 2; i++)
+    {
+      jobs[i].transcriber = transcriber;
+      jobs[i].voice = voices[i / 2];
+      jobs[i].noisy = i % 2;
+      jobs[i].n_sentences = n_sentences;
+      g_thread_pool_push (pool, &jobs[i], NULL);
+    }
+  g_thread_pool_free (pool, FALSE, TRUE);
 
-        for (guint s = 0; s < n_sentences; s++)
-          {
-            const MiraTestSpeech *speech = mira_test_speech_get (voices[v], corpus[s]);
-            gsize n = 0;
-            g_autofree gint16 *pcm = mira_test_speech_mix (speech, SPEECH_DBFS,
-                                                           noisy ? NOISY_SNR_DB : INFINITY,
-                                                           1.0, 300, 300, s + 1, &n);
-            g_autoptr(GError) error = NULL;
-            g_autoptr(MiraTranscript) transcript = NULL;
-            gint64 start = g_get_monotonic_time ();
-            double cpu = thread_cpu_s ();
-            guint words, errors;
+  for (guint i = 0; i < n_voices * 2; i++)
+    {
+      g_autofree char *label = g_strdup_printf ("%s %s", jobs[i].voice,
+                                                jobs[i].noisy ? "10 dB SNR" : "clean");
 
-            transcript = mira_transcriber_transcribe (transcriber, pcm, n, NULL, &error);
-            if (transcript == NULL)
-              g_error ("%s: %s", label, error->message);
-            t.wall_s += (g_get_monotonic_time () - start) / 1e6;
-            t.cpu_s += thread_cpu_s () - cpu;
-            t.audio_s += n / 16000.0;
-            errors = word_errors (corpus[s], transcript->text, &words);
-            t.errors += errors;
-            t.words += words;
-            t.sentences++;
-            t.exact += errors == 0;
-            if (g_getenv ("BENCH_VERBOSE") != NULL)
-              g_print ("    %-10s %u/%u  %s  →  %s\n", label, errors, words, corpus[s],
-                       transcript->text);
-          }
-        tally_print (label, &t);
-        tally_add (&all[noisy], &t);
-      }
+      if (g_getenv ("BENCH_VERBOSE") != NULL)
+        g_print ("%s", jobs[i].lines);
+      g_free (jobs[i].lines);
+      tally_print (label, &jobs[i].tally);
+      tally_add (&all[jobs[i].noisy], &jobs[i].tally);
+    }
   g_print ("  ---\n");
   tally_print ("all, clean", &all[0]);
   tally_print ("all, 10 dB SNR", &all[1]);
@@ -289,6 +331,7 @@ main (int    argc,
 {
   int n_sentences = G_N_ELEMENTS (corpus);
   int n_exchanges = 50;
+  int n_threads = 1;
   g_autofree char *voice_list = NULL;
   g_auto(GStrv) voices = NULL;
   g_autoptr(GOptionContext) context = g_option_context_new ("— speech to words, measured");
@@ -300,6 +343,7 @@ main (int    argc,
       "LIST" },
     { "exchanges", 0, 0, G_OPTION_ARG_INT, &n_exchanges, "Exchanges with each local service",
       "N" },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &n_threads, "Transcriptions at once (default 1)", "N" },
     { NULL }
   };
 
@@ -308,13 +352,15 @@ main (int    argc,
     g_error ("%s", error->message);
   n_sentences = CLAMP (n_sentences, 1, (int) G_N_ELEMENTS (corpus));
   n_exchanges = MAX (n_exchanges, 2);
+  n_threads = CLAMP (n_threads, 1, 8);
   voices = g_strsplit (voice_list ? voice_list : "rms,slt,awb,kal16", ",", -1);
 
   chain = mira_transcriber_chain_new ("sphinx",
-                                      &(MiraTranscriberOptions) { .sphinx_decoders = 1 },
+                                      &(MiraTranscriberOptions) {
+                                        .sphinx_decoders = (guint) n_threads },
                                       &error);
   g_assert_no_error (error);
-  measure_wer (MIRA_TRANSCRIBER (chain), voices, (guint) n_sentences);
+  measure_wer (MIRA_TRANSCRIBER (chain), voices, (guint) n_sentences, (guint) n_threads);
 
   g_print ("\nWhat each remote backend's client costs, against a local service that answers"
            " at once\n");
