@@ -11,6 +11,7 @@ accessibility bus, on an Xvfb display). Checks that:
 
 - the desktop entry is found in PREFIX, named after APP_ID, and its Exec
   runs PREFIX/bin/mira-dashboard;
+- the settings schema was compiled in PREFIX, and is found only there;
 - the icon theme finds the app icon and its symbolic variant in PREFIX;
 - `--version` and `--help` work, `--help` in German and in French;
 - started from its desktop entry under LANG=de_DE.UTF-8, the app (which
@@ -83,6 +84,20 @@ def check_desktop_entry(prefix, app_id):
     program = shutil.which(argv[0])
     check(in_prefix(program, prefix), f"its Exec runs the installed program ({program})")
     return info, [program] + [arg for arg in argv[1:] if not arg.startswith("%")]
+
+
+def check_schema(prefix, app_id):
+    """The settings schema is found, and only through the prefix: the app
+    could not start without it."""
+    def has_schema(data_dirs):
+        env = dict(os.environ, XDG_DATA_DIRS=data_dirs)
+        return subprocess.run(["gsettings", "list-keys", app_id], env=env,
+                              capture_output=True).returncode == 0
+
+    check(os.path.exists(os.path.join(prefix, "share", "glib-2.0", "schemas", "gschemas.compiled")),
+          "the install compiled the settings schemas in the prefix")
+    check(has_schema(os.environ["XDG_DATA_DIRS"]), f"the schema {app_id} is found")
+    check(not has_schema("/usr/share"), "and not without the prefix")
 
 
 def check_icons(prefix, app_id):
@@ -227,6 +242,7 @@ def main():
     prefix, app_id = os.path.abspath(sys.argv[1]), sys.argv[2]
     try:
         _, argv = check_desktop_entry(prefix, app_id)
+        check_schema(prefix, app_id)
         check_icons(prefix, app_id)
         check_command_line(prefix, argv[0])
         check_german_window(prefix, argv)
