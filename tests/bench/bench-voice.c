@@ -114,18 +114,18 @@ typedef struct
   guint persons;
 } Score;
 
-/* Scores the assignment @person_of[i] (an index of persons, in order of
- * creation) of utterance i.
+/* Whether the person @person_of[i] (an index of persons, in order of
+ * creation; G_MAXUINT: none) given to utterance i is right, into @right.
  */
-static Score
-score_assignment (const guint *voice_of,
-                  const guint *person_of,
-                  guint        n)
+static void
+score_assignment_each (const guint *voice_of,
+                       const guint *person_of,
+                       guint        n,
+                       guint       *right)
 {
   guint first_person[N_VOICES];
-  guint creator[256];
+  guint creator[N_VOICES * N_SENTENCES];
   guint n_persons = 0;
-  Score score = { 0, n, 0 };
 
   for (guint v = 0; v < N_VOICES; v++)
     first_person[v] = G_MAXUINT;
@@ -135,14 +135,29 @@ score_assignment (const guint *voice_of,
 
       if (p == n_persons)
         {
-          g_assert (n_persons < G_N_ELEMENTS (creator));
           creator[n_persons++] = v;
           if (first_person[v] == G_MAXUINT)
             first_person[v] = p;
         }
-      score.right += first_person[v] == p && creator[p] == v;
+      right[i] = p != G_MAXUINT && first_person[v] == p && creator[p] == v;
     }
-  score.persons = n_persons;
+}
+
+static Score
+score_assignment (const guint *voice_of,
+                  const guint *person_of,
+                  guint        n)
+{
+  guint right[N_VOICES * N_SENTENCES];
+  Score score = { 0, n, 0 };
+
+  score_assignment_each (voice_of, person_of, n, right);
+  for (guint i = 0; i < n; i++)
+    {
+      score.right += right[i];
+      if (person_of[i] != G_MAXUINT)
+        score.persons = MAX (score.persons, person_of[i] + 1);
+    }
   return score;
 }
 
@@ -273,6 +288,136 @@ tune (void)
     }
 }
 
+/* Uploads @pcm as one utterance of device "recorder" (raw s16le 16 kHz) */
+static void
+upload (SoupSession  *session,
+        const char   *url,
+        const char   *token,
+        const gint16 *pcm,
+        gsize         n)
+{
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) body = g_bytes_new (pcm, n * sizeof (gint16));
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+  soup_message_set_request_body_from_bytes (msg, "application/octet-stream", body);
+  answer = soup_session_send_and_read (session, msg, NULL, &error);
+  if (answer == NULL || soup_message_get_status (msg) != 202)
+    g_error ("upload: %s (status %u)", error ? error->message : "refused",
+             soup_message_get_status (msg));
+}
+
+/* The report sentences through a real mira-server: each is uploaded as an
+ * utterance, PocketSphinx makes it an interaction, and the server gives it
+ * a person. Interactions that never come (nothing recognisable said) count
+ * as wrong.
+ */
+static void
+report (void)
+{
+  const guint n = N_VOICES * N_SENTENCES;
+  BenchServer server = { 0 };
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *token = NULL;
+  g_autofree char *net = NULL;
+  g_autofree char *upload_url = NULL;
+  g_autofree char *list_url = NULL;
+  g_autoptr(GHashTable) person_index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                              NULL);
+  guint voice_of[N_VOICES * N_SENTENCES];
+  guint person_of[N_VOICES * N_SENTENCES];
+  guint right_of[N_VOICES][3] = { { 0 } }, total_of[N_VOICES][3] = { { 0 } };
+  guint person_right[N_VOICES * N_SENTENCES];
+  guint missed = 0, n_persons = 0;
+  Score score;
+
+  bench_server_start (&server, MIRA_SERVER_PATH, "sphinx", NULL);
+  net = bench_network_new (&server, session, "Voices", &token);
+  g_free (bench_client_register (&server, session, net, token, "recorder"));
+  upload_url = g_strdup_printf ("%s/api/v1/%s/streams/recorder/audio", server.url, net);
+  list_url = g_strdup_printf ("%s/api/v1/%s/interactions?limit=500", server.url, net);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree gint16 *pcm = NULL;
+      gsize len;
+      guint v, s;
+      gint64 deadline;
+      const char *person_id = NULL;
+      g_autoptr(JsonNode) list = NULL;
+
+      order_at (i, &v, &s);
+      voice_of[i] = v;
+      pcm = utterance (v, s, report_sentences, &len);
+      upload (session, upload_url, token, pcm, len);
+
+      /* Its interaction: the list grows by one */
+      deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+      for (;;)
+        {
+          JsonObject *answer;
+
+          g_clear_pointer (&list, json_node_unref);
+          list = bench_http (session, "GET", list_url, token, NULL, 200);
+          answer = json_node_get_object (list);
+          if (json_object_get_int_member (answer, "total") > i - missed)
+            {
+              /* Newest first */
+              JsonObject *newest = json_array_get_object_element (
+                                     json_object_get_array_member (answer, "items"), 0);
+
+              person_id = json_object_get_string_member (newest, "person_id");
+              break;
+            }
+          if (g_get_monotonic_time () > deadline)
+            break;
+          g_usleep (100 * 1000);
+        }
+
+      if (person_id == NULL)
+        {
+          /* Counted wrong: a person index that no voice created */
+          person_of[i] = G_MAXUINT;
+          missed++;
+          g_print ("%-6s %2u: no interaction\n", voices[v], s);
+        }
+      else
+        {
+          gpointer index;
+
+          if (!g_hash_table_lookup_extended (person_index, person_id, NULL, &index))
+            {
+              index = GUINT_TO_POINTER (n_persons++);
+              g_hash_table_insert (person_index, g_strdup (person_id), index);
+            }
+          person_of[i] = GPOINTER_TO_UINT (index);
+        }
+    }
+
+  score = score_assignment (voice_of, person_of, n);
+  /* Per voice and condition, by the same rule */
+  score_assignment_each (voice_of, person_of, n, person_right);
+  for (guint i = 0; i < n; i++)
+    {
+      guint v = voice_of[i], c = (i / N_VOICES) % 3;
+
+      total_of[v][c]++;
+      right_of[v][c] += person_right[i];
+    }
+  g_print ("\n%-6s %8s %8s %8s\n", "voice", "clean", "20 dB", "10 dB");
+  for (guint v = 0; v < N_VOICES; v++)
+    g_print ("%-6s %4u/%-3u %4u/%-3u %4u/%-3u\n", voices[v], right_of[v][0], total_of[v][0],
+             right_of[v][1], total_of[v][1], right_of[v][2], total_of[v][2]);
+  g_print ("\nperson assignment: %u/%u right (%.1f %%), %u persons for %u voices,"
+           " %u utterances without an interaction\n",
+           score.right, score.total, 100.0 * score.right / score.total, score.persons,
+           (guint) N_VOICES, missed);
+  bench_server_stop (&server);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -295,5 +440,6 @@ main (int    argc,
       tune ();
       return 0;
     }
+  report ();
   return 0;
 }
