@@ -8,6 +8,8 @@
 #include "mira-api.h"
 #include "mira-api-private.h"
 
+#include <string.h>
+
 #include "mira-db.h"
 #include "mira-entity.h"
 #include "mira-error.h"
@@ -757,6 +759,84 @@ touch_conversation (MiraApiCall  *call,
   return TRUE;
 }
 
+/* The voice the audio hub sends with an utterance's interaction: taken out
+ * of the body (the entity does not know it) into @signature. Only the
+ * server's own calls may carry one.
+ */
+static gboolean
+take_voice (MiraApiCall        *call,
+            MiraVoiceSignature *signature)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *text = NULL;
+  JsonNode *root;
+  JsonObject *body;
+  gboolean found;
+  gsize size;
+  const char *data;
+
+  if (!call->internal || call->body == NULL)
+    return FALSE;
+  data = g_bytes_get_data (call->body, &size);
+  if (!json_parser_load_from_data (parser, data, size, NULL))
+    return FALSE;
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return FALSE;
+  body = json_node_get_object (root);
+  if (!json_object_has_member (body, "voice_signature"))
+    return FALSE;
+  {
+    g_autofree char *values = json_to_string (json_object_get_member (body, "voice_signature"),
+                                              FALSE);
+
+    found = mira_voice_signature_from_json (values,
+                                            json_object_get_double_member_with_default (
+                                              body, "voice_speech_s", 0),
+                                            signature);
+  }
+  json_object_remove_member (body, "voice_signature");
+  json_object_remove_member (body, "voice_speech_s");
+  text = json_to_string (root, FALSE);
+  g_bytes_unref (call->body);
+  call->body = g_bytes_new (text, strlen (text));
+  return found;
+}
+
+/* Whose voice @signature is: their person's id into @values, the person's
+ * event, and the best similarity into the interaction's metadata.
+ */
+static gboolean
+attribute_voice (MiraApiCall              *call,
+                 MiraDb                   *db,
+                 const MiraVoiceSignature *signature,
+                 GHashTable               *values,
+                 GError                  **error)
+{
+  g_autoptr(JsonObject) person = NULL;
+  g_autoptr(JsonNode) metadata = NULL;
+  MiraVoiceOutcome outcome;
+  double similarity = -1;
+
+  person = mira_voice_persons_match (db, call->net_uuid, call->network_id, signature, &outcome,
+                                     &similarity, error);
+  if (person == NULL)
+    return FALSE;
+  mira_api_call_emit (call, outcome == MIRA_VOICE_NEW ? "person_created" : "person_updated",
+                      "person", person);
+  g_hash_table_insert (values, (gpointer) "speaker_id",
+                       g_strdup (json_object_get_string_member (person, "id")));
+  if (g_hash_table_lookup (values, "metadata") != NULL)
+    metadata = json_from_string (g_hash_table_lookup (values, "metadata"), NULL);
+  if (metadata != NULL && JSON_NODE_HOLDS_OBJECT (metadata))
+    {
+      json_object_set_double_member (json_node_get_object (metadata), "voice_similarity",
+                                     similarity);
+      g_hash_table_insert (values, (gpointer) "metadata", json_to_string (metadata, FALSE));
+    }
+  return TRUE;
+}
+
 gboolean
 mira_api_interaction_create (MiraApiCall  *call,
                              MiraDb       *db,
@@ -764,9 +844,15 @@ mira_api_interaction_create (MiraApiCall  *call,
 {
   g_autoptr(GHashTable) values = NULL;
   g_autoptr(JsonObject) object = NULL;
+  MiraVoiceSignature voice;
+  gboolean has_voice = take_voice (call, &voice);
 
   values = parse_and_validate (call, db, FALSE, TRUE, error);
   if (values == NULL || !mira_entity_lock_network (db, call->net_uuid, error))
+    return FALSE;
+  /* Who said it, when it was heard: before the conversation names them */
+  if (has_voice && g_hash_table_lookup (values, "speaker_id") == NULL &&
+      !attribute_voice (call, db, &voice, values, error))
     return FALSE;
 
   if (!g_hash_table_contains (values, "timestamp"))

@@ -13,6 +13,7 @@
 #include "mira-store.h"
 #include "mira-transcriber-chain.h"
 #include "mira-util.h"
+#include "mira-voice-signature.h"
 
 /* stream_scores go out this often while audio flows (4 per second). */
 #define SCORES_INTERVAL_MS 250
@@ -99,6 +100,7 @@ typedef struct _Pending
   gboolean      confirmed;     /* the window closed on this utterance */
   gboolean      abandoned;     /* voice came back: a later utterance replaces it */
   MiraTranscript *transcript;  /* an early transcription that finished first */
+  MiraVoiceSignature *voice;   /* who said it; NULL: too little speech to tell */
 } Pending;
 
 static void maybe_forget (Network *network);
@@ -136,6 +138,7 @@ pending_free (Pending *pending)
   g_free (pending->client_id);
   g_free (pending->timestamp);
   g_free (pending->reason);
+  g_free (pending->voice);
   g_free (pending);
   if (shard->hub != NULL)
     g_atomic_int_add (&shard->hub->busy, -1);
@@ -447,6 +450,16 @@ store_interaction (Pending        *pending,
   json_builder_set_member_name (builder, "selection");
   json_builder_add_string_value (builder, pending->reason);
   json_builder_end_object (builder);
+  /* The voice, for the person it is (read by the server's own call only) */
+  if (pending->voice != NULL)
+    {
+      g_autofree char *signature = mira_voice_signature_to_json (pending->voice);
+
+      json_builder_set_member_name (builder, "voice_signature");
+      json_builder_add_value (builder, json_from_string (signature, NULL));
+      json_builder_set_member_name (builder, "voice_speech_s");
+      json_builder_add_double_value (builder, pending->voice->speech_s);
+    }
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
   body = json_to_string (root, FALSE);
@@ -528,6 +541,11 @@ pending_new (Network       *network,
   pending->reason = g_strdup (utterance->reason);
   pending->n_candidates = utterance->n_candidates;
   pending->end_us = utterance->end_us;
+  /* About 3 ms per second of speech */
+  pending->voice = g_new (MiraVoiceSignature, 1);
+  if (!mira_voice_signature_compute ((const gint16 *) utterance->samples->data,
+                                     utterance->samples->len, pending->voice, NULL))
+    g_clear_pointer (&pending->voice, g_free);
   return pending;
 }
 
