@@ -533,6 +533,186 @@ test_merge_enrolled (Net           *net,
   request (net, 404, "GET", b_path, NULL);
 }
 
+/* Speech through the live pipeline ------------------------------------------ */
+
+/* Long: PocketSphinx on a loaded machine */
+#define INTERACTION_TIMEOUT_MS 120000
+
+/* @voice says @text into device "recorder" (an upload through the live
+ * pipeline); returns its interaction_created event's interaction.
+ */
+static JsonObject *
+say (Net        *net,
+     const char *voice,
+     const char *text)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/%s/streams/recorder/audio", net->id);
+  g_autofree gint16 *pcm = NULL;
+  g_autoptr(GBytes) raw = NULL;
+  MiraTestResponse *r;
+  JsonObject *event;
+  gsize n;
+  guint from = mira_test_socket_n_messages (net->events);
+
+  pcm = speak (voice, text, 30, strlen (text), &n);
+  raw = g_bytes_new (pcm, n * sizeof (gint16));
+  r = mira_test_client_request_full (net->client, "POST", path, net->token,
+                                     "application/octet-stream", raw);
+  g_ptr_array_add (net->keep, r);
+  mira_test_check (r->status == 202, "the upload answered %u: %s", r->status, r->body);
+  event = mira_test_socket_wait_for (net->events, "interaction_created", from,
+                                     INTERACTION_TIMEOUT_MS, NULL);
+  mira_test_check (event != NULL, "%s saying '%s' made no interaction", voice, text);
+  return json_object_get_object_member (event, "interaction");
+}
+
+static const char *
+person_of (JsonObject *interaction)
+{
+  const char *id = json_object_get_string_member (interaction, "person_id");
+
+  mira_test_check (id != NULL, "interaction '%s' has no person",
+                   json_object_get_string_member (interaction, "content"));
+  return id;
+}
+
+/* Two voices become two persons, Speaker 1 and Speaker 2, announced; the
+ * first voice again is the first person; the conversation has both.
+ */
+static void
+test_two_voices (Net           *net,
+                 gconstpointer  data)
+{
+  guint from = mira_test_socket_n_messages (net->events);
+  JsonObject *first = say (net, "rms", "Turn on the lights in the kitchen.");
+  JsonObject *second = say (net, "slt", "What time is it in Tokyo?");
+  g_autofree char *rms = g_strdup (person_of (first));
+  g_autofree char *slt = g_strdup (person_of (second));
+  JsonObject *again, *person, *conversation, *event;
+  JsonArray *participants;
+  guint index;
+
+  mira_test_check (!g_str_equal (rms, slt), "rms and slt were taken for one person");
+  g_assert_cmpuint (mira_test_socket_count (net->events, "person_created", from), ==, 2);
+  event = mira_test_socket_wait_for (net->events, "person_created", from, 0, &index);
+  person = json_object_get_object_member (event, "person");
+  g_assert_cmpstr (id_of (person), ==, rms);
+  g_assert_cmpstr (json_object_get_string_member (person, "name"), ==, "Speaker 1");
+  g_assert_cmpint (json_object_get_int_member (person, "index"), ==, 1);
+  g_assert_true (json_object_get_boolean_member (person, "has_voice_signature"));
+  event = mira_test_socket_wait_for (net->events, "person_created", index + 1, 0, NULL);
+  person = json_object_get_object_member (event, "person");
+  g_assert_cmpstr (json_object_get_string_member (person, "name"), ==, "Speaker 2");
+  g_assert_cmpint (json_object_get_int_member (person, "index"), ==, 2);
+
+  from = mira_test_socket_n_messages (net->events);
+  again = say (net, "rms", "Please close the garage door before you go to bed.");
+  g_assert_cmpstr (person_of (again), ==, rms);
+  g_assert_cmpuint (mira_test_socket_count (net->events, "person_created", from), ==, 0);
+  event = mira_test_socket_wait_for (net->events, "person_updated", from, 0, NULL);
+  mira_test_check (event != NULL, "no person_updated when rms's signature learnt");
+  mira_test_check (json_object_get_double_member (json_object_get_object_member (event, "person"),
+                                                  "voice_speech_s") > 2.5,
+                   "the signature of rms holds %.2f s after two sentences",
+                   json_object_get_double_member (json_object_get_object_member (event, "person"),
+                                                  "voice_speech_s"));
+
+  /* Each speaker is among their conversation's participants, and that was
+   * announced. (Uploads end their stream: a conversation may close between
+   * two of them, after its grace.)
+   */
+  event = mira_test_socket_wait_for (net->events, "conversation_updated", from, 0, NULL);
+  mira_test_check (event != NULL, "no conversation_updated");
+  for (guint i = 0; i < 3; i++)
+    {
+      JsonObject *interaction = (JsonObject *[]) { first, second, again }[i];
+      g_autofree char *path = g_strdup_printf ("conversations/%s",
+                                               json_object_get_string_member (interaction,
+                                                                              "conversation_id"));
+      gboolean found = FALSE;
+
+      conversation = request (net, 200, "GET", path, NULL);
+      participants = json_object_get_array_member (conversation, "participants");
+      for (guint j = 0; j < json_array_get_length (participants); j++)
+        found |= g_strcmp0 (json_array_get_string_element (participants, j),
+                            person_of (interaction)) == 0;
+      mira_test_check (found, "the speaker of '%s' is not among the participants",
+                       json_object_get_string_member (interaction, "content"));
+    }
+  mira_test_check (json_object_has_member (json_object_get_object_member (again, "metadata"),
+                                           "voice_similarity"),
+                   "the interaction's metadata has no voice_similarity");
+}
+
+/* An enrolled voice is recognised as its person the first time it speaks;
+ * renamed, it still is.
+ */
+static void
+test_enrol_then_match (Net           *net,
+                       gconstpointer  data)
+{
+  g_autofree char *awb = g_strdup (id_of (person_new (net, "Angus")));
+  g_autofree char *path = g_strdup_printf ("persons/%s", awb);
+  JsonObject *interaction;
+  guint from;
+
+  enrol (net, awb, "awb", "Good morning, this is Angus and I live in Edinburgh.");
+  from = mira_test_socket_n_messages (net->events);
+  interaction = say (net, "awb", "How long does it take to drive to the airport?");
+  g_assert_cmpstr (person_of (interaction), ==, awb);
+  g_assert_cmpuint (mira_test_socket_count (net->events, "person_created", from), ==, 0);
+
+  /* Another voice is not Angus */
+  mira_test_check (!g_str_equal (person_of (say (net, "kal16", "Set a timer for twenty minutes.")),
+                                 awb), "kal16 was taken for Angus");
+
+  request (net, 200, "PUT", path, "{\"name\": \"Angus Campbell\"}");
+  interaction = say (net, "awb", "The train to the city leaves at half past eight.");
+  g_assert_cmpstr (person_of (interaction), ==, awb);
+  g_assert_cmpstr (json_object_get_string_member (request (net, 200, "GET", path, NULL), "name"),
+                   ==, "Angus Campbell");
+}
+
+/* A voice split over two persons (a second recording enrolled to another
+ * person) merges back into one that keeps all its interactions and matches.
+ */
+static void
+test_merge_speakers (Net           *net,
+                     gconstpointer  data)
+{
+  g_autofree char *speaker = g_strdup (person_of (say (net, "slt", "We need more milk and bread.")));
+  g_autofree char *other = g_strdup (id_of (person_new (net, "Sarah")));
+  g_autofree char *merge_path = g_strdup_printf ("persons/%s/merge", other);
+  g_autofree char *merge_body = g_strdup_printf ("{\"from\": \"%s\"}", speaker);
+  g_autofree char *list_path = g_strdup_printf ("interactions?person_id=%s", other);
+  g_autofree char *speaker_path = g_strdup_printf ("persons/%s", speaker);
+  g_autofree char *conversation_path = NULL;
+  JsonObject *interaction, *merged, *list, *conversation;
+  JsonArray *participants;
+  double before;
+
+  before = json_object_get_double_member (request (net, 200, "GET", speaker_path, NULL),
+                                          "voice_speech_s");
+  enrol (net, other, "slt", "My sister is coming over for dinner on Sunday.");
+  merged = request (net, 200, "POST", merge_path, merge_body);
+  mira_test_check (json_object_get_double_member (merged, "voice_speech_s") > before + 1.0,
+                   "the merged signature holds %.2f s (the speaker's alone %.2f s)",
+                   json_object_get_double_member (merged, "voice_speech_s"), before);
+  list = request (net, 200, "GET", list_path, NULL);
+  g_assert_cmpint (json_object_get_int_member (list, "total"), ==, 1);
+
+  interaction = say (net, "slt", "Can you play some quiet music in the living room?");
+  g_assert_cmpstr (person_of (interaction), ==, other);
+  conversation_path = g_strdup_printf ("conversations/%s",
+                                       json_object_get_string_member (interaction,
+                                                                      "conversation_id"));
+  conversation = request (net, 200, "GET", conversation_path, NULL);
+  participants = json_object_get_array_member (conversation, "participants");
+  /* The merged-away speaker is nobody's participant any more */
+  g_assert_cmpuint (json_array_get_length (participants), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (participants, 0), ==, other);
+}
+
 static void
 add_server_tests (void)
 {
@@ -545,6 +725,9 @@ add_server_tests (void)
     { "enrol-documented", test_enrol_documented },
     { "threshold-setting", test_threshold_setting },
     { "merge-enrolled", test_merge_enrolled },
+    { "two-voices", test_two_voices },
+    { "enrol-then-match", test_enrol_then_match },
+    { "merge-speakers", test_merge_speakers },
   };
 
   for (guint b = 0; b < N_BACKENDS; b++)
