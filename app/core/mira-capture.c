@@ -302,11 +302,14 @@ send_packets (MiraCapture *self)
 {
   GstSample *sample;
 
-  /* A socket the server is closing takes nothing more; "closed" follows */
-  if (self->sink == NULL || !self->streaming ||
-      soup_websocket_connection_get_state (self->socket) != SOUP_WEBSOCKET_STATE_OPEN)
+  if (self->sink == NULL || !self->streaming)
     return;
-  while ((sample = gst_app_sink_try_pull_sample (GST_APP_SINK (self->sink), 0)) != NULL)
+  /* A socket the server is closing takes nothing more; "closed" follows.
+   * A write that fails (the server went away) closes it at once, in the
+   * middle of this loop or between a chunk's header and its payload.
+   */
+  while (soup_websocket_connection_get_state (self->socket) == SOUP_WEBSOCKET_STATE_OPEN &&
+         (sample = gst_app_sink_try_pull_sample (GST_APP_SINK (self->sink), 0)) != NULL)
     {
       GstBuffer *buffer = gst_sample_get_buffer (sample);
       GstMapInfo map;
@@ -323,7 +326,8 @@ send_packets (MiraCapture *self)
                                  SAMPLE_RATE, map.size);
 
               soup_websocket_connection_send_text (self->socket, header);
-              soup_websocket_connection_send_binary (self->socket, map.data, map.size);
+              if (soup_websocket_connection_get_state (self->socket) == SOUP_WEBSOCKET_STATE_OPEN)
+                soup_websocket_connection_send_binary (self->socket, map.data, map.size);
             }
           gst_buffer_unmap (buffer, &map);
         }
