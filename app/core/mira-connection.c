@@ -68,6 +68,45 @@ update_person_item (gpointer    item,
   mira_person_item_update (item, object);
 }
 
+static gpointer
+new_conversation_item (const char *id)
+{
+  return mira_conversation_item_new (id);
+}
+
+static void
+update_conversation_item (gpointer    item,
+                          JsonObject *object)
+{
+  mira_conversation_item_update (item, object);
+}
+
+static gpointer
+new_reminder_item (const char *id)
+{
+  return mira_reminder_item_new (id);
+}
+
+static void
+update_reminder_item (gpointer    item,
+                      JsonObject *object)
+{
+  mira_reminder_item_update (item, object);
+}
+
+static gpointer
+new_event_item (const char *id)
+{
+  return mira_event_item_new (id);
+}
+
+static void
+update_event_item (gpointer    item,
+                   JsonObject *object)
+{
+  mira_event_item_update (item, object);
+}
+
 static const char * const client_upsert_events[] = {
   "client_registered", "client_connected", "client_disconnected", NULL
 };
@@ -127,12 +166,50 @@ static const MiraSyncedType person_type = {
   .update_item = update_person_item,
 };
 
+static const char * const conversation_upsert_events[] = {
+  "conversation_started", "conversation_closed", NULL
+};
+
+/* The newest 500 conversations; older ones are found by searching */
+static const MiraSyncedType conversation_type = {
+  .entity = "conversation",
+  .list_path = "conversations?limit=500",
+  .id_member = "id",
+  .item_type = mira_conversation_item_get_type,
+  .new_item = new_conversation_item,
+  .update_item = update_conversation_item,
+  .newest_first = TRUE,
+  .upsert_events = conversation_upsert_events,
+};
+
+static const char * const reminder_upsert_events[] = { "reminder_due", NULL };
+
+static const MiraSyncedType reminder_type = {
+  .entity = "reminder",
+  .list_path = "reminders?limit=500",
+  .id_member = "id",
+  .item_type = mira_reminder_item_get_type,
+  .new_item = new_reminder_item,
+  .update_item = update_reminder_item,
+  .upsert_events = reminder_upsert_events,
+};
+
+static const MiraSyncedType event_type = {
+  .entity = "calendar_event",
+  .list_path = "calendar/events?limit=500",
+  .id_member = "id",
+  .item_type = mira_event_item_get_type,
+  .new_item = new_event_item,
+  .update_item = update_event_item,
+};
+
 /* The REST answers of one attempt, applied together once all are in */
 typedef struct {
   guint       pending;
   JsonObject *network;
   JsonObject *scores;
   JsonObject *info;
+  JsonObject *time_zone;  /* the setting */
   JsonArray **lists;   /* one per synced list, in self->lists' order */
   gboolean   *complete; /* whether each list had all of its items */
   guint       n_lists;
@@ -154,6 +231,7 @@ struct _MiraConnection
   MiraConnectionState      state;
   GError                  *last_error;
   char                    *best_client_id;
+  char                    *time_zone;
 
   GMainContext            *context;
   SoupSession             *rest;     /* with a timeout */
@@ -178,6 +256,9 @@ struct _MiraConnection
   MiraSyncedList          *interactions;
   MiraSyncedList          *persons;
   MiraSyncedList          *settings;
+  MiraSyncedList          *conversations;
+  MiraSyncedList          *reminders;
+  MiraSyncedList          *events;
   GPtrArray               *lists;    /* every MiraSyncedList */
 };
 
@@ -196,6 +277,7 @@ enum {
   PROP_NETWORK,
   PROP_SERVER_VERSION,
   PROP_TRANSCRIBER,
+  PROP_TIME_ZONE,
   N_PROPS
 };
 
@@ -209,6 +291,8 @@ enum {
 static guint signals[N_SIGNALS];
 
 static void begin_attempt (MiraConnection *self);
+static void refresh_person (MiraConnection *self,
+                            const char     *person_id);
 
 /* Errors */
 
@@ -290,8 +374,17 @@ core_error_new (SoupMessage  *msg,
                             _("The server refused: %s"), detail);
       return g_error_new_literal (MIRA_CORE_ERROR, MIRA_CORE_ERROR_NOT_FOUND,
                                   _("There is no such network on this server"));
-    default:
+    case SOUP_STATUS_BAD_REQUEST:
+    case SOUP_STATUS_UNPROCESSABLE_ENTITY:
+      /* A value it would not take: the server's detail names the field */
       detail = dup_detail (body);
+      if (detail != NULL)
+        return g_error_new (MIRA_CORE_ERROR, MIRA_CORE_ERROR_INVALID,
+                            _("The server refused: %s"), detail);
+      G_GNUC_FALLTHROUGH;
+    default:
+      if (detail == NULL)
+        detail = dup_detail (body);
       if (detail != NULL)
         return g_error_new (MIRA_CORE_ERROR, MIRA_CORE_ERROR_SERVER,
                             _("The server refused: %s"), detail);
@@ -479,6 +572,32 @@ set_best (MiraConnection *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BEST_CLIENT_ID]);
 }
 
+static void
+set_time_zone (MiraConnection *self,
+               const char     *time_zone)
+{
+  g_autoptr(GTimeZone) zone = NULL;
+
+  /* Only a zone this computer knows; UTC, the API's default, otherwise */
+  if (time_zone != NULL)
+    zone = g_time_zone_new_identifier (time_zone);
+  if (zone == NULL)
+    time_zone = "UTC";
+  if (mira_set_string (&self->time_zone, time_zone))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIME_ZONE]);
+}
+
+/* @setting: API.md's setting object */
+static void
+apply_setting (MiraConnection *self,
+               JsonObject     *setting,
+               gboolean        deleted)
+{
+  if (g_strcmp0 (mira_json_get_string (setting, "key"), "timezone") != 0)
+    return;
+  set_time_zone (self, deleted ? NULL : mira_json_get_string (setting, "value"));
+}
+
 /* Items that depend on other lists: the client's own flags, the device
  * name and speaker of interactions.
  */
@@ -522,6 +641,40 @@ fill_interactions (MiraConnection *self,
 }
 
 static void
+fill_conversation (MiraConnection       *self,
+                   MiraConversationItem *item)
+{
+  const char * const *participants = mira_conversation_item_get_participants (item);
+  g_autoptr(GString) names = g_string_new (NULL);
+
+  for (guint i = 0; participants != NULL && participants[i] != NULL; i++)
+    {
+      MiraPersonItem *person = mira_synced_list_lookup (self->persons, participants[i]);
+
+      if (person == NULL)
+        continue;
+      if (names->len > 0)
+        /* Translators: between the names of a conversation's participants */
+        g_string_append (names, _(", "));
+      g_string_append (names, mira_person_item_get_display_name (person));
+    }
+  mira_conversation_item_set_participant_names (item, names->len > 0 ? names->str : NULL);
+}
+
+static void
+fill_conversations (MiraConnection *self)
+{
+  GListModel *model = G_LIST_MODEL (self->conversations);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(MiraConversationItem) item = g_list_model_get_item (model, i);
+
+      fill_conversation (self, item);
+    }
+}
+
+static void
 fill_client (MiraConnection *self,
              MiraClientItem *item)
 {
@@ -545,7 +698,12 @@ item_synced (MiraConnection *self,
   else if (list == self->interactions)
     fill_interaction (self, item);
   else if (list == self->persons)
-    fill_interactions (self, NULL, mira_person_item_get_person_id (item));
+    {
+      fill_interactions (self, NULL, mira_person_item_get_person_id (item));
+      fill_conversations (self);
+    }
+  else if (list == self->conversations)
+    fill_conversation (self, item);
 }
 
 /* Events */
@@ -737,7 +895,25 @@ apply_event (MiraConnection *self,
       /* The reminder's lists, if any, learn of it below */
     }
 
+  /* The time zone here; the settings' list learns of it below */
+  if (g_str_has_prefix (type, "setting_"))
+    {
+      node = json_object_get_member (event, "setting");
+      if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+        apply_setting (self, json_node_get_object (node), g_str_equal (type, "setting_deleted"));
+    }
+
   apply_synced_event (self, type, event);
+
+  /* A person's last words and conversation count are the server's to
+   * count: read the speaker again when they speak
+   */
+  if (g_str_equal (type, "interaction_created"))
+    {
+      node = json_object_get_member (event, "interaction");
+      if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+        refresh_person (self, mira_json_get_string (json_node_get_object (node), "person_id"));
+    }
 
   /* A connected or disconnected event is the status even if its client
    * object lags behind
@@ -772,6 +948,7 @@ load_free (Load *load)
   g_clear_pointer (&load->network, json_object_unref);
   g_clear_pointer (&load->scores, json_object_unref);
   g_clear_pointer (&load->info, json_object_unref);
+  g_clear_pointer (&load->time_zone, json_object_unref);
   for (guint i = 0; i < load->n_lists; i++)
     g_clear_pointer (&load->lists[i], json_array_unref);
   g_free (load->lists);
@@ -889,6 +1066,8 @@ finish_load (MiraConnection *self)
       fill_client (self, item);
     }
   fill_interactions (self, NULL, NULL);
+  fill_conversations (self);
+  set_time_zone (self, load->time_zone ? mira_json_get_string (load->time_zone, "value") : NULL);
   load_free (load);
 
   /* What happened while the lists were read, in order */
@@ -909,7 +1088,7 @@ typedef struct {
   MiraConnection *self;
   guint           generation;
   SoupMessage    *msg;
-  int             list;   /* index in self->lists; -1 network, -2 scores, -3 info */
+  int             list;   /* index in self->lists; -1 network, -2 scores, -3 info, -4 time zone */
 } Read;
 
 static void
@@ -950,6 +1129,8 @@ read_ready (GObject      *source,
     self->load->scores = g_steal_pointer (&object);
   else if (read->list == -3)
     self->load->info = g_steal_pointer (&object);
+  else if (read->list == -4)
+    self->load->time_zone = g_steal_pointer (&object);
   else
     {
       JsonNode *items = json_object_get_member (object, "items");
@@ -1101,6 +1282,7 @@ socket_ready (GObject      *source,
           start_read (self, NULL, -1);
           start_read (self, "streams/scores", -2);
           start_read (self, "service/info", -3);
+          start_read (self, "settings/timezone", -4);
           for (guint i = 0; i < self->lists->len; i++)
             {
               MiraSyncedList *list = g_ptr_array_index (self->lists, i);
@@ -1180,6 +1362,7 @@ mira_connection_finalize (GObject *object)
   g_free (self->server_version);
   g_free (self->transcriber);
   g_free (self->best_client_id);
+  g_free (self->time_zone);
   g_clear_error (&self->last_error);
   g_clear_object (&self->rest);
   g_clear_object (&self->sockets);
@@ -1189,6 +1372,9 @@ mira_connection_finalize (GObject *object)
   g_clear_object (&self->interactions);
   g_clear_object (&self->persons);
   g_clear_object (&self->settings);
+  g_clear_object (&self->conversations);
+  g_clear_object (&self->reminders);
+  g_clear_object (&self->events);
   g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (mira_connection_parent_class)->finalize (object);
@@ -1236,6 +1422,9 @@ mira_connection_get_property (GObject    *object,
       break;
     case PROP_TRANSCRIBER:
       g_value_set_string (value, self->transcriber);
+      break;
+    case PROP_TIME_ZONE:
+      g_value_set_string (value, self->time_zone);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1306,6 +1495,7 @@ mira_connection_class_init (MiraConnectionClass *klass)
                                                          readable);
   properties[PROP_TRANSCRIBER] = g_param_spec_string ("transcriber", NULL, NULL, NULL,
                                                       readable);
+  properties[PROP_TIME_ZONE] = g_param_spec_string ("time-zone", NULL, NULL, "UTC", readable);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -1339,14 +1529,21 @@ mira_connection_init (MiraConnection *self)
   self->interactions = mira_synced_list_new (&interaction_type);
   self->persons = mira_synced_list_new (&person_type);
   self->settings = mira_synced_list_new (&setting_type);
+  self->conversations = mira_synced_list_new (&conversation_type);
+  self->reminders = mira_synced_list_new (&reminder_type);
+  self->events = mira_synced_list_new (&event_type);
+  self->time_zone = g_strdup ("UTC");
   /* The order the initial state is applied in: clients and persons before
-   * the interactions that name them
+   * the interactions and conversations that name them
    */
   self->lists = g_ptr_array_new ();
   g_ptr_array_add (self->lists, self->clients);
   g_ptr_array_add (self->lists, self->persons);
   g_ptr_array_add (self->lists, self->interactions);
   g_ptr_array_add (self->lists, self->settings);
+  g_ptr_array_add (self->lists, self->conversations);
+  g_ptr_array_add (self->lists, self->reminders);
+  g_ptr_array_add (self->lists, self->events);
 }
 
 MiraConnection *
@@ -1510,6 +1707,102 @@ mira_connection_get_persons (MiraConnection *self)
 {
   g_return_val_if_fail (MIRA_IS_CONNECTION (self), NULL);
   return G_LIST_MODEL (self->persons);
+}
+
+GListModel *
+mira_connection_get_conversations (MiraConnection *self)
+{
+  g_return_val_if_fail (MIRA_IS_CONNECTION (self), NULL);
+  return G_LIST_MODEL (self->conversations);
+}
+
+GListModel *
+mira_connection_get_reminders (MiraConnection *self)
+{
+  g_return_val_if_fail (MIRA_IS_CONNECTION (self), NULL);
+  return G_LIST_MODEL (self->reminders);
+}
+
+GListModel *
+mira_connection_get_events (MiraConnection *self)
+{
+  g_return_val_if_fail (MIRA_IS_CONNECTION (self), NULL);
+  return G_LIST_MODEL (self->events);
+}
+
+const char *
+mira_connection_get_time_zone (MiraConnection *self)
+{
+  g_return_val_if_fail (MIRA_IS_CONNECTION (self), NULL);
+  return self->time_zone;
+}
+
+void
+mira_connection_fill_interaction (MiraConnection      *self,
+                                  MiraInteractionItem *item)
+{
+  g_return_if_fail (MIRA_IS_CONNECTION (self));
+  fill_interaction (self, item);
+}
+
+gpointer
+mira_connection_lookup_synced (MiraConnection *self,
+                               GListModel     *list,
+                               const char     *id)
+{
+  g_return_val_if_fail (MIRA_IS_CONNECTION (self), NULL);
+  g_return_val_if_fail (MIRA_IS_SYNCED_LIST (list), NULL);
+  return mira_synced_list_lookup (MIRA_SYNCED_LIST (list), id);
+}
+
+/* A person's counts, read again (see apply_event()); the answer updates
+ * the item unless the connection moved on meanwhile
+ */
+typedef struct {
+  MiraConnection *self;
+  guint           generation;
+} Refresh;
+
+static void
+refresh_person_ready (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  Refresh *refresh = user_data;
+  MiraConnection *self = refresh->self;
+  g_autoptr(JsonObject) person = mira_api_request_finish (result, NULL);
+
+  if (person != NULL && refresh->generation == self->generation &&
+      mira_synced_list_lookup (self->persons, mira_json_get_string (person, "id")) != NULL)
+    {
+      gpointer item = mira_synced_list_upsert (self->persons, person);
+
+      if (item != NULL)
+        item_synced (self, self->persons, item);
+    }
+  g_object_unref (refresh->self);
+  g_free (refresh);
+}
+
+static void
+refresh_person (MiraConnection *self,
+                const char     *person_id)
+{
+  g_autofree char *network = NULL;
+  g_autofree char *person = NULL;
+  g_autofree char *path = NULL;
+  Refresh *refresh;
+
+  if (person_id == NULL || mira_synced_list_lookup (self->persons, person_id) == NULL)
+    return;
+  network = g_uri_escape_string (self->network_id, NULL, FALSE);
+  person = g_uri_escape_string (person_id, NULL, FALSE);
+  path = g_strconcat (network, "/persons/", person, NULL);
+  refresh = g_new0 (Refresh, 1);
+  refresh->self = g_object_ref (self);
+  refresh->generation = self->generation;
+  mira_api_request_async (self->base_url, SOUP_METHOD_GET, path, self->token, NULL,
+                          self->cancellable, refresh_person_ready, refresh);
 }
 
 char *

@@ -24,6 +24,8 @@ G_BEGIN_DECLS
  *
  * Signals: reminder-due (reminder_id, title, description): the server's
  * reminder_due event.
+ * best-client-id, time-zone (the network's IANA time zone setting, "UTC"
+ * when unset or unknown here).
  *
  * Lives on the thread-default main context of the thread that creates it;
  * every signal and notify is emitted there.
@@ -146,6 +148,20 @@ void                 mira_connection_complete_reminder_async  (MiraConnection   
 gboolean             mira_connection_complete_reminder_finish (MiraConnection      *self,
                                                                GAsyncResult        *result,
                                                                GError             **error);
+/* GListModel of MiraConversationItem: the newest 500 conversations, in the
+ * order the server gives them at start (newest first), new ones appended.
+ */
+GListModel          *mira_connection_get_conversations  (MiraConnection      *self);
+/* GListModel of MiraReminderItem: every reminder, sorted by due time at
+ * start, new ones appended.
+ */
+GListModel          *mira_connection_get_reminders      (MiraConnection      *self);
+/* GListModel of MiraEventItem: the calendar's events (the first 500 by
+ * start time), new ones appended.
+ */
+GListModel          *mira_connection_get_events         (MiraConnection      *self);
+/* The network's time zone: an IANA name such as "Europe/Lisbon" */
+const char          *mira_connection_get_time_zone      (MiraConnection      *self);
 
 /* The URL of this device's audio socket (ws:// or wss://, with the codec
  * and token in the query), or NULL without a client id.
@@ -192,5 +208,110 @@ gboolean             mira_join_link_parse               (const char          *li
                                                          char               **network_id,
                                                          char               **network_token,
                                                          GError             **error);
+
+/* The pages' writes. Each sends one request of API.md with the connection's
+ * token; the models follow from the event the server sends for it, as they
+ * do for any other device's write. Each finishes with
+ * mira_connection_write_finish(), the search with
+ * mira_connection_search_conversations_finish(); completing a reminder is
+ * mira_connection_complete_reminder_async() above. Errors
+ * are MIRA_CORE_ERROR: UNREACHABLE (no answer), UNAUTHORIZED (401/403),
+ * NOT_FOUND (404: the entity is gone), INVALID (400/422: the server's
+ * detail names the field), SERVER (any other refusal); messages are for
+ * people.
+ */
+
+/* POST conversations/{id}/close */
+void                 mira_connection_close_conversation_async  (MiraConnection      *self,
+                                                                const char          *conversation_id,
+                                                                GCancellable        *cancellable,
+                                                                GAsyncReadyCallback  callback,
+                                                                gpointer             user_data);
+/* DELETE conversations/{id}; its interactions stay, without a conversation */
+void                 mira_connection_delete_conversation_async (MiraConnection      *self,
+                                                                const char          *conversation_id,
+                                                                GCancellable        *cancellable,
+                                                                GAsyncReadyCallback  callback,
+                                                                gpointer             user_data);
+/* Conversations whose title or words match @query (the API's q=), newest
+ * first, at most 200: a GListModel of MiraConversationItem, the connection's
+ * own items where it has them (so they stay live).
+ */
+void                 mira_connection_search_conversations_async  (MiraConnection      *self,
+                                                                  const char          *query,
+                                                                  GCancellable        *cancellable,
+                                                                  GAsyncReadyCallback  callback,
+                                                                  gpointer             user_data);
+GListModel          *mira_connection_search_conversations_finish (MiraConnection      *self,
+                                                                  GAsyncResult        *result,
+                                                                  GError             **error);
+
+/* Creates a reminder (@reminder_id NULL: POST reminders) or changes one
+ * (PUT reminders/{id}): @title non-empty, @description or NULL, @due_time
+ * any time zone, @priority.
+ */
+void                 mira_connection_save_reminder_async       (MiraConnection      *self,
+                                                                const char          *reminder_id,
+                                                                const char          *title,
+                                                                const char          *description,
+                                                                GDateTime           *due_time,
+                                                                MiraReminderPriority priority,
+                                                                GCancellable        *cancellable,
+                                                                GAsyncReadyCallback  callback,
+                                                                gpointer             user_data);
+/* DELETE reminders/{id} */
+void                 mira_connection_delete_reminder_async     (MiraConnection      *self,
+                                                                const char          *reminder_id,
+                                                                GCancellable        *cancellable,
+                                                                GAsyncReadyCallback  callback,
+                                                                gpointer             user_data);
+
+/* Creates a calendar event (@event_id NULL) or changes one: @title
+ * non-empty, @start_time, @end_time (NULL: an instant; else after
+ * @start_time), @location or NULL, @attendees (NULL-terminated, or NULL).
+ */
+void                 mira_connection_save_event_async          (MiraConnection      *self,
+                                                                const char          *event_id,
+                                                                const char          *title,
+                                                                GDateTime           *start_time,
+                                                                GDateTime           *end_time,
+                                                                const char          *location,
+                                                                const char * const  *attendees,
+                                                                GCancellable        *cancellable,
+                                                                GAsyncReadyCallback  callback,
+                                                                gpointer             user_data);
+/* DELETE calendar/events/{id} */
+void                 mira_connection_delete_event_async        (MiraConnection      *self,
+                                                                const char          *event_id,
+                                                                GCancellable        *cancellable,
+                                                                GAsyncReadyCallback  callback,
+                                                                gpointer             user_data);
+
+/* PUT persons/{id} {"name"}: @name non-empty */
+void                 mira_connection_rename_person_async       (MiraConnection      *self,
+                                                                const char          *person_id,
+                                                                const char          *name,
+                                                                GCancellable        *cancellable,
+                                                                GAsyncReadyCallback  callback,
+                                                                gpointer             user_data);
+/* POST persons/{into_id}/merge {"from": from_id}: @from_id's interactions
+ * become @into_id's, and @from_id is deleted
+ */
+void                 mira_connection_merge_persons_async       (MiraConnection      *self,
+                                                                const char          *into_id,
+                                                                const char          *from_id,
+                                                                GCancellable        *cancellable,
+                                                                GAsyncReadyCallback  callback,
+                                                                gpointer             user_data);
+/* DELETE persons/{id}; their interactions stay, without a speaker */
+void                 mira_connection_delete_person_async       (MiraConnection      *self,
+                                                                const char          *person_id,
+                                                                GCancellable        *cancellable,
+                                                                GAsyncReadyCallback  callback,
+                                                                gpointer             user_data);
+
+gboolean             mira_connection_write_finish              (MiraConnection      *self,
+                                                                GAsyncResult        *result,
+                                                                GError             **error);
 
 G_END_DECLS

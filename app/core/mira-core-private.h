@@ -4,10 +4,13 @@
 #include <json-glib/json-glib.h>
 
 #include "mira-client-item.h"
+#include "mira-conversation-item.h"
+#include "mira-event-item.h"
 #include "mira-interaction-item.h"
 #include "mira-network-item.h"
 #include "mira-person-item.h"
 #include "mira-setting-item.h"
+#include "mira-reminder-item.h"
 
 G_BEGIN_DECLS
 
@@ -67,6 +70,34 @@ MiraSettingItem     *mira_setting_item_new              (const char          *ke
 /* @setting: API.md's setting object {key, value, type} */
 void                 mira_setting_item_update           (MiraSettingItem     *self,
                                                          JsonObject          *setting);
+MiraConversationItem *mira_conversation_item_new        (const char          *conversation_id);
+/* @conversation: API.md's conversation object */
+void                 mira_conversation_item_update      (MiraConversationItem *self,
+                                                         JsonObject          *conversation);
+void                 mira_conversation_item_set_participant_names (MiraConversationItem *self,
+                                                                   const char           *names);
+
+MiraReminderItem    *mira_reminder_item_new             (const char          *reminder_id);
+/* @reminder: API.md's reminder object */
+void                 mira_reminder_item_update          (MiraReminderItem    *self,
+                                                         JsonObject          *reminder);
+
+MiraEventItem       *mira_event_item_new                (const char          *event_id);
+/* @event: API.md's calendar event object */
+void                 mira_event_item_update             (MiraEventItem       *self,
+                                                         JsonObject          *event);
+
+/* The connection's own helpers for the core's other files */
+typedef struct _MiraConnection MiraConnection;
+/* Sets @item's device name and speaker from the connection's lists */
+void                 mira_connection_fill_interaction   (MiraConnection      *self,
+                                                         MiraInteractionItem *item);
+/* The item of @id in @list, one of the connection's synced lists, or NULL
+ * (borrowed)
+ */
+gpointer             mira_connection_lookup_synced      (MiraConnection      *self,
+                                                         GListModel          *list,
+                                                         const char          *id);
 
 /* @base_url ("http(s)://host[:port][/prefix]") without a trailing slash,
  * or NULL when it is no http(s) URL
@@ -99,6 +130,22 @@ double               mira_json_get_double              (JsonObject          *obj
 /* An RFC 3339 member as a local GDateTime, or NULL */
 GDateTime           *mira_json_dup_date_time           (JsonObject          *object,
                                                          const char          *member);
+
+/* A string array member as a NULL-terminated array (never NULL; elements
+ * that are no strings are left out)
+ */
+char               **mira_json_dup_strv                (JsonObject          *object,
+                                                         const char          *member);
+/* Sets *@field to @value (transfer full) and returns TRUE when it changed */
+gboolean             mira_set_date_time                (GDateTime          **field,
+                                                         GDateTime           *value);
+/* Whether two string arrays (NULL is empty) hold the same strings in order */
+gboolean             mira_strv_equal                   (char               **a,
+                                                         char               **b);
+/* µs since the epoch (g_date_time_to_unix_usec is GLib 2.80) */
+gint64               mira_date_time_to_usec            (GDateTime           *time);
+/* @time as the API's timestamps: RFC 3339 UTC, "2026-01-15T10:30:00Z" */
+char                *mira_date_time_format_iso8601     (GDateTime           *time);
 
 /* Sets *@field to a copy of @value and returns TRUE when it changed */
 gboolean             mira_set_string                   (char               **field,

@@ -19,6 +19,10 @@ typedef struct _MiraInteractionItem MiraInteractionItem;
 typedef struct _MiraNetworkItem MiraNetworkItem;
 typedef struct _MiraSettingItem MiraSettingItem;
 typedef struct _MiraAdmin       MiraAdmin;
+typedef struct _MiraConversationItem MiraConversationItem;
+typedef struct _MiraReminderItem MiraReminderItem;
+typedef struct _MiraEventItem   MiraEventItem;
+typedef struct _MiraPersonItem  MiraPersonItem;
 
 /* What this computer does for its network. */
 typedef enum {
@@ -53,6 +57,20 @@ typedef enum {
   MIRA_NETWORK_STATUS_INACTIVE,
   MIRA_NETWORK_STATUS_SUSPENDED,
 } MiraNetworkStatus;
+/* A reminder's priority and status, as API.md's */
+typedef enum {
+  MIRA_REMINDER_PRIORITY_LOW,
+  MIRA_REMINDER_PRIORITY_MEDIUM,
+  MIRA_REMINDER_PRIORITY_HIGH,
+  MIRA_REMINDER_PRIORITY_URGENT,
+} MiraReminderPriority;
+
+typedef enum {
+  MIRA_REMINDER_STATUS_PENDING,
+  MIRA_REMINDER_STATUS_OVERDUE,
+  MIRA_REMINDER_STATUS_COMPLETED,
+  MIRA_REMINDER_STATUS_CANCELLED,
+} MiraReminderStatus;
 
 #define MIRA_CORE_ERROR (mira_core_error_quark ())
 
@@ -71,6 +89,7 @@ typedef enum {
   MIRA_CORE_ERROR_MICROPHONE_DENIED,/* access refused (permissions, portal) */
   MIRA_CORE_ERROR_HOST,             /* the embedded server could not start */
   MIRA_CORE_ERROR_KEYRING,          /* the Secret Service refused or is absent */
+  MIRA_CORE_ERROR_INVALID,          /* the server refused a value (400, 422); the message names it */
 } MiraCoreError;
 
 GQuark mira_core_error_quark (void);

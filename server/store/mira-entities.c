@@ -61,6 +61,9 @@ static const MiraField person_fields[] = {
   { "conversation_count", NULL,
     "(SELECT count(DISTINCT i.conversation_id) FROM interactions i WHERE i.speaker_id = t.id)",
     MIRA_FIELD_INT, 0 },
+  { "last_heard_at", NULL,
+    "(SELECT max(i.timestamp) FROM interactions i WHERE i.speaker_id = t.id)",
+    MIRA_FIELD_TIMESTAMP, N },
 };
 
 const MiraEntity mira_entity_person = {
@@ -90,6 +93,9 @@ static const MiraFilter conversation_filters[] = {
   { "status", MIRA_FIELD_STRING, "t.status = $P", conversation_statuses },
   { "person_id", MIRA_FIELD_REF,
     "EXISTS (SELECT 1 FROM interactions i WHERE i.conversation_id = t.id AND i.speaker_id = $P)" },
+  { "q", MIRA_FIELD_STRING, NULL, NULL, "interactions",
+    "t.id IN (SELECT s.conversation_id FROM interactions s"
+    " WHERE s.network_id = t.network_id AND $M)", "title" },
 };
 
 const MiraEntity mira_entity_conversation = {

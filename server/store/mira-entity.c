@@ -583,7 +583,14 @@ build_conditions (MiraDb            *db,
 
       if (filter->condition == NULL)
         {
-          /* Full-text search on the entity's text column. */
+          /* Full-text search on the text column of the entity, or of the
+           * one that points to it
+           */
+          const char *table = filter->search_table ? filter->search_table : entity->table;
+          const char *alias = filter->search_link ? "s" : "t";
+          g_autofree char *match_sql = NULL;
+          g_autofree char *title_sql = NULL;
+
           if (mira_db_get_dialect (db) == MIRA_DB_DIALECT_SQLITE)
             {
               char *match = fts5_query (value);
@@ -594,19 +601,35 @@ build_conditions (MiraDb            *db,
                   cond->empty = TRUE;
                   continue;
                 }
-              g_string_append_printf (cond->where,
-                                      " AND t.rowid IN (SELECT rowid FROM %s_fts"
-                                      " WHERE %s_fts MATCH %s)",
-                                      entity->table, entity->table, placeholder);
+              match_sql = g_strdup_printf ("%s.rowid IN (SELECT rowid FROM %s_fts"
+                                           " WHERE %s_fts MATCH %s)",
+                                           alias, table, table, placeholder);
               g_ptr_array_add (cond->params, match);
             }
           else
             {
-              g_string_append_printf (cond->where,
-                                      " AND t.text_search @@ plainto_tsquery('english', %s)",
-                                      placeholder);
-              g_ptr_array_add (cond->params, g_steal_pointer (&value));
+              match_sql = g_strdup_printf ("%s.text_search @@ plainto_tsquery('english', %s)",
+                                           alias, placeholder);
+              g_ptr_array_add (cond->params, g_strdup (value));
             }
+
+          if (filter->search_link != NULL)
+            {
+              GString *linked = g_string_new (filter->search_link);
+
+              g_string_replace (linked, "$M", match_sql, 1);
+              g_clear_pointer (&match_sql, g_free);
+              match_sql = g_string_free (linked, FALSE);
+            }
+          if (filter->search_title != NULL)
+            {
+              /* The words as typed, a substring of the title in any case */
+              g_ptr_array_add (cond->params, g_strdup (value));
+              title_sql = g_strdup_printf (" OR lower(t.%s) LIKE '%%' || lower($%u) || '%%'",
+                                           filter->search_title, cond->params->len);
+            }
+          g_string_append_printf (cond->where, " AND (%s%s)", match_sql,
+                                  title_sql ? title_sql : "");
           continue;
         }
 

@@ -55,6 +55,14 @@ typedef struct {
   MiraFieldType   type;       /* how its value is checked */
   const char     *condition;  /* SQL with $P for the value, or NULL for full-text search */
   const char * const *choices;
+  /* Full-text search of another entity's text: rows of this one that
+   * @search_table's rows (alias s) point to, SQL with $M for the match on s,
+   * e.g. conversations through their interactions; OR'd with a match of
+   * @search_title, a text column of this entity (case-insensitive substring)
+   */
+  const char     *search_table;
+  const char     *search_link;
+  const char     *search_title;
 } MiraFilter;
 
 typedef struct {
