@@ -22,18 +22,22 @@
 
 #include <glib/gstdio.h>
 
+#include <libsoup/soup.h>
+
 #include "mira-application.h"
 #include "mira-add-device-dialog.h"
 #include "mira-capture.h"
 #include "mira-connection.h"
 #include "mira-context.h"
 #include "mira-admin-network-row.h"
+#include "mira-conversation-item.h"
 #include "mira-host.h"
 #include "mira-preferences-window.h"
 #include "mira-test-gui.h"
 #include "mira-test-live.h"
 #include "mira-welcome-page.h"
 #include "mira-window.h"
+#include "mira-window-private.h"
 
 #define SENTENCE "remind me to call the dentist tomorrow morning"
 #define PHONE_ID "kitchen-phone"
@@ -153,6 +157,173 @@ phone_streamed (gpointer user_data)
   Phone *phone = user_data;
 
   return g_atomic_int_get (&phone->streamed);
+}
+
+
+/* The pages' data, written by REST as another device would */
+
+static JsonObject *
+post_json (Phone      *phone,
+           const char *method,
+           const char *path,
+           const char *body)
+{
+  static SoupSession *session;
+  g_autofree char *uri = g_strdup_printf ("%s/api/v1/%s/%s", phone->base_url,
+                                          phone->network_id, path);
+  g_autofree char *auth = g_strdup_printf ("Bearer %s", phone->network_token);
+  g_autoptr(SoupMessage) msg = soup_message_new (method, uri);
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  if (session == NULL)
+    session = soup_session_new ();
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+  if (body != NULL)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    }
+  answer = soup_session_send_and_read (session, msg, NULL, &error);
+  if (answer == NULL || !SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (msg)))
+    g_error ("%s %s: %s", method, path,
+             error ? error->message : (const char *) g_bytes_get_data (answer, NULL));
+  if (g_bytes_get_size (answer) == 0 ||
+      !json_parser_load_from_data (parser, g_bytes_get_data (answer, NULL),
+                                   g_bytes_get_size (answer), NULL))
+    return NULL;
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+/* @days from today at @hour:@minute UTC, as the API writes it */
+static char *
+day_at (int days,
+        int hour,
+        int minute)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) day = g_date_time_add_days (now, days);
+
+  return g_strdup_printf ("%04d-%02d-%02dT%02d:%02d:00Z", g_date_time_get_year (day),
+                          g_date_time_get_month (day), g_date_time_get_day_of_month (day),
+                          hour, minute);
+}
+
+typedef struct {
+  MiraContext *context;
+  guint        n_reminders;
+  guint        n_events;
+  guint        n_persons;
+} Counts;
+
+static gboolean
+pages_filled (gpointer user_data)
+{
+  Counts *counts = user_data;
+  MiraConnection *connection = mira_context_get_connection (counts->context);
+
+  return connection != NULL &&
+         g_list_model_get_n_items (mira_connection_get_reminders (connection)) == counts->n_reminders &&
+         g_list_model_get_n_items (mira_connection_get_events (connection)) == counts->n_events &&
+         g_list_model_get_n_items (mira_connection_get_persons (connection)) >= counts->n_persons;
+}
+
+static gboolean
+transcript_shown (gpointer user_data)
+{
+  GListModel *transcript = mira_conversations_page_get_transcript (user_data);
+
+  return transcript != NULL && g_list_model_get_n_items (transcript) > 0;
+}
+
+static void
+fill_pages (Phone       *phone,
+            MiraContext *context)
+{
+  static const char * const said[] = {
+    "did anyone see my keys this morning",
+    "they were on the kitchen table next to the fruit bowl",
+    "thanks, and remind me to water the plants this evening",
+    "sure, and the dentist called about tomorrow",
+  };
+  g_autoptr(JsonObject) alice = post_json (phone, "POST", "persons", "{\"name\":\"Alice\"}");
+  g_autoptr(JsonObject) bob = post_json (phone, "POST", "persons", "{\"name\":\"Bob\"}");
+  Counts counts = { context, 0, 0, 0 };
+  struct {
+    const char *title;
+    int         days, hour, minute;
+    const char *priority;
+    gboolean    done;
+  } reminders[] = {
+    { "Pay the electricity bill", -1, 9, 0, "high", FALSE },
+    { "Water the plants", 0, 19, 0, "medium", FALSE },
+    { "Call the dentist", 1, 17, 0, "urgent", FALSE },
+    { "Buy bread", 2, 10, 30, "low", FALSE },
+    { "Book the train to Porto", -2, 12, 0, "medium", TRUE },
+  };
+  struct {
+    const char *title;
+    int         days, hour, minute, length;
+    const char *location;
+    const char *attendees;
+  } events[] = {
+    { "Standup", 0, 9, 30, 15, "Video call", "[\"Alice\",\"Bob\"]" },
+    { "Lunch with Alice", 0, 12, 30, 60, "Café Lisboa", "[\"Alice\"]" },
+    { "Saxophone lesson", 0, 17, 0, 45, "Music school", "[]" },
+    { "Dentist", 1, 9, 0, 30, "Main Street 4", "[]" },
+    { "Choir practice", 3, 19, 0, 90, "Church hall", "[\"Bob\"]" },
+    { "Car service", 8, 8, 0, 60, NULL, "[]" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (said); i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"content\":\"%s\",\"person_id\":\"%s\"}",
+                                               said[i],
+                                               json_object_get_string_member (i % 2 ? bob : alice,
+                                                                              "id"));
+      g_autoptr(JsonObject) interaction = post_json (phone, "POST", "interactions", body);
+    }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (reminders); i++)
+    {
+      g_autofree char *due = day_at (reminders[i].days, reminders[i].hour, reminders[i].minute);
+      g_autofree char *body = g_strdup_printf ("{\"title\":\"%s\",\"due_time\":\"%s\","
+                                               "\"priority\":\"%s\"}",
+                                               reminders[i].title, due, reminders[i].priority);
+      g_autoptr(JsonObject) reminder = post_json (phone, "POST", "reminders", body);
+
+      if (reminders[i].done)
+        {
+          g_autofree char *path = g_strdup_printf ("reminders/%s/complete",
+                                                   json_object_get_string_member (reminder, "id"));
+          g_autoptr(JsonObject) completed = post_json (phone, "POST", path, "{}");
+        }
+      counts.n_reminders++;
+    }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (events); i++)
+    {
+      g_autofree char *start = day_at (events[i].days, events[i].hour, events[i].minute);
+      g_autofree char *end = day_at (events[i].days, events[i].hour + (events[i].minute + events[i].length) / 60,
+                                     (events[i].minute + events[i].length) % 60);
+      g_autofree char *location = events[i].location
+                                  ? g_strdup_printf ("\"%s\"", events[i].location)
+                                  : g_strdup ("null");
+      g_autofree char *body = g_strdup_printf ("{\"title\":\"%s\",\"start_time\":\"%s\","
+                                               "\"end_time\":\"%s\",\"location\":%s,"
+                                               "\"attendees\":%s}",
+                                               events[i].title, start, end, location,
+                                               events[i].attendees);
+      g_autoptr(JsonObject) event = post_json (phone, "POST", "calendar/events", body);
+
+      counts.n_events++;
+    }
+
+  counts.n_persons = 2;
+  if (!mira_test_gui_wait (pages_filled, &counts, WAIT_MS))
+    g_error ("The pages did not fill from the server's events");
 }
 
 static const Size window_sizes[] = {
@@ -494,6 +665,28 @@ main (int   argc,
   mira_capture_stop (mira_context_get_capture (context));
   g_atomic_int_set (&phone.quit, TRUE);
   g_thread_join (phone.thread);
+
+  /* The data pages, filled as another device would */
+  fill_pages (&phone, context);
+  {
+    MiraWindow *main_window = MIRA_WINDOW (window);
+    GListModel *conversations = mira_conversations_page_get_list (main_window->conversations_page);
+    g_autoptr(MiraConversationItem) newest = g_list_model_get_item (conversations, 0);
+
+    adw_view_stack_set_visible_child_name (main_window->view_stack, "conversations");
+    mira_conversations_page_select (main_window->conversations_page,
+                                    mira_conversation_item_get_conversation_id (newest));
+    if (!mira_test_gui_wait (transcript_shown, main_window->conversations_page, WAIT_MS))
+      g_error ("The conversation's transcript did not show");
+    shoot (window, "conversations", window_sizes, G_N_ELEMENTS (window_sizes));
+    adw_view_stack_set_visible_child_name (main_window->view_stack, "reminders");
+    shoot (window, "reminders", window_sizes, G_N_ELEMENTS (window_sizes));
+    adw_view_stack_set_visible_child_name (main_window->view_stack, "calendar");
+    shoot (window, "calendar", window_sizes, G_N_ELEMENTS (window_sizes));
+    adw_view_stack_set_visible_child_name (main_window->view_stack, "people");
+    shoot (window, "people", window_sizes, G_N_ELEMENTS (window_sizes));
+    adw_view_stack_set_visible_child_name (main_window->view_stack, "live");
+  }
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.add-device", NULL);
   dialog = mira_test_gui_find_toplevel (MIRA_TYPE_ADD_DEVICE_DIALOG);

@@ -232,18 +232,8 @@ mira_conversation_item_update (MiraConversationItem *self,
         }
     }
 
-  /* Until the server titles it when it closes: when it began */
-  if (self->title != NULL)
-    display_title = g_strdup (self->title);
-  else if (self->created_at != NULL)
-    {
-      g_autofree char *time = g_date_time_format (self->created_at, "%x %X");
-
-      /* Translators: the title of a conversation not titled yet; %s is when it began */
-      display_title = g_strdup_printf (_("Conversation of %s"), time);
-    }
-  else
-    display_title = g_strdup (_("Conversation"));
+  /* Until the server titles it when it closes */
+  display_title = g_strdup (self->title ? self->title : _("Untitled Conversation"));
   if (mira_set_string (&self->display_title, display_title))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DISPLAY_TITLE]);
 

@@ -9,7 +9,7 @@ G_BEGIN_DECLS
 
 /* One conversation of the network. Properties (read-only, notified):
  * conversation-id, title (string or NULL: not titled yet), display-title
- * (the title, else the start time's words), topic-summary, is-open
+ * (the title, else "Untitled Conversation"), topic-summary, is-open
  * (boolean), participants (GStrv of person ids), participant-names (string:
  * the persons' names joined by ", ", filled by the connection, or NULL),
  * interaction-count (int), created-at and last-interaction-at (GDateTime,

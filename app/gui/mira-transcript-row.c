@@ -42,6 +42,18 @@ mira_transcript_row_update (MiraTranscriptRow *self)
   if (self->item == NULL)
     return;
 
+  /* A page of a long transcript still on its way */
+  if (mira_interaction_item_get_interaction_id (self->item)[0] == '\0')
+    {
+      gtk_label_set_label (self->speaker_label, "");
+      gtk_label_set_label (self->device_label, "");
+      gtk_label_set_label (self->time_label, "");
+      gtk_label_set_label (self->content_label, "…");
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, _("Loading"), -1);
+      return;
+    }
+
   speaker = mira_interaction_item_get_speaker (self->item);
   device = mira_interaction_item_get_device_name (self->item);
   if (device == NULL)

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "mira-calendar-page.h"
+#include "mira-conversations-page.h"
 #include "mira-live-page.h"
 #include "mira-network-page.h"
+#include "mira-people-page.h"
 #include "mira-record-button.h"
+#include "mira-reminders-page.h"
 #include "mira-welcome-page.h"
 #include "mira-window.h"
 
@@ -31,6 +35,10 @@ struct _MiraWindow
   GtkSpinner           *connection_spinner;
   MiraLivePage         *live_page;
   MiraNetworkPage      *network_page;
+  MiraConversationsPage *conversations_page;
+  MiraRemindersPage    *reminders_page;
+  MiraCalendarPage     *calendar_page;
+  MiraPeoplePage       *people_page;
   MiraRecordButton     *record_button;
 
   /* "Port 8080 is in use" is said once a hosting */

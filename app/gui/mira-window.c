@@ -120,11 +120,23 @@ on_context_notify_mode (MiraWindow *self)
   mira_window_update_connection (self);
 }
 
+/* The data pages follow the context's connection, whichever it is */
+static void
+mira_window_set_pages_connection (MiraWindow     *self,
+                                  MiraConnection *connection)
+{
+  mira_conversations_page_set_connection (self->conversations_page, connection);
+  mira_reminders_page_set_connection (self->reminders_page, connection);
+  mira_calendar_page_set_connection (self->calendar_page, connection);
+  mira_people_page_set_connection (self->people_page, connection);
+}
+
 static void
 on_context_notify_connection (MiraWindow *self)
 {
   g_signal_group_set_target (self->connection_signals,
                              mira_context_get_connection (self->context));
+  mira_window_set_pages_connection (self, mira_context_get_connection (self->context));
   mira_window_update_connection (self);
   mira_window_check_port (self);
   _mira_window_actions_update (self);
@@ -185,6 +197,8 @@ mira_window_dispose (GObject *object)
 {
   MiraWindow *self = MIRA_WINDOW (object);
 
+  if (self->conversations_page != NULL)
+    mira_window_set_pages_connection (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), MIRA_TYPE_WINDOW);
 
   g_clear_object (&self->connection_signals);
@@ -263,6 +277,10 @@ mira_window_class_init (MiraWindowClass *klass)
 
   g_type_ensure (MIRA_TYPE_LIVE_PAGE);
   g_type_ensure (MIRA_TYPE_NETWORK_PAGE);
+  g_type_ensure (MIRA_TYPE_CONVERSATIONS_PAGE);
+  g_type_ensure (MIRA_TYPE_REMINDERS_PAGE);
+  g_type_ensure (MIRA_TYPE_CALENDAR_PAGE);
+  g_type_ensure (MIRA_TYPE_PEOPLE_PAGE);
   g_type_ensure (MIRA_TYPE_RECORD_BUTTON);
   g_type_ensure (MIRA_TYPE_WELCOME_PAGE);
 
@@ -278,6 +296,10 @@ mira_window_class_init (MiraWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MiraWindow, connection_spinner);
   gtk_widget_class_bind_template_child (widget_class, MiraWindow, live_page);
   gtk_widget_class_bind_template_child (widget_class, MiraWindow, network_page);
+  gtk_widget_class_bind_template_child (widget_class, MiraWindow, conversations_page);
+  gtk_widget_class_bind_template_child (widget_class, MiraWindow, reminders_page);
+  gtk_widget_class_bind_template_child (widget_class, MiraWindow, calendar_page);
+  gtk_widget_class_bind_template_child (widget_class, MiraWindow, people_page);
   gtk_widget_class_bind_template_child (widget_class, MiraWindow, record_button);
 
   _mira_window_class_actions_init (klass);
