@@ -70,9 +70,10 @@ saved (GObject      *source,
        GAsyncResult *result,
        gpointer      user_data)
 {
-  g_autoptr(MiraEventDialog) self = user_data;
+  MiraEventDialog *self = user_data;
   g_autoptr(GError) error = NULL;
 
+  /* Cancelled when the dialog went: then @self is gone too */
   if (!mira_connection_write_finish (MIRA_CONNECTION (source), result, &error))
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -114,7 +115,7 @@ on_save_clicked (MiraEventDialog *self)
                                     mira_date_time_row_get_date_time (self->end_row),
                                     gtk_editable_get_text (GTK_EDITABLE (self->location_row)),
                                     (const char * const *) attendees,
-                                    self->cancellable, saved, g_object_ref (self));
+                                    self->cancellable, saved, self);
 }
 
 static void

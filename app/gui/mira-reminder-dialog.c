@@ -45,9 +45,10 @@ saved (GObject      *source,
        GAsyncResult *result,
        gpointer      user_data)
 {
-  g_autoptr(MiraReminderDialog) self = user_data;
+  MiraReminderDialog *self = user_data;
   g_autoptr(GError) error = NULL;
 
+  /* Cancelled when the dialog went: then @self is gone too */
   if (!mira_connection_write_finish (MIRA_CONNECTION (source), result, &error))
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -76,7 +77,7 @@ on_save_clicked (MiraReminderDialog *self)
                                        gtk_editable_get_text (GTK_EDITABLE (self->description_row)),
                                        mira_date_time_row_get_date_time (self->due_row),
                                        adw_combo_row_get_selected (self->priority_row),
-                                       self->cancellable, saved, g_object_ref (self));
+                                       self->cancellable, saved, self);
 }
 
 static void

@@ -1,0 +1,542 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-pages"
+
+/* The Conversations, Reminders, Calendar and People pages in the real
+ * window under Xvfb, for a context that joined a real server's network:
+ * what another device writes appears on them with nothing done in the app;
+ * what is done on them reaches the server; a transcript of 100,000
+ * interactions scrolls with a handful of row widgets.
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <libsoup/soup.h>
+
+#include "mira-connection.h"
+#include "mira-context.h"
+#include "mira-conversation-item.h"
+#include "mira-db.h"
+#include "mira-reminder-dialog.h"
+#include "mira-test-gui.h"
+#include "mira-test-pg.h"
+#include "mira-test-server.h"
+#include "mira-transcript-row.h"
+#include "mira-window-private.h"
+
+#define TIMEOUT_MS 30000
+
+typedef struct {
+  char           *db_uri;
+  MiraTestServer *server;
+  char           *network_id;
+  char           *network_token;
+  GSettings      *settings;
+  MiraContext    *context;
+  MiraWindow     *window;
+  gboolean        joined;
+} Fixture;
+
+/* REST as another device */
+static JsonObject *
+request (Fixture    *f,
+         guint       status,
+         const char *method,
+         const char *path,
+         const char *body)
+{
+  g_autofree char *full = g_strdup_printf ("/api/v1/%s/%s", f->network_id, path);
+  g_autoptr(MiraTestResponse) response = mira_test_request (f->server, method, full,
+                                                            f->network_token, body);
+
+  if (response->status != status)
+    g_error ("%s %s: %u %s", method, path, response->status, response->body);
+  if (status == 204 || status == 404)
+    return NULL;
+  return json_object_ref (mira_test_response_object (response));
+}
+
+static void
+join_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Fixture *f = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (mira_context_join_finish (MIRA_CONTEXT (object), result, &error));
+  g_assert_no_error (error);
+  f->joined = TRUE;
+}
+
+static gboolean
+is_online (gpointer data)
+{
+  Fixture *f = data;
+  MiraConnection *connection = mira_context_get_connection (f->context);
+
+  return f->joined && connection != NULL &&
+         mira_connection_get_state (connection) == MIRA_CONNECTION_STATE_ONLINE;
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(MiraTestResponse) network = NULL;
+  g_autofree char *link = NULL;
+
+  f->db_uri = mira_test_sqlite_uri ();
+  f->server = mira_test_server_new (f->db_uri, FALSE);
+  network = mira_test_request (f->server, "POST", "/api/v1/networks", MIRA_TEST_ADMIN_TOKEN,
+                               "{\"name\":\"Home\"}");
+  g_assert_cmpuint (network->status, ==, 201);
+  f->network_id = g_strdup (json_object_get_string_member (mira_test_response_object (network),
+                                                           "network_id"));
+  f->network_token = g_strdup (json_object_get_string_member (mira_test_response_object (network),
+                                                              "network_token"));
+
+  f->settings = g_settings_new (APPLICATION_ID);
+  f->context = mira_context_new (f->settings);
+  f->window = g_object_new (MIRA_TYPE_WINDOW, "context", f->context, NULL);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1000, 700);
+  gtk_window_present (GTK_WINDOW (f->window));
+
+  link = mira_join_link_build (mira_test_server_get_url (f->server), f->network_id,
+                               f->network_token);
+  mira_context_join_async (f->context, link, NULL, NULL, NULL, NULL, join_cb, f);
+  g_assert_true (mira_test_gui_wait (is_online, f, TIMEOUT_MS));
+  mira_test_gui_settle ();
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  GtkWindow *dialog;
+
+  while ((dialog = mira_test_gui_find_toplevel (ADW_TYPE_WINDOW)) != NULL &&
+         dialog != GTK_WINDOW (f->window))
+    gtk_window_destroy (dialog);
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  mira_context_shutdown (f->context);
+  g_clear_object (&f->context);
+  g_clear_object (&f->settings);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_clear_pointer (&f->server, mira_test_server_free);
+  g_free (f->db_uri);
+  g_free (f->network_id);
+  g_free (f->network_token);
+}
+
+static void
+show_page (Fixture    *f,
+           const char *name)
+{
+  adw_view_stack_set_visible_child_name (f->window->view_stack, name);
+  mira_test_gui_settle ();
+}
+
+typedef struct {
+  GtkWidget  *root;
+  const char *text;
+} Shown;
+
+static gboolean
+label_shown (gpointer data)
+{
+  Shown *shown = data;
+
+  return mira_test_gui_find_label (shown->root, shown->text) != NULL;
+}
+
+static gboolean
+label_gone (gpointer data)
+{
+  return !label_shown (data);
+}
+
+static void
+wait_shown (GtkWidget  *root,
+            const char *text)
+{
+  Shown shown = { root, text };
+
+  if (!mira_test_gui_wait (label_shown, &shown, TIMEOUT_MS))
+    g_error ("“%s” never showed", text);
+}
+
+/* The row (AdwActionRow) whose title is @title */
+static GtkWidget *
+find_row (GtkWidget  *root,
+          const char *title)
+{
+  GtkWidget *label = mira_test_gui_find_label (root, title);
+
+  g_assert_nonnull (label);
+  return gtk_widget_get_ancestor (label, ADW_TYPE_ACTION_ROW);
+}
+
+/* Today at @hour:@minute UTC, as the API writes it */
+static char *
+today_at (int hour,
+          int minute)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+  return g_strdup_printf ("%04d-%02d-%02dT%02d:%02d:00Z", g_date_time_get_year (now),
+                          g_date_time_get_month (now), g_date_time_get_day_of_month (now),
+                          hour, minute);
+}
+
+/* Another device writes a reminder, an event, a person and an
+ * interaction: each page shows it without anything done in the app
+ */
+static void
+test_other_device (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(JsonObject) reminder = NULL;
+  g_autoptr(JsonObject) event = NULL;
+  g_autoptr(JsonObject) person = NULL;
+  g_autoptr(JsonObject) interaction = NULL;
+  g_autofree char *start = today_at (0, 30);
+  g_autofree char *end = today_at (1, 15);
+  g_autofree char *body = NULL;
+  g_autofree char *path = NULL;
+
+  show_page (f, "reminders");
+  reminder = request (f, 201, "POST", "reminders",
+                      "{\"title\":\"Call the plumber\",\"due_time\":\"2031-05-04T17:00:00Z\","
+                      "\"priority\":\"urgent\"}");
+  wait_shown (GTK_WIDGET (f->window->reminders_page), "Call the plumber");
+  g_assert_nonnull (mira_test_gui_find_label (GTK_WIDGET (f->window->reminders_page), "Urgent"));
+
+  show_page (f, "calendar");
+  body = g_strdup_printf ("{\"title\":\"Choir practice\",\"start_time\":\"%s\","
+                          "\"end_time\":\"%s\",\"location\":\"Church hall\"}", start, end);
+  event = request (f, 201, "POST", "calendar/events", body);
+  /* Today is the day the calendar shows at first */
+  wait_shown (GTK_WIDGET (f->window->calendar_page), "Choir practice");
+  wait_shown (GTK_WIDGET (f->window->calendar_page), "Church hall");
+
+  show_page (f, "people");
+  person = request (f, 201, "POST", "persons", "{\"name\":\"Dora\"}");
+  wait_shown (GTK_WIDGET (f->window->people_page), "Dora");
+  wait_shown (GTK_WIDGET (f->window->people_page), "Not heard yet · 0 conversations");
+
+  show_page (f, "conversations");
+  g_clear_pointer (&body, g_free);
+  body = g_strdup_printf ("{\"content\":\"the boiler is making noises again\","
+                          "\"person_id\":\"%s\"}", json_object_get_string_member (person, "id"));
+  interaction = request (f, 201, "POST", "interactions", body);
+  wait_shown (GTK_WIDGET (f->window->conversations_page), "Dora");
+  wait_shown (GTK_WIDGET (f->window->conversations_page), "1 interaction");
+  /* And the person who spoke was heard */
+  show_page (f, "people");
+  wait_shown (GTK_WIDGET (f->window->people_page), "Last heard just now · 1 conversation");
+
+  /* Renamed elsewhere: renamed here */
+  g_clear_pointer (&path, g_free);
+  path = g_strdup_printf ("persons/%s", json_object_get_string_member (person, "id"));
+  g_clear_pointer (&person, json_object_unref);
+  person = request (f, 200, "PUT", path, "{\"name\":\"Dora Maar\"}");
+  show_page (f, "conversations");
+  wait_shown (GTK_WIDGET (f->window->conversations_page), "Dora Maar");
+}
+
+static gboolean
+reminder_completed (gpointer data)
+{
+  Fixture *f = ((gpointer *) data)[0];
+  const char *id = ((gpointer *) data)[1];
+  g_autofree char *path = g_strdup_printf ("reminders/%s", id);
+  g_autoptr(JsonObject) reminder = request (f, 200, "GET", path, NULL);
+
+  return g_strcmp0 (json_object_get_string_member (reminder, "status"), "completed") == 0;
+}
+
+/* Ticking a reminder's box completes it on the server */
+static void
+test_complete_reminder (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(JsonObject) reminder = NULL;
+  GtkWidget *page = GTK_WIDGET (f->window->reminders_page);
+  GtkWidget *check;
+  gpointer args[2];
+
+  show_page (f, "reminders");
+  reminder = request (f, 201, "POST", "reminders",
+                      "{\"title\":\"Feed the cat\",\"due_time\":\"2031-05-04T08:00:00Z\"}");
+  wait_shown (page, "Feed the cat");
+  g_assert_null (mira_test_gui_find_label (page, "Done"));
+
+  check = mira_test_gui_find_type (find_row (page, "Feed the cat"), GTK_TYPE_CHECK_BUTTON);
+  g_assert_nonnull (check);
+  g_assert_true (gtk_widget_activate (check));
+
+  args[0] = f;
+  args[1] = (gpointer) json_object_get_string_member (reminder, "id");
+  g_assert_true (mira_test_gui_wait (reminder_completed, args, TIMEOUT_MS));
+  /* It moves to the done ones */
+  wait_shown (page, "Done");
+}
+
+static gboolean
+reminder_created (gpointer data)
+{
+  Fixture *f = data;
+  g_autoptr(JsonObject) list = request (f, 200, "GET", "reminders?limit=50", NULL);
+  JsonArray *items = json_object_get_array_member (list, "items");
+
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonObject *item = json_array_get_object_element (items, i);
+
+      if (g_strcmp0 (json_object_get_string_member (item, "title"), "Renew the passport") == 0)
+        return g_strcmp0 (json_object_get_string_member (item, "priority"), "high") == 0;
+    }
+  return FALSE;
+}
+
+/* The dialog creates a reminder on the server */
+static void
+test_create_reminder (Fixture       *f,
+                      gconstpointer  data)
+{
+  GtkWindow *dialog;
+  GtkWidget *title;
+  GtkWidget *save;
+  AdwComboRow *priority;
+
+  show_page (f, "reminders");
+  wait_shown (GTK_WIDGET (f->window->reminders_page), "No Reminders");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window->reminders_page),
+                                             "reminders.new", NULL));
+  dialog = mira_test_gui_find_toplevel (MIRA_TYPE_REMINDER_DIALOG);
+  g_assert_nonnull (dialog);
+  mira_test_gui_settle ();
+
+  save = mira_test_gui_find_button (GTK_WIDGET (dialog), "Save");
+  g_assert_nonnull (save);
+  g_assert_false (gtk_widget_get_sensitive (save));
+  title = mira_test_gui_find_entry_row (GTK_WIDGET (dialog), "Title");
+  g_assert_nonnull (title);
+  gtk_editable_set_text (GTK_EDITABLE (title), "Renew the passport");
+  g_assert_true (gtk_widget_get_sensitive (save));
+  priority = ADW_COMBO_ROW (mira_test_gui_find_type (GTK_WIDGET (dialog), ADW_TYPE_COMBO_ROW));
+  adw_combo_row_set_selected (priority, 2);
+  g_assert_true (gtk_widget_activate (save));
+
+  g_assert_true (mira_test_gui_wait (reminder_created, f, TIMEOUT_MS));
+  wait_shown (GTK_WIDGET (f->window->reminders_page), "Renew the passport");
+}
+
+static gboolean
+conversation_status (gpointer data)
+{
+  Fixture *f = ((gpointer *) data)[0];
+  const char *id = ((gpointer *) data)[1];
+  guint status = GPOINTER_TO_UINT (((gpointer *) data)[2]);
+  g_autofree char *path = g_strdup_printf ("/api/v1/%s/conversations/%s", f->network_id, id);
+  g_autoptr(MiraTestResponse) response = mira_test_request (f->server, "GET", path,
+                                                            f->network_token, NULL);
+
+  return response->status == status;
+}
+
+/* Delete hides it at once; Undo brings it back and the server never lost
+ * it; without Undo it is deleted on the server
+ */
+static void
+test_delete_conversation (Fixture       *f,
+                          gconstpointer  data)
+{
+  GtkWidget *page = GTK_WIDGET (f->window->conversations_page);
+  g_autoptr(JsonObject) interaction = NULL;
+  g_autoptr(JsonObject) titled = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *conversation_id = NULL;
+  Shown title = { page, "Leaking tap" };
+  GtkWidget *undo;
+  gpointer args[3];
+
+  show_page (f, "conversations");
+  interaction = request (f, 201, "POST", "interactions", "{\"content\":\"the tap is leaking\"}");
+  conversation_id = g_strdup (json_object_get_string_member (interaction, "conversation_id"));
+  path = g_strdup_printf ("conversations/%s", conversation_id);
+  titled = request (f, 200, "PUT", path, "{\"title\":\"Leaking tap\"}");
+  wait_shown (page, "Leaking tap");
+
+  g_assert_true (mira_conversations_page_select (f->window->conversations_page,
+                                                 conversation_id));
+  wait_shown (page, "the tap is leaking");
+  g_assert_true (gtk_widget_activate_action (page, "conversation.delete", NULL));
+  g_assert_true (mira_test_gui_wait (label_gone, &title, TIMEOUT_MS));
+
+  undo = mira_test_gui_find_button (GTK_WIDGET (f->window), "Undo");
+  g_assert_nonnull (undo);
+  g_assert_true (gtk_widget_activate (undo));
+  wait_shown (page, "Leaking tap");
+  args[0] = f;
+  args[1] = conversation_id;
+  args[2] = GUINT_TO_POINTER (200);
+  g_assert_true (conversation_status (args));
+
+  /* Again, and the toast goes by itself */
+  g_assert_true (mira_conversations_page_select (f->window->conversations_page,
+                                                 conversation_id));
+  g_assert_true (gtk_widget_activate_action (page, "conversation.delete", NULL));
+  g_assert_true (mira_test_gui_wait (label_gone, &title, TIMEOUT_MS));
+  args[2] = GUINT_TO_POINTER (404);
+  g_assert_true (mira_test_gui_wait (conversation_status, args, TIMEOUT_MS));
+  g_assert_null (mira_test_gui_find_label (page, "Leaking tap"));
+}
+
+/* A transcript of 100,000 interactions */
+
+#define N_BIG 100000
+
+static gboolean
+transcript_full (gpointer data)
+{
+  MiraConversationsPage *page = data;
+  GListModel *transcript = mira_conversations_page_get_transcript (page);
+
+  return transcript != NULL && g_list_model_get_n_items (transcript) == N_BIG;
+}
+
+/* The transcript rows that exist, and the lowest "words N" they show */
+static void
+count_rows (GtkWidget *widget,
+            guint     *n_rows,
+            gint64    *lowest)
+{
+  if (MIRA_IS_TRANSCRIPT_ROW (widget))
+    {
+      MiraInteractionItem *item = mira_transcript_row_get_item (MIRA_TRANSCRIPT_ROW (widget));
+      const char *content = item ? mira_interaction_item_get_content (item) : NULL;
+
+      (*n_rows)++;
+      if (content != NULL && g_str_has_prefix (content, "words ") && gtk_widget_get_mapped (widget))
+        *lowest = MIN (*lowest, g_ascii_strtoll (content + 6, NULL, 10));
+      return;
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    count_rows (child, n_rows, lowest);
+}
+
+typedef struct {
+  GtkWidget *view;
+  gint64     from;
+  gint64     to;
+} Around;
+
+static gboolean
+shows_words_around (gpointer data)
+{
+  Around *around = data;
+  guint n_rows = 0;
+  gint64 lowest = G_MAXINT64;
+
+  count_rows (around->view, &n_rows, &lowest);
+  return lowest >= around->from && lowest <= around->to;
+}
+
+static void
+test_long_transcript (Fixture       *f,
+                      gconstpointer  data)
+{
+  MiraConversationsPage *page = f->window->conversations_page;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MiraDb) db = NULL;
+  g_autoptr(MiraDbResult) res = NULL;
+  g_autoptr(JsonObject) conversation = NULL;
+  const char *conversation_id;
+  GtkWidget *view;
+  GtkScrolledWindow *scroller;
+  GtkAdjustment *vadj;
+  Around around;
+  guint n_rows = 0;
+  gint64 lowest = G_MAXINT64;
+  gint64 start_us;
+
+  conversation = request (f, 201, "POST", "conversations", "{\"title\":\"A very long day\"}");
+  conversation_id = json_object_get_string_member (conversation, "id");
+  db = mira_db_open (f->db_uri, &error);
+  g_assert_no_error (error);
+  res = mira_db_query (db,
+                       "INSERT INTO interactions (id, network_id, conversation_id, text, timestamp)"
+                       " WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n"
+                       " WHERE i < $3 - 1)"
+                       " SELECT printf('%08x-0000-4000-8000-%012x', i, i),"
+                       " (SELECT id FROM networks WHERE network_id = $1), $2, 'words ' || i,"
+                       " strftime('%Y-%m-%dT%H:%M:%fZ', '2026-01-01', '+' || i || ' seconds')"
+                       " FROM n",
+                       3, (const char *[]) { f->network_id, conversation_id, G_STRINGIFY (N_BIG) },
+                       &error);
+  g_assert_no_error (error);
+
+  show_page (f, "conversations");
+  wait_shown (GTK_WIDGET (page), "A very long day");
+  start_us = g_get_monotonic_time ();
+  g_assert_true (mira_conversations_page_select (page, conversation_id));
+  g_assert_true (mira_test_gui_wait (transcript_full, page, TIMEOUT_MS));
+  view = mira_test_gui_find_type (GTK_WIDGET (page), GTK_TYPE_LIST_VIEW);
+  /* The conversations' list comes first; the transcript is the other one */
+  view = gtk_widget_get_ancestor (mira_test_gui_find_type (GTK_WIDGET (page),
+                                                           MIRA_TYPE_TRANSCRIPT_ROW),
+                                  GTK_TYPE_LIST_VIEW);
+  g_assert_nonnull (view);
+  around = (Around) { view, 0, 99 };
+  g_assert_true (mira_test_gui_wait (shows_words_around, &around, TIMEOUT_MS));
+  g_test_message ("100000 interactions: the transcript showed its first words after %.0f ms",
+                  (g_get_monotonic_time () - start_us) / 1e3);
+
+  /* Halfway down: the words there come, page by page */
+  scroller = GTK_SCROLLED_WINDOW (gtk_widget_get_ancestor (view, GTK_TYPE_SCROLLED_WINDOW));
+  vadj = gtk_scrolled_window_get_vadjustment (scroller);
+  start_us = g_get_monotonic_time ();
+  gtk_adjustment_set_value (vadj, gtk_adjustment_get_upper (vadj) / 2);
+  around = (Around) { view, 30000, 70000 };
+  g_assert_true (mira_test_gui_wait (shows_words_around, &around, TIMEOUT_MS));
+  g_test_message ("scrolled halfway, the words there showed after %.0f ms",
+                  (g_get_monotonic_time () - start_us) / 1e3);
+
+  /* And to the end */
+  gtk_adjustment_set_value (vadj, gtk_adjustment_get_upper (vadj));
+  around = (Around) { view, N_BIG - 100, N_BIG - 1 };
+  g_assert_true (mira_test_gui_wait (shows_words_around, &around, TIMEOUT_MS));
+
+  /* Rows for what is on screen, not one per interaction */
+  count_rows (view, &n_rows, &lowest);
+  g_test_message ("%u row widgets for %u interactions", n_rows, N_BIG);
+  g_assert_cmpuint (n_rows, <, 300);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  adw_init ();
+  mira_test_gui_init ();
+
+#define ADD(path, func) \
+  g_test_add ("/pages/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+  ADD ("other-device", test_other_device);
+  ADD ("complete-reminder", test_complete_reminder);
+  ADD ("create-reminder", test_create_reminder);
+  ADD ("delete-conversation", test_delete_conversation);
+  ADD ("long-transcript", test_long_transcript);
+
+  status = g_test_run ();
+  mira_test_pg_stop ();
+  return status;
+}
