@@ -1036,7 +1036,7 @@ test_network_and_settings (Fixture       *f,
                                      NULL, waiter_cb, &waiter);
   wait_until (f, has_result, &waiter, "the refusal");
   g_assert_false (mira_connection_set_setting_finish (f->conn, waiter.result, &error));
-  g_assert_error (error, MIRA_CORE_ERROR, MIRA_CORE_ERROR_SERVER);
+  g_assert_error (error, MIRA_CORE_ERROR, MIRA_CORE_ERROR_INVALID);
   g_assert_nonnull (strstr (error->message, "Mars/Olympus"));
   g_clear_error (&error);
   g_clear_object (&waiter.result);

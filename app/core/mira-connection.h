@@ -97,7 +97,7 @@ MiraSettingItem     *mira_connection_lookup_setting     (MiraConnection      *se
 
 /* Writes. Each changes the server and nothing locally: the models follow
  * from the events the server sends. Errors are MIRA_CORE_ERROR with the
- * server's reason (e.g. MIRA_CORE_ERROR_SERVER "The server refused: Field
+ * server's reason (e.g. MIRA_CORE_ERROR_INVALID "The server refused: Field
  * 'value': 'Mars/Base' is not an IANA time zone name …").
  */
 
