@@ -498,6 +498,9 @@ mira_conversations_page_dispose (GObject *object)
   mira_conversations_page_set_connection (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), MIRA_TYPE_CONVERSATIONS_PAGE);
   g_clear_object (&self->selection);
+  /* It owns the filtered model */
+  g_clear_object (&self->sorted);
+  self->filtered = NULL;
   g_clear_object (&self->filter);
   g_clear_object (&self->sorter);
 
