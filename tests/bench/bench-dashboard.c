@@ -59,6 +59,7 @@ static int opt_sentences = 10;
 static gboolean opt_skip_latency = FALSE;
 static gboolean opt_skip_launch = FALSE;
 static gboolean opt_skip_load = FALSE;
+static gboolean opt_gl = FALSE;
 
 /* --mode join: the server the app joins, for the whole run */
 static BenchServer join_server;
@@ -316,6 +317,93 @@ rss_mb (GPid pid)
       (line = strstr (text, "VmRSS:")) == NULL)
     return 0;
   return g_ascii_strtod (line + strlen ("VmRSS:"), NULL) / 1024.0;
+}
+
+typedef struct
+{
+  char *name;
+  double kb;
+} Mapping;
+
+static int
+mapping_compare (gconstpointer a,
+                 gconstpointer b)
+{
+  const Mapping *ma = a, *mb = b;
+
+  return (ma->kb < mb->kb) - (ma->kb > mb->kb);
+}
+
+static void
+mapping_clear (gpointer data)
+{
+  g_free (((Mapping *) data)->name);
+}
+
+/* Where the RSS is: the five largest files (or [heap], anonymous memory)
+ * by resident kilobytes, from /proc/PID/smaps
+ */
+static void
+print_largest_mappings (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/smaps", (int) pid);
+  g_autofree char *text = NULL;
+  g_autoptr(GHashTable) sizes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GArray) mappings = g_array_new (FALSE, FALSE, sizeof (Mapping));
+  g_auto(GStrv) lines = NULL;
+  g_autofree char *name = g_strdup ("anonymous");
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = lines[i];
+      unsigned long start, end;
+
+      if (sscanf (line, "%lx-%lx ", &start, &end) == 2)
+        {
+          g_auto(GStrv) fields = g_strsplit_set (line, " ", -1);
+          const char *path_field = "";
+
+          /* The path, the first field after the inode: "/SYSV00000000 (deleted)" */
+          for (guint f = 5; f < g_strv_length (fields) && *path_field == '\0'; f++)
+            path_field = fields[f];
+          g_free (name);
+          name = g_strdup (*path_field != '\0' ? path_field : "anonymous");
+        }
+      else if (g_str_has_prefix (line, "Rss:"))
+        {
+          double *kb = g_hash_table_lookup (sizes, name);
+
+          if (kb == NULL)
+            {
+              kb = g_new0 (double, 1);
+              g_hash_table_insert (sizes, g_strdup (name), kb);
+            }
+          *kb += g_ascii_strtod (line + strlen ("Rss:"), NULL);
+        }
+    }
+
+  g_array_set_clear_func (mappings, mapping_clear);
+  g_hash_table_iter_init (&iter, sizes);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      Mapping m = { g_path_get_basename (key), *(double *) value };
+
+      g_array_append_val (mappings, m);
+    }
+  g_array_sort (mappings, mapping_compare);
+  g_print ("  the largest parts of its RSS:");
+  for (guint i = 0; i < MIN (mappings->len, 6); i++)
+    {
+      Mapping *m = &g_array_index (mappings, Mapping, i);
+
+      g_print ("%s %s %.1f MB", i > 0 ? ";" : "", m->name, m->kb / 1024.0);
+    }
+  g_print ("\n");
 }
 
 static void
@@ -655,6 +743,7 @@ measure_load (const char *self_path,
     if (cpu_minute1 >= 0)
       g_print (", %.1f MB after the first minute", rss_minute1);
     g_print (", %.1f MB at most (target < 150 MB, flat after the first minute)\n", rss_max);
+    print_largest_mappings (child.pid);
     print_threads (child.pid);
   }
 
@@ -688,6 +777,8 @@ main (int    argc,
       "Sentences for the speech-to-words figure (10)", "N" },
     { "skip-latency", 0, 0, G_OPTION_ARG_NONE, &opt_skip_latency, "No speech-to-words figure",
       NULL },
+    { "gl", 0, 0, G_OPTION_ARG_NONE, &opt_gl,
+      "Let GDK load OpenGL though the renderer is cairo (Mesa's llvmpipe under Xvfb)", NULL },
     { "child", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &opt_child, NULL, NULL },
     { NULL }
   };
@@ -725,6 +816,12 @@ main (int    argc,
       env = g_environ_setenv (env, "GSETTINGS_BACKEND", "keyfile", TRUE);
       env = g_environ_setenv (env, "GDK_BACKEND", "x11", TRUE);
       env = g_environ_setenv (env, "GSK_RENDERER", "cairo", TRUE);
+      /* GDK opens OpenGL to pick the X visual even for the cairo renderer;
+       * with no GPU under Xvfb that is Mesa's llvmpipe, about 55 MB of LLVM
+       * and swrast that a desktop's GPU driver would not cost
+       */
+      if (!opt_gl)
+        env = g_environ_setenv (env, "GDK_DEBUG", "gl-disable", TRUE);
       env = g_environ_setenv (env, "NO_AT_BRIDGE", "1", TRUE);
       env = g_environ_unsetenv (env, "MIRA_AUDIO_SOURCE");
       g_ptr_array_add (args, (char *) MIRA_SESSION_PATH);
@@ -742,8 +839,9 @@ main (int    argc,
   dir = g_dir_make_tmp ("mira-bench-dashboard-XXXXXX", &error);
   if (dir == NULL)
     g_error ("%s", error->message);
-  g_print ("bench-dashboard: %u CPUs; display %s, renderer %s\n", g_get_num_processors (),
-           g_getenv ("DISPLAY"), g_getenv ("GSK_RENDERER"));
+  g_print ("bench-dashboard: %u CPUs; display %s, renderer %s, OpenGL %s\n",
+           g_get_num_processors (), g_getenv ("DISPLAY"), g_getenv ("GSK_RENDERER"),
+           g_strcmp0 (g_getenv ("GDK_DEBUG"), "gl-disable") == 0 ? "disabled" : "loaded");
 
   if (g_str_equal (opt_mode, "join"))
     {
