@@ -6,10 +6,12 @@
 #include "mira-server.h"
 
 #include <libsoup/soup.h>
+#include <math.h>
 #include <string.h>
 
 #include "mira-api.h"
 #include "mira-audio-hub.h"
+#include "mira-conversations.h"
 #include "mira-audio-socket.h"
 #include "mira-error.h"
 #include "mira-event-bus.h"
@@ -17,9 +19,9 @@
 #include "mira-grants.h"
 #include "mira-listener.h"
 #include "mira-llm-jobs.h"
-#include "mira-server-private.h"
 #include "mira-reminder-clock.h"
 #include "mira-store.h"
+#include "mira-store-write.h"
 #include "mira-time.h"
 #include "mira-token-cache.h"
 #include "mira-transcriber-chain.h"
@@ -36,17 +38,17 @@ struct _MiraServer
   MiraEventBus  *bus;
   MiraApiConfig  config;
   GMainContext  *context;
-  GThread       *thread;       /* the one that runs @context */
   char          *url;
   guint          port;
   guint          in_flight;
-  GHashTable    *sockets;
+  MiraEventSockets *events;   /* the event sockets */
   MiraAudioSockets *audio;
   MiraAudioHub  *hub;
   MiraGrants    *grants;       /* what let each socket in, checked again */
   GHashTable    *touched;      /* networks that spoke here: their conversations close at shutdown */
   guint          sweep_source;
   gboolean       sweeping;     /* a conversations sweep is under way */
+  guint          subscription; /* the server's own look at every event */
   MiraReminderClock *reminders;
   MiraLlmJobs   *llm_jobs;     /* NULL without a language model */
 };
@@ -78,8 +80,10 @@ mira_server_finalize (GObject *object)
   g_clear_pointer (&self->hub, mira_audio_hub_free);
   g_clear_pointer (&self->grants, mira_grants_free);
   g_clear_pointer (&self->touched, g_hash_table_unref);
-  g_clear_pointer (&self->sockets, g_hash_table_unref);
-  g_clear_pointer (&self->bus, mira_event_bus_free);
+  g_clear_pointer (&self->events, mira_event_sockets_free);
+  if (self->subscription != 0)
+    mira_event_bus_unsubscribe (self->bus, self->subscription);
+  g_clear_pointer (&self->bus, mira_event_bus_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_free (self->config.admin_token_hash);
   mira_token_cache_free (self->config.tokens);
@@ -102,7 +106,6 @@ static void
 mira_server_init (MiraServer *self)
 {
   self->bus = mira_event_bus_new ();
-  self->sockets = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   self->touched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
@@ -112,7 +115,7 @@ respond_error (SoupServerMessage *msg,
                const char        *code,
                const char        *detail)
 {
-  char *body = mira_api_error_body (status, code, detail);
+  char *body = mira_error_body (status, code, detail);
 
   /* set_response() appends: drop the listener's answer to a request that
    * cannot be parsed
@@ -181,10 +184,7 @@ publish_llm_event (const char *network_id,
 {
   MiraServer *self = user_data;
 
-  if (self->reminders != NULL)
-    mira_reminder_clock_note (self->reminders, event);
   mira_event_bus_publish (self->bus, network_id, event);
-  json_object_unref (event);
 }
 
 static gboolean
@@ -200,23 +200,27 @@ publish_events (MiraServer  *self,
   /* Sockets that the write revoked close now, not at the next round. */
   if (call->status < 300 && mira_api_route_revokes_tokens (call->route))
     mira_grants_check (self->grants);
-  for (guint i = 0; i < call->events->len; i++)
-    {
-      JsonObject *event = g_ptr_array_index (call->events, i);
-      const char *type = json_object_get_string_member_with_default (event, "type", "");
+  mira_event_bus_publish_all (self->bus, call->events);
+}
 
-      if (g_str_equal (type, "interaction_created") && call->network_id != NULL)
-        g_hash_table_add (self->touched, g_strdup (call->network_id));
-      else if (g_str_equal (type, "network_deleted") && call->network_id != NULL)
-        g_hash_table_remove (self->touched, call->network_id);
-      if (self->reminders != NULL)
-        mira_reminder_clock_note (self->reminders, event);
+/* Every event of every network: the networks spoken in here have their
+ * conversations closed at shutdown.
+ */
+static void
+on_event (const char *network_id,
+          JsonObject *event,
+          const char *text,
+          gpointer    user_data)
+{
+  MiraServer *self = user_data;
+  const char *type = json_object_get_string_member_with_default (event, "type", "");
 
-      mira_event_bus_publish (self->bus,
-                              json_object_get_string_member_with_default (event, "network_id",
-                                                                          call->network_id),
-                              event);
-    }
+  if (network_id == NULL)
+    return;
+  if (g_str_equal (type, "interaction_created"))
+    g_hash_table_add (self->touched, g_strdup (network_id));
+  else if (g_str_equal (type, "network_deleted"))
+    g_hash_table_remove (self->touched, network_id);
 }
 
 static void
@@ -585,269 +589,228 @@ on_websocket (SoupServer              *server,
 
   g_return_if_fail (g_str_equal (route->data, "events"));
   mira_listener_release (self->listener, msg);
-  mira_event_socket_accept (self, conn, socket_of (conn), g_ptr_array_index (args, 0),
-                            bearer_token (msg, query));
+  mira_event_sockets_accept (self->events, conn, socket_of (conn), g_ptr_array_index (args, 0),
+                             bearer_token (msg, query));
 }
 
-GMainContext *
-mira_server_get_context (MiraServer *self)
+
+/* Event sockets are authenticated as the API authenticates GET
+ * {network_id}/ws: any token of the network, or the admin token.
+ */
+static gboolean
+event_socket_auth (MiraApiCall  *call,
+                   MiraDb       *db,
+                   GError      **error)
 {
-  return self->context;
+  return TRUE;
 }
 
 typedef struct
 {
-  MiraServer       *server;
-  MiraApiCall      *call;
-  MiraInternalFunc  callback;
-  gpointer          user_data;
-} Internal;
+  MiraServer        *server;
+  MiraApiCall       *call;
+  MiraEventAuthDone  done;
+  gpointer           done_data;
+} EventAuth;
 
 static void
-internal_done (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+event_auth_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
-  Internal *internal = user_data;
-  MiraServer *self = internal->server;
+  EventAuth *auth = user_data;
+  MiraServer *self = auth->server;
+  MiraApiCall *call = auth->call;
   g_autoptr(GError) error = NULL;
+  MiraEventAuth answer = { 0 };
+  g_autoptr(JsonNode) body = NULL;
+  JsonObject *object = NULL;
 
-  mira_store_run_finish (self->store, result, &error);
-  if (error != NULL)
-    mira_api_call_set_error (internal->call, error);
-  publish_events (self, internal->call);
-  internal->callback (internal->call, internal->user_data);
+  if (mira_store_run_finish (self->store, result, &error) == NULL)
+    {
+      answer.unavailable = TRUE;
+      answer.detail = error->message;
+    }
+  else if (call->status >= 300)
+    {
+      body = json_from_string (call->response_text, NULL);
+      object = body && JSON_NODE_HOLDS_OBJECT (body) ? json_node_get_object (body) : NULL;
+      answer.error_code = object ? json_object_get_string_member_with_default (object,
+                                                                                "error_code",
+                                                                                NULL) : NULL;
+      answer.detail = object ? json_object_get_string_member_with_default (object, "detail",
+                                                                            NULL) : NULL;
+    }
+  else
+    {
+      answer.allowed = TRUE;
+      answer.client_id = call->session_client;
+      answer.grant_token = call->auth == MIRA_AUTH_ADMIN ? NULL : call->token;
+    }
+  auth->done (&answer, auth->done_data);
 
   self->in_flight--;
-  mira_api_call_free (internal->call);
+  mira_api_call_free (call);
   g_object_unref (self);
-  g_free (internal);
+  g_free (auth);
 }
 
 static void
-run_internal (MiraServer       *self,
-              MiraApiCall      *call,
-              MiraInternalFunc  callback,
-              gpointer          user_data)
+authenticate_events (gpointer           user_data,
+                     const char        *network_id,
+                     const char        *token,
+                     MiraEventAuthDone  done,
+                     gpointer           done_data)
 {
-  Internal *internal = g_new0 (Internal, 1);
-
-  call->config = &self->config;
-  call->method = g_strdup (call->route->method);
-  call->content_type = g_strdup ("application/json");
-  call->base_url = g_strdup (self->url);
-
-  internal->server = g_object_ref (self);
-  internal->call = call;
-  internal->callback = callback;
-  internal->user_data = user_data;
-  self->in_flight++;
-  mira_store_run_async (self->store, mira_api_call_run, call, NULL, NULL, NULL, internal_done,
-                        internal);
-}
-
-void
-mira_server_internal_route (MiraServer         *self,
-                            const MiraApiRoute *route,
-                            GPtrArray          *args,
-                            GHashTable         *query,
-                            const char         *token,
-                            MiraInternalFunc    callback,
-                            gpointer            user_data)
-{
+  static const MiraApiRoute route = {
+    "GET", "{network_id}/ws", MIRA_ACCESS_NETWORK, event_socket_auth, NULL, FALSE, TRUE,
+  };
+  MiraServer *self = user_data;
   MiraApiCall *call = mira_api_call_new ();
+  EventAuth *auth = g_new0 (EventAuth, 1);
 
-  call->route = route;
-  g_ptr_array_extend_and_steal (call->args, args);
-  call->query = query ? g_hash_table_ref (query) : NULL;
+  call->route = &route;
+  call->config = &self->config;
+  call->method = g_strdup ("GET");
+  g_ptr_array_add (call->args, g_strdup (network_id));
   call->token = g_strdup (token);
-  call->internal = token == NULL;
-  run_internal (self, call, callback, user_data);
+
+  auth->server = g_object_ref (self);
+  auth->call = call;
+  auth->done = done;
+  auth->done_data = done_data;
+  self->in_flight++;
+  mira_store_run_async (self->store, mira_api_call_run, call, NULL, NULL, NULL, event_auth_done,
+                        auth);
 }
 
-/* An internal call from another thread: made on the server's, answered on
- * the caller's.
+/* Audio sockets are authenticated as the API authenticates their
+ * WebSocket's route: the token, the network, the client (registered on the
+ * way for the aliases).
  */
 typedef struct
 {
-  MiraServer       *server;
-  char             *method;
-  char             *path;
-  char             *body;
-  MiraInternalFunc  callback;
-  gpointer          user_data;
-  GMainContext     *caller;
-  MiraApiCall      *answer;
-} Remote;
+  MiraServer        *server;
+  MiraApiCall       *call;
+  MiraAudioAuthDone  done;
+  gpointer           done_data;
+} AudioAuth;
 
 static void
-remote_free (gpointer data)
+audio_auth_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
-  Remote *remote = data;
+  AudioAuth *auth = user_data;
+  MiraServer *self = auth->server;
+  MiraApiCall *call = auth->call;
+  g_autoptr(GError) error = NULL;
+  MiraAudioAuth answer = { 0 };
+  g_autoptr(JsonNode) body = NULL;
+  JsonObject *object = NULL;
 
-  g_free (remote->method);
-  g_free (remote->path);
-  g_free (remote->body);
-  g_main_context_unref (remote->caller);
-  g_clear_pointer (&remote->answer, mira_api_call_free);
-  g_free (remote);
-}
+  mira_store_run_finish (self->store, result, &error);
+  if (error != NULL)
+    mira_api_call_set_error (call, error);
+  publish_events (self, call);
 
-static gboolean
-remote_answer (gpointer user_data)
-{
-  Remote *remote = user_data;
-
-  remote->callback (remote->answer, remote->user_data);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-remote_done (MiraApiCall *call,
-             gpointer     user_data)
-{
-  Remote *remote = user_data;
-  MiraApiCall *answer = mira_api_call_new ();
-
-  /* What a caller reads of its call */
-  answer->status = call->status;
-  answer->response_text = g_strdup (call->response_text);
-  answer->network_id = g_strdup (call->network_id);
-  remote->answer = answer;
-  /* Let go of the server here, on its own thread: dropped on the caller's
-   * (an audio thread), the last reference would finalize the server there,
-   * and the server joins its audio threads.
-   */
-  g_clear_object (&remote->server);
-  mira_invoke (remote->caller, remote_answer, remote, remote_free);
-}
-
-static gboolean
-remote_start (gpointer user_data)
-{
-  Remote *remote = user_data;
-
-  mira_server_internal_call (remote->server, remote->method, remote->path, remote->body,
-                             remote_done, remote);
-  return G_SOURCE_REMOVE;
-}
-
-void
-mira_server_internal_call (MiraServer       *self,
-                           const char       *method,
-                           const char       *path,
-                           const char       *body,
-                           MiraInternalFunc  callback,
-                           gpointer          user_data)
-{
-  g_auto(GStrv) path_query = NULL;
-  g_autofree char *full = NULL;
-  g_auto(GStrv) segments = NULL;
-  MiraApiCall *call;
-
-  if (g_thread_self () != self->thread)
+  if (call->response_text != NULL)
+    body = json_from_string (call->response_text, NULL);
+  if (body != NULL && JSON_NODE_HOLDS_OBJECT (body))
+    object = json_node_get_object (body);
+  answer.allowed = call->status < 300 && object != NULL;
+  if (!answer.allowed)
     {
-      Remote *remote = g_new0 (Remote, 1);
-
-      remote->server = g_object_ref (self);
-      remote->method = g_strdup (method);
-      remote->path = g_strdup (path);
-      remote->body = g_strdup (body);
-      remote->callback = callback;
-      remote->user_data = user_data;
-      remote->caller = g_main_context_ref_thread_default ();
-      mira_invoke (self->context, remote_start, remote, NULL);
-      return;
+      answer.close_code = call->status == 503 ? 1011 : 1008;
+      answer.error_code = object ? json_object_get_string_member_with_default (object,
+                                                                                "error_code",
+                                                                                NULL) : NULL;
+      answer.detail = object ? json_object_get_string_member_with_default (object, "detail",
+                                                                            NULL) : NULL;
     }
-
-  path_query = g_strsplit (path, "?", 2);
-  full = g_strconcat ("/api/v1/", path_query[0], NULL);
-  segments = g_strsplit (full, "/", -1);
-  call = mira_api_call_new ();
-  call->route = mira_api_match_internal (method, (const char * const *) segments, call->args);
-  g_return_if_fail (call->route != NULL);
-  call->internal = TRUE;
-  if (path_query[1] != NULL)
-    call->query = mira_query_parse (path_query[1], NULL);
-  if (body != NULL)
-    call->body = g_bytes_new (body, strlen (body));
-  run_internal (self, call, callback, user_data);
-}
-
-typedef struct
-{
-  MiraServer *server;
-  char       *network_id;
-  JsonObject *event;
-} Publication;
-
-static gboolean
-publish_on_server (gpointer user_data)
-{
-  Publication *pub = user_data;
-
-  mira_event_bus_publish (pub->server->bus, pub->network_id, pub->event);
-  g_object_unref (pub->server);
-  g_free (pub->network_id);
-  json_object_unref (pub->event);
-  g_free (pub);
-  return G_SOURCE_REMOVE;
-}
-
-void
-mira_server_publish (MiraServer *self,
-                     const char *network_id,
-                     JsonObject *event)
-{
-  Publication *pub;
-
-  if (g_thread_self () == self->thread)
+  else
     {
-      mira_event_bus_publish (self->bus, network_id, event);
-      json_object_unref (event);
-      return;
+      answer.network_id = call->network_id;
+      answer.client_id = json_object_get_string_member (object, "client_id");
+      answer.rssi = json_object_get_null_member (object, "rssi")
+                      ? NAN : json_object_get_double_member (object, "rssi");
+      answer.grant_token = call->auth == MIRA_AUTH_ADMIN ? NULL : call->token;
     }
-  /* The event is the server's thread's from now on: JsonObject refs are not atomic. */
-  pub = g_new0 (Publication, 1);
-  pub->server = g_object_ref (self);
-  pub->network_id = g_strdup (network_id);
-  pub->event = event;
-  mira_invoke (self->context, publish_on_server, pub, NULL);
-}
+  auth->done (&answer, auth->done_data);
 
-const MiraApiConfig *
-mira_server_get_api_config (MiraServer *self)
-{
-  return &self->config;
-}
-
-MiraGrants *
-mira_server_get_grants (MiraServer *self)
-{
-  return self->grants;
-}
-
-void
-mira_server_track_socket (MiraServer              *self,
-                          SoupWebsocketConnection *conn)
-{
-  g_hash_table_add (self->sockets, g_object_ref (conn));
-}
-
-void
-mira_server_untrack_socket (MiraServer              *self,
-                            SoupWebsocketConnection *conn)
-{
-  g_hash_table_remove (self->sockets, conn);
+  self->in_flight--;
+  mira_api_call_free (call);
+  g_object_unref (self);
+  g_free (auth);
 }
 
 static void
-sweep_done (MiraApiCall *call,
-            gpointer     user_data)
+authenticate_audio (gpointer             user_data,
+                    MiraAudioSocketKind  kind,
+                    const char          *network_id,
+                    const char          *client_id,
+                    const char          *token,
+                    MiraAudioAuthDone    done,
+                    gpointer             done_data)
+{
+  static const MiraApiRoute routes[] = {
+    [MIRA_AUDIO_SOCKET_WYOMING] = { "GET", "{network_id}/streams/{}/ws", MIRA_ACCESS_NETWORK,
+                                    mira_api_audio_socket_open, "wyoming", FALSE, FALSE },
+    [MIRA_AUDIO_SOCKET_PCM] = { "GET", "/ws_pcm", MIRA_ACCESS_TOKEN_NETWORK,
+                                mira_api_audio_socket_open, "pcm", FALSE, FALSE },
+    [MIRA_AUDIO_SOCKET_OMI] = { "GET", "/ws_omi", MIRA_ACCESS_TOKEN_NETWORK,
+                                mira_api_audio_socket_open, "omi", FALSE, FALSE },
+  };
+  MiraServer *self = user_data;
+  MiraApiCall *call = mira_api_call_new ();
+  AudioAuth *auth = g_new0 (AudioAuth, 1);
+
+  call->route = &routes[kind];
+  if (network_id != NULL)
+    g_ptr_array_add (call->args, g_strdup (network_id));
+  if (client_id != NULL)
+    g_ptr_array_add (call->args, g_strdup (client_id));
+  call->query = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  if (kind != MIRA_AUDIO_SOCKET_WYOMING && client_id != NULL)
+    g_hash_table_insert (call->query, g_strdup ("device_name"), g_strdup (client_id));
+  call->token = g_strdup (token);
+  call->config = &self->config;
+  call->method = g_strdup (call->route->method);
+  call->base_url = g_strdup (self->url);
+
+  auth->server = g_object_ref (self);
+  auth->call = call;
+  auth->done = done;
+  auth->done_data = done_data;
+  self->in_flight++;
+  mira_store_run_async (self->store, mira_api_call_run, call, NULL, NULL, NULL, audio_auth_done,
+                        auth);
+}
+
+
+
+
+
+static gpointer
+sweep_run (MiraDb     *db,
+           gpointer    data,
+           GPtrArray  *events_out,
+           GError    **error)
+{
+  return mira_conversations_sweep (db, events_out, error) ? GINT_TO_POINTER (TRUE) : NULL;
+}
+
+static void
+sweep_done (gpointer      result,
+            const GError *error,
+            gpointer      user_data)
 {
   MiraServer *self = user_data;
 
+  if (error != NULL)
+    g_debug ("conversations sweep: %s", error->message);
   self->sweeping = FALSE;
+  self->in_flight--;
   g_object_unref (self);
 }
 
@@ -863,17 +826,37 @@ sweep (gpointer user_data)
   if (!self->sweeping)
     {
       self->sweeping = TRUE;
-      g_object_ref (self);
-      mira_server_internal_call (self, "POST", "conversations/sweep", NULL, sweep_done, self);
+      self->in_flight++;
+      mira_store_write (self->store, self->bus, sweep_run, NULL, NULL, NULL, sweep_done,
+                        g_object_ref (self));
     }
   mira_reminder_clock_sweep (self->reminders);
   return G_SOURCE_CONTINUE;
 }
 
-static void
-shutdown_close_done (MiraApiCall *call,
-                     gpointer     user_data)
+static gpointer
+shutdown_close_run (MiraDb     *db,
+                    gpointer    data,
+                    GPtrArray  *events_out,
+                    GError    **error)
 {
+  const char *network_id = data;
+
+  if (!mira_conversations_close_open (db, network_id, "server shutdown", events_out, error))
+    return NULL;
+  return GINT_TO_POINTER (TRUE);
+}
+
+static void
+shutdown_close_done (gpointer      result,
+                     const GError *error,
+                     gpointer      user_data)
+{
+  MiraServer *self = user_data;
+
+  if (error != NULL)
+    g_warning ("could not close the conversations at shutdown: %s", error->message);
+  self->in_flight--;
 }
 
 MiraServer *
@@ -888,14 +871,17 @@ mira_server_new (MiraStore                *store,
 
   self->store = store;
   self->context = g_main_context_ref_thread_default ();
-  self->thread = g_thread_self ();
   self->config.open_registration = options->open_registration;
   self->config.admin_token_hash = options->admin_token ? mira_sha256_hex (options->admin_token)
                                                        : NULL;
   self->config.max_body = options->max_body ? options->max_body : 1024 * 1024;
   self->config.max_audio_body = options->max_audio_body ? options->max_audio_body
                                                         : 16 * 1024 * 1024;
-  self->audio = mira_audio_sockets_new (self, options->audio_threads, error);
+  self->subscription = mira_event_bus_subscribe (self->bus, NULL, on_event, self);
+  self->grants = mira_grants_new (store);
+  self->events = mira_event_sockets_new (self->bus, self->grants, authenticate_events, self);
+  self->audio = mira_audio_sockets_new (store, self->bus, self->grants, authenticate_audio, self,
+                                        options->audio_threads, error);
   if (self->audio == NULL)
     return NULL;
   self->config.audio = self->audio;
@@ -904,8 +890,10 @@ mira_server_new (MiraStore                *store,
     GMainContext **contexts = mira_audio_sockets_get_contexts (self->audio, &n_contexts);
 
     /* Without a transcriber live audio is still decoded, scored and arbitrated. */
-    self->hub = mira_audio_hub_new (self, options->transcriber, contexts, n_contexts);
+    self->hub = mira_audio_hub_new (store, self->bus, options->transcriber, options->llm == NULL,
+                                    contexts, n_contexts);
     self->config.hub = self->hub;
+    mira_audio_sockets_set_hub (self->audio, self->hub);
   }
   self->config.llm = options->llm != NULL;
   self->config.transcriber = g_strdup (options->transcriber
@@ -918,7 +906,6 @@ mira_server_new (MiraStore                *store,
   mira_time_zones_load ();
   /* Another process's revocations show within this, as they do on sockets. */
   self->config.tokens = mira_token_cache_new (MIRA_GRANTS_INTERVAL_S * G_USEC_PER_SEC);
-  self->grants = mira_grants_new (store);
 
   self->soup = soup_server_new ("server-header", "mira/" PACKAGE_VERSION " ", NULL);
   if (options->tls_cert_file != NULL || options->tls_key_file != NULL)
@@ -949,7 +936,7 @@ mira_server_new (MiraStore                *store,
     self->listener = mira_listener_new (self->soup, &limits, message_body_limit, self);
   }
 
-  self->reminders = mira_reminder_clock_new (self);
+  self->reminders = mira_reminder_clock_new (store, self->bus);
   if (options->llm != NULL)
     self->llm_jobs = mira_llm_jobs_new (store, self->bus, options->llm, publish_llm_event, self);
   /* The first sweep sets the reminder clock for what is already pending. */
@@ -1066,34 +1053,26 @@ mira_server_shutdown (MiraServer *self)
     g_hash_table_iter_init (&iter, self->touched);
     while (g_hash_table_iter_next (&iter, &network_id, NULL))
       {
-        g_autofree char *path = g_strdup_printf ("%s/conversations/close-open?reason=server+shutdown",
-                                                 (const char *) network_id);
-
-        mira_server_internal_call (self, "POST", path, NULL, shutdown_close_done, NULL);
+        self->in_flight++;
+        mira_store_write (self->store, self->bus, shutdown_close_run, g_strdup (network_id),
+                          g_free, NULL, shutdown_close_done, self);
       }
   }
-  while (self->in_flight > 0 || !mira_grants_is_idle (self->grants) || !llm_jobs_idle (self))
+  while (self->in_flight > 0 || !mira_grants_is_idle (self->grants) ||
+         !mira_reminder_clock_is_idle (self->reminders) || !llm_jobs_idle (self))
     g_main_context_iteration (self->context, TRUE);
   {
-    g_autoptr(GList) open = g_hash_table_get_keys (self->sockets);
-
-    for (GList *l = open; l != NULL; l = l->next)
-      {
-        SoupWebsocketConnection *conn = l->data;
-
-        if (soup_websocket_connection_get_state (conn) == SOUP_WEBSOCKET_STATE_OPEN)
-          soup_websocket_connection_close (conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
-                                           "server shutting down");
-      }
+    mira_event_sockets_close_all (self->events, "server shutting down");
     mira_audio_sockets_close_all (self->audio, "server shutting down");
     /* Give the close frames a moment to leave. */
     for (gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
-         (g_hash_table_size (self->sockets) > 0 || mira_audio_sockets_get_n_open (self->audio) > 0)
+         (mira_event_sockets_get_n_open (self->events) > 0 || mira_audio_sockets_get_n_open (self->audio) > 0)
          && g_get_monotonic_time () < end;)
       g_main_context_iteration (self->context, FALSE);
     /* What was said before the end becomes an interaction, if it can in time. */
     for (gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-         (!mira_audio_hub_is_idle (self->hub) || self->in_flight > 0 || !llm_jobs_idle (self))
+         (!mira_audio_hub_is_idle (self->hub) || self->in_flight > 0 ||
+          mira_audio_sockets_get_n_writing (self->audio) > 0 || !llm_jobs_idle (self))
          && g_get_monotonic_time () < end;)
       g_main_context_iteration (self->context, FALSE);
   }

@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "mira-api-private.h"
-#include "mira-server-private.h"
 #include "mira-store.h"
 #include "mira-test-pg.h"
 #include "mira-test-server.h"
@@ -2956,115 +2955,6 @@ static const struct {
   { "isolation/matrix", test_isolation },
 };
 
-/* A call made from another thread (an audio thread's, in the server) is
- * answered on that thread. The owner of the server may let go of it while
- * the answer is on its way: the server must still end on its own thread,
- * because it joins its audio threads when it ends, and one joining itself
- * aborts the process.
- */
-typedef struct
-{
-  MiraServer   *server;
-  GMainContext *context;     /* the caller's */
-  GMutex        lock;
-  GCond         cond;
-  gboolean      called;      /* the call is on its way */
-  gboolean      go;          /* the caller may take its answer */
-  gboolean      answered;
-  guint         status;
-  GThread      *finalized_on;
-} RemoteCaller;
-
-static void
-remote_answered (MiraApiCall *call,
-                 gpointer     user_data)
-{
-  RemoteCaller *caller = user_data;
-
-  caller->status = call->status;
-  caller->answered = TRUE;
-}
-
-static gpointer
-remote_caller_main (gpointer user_data)
-{
-  RemoteCaller *caller = user_data;
-
-  g_main_context_push_thread_default (caller->context);
-  mira_server_internal_call (caller->server, "POST", "reminders/sweep", NULL, remote_answered,
-                             caller);
-  /* Out of the context, so that the server's thread can look into it */
-  g_main_context_pop_thread_default (caller->context);
-
-  g_mutex_lock (&caller->lock);
-  caller->called = TRUE;
-  g_cond_signal (&caller->cond);
-  while (!caller->go)
-    g_cond_wait (&caller->cond, &caller->lock);
-  g_mutex_unlock (&caller->lock);
-
-  g_main_context_push_thread_default (caller->context);
-  while (!caller->answered)
-    g_main_context_iteration (caller->context, TRUE);
-  g_main_context_pop_thread_default (caller->context);
-  return NULL;
-}
-
-static void
-note_finalized (gpointer  user_data,
-                GObject  *where_the_object_was)
-{
-  RemoteCaller *caller = user_data;
-
-  caller->finalized_on = g_thread_self ();
-}
-
-static void
-test_remote_call_outlives_owner (void)
-{
-  g_autofree char *uri = mira_test_sqlite_uri ();
-  g_autoptr(GError) error = NULL;
-  MiraServerOptions options = { .admin_token = MIRA_TEST_ADMIN_TOKEN, .audio_threads = 1 };
-  RemoteCaller caller = { 0 };
-  MiraStore *store = mira_store_new (uri, 1, &error);
-  GThread *thread;
-
-  g_assert_no_error (error);
-  caller.server = mira_server_new (store, &options, &error);
-  g_assert_no_error (error);
-  caller.context = g_main_context_new ();
-  g_mutex_init (&caller.lock);
-  g_cond_init (&caller.cond);
-  g_object_weak_ref (G_OBJECT (caller.server), note_finalized, &caller);
-
-  thread = g_thread_new ("remote-caller", remote_caller_main, &caller);
-  g_mutex_lock (&caller.lock);
-  while (!caller.called)
-    g_cond_wait (&caller.cond, &caller.lock);
-  g_mutex_unlock (&caller.lock);
-
-  /* The server's thread makes the call, and sends the answer on its way */
-  while (!g_main_context_pending (caller.context))
-    g_main_context_iteration (NULL, TRUE);
-  /* Its owner lets go before the caller has its answer */
-  mira_server_shutdown (caller.server);
-  g_object_unref (caller.server);
-
-  g_mutex_lock (&caller.lock);
-  caller.go = TRUE;
-  g_cond_signal (&caller.cond);
-  g_mutex_unlock (&caller.lock);
-  g_thread_join (thread);
-
-  g_assert_cmpuint (caller.status, ==, 200);
-  g_assert_true (caller.finalized_on == g_thread_self ());
-
-  mira_store_free (store);
-  g_main_context_unref (caller.context);
-  g_mutex_clear (&caller.lock);
-  g_cond_clear (&caller.cond);
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -3083,8 +2973,6 @@ main (int   argc,
                     fixture_teardown);
       }
 
-  g_test_add_func ("/api/sqlite/server/remote-call-outlives-owner",
-                   test_remote_call_outlives_owner);
 
   ret = g_test_run ();
 

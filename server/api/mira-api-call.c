@@ -5,6 +5,7 @@
 
 #include "mira-db.h"
 #include "mira-error.h"
+#include "mira-event.h"
 #include "mira-json.h"
 #include "mira-token-cache.h"
 #include "mira-util.h"
@@ -78,29 +79,6 @@ mira_api_error_code_for (const GError *error)
   return codes[error->code];
 }
 
-char *
-mira_api_error_body (guint       status,
-                     const char *error_code,
-                     const char *detail)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *now = mira_timestamp_now ();
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "detail");
-  json_builder_add_string_value (builder, detail);
-  json_builder_set_member_name (builder, "error_code");
-  json_builder_add_string_value (builder, error_code);
-  json_builder_set_member_name (builder, "status");
-  json_builder_add_int_value (builder, status);
-  json_builder_set_member_name (builder, "timestamp");
-  json_builder_add_string_value (builder, now);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  return json_to_string (root, FALSE);
-}
-
 void
 mira_api_call_set_error (MiraApiCall  *call,
                          const GError *error)
@@ -118,7 +96,7 @@ mira_api_call_set_error (MiraApiCall  *call,
     }
   g_clear_pointer (&call->response, json_node_unref);
   g_clear_pointer (&call->response_text, g_free);
-  call->response_text = mira_api_error_body (call->status, code, detail);
+  call->response_text = mira_error_body (call->status, code, detail);
   g_free (call->response_type);
   call->response_type = g_strdup ("application/json; charset=utf-8");
   g_ptr_array_set_size (call->events, 0);
@@ -140,15 +118,7 @@ mira_api_call_emit (MiraApiCall *call,
                     const char  *member,
                     JsonObject  *payload)
 {
-  JsonObject *event = json_object_new ();
-  g_autofree char *now = mira_timestamp_now ();
-
-  json_object_set_string_member (event, "type", type);
-  json_object_set_string_member (event, "network_id", call->network_id);
-  json_object_set_string_member (event, "timestamp", now);
-  if (member != NULL && payload != NULL)
-    json_object_set_object_member (event, member, json_object_ref (payload));
-  g_ptr_array_add (call->events, event);
+  g_ptr_array_add (call->events, mira_event_new (type, call->network_id, member, payload));
 }
 
 /* JSON, or what a quick `curl -d` sends; anything else is not read as JSON. */
@@ -336,9 +306,7 @@ authenticate (MiraApiCall  *call,
       return TRUE;
     }
 
-  if (call->internal)
-    call->auth = MIRA_AUTH_ADMIN;
-  else if (call->token == NULL || call->token[0] == '\0')
+  if (call->token == NULL || call->token[0] == '\0')
     {
       call->error_code = g_strdup ("AUTH_REQUIRED");
       g_set_error (error, MIRA_ERROR, MIRA_ERROR_UNAUTHORIZED,

@@ -174,32 +174,6 @@ mira_api_service_info (MiraApiCall  *call,
   return TRUE;
 }
 
-static gboolean
-set_connection (MiraApiCall  *call,
-                MiraDb       *db,
-                const char   *client_id,
-                const char   *status,
-                const char   *event,
-                GError      **error)
-{
-  g_autofree char *now = mira_timestamp_now ();
-  g_autoptr(MiraDbResult) res = NULL;
-  g_autoptr(JsonObject) client = NULL;
-
-  res = mira_db_query (db, "UPDATE clients SET connection_status = $3, last_seen = $4,"
-                           " updated_at = $4 WHERE network_id = $1 AND client_id = $2",
-                       4, (const char *[]) { call->net_uuid, client_id, status, now }, error);
-  if (res == NULL)
-    return FALSE;
-  client = mira_entity_get (db, call->net_uuid, call->network_id, &mira_entity_client, client_id,
-                            error);
-  if (client == NULL)
-    return FALSE;
-  mira_api_call_emit (call, event, "client", client);
-  mira_api_call_respond_object (call, 200, g_steal_pointer (&client));
-  return TRUE;
-}
-
 /* The longest device name kept for display, in characters */
 #define DEVICE_NAME_MAX 200
 
@@ -303,23 +277,4 @@ mira_api_audio_socket_open (MiraApiCall  *call,
     mira_api_call_respond_object (call, 200, g_steal_pointer (&client));
   }
   return TRUE;
-}
-
-/* The first live socket of a client opened, or the last one closed. */
-gboolean
-mira_api_audio_socket_connected (MiraApiCall  *call,
-                                 MiraDb       *db,
-                                 GError      **error)
-{
-  return set_connection (call, db, mira_api_call_arg (call, 1), "connected", "client_connected",
-                         error);
-}
-
-gboolean
-mira_api_audio_socket_closed (MiraApiCall  *call,
-                              MiraDb       *db,
-                              GError      **error)
-{
-  return set_connection (call, db, mira_api_call_arg (call, 1), "disconnected",
-                         "client_disconnected", error);
 }

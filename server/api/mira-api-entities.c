@@ -8,8 +8,7 @@
 #include "mira-api.h"
 #include "mira-api-private.h"
 
-#include <string.h>
-
+#include "mira-conversations.h"
 #include "mira-db.h"
 #include "mira-entity.h"
 #include "mira-error.h"
@@ -672,171 +671,9 @@ mira_api_conversation_create (MiraApiCall  *call,
 
 /* Interactions */
 
-static char *
-open_conversation (MiraApiCall  *call,
-                   MiraDb       *db,
-                   GError      **error)
-{
-  g_autoptr(MiraDbResult) res = NULL;
-  g_autoptr(GHashTable) values = NULL;
-  g_autoptr(JsonObject) conversation = NULL;
-
-  res = mira_db_query (db, "SELECT id FROM conversations WHERE network_id = $1"
-                           " AND status = 'open'"
-                           " ORDER BY COALESCE(last_interaction_at, created_at) DESC LIMIT 1",
-                       1, (const char *[]) { call->net_uuid }, error);
-  if (res == NULL)
-    return NULL;
-  if (mira_db_result_n_rows (res) > 0)
-    return g_strdup (mira_db_result_get (res, 0, 0));
-
-  values = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-  g_hash_table_insert (values, (gpointer) "status", g_strdup ("open"));
-  conversation = mira_entity_insert (db, call->net_uuid, call->network_id,
-                                     &mira_entity_conversation, values, error);
-  if (conversation == NULL)
-    return NULL;
-  mira_api_call_emit (call, "conversation_started", "conversation", conversation);
-  return g_strdup (json_object_get_string_member (conversation, "id"));
-}
-
-/* After an interaction joined @conversation_id: its last activity, and the speaker among
- * its participants.
+/* The interaction's rules (its conversation, the client of a session
+ * token) are the store's: mira_interactions_insert().
  */
-static gboolean
-touch_conversation (MiraApiCall  *call,
-                    MiraDb       *db,
-                    const char   *conversation_id,
-                    const char   *timestamp,
-                    const char   *person_id,
-                    GError      **error)
-{
-  g_autoptr(JsonObject) conversation = NULL;
-  g_autoptr(MiraDbResult) res = NULL;
-  g_autofree char *participants = NULL;
-  g_autofree char *now = mira_timestamp_now ();
-  JsonArray *array;
-
-  conversation = mira_entity_get (db, call->net_uuid, call->network_id,
-                                  &mira_entity_conversation, conversation_id, error);
-  if (conversation == NULL)
-    return FALSE;
-
-  array = json_object_get_array_member (conversation, "participants");
-  if (person_id != NULL)
-    {
-      gboolean found = FALSE;
-
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        found |= g_strcmp0 (json_array_get_string_element (array, i), person_id) == 0;
-      if (!found)
-        json_array_add_string_element (array, person_id);
-    }
-  participants = json_to_string (json_object_get_member (conversation, "participants"), FALSE);
-
-  {
-    const char *params[] = { call->net_uuid, conversation_id, timestamp, participants, now };
-
-    res = mira_db_query (db, "UPDATE conversations SET participant_ids = $4, updated_at = $5,"
-                             " last_interaction_at = CASE WHEN last_interaction_at IS NULL"
-                             " OR last_interaction_at < $3 THEN $3 ELSE last_interaction_at END"
-                             " WHERE network_id = $1 AND id = $2", 5, params, error);
-    if (res == NULL)
-      return FALSE;
-    g_clear_pointer (&res, mira_db_result_free);
-    res = mira_db_query (db, "UPDATE networks SET last_activity = $2 WHERE id = $1", 2,
-                         (const char *[]) { call->net_uuid, now }, error);
-    if (res == NULL)
-      return FALSE;
-  }
-
-  g_clear_pointer (&conversation, json_object_unref);
-  conversation = mira_entity_get (db, call->net_uuid, call->network_id,
-                                  &mira_entity_conversation, conversation_id, error);
-  if (conversation == NULL)
-    return FALSE;
-  mira_api_call_emit (call, "conversation_updated", "conversation", conversation);
-  return TRUE;
-}
-
-/* The voice the audio hub sends with an utterance's interaction: taken out
- * of the body (the entity does not know it) into @signature. Only the
- * server's own calls may carry one.
- */
-static gboolean
-take_voice (MiraApiCall        *call,
-            MiraVoiceSignature *signature)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autofree char *text = NULL;
-  JsonNode *root;
-  JsonObject *body;
-  gboolean found;
-  gsize size;
-  const char *data;
-
-  if (!call->internal || call->body == NULL)
-    return FALSE;
-  data = g_bytes_get_data (call->body, &size);
-  if (!json_parser_load_from_data (parser, data, size, NULL))
-    return FALSE;
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return FALSE;
-  body = json_node_get_object (root);
-  if (!json_object_has_member (body, "voice_signature"))
-    return FALSE;
-  {
-    g_autofree char *values = json_to_string (json_object_get_member (body, "voice_signature"),
-                                              FALSE);
-
-    found = mira_voice_signature_from_json (values,
-                                            json_object_get_double_member_with_default (
-                                              body, "voice_speech_s", 0),
-                                            signature);
-  }
-  json_object_remove_member (body, "voice_signature");
-  json_object_remove_member (body, "voice_speech_s");
-  text = json_to_string (root, FALSE);
-  g_bytes_unref (call->body);
-  call->body = g_bytes_new (text, strlen (text));
-  return found;
-}
-
-/* Whose voice @signature is: their person's id into @values, the person's
- * event, and the best similarity into the interaction's metadata.
- */
-static gboolean
-attribute_voice (MiraApiCall              *call,
-                 MiraDb                   *db,
-                 const MiraVoiceSignature *signature,
-                 GHashTable               *values,
-                 GError                  **error)
-{
-  g_autoptr(JsonObject) person = NULL;
-  g_autoptr(JsonNode) metadata = NULL;
-  MiraVoiceOutcome outcome;
-  double similarity = -1;
-
-  person = mira_voice_persons_match (db, call->net_uuid, call->network_id, signature, &outcome,
-                                     &similarity, error);
-  if (person == NULL)
-    return FALSE;
-  mira_api_call_emit (call, outcome == MIRA_VOICE_NEW ? "person_created" : "person_updated",
-                      "person", person);
-  g_hash_table_insert (values, (gpointer) "speaker_id",
-                       g_strdup (json_object_get_string_member (person, "id")));
-  if (g_hash_table_lookup (values, "metadata") != NULL)
-    metadata = json_from_string (g_hash_table_lookup (values, "metadata"), NULL);
-  if (metadata != NULL && JSON_NODE_HOLDS_OBJECT (metadata))
-    {
-      json_object_set_double_member (json_node_get_object (metadata), "voice_similarity",
-                                     similarity);
-      g_hash_table_insert (values, (gpointer) "metadata", json_to_string (metadata, FALSE));
-    }
-  return TRUE;
-}
-
 gboolean
 mira_api_interaction_create (MiraApiCall  *call,
                              MiraDb       *db,
@@ -844,50 +681,14 @@ mira_api_interaction_create (MiraApiCall  *call,
 {
   g_autoptr(GHashTable) values = NULL;
   g_autoptr(JsonObject) object = NULL;
-  MiraVoiceSignature voice;
-  gboolean has_voice = take_voice (call, &voice);
 
   values = parse_and_validate (call, db, FALSE, TRUE, error);
-  if (values == NULL || !mira_entity_lock_network (db, call->net_uuid, error))
+  if (values == NULL)
     return FALSE;
-  /* Who said it, when it was heard: before the conversation names them */
-  if (has_voice && g_hash_table_lookup (values, "speaker_id") == NULL &&
-      !attribute_voice (call, db, &voice, values, error))
-    return FALSE;
-
-  if (!g_hash_table_contains (values, "timestamp"))
-    g_hash_table_insert (values, (gpointer) "timestamp", mira_timestamp_now ());
-  if (!g_hash_table_contains (values, "client_id") && call->session_client != NULL)
-    {
-      g_autoptr(MiraDbResult) res = NULL;
-
-      res = mira_db_query (db, "SELECT id FROM clients WHERE network_id = $1 AND client_id = $2",
-                           2, (const char *[]) { call->net_uuid, call->session_client }, error);
-      if (res == NULL)
-        return FALSE;
-      if (mira_db_result_n_rows (res) > 0)
-        g_hash_table_insert (values, (gpointer) "client_id",
-                             g_strdup (mira_db_result_get (res, 0, 0)));
-    }
-  if (g_hash_table_lookup (values, "conversation_id") == NULL)
-    {
-      char *conversation_id = open_conversation (call, db, error);
-
-      if (conversation_id == NULL)
-        return FALSE;
-      g_hash_table_insert (values, (gpointer) "conversation_id", conversation_id);
-    }
-
-  object = mira_entity_insert (db, call->net_uuid, call->network_id, call_entity (call), values,
-                               error);
+  object = mira_interactions_insert (db, call->net_uuid, call->network_id, values,
+                                     call->session_client, call->events, error);
   if (object == NULL)
     return FALSE;
-  if (!touch_conversation (call, db, g_hash_table_lookup (values, "conversation_id"),
-                           g_hash_table_lookup (values, "timestamp"),
-                           g_hash_table_lookup (values, "speaker_id"), error))
-    return FALSE;
-
-  mira_api_call_emit (call, "interaction_created", "interaction", object);
   /* What it asks for: reminders, events, contacts; with a language model,
    * once its interaction_created is out (see mira-llm-jobs.h)
    */

@@ -75,15 +75,6 @@ static const MiraApiRoute routes[] = {
   { "DELETE", "{network_id}/settings/{}", NET, mira_api_setting_delete },
 };
 
-/* Routes the server calls on itself, never reachable from outside. */
-static const MiraApiRoute internal_routes[] = {
-  { "POST", "{network_id}/service/client/{}/connected", NET, mira_api_audio_socket_connected },
-  { "POST", "{network_id}/service/client/{}/disconnected", NET, mira_api_audio_socket_closed },
-  { "POST", "{network_id}/conversations/close-open", NET, mira_api_conversations_close_open },
-  { "POST", "conversations/sweep", ADMIN, mira_api_conversations_sweep },
-  { "POST", "reminders/sweep", ADMIN, mira_api_reminders_sweep },
-};
-
 static gboolean
 pattern_matches (const char         *pattern,
                  const char * const *segments,
@@ -156,20 +147,6 @@ mira_api_match (const char         *method,
       return &routes[i];
     }
   return NULL;
-}
-
-const MiraApiRoute *
-mira_api_match_internal (const char         *method,
-                         const char * const *segments,
-                         GPtrArray          *args)
-{
-  gboolean mismatch;
-
-  for (guint i = 0; i < G_N_ELEMENTS (internal_routes); i++)
-    if (g_str_equal (internal_routes[i].method, method) &&
-        pattern_matches (internal_routes[i].pattern, segments, args))
-      return &internal_routes[i];
-  return mira_api_match (method, segments, args, &mismatch);
 }
 
 const MiraApiRoute *

@@ -19,8 +19,8 @@ typedef struct {
   char     *admin_token_hash;    /* SHA-256 hex of the admin token */
   gsize     max_body;            /* bytes, JSON bodies */
   gsize     max_audio_body;      /* bytes, audio uploads */
-  gpointer  hub;                 /* MiraAudioHub, for the stream endpoints */
-  gpointer  audio;               /* MiraAudioSockets, for /metrics */
+  struct _MiraAudioHub     *hub;   /* for the stream endpoints */
+  struct _MiraAudioSockets *audio; /* for /metrics */
   struct _MiraTokenCache *tokens; /* who a token is, for a few seconds */
   char     *transcriber;         /* name shown in service info */
   gboolean  llm;                 /* a language model finds actions, after the fact */
@@ -65,7 +65,6 @@ struct _MiraApiCall
   char                *content_type;
   char                *token;
   char                *base_url;        /* scheme://host:port the request came to */
-  gboolean             internal;        /* made by the server itself: acts as admin */
 
   /* who is calling, filled in before the handler runs */
   MiraAuthKind         auth;
@@ -89,11 +88,6 @@ const MiraApiRoute *mira_api_match          (const char         *method,
                                              GPtrArray          *args,
                                              gboolean           *method_mismatch);
 
-/* Also the routes only the server itself may call. */
-const MiraApiRoute *mira_api_match_internal (const char         *method,
-                                             const char * const *segments,
-                                             GPtrArray          *args);
-
 /* Whether a successful call of @route may revoke a token or a socket's
  * right to stay open: rotation, suspension, deletion, (de)registration.
  */
@@ -108,9 +102,6 @@ gpointer      mira_api_call_run             (MiraDb             *db,
 /* Fills the response with the error shape for @error. */
 void          mira_api_call_set_error       (MiraApiCall        *call,
                                              const GError       *error);
-char         *mira_api_error_body           (guint               status,
-                                             const char         *error_code,
-                                             const char         *detail);
 const char   *mira_api_error_code_for       (const GError       *error);
 
 /* Helpers for handlers */
@@ -148,8 +139,6 @@ gboolean mira_api_network_rotate_token      (MiraApiCall *call, MiraDb *db, GErr
 gboolean mira_api_client_register           (MiraApiCall *call, MiraDb *db, GError **error);
 gboolean mira_api_client_deregister         (MiraApiCall *call, MiraDb *db, GError **error);
 gboolean mira_api_audio_socket_open         (MiraApiCall *call, MiraDb *db, GError **error);
-gboolean mira_api_audio_socket_connected    (MiraApiCall *call, MiraDb *db, GError **error);
-gboolean mira_api_audio_socket_closed       (MiraApiCall *call, MiraDb *db, GError **error);
 gboolean mira_api_stream_best               (MiraApiCall *call, MiraDb *db, GError **error);
 gboolean mira_api_stream_scores             (MiraApiCall *call, MiraDb *db, GError **error);
 gboolean mira_api_stream_get                (MiraApiCall *call, MiraDb *db, GError **error);
@@ -167,10 +156,7 @@ gboolean mira_api_person_merge              (MiraApiCall *call, MiraDb *db, GErr
 gboolean mira_api_person_voice              (MiraApiCall *call, MiraDb *db, GError **error);
 gboolean mira_api_conversation_create       (MiraApiCall *call, MiraDb *db, GError **error);
 gboolean mira_api_conversation_close        (MiraApiCall *call, MiraDb *db, GError **error);
-gboolean mira_api_conversations_close_open  (MiraApiCall *call, MiraDb *db, GError **error);
-gboolean mira_api_conversations_sweep       (MiraApiCall *call, MiraDb *db, GError **error);
 gboolean mira_api_interaction_create        (MiraApiCall *call, MiraDb *db, GError **error);
-gboolean mira_api_reminders_sweep           (MiraApiCall *call, MiraDb *db, GError **error);
 gboolean mira_api_reminder_complete         (MiraApiCall *call, MiraDb *db, GError **error);
 gboolean mira_api_reminder_settle           (MiraApiCall *call, MiraDb *db, const char *id,
                                              gboolean *settled, GError **error);

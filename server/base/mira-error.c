@@ -3,6 +3,10 @@
 
 #include "mira-error.h"
 
+#include <json-glib/json-glib.h>
+
+#include "mira-util.h"
+
 G_DEFINE_QUARK (mira-error-quark, mira_error)
 
 guint
@@ -28,4 +32,27 @@ mira_error_http_status (const GError *error)
   if (error->code < 0 || (gsize) error->code >= G_N_ELEMENTS (status))
     return 500;
   return status[error->code];
+}
+
+char *
+mira_error_body (guint       status,
+                 const char *error_code,
+                 const char *detail)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *now = mira_timestamp_now ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "detail");
+  json_builder_add_string_value (builder, detail);
+  json_builder_set_member_name (builder, "error_code");
+  json_builder_add_string_value (builder, error_code);
+  json_builder_set_member_name (builder, "status");
+  json_builder_add_int_value (builder, status);
+  json_builder_set_member_name (builder, "timestamp");
+  json_builder_add_string_value (builder, now);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
 }

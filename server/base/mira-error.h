@@ -28,4 +28,11 @@ typedef enum {
 GQuark      mira_error_quark        (void);
 guint       mira_error_http_status  (const GError *error);
 
+/* The body of every error answer (API.md's error shape):
+ * {"detail", "error_code", "status", "timestamp"}, as JSON text.
+ */
+char       *mira_error_body         (guint         status,
+                                     const char   *error_code,
+                                     const char   *detail);
+
 G_END_DECLS

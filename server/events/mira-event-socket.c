@@ -16,11 +16,9 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
-#include "mira-api.h"
 #include "mira-event-bus.h"
+#include "mira-grants.h"
 #include "mira-json.h"
-#include "mira-server-private.h"
-#include "mira-store.h"
 #include "mira-util.h"
 
 #define PING_INTERVAL_S 30
@@ -39,10 +37,19 @@
  */
 #define MAX_EARLY_MESSAGES 8
 
+struct _MiraEventSockets
+{
+  MiraEventBus      *bus;
+  MiraGrants        *grants;
+  MiraEventAuthFunc  authenticate;
+  gpointer           auth_data;
+  GHashTable        *open;        /* SoupWebsocketConnection*, until closed */
+};
+
 typedef struct
 {
   gint                     ref_count;
-  MiraServer              *server;
+  MiraEventSockets        *owner;
   SoupWebsocketConnection *conn;
   GSocket                 *socket;
   char                    *network_id;
@@ -54,7 +61,6 @@ typedef struct
   gint64                   stalled_since;
   gboolean                 closed;
   gboolean                 authenticated;
-  MiraApiCall             *auth_call;
   double                   allowance;     /* messages it may still send now */
   gint64                   allowance_at;
   guint                    early_messages;
@@ -74,7 +80,6 @@ subscriber_unref (Subscriber *sub)
     return;
   g_clear_object (&sub->conn);
   g_clear_object (&sub->socket);
-  g_clear_object (&sub->server);
   g_free (sub->network_id);
   g_free (sub->client_id);
   g_free (sub);
@@ -85,12 +90,12 @@ subscriber_stop (Subscriber *sub)
 {
   if (sub->subscription != 0)
     {
-      mira_event_bus_unsubscribe (mira_server_get_event_bus (sub->server), sub->subscription);
+      mira_event_bus_unsubscribe (sub->owner->bus, sub->subscription);
       sub->subscription = 0;
     }
   if (sub->grant != 0)
     {
-      mira_grants_remove (mira_server_get_grants (sub->server), sub->grant);
+      mira_grants_remove (sub->owner->grants, sub->grant);
       sub->grant = 0;
     }
   g_clear_handle_id (&sub->ping_source, mira_source_remove);
@@ -283,62 +288,40 @@ on_closed (SoupWebsocketConnection *conn,
     return;
   sub->closed = TRUE;
   subscriber_stop (sub);
-  mira_server_untrack_socket (sub->server, conn);
+  g_hash_table_remove (sub->owner->open, conn);
   g_signal_handlers_disconnect_by_data (conn, sub);
   subscriber_unref (sub);
 }
 
-static gboolean
-socket_auth (MiraApiCall  *call,
-             MiraDb       *db,
-             GError      **error)
-{
-  return TRUE;
-}
-
-static const MiraApiRoute auth_route = {
-  "GET", "{network_id}/ws", MIRA_ACCESS_NETWORK, socket_auth, NULL, FALSE, TRUE,
-};
-
 static void
-auth_done (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+auth_done (const MiraEventAuth *auth,
+           gpointer             user_data)
 {
   Subscriber *sub = user_data;
-  MiraApiCall *call = g_steal_pointer (&sub->auth_call);
-  g_autoptr(GError) error = NULL;
 
-  if (mira_store_run_finish (mira_server_get_store (sub->server), result, &error) == NULL)
+  if (auth->unavailable)
     {
       g_autoptr(JsonObject) message = new_message (sub, "error");
 
       json_object_set_string_member (message, "error", "DATABASE_UNAVAILABLE");
-      json_object_set_string_member (message, "message", error->message);
+      json_object_set_string_member (message, "message", auth->detail);
       send_json (sub, message);
       subscriber_close (sub, SOUP_WEBSOCKET_CLOSE_SERVER_ERROR, "database unavailable");
     }
-  else if (call->status >= 300)
+  else if (!auth->allowed)
     {
-      g_autoptr(JsonNode) body = json_from_string (call->response_text, NULL);
       g_autoptr(JsonObject) message = new_message (sub, "error");
-      JsonObject *detail = body ? json_node_get_object (body) : NULL;
+      const char *code = auth->error_code ? auth->error_code : "UNAUTHORIZED";
 
-      json_object_set_string_member (message, "error",
-                                     detail ? json_object_get_string_member (detail, "error_code")
-                                            : "UNAUTHORIZED");
+      json_object_set_string_member (message, "error", code);
       json_object_set_string_member (message, "message",
-                                     detail ? json_object_get_string_member (detail, "detail")
-                                            : "Not allowed");
+                                     auth->detail ? auth->detail : "Not allowed");
       send_json (sub, message);
-      subscriber_close (sub, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
-                        detail ? json_object_get_string_member (detail, "error_code")
-                               : "UNAUTHORIZED");
+      subscriber_close (sub, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, code);
     }
   else if (!sub->closed
-           && (sub->grant = mira_grants_add (mira_server_get_grants (sub->server),
-                                             call->auth == MIRA_AUTH_ADMIN ? NULL : call->token,
-                                             sub->network_id, call->session_client, on_revoked,
+           && (sub->grant = mira_grants_add (sub->owner->grants, auth->grant_token,
+                                             sub->network_id, auth->client_id, on_revoked,
                                              sub)) == 0)
     {
       g_autoptr(JsonObject) message = new_message (sub, "error");
@@ -357,33 +340,77 @@ auth_done (GObject      *source,
       sub->authenticated = TRUE;
       sub->allowance = MESSAGE_BURST;
       sub->allowance_at = g_get_monotonic_time ();
-      sub->client_id = g_strdup (call->session_client);
+      sub->client_id = g_strdup (auth->client_id);
       if (sub->client_id != NULL)
         json_object_set_string_member (hello, "client_id", sub->client_id);
       else
         json_object_set_null_member (hello, "client_id");
-      sub->subscription = mira_event_bus_subscribe (mira_server_get_event_bus (sub->server),
-                                                    sub->network_id, on_event, sub);
+      sub->subscription = mira_event_bus_subscribe (sub->owner->bus, sub->network_id, on_event,
+                                                    sub);
       sub->ping_source = mira_timeout_add_seconds (PING_INTERVAL_S, send_ping, sub);
       send_json (sub, hello);
     }
-
-  mira_api_call_free (call);
   subscriber_unref (sub);
 }
 
+MiraEventSockets *
+mira_event_sockets_new (MiraEventBus      *bus,
+                        MiraGrants        *grants,
+                        MiraEventAuthFunc  authenticate,
+                        gpointer           auth_data)
+{
+  MiraEventSockets *self = g_new0 (MiraEventSockets, 1);
+
+  self->bus = mira_event_bus_ref (bus);
+  self->grants = grants;
+  self->authenticate = authenticate;
+  self->auth_data = auth_data;
+  self->open = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  return self;
+}
+
 void
-mira_event_socket_accept (MiraServer              *server,
-                          SoupWebsocketConnection *conn,
-                          GSocket                 *socket,
-                          const char              *network_id,
-                          const char              *token)
+mira_event_sockets_free (MiraEventSockets *self)
+{
+  if (self == NULL)
+    return;
+  g_hash_table_unref (self->open);
+  mira_event_bus_unref (self->bus);
+  g_free (self);
+}
+
+void
+mira_event_sockets_close_all (MiraEventSockets *self,
+                              const char       *reason)
+{
+  g_autoptr(GList) open = g_hash_table_get_keys (self->open);
+
+  for (GList *l = open; l != NULL; l = l->next)
+    {
+      SoupWebsocketConnection *conn = l->data;
+
+      if (soup_websocket_connection_get_state (conn) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, reason);
+    }
+}
+
+guint
+mira_event_sockets_get_n_open (MiraEventSockets *self)
+{
+  return g_hash_table_size (self->open);
+}
+
+void
+mira_event_sockets_accept (MiraEventSockets        *self,
+                           SoupWebsocketConnection *conn,
+                           GSocket                 *socket,
+                           const char              *network_id,
+                           const char              *token)
 {
   Subscriber *sub = g_new0 (Subscriber, 1);
-  MiraApiCall *call;
 
   sub->ref_count = 1;
-  sub->server = g_object_ref (server);
+  sub->owner = self;
   sub->conn = g_object_ref (conn);
   sub->socket = socket ? g_object_ref (socket) : NULL;
   sub->network_id = g_strdup (network_id);
@@ -402,19 +429,11 @@ mira_event_socket_accept (MiraServer              *server,
       g_socket_set_option (socket, IPPROTO_TCP, TCP_USER_TIMEOUT, 60 * 1000, NULL);
     }
 
-  mira_server_track_socket (server, conn);
+  g_hash_table_add (self->open, g_object_ref (conn));
   soup_websocket_connection_set_keepalive_interval (conn, PING_INTERVAL_S);
   soup_websocket_connection_set_max_incoming_payload_size (conn, MAX_MESSAGE_SIZE);
   g_signal_connect (conn, "message", G_CALLBACK (on_message), sub);
   g_signal_connect (conn, "closed", G_CALLBACK (on_closed), sub);
 
-  call = mira_api_call_new ();
-  call->route = &auth_route;
-  call->config = mira_server_get_api_config (server);
-  call->method = g_strdup ("GET");
-  g_ptr_array_add (call->args, g_strdup (network_id));
-  call->token = g_strdup (token);
-  sub->auth_call = call;
-  mira_store_run_async (mira_server_get_store (server), mira_api_call_run, call,
-                        NULL, NULL, NULL, auth_done, subscriber_ref (sub));
+  self->authenticate (self->auth_data, network_id, token, auth_done, subscriber_ref (sub));
 }

@@ -6,13 +6,17 @@
 #include <math.h>
 
 #include "mira-arbiter.h"
+#include "mira-conversations.h"
 #include "mira-event-bus.h"
+#include "mira-event.h"
+#include "mira-extraction.h"
 #include "mira-scorer.h"
 #include "mira-db.h"
-#include "mira-server-private.h"
 #include "mira-store.h"
+#include "mira-store-write.h"
 #include "mira-transcriber-chain.h"
 #include "mira-util.h"
+#include "mira-voice-persons.h"
 #include "mira-voice-signature.h"
 
 /* stream_scores go out this often while audio flows (4 per second). */
@@ -74,15 +78,17 @@ struct _Shard
 
 struct _MiraAudioHub
 {
-  MiraServer      *server;
+  MiraStore       *store;
+  MiraEventBus    *bus;
   MiraTranscriber *transcriber;
+  gboolean         extract;         /* the built-in extractor reads each interaction */
   Shard          **shards;
   guint            n_shards;
   GMutex           lock;            /* guards the snapshots and the assignments */
   GHashTable      *snapshots;       /* network_id → JsonObject {"streams","best_stream"} */
   GHashTable      *assigned;        /* network_id → shard index + 1 */
   guint           *n_assigned;      /* networks per shard */
-  gint             busy;            /* utterances under way, every shard */
+  gint             busy;            /* utterances and writes under way, every shard */
 };
 
 typedef struct _Pending
@@ -189,20 +195,14 @@ static JsonObject *
 new_event (Network    *network,
            const char *type)
 {
-  JsonObject *event = json_object_new ();
-  g_autofree char *now = mira_timestamp_now ();
-
-  json_object_set_string_member (event, "type", type);
-  json_object_set_string_member (event, "network_id", network->network_id);
-  json_object_set_string_member (event, "timestamp", now);
-  return event;
+  return mira_event_new (type, network->network_id, NULL, NULL);
 }
 
 static void
 publish (Network    *network,
          JsonObject *event)
 {
-  mira_server_publish (network->hub->server, network->network_id, event);
+  mira_event_bus_publish (network->hub->bus, network->network_id, event);
 }
 
 static MiraAudioStream *
@@ -356,33 +356,107 @@ on_best_changed (gpointer    user_data,
   publish (network, event);
 }
 
+/* An interaction to store, on a store worker. */
+typedef struct
+{
+  char               *network_id;
+  MiraInteractionNew  interaction;   /* its strings and objects are the job's */
+  MiraVoiceSignature *voice;         /* who said it, or NULL */
+  gboolean            extract;       /* the built-in extractor reads it now */
+} StoreJob;
+
 static void
-interaction_done (MiraApiCall *call,
-                  gpointer     user_data)
+store_job_free (gpointer data)
+{
+  StoreJob *job = data;
+
+  g_free (job->network_id);
+  g_free ((char *) job->interaction.content);
+  g_free ((char *) job->interaction.client_id);
+  g_free ((char *) job->interaction.timestamp);
+  g_clear_pointer (&job->interaction.metadata, json_object_unref);
+  g_free (job->voice);
+  g_free (job);
+}
+
+/* What the device hears back of its stored interaction. Plain strings: the
+ * interaction's JsonObject is in its event too, on its way to the bus's
+ * thread, and JsonObject's references are not atomic.
+ */
+typedef struct
+{
+  char *id;
+  char *content;
+} Stored;
+
+static void
+stored_free (gpointer data)
+{
+  Stored *stored = data;
+
+  g_free (stored->id);
+  g_free (stored->content);
+  g_free (stored);
+}
+
+static gpointer
+store_job_run (MiraDb     *db,
+               gpointer    data,
+               GPtrArray  *events_out,
+               GError    **error)
+{
+  StoreJob *job = data;
+  g_autoptr(JsonObject) interaction = NULL;
+  g_autofree char *net_uuid = NULL;
+  Stored *stored;
+
+  /* Who said it, by voice; then the interaction, with its person */
+  interaction = mira_voice_persons_create_interaction (db, job->network_id, &job->interaction,
+                                                       job->voice, events_out, error);
+  if (interaction == NULL)
+    return NULL;
+  /* What it asks for: reminders, events, contacts; with a language model,
+   * once its interaction_created is out (see mira-llm-jobs.h)
+   */
+  if (job->extract)
+    {
+      net_uuid = mira_network_lookup_uuid (db, job->network_id, error);
+      if (net_uuid == NULL ||
+          !mira_extraction_run_builtin (db, net_uuid, job->network_id, interaction, events_out,
+                                        error))
+        return NULL;
+    }
+  stored = g_new0 (Stored, 1);
+  stored->id = g_strdup (json_object_get_string_member (interaction, "id"));
+  stored->content = g_strdup (json_object_get_string_member (interaction, "content"));
+  return stored;
+}
+
+static void
+interaction_stored (gpointer      result,
+                    const GError *error,
+                    gpointer      user_data)
 {
   Pending *pending = user_data;
+  Stored *stored = result;
   Network *network = pending->shard->networks
                        ? g_hash_table_lookup (pending->shard->networks, pending->network_id) : NULL;
-  g_autoptr(JsonNode) node = NULL;
   MiraAudioStream *stream;
 
-  if (call->status != 201)
+  if (stored == NULL)
     {
       g_warning ("could not store the interaction of %s: %s", pending->client_id,
-                 call->response_text ? call->response_text : "unknown error");
+                 error->message);
       pending_free (pending);
       return;
     }
-  node = json_from_string (call->response_text, NULL);
   stream = network ? find_stream (network, pending->client_id) : NULL;
   /* To the client's newest socket: a roaming phone's old one may be dying. */
-  if (stream != NULL && stream->targets->len > 0 && node != NULL)
+  if (stream != NULL && stream->targets->len > 0)
     {
-      JsonObject *interaction = json_node_get_object (node);
       Target *target = &g_array_index (stream->targets, Target, stream->targets->len - 1);
 
-      target->func (target->user_data, json_object_get_string_member (interaction, "content"),
-                    json_object_get_string_member (interaction, "id"));
+      target->func (target->user_data, stored->content, stored->id);
     }
   pending_free (pending);
 }
@@ -392,10 +466,8 @@ static void
 store_interaction (Pending        *pending,
                    MiraTranscript *transcript)
 {
-  g_autoptr(JsonBuilder) builder = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *body = NULL;
-  g_autofree char *path = NULL;
+  StoreJob *job;
+  JsonObject *metadata;
 
   g_strstrip (transcript->text);
   if (*transcript->text == '\0')
@@ -405,68 +477,41 @@ store_interaction (Pending        *pending,
       return;
     }
 
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "content");
-  json_builder_add_string_value (builder, transcript->text);
-  json_builder_set_member_name (builder, "interaction_type");
-  json_builder_add_string_value (builder, "audio");
-  if (pending->registered)
-    {
-      json_builder_set_member_name (builder, "client_id");
-      json_builder_add_string_value (builder, pending->client_id);
-    }
-  json_builder_set_member_name (builder, "timestamp");
-  json_builder_add_string_value (builder, pending->timestamp);
-  json_builder_set_member_name (builder, "audio_quality_score");
-  json_builder_add_double_value (builder, pending->score);
-  json_builder_set_member_name (builder, "audio_duration");
-  json_builder_add_double_value (builder, pending->duration_s);
-  json_builder_set_member_name (builder, "metadata");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "stream_id");
-  json_builder_add_string_value (builder, pending->client_id);
-  json_builder_set_member_name (builder, "transcriber");
-  json_builder_add_string_value (builder, transcript->backend);
-  json_builder_set_member_name (builder, "transcription_ms");
-  json_builder_add_double_value (builder, round (transcript->elapsed_ms * 10) / 10);
+  metadata = json_object_new ();
+  json_object_set_string_member (metadata, "stream_id", pending->client_id);
+  json_object_set_string_member (metadata, "transcriber", transcript->backend);
+  json_object_set_double_member (metadata, "transcription_ms",
+                                 round (transcript->elapsed_ms * 10) / 10);
   if (transcript->model != NULL)
-    {
-      json_builder_set_member_name (builder, "transcriber_model");
-      json_builder_add_string_value (builder, transcript->model);
-    }
+    json_object_set_string_member (metadata, "transcriber_model", transcript->model);
   if (transcript->failed != NULL)
     {
-      json_builder_set_member_name (builder, "transcriber_failed");
-      json_builder_begin_array (builder);
+      JsonArray *failed = json_array_new ();
+
       for (guint i = 0; transcript->failed[i] != NULL; i++)
-        json_builder_add_string_value (builder, transcript->failed[i]);
-      json_builder_end_array (builder);
+        json_array_add_string_element (failed, transcript->failed[i]);
+      json_object_set_array_member (metadata, "transcriber_failed", failed);
     }
-  json_builder_set_member_name (builder, "confidence");
-  json_builder_add_double_value (builder, transcript->confidence);
-  json_builder_set_member_name (builder, "candidates");
-  json_builder_add_int_value (builder, pending->n_candidates);
-  json_builder_set_member_name (builder, "selection");
-  json_builder_add_string_value (builder, pending->reason);
-  json_builder_end_object (builder);
-  /* The voice, for the person it is (read by the server's own call only) */
-  if (pending->voice != NULL)
-    {
-      g_autofree char *signature = mira_voice_signature_to_json (pending->voice);
+  json_object_set_double_member (metadata, "confidence", transcript->confidence);
+  json_object_set_int_member (metadata, "candidates", pending->n_candidates);
+  json_object_set_string_member (metadata, "selection", pending->reason);
 
-      json_builder_set_member_name (builder, "voice_signature");
-      json_builder_add_value (builder, json_from_string (signature, NULL));
-      json_builder_set_member_name (builder, "voice_speech_s");
-      json_builder_add_double_value (builder, pending->voice->speech_s);
-    }
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  body = json_to_string (root, FALSE);
-  path = g_strdup_printf ("%s/interactions", pending->network_id);
+  job = g_new0 (StoreJob, 1);
+  job->network_id = g_strdup (pending->network_id);
+  job->interaction = (MiraInteractionNew) MIRA_INTERACTION_NEW_INIT;
+  job->interaction.content = g_strdup (transcript->text);
+  job->interaction.interaction_type = "audio";
+  if (pending->registered)
+    job->interaction.client_id = g_strdup (pending->client_id);
+  job->interaction.timestamp = g_strdup (pending->timestamp);
+  job->interaction.audio_quality_score = pending->score;
+  job->interaction.audio_duration_s = pending->duration_s;
+  job->interaction.metadata = metadata;
+  job->voice = g_steal_pointer (&pending->voice);
+  job->extract = pending->shard->hub->extract;
 
-  mira_server_internal_call (pending->shard->hub->server, "POST", path, body, interaction_done,
-                             pending);
+  mira_store_write (pending->shard->hub->store, pending->shard->hub->bus, store_job_run, job,
+                    store_job_free, stored_free, interaction_stored, pending);
 }
 
 static void
@@ -633,7 +678,7 @@ transcribe (Network       *network,
   lookup = g_new0 (Lookup, 1);
   lookup->pending = pending;
   lookup->samples = g_steal_pointer (&samples);
-  mira_store_run_async (mira_server_get_store (network->hub->server), read_transcriber_setting,
+  mira_store_run_async (network->hub->store, read_transcriber_setting,
                         g_strdup (network->network_id), g_free, g_free, NULL,
                         transcriber_setting_read, lookup);
 }
@@ -721,18 +766,35 @@ maybe_forget (Network *network)
     forget_network (network->hub, network);
 }
 
-static void
-grace_done (MiraApiCall *call,
-            gpointer     user_data)
+static gpointer
+close_open_run (MiraDb     *db,
+                gpointer    data,
+                GPtrArray  *events_out,
+                GError    **error)
 {
+  const char *network_id = data;
+
+  if (!mira_conversations_close_open (db, network_id, "every stream stopped", events_out, error))
+    return NULL;
+  return GINT_TO_POINTER (TRUE);
+}
+
+static void
+close_open_done (gpointer      result,
+                 const GError *error,
+                 gpointer      user_data)
+{
+  MiraAudioHub *hub = user_data;
+
+  if (error != NULL)
+    g_warning ("could not close the conversations: %s", error->message);
+  g_atomic_int_add (&hub->busy, -1);
 }
 
 static gboolean
 grace_over (gpointer user_data)
 {
   Network *network = user_data;
-  g_autofree char *path = g_strdup_printf ("%s/conversations/close-open?reason=every+stream+stopped",
-                                           network->network_id);
 
   /* What was said before the streams stopped belongs to the conversation:
    * it closes once those utterances are stored.
@@ -743,7 +805,9 @@ grace_over (gpointer user_data)
       return G_SOURCE_REMOVE;
     }
   network->grace = 0;
-  mira_server_internal_call (network->hub->server, "POST", path, NULL, grace_done, NULL);
+  g_atomic_int_inc (&network->hub->busy);
+  mira_store_write (network->hub->store, network->hub->bus, close_open_run,
+                    g_strdup (network->network_id), g_free, NULL, close_open_done, network->hub);
   maybe_forget (network);
   return G_SOURCE_REMOVE;
 }
@@ -801,8 +865,10 @@ ensure_network (MiraAudioHub *hub,
 }
 
 MiraAudioHub *
-mira_audio_hub_new (MiraServer       *server,
+mira_audio_hub_new (MiraStore        *store,
+                    MiraEventBus     *bus,
                     MiraTranscriber  *transcriber,
+                    gboolean          extract,
                     GMainContext    **contexts,
                     guint             n_contexts)
 {
@@ -810,8 +876,10 @@ mira_audio_hub_new (MiraServer       *server,
 
   g_return_val_if_fail (n_contexts > 0, NULL);
 
-  hub->server = server;
+  hub->store = store;
+  hub->bus = mira_event_bus_ref (bus);
   hub->transcriber = transcriber ? g_object_ref (transcriber) : NULL;
+  hub->extract = extract;
   hub->n_shards = n_contexts;
   hub->shards = g_new0 (Shard *, n_contexts);
   for (guint i = 0; i < n_contexts; i++)
@@ -854,6 +922,7 @@ mira_audio_hub_free (MiraAudioHub *hub)
   g_free (hub->n_assigned);
   g_mutex_clear (&hub->lock);
   g_clear_object (&hub->transcriber);
+  mira_event_bus_unref (hub->bus);
   g_free (hub);
 }
 

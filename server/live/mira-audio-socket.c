@@ -26,13 +26,14 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "mira-api.h"
 #include "mira-audio-decoder.h"
 #include "mira-audio-hub.h"
+#include "mira-clients.h"
 #include "mira-error.h"
 #include "mira-event-bus.h"
+#include "mira-grants.h"
 #include "mira-poller.h"
-#include "mira-server-private.h"
+#include "mira-store-write.h"
 #include "mira-util.h"
 #include "mira-websocket.h"
 #include "mira-wyoming.h"
@@ -157,7 +158,13 @@ typedef struct
 
 struct _MiraAudioSockets
 {
-  MiraServer  *server;
+  MiraStore   *store;
+  MiraEventBus *bus;
+  MiraGrants  *grants;
+  MiraAudioHub *hub;
+  MiraAudioAuthFunc authenticate;
+  gpointer     auth_data;
+  guint        writing;         /* presence writes under way */
   AudioThread *threads;
   GMainContext **contexts;
   guint        n_threads;
@@ -407,7 +414,7 @@ open_decoder (Peer              *peer,
 static MiraAudioHub *
 hub_of (Peer *peer)
 {
-  return mira_server_get_api_config (peer->owner->server)->hub;
+  return peer->owner->hub;
 }
 
 /* Decoded samples are scored and arbitrated here, on the audio thread. */
@@ -838,18 +845,32 @@ typedef struct
   gboolean          connected;
 } PresenceWrite;
 
+static gpointer
+presence_run (MiraDb     *db,
+              gpointer    data,
+              GPtrArray  *events_out,
+              GError    **error)
+{
+  PresenceWrite *write = data;
+
+  return mira_clients_set_connected (db, write->presence->network_id,
+                                     write->presence->client_id, write->connected, events_out,
+                                     error);
+}
+
 static void
-presence_written (MiraApiCall *call,
-                  gpointer     user_data)
+presence_written (gpointer      result,
+                  const GError *error,
+                  gpointer      user_data)
 {
   PresenceWrite *write = user_data;
   Presence *presence = write->presence;
 
+  write->owner->writing--;
   presence->writing = FALSE;
   /* A client deregistered meanwhile has no status left to write. */
-  presence->connected = call->status < 300 ? write->connected : FALSE;
+  presence->connected = error == NULL ? write->connected : FALSE;
   presence_sync (write->owner, presence);
-  g_free (write);
 }
 
 static void
@@ -857,7 +878,6 @@ presence_sync (MiraAudioSockets *self,
                Presence         *presence)
 {
   gboolean connected = presence->live > 0;
-  g_autofree char *path = NULL;
   PresenceWrite *write;
 
   if (presence->writing)
@@ -872,14 +892,14 @@ presence_sync (MiraAudioSockets *self,
         }
       return;
     }
-  path = g_strdup_printf ("%s/service/client/%s/%s", presence->network_id, presence->client_id,
-                          connected ? "connected" : "disconnected");
   write = g_new0 (PresenceWrite, 1);
   write->owner = self;
   write->presence = presence;
   write->connected = connected;
   presence->writing = TRUE;
-  mira_server_internal_call (self->server, "POST", path, NULL, presence_written, write);
+  self->writing++;
+  mira_store_write (self->store, self->bus, presence_run, write, g_free,
+                    (GDestroyNotify) json_object_unref, presence_written, write);
 }
 
 /* @peer's socket counts for its client from now on (@delta 1) or no more (-1). */
@@ -917,7 +937,7 @@ peer_closed (Peer     *peer,
     return;
   peer->closed = TRUE;
   if (peer->grant != 0)
-    mira_grants_remove (mira_server_get_grants (self->server), peer->grant);
+    mira_grants_remove (self->grants, peer->grant);
   if (peer->authed && tell)
     presence_update (peer, -1);
   if (peer->thread != NULL)
@@ -938,40 +958,28 @@ drain_up (gpointer user_data)
 }
 
 static void
-auth_done (MiraApiCall *call,
-           gpointer     user_data)
+auth_done (const MiraAudioAuth *auth,
+           gpointer             user_data)
 {
   Peer *peer = user_data;
 
   if (peer->closed || peer->thread != NULL)
     ;   /* closed meanwhile */
-  else if (call->status >= 300)
-    {
-      g_autoptr(JsonNode) body = json_from_string (call->response_text, NULL);
-      JsonObject *detail = body && JSON_NODE_HOLDS_OBJECT (body) ? json_node_get_object (body)
-                                                                : NULL;
-
-      fail (peer, call->status == 503 ? 1011 : 1008,
-            detail ? json_object_get_string_member (detail, "error_code") : "UNAUTHORIZED",
-            detail ? json_object_get_string_member (detail, "detail") : "Not allowed");
-    }
+  else if (!auth->allowed)
+    fail (peer, auth->close_code, auth->error_code ? auth->error_code : "UNAUTHORIZED",
+          auth->detail ? auth->detail : "Not allowed");
   else
     {
-      g_autoptr(JsonNode) body = json_from_string (call->response_text, NULL);
-      JsonObject *client = json_node_get_object (body);
-      MiraServer *server = peer->owner->server;
-      MiraAudioHub *hub = mira_server_get_api_config (server)->hub;
+      MiraAudioSockets *self = peer->owner;
 
       /* Set before the audio thread sees the socket: read-only after. */
       g_free (peer->network_id);
-      peer->network_id = g_strdup (call->network_id);
+      peer->network_id = g_strdup (auth->network_id);
       g_free (peer->client_id);
-      peer->client_id = g_strdup (json_object_get_string_member (client, "client_id"));
-      peer->rssi = json_object_get_null_member (client, "rssi")
-                     ? NAN : json_object_get_double_member (client, "rssi");
-      peer->grant = mira_grants_add (mira_server_get_grants (server),
-                                     call->auth == MIRA_AUTH_ADMIN ? NULL : call->token,
-                                     peer->network_id, peer->client_id, on_revoked, peer);
+      peer->client_id = g_strdup (auth->client_id);
+      peer->rssi = auth->rssi;
+      peer->grant = mira_grants_add (self->grants, auth->grant_token, peer->network_id,
+                                     peer->client_id, on_revoked, peer);
       if (peer->grant == 0)
         {
           g_autofree char *text = g_strdup_printf ("This token holds %d sockets open already: "
@@ -983,7 +991,7 @@ auth_done (MiraApiCall *call,
         }
       peer->authed = TRUE;
       presence_update (peer, 1);
-      assign_thread (peer, &peer->owner->threads[mira_audio_hub_shard_for (hub, peer->network_id)]);
+      assign_thread (peer, &self->threads[mira_audio_hub_shard_for (self->hub, peer->network_id)]);
       {
         g_autoptr(JsonObject) ready = json_object_new ();
         g_autofree char *text = NULL;
@@ -1007,17 +1015,7 @@ mira_audio_sockets_accept (MiraAudioSockets    *self,
                            const char          *token,
                            const char          *codec)
 {
-  static const MiraApiRoute routes[] = {
-    [MIRA_AUDIO_SOCKET_WYOMING] = { "GET", "{network_id}/streams/{}/ws", MIRA_ACCESS_NETWORK,
-                                    mira_api_audio_socket_open, "wyoming", FALSE, FALSE },
-    [MIRA_AUDIO_SOCKET_PCM] = { "GET", "/ws_pcm", MIRA_ACCESS_TOKEN_NETWORK,
-                                mira_api_audio_socket_open, "pcm", FALSE, FALSE },
-    [MIRA_AUDIO_SOCKET_OMI] = { "GET", "/ws_omi", MIRA_ACCESS_TOKEN_NETWORK,
-                                mira_api_audio_socket_open, "omi", FALSE, FALSE },
-  };
   Peer *peer;
-  GPtrArray *args;
-  g_autoptr(GHashTable) query = NULL;
   int fd = mira_websocket_stream_fd (stream);
   int one = 1, keep_idle = 30, keep_interval = 10, keep_count = 3;
   unsigned int user_timeout_ms = 60 * 1000;
@@ -1068,17 +1066,8 @@ mira_audio_sockets_accept (MiraAudioSockets    *self,
   /* Nothing is read before the socket is authenticated: what the device
    * sends meanwhile waits in the kernel.
    */
-  args = g_ptr_array_new_with_free_func (g_free);
-  query = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  if (network_id != NULL)
-    g_ptr_array_add (args, g_strdup (network_id));
-  if (client_id != NULL)
-    g_ptr_array_add (args, g_strdup (client_id));
-  if (kind != MIRA_AUDIO_SOCKET_WYOMING && client_id != NULL)
-    g_hash_table_insert (query, g_strdup ("device_name"), g_strdup (client_id));
-
-  mira_server_internal_route (self->server, &routes[kind], args, query, token, auth_done,
-                              peer_ref (peer));
+  self->authenticate (self->auth_data, kind, network_id, client_id, token, auth_done,
+                      peer_ref (peer));
 }
 
 void
@@ -1146,6 +1135,19 @@ mira_audio_sockets_get_contexts (MiraAudioSockets *self,
   return self->contexts;
 }
 
+void
+mira_audio_sockets_set_hub (MiraAudioSockets *self,
+                            MiraAudioHub     *hub)
+{
+  self->hub = hub;
+}
+
+guint
+mira_audio_sockets_get_n_writing (MiraAudioSockets *self)
+{
+  return self->writing;
+}
+
 guint
 mira_audio_sockets_get_n_open (MiraAudioSockets *self)
 {
@@ -1153,14 +1155,22 @@ mira_audio_sockets_get_n_open (MiraAudioSockets *self)
 }
 
 MiraAudioSockets *
-mira_audio_sockets_new (MiraServer  *server,
-                        guint        n_threads,
-                        GError     **error)
+mira_audio_sockets_new (MiraStore          *store,
+                        MiraEventBus       *bus,
+                        MiraGrants         *grants,
+                        MiraAudioAuthFunc   authenticate,
+                        gpointer            auth_data,
+                        guint               n_threads,
+                        GError            **error)
 {
   MiraAudioSockets *self = g_new0 (MiraAudioSockets, 1);
-  GMainContext *server_context = mira_server_get_context (server);
+  GMainContext *server_context = mira_event_bus_get_context (bus);
 
-  self->server = server;
+  self->store = store;
+  self->bus = mira_event_bus_ref (bus);
+  self->grants = grants;
+  self->authenticate = authenticate;
+  self->auth_data = auth_data;
   self->n_threads = n_threads > 0 ? n_threads : MAX (1, g_get_num_processors ());
   self->threads = g_new0 (AudioThread, self->n_threads);
   self->contexts = g_new0 (GMainContext *, self->n_threads);
@@ -1235,6 +1245,7 @@ mira_audio_sockets_free (MiraAudioSockets *self)
     }
   g_hash_table_unref (self->peers);
   g_hash_table_unref (self->presence);
+  mira_event_bus_unref (self->bus);
   g_free (self->contexts);
   g_free (self->threads);
   g_free (self);

@@ -19,11 +19,62 @@ typedef enum {
  * Authentication, events and transcripts stay on the server's thread.
  */
 typedef struct _MiraAudioSockets MiraAudioSockets;
+typedef struct _MiraAudioHub     MiraAudioHub;
+typedef struct _MiraGrants       MiraGrants;
 
-/* @n_threads 0: one per processor. */
-MiraAudioSockets *mira_audio_sockets_new       (MiraServer          *server,
+/* What authenticating an audio socket found. */
+typedef struct {
+  gboolean    allowed;
+  /* Refused: the close code (1008, or 1011 when the database failed), the
+   * API's error_code and a sentence.
+   */
+  gushort     close_code;
+  const char *error_code;
+  const char *detail;
+  /* Allowed: the socket's network and client (public ids), the client's
+   * RSSI (NAN when unknown), and the token to watch for revocation (NULL
+   * for the admin token).
+   */
+  const char *network_id;
+  const char *client_id;
+  double      rssi;
+  const char *grant_token;
+} MiraAudioAuth;
+
+typedef void (*MiraAudioAuthDone) (const MiraAudioAuth *auth,
+                                   gpointer             done_data);
+/* Decides whether @token may stream as @client_id (NULL: the token's
+ * client, or one named after the device) of @network_id (NULL: the
+ * token's network), registering a new client when that is how @kind
+ * works; calls @done once, on the calling thread, later.
+ */
+typedef void (*MiraAudioAuthFunc) (gpointer             user_data,
+                                   MiraAudioSocketKind  kind,
+                                   const char          *network_id,
+                                   const char          *client_id,
+                                   const char          *token,
+                                   MiraAudioAuthDone    done,
+                                   gpointer             done_data);
+
+/* On the thread of @bus's context. @store and @bus: the clients' presence
+ * (connected, disconnected) is written and published; @grants close a
+ * socket whose token, network or client is gone. @n_threads 0: one per
+ * processor.
+ */
+MiraAudioSockets *mira_audio_sockets_new       (MiraStore           *store,
+                                                MiraEventBus        *bus,
+                                                MiraGrants          *grants,
+                                                MiraAudioAuthFunc    authenticate,
+                                                gpointer             auth_data,
                                                 guint                n_threads,
                                                 GError             **error);
+/* The hub the sockets' audio goes to, built on their threads' contexts;
+ * before any socket is accepted.
+ */
+void              mira_audio_sockets_set_hub   (MiraAudioSockets    *self,
+                                                MiraAudioHub        *hub);
+/* Presence writes under way (the server waits for them at shutdown). */
+guint             mira_audio_sockets_get_n_writing (MiraAudioSockets *self);
 /* Stops the audio threads and drops the sockets still open. */
 void              mira_audio_sockets_free      (MiraAudioSockets    *self);
 

@@ -3,8 +3,9 @@
 
 #include "mira-reminder-clock.h"
 
-#include "mira-api.h"
-#include "mira-server-private.h"
+#include "mira-event-bus.h"
+#include "mira-reminders.h"
+#include "mira-store-write.h"
 #include "mira-util.h"
 
 /* The longest the timer waits at once: a wall clock set back or forward
@@ -14,7 +15,9 @@
 
 struct _MiraReminderClock
 {
-  MiraServer *server;      /* not a reference: the server owns the clock */
+  MiraStore    *store;
+  MiraEventBus *bus;
+  guint         subscription;
   guint       timer;
   gint64      timer_due;   /* Unix ms the timer is set for, while set */
   gboolean    sweeping;
@@ -22,13 +25,27 @@ struct _MiraReminderClock
   gboolean    stopped;
 };
 
+static void on_event (const char *network_id,
+                      JsonObject *event,
+                      const char *text,
+                      gpointer    user_data);
+
 MiraReminderClock *
-mira_reminder_clock_new (MiraServer *server)
+mira_reminder_clock_new (MiraStore    *store,
+                         MiraEventBus *bus)
 {
   MiraReminderClock *self = g_new0 (MiraReminderClock, 1);
 
-  self->server = server;
+  self->store = store;
+  self->bus = mira_event_bus_ref (bus);
+  self->subscription = mira_event_bus_subscribe (bus, NULL, on_event, self);
   return self;
+}
+
+gboolean
+mira_reminder_clock_is_idle (MiraReminderClock *self)
+{
+  return !self->sweeping;
 }
 
 void
@@ -43,9 +60,11 @@ mira_reminder_clock_free (MiraReminderClock *self)
 {
   if (self == NULL)
     return;
-  /* A sweep under way holds the server, and the server holds the clock. */
+  /* A sweep under way comes back to the clock. */
   g_assert (!self->sweeping);
   mira_reminder_clock_stop (self);
+  mira_event_bus_unsubscribe (self->bus, self->subscription);
+  mira_event_bus_unref (self->bus);
   g_free (self);
 }
 
@@ -77,21 +96,34 @@ arm (MiraReminderClock *self,
   self->timer = mira_timeout_add ((guint) wait_ms + 1, timer_fired, self);
 }
 
+static gpointer
+sweep_run (MiraDb     *db,
+           gpointer    data,
+           GPtrArray  *events_out,
+           GError    **error)
+{
+  char *next_due = NULL;
+
+  if (!mira_reminders_sweep (db, &next_due, events_out, error))
+    return NULL;
+  /* Non-NULL for success: "" when nothing is pending. */
+  return next_due ? next_due : g_strdup ("");
+}
+
 static void
-sweep_done (MiraApiCall *call,
-            gpointer     user_data)
+sweep_done (gpointer      result,
+            const GError *error,
+            gpointer      user_data)
 {
   MiraReminderClock *self = user_data;
-  g_autoptr(JsonNode) answer = NULL;
+  const char *next = result;
 
   self->sweeping = FALSE;
-  if (call->status == 200 && call->response_text != NULL)
-    answer = json_from_string (call->response_text, NULL);
-  if (answer != NULL && JSON_NODE_HOLDS_OBJECT (answer))
+  if (error != NULL)
+    g_debug ("reminders sweep: %s", error->message);
+  if (next != NULL && *next != '\0')
     {
-      const char *next = json_object_get_string_member_with_default (json_node_get_object (answer),
-                                                                     "next_due", NULL);
-      gint64 next_ms = next ? mira_timestamp_to_unix_ms (next) : G_MININT64;
+      gint64 next_ms = mira_timestamp_to_unix_ms (next);
 
       if (next_ms != G_MININT64)
         arm (self, next_ms);
@@ -114,13 +146,19 @@ mira_reminder_clock_sweep (MiraReminderClock *self)
       return;
     }
   self->sweeping = TRUE;
-  mira_server_internal_call (self->server, "POST", "reminders/sweep", NULL, sweep_done, self);
+  mira_store_write (self->store, self->bus, sweep_run, NULL, NULL, g_free, sweep_done, self);
 }
 
-void
-mira_reminder_clock_note (MiraReminderClock *self,
-                          JsonObject        *event)
+/* A pending reminder's due time earlier than the one the timer waits for
+ * moves the timer.
+ */
+static void
+on_event (const char *network_id,
+          JsonObject *event,
+          const char *text,
+          gpointer    user_data)
 {
+  MiraReminderClock *self = user_data;
   const char *type = json_object_get_string_member_with_default (event, "type", "");
   JsonNode *node = json_object_get_member (event, "reminder");
   JsonObject *reminder;
@@ -130,8 +168,7 @@ mira_reminder_clock_note (MiraReminderClock *self,
       node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     return;
   reminder = json_node_get_object (node);
-  if (
-      g_strcmp0 (json_object_get_string_member_with_default (reminder, "status", NULL),
+  if (g_strcmp0 (json_object_get_string_member_with_default (reminder, "status", NULL),
                  "pending") != 0)
     return;
   due_ms = mira_timestamp_to_unix_ms (json_object_get_string_member_with_default (reminder,

@@ -46,7 +46,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "mira-api.h"
+#include "mira-error.h"
 #include "mira-util.h"
 
 #define DEFAULT_HEADERS_TIMEOUT_MS (20 * 1000)
@@ -203,7 +203,7 @@ send_raw_error (GSocket    *socket,
                 const char *code,
                 const char *detail)
 {
-  g_autofree char *body = mira_api_error_body (status, code, detail);
+  g_autofree char *body = mira_error_body (status, code, detail);
   g_autofree char *response = raw_response (status, body, strlen (body));
 
   g_socket_send_with_blocking (socket, response, strlen (response), FALSE, NULL, NULL);
@@ -243,7 +243,7 @@ conn_shut (MiraListener *self,
 
   if (status != 0)
     {
-      g_autofree char *body = mira_api_error_body (status, code, detail);
+      g_autofree char *body = mira_error_body (status, code, detail);
       g_autofree char *response = raw_response (status, body, strlen (body));
 
       conn_send (conn, response);
@@ -437,7 +437,7 @@ refuse_now (MiraListener      *self,
 
   if (len == 0)
     {
-      fallback = mira_api_error_body (status, status == 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST",
+      fallback = mira_error_body (status, status == 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST",
                                       soup_status_get_phrase (status));
       text = fallback;
       len = strlen (fallback);
@@ -469,7 +469,7 @@ set_error (SoupServerMessage *msg,
            const char        *code,
            const char        *detail)
 {
-  g_autofree char *body = mira_api_error_body (status, code, detail);
+  g_autofree char *body = mira_error_body (status, code, detail);
 
   soup_message_body_truncate (soup_server_message_get_response_body (msg));
   soup_server_message_set_status (msg, status, NULL);

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <math.h>
+
+#include "mira-types.h"
+
+G_BEGIN_DECLS
+
+/* The domain of interactions and conversations: what the REST handlers, the
+ * audio hub and the server's sweeps share. Each function runs on a store
+ * worker with that worker's connection (see mira_store_run_async()), inside
+ * a transaction its caller opened with mira_db_begin() and commits after it
+ * returned TRUE (or a new object), and rolls back otherwise.
+ *
+ * @events_out, when not NULL, receives the events the change causes
+ * (JsonObject, full events as mira_event_new() makes them), in the order
+ * they happened; the caller publishes them once the transaction is
+ * committed, and drops them when it is not. Nothing is published here.
+ *
+ * Errors are MIRA_ERROR: MIRA_ERROR_NOT_FOUND for a network, person,
+ * conversation or client that is not in the network, MIRA_ERROR_INVALID for
+ * a value the interactions table does not take (the message names the
+ * field), MIRA_ERROR_UNAVAILABLE when the database cannot be reached.
+ */
+
+/* The networks.id of the network whose public id is @network_id; NULL with
+ * MIRA_ERROR_NOT_FOUND when there is none.
+ */
+char       *mira_network_lookup_uuid       (MiraDb                   *db,
+                                            const char               *network_id,
+                                            GError                  **error);
+
+/* A new interaction. Strings are borrowed for the call. */
+typedef struct {
+  /* The words said or written: not blank, at most 100,000 characters. */
+  const char *content;
+  /* "audio", "text" or "system"; NULL: "text". */
+  const char *interaction_type;
+  /* The public id of a client of the network (kitchen-omi), or NULL. */
+  const char *client_id;
+  /* The UUID of a person of the network who spoke, or NULL: not known.
+   * The conversation's participants gain the person.
+   */
+  const char *person_id;
+  /* The UUID of a conversation of the network, or NULL: the network's open
+   * conversation (the one spoken in last), started when there is none.
+   */
+  const char *conversation_id;
+  /* When it was said, RFC 3339 (read in the network's time zone when it
+   * has no offset), or NULL: now.
+   */
+  const char *timestamp;
+  /* The utterance's quality score (0..1) and length (seconds); NAN when
+   * not measured (text).
+   */
+  double      audio_quality_score;
+  double      audio_duration_s;
+  /* Stored as given (e.g. the transcriber, its confidence, the selection),
+   * or NULL: {}. Referenced, not copied: do not change it meanwhile.
+   */
+  JsonObject *metadata;
+} MiraInteractionNew;
+
+/* Zero, with the measurements unset. */
+#define MIRA_INTERACTION_NEW_INIT { .audio_quality_score = NAN, .audio_duration_s = NAN }
+
+/* Stores @interaction in the network whose public id is @network_id, in
+ * its conversation: the conversation is started (conversation_started)
+ * when needed, and gains the time and the speaker (conversation_updated);
+ * then interaction_created. What the words ask for is the caller's to find
+ * (mira_extraction_run_builtin(), one layer up). Takes the network's lock (mira_entity_lock_network())
+ * so that two interactions never start two conversations. The network
+ * need not be active: a suspended network's audio in flight is kept.
+ * Returns the interaction as the API shows it.
+ */
+JsonObject *mira_interactions_create       (MiraDb                   *db,
+                                            const char               *network_id,
+                                            const MiraInteractionNew *interaction,
+                                            GPtrArray                *events_out,
+                                            GError                  **error);
+
+/* The same from column values the caller validated already
+ * (mira_entity_validate() of mira_entity_interaction, as the REST handler
+ * does with a request's body): @net_uuid is networks.id; @session_client
+ * (a public client id, or NULL) is the client when the values name none.
+ */
+JsonObject *mira_interactions_insert       (MiraDb                   *db,
+                                            const char               *net_uuid,
+                                            const char               *network_id,
+                                            GHashTable               *values,
+                                            const char               *session_client,
+                                            GPtrArray                *events_out,
+                                            GError                  **error);
+
+/* Closes conversation @id of the network if it is open, giving it a title
+ * and a topic summary from what was said and @reason in its metadata
+ * (conversation_closed). Returns the conversation, closed or as it was;
+ * MIRA_ERROR_NOT_FOUND when it is not one of the network's.
+ */
+JsonObject *mira_conversations_close       (MiraDb                   *db,
+                                            const char               *net_uuid,
+                                            const char               *network_id,
+                                            const char               *id,
+                                            const char               *reason,
+                                            GPtrArray                *events_out,
+                                            GError                  **error);
+
+/* Closes every open conversation of the network whose public id is
+ * @network_id (every stream stopped, server shutdown), for @reason.
+ * A network that is gone has nothing to close.
+ */
+gboolean    mira_conversations_close_open  (MiraDb                   *db,
+                                            const char               *network_id,
+                                            const char               *reason,
+                                            GPtrArray                *events_out,
+                                            GError                  **error);
+
+/* Closes, in every network, the conversations without speech for their
+ * network's conversation_timeout_s (90 s unless set) and those that
+ * reached 60 minutes.
+ */
+gboolean    mira_conversations_sweep       (MiraDb                   *db,
+                                            GPtrArray                *events_out,
+                                            GError                  **error);
+
+G_END_DECLS
