@@ -412,34 +412,22 @@ test_event_contact_nothing (Fixture       *f,
                                                         net->token, NULL), "total"), ==, 2);
 }
 
-/* Spoken: flite says it, a device streams it to its audio socket, PocketSphinx
- * writes it down, and the reminder follows the interaction.
+/* A device of @net says DENTIST in @voice (flite) to its audio socket, in
+ * real time, in room noise; the time its words ended in @end_us.
  */
 static void
-test_dentist_spoken (gconstpointer data)
+speak_dentist (Fixture    *f,
+               Net        *net,
+               const char *voice,
+               gint64     *end_us_out)
 {
-  const char *voice = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(MiraSphinx) sphinx = mira_sphinx_new (NULL, 1, &error);
-  g_autofree char *uri = mira_test_sqlite_uri ();
-  g_autoptr(MiraTestServer) server = NULL;
-  Fixture fixture = { BACKEND_SQLITE, FALSE, NULL, NULL, g_ptr_array_new () }, *f = &fixture;
   const MiraTestSpeech *speech = mira_test_speech_get (voice, DENTIST);
   g_autofree gint16 *pcm = NULL;
   gsize n;
-  Net *net;
-  JsonObject *o, *interaction, *reminder, *action;
+  JsonObject *o;
   MiraTestSocket *audio;
-  guint mark;
-  gint64 end_us = 0, interaction_us, reminder_us;
-  gint64 said_ms;
+  gint64 end_us = 0;
 
-  g_assert_no_error (error);
-  server = mira_test_server_new_full (uri, FALSE, MIRA_TRANSCRIBER (sphinx));
-  f->server = server;
-  f->client = mira_test_client_new (mira_test_server_get_url (server));
-
-  net = net_new (f, "Europe/Berlin");
   o = request (f, 201, "POST", api (f, net, "service/client/register/kitchen"), net->token,
                "{\"device_type\": \"microphone\"}");
   audio = keep (f, mira_test_socket_connect (f->client,
@@ -451,7 +439,6 @@ test_dentist_spoken (gconstpointer data)
 
   /* Room noise 30 dB below the words, 300 ms before and a second after */
   pcm = mira_test_speech_mix (speech, -20.0, 30.0, 1.0, 300, 1000, 7, &n);
-  mark = mira_test_socket_n_messages (net->events);
   mira_test_socket_send_text (audio, "{\"type\":\"audio-start\",\"data\":{\"rate\":16000,"
                                      "\"width\":2,\"channels\":1}}\n");
   {
@@ -478,6 +465,35 @@ test_dentist_spoken (gconstpointer data)
       }
     mira_test_socket_send_text (audio, "{\"type\":\"audio-stop\"}\n");
   }
+  *end_us_out = end_us;
+}
+
+/* Spoken: flite says it, a device streams it to its audio socket, PocketSphinx
+ * writes it down, and the reminder follows the interaction.
+ */
+static void
+test_dentist_spoken (gconstpointer data)
+{
+  const char *voice = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MiraSphinx) sphinx = mira_sphinx_new (NULL, 1, &error);
+  g_autofree char *uri = mira_test_sqlite_uri ();
+  g_autoptr(MiraTestServer) server = NULL;
+  Fixture fixture = { BACKEND_SQLITE, FALSE, NULL, NULL, g_ptr_array_new () }, *f = &fixture;
+  Net *net;
+  JsonObject *interaction, *reminder, *action;
+  guint mark;
+  gint64 end_us, interaction_us, reminder_us;
+  gint64 said_ms;
+
+  g_assert_no_error (error);
+  server = mira_test_server_new_full (uri, FALSE, MIRA_TRANSCRIBER (sphinx));
+  f->server = server;
+  f->client = mira_test_client_new (mira_test_server_get_url (server));
+
+  net = net_new (f, "Europe/Berlin");
+  mark = mira_test_socket_n_messages (net->events);
+  speak_dentist (f, net, voice, &end_us);
 
   /* PocketSphinx on a loaded machine takes its time; the extraction does not */
   interaction = obj (expect_event (f, net, mark, "interaction_created", 120000, &interaction_us),
@@ -683,6 +699,70 @@ test_llm_no_twice (Fixture       *f,
   g_assert_cmpint (json_object_get_int_member (list, "total"), ==, 1);
 }
 
+/* Spoken, with a language model: the model reads what PocketSphinx heard,
+ * and its reminder is the interaction's only one (the built-in extractor
+ * reads speech only where it reads REST posts: without a model).
+ */
+static void
+test_llm_spoken (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MiraSphinx) sphinx = mira_sphinx_new (NULL, 1, &error);
+  g_autofree char *uri = mira_test_sqlite_uri ();
+  g_autoptr(MiraTestServer) server = NULL;
+  g_autoptr(MiraLlm) llm = NULL;
+  Fixture fixture = { BACKEND_SQLITE, TRUE, NULL, NULL, g_ptr_array_new () }, *f = &fixture;
+  MiraServerOptions options = { 0 };
+  Net *net;
+  JsonObject *interaction, *reminder, *action, *list;
+  guint mark;
+  gint64 end_us;
+
+  g_assert_no_error (error);
+  if (peer == NULL)
+    peer = mira_test_llm_peer_start ();
+  llm = mira_llm_new (mira_test_llm_peer_get_url (peer), "tiny-model", "secret-key",
+                      LLM_TIMEOUT_MS);
+  options.llm = llm;
+  server = mira_test_server_new_limited (uri, FALSE, MIRA_TRANSCRIBER (sphinx), &options);
+  f->server = server;
+  f->client = mira_test_client_new (mira_test_server_get_url (server));
+
+  mira_test_llm_peer_answer (peer, "{\"actions\": [{\"type\": \"remind\", \"title\": "
+                                   "\"Phone the dentist\", \"due_time\": \"2030-01-02T17:00\", "
+                                   "\"priority\": \"medium\", \"start_time\": null, "
+                                   "\"end_time\": null, \"location\": null, \"attendees\": null, "
+                                   "\"name\": null, \"method\": null, \"details\": null, "
+                                   "\"time\": null}]}");
+  net = net_new (f, "Europe/Berlin");
+  mark = mira_test_socket_n_messages (net->events);
+  speak_dentist (f, net, "rms", &end_us);
+
+  interaction = obj (expect_event (f, net, mark, "interaction_created", 120000, NULL),
+                     "interaction");
+  g_assert_cmpstr (str (interaction, "interaction_type"), ==, "audio");
+  reminder = obj (expect_event (f, net, mark, "reminder_created", 10000, NULL), "reminder");
+  action = obj (expect_event (f, net, mark, "action_created", 10000, NULL), "action");
+  g_assert_cmpstr (str (reminder, "title"), ==, "Phone the dentist");
+  g_assert_cmpstr (str (reminder, "interaction_id"), ==, str (interaction, "id"));
+  g_assert_cmpstr (str (obj (action, "action_data"), "extractor"), ==, "llm");
+  {
+    g_autoptr(JsonArray) requests = mira_test_llm_peer_requests (peer);
+    JsonObject *last = json_array_get_object_element (requests,
+                                                      json_array_get_length (requests) - 1);
+
+    g_assert_nonnull (strstr (json_object_get_string_member (last, "body"),
+                              str (interaction, "content")));
+  }
+  mira_test_client_run (f->client, 300);
+  list = request (f, 200, "GET", api (f, net, P (f, "actions?interaction_id=%s",
+                                                 str (interaction, "id"))), net->token, NULL);
+  g_assert_cmpint (json_object_get_int_member (list, "total"), ==, 1);
+  g_assert_cmpuint (mira_test_socket_count (net->events, "reminder_created", mark), ==, 1);
+
+  fixture_teardown (f, NULL);
+}
+
 /* A closed conversation's title and summary: the model's, or the built-in
  * ones when it fails.
  */
@@ -791,6 +871,7 @@ main (int   argc,
   /* Two of flite's voices that PocketSphinx's generic model hears right */
   g_test_add_data_func ("/extraction/sqlite/dentist-spoken/rms", "rms", test_dentist_spoken);
   g_test_add_data_func ("/extraction/sqlite/dentist-spoken/kal16", "kal16", test_dentist_spoken);
+  g_test_add_func ("/extraction/sqlite/llm/spoken", test_llm_spoken);
 
   ret = g_test_run ();
 
