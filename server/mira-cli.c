@@ -18,10 +18,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "mira-api.h"
 #include "mira-db.h"
 #include "mira-error.h"
 #include "mira-migrations.h"
+#include "mira-networks.h"
 #include "mira-server.h"
 #include "mira-store.h"
 #include "mira-transcriber-chain.h"
@@ -480,66 +480,83 @@ migrate (Options *options)
   return 0;
 }
 
-/* Admin commands go through the same handlers as the REST API, in-process. */
-static int
-run_admin_call (MiraStore  *store,
-                const char *method,
-                const char *path,
-                const char *body,
-                guint       expect,
-                gboolean    print)
+/* A networks command, run on a store worker in one transaction. */
+typedef struct
 {
-  g_autofree char *admin_token = mira_token_new ("mat_");
-  g_auto(GStrv) path_query = g_strsplit (path, "?", 2);
-  g_autofree char *full = g_strconcat ("/api/v1/", path_query[0], NULL);
-  g_auto(GStrv) segments = g_strsplit (full, "/", -1);
-  g_autoptr(GError) error = NULL;
-  MiraApiConfig config = { 0 };
-  MiraApiCall *call = mira_api_call_new ();
-  gboolean mismatch;
-  int rc = 0;
+  const char *verb;
+  const char *arg;    /* the name to create, or the network id */
+} NetworksJob;
 
-  config.admin_token_hash = mira_sha256_hex (admin_token);
-  config.transcriber = (char *) "none";
-  config.max_body = 1024 * 1024;
-  call->config = &config;
-  call->method = g_strdup (method);
-  call->token = g_strdup (admin_token);
-  call->content_type = g_strdup ("application/json");
-  if (path_query[1] != NULL)
-    call->query = mira_query_parse (path_query[1], NULL);
-  call->route = mira_api_match (method, (const char * const *) segments, call->args, &mismatch);
-  g_assert (call->route != NULL);
-  if (body != NULL)
-    call->body = g_bytes_new (body, strlen (body));
+static JsonNode *
+networks_job_run (MiraDb       *db,
+                  NetworksJob  *job,
+                  GError      **error)
+{
+  g_autofree char *net_uuid = NULL;
+  JsonObject *out;
 
-  mira_store_run_sync (store, mira_api_call_run, call, &error);
-  if (error != NULL)
+  if (g_str_equal (job->verb, "list"))
     {
-      g_printerr ("mira-server: %s\n", error->message);
-      rc = 1;
-    }
-  else if (call->status != expect)
-    {
-      g_autoptr(JsonNode) node = json_from_string (call->response_text, NULL);
-      const char *detail = node && JSON_NODE_HOLDS_OBJECT (node)
-                             ? json_object_get_string_member_with_default (
-                                 json_node_get_object (node), "detail", call->response_text)
-                             : call->response_text;
+      JsonArray *items;
+      guint64 total;
 
-      g_printerr ("mira-server: %s\n", detail ? detail : "failed");
-      rc = 1;
+      items = mira_networks_list (db, NULL, G_MAXUINT, 0, &total, error);
+      if (items == NULL)
+        return NULL;
+      out = json_object_new ();
+      json_object_set_array_member (out, "items", items);
+      json_object_set_int_member (out, "total", total);
     }
-  else if (print && call->response_text != NULL)
+  else if (g_str_equal (job->verb, "create"))
     {
-      g_autoptr(JsonNode) node = json_from_string (call->response_text, NULL);
-      g_autofree char *pretty = json_to_string (node, TRUE);
+      g_autofree char *token = NULL;
 
-      g_print ("%s\n", pretty);
+      out = mira_networks_create (db, job->arg, NULL, &token, error);
+      if (out == NULL)
+        return NULL;
+      json_object_set_string_member (out, "network_token", token);
     }
-  g_free (config.admin_token_hash);
-  mira_api_call_free (call);
-  return rc;
+  else
+    {
+      net_uuid = mira_network_lookup_uuid (db, job->arg, error);
+      if (net_uuid == NULL)
+        return NULL;
+      if (g_str_equal (job->verb, "delete"))
+        out = mira_networks_delete (db, net_uuid, NULL, error);
+      else
+        {
+          MiraNetworkChange change = { 0 };
+
+          change.status = g_str_equal (job->verb, "suspend") ? "suspended" : "active";
+          out = mira_networks_update (db, net_uuid, &change, NULL, error);
+        }
+      if (out == NULL)
+        return NULL;
+    }
+  return json_node_init_object (json_node_alloc (), out);
+}
+
+/* The commands write to the database directly: a server running on it
+ * learns of a suspended or deleted network at its next look at the tokens.
+ */
+static gpointer
+networks_job (MiraDb    *db,
+              gpointer   data,
+              GError   **error)
+{
+  g_autoptr(JsonNode) result = NULL;
+
+  if (!mira_db_begin (db, error))
+    return NULL;
+  result = networks_job_run (db, data, error);
+  if (result == NULL)
+    {
+      mira_db_rollback (db);
+      return NULL;
+    }
+  if (!mira_db_commit (db, error))
+    return NULL;
+  return g_steal_pointer (&result);
 }
 
 static int
@@ -550,20 +567,26 @@ networks (Options  *options,
   g_autoptr(GError) error = NULL;
   g_autofree char *uri = database_uri (options);
   g_autoptr(MiraStore) store = NULL;
-  const char *verb = argc > 2 ? argv[2] : "list";
-  const char *arg = argc > 3 ? argv[3] : NULL;
+  g_autoptr(JsonNode) result = NULL;
+  NetworksJob job = { argc > 2 ? argv[2] : "list", argc > 3 ? argv[3] : NULL };
 
   if (!g_strv_contains ((const char *[]) { "list", "create", "suspend", "activate", "delete",
-                                           NULL }, verb))
+                                           NULL }, job.verb))
     {
       g_printerr ("mira-server: unknown networks command '%s'"
-                  " (list, create NAME, suspend ID, activate ID, delete ID)\n", verb);
+                  " (list, create NAME, suspend ID, activate ID, delete ID)\n", job.verb);
       return 2;
     }
-  if (!g_str_equal (verb, "list") && arg == NULL)
+  if (!g_str_equal (job.verb, "list") && job.arg == NULL)
     {
-      g_printerr ("mira-server: 'networks %s' needs %s\n", verb,
-                  g_str_equal (verb, "create") ? "a NAME" : "a network ID");
+      g_printerr ("mira-server: 'networks %s' needs %s\n", job.verb,
+                  g_str_equal (job.verb, "create") ? "a NAME" : "a network ID");
+      return 2;
+    }
+  if (!g_str_equal (job.verb, "list") && !g_str_equal (job.verb, "create") &&
+      !mira_is_network_id (job.arg))
+    {
+      g_printerr ("mira-server: '%s' is not a network id (net_ and 32 hex digits)\n", job.arg);
       return 2;
     }
 
@@ -573,44 +596,21 @@ networks (Options  *options,
       g_printerr ("mira-server: cannot open the database: %s\n", error->message);
       return 1;
     }
-
-  if (g_str_equal (verb, "list"))
-    return run_admin_call (store, "GET", "admin/networks?limit=500", NULL, 200, TRUE);
-  if (g_str_equal (verb, "create"))
+  result = mira_store_run_sync (store, networks_job, &job, &error);
+  if (result == NULL)
     {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonNode) root = NULL;
-      g_autofree char *body = NULL;
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "name");
-      json_builder_add_string_value (builder, arg);
-      json_builder_end_object (builder);
-      root = json_builder_get_root (builder);
-      body = json_to_string (root, FALSE);
-      return run_admin_call (store, "POST", "networks", body, 201, TRUE);
+      g_printerr ("mira-server: %s\n", error->message);
+      return 1;
     }
-  if (!mira_is_network_id (arg))
+  if (g_str_equal (job.verb, "delete"))
+    g_print ("deleted %s\n", job.arg);
+  else
     {
-      g_printerr ("mira-server: '%s' is not a network id (net_ and 32 hex digits)\n", arg);
-      return 2;
-    }
-  if (g_str_equal (verb, "delete"))
-    {
-      g_autofree char *path = g_strconcat ("networks/", arg, NULL);
-      int rc = run_admin_call (store, "DELETE", path, NULL, 204, FALSE);
+      g_autofree char *pretty = json_to_string (result, TRUE);
 
-      if (rc == 0)
-        g_print ("deleted %s\n", arg);
-      return rc;
+      g_print ("%s\n", pretty);
     }
-  {
-    g_autofree char *path = g_strconcat ("networks/", arg, NULL);
-    g_autofree char *body = g_strdup_printf ("{\"status\":\"%s\"}",
-                                             g_str_equal (verb, "suspend") ? "suspended"
-                                                                           : "active");
-    return run_admin_call (store, "PATCH", path, body, 200, TRUE);
-  }
+  return 0;
 }
 
 int

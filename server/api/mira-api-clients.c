@@ -12,6 +12,7 @@
 
 #include "mira-db.h"
 #include "mira-entity.h"
+#include "mira-networks.h"
 #include "mira-transcriber-chain.h"
 #include "mira-error.h"
 #include "mira-util.h"
@@ -138,7 +139,7 @@ mira_api_service_info (MiraApiCall  *call,
   JsonArray *items;
   guint active = 0;
 
-  network = mira_api_load_network (db, call->net_uuid, error);
+  network = mira_networks_get (db, call->net_uuid, error);
   if (network == NULL)
     return FALSE;
   clients = mira_entity_list (db, call->net_uuid, call->network_id, &mira_entity_client, NULL,

@@ -1,95 +1,38 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "mira-api"
 
-/* Networks: the accounts. Their tokens are shown once and stored as SHA-256. */
+/* Networks: the accounts (store/mira-networks.h). Their tokens are shown once. */
 
 #include "mira-api.h"
 #include "mira-api-private.h"
 
 #include "mira-db.h"
 #include "mira-error.h"
+#include "mira-networks.h"
 #include "mira-util.h"
 
-#define NETWORK_SELECT                                                                \
-  "SELECT n.network_id, n.name, n.description, n.status, n.created_at, n.updated_at,"  \
-  " n.last_activity, (SELECT count(*) FROM clients c WHERE c.network_id = n.id),"      \
-  " n.settings, n.id FROM networks n"
-
-static JsonObject *
-network_from_row (MiraDbResult *res,
-                  guint         row)
-{
-  JsonObject *object = json_object_new ();
-  JsonNode *settings = json_from_string (mira_db_result_get (res, row, 8), NULL);
-
-  json_object_set_string_member (object, "network_id", mira_db_result_get (res, row, 0));
-  json_object_set_string_member (object, "name", mira_db_result_get (res, row, 1));
-  json_object_set_string_member (object, "description", mira_db_result_get (res, row, 2));
-  json_object_set_string_member (object, "status", mira_db_result_get (res, row, 3));
-  json_object_set_string_member (object, "created_at", mira_db_result_get (res, row, 4));
-  json_object_set_string_member (object, "updated_at", mira_db_result_get (res, row, 5));
-  json_object_set_string_member (object, "last_activity", mira_db_result_get (res, row, 6));
-  json_object_set_int_member (object, "client_count",
-                              g_ascii_strtoll (mira_db_result_get (res, row, 7), NULL, 10));
-  json_object_set_member (object, "settings",
-                          settings ? settings : json_node_init_object (json_node_alloc (),
-                                                                       json_object_new ()));
-  return object;
-}
-
-JsonObject *
-mira_api_load_network (MiraDb      *db,
-                       const char  *net_uuid,
-                       GError     **error)
-{
-  g_autoptr(MiraDbResult) res = NULL;
-
-  res = mira_db_query (db, NETWORK_SELECT " WHERE n.id = $1", 1, &net_uuid, error);
-  if (res == NULL)
-    return NULL;
-  if (mira_db_result_n_rows (res) == 0)
-    {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_NOT_FOUND, "Network not found");
-      return NULL;
-    }
-  return network_from_row (res, 0);
-}
-
+/* Member @name of @input as a string: NULL when absent (or null, where
+ * @nullable); FALSE with MIRA_ERROR_INVALID when it is anything else.
+ * Its value is the domain's to check.
+ */
 static gboolean
-check_text (JsonObject  *input,
-            const char  *name,
-            gboolean     required,
-            guint        max_length,
-            GError     **error)
+read_text (JsonObject   *input,
+           const char   *name,
+           gboolean      nullable,
+           const char  **text,
+           GError      **error)
 {
   JsonNode *node = json_object_get_member (input, name);
-  const char *text;
 
-  if (node == NULL)
-    {
-      if (required)
-        g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "Field '%s' is required", name);
-      return !required;
-    }
-  if (!required && JSON_NODE_HOLDS_NULL (node))
+  *text = NULL;
+  if (node == NULL || (nullable && JSON_NODE_HOLDS_NULL (node)))
     return TRUE;
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
     {
       g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "Field '%s' must be a string", name);
       return FALSE;
     }
-  text = json_node_get_string (node);
-  if (required && mira_str_is_blank (text))
-    {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "Field '%s' must not be empty", name);
-      return FALSE;
-    }
-  if (g_utf8_strlen (text, -1) > (glong) max_length)
-    {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
-                   "Field '%s' is longer than %u characters", name, max_length);
-      return FALSE;
-    }
+  *text = json_node_get_string (node);
   return TRUE;
 }
 
@@ -170,41 +113,40 @@ mira_api_network_create (MiraApiCall  *call,
 {
   static const char * const allowed[] = { "name", "description", "settings", NULL };
   g_autoptr(JsonObject) input = NULL;
-  g_autoptr(MiraDbResult) res = NULL;
   g_autoptr(JsonObject) network = NULL;
-  g_autofree char *token = mira_token_new ("mnt_");
-  g_autofree char *hash = mira_sha256_hex (token);
-  g_autofree char *now = mira_timestamp_now ();
+  g_autofree char *token = NULL;
   g_autofree char *url = NULL;
-  const char *description = NULL;
+  const char *name, *description;
 
   input = mira_api_call_parse_object (call, FALSE, error);
   if (input == NULL || !check_members (input, allowed, error) ||
-      !check_text (input, "name", TRUE, 255, error) ||
-      !check_text (input, "description", FALSE, 10000, error))
+      !read_text (input, "name", FALSE, &name, error) ||
+      !read_text (input, "description", TRUE, &description, error))
     return FALSE;
-  if (json_object_has_member (input, "description") &&
-      !json_object_get_null_member (input, "description"))
-    description = json_object_get_string_member (input, "description");
+  if (name == NULL)
+    {
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "Field 'name' is required");
+      return FALSE;
+    }
 
-  call->net_uuid = mira_uuid_new ();
-  call->network_id = mira_network_id_new ();
-  res = mira_db_query (db, "INSERT INTO networks (id, network_id, name, description, token_hash,"
-                           " created_at, updated_at, last_activity) VALUES ($1, $2, $3, $4, $5,"
-                           " $6, $6, $6)", 6,
-                       (const char *[]) { call->net_uuid, call->network_id,
-                                          json_object_get_string_member (input, "name"),
-                                          description, hash, now }, error);
-  if (res == NULL || !apply_settings (call, db, input, error))
-    return FALSE;
-
-  network = mira_api_load_network (db, call->net_uuid, error);
+  network = mira_networks_create (db, name, description, &token, error);
   if (network == NULL)
     return FALSE;
+  call->network_id = g_strdup (json_object_get_string_member (network, "network_id"));
+  call->net_uuid = mira_network_lookup_uuid (db, call->network_id, error);
+  if (call->net_uuid == NULL)
+    return FALSE;
+  /* Its settings, as they read back */
+  if (json_object_has_member (input, "settings"))
+    {
+      g_clear_pointer (&network, json_object_unref);
+      if (!apply_settings (call, db, input, error) ||
+          (network = mira_networks_get (db, call->net_uuid, error)) == NULL)
+        return FALSE;
+    }
   url = websocket_url (call, call->network_id);
   json_object_set_string_member (network, "network_token", token);
   json_object_set_string_member (network, "websocket_url", url);
-  g_message ("network %s created", call->network_id);
   mira_api_call_respond_object (call, 201, g_steal_pointer (&network));
   return TRUE;
 }
@@ -214,7 +156,7 @@ mira_api_network_get (MiraApiCall  *call,
                       MiraDb       *db,
                       GError      **error)
 {
-  JsonObject *network = mira_api_load_network (db, call->net_uuid, error);
+  JsonObject *network = mira_networks_get (db, call->net_uuid, error);
 
   if (network == NULL)
     return FALSE;
@@ -228,17 +170,16 @@ mira_api_network_patch (MiraApiCall  *call,
                         GError      **error)
 {
   static const char * const allowed[] = { "name", "description", "settings", "status", NULL };
-  static const char * const statuses[] = { "active", "inactive", "suspended", NULL };
   g_autoptr(JsonObject) input = NULL;
   g_autoptr(JsonObject) network = NULL;
-  g_autofree char *now = mira_timestamp_now ();
-  const char *fields[] = { "name", "description", "status" };
+  MiraNetworkChange change = { 0 };
 
   input = mira_api_call_parse_object (call, FALSE, error);
   if (input == NULL || !check_members (input, allowed, error) ||
-      (json_object_has_member (input, "name") && !check_text (input, "name", TRUE, 255, error)) ||
-      !check_text (input, "description", FALSE, 10000, error))
+      !read_text (input, "name", FALSE, &change.name, error) ||
+      !read_text (input, "description", TRUE, &change.description, error))
     return FALSE;
+  change.set_description = json_object_has_member (input, "description");
 
   if (json_object_has_member (input, "status"))
     {
@@ -251,38 +192,21 @@ mira_api_network_patch (MiraApiCall  *call,
                        "Only the admin token can change a network's status");
           return FALSE;
         }
-      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
-          !g_strv_contains (statuses, json_node_get_string (node)))
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
         {
           g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
                        "Field 'status' must be one of: active, inactive, suspended");
           return FALSE;
         }
+      change.status = json_node_get_string (node);
     }
 
-  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
-    {
-      g_autoptr(MiraDbResult) res = NULL;
-      g_autofree char *sql = NULL;
-      const char *value;
-
-      if (!json_object_has_member (input, fields[i]))
-        continue;
-      value = json_object_get_null_member (input, fields[i])
-                ? NULL : json_object_get_string_member (input, fields[i]);
-      sql = g_strdup_printf ("UPDATE networks SET %s = $2, updated_at = $3 WHERE id = $1",
-                             fields[i]);
-      res = mira_db_query (db, sql, 3, (const char *[]) { call->net_uuid, value, now }, error);
-      if (res == NULL)
-        return FALSE;
-    }
+  /* The settings first, so that network_updated shows them */
   if (!apply_settings (call, db, input, error))
     return FALSE;
-
-  network = mira_api_load_network (db, call->net_uuid, error);
+  network = mira_networks_update (db, call->net_uuid, &change, call->events, error);
   if (network == NULL)
     return FALSE;
-  mira_api_call_emit (call, "network_updated", "network", network);
   mira_api_call_respond_object (call, 200, g_steal_pointer (&network));
   return TRUE;
 }
@@ -292,22 +216,10 @@ mira_api_network_delete (MiraApiCall  *call,
                          MiraDb       *db,
                          GError      **error)
 {
-  g_autoptr(MiraDbResult) r1 = NULL;
-  g_autoptr(MiraDbResult) r2 = NULL;
-  g_autoptr(JsonObject) network = mira_api_load_network (db, call->net_uuid, error);
+  g_autoptr(JsonObject) network = mira_networks_delete (db, call->net_uuid, call->events, error);
 
   if (network == NULL)
     return FALSE;
-  r1 = mira_db_query (db, "DELETE FROM interactions WHERE network_id = $1", 1,
-                      (const char *[]) { call->net_uuid }, error);
-  if (r1 == NULL)
-    return FALSE;
-  r2 = mira_db_query (db, "DELETE FROM networks WHERE id = $1", 1,
-                      (const char *[]) { call->net_uuid }, error);
-  if (r2 == NULL)
-    return FALSE;
-  g_message ("network %s deleted", call->network_id);
-  mira_api_call_emit (call, "network_deleted", "network", network);
   call->status = 204;
   return TRUE;
 }
@@ -319,58 +231,25 @@ mira_api_network_list (MiraApiCall  *call,
 {
   static const char * const statuses[] = { "active", "inactive", "suspended", NULL };
   const char *status = call->query ? g_hash_table_lookup (call->query, "status") : NULL;
-  g_autoptr(MiraDbResult) count = NULL;
-  g_autoptr(MiraDbResult) res = NULL;
-  g_autofree char *limit_text = NULL;
-  g_autofree char *offset_text = NULL;
-  JsonArray *items = json_array_new ();
+  JsonArray *items;
   JsonObject *out;
   guint limit, offset;
+  guint64 total;
 
   if (!mira_api_call_parse_paging (call, &limit, &offset, error))
-    {
-      json_array_unref (items);
-      return FALSE;
-    }
+    return FALSE;
   if (status != NULL && !g_strv_contains (statuses, status))
     {
-      json_array_unref (items);
       g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
                    "Query parameter 'status' must be one of: active, inactive, suspended");
       return FALSE;
     }
-  limit_text = g_strdup_printf ("%u", limit);
-  offset_text = g_strdup_printf ("%u", offset);
-
-  if (status != NULL)
-    {
-      count = mira_db_query (db, "SELECT count(*) FROM networks WHERE status = $1", 1, &status,
-                             error);
-      if (count != NULL)
-        res = mira_db_query (db, NETWORK_SELECT " WHERE n.status = $1 ORDER BY n.created_at, n.id"
-                                 " LIMIT CAST($2 AS INTEGER) OFFSET CAST($3 AS INTEGER)", 3,
-                             (const char *[]) { status, limit_text, offset_text }, error);
-    }
-  else
-    {
-      count = mira_db_query (db, "SELECT count(*) FROM networks", 0, NULL, error);
-      if (count != NULL)
-        res = mira_db_query (db, NETWORK_SELECT " ORDER BY n.created_at, n.id"
-                                 " LIMIT CAST($1 AS INTEGER) OFFSET CAST($2 AS INTEGER)", 2,
-                             (const char *[]) { limit_text, offset_text }, error);
-    }
-  if (res == NULL)
-    {
-      json_array_unref (items);
-      return FALSE;
-    }
-
-  for (guint i = 0; i < mira_db_result_n_rows (res); i++)
-    json_array_add_object_element (items, network_from_row (res, i));
+  items = mira_networks_list (db, status, limit, offset, &total, error);
+  if (items == NULL)
+    return FALSE;
   out = json_object_new ();
   json_object_set_array_member (out, "items", items);
-  json_object_set_int_member (out, "total",
-                              g_ascii_strtoll (mira_db_result_get (count, 0, 0), NULL, 10));
+  json_object_set_int_member (out, "total", total);
   json_object_set_int_member (out, "limit", limit);
   json_object_set_int_member (out, "offset", offset);
   mira_api_call_respond_object (call, 200, out);

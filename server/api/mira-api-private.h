@@ -23,14 +23,6 @@ G_END_DECLS
 
 G_BEGIN_DECLS
 
-JsonObject *mira_api_load_network   (MiraDb       *db,
-                                     const char   *net_uuid,
-                                     GError      **error);
-
-G_END_DECLS
-
-G_BEGIN_DECLS
-
 const MiraApiRoute *mira_api_routes (guint *n_routes);
 
 G_END_DECLS

@@ -10,6 +10,7 @@
 #include "mira-event-bus.h"
 #include "mira-event.h"
 #include "mira-extraction.h"
+#include "mira-networks.h"
 #include "mira-scorer.h"
 #include "mira-db.h"
 #include "mira-store.h"

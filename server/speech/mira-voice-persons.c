@@ -9,6 +9,7 @@
 #include "mira-entity.h"
 #include "mira-error.h"
 #include "mira-event.h"
+#include "mira-networks.h"
 
 static char *
 format_double (double value)

@@ -14,6 +14,7 @@
 #include "mira-entity.h"
 #include "mira-error.h"
 #include "mira-event.h"
+#include "mira-networks.h"
 #include "mira-util.h"
 
 #define DEFAULT_TIMEOUT_S 90
@@ -152,25 +153,6 @@ emit (GPtrArray  *events_out,
 {
   if (events_out != NULL)
     g_ptr_array_add (events_out, mira_event_new (type, network_id, member, payload));
-}
-
-char *
-mira_network_lookup_uuid (MiraDb      *db,
-                          const char  *network_id,
-                          GError     **error)
-{
-  g_autoptr(MiraDbResult) res = NULL;
-
-  res = mira_db_query (db, "SELECT id FROM networks WHERE network_id = $1", 1,
-                       (const char *[]) { network_id }, error);
-  if (res == NULL)
-    return NULL;
-  if (mira_db_result_n_rows (res) == 0)
-    {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_NOT_FOUND, "Network not found");
-      return NULL;
-    }
-  return g_strdup (mira_db_result_get (res, 0, 0));
 }
 
 /* The network's open conversation, started when there is none. */

@@ -25,13 +25,6 @@ G_BEGIN_DECLS
  * field), MIRA_ERROR_UNAVAILABLE when the database cannot be reached.
  */
 
-/* The networks.id of the network whose public id is @network_id; NULL with
- * MIRA_ERROR_NOT_FOUND when there is none.
- */
-char       *mira_network_lookup_uuid       (MiraDb                   *db,
-                                            const char               *network_id,
-                                            GError                  **error);
-
 /* A new interaction. Strings are borrowed for the call. */
 typedef struct {
   /* The words said or written: not blank, at most 100,000 characters. */
