@@ -30,7 +30,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 import gi
 
@@ -40,12 +39,9 @@ from gi.repository import Gio, Gtk  # noqa: E402
 
 import pyatspi  # noqa: E402
 
+from mira_atspi import Failure, find_text, session_env, stop, wait_app, wait_for  # noqa: E402
+
 DOMAIN = "mira-dashboard"
-STEP_TIMEOUT_S = 30
-
-
-class Failure(Exception):
-    pass
 
 
 def check(condition, what):
@@ -128,74 +124,6 @@ def check_command_line(prefix, program):
               f"--help under LANG={language}.UTF-8 says “{expected}”")
 
 
-def walk(node, depth=0):
-    if node is None or depth > 60:
-        return
-    yield node
-    try:
-        count = node.childCount
-    except Exception:
-        return
-    for i in range(count):
-        try:
-            child = node.getChildAtIndex(i)
-        except Exception:
-            continue
-        yield from walk(child, depth + 1)
-
-
-def text_of(node):
-    try:
-        name = node.name or ""
-    except Exception:
-        return ""
-    if name:
-        return name
-    try:
-        text = node.queryText()
-        return text.getText(0, text.characterCount)
-    except Exception:
-        return ""
-
-
-def find_app(pid):
-    desktop = pyatspi.Registry.getDesktop(0)
-    for i in range(desktop.childCount):
-        try:
-            app = desktop.getChildAtIndex(i)
-            if app is not None and app.get_process_id() == pid:
-                return app
-        except Exception:
-            continue
-    return None
-
-
-def find_text(app, role, text):
-    for node in walk(app):
-        try:
-            if role is not None and node.getRole() != role:
-                continue
-        except Exception:
-            continue
-        if text_of(node) == text:
-            return node
-    return None
-
-
-def wait_for(what, find, process):
-    """Polls the accessible tree: AT-SPI has no event for "this node exists"."""
-    deadline = time.monotonic() + STEP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise Failure(f"the dashboard exited with status {process.returncode} "
-                          f"while waiting for {what}")
-        found = find()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise Failure(f"not found within {STEP_TIMEOUT_S} s: {what}")
-
-
 def check_german_window(prefix, argv):
     german = catalogue(prefix, "de")
     welcome = translated(german, "Welcome to Mira")
@@ -203,35 +131,22 @@ def check_german_window(prefix, argv):
     join = translated(german, "Join a Network")
 
     home = tempfile.mkdtemp(prefix="mira-test-installed-")
-    env = dict(os.environ, LANG="de_DE.UTF-8", GTK_A11Y="atspi")
-    env.pop("NO_AT_BRIDGE", None)
-    for var, sub in (("HOME", ""), ("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"),
-                     ("XDG_CACHE_HOME", "cache"), ("XDG_STATE_HOME", "state")):
-        env[var] = os.path.join(home, sub)
-        os.makedirs(env[var], exist_ok=True)
-
-    process = subprocess.Popen(argv, env=env)
+    process = subprocess.Popen(argv, env=session_env(home, LANG="de_DE.UTF-8"))
     try:
-        app = wait_for("the dashboard on the accessibility bus",
-                       lambda: find_app(process.pid), process)
+        app = wait_app(process)
         print(f"# found the application: {app.name}")
         wait_for(f"the title “{welcome}”", lambda: find_text(app, pyatspi.ROLE_LABEL, welcome),
-                 process)
+                 process=process)
         check(True, f"the welcome page says “{welcome}”")
         wait_for(f"the button “{host}”",
-                 lambda: find_text(app, pyatspi.ROLE_PUSH_BUTTON, host), process)
+                 lambda: find_text(app, pyatspi.ROLE_PUSH_BUTTON, host), process=process)
         check(True, f"its first choice is the button “{host}”")
         wait_for(f"the button “{join}”",
-                 lambda: find_text(app, pyatspi.ROLE_PUSH_BUTTON, join), process)
+                 lambda: find_text(app, pyatspi.ROLE_PUSH_BUTTON, join), process=process)
         check(True, f"its second choice is the button “{join}”")
         check(find_text(app, None, "Welcome to Mira") is None, "nothing says “Welcome to Mira”")
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         shutil.rmtree(home, ignore_errors=True)
 
 

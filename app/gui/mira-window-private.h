@@ -27,6 +27,7 @@ struct _MiraWindow
   AdwToastOverlay      *toast_overlay;
   GtkStack             *main_stack;
   MiraWelcomePage      *welcome_page;
+  GtkWidget            *main_page;
   AdwViewSwitcherTitle *switcher_title;
   AdwViewStack         *view_stack;
   GtkMenuButton        *primary_menu_button;

@@ -27,6 +27,14 @@ mira_window_update_view (MiraWindow *self)
   gboolean set_up = mira_context_get_mode (self->context) != MIRA_MODE_NONE;
 
   gtk_stack_set_visible_child_name (self->main_stack, set_up ? "main" : "welcome");
+  /* GTK 4.8 shows a screen reader every child of a stack, in view or not:
+   * the page out of view is hidden from it, so that its controls (the
+   * welcome page's own main menu) are not taken for the ones in view
+   */
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self->welcome_page),
+                               GTK_ACCESSIBLE_STATE_HIDDEN, set_up, -1);
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self->main_page),
+                               GTK_ACCESSIBLE_STATE_HIDDEN, !set_up, -1);
   _mira_window_actions_update (self);
 }
 
@@ -288,6 +296,7 @@ mira_window_class_init (MiraWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MiraWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, MiraWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, MiraWindow, welcome_page);
+  gtk_widget_class_bind_template_child (widget_class, MiraWindow, main_page);
   gtk_widget_class_bind_template_child (widget_class, MiraWindow, switcher_title);
   gtk_widget_class_bind_template_child (widget_class, MiraWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, MiraWindow, primary_menu_button);
