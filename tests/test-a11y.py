@@ -267,6 +267,7 @@ def run(dashboard, home):
         for what, pattern in (("the time zone", r"^time zone"),
                               ("the conversation timeout",
                                r"^conversation timeout"),
+                              ("the transcribers", r"^transcribers"),
                               ("this computer's Deregister button", r"^deregister “.+”…$"),
                               ("the join link's Copy button", r"^copy join link$"),
                               ("a network of the server", r"^suspend “.+”…$")):

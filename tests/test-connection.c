@@ -954,6 +954,13 @@ timezone_is (Fixture       *f,
 }
 
 static gboolean
+timezone_unset (Fixture       *f,
+                gconstpointer  data)
+{
+  return mira_connection_lookup_setting (f->conn, "timezone") == NULL;
+}
+
+static gboolean
 name_is (Fixture       *f,
          gconstpointer  data)
 {
@@ -1041,6 +1048,15 @@ test_network_and_settings (Fixture       *f,
   g_clear_error (&error);
   g_clear_object (&waiter.result);
   g_assert_true (timezone_is (f, "Europe/Oslo"));
+
+  /* Reset: the server's default again, and no item */
+  mira_connection_reset_setting_async (f->conn, "timezone", NULL, waiter_cb, &waiter);
+  wait_until (f, has_result, &waiter, "the setting reset");
+  g_assert_true (mira_connection_reset_setting_finish (f->conn, waiter.result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&waiter.result);
+  wait_until (f, timezone_unset, NULL, "the time zone's deletion event");
+  g_assert_cmpstr (mira_connection_get_time_zone (f->conn), ==, "UTC");
 
   /* Another device renames the network */
   g_clear_pointer (&answer, json_object_unref);

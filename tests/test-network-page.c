@@ -287,6 +287,93 @@ test_settings (void)
   assert_server_has (timeout_path, "value", "120");
 }
 
+static gboolean
+transcribers_show (gpointer text)
+{
+  GtkWidget *row = mira_test_gui_find_entry_row (page (), "Transcribers");
+
+  return row != NULL && g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (row)), text) == 0;
+}
+
+static gboolean
+setting_unset (gpointer path)
+{
+  return status_of ("GET", path) == 404;
+}
+
+/* The network's own transcriber chain: typed and applied, it is the
+ * server's setting; another device's shows; emptied, the server's own
+ * chain applies again
+ */
+static void
+test_transcriber (void)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/%s/settings/transcriber", network_id);
+  g_autoptr(JsonObject) answer = NULL;
+  GtkWidget *row = mira_test_gui_find_entry_row (page (), "Transcribers");
+
+  g_assert_nonnull (row);
+  /* Unset: empty, and the server has no such setting */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "");
+  g_assert_cmpuint (status_of ("GET", path), ==, 404);
+
+  gtk_editable_set_text (GTK_EDITABLE (row), " wyoming://127.0.0.1:10300,sphinx ");
+  g_signal_emit_by_name (row, "apply");
+  assert_server_has (path, "value", "wyoming://127.0.0.1:10300,sphinx");
+  g_assert_true (mira_test_gui_wait (transcribers_show, "wyoming://127.0.0.1:10300,sphinx",
+                                     TIMEOUT_MS));
+  g_assert_false (gtk_widget_has_css_class (row, "error"));
+
+  /* Another device's chain shows at once */
+  answer = request_object (200, "PUT", path, network_token, "{\"value\":\"sphinx\"}");
+  g_assert_true (mira_test_gui_wait (transcribers_show, "sphinx", TIMEOUT_MS));
+
+  /* Emptied: the setting goes, the server's own chain applies */
+  gtk_editable_set_text (GTK_EDITABLE (row), "");
+  g_signal_emit_by_name (row, "apply");
+  g_assert_true (mira_test_gui_wait (setting_unset, path, TIMEOUT_MS));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "");
+}
+
+/* A chain the server refuses: the row is marked and keeps what was typed,
+ * the toast says the server's reason, the server keeps its chain; typing
+ * again clears the mark
+ */
+static void
+test_transcriber_refused (void)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/%s/settings/transcriber", network_id);
+  g_autoptr(JsonObject) answer = NULL;
+  GtkWidget *row = mira_test_gui_find_entry_row (page (), "Transcribers");
+
+  /* Set again (the test before emptied it) */
+  answer = request_object (201, "PUT", path, network_token, "{\"value\":\"sphinx\"}");
+  g_assert_true (mira_test_gui_wait (transcribers_show, "sphinx", TIMEOUT_MS));
+
+  gtk_editable_set_text (GTK_EDITABLE (row), "sphinx,whisper");
+  g_signal_emit_by_name (row, "apply");
+  g_assert_true (mira_test_gui_wait (shows_label,
+                                     "The server refused: Field 'value': 'whisper' is not a "
+                                     "transcriber (a comma-separated chain of sphinx, openai, "
+                                     "deepgram and wyoming://HOST:PORT, or none)",
+                                     TIMEOUT_MS));
+  g_assert_true (gtk_widget_has_css_class (row, "error"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "sphinx,whisper");
+  assert_server_has (path, "value", "sphinx");
+
+  /* The same backend twice */
+  gtk_editable_set_text (GTK_EDITABLE (row), "sphinx,sphinx");
+  g_assert_false (gtk_widget_has_css_class (row, "error"));
+  g_signal_emit_by_name (row, "apply");
+  g_assert_true (mira_test_gui_wait (shows_label,
+                                     "The server refused: Field 'value': 'sphinx' comes twice "
+                                     "(a comma-separated chain of sphinx, openai, deepgram and "
+                                     "wyoming://HOST:PORT, or none)",
+                                     TIMEOUT_MS));
+  g_assert_true (gtk_widget_has_css_class (row, "error"));
+  assert_server_has (path, "value", "sphinx");
+}
+
 /* A session token may not rename the network: the page says what the
  * server said, and the name stays
  */
@@ -442,6 +529,8 @@ main (int   argc,
   mira_test_gui_settle ();
 
   g_test_add_func ("/network-page/settings", test_settings);
+  g_test_add_func ("/network-page/transcriber", test_transcriber);
+  g_test_add_func ("/network-page/transcriber-refused", test_transcriber_refused);
   g_test_add_func ("/network-page/refused", test_refused);
   g_test_add_func ("/network-page/admin", test_admin);
 

@@ -27,13 +27,17 @@ write_ready (GObject      *source,
     g_task_return_boolean (task, TRUE);
 }
 
-/* @path under /api/v1/{network_id}/; with @global, /api/v1/@path{network_id} */
+/* @path, then @id escaped and @suffix (when @id is given), under
+ * /api/v1/{network_id}/; with @global, /api/v1/@path{network_id}
+ */
 static void
 write_async (MiraConnection      *self,
              gpointer             source_tag,
              const char          *method,
              gboolean             global,
              const char          *path,
+             const char          *id,
+             const char          *suffix,
              const char          *token,
              JsonObject          *body,
              GCancellable        *cancellable,
@@ -43,8 +47,13 @@ write_async (MiraConnection      *self,
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   g_autofree char *network = g_uri_escape_string (mira_connection_get_network_id (self),
                                                   NULL, FALSE);
-  g_autofree char *full = global ? g_strconcat (path, network, NULL)
-                                 : g_strconcat (network, "/", path, NULL);
+  g_autofree char *escaped = id != NULL ? g_uri_escape_string (id, NULL, FALSE) : NULL;
+  g_autofree char *full = NULL;
+
+  if (global)
+    full = g_strconcat (path, network, NULL);
+  else
+    full = g_strconcat (network, "/", path, escaped, escaped != NULL ? suffix : NULL, NULL);
 
   g_task_set_source_tag (task, source_tag);
   mira_api_request_async (mira_connection_get_base_url (self), method, full,
@@ -79,7 +88,7 @@ mira_connection_rename_network_async (MiraConnection      *self,
 
   json_object_set_string_member (body, "name", name);
   write_async (self, mira_connection_rename_network_async, "PATCH", TRUE, "networks/",
-               token, body, cancellable, callback, user_data);
+               NULL, NULL, token, body, cancellable, callback, user_data);
 }
 
 gboolean
@@ -100,8 +109,6 @@ mira_connection_set_setting_async (MiraConnection      *self,
 {
   g_autoptr(JsonObject) body = json_object_new ();
   g_autoptr(GVariant) sunk = NULL;
-  g_autofree char *escaped = NULL;
-  g_autofree char *path = NULL;
 
   g_return_if_fail (MIRA_IS_CONNECTION (self));
   g_return_if_fail (key != NULL);
@@ -129,10 +136,8 @@ mira_connection_set_setting_async (MiraConnection      *self,
   else
     g_return_if_reached ();
 
-  escaped = g_uri_escape_string (key, NULL, FALSE);
-  path = g_strconcat ("settings/", escaped, NULL);
-  write_async (self, mira_connection_set_setting_async, "PUT", FALSE, path, NULL, body,
-               cancellable, callback, user_data);
+  write_async (self, mira_connection_set_setting_async, "PUT", FALSE, "settings/", key, NULL,
+               NULL, body, cancellable, callback, user_data);
 }
 
 gboolean
@@ -144,6 +149,28 @@ mira_connection_set_setting_finish (MiraConnection  *self,
 }
 
 void
+mira_connection_reset_setting_async (MiraConnection      *self,
+                                     const char          *key,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_return_if_fail (MIRA_IS_CONNECTION (self));
+  g_return_if_fail (key != NULL);
+
+  write_async (self, mira_connection_reset_setting_async, "DELETE", FALSE, "settings/", key,
+               NULL, NULL, NULL, cancellable, callback, user_data);
+}
+
+gboolean
+mira_connection_reset_setting_finish (MiraConnection  *self,
+                                      GAsyncResult    *result,
+                                      GError         **error)
+{
+  return write_finish (self, result, mira_connection_reset_setting_async, error);
+}
+
+void
 mira_connection_deregister_client_async (MiraConnection      *self,
                                          const char          *client_id,
                                          const char          *token,
@@ -151,16 +178,12 @@ mira_connection_deregister_client_async (MiraConnection      *self,
                                          GAsyncReadyCallback  callback,
                                          gpointer             user_data)
 {
-  g_autofree char *escaped = NULL;
-  g_autofree char *path = NULL;
-
   g_return_if_fail (MIRA_IS_CONNECTION (self));
   g_return_if_fail (client_id != NULL);
 
-  escaped = g_uri_escape_string (client_id, NULL, FALSE);
-  path = g_strconcat ("service/client/deregister/", escaped, NULL);
-  write_async (self, mira_connection_deregister_client_async, "DELETE", FALSE, path, token,
-               NULL, cancellable, callback, user_data);
+  write_async (self, mira_connection_deregister_client_async, "DELETE", FALSE,
+               "service/client/deregister/", client_id, NULL, token, NULL, cancellable,
+               callback, user_data);
 }
 
 gboolean
@@ -178,16 +201,11 @@ mira_connection_complete_reminder_async (MiraConnection      *self,
                                          GAsyncReadyCallback  callback,
                                          gpointer             user_data)
 {
-  g_autofree char *escaped = NULL;
-  g_autofree char *path = NULL;
-
   g_return_if_fail (MIRA_IS_CONNECTION (self));
   g_return_if_fail (reminder_id != NULL);
 
-  escaped = g_uri_escape_string (reminder_id, NULL, FALSE);
-  path = g_strconcat ("reminders/", escaped, "/complete", NULL);
-  write_async (self, mira_connection_complete_reminder_async, "POST", FALSE, path, NULL,
-               NULL, cancellable, callback, user_data);
+  write_async (self, mira_connection_complete_reminder_async, "POST", FALSE, "reminders/",
+               reminder_id, "/complete", NULL, NULL, cancellable, callback, user_data);
 }
 
 gboolean

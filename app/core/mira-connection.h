@@ -126,6 +126,18 @@ void                 mira_connection_set_setting_async     (MiraConnection      
 gboolean             mira_connection_set_setting_finish    (MiraConnection      *self,
                                                             GAsyncResult        *result,
                                                             GError             **error);
+/* Deletes the network setting @key (DELETE settings/{key}), so that the
+ * server's default applies again (for "transcriber", the server's own
+ * chain). A key that was not set fails with MIRA_CORE_ERROR_NOT_FOUND.
+ */
+void                 mira_connection_reset_setting_async   (MiraConnection      *self,
+                                                            const char          *key,
+                                                            GCancellable        *cancellable,
+                                                            GAsyncReadyCallback  callback,
+                                                            gpointer             user_data);
+gboolean             mira_connection_reset_setting_finish  (MiraConnection      *self,
+                                                            GAsyncResult        *result,
+                                                            GError             **error);
 /* Deregisters the client @client_id: its sessions end and its sockets
  * close. @token: the network token, or NULL for the connection's own
  * (which may deregister only this device).

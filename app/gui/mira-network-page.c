@@ -32,6 +32,7 @@ struct _MiraNetworkPage
   GtkStringList   *zones;
   guint            timeout_source;
   char            *shown_name;    /* the server's name, as the name row showed it */
+  char            *shown_chain;   /* the network's transcriber chain, as its row showed it */
   /* Set while the page shows the server's values, so that they are not
    * sent back as edits
    */
@@ -46,7 +47,8 @@ struct _MiraNetworkPage
   GtkListBox      *clients_list;
   AdwComboRow     *timezone_row;
   GtkSpinButton   *timeout_spin;
-  GtkLabel        *transcriber_label;
+  AdwPreferencesGroup *speech_group;
+  AdwEntryRow     *transcriber_row;
   AdwPreferencesGroup *admin_group;
   GtkListBox      *networks_list;
 };
@@ -106,15 +108,17 @@ update_server_info (MiraNetworkPage *self)
                                          : NULL;
   const char *transcriber = self->connection ? mira_connection_get_transcriber (self->connection)
                                              : NULL;
+  g_autofree char *description = NULL;
 
   gtk_label_set_label (self->version_label, version != NULL ? version : C_("unknown", "—"));
-  if (g_strcmp0 (transcriber, "none") == 0)
-    gtk_label_set_label (self->transcriber_label, C_("transcriber", "None"));
-  else if (g_strcmp0 (transcriber, "sphinx") == 0)
-    gtk_label_set_label (self->transcriber_label, "PocketSphinx");
-  else
-    gtk_label_set_label (self->transcriber_label,
-                         transcriber != NULL ? transcriber : C_("unknown", "—"));
+  /* Translators: the backends' names are the server's words, keep them as
+   * they are; %s is the server's own chain, e.g. “sphinx”
+   */
+  description = g_strdup_printf (_("Tried in order, separated by commas: sphinx (on the server), "
+                                   "wyoming://HOST:PORT, openai, deepgram; or none. Empty: the "
+                                   "server’s own, “%s”."),
+                                 transcriber != NULL ? transcriber : C_("unknown", "—"));
+  adw_preferences_group_set_description (self->speech_group, description);
 }
 
 /* GTK 4.8 has no gtk_string_list_find () */
@@ -128,6 +132,45 @@ find_zone (MiraNetworkPage *self,
     if (g_strcmp0 (gtk_string_list_get_string (self->zones, i), zone) == 0)
       return i;
   return G_MAXUINT;
+}
+
+static void
+set_transcriber_error (MiraNetworkPage *self,
+                       gboolean         refused)
+{
+  if (refused)
+    gtk_widget_add_css_class (GTK_WIDGET (self->transcriber_row), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->transcriber_row), "error");
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self->transcriber_row),
+                               GTK_ACCESSIBLE_STATE_INVALID,
+                               refused ? GTK_ACCESSIBLE_INVALID_TRUE : GTK_ACCESSIBLE_INVALID_FALSE,
+                               -1);
+}
+
+/* The network's own chain, empty while it has the server's */
+static void
+update_transcriber (MiraNetworkPage *self)
+{
+  MiraSettingItem *setting = self->connection != NULL
+                             ? mira_connection_lookup_setting (self->connection, "transcriber")
+                             : NULL;
+  const char *chain = setting != NULL ? mira_setting_item_get_string (setting) : NULL;
+  gboolean updating = self->updating;
+
+  if (chain == NULL)
+    chain = "";
+  self->updating = TRUE;
+  /* What the person is typing (or what was refused) stays until applied */
+  if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->transcriber_row)),
+                 self->shown_chain != NULL ? self->shown_chain : "") == 0)
+    {
+      gtk_editable_set_text (GTK_EDITABLE (self->transcriber_row), chain);
+      set_transcriber_error (self, FALSE);
+    }
+  g_free (self->shown_chain);
+  self->shown_chain = g_strdup (chain);
+  self->updating = updating;
 }
 
 static void
@@ -163,6 +206,7 @@ update_settings (MiraNetworkPage *self)
     adw_combo_row_set_selected (self->timezone_row, position);
   if (self->timeout_source == 0 && gtk_spin_button_get_value (self->timeout_spin) != seconds)
     gtk_spin_button_set_value (self->timeout_spin, seconds);
+  update_transcriber (self);
   self->updating = FALSE;
 }
 
@@ -243,6 +287,58 @@ setting_set (GObject      *source,
       /* Back to what the server has */
       update_settings (self);
     }
+}
+
+static void
+transcriber_set (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(MiraNetworkPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean done;
+
+  if (g_async_result_is_tagged (result, mira_connection_reset_setting_async))
+    done = mira_connection_reset_setting_finish (MIRA_CONNECTION (source), result, &error);
+  else
+    done = mira_connection_set_setting_finish (MIRA_CONNECTION (source), result, &error);
+  if (done || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  /* The chain stays as typed, marked, so that it can be put right; the
+   * server keeps what it had
+   */
+  set_transcriber_error (self, TRUE);
+  show_error (self, error);
+}
+
+static void
+on_transcriber_apply (MiraNetworkPage *self)
+{
+  g_autofree char *chain = NULL;
+
+  if (self->connection == NULL)
+    return;
+  chain = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->transcriber_row))));
+  /* What is sent is what the row shows */
+  gtk_editable_set_text (GTK_EDITABLE (self->transcriber_row), chain);
+  if (chain[0] == '\0')
+    {
+      /* Empty: the server's own chain, unless the network already has it */
+      if (mira_connection_lookup_setting (self->connection, "transcriber") != NULL)
+        mira_connection_reset_setting_async (self->connection, "transcriber", self->cancellable,
+                                             transcriber_set, g_object_ref (self));
+      return;
+    }
+  mira_connection_set_setting_async (self->connection, "transcriber",
+                                     g_variant_new_string (chain), self->cancellable,
+                                     transcriber_set, g_object_ref (self));
+}
+
+static void
+on_transcriber_changed (MiraNetworkPage *self)
+{
+  if (!self->updating)
+    set_transcriber_error (self, FALSE);
 }
 
 static void
@@ -655,6 +751,7 @@ mira_network_page_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->zones);
   g_free (self->shown_name);
+  g_free (self->shown_chain);
 
   G_OBJECT_CLASS (mira_network_page_parent_class)->finalize (object);
 }
@@ -679,10 +776,13 @@ mira_network_page_class_init (MiraNetworkPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MiraNetworkPage, clients_list);
   gtk_widget_class_bind_template_child (widget_class, MiraNetworkPage, timezone_row);
   gtk_widget_class_bind_template_child (widget_class, MiraNetworkPage, timeout_spin);
-  gtk_widget_class_bind_template_child (widget_class, MiraNetworkPage, transcriber_label);
+  gtk_widget_class_bind_template_child (widget_class, MiraNetworkPage, speech_group);
+  gtk_widget_class_bind_template_child (widget_class, MiraNetworkPage, transcriber_row);
   gtk_widget_class_bind_template_child (widget_class, MiraNetworkPage, admin_group);
   gtk_widget_class_bind_template_child (widget_class, MiraNetworkPage, networks_list);
   gtk_widget_class_bind_template_callback (widget_class, on_name_apply);
+  gtk_widget_class_bind_template_callback (widget_class, on_transcriber_apply);
+  gtk_widget_class_bind_template_callback (widget_class, on_transcriber_changed);
 
   gtk_widget_class_install_action (widget_class, "network.deregister", "s", deregister_action);
   gtk_widget_class_install_action (widget_class, "network.copy-join-link", NULL,
