@@ -134,6 +134,28 @@ mira_test_client_request (MiraTestClient *self,
   return mira_test_client_request_full (self, method, path, token, "application/json", body);
 }
 
+JsonObject *
+mira_test_client_expect (MiraTestClient *self,
+                         MiraTestScope  *scope,
+                         const char     *file,
+                         int             line,
+                         guint           status,
+                         const char     *method,
+                         const char     *path,
+                         const char     *token,
+                         const char     *json_body)
+{
+  MiraTestResponse *r = mira_test_client_request (self, method, path, token, json_body);
+
+  mira_test_scope_keep (scope, r, (GDestroyNotify) mira_test_response_free);
+  if (r->status != status)
+    mira_test_fail_at (file, line, "request", "%s %s %s answered %u, not %u: %s", method, path,
+                       json_body ? json_body : "", r->status, status, r->body);
+  if (r->json != NULL && JSON_NODE_HOLDS_OBJECT (r->json))
+    return json_node_get_object (r->json);
+  return NULL;
+}
+
 MiraTestResponse *
 mira_test_client_request_full (MiraTestClient *self,
                                const char     *method,
@@ -725,4 +747,73 @@ mira_test_fail_at (const char *file,
   va_end (args);
   g_assertion_message (G_LOG_DOMAIN, file, line, func, message);
   g_abort ();
+}
+
+/* Networks */
+
+static void
+net_free (gpointer data)
+{
+  MiraTestNet *net = data;
+
+  g_clear_pointer (&net->events, mira_test_socket_free);
+  g_free (net->id);
+  g_free (net->token);
+  g_free (net);
+}
+
+MiraTestNet *
+mira_test_net_new_quiet (MiraTestClient *client,
+                         MiraTestScope  *scope,
+                         const char     *name,
+                         const char     *timezone)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *body = NULL;
+  MiraTestNet *net = g_new0 (MiraTestNet, 1);
+  JsonObject *o;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, name);
+  if (timezone != NULL)
+    {
+      json_builder_set_member_name (builder, "settings");
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "timezone");
+      json_builder_add_string_value (builder, timezone);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  body = json_to_string (root, FALSE);
+
+  o = mira_test_client_expect (client, scope, __FILE__, __LINE__, 201, "POST", "/api/v1/networks",
+                               MIRA_TEST_ADMIN_TOKEN, body);
+  net->id = g_strdup (mira_test_json_string (o, "network_id"));
+  net->token = g_strdup (mira_test_json_string (o, "network_token"));
+  mira_test_check (net->id != NULL && net->token != NULL, "no network_id or network_token: %s",
+                   body);
+  return mira_test_scope_keep (scope, net, net_free);
+}
+
+MiraTestNet *
+mira_test_net_new (MiraTestClient *client,
+                   MiraTestScope  *scope,
+                   const char     *name,
+                   const char     *timezone)
+{
+  MiraTestNet *net = mira_test_net_new_quiet (client, scope, name, timezone);
+  JsonObject *hello;
+
+  net->events = mira_test_socket_connect (client,
+                                          mira_test_scope_printf (scope, "/api/v1/%s/ws?token=%s",
+                                                                  net->id, net->token));
+  hello = mira_test_socket_wait_for (net->events, "connection_established", 0, 10000, NULL);
+  mira_test_check (hello != NULL, "the event socket of %s said no connection_established", name);
+  mira_test_check (g_strcmp0 (mira_test_json_string (hello, "network_id"), net->id) == 0,
+                   "connection_established of %s names network %s", net->id,
+                   mira_test_json_string (hello, "network_id"));
+  return net;
 }

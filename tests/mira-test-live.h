@@ -3,6 +3,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "mira-test-scope.h"
 #include "mira-test-server.h"
 #include "mira-transcriber.h"
 
@@ -25,6 +26,18 @@ MiraTestClient   *mira_test_client_new          (const char        *base_url);
 void              mira_test_client_free         (MiraTestClient    *client);
 /* Sends a request and runs the context until the answer is in. */
 MiraTestResponse *mira_test_client_request      (MiraTestClient    *client,
+                                                 const char        *method,
+                                                 const char        *path,
+                                                 const char        *token,
+                                                 const char        *json_body);
+/* Sends a request and fails the test at @file:@line unless it answers
+ * @status; the response is kept by @scope. Its body's JSON object, or NULL.
+ */
+JsonObject       *mira_test_client_expect       (MiraTestClient    *client,
+                                                 MiraTestScope     *scope,
+                                                 const char        *file,
+                                                 int                line,
+                                                 guint              status,
                                                  const char        *method,
                                                  const char        *path,
                                                  const char        *token,
@@ -103,6 +116,29 @@ guint             mira_test_socket_count        (MiraTestSocket    *socket,
                                                  guint              from);
 gboolean          mira_test_socket_wait_closed  (MiraTestSocket    *socket,
                                                  guint              timeout_ms);
+
+/* A network made with the admin token, and its event socket on the network
+ * token (NULL for a quiet one).
+ */
+typedef struct {
+  char           *id;
+  char           *token;
+  MiraTestSocket *events;
+} MiraTestNet;
+
+/* Creates a network named @name whose "timezone" setting is @timezone (NULL:
+ * none), kept by @scope, and connects its event socket, which has said
+ * connection_established for it.
+ */
+MiraTestNet      *mira_test_net_new             (MiraTestClient    *client,
+                                                 MiraTestScope     *scope,
+                                                 const char        *name,
+                                                 const char        *timezone);
+/* The same without an event socket, for cases that make many */
+MiraTestNet      *mira_test_net_new_quiet       (MiraTestClient    *client,
+                                                 MiraTestScope     *scope,
+                                                 const char        *name,
+                                                 const char        *timezone);
 
 /* Speech. Sentences are spoken by flite into a temporary directory made on
  * first use and removed at exit; each (voice, text) is synthesised once.

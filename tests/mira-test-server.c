@@ -201,3 +201,22 @@ mira_test_response_object (MiraTestResponse *response)
     }
   return json_node_get_object (response->json);
 }
+
+const char *
+mira_test_json_string (JsonObject *object,
+                       const char *member)
+{
+  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+         json_node_get_value_type (node) == G_TYPE_STRING ? json_node_get_string (node) : NULL;
+}
+
+JsonObject *
+mira_test_json_object (JsonObject *object,
+                       const char *member)
+{
+  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}

@@ -67,6 +67,14 @@ void              mira_test_response_free     (MiraTestResponse  *response);
 /* The parsed body as an object; fails the test when it is not one. */
 JsonObject       *mira_test_response_object   (MiraTestResponse  *response);
 
+/* @member of @object (which may be NULL) when it is a string, or an
+ * object; else NULL.
+ */
+const char       *mira_test_json_string       (JsonObject        *object,
+                                               const char        *member);
+JsonObject       *mira_test_json_object       (JsonObject        *object,
+                                               const char        *member);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MiraTestResponse, mira_test_response_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MiraTestServer, mira_test_server_free)
 

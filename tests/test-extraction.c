@@ -9,11 +9,10 @@
  * nothing make nothing.
  */
 
-#include <stdarg.h>
 #include <string.h>
 
 #include "mira-sphinx.h"
-#include "mira-test-live.h"
+#include "mira-test-case.h"
 #include "mira-test-llm-peer.h"
 #include "mira-test-pg.h"
 #include "mira-time.h"
@@ -41,126 +40,21 @@ static MiraTestLlmPeer *peer;
 #define LLM_TIMEOUT_MS 1000
 
 typedef struct {
-  gpointer       data;
-  GDestroyNotify destroy;
-} Kept;
-
-typedef struct {
   Backend          backend;
   gboolean         llm;
   MiraTestServer  *server;
   MiraTestClient  *client;
-  GPtrArray       *kept;      /* Kept: freed after the case, newest first */
+  MiraTestScope   *scope;     /* what the case made */
 } Fixture;
 
-typedef struct {
-  char           *id;
-  char           *token;
-  MiraTestSocket *events;
-} Net;
+typedef MiraTestNet Net;
 
-static gpointer
-keep (Fixture        *f,
-      gpointer        data,
-      GDestroyNotify  destroy)
-{
-  Kept *k = g_new (Kept, 1);
-
-  k->data = data;
-  k->destroy = destroy;
-  g_ptr_array_add (f->kept, k);
-  return data;
-}
-
-static const char *P (Fixture *f, const char *format, ...) G_GNUC_PRINTF (2, 3);
-
-static const char *
-P (Fixture    *f,
-   const char *format,
-   ...)
-{
-  va_list args;
-  char *text;
-
-  va_start (args, format);
-  text = g_strdup_vprintf (format, args);
-  va_end (args);
-  return keep (f, text, g_free);
-}
-
-static const char *
-str (JsonObject *object,
-     const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-         json_node_get_value_type (node) == G_TYPE_STRING ? json_node_get_string (node) : NULL;
-}
-
-static JsonObject *
-obj (JsonObject *object,
-     const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-#define request(f, status, method, path, token, body) \
-  request_at (__FILE__, __LINE__, (f), (status), (method), (path), (token), (body))
-
-static JsonObject *
-request_at (const char *file,
-            int         line,
-            Fixture    *f,
-            guint       status,
-            const char *method,
-            const char *path,
-            const char *token,
-            const char *body)
-{
-  MiraTestResponse *r = mira_test_client_request (f->client, method, path, token, body);
-
-  keep (f, r, (GDestroyNotify) mira_test_response_free);
-  if (r->status != status)
-    mira_test_fail_at (file, line, "request", "%s %s %s answered %u, not %u: %s", method, path,
-                       body ? body : "", r->status, status, r->body);
-  if (r->json != NULL && JSON_NODE_HOLDS_OBJECT (r->json))
-    return json_node_get_object (r->json);
-  return NULL;
-}
-
-static void
-net_free (gpointer data)
-{
-  Net *net = data;
-
-  mira_test_socket_free (net->events);
-  g_free (net->id);
-  g_free (net->token);
-  g_free (net);
-}
-
-/* A fresh network in time zone @zone, with its event socket */
+/* A fresh network named Home in time zone @zone, with its event socket */
 static Net *
 net_new (Fixture    *f,
          const char *zone)
 {
-  Net *net = g_new0 (Net, 1);
-  JsonObject *o;
-
-  o = request (f, 201, "POST", "/api/v1/networks", MIRA_TEST_ADMIN_TOKEN,
-               P (f, "{\"name\": \"Home\", \"settings\": {\"timezone\": \"%s\"}}", zone));
-  net->id = g_strdup (str (o, "network_id"));
-  net->token = g_strdup (str (o, "network_token"));
-  keep (f, net, net_free);
-  net->events = mira_test_socket_connect (f->client, P (f, "/api/v1/%s/ws?token=%s", net->id,
-                                                        net->token));
-  mira_test_check (mira_test_socket_wait_for (net->events, "connection_established", 0, 10000,
-                                              NULL),
-                   "no connection_established");
-  return net;
+  return mira_test_net_new (f->client, f->scope, "Home", zone);
 }
 
 static const char *
@@ -182,7 +76,7 @@ event_types (Fixture *f,
   for (guint i = from; i < mira_test_socket_n_messages (net->events); i++)
     g_string_append_printf (types, "%s%s", types->len ? " " : "",
                             str (mira_test_socket_message (net->events, i)->object, "type"));
-  return keep (f, g_string_free (types, FALSE), g_free);
+  return take (f, g_string_free (types, FALSE));
 }
 
 /* An event of @type since @from, or fail; its arrival time in @time_us */
@@ -225,7 +119,7 @@ local_time (Fixture    *f,
                                                  g_date_time_get_day_of_month (day), hour, 0);
   g_autoptr(GDateTime) at_utc = g_date_time_to_utc (at);
 
-  return keep (f, g_date_time_format (at_utc, "%FT%T.000Z"), g_free);
+  return take (f, g_date_time_format (at_utc, "%FT%T.000Z"));
 }
 
 static void
@@ -241,7 +135,7 @@ fixture_setup (Fixture       *f,
     }
   f->server = servers[f->backend];
   f->client = mira_test_client_new (mira_test_server_get_url (f->server));
-  f->kept = g_ptr_array_new ();
+  f->scope = mira_test_scope_new ();
 }
 
 static void
@@ -265,21 +159,15 @@ fixture_setup_llm (Fixture       *f,
     }
   f->server = llm_servers[f->backend];
   f->client = mira_test_client_new (mira_test_server_get_url (f->server));
-  f->kept = g_ptr_array_new ();
+  f->scope = mira_test_scope_new ();
 }
 
 static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  for (guint i = f->kept->len; i > 0; i--)
-    {
-      Kept *k = g_ptr_array_index (f->kept, i - 1);
-
-      k->destroy (k->data);
-      g_free (k);
-    }
-  g_ptr_array_unref (f->kept);
+  /* Sockets before the client they run on */
+  mira_test_scope_free (f->scope);
   mira_test_client_free (f->client);
 }
 
@@ -430,10 +318,9 @@ speak_dentist (Fixture    *f,
 
   o = request (f, 201, "POST", api (f, net, "service/client/register/kitchen"), net->token,
                "{\"device_type\": \"microphone\"}");
-  audio = keep (f, mira_test_socket_connect (f->client,
-                                              P (f, "/api/v1/%s/streams/kitchen/ws?token=%s",
-                                                 net->id, str (o, "session_token"))),
-                (GDestroyNotify) mira_test_socket_free);
+  audio = mira_test_socket_connect (f->client, P (f, "/api/v1/%s/streams/kitchen/ws?token=%s",
+                                                 net->id, str (o, "session_token")));
+  mira_test_scope_keep (f->scope, audio, (GDestroyNotify) mira_test_socket_free);
   mira_test_check (mira_test_socket_wait_for (audio, "ready", 0, 10000, NULL) != NULL,
                    "the audio socket said no ready");
 
@@ -479,7 +366,7 @@ test_dentist_spoken (gconstpointer data)
   g_autoptr(MiraSphinx) sphinx = mira_sphinx_new (NULL, 1, &error);
   g_autofree char *uri = mira_test_sqlite_uri ();
   g_autoptr(MiraTestServer) server = NULL;
-  Fixture fixture = { BACKEND_SQLITE, FALSE, NULL, NULL, g_ptr_array_new () }, *f = &fixture;
+  Fixture fixture = { BACKEND_SQLITE, FALSE, NULL, NULL, mira_test_scope_new () }, *f = &fixture;
   Net *net;
   JsonObject *interaction, *reminder, *action;
   guint mark;
@@ -711,7 +598,7 @@ test_llm_spoken (void)
   g_autofree char *uri = mira_test_sqlite_uri ();
   g_autoptr(MiraTestServer) server = NULL;
   g_autoptr(MiraLlm) llm = NULL;
-  Fixture fixture = { BACKEND_SQLITE, TRUE, NULL, NULL, g_ptr_array_new () }, *f = &fixture;
+  Fixture fixture = { BACKEND_SQLITE, TRUE, NULL, NULL, mira_test_scope_new () }, *f = &fixture;
   MiraServerOptions options = { 0 };
   Net *net;
   JsonObject *interaction, *reminder, *action, *list;

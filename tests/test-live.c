@@ -19,13 +19,12 @@
 #include <netinet/in.h>
 #include <opus.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "mira-sphinx.h"
-#include "mira-test-live.h"
+#include "mira-test-case.h"
 #include "mira-test-pg.h"
 
 #define KITCHEN "turn on the lights in the kitchen"
@@ -49,83 +48,11 @@ static char *sqlite_uri;
 /* A scenario's world: its server, its client side, and what it allocated */
 
 typedef struct {
-  MiraTestServer   *live;
+  MiraTestServer *live;
   const char     *db_uri;    /* the server's database */
   MiraTestClient *client;
-  GPtrArray      *garbage;   /* freed with the context */
+  MiraTestScope  *scope;     /* freed with the context */
 } Ctx;
-
-typedef struct {
-  gpointer       data;
-  GDestroyNotify destroy;
-} Garbage;
-
-static gpointer
-keep (Ctx            *ctx,
-      gpointer        data,
-      GDestroyNotify  destroy)
-{
-  Garbage *item = g_new (Garbage, 1);
-
-  item->data = data;
-  item->destroy = destroy;
-  g_ptr_array_add (ctx->garbage, item);
-  return data;
-}
-
-static void
-garbage_free (gpointer data)
-{
-  Garbage *item = data;
-
-  item->destroy (item->data);
-  g_free (item);
-}
-
-static const char *P (Ctx *ctx, const char *format, ...) G_GNUC_PRINTF (2, 3);
-
-static const char *
-P (Ctx        *ctx,
-   const char *format,
-   ...)
-{
-  va_list args;
-  char *text;
-
-  va_start (args, format);
-  text = g_strdup_vprintf (format, args);
-  va_end (args);
-  return keep (ctx, text, g_free);
-}
-
-/* A request that must answer @status; its JSON object body (or NULL) */
-static JsonObject *
-request (Ctx        *ctx,
-         guint       status,
-         const char *method,
-         const char *path,
-         const char *token,
-         const char *body)
-{
-  MiraTestResponse *r = mira_test_client_request (ctx->client, method, path, token, body);
-
-  keep (ctx, r, (GDestroyNotify) mira_test_response_free);
-  mira_test_check (r->status == status, "%s %s answered %u, not %u: %s", method, path, r->status, status,
-                   r->body);
-  if (r->json != NULL && JSON_NODE_HOLDS_OBJECT (r->json))
-    return json_node_get_object (r->json);
-  return NULL;
-}
-
-static const char *
-str (JsonObject *object,
-     const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-         json_node_get_value_type (node) == G_TYPE_STRING ? json_node_get_string (node) : NULL;
-}
 
 static double
 num (JsonObject *object,
@@ -134,15 +61,6 @@ num (JsonObject *object,
   JsonNode *node = object ? json_object_get_member (object, member) : NULL;
 
   return node != NULL && JSON_NODE_HOLDS_VALUE (node) ? json_node_get_double (node) : NAN;
-}
-
-static JsonObject *
-obj (JsonObject *object,
-     const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 }
 
 static gboolean
@@ -161,44 +79,13 @@ seconds_since (gint64 start_us)
 
 /* Networks, each with an event socket on its network token */
 
-typedef struct {
-  char           *id;
-  char           *token;
-  MiraTestSocket *events;
-} Net;
-
-static void
-net_free (gpointer data)
-{
-  Net *net = data;
-
-  mira_test_socket_free (net->events);
-  g_free (net->id);
-  g_free (net->token);
-  g_free (net);
-}
+typedef MiraTestNet Net;
 
 static Net *
 net_new (Ctx        *ctx,
          const char *name)
 {
-  Net *net = g_new0 (Net, 1);
-  JsonObject *o = request (ctx, 201, "POST", "/api/v1/networks", MIRA_TEST_ADMIN_TOKEN,
-                           P (ctx, "{\"name\": \"%s\"}", name));
-  JsonObject *hello;
-
-  net->id = g_strdup (str (o, "network_id"));
-  net->token = g_strdup (str (o, "network_token"));
-  mira_test_check (net->id != NULL && net->token != NULL, "no network_id or network_token");
-  keep (ctx, net, net_free);
-
-  net->events = mira_test_socket_connect (ctx->client,
-                                          P (ctx, "/api/v1/%s/ws?token=%s", net->id, net->token));
-  hello = mira_test_socket_wait_for (net->events, "connection_established", 0, 10000, NULL);
-  mira_test_check (hello != NULL, "the event socket of %s said no connection_established", name);
-  mira_test_check (g_strcmp0 (str (hello, "network_id"), net->id) == 0, "connection_established of %s "
-                   "names network %s", net->id, str (hello, "network_id"));
-  return net;
+  return mira_test_net_new (ctx->client, ctx->scope, name, NULL);
 }
 
 static const char *
@@ -2846,12 +2733,12 @@ scenario_thread (gpointer data)
   ctx.live = own ? own : sqlite_live;
   ctx.db_uri = own ? own_uri : sqlite_uri;
   ctx.client = mira_test_client_new (mira_test_server_get_url (ctx.live));
-  ctx.garbage = g_ptr_array_new_with_free_func (garbage_free);
+  ctx.scope = mira_test_scope_new ();
 
   scenario->func (&ctx);
 
   /* Sockets before the client they run on */
-  g_ptr_array_unref (ctx.garbage);
+  mira_test_scope_free (ctx.scope);
   mira_test_client_free (ctx.client);
   g_clear_pointer (&own, mira_test_server_free);
   g_test_message ("%s took %.1f s", scenario->path, seconds_since (start_us));

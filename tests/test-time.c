@@ -9,7 +9,6 @@
  */
 
 #include <errno.h>
-#include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,7 +16,7 @@
 #include <glib/gstdio.h>
 
 #include "mira-db.h"
-#include "mira-test-live.h"
+#include "mira-test-case.h"
 #include "mira-test-pg.h"
 
 typedef enum {
@@ -33,58 +32,12 @@ static MiraTestServer *servers[N_BACKENDS];
 static char *server_uris[N_BACKENDS];
 
 typedef struct {
-  gpointer       data;
-  GDestroyNotify destroy;
-} Kept;
-
-typedef struct {
   Backend          backend;
   MiraTestClient  *client;
-  GPtrArray       *kept;      /* Kept: freed after the case, newest first */
+  MiraTestScope   *scope;     /* what the case made */
 } Fixture;
 
-typedef struct {
-  char           *id;
-  char           *token;
-  MiraTestSocket *events;
-} Net;
-
-static gpointer
-keep (Fixture        *f,
-      gpointer        data,
-      GDestroyNotify  destroy)
-{
-  Kept *k = g_new (Kept, 1);
-
-  k->data = data;
-  k->destroy = destroy;
-  g_ptr_array_add (f->kept, k);
-  return data;
-}
-
-static const char *P (Fixture *f, const char *format, ...) G_GNUC_PRINTF (2, 3);
-
-static const char *
-P (Fixture    *f,
-   const char *format,
-   ...)
-{
-  va_list args;
-  char *text;
-
-  va_start (args, format);
-  text = g_strdup_vprintf (format, args);
-  va_end (args);
-  return keep (f, text, g_free);
-}
-
-/* @text (taken), kept until the case ends */
-static const char *
-take (Fixture *f,
-      char    *text)
-{
-  return keep (f, text, g_free);
-}
+typedef MiraTestNet Net;
 
 static gint
 compare_strings (gconstpointer a,
@@ -93,90 +46,22 @@ compare_strings (gconstpointer a,
   return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
 }
 
-static const char *
-str (JsonObject *object,
-     const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
-         json_node_get_value_type (node) == G_TYPE_STRING ? json_node_get_string (node) : NULL;
-}
-
-static JsonObject *
-obj (JsonObject *object,
-     const char *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-/* A request that must answer @status; its JSON object body (or NULL) */
-#define request(f, status, method, path, token, body) \
-  request_at (__FILE__, __LINE__, (f), (status), (method), (path), (token), (body))
-
-static JsonObject *
-request_at (const char *file,
-            int         line,
-            Fixture    *f,
-            guint       status,
-            const char *method,
-            const char *path,
-            const char *token,
-            const char *body)
-{
-  MiraTestResponse *r = mira_test_client_request (f->client, method, path, token, body);
-
-  keep (f, r, (GDestroyNotify) mira_test_response_free);
-  if (r->status != status)
-    mira_test_fail_at (file, line, "request", "%s %s %s answered %u, not %u: %s", method, path,
-             body ? body : "", r->status, status, r->body);
-  if (r->json != NULL && JSON_NODE_HOLDS_OBJECT (r->json))
-    return json_node_get_object (r->json);
-  return NULL;
-}
-
 /* A refusal whose detail names @name */
 #define refused(f, status, name, method, path, token, body) \
   G_STMT_START { \
-    JsonObject *error_ = request_at (__FILE__, __LINE__, (f), (status), (method), (path), \
-                                     (token), (body)); \
+    JsonObject *error_ = mira_test_client_expect ((f)->client, (f)->scope, __FILE__, __LINE__, \
+                                                  (status), (method), (path), (token), (body)); \
     mira_test_check (str (error_, "detail") != NULL && strstr (str (error_, "detail"), (name)) != NULL, \
            "%s %s %s: the refusal does not name '%s': %s", (method), (path), (body) ? (body) : "", \
            (name), str (error_, "detail")); \
   } G_STMT_END
 
-static void
-net_free (gpointer data)
-{
-  Net *net = data;
-
-  mira_test_socket_free (net->events);
-  g_free (net->id);
-  g_free (net->token);
-  g_free (net);
-}
-
-/* A fresh network with its event socket, and @zone as its time zone (NULL: unset) */
+/* A fresh network named Home with its event socket, and @zone as its time zone (NULL: unset) */
 static Net *
 net_new (Fixture    *f,
          const char *zone)
 {
-  Net *net = g_new0 (Net, 1);
-  JsonObject *o;
-
-  o = request (f, 201, "POST", "/api/v1/networks", MIRA_TEST_ADMIN_TOKEN,
-               zone ? P (f, "{\"name\": \"Home\", \"settings\": {\"timezone\": \"%s\"}}", zone)
-                    : "{\"name\": \"Home\"}");
-  net->id = g_strdup (str (o, "network_id"));
-  net->token = g_strdup (str (o, "network_token"));
-  keep (f, net, net_free);
-  net->events = mira_test_socket_connect (f->client, P (f, "/api/v1/%s/ws?token=%s", net->id,
-                                                        net->token));
-  mira_test_check (mira_test_socket_wait_for (net->events, "connection_established", 0, 10000, NULL),
-                   "no connection_established");
-  return net;
+  return mira_test_net_new (f->client, f->scope, "Home", zone);
 }
 
 static const char *
@@ -217,29 +102,22 @@ fixture_setup (Fixture       *f,
       servers[f->backend] = mira_test_server_new (server_uris[f->backend], FALSE);
     }
   f->client = mira_test_client_new (mira_test_server_get_url (servers[f->backend]));
-  f->kept = g_ptr_array_new ();
+  f->scope = mira_test_scope_new ();
 }
 
 static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  /* Newest first: sockets before the client they run on is gone */
-  for (guint i = f->kept->len; i > 0; i--)
-    {
-      Kept *k = g_ptr_array_index (f->kept, i - 1);
-
-      k->destroy (k->data);
-      g_free (k);
-    }
-  g_ptr_array_unref (f->kept);
+  /* Sockets before the client they run on */
+  mira_test_scope_free (f->scope);
   mira_test_client_free (f->client);
 }
 
 /* Time zone names */
 
 /* A FIFO nobody writes to: opening it for reading blocks for ever. */
-static char *
+static const char *
 make_fifo (Fixture *f)
 {
   g_autoptr(GError) error = NULL;
@@ -249,8 +127,8 @@ make_fifo (Fixture *f)
   g_assert_no_error (error);
   path = g_build_filename (dir, "zone", NULL);
   mira_test_check (mkfifo (path, 0600) == 0, "mkfifo %s: %s", path, g_strerror (errno));
-  keep (f, dir, g_free);
-  return keep (f, path, g_free);
+  take (f, dir);
+  return take (f, path);
 }
 
 static void
@@ -365,19 +243,12 @@ test_zone_stored (Fixture       *f,
 
 /* Text times */
 
-/* A network without an event socket, for cases that make many */
+/* A network named Home without an event socket, for cases that make many */
 static Net *
 net_quiet (Fixture    *f,
            const char *zone)
 {
-  Net *net = g_new0 (Net, 1);
-  JsonObject *o;
-
-  o = request (f, 201, "POST", "/api/v1/networks", MIRA_TEST_ADMIN_TOKEN,
-               P (f, "{\"name\": \"Home\", \"settings\": {\"timezone\": \"%s\"}}", zone));
-  net->id = g_strdup (str (o, "network_id"));
-  net->token = g_strdup (str (o, "network_token"));
-  return keep (f, net, net_free);
+  return mira_test_net_new_quiet (f->client, f->scope, "Home", zone);
 }
 
 /* The @member of each item of a list, sorted, space-separated */
