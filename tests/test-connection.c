@@ -16,46 +16,15 @@
 #include "mira-connection.h"
 #include "mira-core-private.h"
 #include "mira-interaction-item.h"
+#include "mira-test-connection.h"
 #include "mira-test-live.h"
 #include "mira-test-pg.h"
 #include "mira-test-server.h"
 
-/* Waiting is on the models' own signals; this only bounds a hang */
-#define WAIT_LIMIT_US (20 * G_USEC_PER_SEC)
+typedef MiraTestConnection Fixture;
 
-typedef struct {
-  char           *db_uri;
-  MiraTestServer *server;
-  char           *network_id;
-  char           *network_token;
-  char           *session_token;   /* of "desk", this device */
-  MiraConnection *conn;
-} Fixture;
-
-typedef gboolean (*Condition) (Fixture *f, gconstpointer data);
-
-static void
-wait_until (Fixture       *f,
-            Condition      condition,
-            gconstpointer  data,
-            const char    *what)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_LIMIT_US;
-
-  while (!condition (f, data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out waiting until %s", what);
-      g_main_context_iteration (NULL, TRUE);
-    }
-}
-
-/* The main context must wake up now and then to look at the deadline */
-static gboolean
-tick (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
+#define wait_until mira_test_connection_wait_until
+#define is_online mira_test_connection_is_online
 
 static JsonObject *
 request_object (MiraTestServer *server,
@@ -102,40 +71,15 @@ static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autoptr(JsonObject) network = NULL;
-  g_autofree char *desk = NULL;
-
-  f->db_uri = mira_test_sqlite_uri ();
-  f->server = mira_test_server_new (f->db_uri, FALSE);
-  network = request_object (f->server, 201, "POST", "/api/v1/networks", MIRA_TEST_ADMIN_TOKEN,
-                            "{\"name\":\"Kitchen\"}");
-  f->network_id = g_strdup (json_object_get_string_member (network, "network_id"));
-  f->network_token = g_strdup (json_object_get_string_member (network, "network_token"));
-  f->session_token = register_client (f, "desk", "Desk");
-  f->conn = mira_connection_new (mira_test_server_get_url (f->server), f->network_id,
-                                 f->session_token, "desk");
+  mira_test_connection_set_up (f, "Kitchen",
+                               "{\"device_type\":\"phone\",\"device_info\":{\"name\":\"Desk\"}}");
 }
 
 static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  mira_connection_stop (f->conn);
-  g_clear_object (&f->conn);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  g_clear_pointer (&f->server, mira_test_server_free);
-  g_free (f->db_uri);
-  g_free (f->network_id);
-  g_free (f->network_token);
-  g_free (f->session_token);
-}
-
-static gboolean
-is_online (Fixture       *f,
-           gconstpointer  data)
-{
-  return mira_connection_get_state (f->conn) == MIRA_CONNECTION_STATE_ONLINE;
+  mira_test_connection_tear_down (f);
 }
 
 static gboolean
@@ -789,21 +733,24 @@ check_ready (GObject      *source,
   checked->done = TRUE;
 }
 
+static gboolean
+is_checked (Fixture       *f,
+            gconstpointer  data)
+{
+  const Checked *checked = data;
+
+  return checked->done;
+}
+
 static void
 check (const char *base_url,
        const char *network_id,
        const char *token,
        Checked    *checked)
 {
-  gint64 deadline = g_get_monotonic_time () + WAIT_LIMIT_US;
-
   memset (checked, 0, sizeof *checked);
   mira_connection_check_async (base_url, network_id, token, NULL, check_ready, checked);
-  while (!checked->done)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, TRUE);
-    }
+  wait_until (NULL, is_checked, checked, "the check's answer");
 }
 
 static void
@@ -1173,7 +1120,7 @@ main (int    argc,
   int status;
 
   g_test_init (&argc, &argv, NULL);
-  g_timeout_add (100, tick, NULL);
+  mira_test_connection_wake_regularly ();
 
 #define ADD(path, func) \
   g_test_add ("/connection/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)

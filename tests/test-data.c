@@ -14,44 +14,14 @@
 #include "mira-connection.h"
 #include "mira-core-private.h"
 #include "mira-db.h"
+#include "mira-test-connection.h"
 #include "mira-test-pg.h"
 #include "mira-test-server.h"
 #include "mira-transcript-model.h"
 
-#define WAIT_LIMIT_US (30 * G_USEC_PER_SEC)
+typedef MiraTestConnection Fixture;
 
-typedef struct {
-  char           *db_uri;
-  MiraTestServer *server;
-  char           *network_id;
-  char           *network_token;
-  char           *session_token;
-  MiraConnection *conn;
-} Fixture;
-
-typedef gboolean (*Condition) (Fixture *f, gconstpointer data);
-
-static void
-wait_until (Fixture       *f,
-            Condition      condition,
-            gconstpointer  data,
-            const char    *what)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_LIMIT_US;
-
-  while (!condition (f, data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("timed out waiting until %s", what);
-      g_main_context_iteration (NULL, TRUE);
-    }
-}
-
-static gboolean
-tick (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
+#define wait_until mira_test_connection_wait_until
 
 static JsonObject *
 request_object (Fixture    *f,
@@ -75,56 +45,21 @@ static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autoptr(MiraTestResponse) network = NULL;
-  g_autoptr(MiraTestResponse) client = NULL;
-  g_autofree char *path = NULL;
-
-  f->db_uri = mira_test_sqlite_uri ();
-  f->server = mira_test_server_new (f->db_uri, FALSE);
-  network = mira_test_request (f->server, "POST", "/api/v1/networks", MIRA_TEST_ADMIN_TOKEN,
-                               "{\"name\":\"Home\"}");
-  g_assert_cmpuint (network->status, ==, 201);
-  f->network_id = g_strdup (json_object_get_string_member (mira_test_response_object (network),
-                                                           "network_id"));
-  f->network_token = g_strdup (json_object_get_string_member (mira_test_response_object (network),
-                                                              "network_token"));
-  path = g_strdup_printf ("/api/v1/%s/service/client/register/desk", f->network_id);
-  client = mira_test_request (f->server, "POST", path, f->network_token,
-                              "{\"device_type\":\"desktop\"}");
-  g_assert_cmpuint (client->status, ==, 201);
-  f->session_token = g_strdup (json_object_get_string_member (mira_test_response_object (client),
-                                                              "session_token"));
-  f->conn = mira_connection_new (mira_test_server_get_url (f->server), f->network_id,
-                                 f->session_token, "desk");
+  mira_test_connection_set_up (f, "Home", "{\"device_type\":\"desktop\"}");
 }
 
 static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  mira_connection_stop (f->conn);
-  g_clear_object (&f->conn);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  g_clear_pointer (&f->server, mira_test_server_free);
-  g_free (f->db_uri);
-  g_free (f->network_id);
-  g_free (f->network_token);
-  g_free (f->session_token);
-}
-
-static gboolean
-is_online (Fixture       *f,
-           gconstpointer  data)
-{
-  return mira_connection_get_state (f->conn) == MIRA_CONNECTION_STATE_ONLINE;
+  mira_test_connection_tear_down (f);
 }
 
 static void
 start (Fixture *f)
 {
   mira_connection_start (f->conn);
-  wait_until (f, is_online, NULL, "online");
+  wait_until (f, mira_test_connection_is_online, NULL, "online");
 }
 
 /* The item of @id in @model, or NULL */
@@ -790,7 +725,7 @@ main (int    argc,
   int status;
 
   g_test_init (&argc, &argv, NULL);
-  g_timeout_add (100, tick, NULL);
+  mira_test_connection_wake_regularly ();
 
 #define ADD(path, func) \
   g_test_add ("/data/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
