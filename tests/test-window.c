@@ -441,6 +441,102 @@ test_host (void)
   gtk_window_destroy (dialog);
 }
 
+/* The labels of the page buttons of @switcher (an AdwViewSwitcherBar or
+ * AdwViewSwitcher) that are on screen
+ */
+static void
+collect_titles (GtkWidget *widget,
+                GPtrArray *labels)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
+      !gtk_widget_has_css_class (widget, "numeric"))
+    g_ptr_array_add (labels, widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_titles (child, labels);
+}
+
+static GPtrArray *
+shown_titles (GType switcher_type)
+{
+  GtkWidget *switcher = mira_test_gui_find_type (window (), switcher_type);
+  GPtrArray *labels = g_ptr_array_new ();
+
+  if (switcher != NULL && gtk_widget_get_mapped (switcher))
+    collect_titles (switcher, labels);
+  return labels;
+}
+
+typedef struct {
+  GType               switcher_type;
+  const char * const *expected;
+} Titles;
+
+static gboolean
+shows_titles (gpointer data)
+{
+  Titles *titles = data;
+  g_autoptr(GPtrArray) labels = shown_titles (titles->switcher_type);
+
+  if (labels->len != g_strv_length ((char **) titles->expected))
+    return FALSE;
+  for (guint i = 0; i < labels->len; i++)
+    if (g_strcmp0 (gtk_label_get_text (labels->pdata[i]), titles->expected[i]) != 0)
+      return FALSE;
+  return TRUE;
+}
+
+static int
+measured_width (GtkWidget *widget)
+{
+  int natural;
+
+  gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &natural, NULL, NULL);
+  return natural;
+}
+
+/* Every page title in @switcher_type, as drawn: none cut off */
+static void
+assert_titles_whole (GType               switcher_type,
+                     const char * const *expected)
+{
+  Titles titles = { switcher_type, expected };
+  g_autoptr(GPtrArray) labels = NULL;
+
+  g_assert_true (mira_test_gui_wait (shows_titles, &titles, TIMEOUT_MS));
+  mira_test_gui_settle ();
+  labels = shown_titles (switcher_type);
+  g_assert_true (shows_titles (&titles));
+  for (guint i = 0; i < labels->len; i++)
+    {
+      GtkLabel *label = labels->pdata[i];
+
+      g_test_message ("%s: “%s”, %d px", g_type_name (switcher_type), gtk_label_get_text (label),
+                      gtk_widget_get_width (GTK_WIDGET (label)));
+      g_assert_false (pango_layout_is_ellipsized (gtk_label_get_layout (label)));
+      /* Drawn whole, nothing outside its allocation */
+      g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (label)), >=,
+                       measured_width (GTK_WIDGET (label)));
+    }
+}
+
+/* 360 px wide, a phone's width: the page switcher is at the bottom and no
+ * page title is cut off ("Conversa…"); wide again, the header's switcher
+ * has the whole titles
+ */
+static void
+test_narrow (void)
+{
+  const char * const narrow[] = { "Live", "Chats", "To Do", "Calendar", "People", "Network", NULL };
+  const char * const wide[] = { "Live", "Conversations", "Reminders", "Calendar", "People",
+                                "Network", NULL };
+
+  g_assert_true (mira_test_gui_resize (GTK_WINDOW (window ()), 360, 640));
+  assert_titles_whole (ADW_TYPE_VIEW_SWITCHER_BAR, narrow);
+  g_assert_true (mira_test_gui_resize (GTK_WINDOW (window ()), 1000, 700));
+  assert_titles_whole (ADW_TYPE_VIEW_SWITCHER_TITLE, wide);
+}
+
 /* With six pages, libadwaita 1.2's view switcher title asks GTK 4.8 to
  * allocate its switcher (and boxes in it) a height of -1 while the window
  * sits between its wide and narrow layouts; GTK warns and skips them, and
@@ -496,6 +592,7 @@ main (int   argc,
   g_test_add_func ("/window/join/refused", test_join_refused);
   g_test_add_func ("/window/join/link", test_join);
   g_test_add_func ("/window/host", test_host);
+  g_test_add_func ("/window/narrow", test_narrow);
 
   status = g_test_run ();
 

@@ -42,8 +42,12 @@ struct _MiraWindow
   MiraPeoplePage       *people_page;
   MiraRecordButton     *record_button;
 
+  guint                 titles_source;
+
   /* "Port 8080 is in use" is said once a hosting */
   guint                 port_reported : 1;
+  /* The page switcher has the short titles */
+  guint                 short_titles : 1;
 };
 
 void _mira_window_class_actions_init (MiraWindowClass *klass);

@@ -97,6 +97,48 @@ mira_window_update_connection (MiraWindow *self)
   gtk_revealer_set_reveal_child (self->connection_revealer, message != NULL);
 }
 
+/* Narrower than this, the page switcher is the bottom bar, with less than
+ * 100 px for each of the six titles: the two long ones take a short form
+ * there, so that none is cut off ("Conversa…") down to 360 px. Wide, the
+ * header's switcher has the whole titles. The width decides, not which
+ * switcher shows: that depends on the titles' own widths.
+ */
+#define SHORT_TITLES_BELOW_PX 600
+
+static gboolean
+mira_window_update_page_titles (gpointer user_data)
+{
+  MiraWindow *self = user_data;
+  gboolean narrow = gtk_widget_get_width (GTK_WIDGET (self)) < SHORT_TITLES_BELOW_PX;
+  AdwViewStackPage *conversations = adw_view_stack_get_page (self->view_stack,
+                                                             GTK_WIDGET (self->conversations_page));
+  AdwViewStackPage *reminders = adw_view_stack_get_page (self->view_stack,
+                                                         GTK_WIDGET (self->reminders_page));
+
+  self->titles_source = 0;
+  self->short_titles = narrow;
+  adw_view_stack_page_set_title (conversations,
+                                 narrow ? C_("short page title", "Chats") : _("Conversations"));
+  adw_view_stack_page_set_title (reminders,
+                                 narrow ? C_("short page title", "To Do") : _("Reminders"));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+mira_window_size_allocate (GtkWidget *widget,
+                           int        width,
+                           int        height,
+                           int        baseline)
+{
+  MiraWindow *self = MIRA_WINDOW (widget);
+
+  GTK_WIDGET_CLASS (mira_window_parent_class)->size_allocate (widget, width, height, baseline);
+
+  /* Titles change after this allocation, never during it */
+  if ((width < SHORT_TITLES_BELOW_PX) != self->short_titles && self->titles_source == 0)
+    self->titles_source = g_idle_add (mira_window_update_page_titles, self);
+}
+
 static void
 mira_window_check_port (MiraWindow *self)
 {
@@ -207,6 +249,7 @@ mira_window_dispose (GObject *object)
 
   if (self->conversations_page != NULL)
     mira_window_set_pages_connection (self, NULL);
+  g_clear_handle_id (&self->titles_source, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), MIRA_TYPE_WINDOW);
 
   g_clear_object (&self->connection_signals);
@@ -275,6 +318,7 @@ mira_window_class_init (MiraWindowClass *klass)
   object_class->finalize = mira_window_finalize;
   object_class->get_property = mira_window_get_property;
   object_class->set_property = mira_window_set_property;
+  widget_class->size_allocate = mira_window_size_allocate;
 
   properties[PROP_CONTEXT] =
     g_param_spec_object ("context", NULL, NULL,
