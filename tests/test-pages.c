@@ -17,6 +17,7 @@
 #include "mira-context.h"
 #include "mira-conversation-item.h"
 #include "mira-db.h"
+#include "mira-event-dialog.h"
 #include "mira-reminder-dialog.h"
 #include "mira-test-gui.h"
 #include "mira-test-pg.h"
@@ -395,6 +396,277 @@ test_delete_conversation (Fixture       *f,
   g_assert_null (mira_test_gui_find_label (page, "Leaking tap"));
 }
 
+/* The server's answer to GET @path (under the network): its status, and
+ * the member @member as text when @expected is given
+ */
+typedef struct {
+  Fixture    *f;
+  const char *path;
+  guint       status;
+  const char *member;
+  const char *expected;
+  gboolean    is_time;
+} ServerHas;
+
+static gboolean
+server_has (gpointer data)
+{
+  ServerHas *has = data;
+  g_autofree char *full = g_strdup_printf ("/api/v1/%s/%s", has->f->network_id, has->path);
+  g_autoptr(MiraTestResponse) response = mira_test_request (has->f->server, "GET", full,
+                                                            has->f->network_token, NULL);
+  JsonObject *object;
+  const char *value;
+
+  if (response->status != has->status)
+    return FALSE;
+  if (has->member == NULL)
+    return TRUE;
+  object = mira_test_response_object (response);
+  value = json_object_get_string_member_with_default (object, has->member, NULL);
+  if (has->is_time)
+    {
+      /* The same moment, however it is written */
+      g_autoptr(GDateTime) got = value ? g_date_time_new_from_iso8601 (value, NULL) : NULL;
+      g_autoptr(GDateTime) expected = g_date_time_new_from_iso8601 (has->expected, NULL);
+
+      return got != NULL && g_date_time_equal (got, expected);
+    }
+  return g_strcmp0 (value, has->expected) == 0;
+}
+
+static void
+wait_server_has (Fixture    *f,
+                 const char *path,
+                 guint       status,
+                 const char *member,
+                 const char *expected)
+{
+  ServerHas has = { f, path, status, member, expected, g_str_has_suffix (member ? member : "",
+                                                                          "_time") };
+
+  if (!mira_test_gui_wait (server_has, &has, TIMEOUT_MS))
+    g_error ("GET %s never answered %u with %s “%s”", path, status, member ? member : "-",
+             expected ? expected : "");
+}
+
+static void
+wait_gone (GtkWidget  *root,
+           const char *text)
+{
+  Shown shown = { root, text };
+
+  if (!mira_test_gui_wait (label_gone, &shown, TIMEOUT_MS))
+    g_error ("“%s” never went", text);
+}
+
+static gboolean
+has_toplevel (gpointer type)
+{
+  return mira_test_gui_find_toplevel (GPOINTER_TO_SIZE (type)) != NULL;
+}
+
+static gboolean
+no_toplevel (gpointer type)
+{
+  return !has_toplevel (type);
+}
+
+/* The dialog of @type that opened, once drawn */
+static GtkWidget *
+wait_dialog (GType type)
+{
+  g_assert_true (mira_test_gui_wait (has_toplevel, GSIZE_TO_POINTER (type), TIMEOUT_MS));
+  mira_test_gui_settle ();
+  return GTK_WIDGET (mira_test_gui_find_toplevel (type));
+}
+
+/* An event of today, opened from its row: edited in the dialog, the page
+ * and the server have the new title and place
+ */
+static void
+test_edit_event (Fixture       *f,
+                 gconstpointer  data)
+{
+  GtkWidget *page = GTK_WIDGET (f->window->calendar_page);
+  g_autoptr(JsonObject) event = NULL;
+  g_autofree char *start = today_at (0, 30);
+  g_autofree char *end = today_at (1, 15);
+  g_autofree char *body = NULL;
+  g_autofree char *path = NULL;
+  GtkWidget *dialog;
+  GtkWidget *title;
+  GtkWidget *location;
+  GtkWidget *save;
+
+  show_page (f, "calendar");
+  body = g_strdup_printf ("{\"title\":\"Choir practice\",\"start_time\":\"%s\","
+                          "\"end_time\":\"%s\",\"location\":\"Church hall\"}", start, end);
+  event = request (f, 201, "POST", "calendar/events", body);
+  path = g_strdup_printf ("calendar/events/%s", json_object_get_string_member (event, "id"));
+  wait_shown (page, "Choir practice");
+
+  g_signal_emit_by_name (find_row (page, "Choir practice"), "activate");
+  dialog = wait_dialog (MIRA_TYPE_EVENT_DIALOG);
+  title = mira_test_gui_find_entry_row (dialog, "Title");
+  location = mira_test_gui_find_entry_row (dialog, "Location");
+  save = mira_test_gui_find_button (dialog, "Save");
+  g_assert_nonnull (title);
+  g_assert_nonnull (location);
+  g_assert_nonnull (save);
+  /* The dialog holds the event as it is */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (title)), ==, "Choir practice");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (location)), ==, "Church hall");
+
+  /* No title, no saving */
+  gtk_editable_set_text (GTK_EDITABLE (title), "  ");
+  g_assert_false (gtk_widget_get_sensitive (save));
+  gtk_editable_set_text (GTK_EDITABLE (title), "Choir rehearsal");
+  gtk_editable_set_text (GTK_EDITABLE (location), "Town hall");
+  g_assert_true (gtk_widget_get_sensitive (save));
+  g_assert_true (gtk_widget_activate (save));
+
+  wait_server_has (f, path, 200, "title", "Choir rehearsal");
+  wait_server_has (f, path, 200, "location", "Town hall");
+  wait_shown (page, "Choir rehearsal");
+  wait_shown (page, "Town hall");
+  g_assert_null (mira_test_gui_find_label (page, "Choir practice"));
+  /* Saved, the dialog goes; the times stayed */
+  g_assert_true (mira_test_gui_wait (no_toplevel, GSIZE_TO_POINTER (MIRA_TYPE_EVENT_DIALOG),
+                                     TIMEOUT_MS));
+  wait_server_has (f, path, 200, "start_time", start);
+}
+
+/* The bin of an event's row deletes it, here and on the server */
+static void
+test_delete_event (Fixture       *f,
+                   gconstpointer  data)
+{
+  GtkWidget *page = GTK_WIDGET (f->window->calendar_page);
+  g_autoptr(JsonObject) event = NULL;
+  g_autoptr(JsonObject) other = NULL;
+  g_autofree char *start = today_at (0, 30);
+  g_autofree char *end = today_at (1, 15);
+  g_autofree char *body = NULL;
+  g_autofree char *path = NULL;
+  GtkWidget *bin;
+
+  show_page (f, "calendar");
+  body = g_strdup_printf ("{\"title\":\"Dentist\",\"start_time\":\"%s\",\"end_time\":\"%s\"}",
+                          start, end);
+  event = request (f, 201, "POST", "calendar/events", body);
+  g_clear_pointer (&body, g_free);
+  body = g_strdup_printf ("{\"title\":\"Physiotherapy\",\"start_time\":\"%s\","
+                          "\"end_time\":\"%s\"}", start, end);
+  other = request (f, 201, "POST", "calendar/events", body);
+  path = g_strdup_printf ("calendar/events/%s", json_object_get_string_member (event, "id"));
+  wait_shown (page, "Dentist");
+  wait_shown (page, "Physiotherapy");
+
+  bin = mira_test_gui_find_type (find_row (page, "Dentist"), GTK_TYPE_BUTTON);
+  g_assert_nonnull (bin);
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (bin), ==, "Delete");
+  g_assert_true (gtk_widget_activate (bin));
+
+  wait_gone (page, "Dentist");
+  wait_server_has (f, path, 404, NULL, NULL);
+  /* The other one stays */
+  g_assert_nonnull (mira_test_gui_find_label (page, "Physiotherapy"));
+}
+
+/* The person's row menu: Rename asks for the name (not an empty one), and
+ * the page and the server have it
+ */
+static void
+test_rename_person (Fixture       *f,
+                    gconstpointer  data)
+{
+  GtkWidget *page = GTK_WIDGET (f->window->people_page);
+  g_autoptr(JsonObject) person = NULL;
+  g_autofree char *path = NULL;
+  AdwMessageDialog *dialog;
+  GtkWidget *entry;
+
+  show_page (f, "people");
+  person = request (f, 201, "POST", "persons", "{\"name\":\"Dora\"}");
+  path = g_strdup_printf ("persons/%s", json_object_get_string_member (person, "id"));
+  wait_shown (page, "Dora");
+
+  g_assert_true (gtk_widget_activate_action (find_row (page, "Dora"), "person.rename", NULL));
+  dialog = ADW_MESSAGE_DIALOG (wait_dialog (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Rename Person");
+  entry = mira_test_gui_find_type (GTK_WIDGET (dialog), GTK_TYPE_ENTRY);
+  g_assert_nonnull (entry);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "Dora");
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), " ");
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "rename"));
+  gtk_editable_set_text (GTK_EDITABLE (entry), "Dora Maar");
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, "rename"));
+  adw_message_dialog_response (dialog, "rename");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  wait_server_has (f, path, 200, "name", "Dora Maar");
+  wait_shown (page, "Dora Maar");
+  g_assert_null (mira_test_gui_find_label (page, "Dora"));
+}
+
+/* Merge Into… another person: the one picked stays and becomes the
+ * speaker of what this one said; this one goes, here and on the server
+ */
+static void
+test_merge_person (Fixture       *f,
+                   gconstpointer  data)
+{
+  GtkWidget *page = GTK_WIDGET (f->window->people_page);
+  g_autoptr(JsonObject) dora = NULL;
+  g_autoptr(JsonObject) double_ = NULL;
+  g_autoptr(JsonObject) interaction = NULL;
+  g_autofree char *double_path = NULL;
+  g_autofree char *interaction_path = NULL;
+  g_autofree char *body = NULL;
+  AdwMessageDialog *dialog;
+  GtkDropDown *others;
+  GListModel *names;
+  guint picked = G_MAXUINT;
+
+  show_page (f, "people");
+  dora = request (f, 201, "POST", "persons", "{\"name\":\"Dora\"}");
+  double_ = request (f, 201, "POST", "persons", "{\"name\":\"Dora M.\"}");
+  body = g_strdup_printf ("{\"content\":\"the boiler is making noises again\","
+                          "\"person_id\":\"%s\"}", json_object_get_string_member (double_, "id"));
+  interaction = request (f, 201, "POST", "interactions", body);
+  double_path = g_strdup_printf ("persons/%s", json_object_get_string_member (double_, "id"));
+  interaction_path = g_strdup_printf ("interactions/%s",
+                                      json_object_get_string_member (interaction, "id"));
+  wait_shown (page, "Dora M.");
+  wait_shown (page, "Dora");
+  wait_shown (page, "Last heard just now · 1 conversation");
+
+  g_assert_true (gtk_widget_activate_action (find_row (page, "Dora M."), "person.merge", NULL));
+  dialog = ADW_MESSAGE_DIALOG (wait_dialog (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Merge “Dora M.” Into…");
+  others = GTK_DROP_DOWN (mira_test_gui_find_type (GTK_WIDGET (dialog), GTK_TYPE_DROP_DOWN));
+  g_assert_nonnull (others);
+  /* Everyone but this one */
+  names = gtk_drop_down_get_model (others);
+  g_assert_cmpuint (g_list_model_get_n_items (names), ==, 1);
+  for (guint i = 0; i < g_list_model_get_n_items (names); i++)
+    if (g_strcmp0 (gtk_string_list_get_string (GTK_STRING_LIST (names), i), "Dora") == 0)
+      picked = i;
+  g_assert_cmpuint (picked, !=, G_MAXUINT);
+  gtk_drop_down_set_selected (others, picked);
+  adw_message_dialog_response (dialog, "merge");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  wait_gone (page, "Dora M.");
+  wait_server_has (f, double_path, 404, NULL, NULL);
+  wait_server_has (f, interaction_path, 200, "person_id", json_object_get_string_member (dora, "id"));
+  /* Dora is now the one who said it */
+  wait_shown (page, "Last heard just now · 1 conversation");
+  g_assert_nonnull (mira_test_gui_find_label (page, "Dora"));
+}
+
 /* A transcript of 100,000 interactions */
 
 #define N_BIG 100000
@@ -534,6 +806,10 @@ main (int   argc,
   ADD ("complete-reminder", test_complete_reminder);
   ADD ("create-reminder", test_create_reminder);
   ADD ("delete-conversation", test_delete_conversation);
+  ADD ("edit-event", test_edit_event);
+  ADD ("delete-event", test_delete_event);
+  ADD ("rename-person", test_rename_person);
+  ADD ("merge-person", test_merge_person);
   ADD ("long-transcript", test_long_transcript);
 
   status = g_test_run ();
