@@ -156,33 +156,6 @@ mira_conversation_item_new (const char *conversation_id)
   return self;
 }
 
-static void
-update_string (MiraConversationItem  *self,
-               char                 **field,
-               JsonObject            *object,
-               const char            *member,
-               guint                  prop)
-{
-  if (json_object_has_member (object, member) &&
-      mira_set_string (field, mira_json_get_string (object, member)))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
-}
-
-static void
-update_time (MiraConversationItem  *self,
-             GDateTime            **field,
-             JsonObject            *object,
-             const char            *member,
-             guint                  prop)
-{
-  if (json_object_has_member (object, member) &&
-      mira_set_date_time (field, mira_json_dup_date_time (object, member)))
-    {
-      g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SORT_TIME]);
-    }
-}
-
 void
 mira_conversation_item_update (MiraConversationItem *self,
                                JsonObject           *conversation)
@@ -194,11 +167,16 @@ mira_conversation_item_update (MiraConversationItem *self,
 
   g_object_freeze_notify (G_OBJECT (self));
 
-  update_string (self, &self->title, conversation, "title", PROP_TITLE);
-  update_string (self, &self->topic_summary, conversation, "topic_summary", PROP_TOPIC_SUMMARY);
-  update_time (self, &self->created_at, conversation, "created_at", PROP_CREATED_AT);
-  update_time (self, &self->last_interaction_at, conversation, "last_interaction_at",
-               PROP_LAST_INTERACTION_AT);
+  mira_update_string (G_OBJECT (self), &self->title, conversation, "title",
+                      properties[PROP_TITLE]);
+  mira_update_string (G_OBJECT (self), &self->topic_summary, conversation, "topic_summary",
+                      properties[PROP_TOPIC_SUMMARY]);
+  /* Either time may move the conversation in the list (its sort time) */
+  mira_update_date_time (G_OBJECT (self), &self->created_at, conversation, "created_at",
+                         properties[PROP_CREATED_AT], properties[PROP_SORT_TIME]);
+  mira_update_date_time (G_OBJECT (self), &self->last_interaction_at, conversation,
+                         "last_interaction_at", properties[PROP_LAST_INTERACTION_AT],
+                         properties[PROP_SORT_TIME]);
 
   if (json_object_has_member (conversation, "status"))
     {

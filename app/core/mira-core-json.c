@@ -59,6 +59,34 @@ mira_set_string (char       **field,
   return TRUE;
 }
 
+void
+mira_update_string (GObject     *item,
+                    char       **field,
+                    JsonObject  *object,
+                    const char  *member,
+                    GParamSpec  *pspec)
+{
+  if (json_object_has_member (object, member) &&
+      mira_set_string (field, mira_json_get_string (object, member)))
+    g_object_notify_by_pspec (item, pspec);
+}
+
+void
+mira_update_date_time (GObject     *item,
+                       GDateTime  **field,
+                       JsonObject  *object,
+                       const char  *member,
+                       GParamSpec  *pspec,
+                       GParamSpec  *usec_pspec)
+{
+  if (!json_object_has_member (object, member) ||
+      !mira_set_date_time (field, mira_json_dup_date_time (object, member)))
+    return;
+  g_object_notify_by_pspec (item, pspec);
+  if (usec_pspec != NULL)
+    g_object_notify_by_pspec (item, usec_pspec);
+}
+
 char **
 mira_json_dup_strv (JsonObject *object,
                     const char *member)

@@ -151,4 +151,21 @@ char                *mira_date_time_format_iso8601     (GDateTime           *tim
 gboolean             mira_set_string                   (char               **field,
                                                          const char          *value);
 
+/* The list items' updates from the API's objects: when @object has
+ * @member, *@field takes its value, and @item notifies @pspec if it
+ * changed. A time also notifies @usec_pspec (its microseconds since the
+ * epoch, which list models sort by) when not NULL.
+ */
+void                 mira_update_string                (GObject             *item,
+                                                         char               **field,
+                                                         JsonObject          *object,
+                                                         const char          *member,
+                                                         GParamSpec          *pspec);
+void                 mira_update_date_time             (GObject             *item,
+                                                         GDateTime          **field,
+                                                         JsonObject          *object,
+                                                         const char          *member,
+                                                         GParamSpec          *pspec,
+                                                         GParamSpec          *usec_pspec);
+
 G_END_DECLS

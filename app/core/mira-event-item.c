@@ -131,18 +131,6 @@ mira_event_item_new (const char *event_id)
   return self;
 }
 
-static void
-update_string (MiraEventItem  *self,
-               char          **field,
-               JsonObject     *object,
-               const char     *member,
-               guint           prop)
-{
-  if (json_object_has_member (object, member) &&
-      mira_set_string (field, mira_json_get_string (object, member)))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
-}
-
 void
 mira_event_item_update (MiraEventItem *self,
                         JsonObject    *event)
@@ -152,19 +140,15 @@ mira_event_item_update (MiraEventItem *self,
 
   g_object_freeze_notify (G_OBJECT (self));
 
-  update_string (self, &self->title, event, "title", PROP_TITLE);
-  update_string (self, &self->description, event, "description", PROP_DESCRIPTION);
-  update_string (self, &self->location, event, "location", PROP_LOCATION);
-
-  if (json_object_has_member (event, "start_time") &&
-      mira_set_date_time (&self->start_time, mira_json_dup_date_time (event, "start_time")))
-    {
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_START_TIME]);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_START_USEC]);
-    }
-  if (json_object_has_member (event, "end_time") &&
-      mira_set_date_time (&self->end_time, mira_json_dup_date_time (event, "end_time")))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_END_TIME]);
+  mira_update_string (G_OBJECT (self), &self->title, event, "title", properties[PROP_TITLE]);
+  mira_update_string (G_OBJECT (self), &self->description, event, "description",
+                      properties[PROP_DESCRIPTION]);
+  mira_update_string (G_OBJECT (self), &self->location, event, "location",
+                      properties[PROP_LOCATION]);
+  mira_update_date_time (G_OBJECT (self), &self->start_time, event, "start_time",
+                         properties[PROP_START_TIME], properties[PROP_START_USEC]);
+  mira_update_date_time (G_OBJECT (self), &self->end_time, event, "end_time",
+                         properties[PROP_END_TIME], NULL);
 
   if (json_object_has_member (event, "attendees"))
     {

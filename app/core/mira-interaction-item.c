@@ -135,18 +135,6 @@ mira_interaction_item_new (const char *interaction_id)
   return self;
 }
 
-static void
-update_string (MiraInteractionItem *self,
-               char               **field,
-               JsonObject          *object,
-               const char          *member,
-               guint                prop_id)
-{
-  if (json_object_has_member (object, member) &&
-      mira_set_string (field, mira_json_get_string (object, member)))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
-}
-
 void
 mira_interaction_item_update (MiraInteractionItem *self,
                               JsonObject          *interaction)
@@ -156,11 +144,14 @@ mira_interaction_item_update (MiraInteractionItem *self,
 
   g_object_freeze_notify (G_OBJECT (self));
 
-  update_string (self, &self->content, interaction, "content", PROP_CONTENT);
-  update_string (self, &self->client_id, interaction, "client_id", PROP_CLIENT_ID);
-  update_string (self, &self->person_id, interaction, "person_id", PROP_PERSON_ID);
-  update_string (self, &self->conversation_id, interaction, "conversation_id",
-                 PROP_CONVERSATION_ID);
+  mira_update_string (G_OBJECT (self), &self->content, interaction, "content",
+                      properties[PROP_CONTENT]);
+  mira_update_string (G_OBJECT (self), &self->client_id, interaction, "client_id",
+                      properties[PROP_CLIENT_ID]);
+  mira_update_string (G_OBJECT (self), &self->person_id, interaction, "person_id",
+                      properties[PROP_PERSON_ID]);
+  mira_update_string (G_OBJECT (self), &self->conversation_id, interaction, "conversation_id",
+                      properties[PROP_CONVERSATION_ID]);
 
   if (json_object_has_member (interaction, "timestamp"))
     {

@@ -164,18 +164,6 @@ mira_reminder_item_new (const char *reminder_id)
   return self;
 }
 
-static void
-update_string (MiraReminderItem  *self,
-               char             **field,
-               JsonObject        *object,
-               const char        *member,
-               guint              prop)
-{
-  if (json_object_has_member (object, member) &&
-      mira_set_string (field, mira_json_get_string (object, member)))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
-}
-
 void
 mira_reminder_item_update (MiraReminderItem *self,
                            JsonObject       *reminder)
@@ -187,16 +175,13 @@ mira_reminder_item_update (MiraReminderItem *self,
 
   g_object_freeze_notify (G_OBJECT (self));
 
-  update_string (self, &self->title, reminder, "title", PROP_TITLE);
-  update_string (self, &self->description, reminder, "description", PROP_DESCRIPTION);
-  update_string (self, &self->interaction_id, reminder, "interaction_id", PROP_INTERACTION_ID);
-
-  if (json_object_has_member (reminder, "due_time") &&
-      mira_set_date_time (&self->due_time, mira_json_dup_date_time (reminder, "due_time")))
-    {
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DUE_TIME]);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DUE_USEC]);
-    }
+  mira_update_string (G_OBJECT (self), &self->title, reminder, "title", properties[PROP_TITLE]);
+  mira_update_string (G_OBJECT (self), &self->description, reminder, "description",
+                      properties[PROP_DESCRIPTION]);
+  mira_update_string (G_OBJECT (self), &self->interaction_id, reminder, "interaction_id",
+                      properties[PROP_INTERACTION_ID]);
+  mira_update_date_time (G_OBJECT (self), &self->due_time, reminder, "due_time",
+                         properties[PROP_DUE_TIME], properties[PROP_DUE_USEC]);
 
   index = index_of (priority_names, mira_json_get_string (reminder, "priority"));
   if (index >= 0 && (MiraReminderPriority) index != self->priority)
