@@ -9,24 +9,17 @@
 
 struct _MiraAdminNetworkRow
 {
-  AdwActionRow     parent_instance;
+  MiraItemRow      parent_instance;
 
-  MiraNetworkItem *item;
+  MiraNetworkItem *item;           /* the row's */
 
   GtkLabel        *status_badge;
   GtkButton       *status_button;
   GtkButton       *delete_button;
 };
 
-G_DEFINE_FINAL_TYPE (MiraAdminNetworkRow, mira_admin_network_row, ADW_TYPE_ACTION_ROW)
+G_DEFINE_FINAL_TYPE (MiraAdminNetworkRow, mira_admin_network_row, MIRA_TYPE_ITEM_ROW)
 
-enum {
-  PROP_0,
-  PROP_ITEM,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
 
 static void
 mira_admin_network_row_update (MiraAdminNetworkRow *self)
@@ -91,14 +84,14 @@ mira_admin_network_row_update (MiraAdminNetworkRow *self)
 }
 
 static void
-mira_admin_network_row_constructed (GObject *object)
+mira_admin_network_row_bind (MiraItemRow *row,
+                             GObject     *item)
 {
-  MiraAdminNetworkRow *self = MIRA_ADMIN_NETWORK_ROW (object);
+  MiraAdminNetworkRow *self = MIRA_ADMIN_NETWORK_ROW (row);
   const char *network_id;
 
-  G_OBJECT_CLASS (mira_admin_network_row_parent_class)->constructed (object);
-
-  g_assert (MIRA_IS_NETWORK_ITEM (self->item));
+  g_assert (MIRA_IS_NETWORK_ITEM (item));
+  self->item = MIRA_NETWORK_ITEM (item);
 
   network_id = mira_network_item_get_network_id (self->item);
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->status_button), "s", network_id);
@@ -114,45 +107,8 @@ mira_admin_network_row_dispose (GObject *object)
   MiraAdminNetworkRow *self = MIRA_ADMIN_NETWORK_ROW (object);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), MIRA_TYPE_ADMIN_NETWORK_ROW);
-  g_clear_object (&self->item);
 
   G_OBJECT_CLASS (mira_admin_network_row_parent_class)->dispose (object);
-}
-
-static void
-mira_admin_network_row_get_property (GObject    *object,
-                                     guint       prop_id,
-                                     GValue     *value,
-                                     GParamSpec *pspec)
-{
-  MiraAdminNetworkRow *self = MIRA_ADMIN_NETWORK_ROW (object);
-
-  switch (prop_id)
-    {
-    case PROP_ITEM:
-      g_value_set_object (value, self->item);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-mira_admin_network_row_set_property (GObject      *object,
-                                     guint         prop_id,
-                                     const GValue *value,
-                                     GParamSpec   *pspec)
-{
-  MiraAdminNetworkRow *self = MIRA_ADMIN_NETWORK_ROW (object);
-
-  switch (prop_id)
-    {
-    case PROP_ITEM:
-      self->item = g_value_dup_object (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
@@ -160,16 +116,11 @@ mira_admin_network_row_class_init (MiraAdminNetworkRowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  MiraItemRowClass *row_class = MIRA_ITEM_ROW_CLASS (klass);
 
-  object_class->constructed = mira_admin_network_row_constructed;
   object_class->dispose = mira_admin_network_row_dispose;
-  object_class->get_property = mira_admin_network_row_get_property;
-  object_class->set_property = mira_admin_network_row_set_property;
+  row_class->bind = mira_admin_network_row_bind;
 
-  properties[PROP_ITEM] =
-    g_param_spec_object ("item", NULL, NULL, MIRA_TYPE_NETWORK_ITEM,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/com/mira/Dashboard/mira-admin-network-row.ui");
@@ -197,5 +148,5 @@ mira_admin_network_row_get_item (MiraAdminNetworkRow *self)
 {
   g_return_val_if_fail (MIRA_IS_ADMIN_NETWORK_ROW (self), NULL);
 
-  return self->item;
+  return mira_item_row_get_item (MIRA_ITEM_ROW (self));
 }

@@ -3,6 +3,8 @@
 
 #include <adwaita.h>
 
+#include "mira-item-row.h"
+
 #include "mira-network-item.h"
 
 G_BEGIN_DECLS
@@ -16,7 +18,7 @@ G_BEGIN_DECLS
  */
 
 #define MIRA_TYPE_ADMIN_NETWORK_ROW (mira_admin_network_row_get_type ())
-G_DECLARE_FINAL_TYPE (MiraAdminNetworkRow, mira_admin_network_row, MIRA, ADMIN_NETWORK_ROW, AdwActionRow)
+G_DECLARE_FINAL_TYPE (MiraAdminNetworkRow, mira_admin_network_row, MIRA, ADMIN_NETWORK_ROW, MiraItemRow)
 
 GtkWidget       *mira_admin_network_row_new      (MiraNetworkItem     *item);
 MiraNetworkItem *mira_admin_network_row_get_item (MiraAdminNetworkRow *self);

@@ -10,24 +10,17 @@
 
 struct _MiraNetworkClientRow
 {
-  AdwActionRow    parent_instance;
+  MiraItemRow     parent_instance;
 
-  MiraClientItem *item;
+  MiraClientItem *item;           /* the row's */
 
   GtkImage       *icon;
   GtkLabel       *score_label;
   GtkButton      *deregister_button;
 };
 
-G_DEFINE_FINAL_TYPE (MiraNetworkClientRow, mira_network_client_row, ADW_TYPE_ACTION_ROW)
+G_DEFINE_FINAL_TYPE (MiraNetworkClientRow, mira_network_client_row, MIRA_TYPE_ITEM_ROW)
 
-enum {
-  PROP_0,
-  PROP_ITEM,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
 
 static const char *
 status_text (MiraClientStatus status)
@@ -136,13 +129,13 @@ mira_network_client_row_update (MiraNetworkClientRow *self)
 }
 
 static void
-mira_network_client_row_constructed (GObject *object)
+mira_network_client_row_bind (MiraItemRow *row,
+                              GObject     *item)
 {
-  MiraNetworkClientRow *self = MIRA_NETWORK_CLIENT_ROW (object);
+  MiraNetworkClientRow *self = MIRA_NETWORK_CLIENT_ROW (row);
 
-  G_OBJECT_CLASS (mira_network_client_row_parent_class)->constructed (object);
-
-  g_assert (MIRA_IS_CLIENT_ITEM (self->item));
+  g_assert (MIRA_IS_CLIENT_ITEM (item));
+  self->item = MIRA_CLIENT_ITEM (item);
 
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->deregister_button), "s",
                                     mira_client_item_get_client_id (self->item));
@@ -174,45 +167,8 @@ mira_network_client_row_dispose (GObject *object)
   MiraNetworkClientRow *self = MIRA_NETWORK_CLIENT_ROW (object);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), MIRA_TYPE_NETWORK_CLIENT_ROW);
-  g_clear_object (&self->item);
 
   G_OBJECT_CLASS (mira_network_client_row_parent_class)->dispose (object);
-}
-
-static void
-mira_network_client_row_get_property (GObject    *object,
-                                      guint       prop_id,
-                                      GValue     *value,
-                                      GParamSpec *pspec)
-{
-  MiraNetworkClientRow *self = MIRA_NETWORK_CLIENT_ROW (object);
-
-  switch (prop_id)
-    {
-    case PROP_ITEM:
-      g_value_set_object (value, self->item);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-mira_network_client_row_set_property (GObject      *object,
-                                      guint         prop_id,
-                                      const GValue *value,
-                                      GParamSpec   *pspec)
-{
-  MiraNetworkClientRow *self = MIRA_NETWORK_CLIENT_ROW (object);
-
-  switch (prop_id)
-    {
-    case PROP_ITEM:
-      self->item = g_value_dup_object (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
 }
 
 static void
@@ -220,16 +176,11 @@ mira_network_client_row_class_init (MiraNetworkClientRowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  MiraItemRowClass *row_class = MIRA_ITEM_ROW_CLASS (klass);
 
-  object_class->constructed = mira_network_client_row_constructed;
   object_class->dispose = mira_network_client_row_dispose;
-  object_class->get_property = mira_network_client_row_get_property;
-  object_class->set_property = mira_network_client_row_set_property;
+  row_class->bind = mira_network_client_row_bind;
 
-  properties[PROP_ITEM] =
-    g_param_spec_object ("item", NULL, NULL, MIRA_TYPE_CLIENT_ITEM,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/com/mira/Dashboard/mira-network-client-row.ui");
@@ -257,5 +208,5 @@ mira_network_client_row_get_item (MiraNetworkClientRow *self)
 {
   g_return_val_if_fail (MIRA_IS_NETWORK_CLIENT_ROW (self), NULL);
 
-  return self->item;
+  return mira_item_row_get_item (MIRA_ITEM_ROW (self));
 }

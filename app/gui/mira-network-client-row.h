@@ -3,6 +3,8 @@
 
 #include <adwaita.h>
 
+#include "mira-item-row.h"
+
 #include "mira-client-item.h"
 
 G_BEGIN_DECLS
@@ -16,7 +18,7 @@ G_BEGIN_DECLS
  */
 
 #define MIRA_TYPE_NETWORK_CLIENT_ROW (mira_network_client_row_get_type ())
-G_DECLARE_FINAL_TYPE (MiraNetworkClientRow, mira_network_client_row, MIRA, NETWORK_CLIENT_ROW, AdwActionRow)
+G_DECLARE_FINAL_TYPE (MiraNetworkClientRow, mira_network_client_row, MIRA, NETWORK_CLIENT_ROW, MiraItemRow)
 
 GtkWidget      *mira_network_client_row_new      (MiraClientItem       *item);
 MiraClientItem *mira_network_client_row_get_item (MiraNetworkClientRow *self);

@@ -400,54 +400,6 @@ deregistered (GObject      *source,
 }
 
 static void
-on_deregister_response (AdwMessageDialog *dialog,
-                        const char       *response,
-                        MiraNetworkPage  *self)
-{
-  const char *client_id = g_object_get_data (G_OBJECT (dialog), "client-id");
-
-  if (g_strcmp0 (response, "deregister") != 0 || self->connection == NULL)
-    return;
-  mira_connection_deregister_client_async (self->connection, client_id, write_token (self),
-                                           self->cancellable, deregistered,
-                                           g_object_ref (self));
-}
-
-static void
-deregister_action (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *parameter)
-{
-  MiraNetworkPage *self = MIRA_NETWORK_PAGE (widget);
-  const char *client_id = g_variant_get_string (parameter, NULL);
-  MiraClientItem *item;
-  g_autofree char *heading = NULL;
-  AdwMessageDialog *dialog;
-
-  if (self->connection == NULL)
-    return;
-  item = mira_connection_lookup_client (self->connection, client_id);
-  /* Translators: %s is a device's name */
-  heading = g_strdup_printf (_("Deregister “%s”?"),
-                             item != NULL ? mira_client_item_get_display_name (item) : client_id);
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (widget)),
-                                                       heading,
-                                                       _("The device is disconnected and its key "
-                                                         "stops working. It can join again with "
-                                                         "the join link.")));
-  adw_message_dialog_add_responses (dialog,
-                                    "cancel", _("_Cancel"),
-                                    "deregister", _("_Deregister"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (dialog, "deregister", ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (dialog, "cancel");
-  adw_message_dialog_set_close_response (dialog, "cancel");
-  g_object_set_data_full (G_OBJECT (dialog), "client-id", g_strdup (client_id), g_free);
-  g_signal_connect_object (dialog, "response", G_CALLBACK (on_deregister_response), self, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-static void
 copy_join_link_action (GtkWidget  *widget,
                        const char *action_name,
                        GVariant   *parameter)
@@ -520,6 +472,50 @@ network_deleted (GObject      *source,
     show_error (self, error);
 }
 
+/* Confirmations: what cannot be undone is asked first */
+
+static void
+on_confirm_response (AdwMessageDialog *dialog,
+                     const char       *response,
+                     MiraNetworkPage  *self)
+{
+  const char *id = g_object_get_data (G_OBJECT (dialog), "mira-id");
+
+  if (g_str_equal (response, "deregister") && self->connection != NULL)
+    mira_connection_deregister_client_async (self->connection, id, write_token (self),
+                                             self->cancellable, deregistered,
+                                             g_object_ref (self));
+  else if (g_str_equal (response, "suspend") && self->admin != NULL)
+    mira_admin_set_status_async (self->admin, id, MIRA_NETWORK_STATUS_SUSPENDED,
+                                 self->cancellable, status_set, g_object_ref (self));
+  else if (g_str_equal (response, "delete") && self->admin != NULL)
+    mira_admin_delete_async (self->admin, id, self->cancellable, network_deleted,
+                             g_object_ref (self));
+}
+
+/* Asks @heading, @body; @response (labelled @label, destructive) is then
+ * done to the device or network @id, Cancel does nothing
+ */
+static void
+confirm (MiraNetworkPage *self,
+         const char      *heading,
+         const char      *body,
+         const char      *response,
+         const char      *label,
+         const char      *id)
+{
+  GtkWindow *window = GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self)));
+  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (window, heading, body));
+
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), response, label, NULL);
+  adw_message_dialog_set_response_appearance (dialog, response, ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "mira-id", g_strdup (id), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_confirm_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static MiraNetworkItem *
 lookup_network (MiraNetworkPage *self,
                 const char      *network_id)
@@ -537,20 +533,25 @@ lookup_network (MiraNetworkPage *self,
 }
 
 static void
-on_network_response (AdwMessageDialog *dialog,
-                     const char       *response,
-                     MiraNetworkPage  *self)
+deregister_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
 {
-  const char *network_id = g_object_get_data (G_OBJECT (dialog), "network-id");
+  MiraNetworkPage *self = MIRA_NETWORK_PAGE (widget);
+  const char *client_id = g_variant_get_string (parameter, NULL);
+  MiraClientItem *item;
+  g_autofree char *heading = NULL;
 
-  if (self->admin == NULL)
+  if (self->connection == NULL)
     return;
-  if (g_strcmp0 (response, "suspend") == 0)
-    mira_admin_set_status_async (self->admin, network_id, MIRA_NETWORK_STATUS_SUSPENDED,
-                                 self->cancellable, status_set, g_object_ref (self));
-  else if (g_strcmp0 (response, "delete") == 0)
-    mira_admin_delete_async (self->admin, network_id, self->cancellable, network_deleted,
-                             g_object_ref (self));
+  item = mira_connection_lookup_client (self->connection, client_id);
+  /* Translators: %s is a device's name */
+  heading = g_strdup_printf (_("Deregister “%s”?"),
+                             item != NULL ? mira_client_item_get_display_name (item) : client_id);
+  confirm (self, heading,
+           _("The device is disconnected and its key stops working. It can join again with "
+             "the join link."),
+           "deregister", _("_Deregister"), client_id);
 }
 
 /* Asks before suspending or deleting @network_id */
@@ -565,7 +566,6 @@ confirm_network (MiraNetworkPage *self,
                  g_strcmp0 (mira_connection_get_network_id (self->connection), network_id) == 0;
   g_autofree char *heading = NULL;
   g_autofree char *body = NULL;
-  AdwMessageDialog *dialog;
 
   if (delete)
     {
@@ -586,20 +586,10 @@ confirm_network (MiraNetworkPage *self,
                                "Nothing of it is deleted."));
     }
 
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
-                                                       heading, body));
-  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), NULL);
   if (delete)
-    adw_message_dialog_add_response (dialog, "delete", _("_Delete"));
+    confirm (self, heading, body, "delete", _("_Delete"), network_id);
   else
-    adw_message_dialog_add_response (dialog, "suspend", _("_Suspend"));
-  adw_message_dialog_set_response_appearance (dialog, delete ? "delete" : "suspend",
-                                              ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (dialog, "cancel");
-  adw_message_dialog_set_close_response (dialog, "cancel");
-  g_object_set_data_full (G_OBJECT (dialog), "network-id", g_strdup (network_id), g_free);
-  g_signal_connect_object (dialog, "response", G_CALLBACK (on_network_response), self, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
+    confirm (self, heading, body, "suspend", _("_Suspend"), network_id);
 }
 
 static void
