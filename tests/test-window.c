@@ -537,34 +537,6 @@ test_narrow (void)
   assert_titles_whole (ADW_TYPE_VIEW_SWITCHER_TITLE, wide);
 }
 
-/* With six pages, libadwaita 1.2's view switcher title asks GTK 4.8 to
- * allocate its switcher (and boxes in it) a height of -1 while the window
- * sits between its wide and narrow layouts; GTK warns and skips them, and
- * what is drawn is right. Any other warning stays fatal.
- */
-static GLogWriterOutput
-skip_switcher_allocation (GLogLevelFlags   log_level,
-                          const GLogField *fields,
-                          gsize            n_fields,
-                          gpointer         user_data)
-{
-  const char *domain = NULL;
-  const char *message = NULL;
-
-  for (gsize i = 0; i < n_fields; i++)
-    {
-      if (g_str_equal (fields[i].key, "GLIB_DOMAIN") && fields[i].length < 0)
-        domain = fields[i].value;
-      else if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0)
-        message = fields[i].value;
-    }
-  if ((log_level & G_LOG_LEVEL_WARNING) && g_strcmp0 (domain, "Gtk") == 0 && message != NULL &&
-      g_str_has_prefix (message, "gtk_widget_size_allocate(): attempt to allocate ") &&
-      g_str_has_suffix (message, "and height -1"))
-    return G_LOG_WRITER_HANDLED;
-  return g_log_writer_default (log_level, fields, n_fields, user_data);
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -573,7 +545,6 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   int status;
 
-  g_log_set_writer_func (skip_switcher_allocation, NULL, NULL);
   gtk_test_init (&argc, &argv, NULL);
   mira_test_gui_init ();
 
