@@ -23,6 +23,7 @@
 #include "mira-migrations.h"
 #include "mira-networks.h"
 #include "mira-server.h"
+#include "mira-sphinx.h"
 #include "mira-store.h"
 #include "mira-transcriber-chain.h"
 #include "mira-util.h"
@@ -46,6 +47,7 @@ typedef struct
   int       llm_timeout;
   int       transcriber_timeout;
   int       sphinx_decoders;
+  int       sphinx_idle;
   char     *openai_url;
   char     *openai_model;
   char     *openai_key_file;
@@ -302,6 +304,11 @@ make_transcribers (Options               *options,
       g_printerr ("mira-server: --sphinx-decoders must be between 1 and 64\n");
       return 2;
     }
+  if (options->sphinx_idle < 0 || options->sphinx_idle > 86400)
+    {
+      g_printerr ("mira-server: --sphinx-idle must be between 0 and 86400 seconds\n");
+      return 2;
+    }
   openai_key = load_api_key (options->openai_key_file, "MIRA_OPENAI_API_KEY",
                              "--openai-key-file", &rc);
   if (rc != 0)
@@ -312,6 +319,8 @@ make_transcribers (Options               *options,
     return rc;
 
   transcriber_options.sphinx_decoders = (guint) options->sphinx_decoders;
+  /* 0 on the command line: never let go (the options' 0 is the default) */
+  transcriber_options.sphinx_idle_s = options->sphinx_idle == 0 ? -1 : options->sphinx_idle;
   transcriber_options.openai_url = options->openai_url;
   transcriber_options.openai_model = options->openai_model;
   transcriber_options.openai_key = openai_key;
@@ -617,7 +626,8 @@ int
 mira_cli_main (int    argc,
                char **argv)
 {
-  Options options = { .host = NULL, .port = 8080, .llm_timeout = 20 };
+  Options options = { .host = NULL, .port = 8080, .llm_timeout = 20,
+                     .sphinx_idle = MIRA_SPHINX_DEFAULT_IDLE_S };
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   const char *command;
@@ -650,7 +660,10 @@ mira_cli_main (int    argc,
       "Time a remote transcriber gets for one utterance before the next one of the chain"
       " takes it (default 10000)", "MS" },
     { "sphinx-decoders", 0, 0, G_OPTION_ARG_INT, &options.sphinx_decoders,
-      "PocketSphinx decoders at most, each ~95 MB, loaded on need (default one per core)", "N" },
+      "PocketSphinx decoders at most, each ~80 MB, loaded on need (default one per core)", "N" },
+    { "sphinx-idle", 0, 0, G_OPTION_ARG_INT, &options.sphinx_idle,
+      "Seconds a PocketSphinx decoder stays loaded without use; the next utterance loads it"
+      " again, about 0.5 s (default 300; 0: until the server stops)", "S" },
     { "openai-url", 0, 0, G_OPTION_ARG_STRING, &options.openai_url,
       "Base URL of the openai transcriber: OpenAI, a whisper.cpp or faster-whisper server"
       " (default https://api.openai.com)", "URL" },

@@ -19,6 +19,7 @@
 
 #include "mira-deepgram-transcriber.h"
 #include "mira-openai-transcriber.h"
+#include "mira-sphinx.h"
 #include "mira-test-live.h"
 #include "mira-transcriber-chain.h"
 #include "mira-wyoming-transcriber.h"
@@ -483,6 +484,8 @@ test_chain_fallback (void)
   g_assert_cmpstr (mira_transcriber_chain_get_spec (chain), ==, spec);
   states = mira_transcriber_chain_get_states (chain);
   g_assert_cmpstr (state_of (states, wyoming, NULL), ==, "unknown");
+  g_assert_cmpstr (state_of (states, "sphinx", &state), ==, "ok");
+  g_assert_nonnull (json_object_get_string_member (state, "since"));
   g_clear_pointer (&states, json_array_unref);
 
   for (guint round = 0; round < 2; round++)
@@ -791,6 +794,14 @@ test_server_fallback (void)
   JsonObject *metadata;
   JsonObject *state = NULL;
 
+  /* PocketSphinx loaded at start: it works before its first utterance */
+  states = health_transcribers (server);
+  g_assert_cmpstr (state_of (states, "sphinx", &state), ==, "ok");
+  g_assert_nonnull (json_object_get_string_member (state, "since"));
+  g_assert_cmpstr (json_object_get_string_member (state, "model"), ==, "en-us");
+  g_assert_cmpint (json_object_get_int_member (state, "transcriptions"), ==, 0);
+  g_clear_pointer (&states, json_array_unref);
+
   first = say (server, network, token, 0);
   g_assert_cmpstr (json_object_get_string_member (first, "content"), ==, ANSWER);
   metadata = json_object_get_object_member (first, "metadata");
@@ -859,6 +870,37 @@ test_server_fallback (void)
   }
 }
 
+/* A decoder unused for its idle time is let go; the next utterance loads one again */
+static void
+test_sphinx_idle (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MiraSphinx) sphinx = mira_sphinx_new (NULL, 1, &error);
+  gint64 deadline;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (mira_sphinx_get_n_loaded (sphinx), ==, 1);
+  mira_sphinx_set_idle (sphinx, 1);
+  deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (mira_sphinx_get_n_loaded (sphinx) > 0)
+    {
+      mira_test_check (g_get_monotonic_time () < deadline,
+                       "the idle decoder was not let go within 60 s");
+      g_usleep (50000);
+    }
+
+  /* Kept from now on, so that what follows does not depend on the time it takes */
+  mira_sphinx_set_idle (sphinx, 0);
+  {
+    g_autoptr(MiraTranscript) transcript = run (MIRA_TRANSCRIBER (sphinx), 60000, &error);
+
+    g_assert_no_error (error);
+    mira_test_check (strstr (transcript->text, "kitchen") && strstr (transcript->text, "lights"),
+                     "PocketSphinx heard '%s'", transcript->text);
+  }
+  g_assert_cmpuint (mira_sphinx_get_n_loaded (sphinx), ==, 1);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -876,6 +918,7 @@ main (int    argc,
   g_test_add_func ("/transcriber/chain/derive", test_chain_derive);
   g_test_add_func ("/transcriber/chain/probe", test_chain_probe);
   g_test_add_func ("/transcriber/server/fallback", test_server_fallback);
+  g_test_add_func ("/transcriber/sphinx/idle", test_sphinx_idle);
 
   return g_test_run ();
 }

@@ -47,6 +47,7 @@ typedef struct
   GMutex           lock;
   char            *sphinx_model_dir;
   guint            sphinx_decoders;
+  guint            sphinx_idle_s;
   char            *openai_url;
   char            *openai_model;
   char            *openai_key;
@@ -104,6 +105,9 @@ registry_new (const MiraTranscriberOptions *options)
   registry->sphinx_model_dir = g_strdup (options->sphinx_model_dir);
   registry->sphinx_decoders = options->sphinx_decoders ? options->sphinx_decoders
                                                        : MAX (1, g_get_num_processors ());
+  registry->sphinx_idle_s = options->sphinx_idle_s > 0    ? (guint) options->sphinx_idle_s
+                            : options->sphinx_idle_s == 0 ? MIRA_SPHINX_DEFAULT_IDLE_S
+                                                          : 0;
   registry->openai_url = g_strdup (options->openai_url ? options->openai_url
                                                        : "https://api.openai.com");
   registry->openai_model = g_strdup (options->openai_model ? options->openai_model
@@ -338,6 +342,18 @@ registry_link (Registry    *registry,
   return link;
 }
 
+/* Under the registry's lock */
+static void
+set_state (Link   *link,
+           State   state)
+{
+  if (link->state != state)
+    {
+      link->state = state;
+      link->since_ms = g_get_real_time () / 1000;
+    }
+}
+
 /* The link's backend, loading PocketSphinx on its first need. */
 static MiraTranscriber *
 link_backend (Registry  *registry,
@@ -348,8 +364,17 @@ link_backend (Registry  *registry,
 
   g_mutex_lock (&registry->lock);
   if (link->backend == NULL && registry->sphinx == NULL)
-    registry->sphinx = mira_sphinx_new (registry->sphinx_model_dir, registry->sphinx_decoders,
-                                        error);
+    {
+      registry->sphinx = mira_sphinx_new (registry->sphinx_model_dir, registry->sphinx_decoders,
+                                          error);
+      if (registry->sphinx != NULL)
+        {
+          mira_sphinx_set_idle (registry->sphinx, registry->sphinx_idle_s);
+          /* Loaded: it works before its first utterance */
+          set_state (link, STATE_OK);
+          link->model = g_strdup (mira_sphinx_get_model (registry->sphinx));
+        }
+    }
   if (link->backend == NULL && registry->sphinx != NULL)
     link->backend = g_object_ref (MIRA_TRANSCRIBER (registry->sphinx));
   backend = link->backend ? g_object_ref (link->backend) : NULL;
@@ -402,7 +427,8 @@ mira_transcriber_chain_new (const char                    *spec,
   self->root = TRUE;
 
   /* PocketSphinx is loaded now when the chain names it, so that a missing
-   * model shows at start-up, not at the first word.
+   * model shows at start-up, not at the first word, and /health says it
+   * works from the start.
    */
   for (guint i = 0; i < self->links->len; i++)
     {
@@ -473,18 +499,6 @@ mira_transcriber_chain_is_empty (MiraTranscriberChain *self)
 {
   g_return_val_if_fail (MIRA_IS_TRANSCRIBER_CHAIN (self), TRUE);
   return self->links->len == 0;
-}
-
-/* Under the registry's lock */
-static void
-set_state (Link   *link,
-           State   state)
-{
-  if (link->state != state)
-    {
-      link->state = state;
-      link->since_ms = g_get_real_time () / 1000;
-    }
 }
 
 JsonArray *

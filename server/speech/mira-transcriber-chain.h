@@ -11,6 +11,8 @@ G_BEGIN_DECLS
 typedef struct {
   const char *sphinx_model_dir;   /* NULL: Debian's pocketsphinx-en-us */
   guint       sphinx_decoders;    /* PocketSphinx decoders at most; 0: one per core */
+  int         sphinx_idle_s;      /* a decoder unused this long is freed; 0: the default
+                                   * (MIRA_SPHINX_DEFAULT_IDLE_S), -1: never */
   const char *openai_url;         /* NULL: https://api.openai.com */
   const char *openai_model;       /* NULL: whisper-1 */
   const char *openai_key;         /* NULL: no Authorization header */
