@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mira-curl.h"
 #include "mira-db.h"
 #include "mira-error.h"
 #include "mira-migrations.h"
@@ -112,14 +113,13 @@ database_uri (Options *options)
 }
 
 /* The language model of --llm-url, or NULL (and no error) without one. Its
- * key comes from MIRA_LLM_API_KEY, else the first line of --llm-key-file,
+ * key comes from --llm-key-file, else MIRA_LLM_API_KEY (mira_api_key_load()),
  * never from the command line, where every user of the machine can read it.
  */
 static MiraLlm *
 load_llm (Options  *options,
           GError  **error)
 {
-  const char *env = g_getenv ("MIRA_LLM_API_KEY");
   g_autofree char *key = NULL;
   g_autoptr(GUri) uri = NULL;
 
@@ -151,21 +151,9 @@ load_llm (Options  *options,
                    "--llm-timeout must be between 1 and 600 seconds");
       return NULL;
     }
-  if (env != NULL && *env != '\0')
-    key = g_strdup (env);
-  else if (options->llm_key_file != NULL)
-    {
-      g_autoptr(GError) local = NULL;
-
-      if (!g_file_get_contents (options->llm_key_file, &key, NULL, &local))
-        {
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "--llm-key-file: %s",
-                       local->message);
-          return NULL;
-        }
-      key[strcspn (key, "\r\n")] = '\0';
-      g_strstrip (key);
-    }
+  if (!mira_api_key_load (options->llm_key_file, "MIRA_LLM_API_KEY", "--llm-key-file", &key,
+                          error))
+    return NULL;
   return mira_llm_new (options->llm_url, options->llm_model, key,
                        (guint) options->llm_timeout * 1000);
 }
@@ -251,38 +239,6 @@ on_signal (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* The API key in @path (surrounding white space dropped), else in the
- * environment variable @env; NULL with *@rc set when a file given cannot
- * be read or is empty.
- */
-static char *
-load_api_key (const char *path,
-              const char *env,
-              const char *option,
-              int        *rc)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *contents = NULL;
-
-  *rc = 0;
-  if (path == NULL)
-    return g_strdup (g_getenv (env));
-  if (!g_file_get_contents (path, &contents, NULL, &error))
-    {
-      g_printerr ("mira-server: %s: %s\n", option, error->message);
-      *rc = 1;
-      return NULL;
-    }
-  g_strstrip (contents);
-  if (*contents == '\0' || strchr (contents, '\n') != NULL)
-    {
-      g_printerr ("mira-server: %s: %s must hold one API key on one line\n", option, path);
-      *rc = 1;
-      return NULL;
-    }
-  return g_steal_pointer (&contents);
-}
-
 /* The chain of --transcriber; 0, or the exit status on failure */
 static int
 make_transcribers (Options               *options,
@@ -292,7 +248,6 @@ make_transcribers (Options               *options,
   g_autofree char *openai_key = NULL;
   g_autofree char *deepgram_key = NULL;
   MiraTranscriberOptions transcriber_options = { 0 };
-  int rc;
 
   if (options->transcriber_timeout < 0 || options->transcriber_timeout > 600000)
     {
@@ -309,14 +264,14 @@ make_transcribers (Options               *options,
       g_printerr ("mira-server: --sphinx-idle must be between 0 and 86400 seconds\n");
       return 2;
     }
-  openai_key = load_api_key (options->openai_key_file, "MIRA_OPENAI_API_KEY",
-                             "--openai-key-file", &rc);
-  if (rc != 0)
-    return rc;
-  deepgram_key = load_api_key (options->deepgram_key_file, "MIRA_DEEPGRAM_API_KEY",
-                               "--deepgram-key-file", &rc);
-  if (rc != 0)
-    return rc;
+  if (!mira_api_key_load (options->openai_key_file, "MIRA_OPENAI_API_KEY", "--openai-key-file",
+                          &openai_key, &error) ||
+      !mira_api_key_load (options->deepgram_key_file, "MIRA_DEEPGRAM_API_KEY",
+                          "--deepgram-key-file", &deepgram_key, &error))
+    {
+      g_printerr ("mira-server: %s\n", error->message);
+      return 2;
+    }
 
   transcriber_options.sphinx_decoders = (guint) options->sphinx_decoders;
   /* 0 on the command line: never let go (the options' 0 is the default) */
@@ -325,7 +280,7 @@ make_transcribers (Options               *options,
   transcriber_options.openai_model = options->openai_model;
   transcriber_options.openai_key = openai_key;
   transcriber_options.deepgram_url = options->deepgram_url;
-  transcriber_options.deepgram_key = deepgram_key && *deepgram_key ? deepgram_key : NULL;
+  transcriber_options.deepgram_key = deepgram_key;
   transcriber_options.timeout_ms = (guint) options->transcriber_timeout;
   *chain_out = mira_transcriber_chain_new (options->transcriber ? options->transcriber : "sphinx",
                                            &transcriber_options, &error);
@@ -670,13 +625,13 @@ mira_cli_main (int    argc,
     { "openai-model", 0, 0, G_OPTION_ARG_STRING, &options.openai_model,
       "Model the openai transcriber asks for (default whisper-1)", "NAME" },
     { "openai-key-file", 0, 0, G_OPTION_ARG_FILENAME, &options.openai_key_file,
-      "File holding the openai transcriber's API key (default: env MIRA_OPENAI_API_KEY;"
-      " none: no key is sent)", "FILE" },
+      "File holding the openai transcriber's API key on one line; without it,"
+      " env MIRA_OPENAI_API_KEY; without either, no key is sent", "FILE" },
     { "deepgram-url", 0, 0, G_OPTION_ARG_STRING, &options.deepgram_url,
       "Base URL of the deepgram transcriber (default https://api.deepgram.com)", "URL" },
     { "deepgram-key-file", 0, 0, G_OPTION_ARG_FILENAME, &options.deepgram_key_file,
-      "File holding the deepgram transcriber's API key (default: env MIRA_DEEPGRAM_API_KEY)",
-      "FILE" },
+      "File holding the deepgram transcriber's API key on one line; without it,"
+      " env MIRA_DEEPGRAM_API_KEY", "FILE" },
     { "llm-url", 0, 0, G_OPTION_ARG_STRING, &options.llm_url,
       "An OpenAI-compatible chat completions service (Ollama, llama.cpp, vLLM, OpenAI) that"
       " finds the actions in interactions and titles and summarises conversations, e.g."
@@ -684,7 +639,8 @@ mira_cli_main (int    argc,
     { "llm-model", 0, 0, G_OPTION_ARG_STRING, &options.llm_model,
       "The model's name at --llm-url, e.g. llama3.2", "NAME" },
     { "llm-key-file", 0, 0, G_OPTION_ARG_FILENAME, &options.llm_key_file,
-      "File whose first line is the API key for --llm-url (env MIRA_LLM_API_KEY wins)", "FILE" },
+      "File holding the API key for --llm-url on one line; without it, env MIRA_LLM_API_KEY",
+      "FILE" },
     { "llm-timeout", 0, 0, G_OPTION_ARG_INT, &options.llm_timeout,
       "Seconds one request to --llm-url may take before the built-in methods step in"
       " (default 20)", "S" },
@@ -703,7 +659,11 @@ mira_cli_main (int    argc,
     "  migrate [--status]         Apply the database migrations, or show them\n"
     "  networks list              List every network\n"
     "  networks create NAME       Create a network and print its token\n"
-    "  networks suspend|activate|delete NETWORK_ID");
+    "  networks suspend|activate|delete NETWORK_ID\n"
+    "\n"
+    "API keys: a --…-key-file given on the command line wins over its\n"
+    "environment variable (MIRA_OPENAI_API_KEY, MIRA_DEEPGRAM_API_KEY,\n"
+    "MIRA_LLM_API_KEY); an empty variable counts as unset.");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {

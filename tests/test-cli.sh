@@ -51,7 +51,9 @@ run --help
 check "--help exits 0" test "$rc" -eq 0
 for word in --host --port --database --admin-token-file --open-registration --workers \
             --audio-threads --log-level --version serve migrate "networks list" "networks create" \
-            --llm-url --llm-model --llm-key-file --llm-timeout MIRA_LLM_API_KEY; do
+            --llm-url --llm-model --llm-key-file --llm-timeout MIRA_LLM_API_KEY \
+            --openai-key-file MIRA_OPENAI_API_KEY --deepgram-key-file MIRA_DEEPGRAM_API_KEY \
+            "wins over its" --sphinx-idle; do
   check "--help lists $word" has "$word" "$tmp/out"
 done
 
@@ -87,6 +89,25 @@ run --database "$db" --port 0 --transcriber none --llm-url http://127.0.0.1:9 --
     --llm-key-file "$tmp/no-such-key"
 check "an unreadable --llm-key-file exits 2" test "$rc" -eq 2
 check "an unreadable --llm-key-file is named" has "llm-key-file" "$tmp/err"
+# One rule for every API key: a key file on the command line wins over the environment, so
+# one that cannot be read is an error even when the variable holds a key
+MIRA_LLM_API_KEY=sk-env run --database "$db" --port 0 --transcriber none \
+    --llm-url http://127.0.0.1:9 --llm-model m --llm-key-file "$tmp/no-such-key"
+check "an unreadable --llm-key-file exits 2 with MIRA_LLM_API_KEY set" test "$rc" -eq 2
+check "an unreadable --llm-key-file is named with MIRA_LLM_API_KEY set" has "llm-key-file" "$tmp/err"
+printf 'sk-one\nsk-two\n' > "$tmp/two-keys"
+for backend in openai deepgram; do
+  var="MIRA_$(echo "$backend" | tr a-z A-Z)_API_KEY"
+  env "$var=sk-env" timeout 60 "$server" --database "$db" --port 0 --transcriber "$backend" \
+    "--$backend-key-file" "$tmp/no-such-key" </dev/null >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  check "an unreadable --$backend-key-file exits 2 with $var set" test "$rc" -eq 2
+  check "an unreadable --$backend-key-file is named with $var set" has "$backend-key-file" "$tmp/err"
+done
+run --database "$db" --port 0 --transcriber none --llm-url http://127.0.0.1:9 --llm-model m \
+    --llm-key-file "$tmp/two-keys"
+check "an --llm-key-file of two lines exits 2" test "$rc" -eq 2
+check "an --llm-key-file of two lines is explained" has "one API key on one line" "$tmp/err"
 run --database "$db" --port 0 --transcriber none --llm-url http://127.0.0.1:9 --llm-model m \
     --llm-timeout 0
 check "an --llm-timeout of 0 exits 2" test "$rc" -eq 2

@@ -17,7 +17,9 @@
 
 #include <libsoup/soup.h>
 
+#include "mira-curl.h"
 #include "mira-deepgram-transcriber.h"
+#include "mira-error.h"
 #include "mira-openai-transcriber.h"
 #include "mira-sphinx.h"
 #include "mira-test-live.h"
@@ -622,8 +624,14 @@ die_with_parent (gpointer unused)
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
+/* mira-server --transcriber @transcriber, with the arguments of @extra
+ * (NULL-terminated, may be NULL) and the environment's MIRA_OPENAI_API_KEY
+ * set to @openai_key (NULL: unset)
+ */
 static Server *
-server_start (const char *transcriber)
+server_start_full (const char          *transcriber,
+                   const char * const  *extra,
+                   const char          *openai_key)
 {
   g_autoptr(GSubprocessLauncher) launcher =
     g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
@@ -631,6 +639,7 @@ server_start (const char *transcriber)
   g_autoptr(GError) error = NULL;
   g_autofree char *line = NULL;
   g_autofree char *database = NULL;
+  g_autoptr(GPtrArray) argv = NULL;
   Server *server = g_new0 (Server, 1);
   int fd = g_file_open_tmp ("mira-speech-XXXXXX.db", &server->db_path, &error);
 
@@ -639,12 +648,23 @@ server_start (const char *transcriber)
   g_unlink (server->db_path);
   database = g_strconcat ("sqlite://", server->db_path, NULL);
   g_subprocess_launcher_setenv (launcher, "MIRA_ADMIN_TOKEN", MIRA_TEST_ADMIN_TOKEN, TRUE);
+  if (openai_key != NULL)
+    g_subprocess_launcher_setenv (launcher, "MIRA_OPENAI_API_KEY", openai_key, TRUE);
+  else
+    g_subprocess_launcher_unsetenv (launcher, "MIRA_OPENAI_API_KEY");
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  server->process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("MIRA_SERVER_PROGRAM"),
-                                                 "--port", "0", "--database", database,
-                                                 "--transcriber", transcriber,
-                                                 "--transcriber-timeout", "1500",
-                                                 "--sphinx-decoders", "1", NULL);
+  argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, (gpointer) g_getenv ("MIRA_SERVER_PROGRAM"));
+  for (const char * const *arg = (const char * const []) {
+         "--port", "0", "--database", database, "--transcriber", transcriber,
+         "--transcriber-timeout", "1500", "--sphinx-decoders", "1", NULL };
+       *arg != NULL; arg++)
+    g_ptr_array_add (argv, (gpointer) *arg);
+  for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) extra[i]);
+  g_ptr_array_add (argv, NULL);
+  server->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata,
+                                                  &error);
   g_assert_no_error (error);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server->process));
   line = g_data_input_stream_read_line (out, NULL, NULL, &error);
@@ -654,6 +674,12 @@ server_start (const char *transcriber)
   server->url = g_strdup (line + strlen ("listening on "));
   server->client = mira_test_client_new (server->url);
   return server;
+}
+
+static Server *
+server_start (const char *transcriber)
+{
+  return server_start_full (transcriber, NULL, NULL);
 }
 
 static void
@@ -870,6 +896,98 @@ test_server_fallback (void)
   }
 }
 
+/* One rule for every API key: the file the command line names, else the
+ * environment variable, else none.
+ */
+static void
+test_api_key (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("mira-key-XXXXXX", NULL);
+  g_autofree char *file = g_build_filename (dir, "key", NULL);
+  g_autofree char *two = g_build_filename (dir, "two-lines", NULL);
+  g_autofree char *empty = g_build_filename (dir, "empty", NULL);
+  g_autofree char *missing = g_build_filename (dir, "missing", NULL);
+  g_autoptr(GError) error = NULL;
+  char *key = NULL;
+
+  g_assert_true (g_file_set_contents (file, "  sk-from-file \n", -1, NULL));
+  g_assert_true (g_file_set_contents (two, "sk-one\nsk-two\n", -1, NULL));
+  g_assert_true (g_file_set_contents (empty, " \n", -1, NULL));
+  g_setenv ("MIRA_TEST_API_KEY", "sk-from-environment", TRUE);
+
+  /* The file wins over the environment */
+  g_assert_true (mira_api_key_load (file, "MIRA_TEST_API_KEY", "--test-key-file", &key, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (key, ==, "sk-from-file");
+  g_clear_pointer (&key, g_free);
+
+  /* Without a file, the environment */
+  g_assert_true (mira_api_key_load (NULL, "MIRA_TEST_API_KEY", "--test-key-file", &key, &error));
+  g_assert_cmpstr (key, ==, "sk-from-environment");
+  g_clear_pointer (&key, g_free);
+
+  /* An empty variable is no key */
+  g_setenv ("MIRA_TEST_API_KEY", "", TRUE);
+  g_assert_true (mira_api_key_load (NULL, "MIRA_TEST_API_KEY", "--test-key-file", &key, &error));
+  g_assert_null (key);
+
+  /* A file given that holds no key, or two lines, or is not there, is an
+   * error naming the option, even with the variable set
+   */
+  g_setenv ("MIRA_TEST_API_KEY", "sk-from-environment", TRUE);
+  for (guint i = 0; i < 3; i++)
+    {
+      const char *path = (const char *[]) { two, empty, missing }[i];
+
+      g_assert_false (mira_api_key_load (path, "MIRA_TEST_API_KEY", "--test-key-file", &key,
+                                         &error));
+      g_assert_error (error, MIRA_ERROR, MIRA_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, "--test-key-file"));
+      g_assert_null (strstr (error->message, "sk-"));
+      g_assert_null (key);
+      g_clear_error (&error);
+    }
+  g_unsetenv ("MIRA_TEST_API_KEY");
+  g_unlink (file);
+  g_unlink (two);
+  g_unlink (empty);
+  g_rmdir (dir);
+}
+
+/* mira-server reads the openai key by that rule: the service, which takes
+ * one key only, hears from the server (not from PocketSphinx after it)
+ * whether the key comes from --openai-key-file with the environment
+ * naming another, or from the environment alone.
+ */
+static void
+test_server_api_key (void)
+{
+  g_autoptr(Peer) peer = peer_start ("openai", "ok", "--text", ANSWER, "--key", "sk-right",
+                                     NULL);
+  g_autofree char *dir = g_dir_make_tmp ("mira-key-XXXXXX", NULL);
+  g_autofree char *file = g_build_filename (dir, "openai-key", NULL);
+
+  g_assert_true (g_file_set_contents (file, "sk-right\n", -1, NULL));
+  for (guint i = 0; i < 2; i++)
+    {
+      const char * const with_file[] = { "--openai-url", peer->url, "--openai-key-file", file,
+                                         NULL };
+      const char * const without[] = { "--openai-url", peer->url, NULL };
+      g_autoptr(Server) server = server_start_full ("openai,sphinx",
+                                                    i == 0 ? with_file : without,
+                                                    i == 0 ? "sk-wrong" : "sk-right");
+      g_autofree char *token = NULL;
+      g_autofree char *network = network_new (server, &token);
+      g_autoptr(JsonObject) interaction = say (server, network, token, 0);
+      JsonObject *metadata = json_object_get_object_member (interaction, "metadata");
+
+      g_assert_cmpstr (json_object_get_string_member (metadata, "transcriber"), ==, "openai");
+      g_assert_cmpstr (json_object_get_string_member (interaction, "content"), ==, ANSWER);
+    }
+  g_unlink (file);
+  g_rmdir (dir);
+}
+
 /* A decoder unused for its idle time is let go; the next utterance loads one again */
 static void
 test_sphinx_idle (void)
@@ -918,6 +1036,8 @@ main (int    argc,
   g_test_add_func ("/transcriber/chain/derive", test_chain_derive);
   g_test_add_func ("/transcriber/chain/probe", test_chain_probe);
   g_test_add_func ("/transcriber/server/fallback", test_server_fallback);
+  g_test_add_func ("/transcriber/api-key", test_api_key);
+  g_test_add_func ("/transcriber/server/api-key", test_server_api_key);
   g_test_add_func ("/transcriber/sphinx/idle", test_sphinx_idle);
 
   return g_test_run ();

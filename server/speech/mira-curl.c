@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "mira-error.h"
 #include "mira-transcriber.h"
 
 /* An answer larger than this is no transcript of a 30-second utterance. */
@@ -224,4 +225,43 @@ mira_curl_parse_object (GBytes      *body,
       return NULL;
     }
   return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+}
+
+gboolean
+mira_api_key_load (const char  *path,
+                   const char  *env_name,
+                   const char  *option,
+                   char       **key_out,
+                   GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *contents = NULL;
+  const char *env;
+
+  g_return_val_if_fail (env_name != NULL && option != NULL && key_out != NULL, FALSE);
+
+  *key_out = NULL;
+  if (path == NULL)
+    {
+      env = g_getenv (env_name);
+      *key_out = env != NULL && *env != '\0' ? g_strdup (env) : NULL;
+      return TRUE;
+    }
+  if (!g_file_get_contents (path, &contents, NULL, &local_error))
+    {
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "%s: %s", option,
+                   local_error->message);
+      return FALSE;
+    }
+  g_strstrip (contents);
+  if (*contents == '\0' || strpbrk (contents, "\r\n") != NULL)
+    {
+      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+                   "%s: %s must hold one API key on one line", option, path);
+      if (*contents != '\0')
+        memset (contents, 0, strlen (contents));
+      return FALSE;
+    }
+  *key_out = g_steal_pointer (&contents);
+  return TRUE;
 }

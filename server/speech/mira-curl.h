@@ -38,6 +38,22 @@ JsonObject *mira_curl_parse_object   (GBytes        *body,
                                       const char    *what,
                                       GError       **error);
 
+/* The API key of a service, by one rule for every one of them: the file
+ * @path names when it is given (the command line's --…-key-file, which
+ * wins), else the environment variable @env_name, else none. The file holds
+ * the key on one line; white space around it is dropped. An environment
+ * variable that is empty counts as unset.
+ *
+ * Returns TRUE with *@key_out the key, or NULL when there is none; FALSE
+ * (MIRA_ERROR_INVALID naming @option and the file) when the file cannot be
+ * read, is empty or holds more than one line.
+ */
+gboolean    mira_api_key_load        (const char    *path,
+                                      const char    *env_name,
+                                      const char    *option,
+                                      char         **key_out,
+                                      GError       **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MiraCurl, mira_curl_free)
 
 G_END_DECLS
