@@ -187,6 +187,8 @@ mira_extraction_run_builtin (MiraDb      *db,
   g_autoptr(GDateTime) said_at = NULL;
   g_autoptr(GPtrArray) actions = NULL;
   gint64 said_ms;
+  gint64 start_us = g_get_monotonic_time ();
+  gboolean stored;
 
   g_return_val_if_fail (interaction != NULL, FALSE);
 
@@ -197,6 +199,9 @@ mira_extraction_run_builtin (MiraDb      *db,
   said_at = g_date_time_new_from_unix_utc (said_ms / 1000);
   actions = mira_extractor_find (json_object_get_string_member (interaction, "content"),
                                  said_at, zone);
-  return mira_extraction_store (db, net_uuid, network_id, interaction, actions, "builtin",
-                                events, error);
+  stored = mira_extraction_store (db, net_uuid, network_id, interaction, actions, "builtin",
+                                  events, error);
+  g_debug ("%u actions found and stored in %.1f ms", actions->len,
+           (g_get_monotonic_time () - start_us) / 1000.0);
+  return stored;
 }

@@ -99,22 +99,41 @@ mira_transcriber_wav_new (const gint16 *samples,
   return g_byte_array_free_to_bytes (wav);
 }
 
+/* What a transcription in the pool works on */
+typedef struct
+{
+  GBytes *samples;
+  gint64  queued_us;   /* monotonic */
+} Work;
+
+static void
+work_free (Work *work)
+{
+  g_bytes_unref (work->samples);
+  g_free (work);
+}
+
 static void
 transcribe_in_pool (gpointer data,
                     gpointer unused)
 {
   g_autoptr(GTask) task = data;
-  GBytes *bytes = g_task_get_task_data (task);
+  Work *work = g_task_get_task_data (task);
   gsize size;
-  const gint16 *samples = g_bytes_get_data (bytes, &size);
+  const gint16 *samples = g_bytes_get_data (work->samples, &size);
   GError *error = NULL;
   MiraTranscript *transcript;
+  gint64 start_us = g_get_monotonic_time ();
 
   if (g_task_return_error_if_cancelled (task))
     return;
+  /* The stages of an utterance's way, for G_MESSAGES_DEBUG=mira-transcriber */
+  g_debug ("transcription of %.2f s of audio started after %.1f ms in the queue",
+           size / sizeof (gint16) / 16000.0, (start_us - work->queued_us) / 1000.0);
   transcript = mira_transcriber_transcribe (g_task_get_source_object (task), samples,
                                             size / sizeof (gint16),
                                             g_task_get_cancellable (task), &error);
+  g_debug ("transcription done in %.1f ms", (g_get_monotonic_time () - start_us) / 1000.0);
   if (transcript == NULL)
     g_task_return_error (task, error);
   else
@@ -152,12 +171,16 @@ mira_transcriber_transcribe_async (MiraTranscriber     *self,
                                    gpointer             user_data)
 {
   GTask *task;
+  Work *work;
 
   g_return_if_fail (MIRA_IS_TRANSCRIBER (self));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, mira_transcriber_transcribe_async);
-  g_task_set_task_data (task, g_bytes_ref (samples), (GDestroyNotify) g_bytes_unref);
+  work = g_new (Work, 1);
+  work->samples = g_bytes_ref (samples);
+  work->queued_us = g_get_monotonic_time ();
+  g_task_set_task_data (task, work, (GDestroyNotify) work_free);
   /* The pool's from now on */
   g_thread_pool_push (transcription_pool (), task, NULL);
 }

@@ -114,6 +114,8 @@ mira_voice_persons_match (MiraDb                    *db,
   MiraVoiceSignature best_signature;
   const char *best_id = NULL;
   double threshold, best = -1;
+  gint64 start_us = g_get_monotonic_time ();
+  JsonObject *person;
 
   g_return_val_if_fail (db != NULL && net_uuid != NULL && network_id != NULL, NULL);
   g_return_val_if_fail (signature != NULL && outcome != NULL, NULL);
@@ -156,7 +158,10 @@ mira_voice_persons_match (MiraDb                    *db,
       if (!store_signature (db, net_uuid, best_id, &best_signature, error))
         return NULL;
       *outcome = MIRA_VOICE_MATCHED;
-      return mira_entity_get (db, net_uuid, network_id, &mira_entity_person, best_id, error);
+      person = mira_entity_get (db, net_uuid, network_id, &mira_entity_person, best_id, error);
+      g_debug ("voice matched a person (similarity %.2f) in %.1f ms", best,
+               (g_get_monotonic_time () - start_us) / 1000.0);
+      return person;
     }
 
   {
@@ -176,7 +181,9 @@ mira_voice_persons_match (MiraDb                    *db,
     g_hash_table_insert (values, (gpointer) "voice_speech_s", format_double (signature->speech_s));
   }
   *outcome = MIRA_VOICE_NEW;
-  return mira_entity_insert (db, net_uuid, network_id, &mira_entity_person, values, error);
+  person = mira_entity_insert (db, net_uuid, network_id, &mira_entity_person, values, error);
+  g_debug ("voice made a new person in %.1f ms", (g_get_monotonic_time () - start_us) / 1000.0);
+  return person;
 }
 
 JsonObject *

@@ -10,7 +10,10 @@
  *  - live: the same sentence spoken by flite (voice rms) into a device's
  *    audio socket in real time, from the end of its last word to
  *    interaction_created and to reminder_created (--live-repeat times), with
- *    PocketSphinx writing it down.
+ *    PocketSphinx writing it down, and where that time goes: the stages the
+ *    server's debug messages mark (the transcription queued, started and
+ *    done, the decode, the voice matched, the actions found) and the
+ *    utterance's window closing (audio_stream_selected).
  *
  * The server runs in this process (the tests' harness), on SQLite.
  *
@@ -35,7 +38,95 @@
 
 static int opt_repeat = 50;
 static int opt_live_repeat = 5;
+static int opt_sphinx_idle = -1;
 static char *opt_corpus = NULL;
+
+/* The server's debug messages that mark an utterance's stages, as they come */
+typedef struct
+{
+  gint64  time_us;
+  char   *domain;
+  char   *message;
+} Mark;
+
+static GMutex marks_lock;
+static GPtrArray *marks;   /* Mark* */
+
+static void
+mark_free (Mark *mark)
+{
+  g_free (mark->domain);
+  g_free (mark->message);
+  g_free (mark);
+}
+
+static GLogWriterOutput
+writer (GLogLevelFlags   level,
+        const GLogField *fields,
+        gsize            n_fields,
+        gpointer         user_data)
+{
+  static const char * const domains[] = { "mira-transcriber", "mira-sphinx",
+                                          "mira-voice-persons", "mira-extraction" };
+  const char *domain = NULL, *message = NULL;
+
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_str_equal (fields[i].key, "GLIB_DOMAIN"))
+      domain = fields[i].value;
+    else if (g_str_equal (fields[i].key, "MESSAGE"))
+      message = fields[i].value;
+  if ((level & G_LOG_LEVEL_DEBUG) && domain != NULL && message != NULL &&
+      g_strv_contains (domains, domain))
+    {
+      Mark *mark = g_new (Mark, 1);
+
+      mark->time_us = g_get_monotonic_time ();
+      mark->domain = g_strdup (domain);
+      mark->message = g_strdup (message);
+      g_mutex_lock (&marks_lock);
+      g_ptr_array_add (marks, mark);
+      g_mutex_unlock (&marks_lock);
+    }
+  return g_log_writer_default (level, fields, n_fields, user_data);
+}
+
+/* The time of the first mark at or after @from whose message starts with
+ * @prefix (0 if none), and the number after @after in it (in *@value_out)
+ */
+static gint64
+mark_find (guint        from,
+           const char  *prefix,
+           const char  *after,
+           double      *value_out)
+{
+  gint64 time_us = 0;
+
+  g_mutex_lock (&marks_lock);
+  for (guint i = from; i < marks->len && time_us == 0; i++)
+    {
+      Mark *mark = marks->pdata[i];
+      const char *at;
+
+      if (!g_str_has_prefix (mark->message, prefix))
+        continue;
+      time_us = mark->time_us;
+      if (value_out != NULL && after != NULL && (at = strstr (mark->message, after)) != NULL)
+        *value_out = g_ascii_strtod (at + strlen (after), NULL);
+    }
+  g_mutex_unlock (&marks_lock);
+  return time_us;
+}
+
+static guint
+marks_len (void)
+{
+  guint n;
+
+  g_mutex_lock (&marks_lock);
+  n = marks->len;
+  g_mutex_unlock (&marks_lock);
+  return n;
+}
 
 static int
 compare_doubles (gconstpointer a,
@@ -193,6 +284,16 @@ bench_live (void)
   g_autoptr(MiraTestClient) client = NULL;
   g_autoptr(GArray) to_interaction = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) to_reminder = g_array_new (FALSE, FALSE, sizeof (double));
+  /* The stages, each utterance's */
+  g_autoptr(GArray) to_queued = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) queue_wait = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) decode = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) to_transcribed = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) to_window = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) store = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) voice = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) extraction = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) load = g_array_new (FALSE, FALSE, sizeof (double));
   const MiraTestSpeech *speech = mira_test_speech_get ("rms", DENTIST);
   g_autofree gint16 *pcm = NULL;
   g_autofree char *path = NULL;
@@ -204,6 +305,8 @@ bench_live (void)
 
   if (sphinx == NULL)
     g_error ("PocketSphinx: %s", error->message);
+  if (opt_sphinx_idle >= 0)
+    mira_sphinx_set_idle (sphinx, (guint) opt_sphinx_idle);
   server = mira_test_server_new_full (uri, FALSE, MIRA_TRANSCRIBER (sphinx));
   client = mira_test_client_new (mira_test_server_get_url (server));
   net = network_new (client);
@@ -221,6 +324,7 @@ bench_live (void)
   for (int k = 0; k < opt_live_repeat; k++)
     {
       guint from = mira_test_socket_n_messages (net.events);
+      guint marks_from = marks_len ();
       gsize speech_end = LEAD_MS * 16 + speech->n;
       gint64 start = g_get_monotonic_time (), end = 0, got;
       double ms;
@@ -255,12 +359,71 @@ bench_live (void)
         g_error ("no reminder_created: PocketSphinx heard something else");
       ms = (got - end) / 1e3;
       g_array_append_val (to_reminder, ms);
+
+      /* Where the time went */
+      {
+        double queued_ms = 0, value = 0;
+        gint64 started = mark_find (marks_from, "transcription of", "after ", &queued_ms);
+        gint64 done = mark_find (marks_from, "transcription done", NULL, NULL);
+        gint64 window = 0;
+
+        if (started != 0)
+          {
+            ms = (started - end) / 1e3 - queued_ms;
+            g_array_append_val (to_queued, ms);
+            g_array_append_val (queue_wait, queued_ms);
+          }
+        if (mark_find (marks_from, "decoded", " in ", &value) != 0)
+          g_array_append_val (decode, value);
+        if (mark_find (marks_from, "decoder loaded", " in ", &value) != 0)
+          g_array_append_val (load, value);
+        if (done != 0)
+          {
+            ms = (done - end) / 1e3;
+            g_array_append_val (to_transcribed, ms);
+            ms = (arrival (&net, "interaction_created", from, 0) - done) / 1e3;
+            g_array_append_val (store, ms);
+          }
+        /* The window's close, not the stream's selection at the start */
+        for (guint i = from; i < mira_test_socket_n_messages (net.events); i++)
+          {
+            JsonObject *event = mira_test_socket_message (net.events, i)->object;
+
+            if (event != NULL &&
+                g_strcmp0 (json_object_get_string_member_with_default (event, "type", ""),
+                           "audio_stream_selected") == 0 &&
+                !g_str_has_prefix (json_object_get_string_member_with_default (event, "reason",
+                                                                               "live:"),
+                                   "live:"))
+              window = mira_test_socket_message (net.events, i)->time_us;
+          }
+        if (window != 0)
+          {
+            ms = (window - end) / 1e3;
+            g_array_append_val (to_window, ms);
+          }
+        if (mark_find (marks_from, "voice ", " in ", &value) != 0)
+          g_array_append_val (voice, value);
+        if (mark_find (marks_from, "1 actions", " in ", &value) != 0)
+          g_array_append_val (extraction, value);
+      }
       mira_test_client_run (client, 1000);
     }
   g_print ("Live audio: flite rms, real time, PocketSphinx, SQLite (silence closes the utterance "
            "after 700 ms)\n");
   report ("end of the words → interaction_created", to_interaction);
   report ("end of the words → reminder_created", to_reminder);
+  g_print ("  where the time goes (from the end of the words, or each stage's own):\n");
+  report ("  → queued for transcription", to_queued);
+  report ("  waiting in the queue", queue_wait);
+  if (load->len > 0)
+    report ("  loading a decoder let go while idle", load);
+  report ("  PocketSphinx's decode", decode);
+  report ("  → transcribed", to_transcribed);
+  report ("  → window closed (audio_stream_selected)", to_window);
+  report ("  transcribed → interaction_created", store);
+  report ("  voice matched to a person", voice);
+  report ("  actions found and stored", extraction);
   mira_test_socket_free (audio);
   network_free (&net);
 }
@@ -273,6 +436,9 @@ main (int   argc,
     { "repeat", 'n', 0, G_OPTION_ARG_INT, &opt_repeat, "REST interactions (default 50)", "N" },
     { "live-repeat", 0, 0, G_OPTION_ARG_INT, &opt_live_repeat,
       "Spoken utterances (default 5; 0: none)", "N" },
+    { "sphinx-idle", 0, 0, G_OPTION_ARG_INT, &opt_sphinx_idle,
+      "Seconds PocketSphinx's decoder stays loaded unused (default 300; 1: every utterance"
+      " loads it again)", "S" },
     { "corpus", 0, 0, G_OPTION_ARG_FILENAME, &opt_corpus,
       "The corpus (default tests/extraction-corpus.json of the source tree)", "FILE" },
     { NULL }
@@ -282,6 +448,8 @@ main (int   argc,
   double load[3] = { 0 };
 
   setlocale (LC_ALL, "");
+  marks = g_ptr_array_new_with_free_func ((GDestroyNotify) mark_free);
+  g_log_set_writer_func (writer, NULL, NULL);
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
