@@ -10,9 +10,10 @@
 G_BEGIN_DECLS
 
 /* What the live tests need besides mira-test-server.h (whose
- * mira_test_server_new_full() starts a server with a transcriber): a client side whose HTTP requests and WebSockets all run on
- * one GMainContext of the calling thread (so sockets keep reading while a
- * request waits), and real speech: flite sentences mixed with seeded noise.
+ * mira_test_server_new_full() starts a server with a transcriber): a client
+ * side whose HTTP requests and WebSockets all run on one GMainContext of the
+ * calling thread (so sockets keep reading while a request waits), networks
+ * made through it, and real speech: flite sentences mixed with seeded noise.
  * Failures are fatal, like the rest of the harness.
  */
 
