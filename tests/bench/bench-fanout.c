@@ -6,8 +6,9 @@
  * --subscribers event-socket subscribers of one network.
  *
  * It starts the built mira-server, creates a network, opens the
- * subscribers' event sockets (/api/v1/{network_id}/ws?token=…) on raw
- * sockets from this process, and then creates --events persons at a steady
+ * subscribers' event sockets (/api/v1/{network_id}/ws?token=…, with the
+ * admin token: a network token holds at most 32 sockets) on raw sockets
+ * from this process, and then creates --events persons at a steady
  * --rate through the REST API. The clock is ours, not the server's
  * "timestamp": the time is taken right before each request is sent, and each
  * person_created event is matched to its request by the person's name
@@ -228,7 +229,7 @@ main (int    argc,
   session = soup_session_new_with_options ("timeout", 60, NULL);
   network_id = bench_network_new (&server, session, "Fan-out", &token);
   persons_url = g_strdup_printf ("%s/api/v1/%s/persons", server.url, network_id);
-  ws_path = g_strdup_printf ("/api/v1/%s/ws?token=%s", network_id, token);
+  ws_path = g_strdup_printf ("/api/v1/%s/ws?token=%s", network_id, server.admin_token);
 
   receivers = g_new0 (Receiver, opt_threads);
   for (int t = 0; t < opt_threads; t++)
