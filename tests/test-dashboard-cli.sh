@@ -58,7 +58,9 @@ gsettings set "$app_id" mode host
 gsettings set "$app_id" host-port "$port"
 "$app" >"$tmp/out" 2>"$tmp/err" &
 app_pid=$!
-for _ in $(seq 600); do
+# Up to 3 minutes: under AddressSanitizer on a loaded machine the start
+# (keyring, SQLite, the speech model) has taken more than one
+for _ in $(seq 1800); do
   grep -q "^listening on " "$tmp/out" && break
   kill -0 "$app_pid" 2>/dev/null || break
   sleep 0.1
