@@ -21,6 +21,7 @@
 #include "mira-curl.h"
 #include "mira-db.h"
 #include "mira-error.h"
+#include "mira-json.h"
 #include "mira-migrations.h"
 #include "mira-networks.h"
 #include "mira-server.h"
@@ -570,7 +571,7 @@ networks (Options  *options,
     g_print ("deleted %s\n", job.arg);
   else
     {
-      g_autofree char *pretty = json_to_string (result, TRUE);
+      g_autofree char *pretty = mira_json_to_string (result, TRUE);
 
       g_print ("%s\n", pretty);
     }

@@ -432,7 +432,7 @@ mira_api_call_run (MiraDb   *db,
   /* Serialise here, on the worker, to keep the server thread free. */
   if (call->response != NULL)
     {
-      call->response_text = json_to_string (call->response, FALSE);
+      call->response_text = mira_json_to_string (call->response, FALSE);
       call->response_type = g_strdup ("application/json; charset=utf-8");
       g_clear_pointer (&call->response, json_node_unref);
     }

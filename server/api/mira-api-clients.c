@@ -12,6 +12,7 @@
 
 #include "mira-db.h"
 #include "mira-entity.h"
+#include "mira-json.h"
 #include "mira-networks.h"
 #include "mira-transcriber-chain.h"
 #include "mira-error.h"
@@ -190,7 +191,7 @@ device_info_text (const char *device_name)
 
   json_object_set_string_member (info, "name", name);
   node = json_node_init_object (json_node_alloc (), info);
-  return json_to_string (node, FALSE);
+  return mira_json_to_string (node, FALSE);
 }
 
 /* An audio socket of a client is opening: which client it is (registering a

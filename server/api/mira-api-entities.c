@@ -13,6 +13,7 @@
 #include "mira-entity.h"
 #include "mira-error.h"
 #include "mira-extraction.h"
+#include "mira-json.h"
 #include "mira-util.h"
 #include "mira-voice-persons.h"
 
@@ -470,7 +471,7 @@ merge_participants (MiraApiCall  *call,
           json_array_add_string_element (merged, keep);
         }
       node = json_node_init_array (json_node_alloc (), merged);
-      text = json_to_string (node, FALSE);
+      text = mira_json_to_string (node, FALSE);
       upd = mira_db_query (db, "UPDATE conversations SET participant_ids = $3"
                                " WHERE network_id = $1 AND id = $2", 3,
                            (const char *[]) { call->net_uuid, mira_db_result_get (res, i, 0), text },
@@ -638,7 +639,7 @@ mira_api_person_voice (MiraApiCall  *call,
 
       json_object_set_string_member (metadata, "voice_description", description);
       node = json_node_init_object (json_node_alloc (), metadata);
-      g_hash_table_insert (values, (gpointer) "metadata", json_to_string (node, FALSE));
+      g_hash_table_insert (values, (gpointer) "metadata", mira_json_to_string (node, FALSE));
       g_clear_pointer (&person, json_object_unref);
       person = mira_entity_update (db, call->net_uuid, call->network_id, entity, person_id, values,
                                    error);

@@ -10,6 +10,7 @@
 
 #include "mira-db.h"
 #include "mira-error.h"
+#include "mira-json.h"
 #include "mira-time.h"
 #include "mira-transcriber-chain.h"
 #include "mira-util.h"
@@ -238,7 +239,7 @@ mira_api_settings_sync (MiraApiCall  *call,
         json_object_set_member (all, mira_db_result_get (res, i, 0), value);
     }
   node = json_node_init_object (json_node_alloc (), all);
-  text = json_to_string (node, FALSE);
+  text = mira_json_to_string (node, FALSE);
   upd = mira_db_query (db, "UPDATE networks SET settings = $2 WHERE id = $1", 2,
                        (const char *[]) { call->net_uuid, text }, error);
   return upd != NULL;
@@ -421,7 +422,7 @@ mira_api_setting_store (MiraApiCall  *call,
           return FALSE;
         }
     }
-  text = json_to_string (value, FALSE);
+  text = mira_json_to_string (value, FALSE);
   res = mira_db_query (db, "INSERT INTO network_settings (id, network_id, setting_key,"
                            " setting_value, setting_type, created_at, updated_at)"
                            " VALUES ($1, $2, $3, $4, $5, $6, $6)"

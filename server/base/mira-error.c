@@ -5,6 +5,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "mira-json.h"
 #include "mira-util.h"
 
 G_DEFINE_QUARK (mira-error-quark, mira_error)
@@ -54,5 +55,5 @@ mira_error_body (guint       status,
   json_builder_add_string_value (builder, now);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
-  return json_to_string (root, FALSE);
+  return mira_json_to_string (root, FALSE);
 }

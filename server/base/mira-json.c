@@ -548,3 +548,38 @@ mira_json_parse (const char  *data,
     }
   return json_node_ref (root);
 }
+
+/**
+ * mira_json_to_string:
+ * @node: a JSON tree
+ * @pretty: whether to indent it
+ *
+ * Writes @node as JSON text, like json_to_string(), with every control
+ * character of its strings escaped. json-glib 1.6 escapes U+0000 to U+001E
+ * but writes U+001F as it is, which RFC 8259 forbids: strict readers
+ * (SQLite's json_valid(), PostgreSQL's json, Python's json) refuse such
+ * text. A raw 0x1F byte can only stand inside a string (it is neither JSON
+ * whitespace nor part of UTF-8 beyond ASCII), so it is escaped where it is.
+ *
+ * Returns: (transfer full): the JSON text, UTF-8
+ */
+char *
+mira_json_to_string (JsonNode *node,
+                     gboolean  pretty)
+{
+  g_autofree char *text = json_to_string (node, pretty);
+  GString *out;
+
+  if (strchr (text, 0x1f) == NULL)
+    return g_steal_pointer (&text);
+
+  out = g_string_sized_new (strlen (text) + 16);
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == 0x1f)
+        g_string_append (out, "\\u001f");
+      else
+        g_string_append_c (out, *p);
+    }
+  return g_string_free (out, FALSE);
+}

@@ -19,5 +19,7 @@ JsonNode *mira_json_parse  (const char  *data,
                             gsize        len,
                             guint        max_depth,
                             GError     **error);
+char     *mira_json_to_string (JsonNode *node,
+                               gboolean  pretty);
 
 G_END_DECLS

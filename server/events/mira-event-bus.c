@@ -3,6 +3,7 @@
 
 #include "mira-event-bus.h"
 
+#include "mira-json.h"
 #include "mira-util.h"
 
 typedef struct
@@ -135,7 +136,7 @@ deliver (MiraEventBus *bus,
   if (targets->len > 0)
     {
       g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), event);
-      text = json_to_string (node, FALSE);
+      text = mira_json_to_string (node, FALSE);
     }
   for (guint i = 0; i < targets->len; i++)
     {

@@ -116,7 +116,7 @@ send_json (Subscriber *sub,
            JsonObject *object)
 {
   g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), object);
-  g_autofree char *text = json_to_string (node, FALSE);
+  g_autofree char *text = mira_json_to_string (node, FALSE);
 
   if (soup_websocket_connection_get_state (sub->conn) == SOUP_WEBSOCKET_STATE_OPEN)
     soup_websocket_connection_send_text (sub->conn, text);

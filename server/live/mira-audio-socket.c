@@ -32,6 +32,7 @@
 #include "mira-error.h"
 #include "mira-event-bus.h"
 #include "mira-grants.h"
+#include "mira-json.h"
 #include "mira-poller.h"
 #include "mira-store-write.h"
 #include "mira-util.h"
@@ -247,7 +248,7 @@ json_text (JsonObject *object)
 {
   g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), object);
 
-  return json_to_string (node, FALSE);
+  return mira_json_to_string (node, FALSE);
 }
 
 static char *

@@ -8,6 +8,7 @@
 #include "mira-error.h"
 #include "mira-extraction.h"
 #include "mira-extractor.h"
+#include "mira-json.h"
 #include "mira-util.h"
 
 /* What of a conversation the model reads: its first lines, up to this many
@@ -365,7 +366,7 @@ summary_store (MiraDb    *db,
     }
   json_object_set_string_member (metadata, "summary_by", "llm");
   node = json_node_init_object (json_node_alloc (), metadata);
-  metadata_text = json_to_string (node, FALSE);
+  metadata_text = mira_json_to_string (node, FALSE);
 
   res = mira_db_query (db, "UPDATE conversations SET title = $3, topic_summary = $4,"
                            " metadata = $5, updated_at = $6"

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mira-extractor.h"
+#include "mira-json.h"
 #include "mira-util.h"
 
 /* The most of an answer that is read */
@@ -351,7 +352,7 @@ build_request (MiraLlm    *self,
   json_builder_end_object (builder);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
-  return json_to_string (root, FALSE);
+  return mira_json_to_string (root, FALSE);
 }
 
 /* Extraction */

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "mira-json.h"
 #include "mira-wyoming.h"
 
 /* Samples per audio-chunk: what Wyoming's own clients send (64 ms). */
@@ -170,7 +171,7 @@ exchange_send_event (Exchange      *x,
   if (payload_len > 0)
     json_object_set_int_member (header, "payload_length", payload_len);
   json_node_set_object (node, header);
-  line = json_to_string (node, FALSE);
+  line = mira_json_to_string (node, FALSE);
   g_byte_array_append (frame, (const guint8 *) line, strlen (line));
   g_byte_array_append (frame, (const guint8 *) "\n", 1);
   if (payload_len > 0)

@@ -14,6 +14,7 @@
 #include "mira-entity.h"
 #include "mira-error.h"
 #include "mira-event.h"
+#include "mira-json.h"
 #include "mira-networks.h"
 #include "mira-util.h"
 
@@ -218,7 +219,7 @@ touch_conversation (MiraDb      *db,
       if (!found)
         json_array_add_string_element (array, person_id);
     }
-  participants = json_to_string (json_object_get_member (conversation, "participants"), FALSE);
+  participants = mira_json_to_string (json_object_get_member (conversation, "participants"), FALSE);
 
   {
     const char *params[] = { net_uuid, conversation_id, timestamp, participants, now };
@@ -375,7 +376,7 @@ mira_conversations_close (MiraDb      *db,
     }
   json_object_set_string_member (context, "closed_because", reason);
   context_node = json_node_init_object (json_node_alloc (), context);
-  context_text = json_to_string (context_node, FALSE);
+  context_text = mira_json_to_string (context_node, FALSE);
 
   res = mira_db_query (db, "UPDATE conversations SET status = 'closed', closed_at = $3,"
                            " updated_at = $3, title = COALESCE(title, $4),"

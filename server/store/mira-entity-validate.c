@@ -11,6 +11,7 @@
 
 #include "mira-db.h"
 #include "mira-error.h"
+#include "mira-json.h"
 #include "mira-time.h"
 #include "mira-util.h"
 
@@ -64,7 +65,7 @@ mira_sql_value (MiraDbDialect  dialect,
     case MIRA_FIELD_OBJECT:
     case MIRA_FIELD_ARRAY:
     case MIRA_FIELD_REF_ARRAY:
-      return json_to_string (node, FALSE);
+      return mira_json_to_string (node, FALSE);
     case MIRA_FIELD_TIMESTAMP:
       return mira_timestamp_normalize (json_node_get_string (node));
     case MIRA_FIELD_STRING:
@@ -267,7 +268,7 @@ validate_field (MiraDb           *db,
           }
         json_builder_end_array (builder);
         root = json_builder_get_root (builder);
-        *out_value = json_to_string (root, FALSE);
+        *out_value = mira_json_to_string (root, FALSE);
         return TRUE;
       }
 
