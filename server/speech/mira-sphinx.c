@@ -72,7 +72,6 @@ lm_dictionary (const char *lm,
   g_autofree char *hash = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *path = NULL;
-  g_auto(GStrv) lines = NULL;
   const char *paths[] = { lm, dict };
   ngram_model_t *model;
   logmath_t *logmath;
@@ -115,15 +114,18 @@ lm_dictionary (const char *lm,
   ngram_model_free (model);
   logmath_free (logmath);
 
-  /* "word phones", or "word(2) phones" for a variant */
+  /* "word phones", or "word(2) phones" for a variant; walked line by line
+   * rather than split, which searches the rest of the text at every line
+   * where strstr() is checked (AddressSanitizer)
+   */
   kept = g_string_sized_new (strlen (contents) / 2);
-  lines = g_strsplit (contents, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
+  for (const char *line = contents; *line != '\0';)
     {
-      const char *line = lines[i];
-      gsize len = strcspn (line, " \t(");
+      const char *end = strchr (line, '\n');
+      gsize line_len = end ? (gsize) (end - line) : strlen (line);
+      gsize len = strcspn (line, " \t(\n");
 
-      if (len > 0 && len < 256)
+      if (len > 0 && len < 256 && len < line_len)
         {
           char word[256];
 
@@ -131,10 +133,11 @@ lm_dictionary (const char *lm,
           word[len] = '\0';
           if (g_hash_table_contains (words, word))
             {
-              g_string_append (kept, line);
+              g_string_append_len (kept, line, line_len);
               g_string_append_c (kept, '\n');
             }
         }
+      line += line_len + (end ? 1 : 0);
     }
   if (g_mkdir_with_parents (dir, 0700) != 0 ||
       !g_file_set_contents (path, kept->str, kept->len, &error))
