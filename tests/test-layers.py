@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The server's layers, as the build compiles them: a file of each folder of
 server/ can include the headers of its own folder and of the layers below it,
-and no other; the app's core sees the library's public headers only.
+and no other; the app's core sees the library's public headers only. A
+type's private header (mira-audio-hub-private.h) is included by that type's
+own aspect files (mira-audio-hub*.c) and by nothing else in server/.
 
 Each check preprocesses a one-line file, '#include "HEADER"', with the
 flags the build gives a real source file of the folder (read from
@@ -91,6 +93,31 @@ def folder_of(path):
     return None
 
 
+def private_includes(entries):
+    """For every private header of server/: (header, the server's files
+    that include it), read from the sources the build compiles and the
+    headers beside them."""
+    files = set()
+    for entry in entries:
+        path = os.path.normpath(os.path.join(entry['directory'], entry['file']))
+        if folder_of(path) in RULE and path.endswith('.c'):
+            files.add(path)
+            folder = os.path.dirname(path)
+            files.update(os.path.join(folder, name) for name in os.listdir(folder)
+                         if name.endswith('.h'))
+    headers = {}
+    for path in sorted(files):
+        if path.endswith('-private.h'):
+            headers.setdefault(os.path.basename(path), [])
+    for path in sorted(files):
+        with open(path, encoding='utf-8') as f:
+            for line in f:
+                if line.startswith('#include "') and line.rstrip().endswith('-private.h"'):
+                    header = line.split('"')[1]
+                    headers.setdefault(header, []).append(path)
+    return headers
+
+
 def main():
     build_dir = sys.argv[1]
     with open(os.path.join(build_dir, 'compile_commands.json')) as f:
@@ -112,7 +139,9 @@ def main():
         checks += [('app/core', header, 'public', True) for header in PUBLIC]
         checks += [('app/core', header, 'private', False) for header in PRIVATE]
 
-    print('1..%d' % len(checks))
+    privates = private_includes(entries)
+
+    print('1..%d' % (len(checks) + len(privates)))
     failed = 0
     with tempfile.TemporaryDirectory() as tmp:
         probe = os.path.join(tmp, 'probe.c')
@@ -138,6 +167,24 @@ def main():
                 print('not ok %d - %s' % (n, name))
                 for line in result.stderr.splitlines()[:5]:
                     print('# ' + line)
+
+    # A private header is for its type's own aspect files, not a way in
+    # for the rest of its folder or another layer.
+    for n, (header, includers) in enumerate(sorted(privates.items()), len(checks) + 1):
+        type_prefix = header[:-len('-private.h')]
+        outsiders = [path for path in includers
+                     if not os.path.basename(path).startswith(type_prefix)]
+        name = '%s is included by %s*.c only' % (header, type_prefix)
+        if not includers:
+            failed += 1
+            print('not ok %d - %s: no file includes it' % (n, name))
+        elif outsiders:
+            failed += 1
+            print('not ok %d - %s' % (n, name))
+            for path in outsiders:
+                print('# included by ' + path)
+        else:
+            print('ok %d - %s' % (n, name))
     return 1 if failed else 0
 
 
