@@ -12,7 +12,7 @@
 #include "mira-api.h"
 #include "mira-audio-hub.h"
 #include "mira-conversations.h"
-#include "mira-audio-socket.h"
+#include "mira-audio-sockets.h"
 #include "mira-error.h"
 #include "mira-event-bus.h"
 #include "mira-event-socket.h"

@@ -7,7 +7,7 @@
 
 #include "mira-api.h"
 
-#include "mira-audio-socket.h"
+#include "mira-audio-sockets.h"
 
 #include "mira-db.h"
 #include "mira-error.h"

@@ -31,7 +31,7 @@
 #include "mira-poller.h"
 #include "mira-websocket.h"
 
-#define COALESCE_US 3000   /* as mira-audio-socket.c's audio threads */
+#define COALESCE_US 3000   /* as mira-audio-sockets.c's audio threads */
 
 static int opt_streams = 800;
 static int opt_seconds = 10;
