@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "mira-api"
 
 #include "mira-api.h"
+#include "mira-api-error.h"
 
 #include "mira-db.h"
 #include "mira-error.h"
@@ -42,7 +43,6 @@ mira_api_call_free (MiraApiCall *call)
   g_clear_pointer (&call->response, json_node_unref);
   g_free (call->response_text);
   g_free (call->response_type);
-  g_free (call->error_code);
   g_ptr_array_unref (call->events);
   g_free (call);
 }
@@ -55,38 +55,14 @@ mira_api_call_arg (MiraApiCall *call,
   return g_ptr_array_index (call->args, index);
 }
 
-const char *
-mira_api_error_code_for (const GError *error)
-{
-  static const char * const codes[] = {
-    [MIRA_ERROR_FAILED] = "INTERNAL_ERROR",
-    [MIRA_ERROR_BAD_REQUEST] = "BAD_REQUEST",
-    [MIRA_ERROR_UNAUTHORIZED] = "UNAUTHORIZED",
-    [MIRA_ERROR_FORBIDDEN] = "FORBIDDEN",
-    [MIRA_ERROR_NOT_FOUND] = "NOT_FOUND",
-    [MIRA_ERROR_METHOD_NOT_ALLOWED] = "METHOD_NOT_ALLOWED",
-    [MIRA_ERROR_CONFLICT] = "CONFLICT",
-    [MIRA_ERROR_TOO_LARGE] = "PAYLOAD_TOO_LARGE",
-    [MIRA_ERROR_UNSUPPORTED_MEDIA] = "UNSUPPORTED_MEDIA_TYPE",
-    [MIRA_ERROR_INVALID] = "VALIDATION_ERROR",
-    [MIRA_ERROR_TOO_MANY] = "TOO_MANY_REQUESTS",
-    [MIRA_ERROR_UNAVAILABLE] = "DATABASE_UNAVAILABLE",
-  };
-
-  if (error->domain != MIRA_ERROR || error->code < 0 ||
-      (gsize) error->code >= G_N_ELEMENTS (codes))
-    return "INTERNAL_ERROR";
-  return codes[error->code];
-}
-
 void
 mira_api_call_set_error (MiraApiCall  *call,
                          const GError *error)
 {
-  const char *code = call->error_code ? call->error_code : mira_api_error_code_for (error);
+  const char *code = NULL;
   const char *detail = error->message;
 
-  call->status = mira_error_http_status (error);
+  call->status = mira_api_error_answer (error, &code);
   /* Internal failures are logged, not shown: they may quote SQL. */
   if (call->status == 500)
     {
@@ -149,12 +125,13 @@ mira_api_call_parse_object (MiraApiCall  *call,
     {
       if (allow_empty)
         return json_object_new ();
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST, "A JSON object body is required");
+      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_BAD_REQUEST,
+                   "A JSON object body is required");
       return NULL;
     }
   if (!is_json_content_type (call->content_type))
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_UNSUPPORTED_MEDIA,
+      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_UNSUPPORTED_MEDIA,
                    "Content-Type must be application/json, not %s", call->content_type);
       return NULL;
     }
@@ -163,7 +140,8 @@ mira_api_call_parse_object (MiraApiCall  *call,
     return NULL;
   if (!JSON_NODE_HOLDS_OBJECT (root))
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST, "The body must be a JSON object");
+      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_BAD_REQUEST,
+                   "The body must be a JSON object");
       return NULL;
     }
   return json_object_ref (json_node_get_object (root));
@@ -187,7 +165,7 @@ parse_uint_param (MiraApiCall  *call,
     }
   if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXINT32, &value, NULL))
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
+      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_BAD_REQUEST,
                    "Query parameter '%s' must be a non-negative integer", name);
       return FALSE;
     }
@@ -308,8 +286,7 @@ authenticate (MiraApiCall  *call,
 
   if (call->token == NULL || call->token[0] == '\0')
     {
-      call->error_code = g_strdup ("AUTH_REQUIRED");
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_UNAUTHORIZED,
+      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_AUTH_REQUIRED,
                    "A bearer token is required (Authorization: Bearer <token>)");
       return FALSE;
     }
@@ -330,8 +307,7 @@ authenticate (MiraApiCall  *call,
         return FALSE;
       if (entry.kind == MIRA_AUTH_NONE)
         {
-          call->error_code = g_strdup ("INVALID_TOKEN");
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_UNAUTHORIZED,
+          g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID_TOKEN,
                        "The token is not valid on this server");
           return FALSE;
         }
@@ -340,16 +316,16 @@ authenticate (MiraApiCall  *call,
         path_network = entry.network_id;
       if (path_network == NULL)
         {
-          call->error_code = g_strdup ("ADMIN_REQUIRED");
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_FORBIDDEN, "This needs the admin token");
+          g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_ADMIN_REQUIRED,
+                       "This needs the admin token");
           return FALSE;
         }
 
       /* A token of another network sees nothing of this one, not even that it exists. */
       if (!g_str_equal (entry.network_id, path_network))
         {
-          call->error_code = g_strdup ("NETWORK_NOT_FOUND");
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_NOT_FOUND, "Network not found");
+          g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_NETWORK_NOT_FOUND,
+                       "Network not found");
           return FALSE;
         }
 
@@ -361,14 +337,13 @@ authenticate (MiraApiCall  *call,
 
       if (g_str_equal (call->network_status, "suspended"))
         {
-          call->error_code = g_strdup ("NETWORK_SUSPENDED");
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_FORBIDDEN, "This network is suspended");
+          g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_NETWORK_SUSPENDED,
+                       "This network is suspended");
           return FALSE;
         }
       if (access == MIRA_ACCESS_NETWORK_OWNER && call->auth != MIRA_AUTH_NETWORK)
         {
-          call->error_code = g_strdup ("NETWORK_TOKEN_REQUIRED");
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_FORBIDDEN,
+          g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_NETWORK_TOKEN_REQUIRED,
                        "This needs the network token, not a session token");
           return FALSE;
         }
@@ -390,8 +365,8 @@ authenticate (MiraApiCall  *call,
         }
       if (call->net_uuid == NULL)
         {
-          call->error_code = g_strdup ("NETWORK_NOT_FOUND");
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_NOT_FOUND, "Network not found");
+          g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_NETWORK_NOT_FOUND,
+                       "Network not found");
           return FALSE;
         }
     }

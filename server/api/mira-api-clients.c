@@ -6,6 +6,7 @@
 /* Devices joining and leaving a network, and what a device sees of it. */
 
 #include "mira-api.h"
+#include "mira-api-error.h"
 #include "mira-api-private.h"
 
 #include "mira-audio-hub.h"
@@ -39,8 +40,7 @@ mira_api_client_register (MiraApiCall  *call,
 
   if (!mira_is_client_id (client_id))
     {
-      call->error_code = g_strdup ("INVALID_CLIENT_ID");
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
+      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID_CLIENT_ID,
                    "'%s' is not a valid client id: 1–50 letters, digits, '_', '.' or '-',"
                    " starting with a letter or digit", client_id);
       return FALSE;
@@ -110,19 +110,15 @@ mira_api_client_deregister (MiraApiCall  *call,
 
   if (call->auth == MIRA_AUTH_SESSION && g_strcmp0 (call->session_client, client_id) != 0)
     {
-      call->error_code = g_strdup ("FORBIDDEN");
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_FORBIDDEN,
+      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_FORBIDDEN,
                    "A session token can only deregister its own client");
       return FALSE;
     }
   client = mira_entity_delete (db, call->net_uuid, call->network_id, &mira_entity_client,
                                client_id, error);
   if (client == NULL)
-    {
-      if (g_error_matches (*error, MIRA_ERROR, MIRA_ERROR_NOT_FOUND))
-        call->error_code = g_strdup ("CLIENT_NOT_FOUND");
-      return FALSE;
-    }
+    return mira_api_error_refine (error, MIRA_ERROR, MIRA_ERROR_NOT_FOUND,
+                                  MIRA_API_ERROR_CLIENT_NOT_FOUND);
   mira_api_call_emit (call, "client_deregistered", "client", client);
   call->status = 204;
   return TRUE;
@@ -211,8 +207,7 @@ mira_api_audio_socket_open (MiraApiCall  *call,
 
   if (call->net_uuid == NULL)
     {
-      call->error_code = g_strdup ("NETWORK_TOKEN_REQUIRED");
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_FORBIDDEN,
+      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_NETWORK_TOKEN_REQUIRED,
                    "An audio socket needs a session or network token");
       return FALSE;
     }
@@ -228,15 +223,13 @@ mira_api_audio_socket_open (MiraApiCall  *call,
 
   if (!mira_is_client_id (client_id))
     {
-      call->error_code = g_strdup ("INVALID_CLIENT_ID");
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST, "'%s' is not a valid client id",
-                   client_id);
+      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID_CLIENT_ID,
+                   "'%s' is not a valid client id", client_id);
       return FALSE;
     }
   if (call->auth == MIRA_AUTH_SESSION && !g_str_equal (call->session_client, client_id))
     {
-      call->error_code = g_strdup ("FORBIDDEN");
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_FORBIDDEN,
+      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_FORBIDDEN,
                    "A session token can only stream as its own client");
       return FALSE;
     }
@@ -252,8 +245,7 @@ mira_api_audio_socket_open (MiraApiCall  *call,
 
       if (call->args->len >= 2)
         {
-          call->error_code = g_strdup ("CLIENT_NOT_FOUND");
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_NOT_FOUND,
+          g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_CLIENT_NOT_FOUND,
                        "Client '%s' is not registered in this network", client_id);
           return FALSE;
         }

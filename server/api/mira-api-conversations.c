@@ -6,6 +6,7 @@
  */
 
 #include "mira-api.h"
+#include "mira-api-error.h"
 
 #include "mira-conversations.h"
 #include "mira-error.h"
@@ -21,11 +22,8 @@ mira_api_conversation_close (MiraApiCall  *call,
                                      mira_api_call_arg (call, 1), "closed on request",
                                      call->events, error);
   if (object == NULL)
-    {
-      if (g_error_matches (*error, MIRA_ERROR, MIRA_ERROR_NOT_FOUND))
-        call->error_code = g_strdup ("CONVERSATION_NOT_FOUND");
-      return FALSE;
-    }
+    return mira_api_error_refine (error, MIRA_ERROR, MIRA_ERROR_NOT_FOUND,
+                                  MIRA_API_ERROR_CONVERSATION_NOT_FOUND);
   mira_api_call_respond_object (call, 200, g_steal_pointer (&object));
   return TRUE;
 }

@@ -6,6 +6,7 @@
  */
 
 #include "mira-api.h"
+#include "mira-api-error.h"
 #include "mira-api-private.h"
 
 #include "mira-conversations.h"
@@ -23,17 +24,31 @@ call_entity (MiraApiCall *call)
   return call->route->data;
 }
 
-static void
-note_not_found (MiraApiCall      *call,
-                const MiraEntity *entity,
-                const GError     *error)
+/* A row of the route's entity that is not in the network is answered with
+ * the entity's own code (PERSON_NOT_FOUND). Returns FALSE, to end a handler
+ * with.
+ */
+static gboolean
+not_found (const MiraEntity  *entity,
+           GError           **error)
 {
-  if (error != NULL && g_error_matches (error, MIRA_ERROR, MIRA_ERROR_NOT_FOUND) &&
-      call->error_code == NULL)
-    call->error_code = g_strconcat (entity->name, "_NOT_FOUND", NULL);
-  if (call->error_code != NULL)
-    for (char *p = call->error_code; *p; p++)
-      *p = g_ascii_toupper (*p);
+  static const struct {
+    const MiraEntity *entity;
+    MiraApiError      code;
+  } codes[] = {
+    { &mira_entity_client, MIRA_API_ERROR_CLIENT_NOT_FOUND },
+    { &mira_entity_person, MIRA_API_ERROR_PERSON_NOT_FOUND },
+    { &mira_entity_conversation, MIRA_API_ERROR_CONVERSATION_NOT_FOUND },
+    { &mira_entity_interaction, MIRA_API_ERROR_INTERACTION_NOT_FOUND },
+    { &mira_entity_reminder, MIRA_API_ERROR_REMINDER_NOT_FOUND },
+    { &mira_entity_calendar_event, MIRA_API_ERROR_CALENDAR_EVENT_NOT_FOUND },
+    { &mira_entity_action, MIRA_API_ERROR_ACTION_NOT_FOUND },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (codes); i++)
+    if (codes[i].entity == entity)
+      return mira_api_error_refine (error, MIRA_ERROR, MIRA_ERROR_NOT_FOUND, codes[i].code);
+  g_assert_not_reached ();
 }
 
 static void
@@ -76,10 +91,7 @@ mira_api_entity_get (MiraApiCall  *call,
   object = mira_entity_get (db, call->net_uuid, call->network_id, entity,
                             mira_api_call_arg (call, 1), error);
   if (object == NULL)
-    {
-      note_not_found (call, entity, *error);
-      return FALSE;
-    }
+    return not_found (entity, error);
   mira_api_call_respond_object (call, 200, object);
   return TRUE;
 }
@@ -226,7 +238,7 @@ check_event_times (MiraApiCall  *call,
 
   if (start != NULL && end != NULL && g_strcmp0 (end, start) < 0)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID,
                    "Field 'end_time' must not be before 'start_time' (%s)", start);
       return FALSE;
     }
@@ -351,10 +363,7 @@ update_with (MiraApiCall  *call,
   object = mira_entity_update (db, call->net_uuid, call->network_id, entity,
                                mira_api_call_arg (call, 1), values, error);
   if (object == NULL)
-    {
-      note_not_found (call, entity, *error);
-      return FALSE;
-    }
+    return not_found (entity, error);
   if (!derive_state (call, db, entity, before, &object, error))
     {
       json_object_unref (object);
@@ -387,10 +396,7 @@ mira_api_entity_delete (MiraApiCall  *call,
   object = mira_entity_delete (db, call->net_uuid, call->network_id, entity,
                                mira_api_call_arg (call, 1), error);
   if (object == NULL)
-    {
-      note_not_found (call, entity, *error);
-      return FALSE;
-    }
+    return not_found (entity, error);
   emit_entity (call, entity, "deleted", object);
   if (entity == &mira_entity_interaction &&
       !refresh_conversation (call, db, string_member (object, "conversation_id"), error))
@@ -506,7 +512,7 @@ mira_api_person_merge (MiraApiCall  *call,
   if (from_node == NULL || json_object_get_size (input) != 1 ||
       !JSON_NODE_HOLDS_VALUE (from_node) || json_node_get_value_type (from_node) != G_TYPE_STRING)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID,
                    "Field 'from' is required: the id of the person to merge into this one");
       return FALSE;
     }
@@ -514,19 +520,17 @@ mira_api_person_merge (MiraApiCall  *call,
 
   into = mira_entity_get (db, call->net_uuid, call->network_id, entity, into_key, error);
   if (into == NULL)
-    {
-      note_not_found (call, entity, *error);
-      return FALSE;
-    }
+    return not_found (entity, error);
   if (!mira_is_uuid (from_id))
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "Field 'from' must be a person id");
+      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID,
+                   "Field 'from' must be a person id");
       return FALSE;
     }
   from = mira_entity_get (db, call->net_uuid, call->network_id, entity, from_id, NULL);
   if (from == NULL)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID,
                    "Field 'from': no person with id %s in this network", from_id);
       return FALSE;
     }
@@ -535,7 +539,7 @@ mira_api_person_merge (MiraApiCall  *call,
   from_id = from_copy = g_strdup (json_object_get_string_member (from, "id"));
   if (g_str_equal (into_id, from_id))
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID,
                    "Field 'from': a person cannot be merged into itself");
       return FALSE;
     }
@@ -586,10 +590,7 @@ mira_api_person_voice (MiraApiCall  *call,
   person = mira_entity_get (db, call->net_uuid, call->network_id, entity,
                             mira_api_call_arg (call, 1), error);
   if (person == NULL)
-    {
-      note_not_found (call, entity, *error);
-      return FALSE;
-    }
+    return not_found (entity, error);
   person_id = g_strdup (json_object_get_string_member (person, "id"));
 
   samples = mira_api_call_upload_audio (call, "audio_file", error);
@@ -610,7 +611,7 @@ mira_api_person_voice (MiraApiCall  *call,
 
           if (len > 1000 || !g_utf8_validate_len (text, len, NULL))
             {
-              g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+              g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID,
                            "Field 'description' must be UTF-8 text of at most 1000 bytes");
               return FALSE;
             }

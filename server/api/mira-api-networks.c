@@ -4,6 +4,7 @@
 /* Networks: the accounts (store/mira-networks.h). Their tokens are shown once. */
 
 #include "mira-api.h"
+#include "mira-api-error.h"
 #include "mira-api-private.h"
 
 #include "mira-db.h"
@@ -12,7 +13,7 @@
 #include "mira-util.h"
 
 /* Member @name of @input as a string: NULL when absent (or null, where
- * @nullable); FALSE with MIRA_ERROR_INVALID when it is anything else.
+ * @nullable); FALSE with MIRA_API_ERROR_INVALID when it is anything else.
  * Its value is the domain's to check.
  */
 static gboolean
@@ -29,7 +30,8 @@ read_text (JsonObject   *input,
     return TRUE;
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "Field '%s' must be a string", name);
+      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID,
+                   "Field '%s' must be a string", name);
       return FALSE;
     }
   *text = json_node_get_string (node);
@@ -48,7 +50,7 @@ check_members (JsonObject          *input,
   while (json_object_iter_next (&iter, &name, NULL))
     if (!g_strv_contains (allowed, name))
       {
-        g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "Unknown field '%s'", name);
+        g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID, "Unknown field '%s'", name);
         return FALSE;
       }
   return TRUE;
@@ -70,7 +72,8 @@ apply_settings (MiraApiCall  *call,
     return TRUE;
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "Field 'settings' must be an object");
+      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID,
+                   "Field 'settings' must be an object");
       return FALSE;
     }
   json_object_iter_init (&iter, json_node_get_object (node));
@@ -125,7 +128,7 @@ mira_api_network_create (MiraApiCall  *call,
     return FALSE;
   if (name == NULL)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "Field 'name' is required");
+      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID, "Field 'name' is required");
       return FALSE;
     }
 
@@ -187,14 +190,13 @@ mira_api_network_patch (MiraApiCall  *call,
 
       if (call->auth != MIRA_AUTH_ADMIN)
         {
-          call->error_code = g_strdup ("ADMIN_REQUIRED");
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_FORBIDDEN,
+          g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_ADMIN_REQUIRED,
                        "Only the admin token can change a network's status");
           return FALSE;
         }
       if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
         {
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+          g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID,
                        "Field 'status' must be one of: active, inactive, suspended");
           return FALSE;
         }
@@ -240,7 +242,7 @@ mira_api_network_list (MiraApiCall  *call,
     return FALSE;
   if (status != NULL && !g_strv_contains (statuses, status))
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
+      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_BAD_REQUEST,
                    "Query parameter 'status' must be one of: active, inactive, suspended");
       return FALSE;
     }

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "mira-api.h"
+#include "mira-api-error.h"
 
 #include "mira-audio-sockets.h"
 
@@ -99,7 +100,7 @@ mira_api_websocket (MiraApiCall  *call,
                     MiraDb       *db,
                     GError      **error)
 {
-  g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
+  g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_BAD_REQUEST,
                "This endpoint is a WebSocket: connect with an Upgrade request");
   return FALSE;
 }

@@ -6,6 +6,7 @@
  */
 
 #include "mira-api.h"
+#include "mira-api-error.h"
 #include "mira-api-private.h"
 
 #include "mira-db.h"
@@ -92,18 +93,18 @@ mira_api_setting_check (const char  *key,
 
   if (!is_setting_key (key))
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID,
                    "Setting key '%s' must be 1–100 letters, digits, '_', '.' or '-'", key);
       return NULL;
     }
   if (value == NULL || JSON_NODE_HOLDS_NULL (value))
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "Field 'value' is required");
+      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID, "Field 'value' is required");
       return NULL;
     }
   if (type != NULL && !g_strv_contains (types, type))
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID,
                    "Field 'type' must be one of: string, number, boolean, json, array");
       return NULL;
     }
@@ -112,13 +113,13 @@ mira_api_setting_check (const char  *key,
     type = known ? known->type : actual;
   if (!g_str_equal (type, "json") && !g_str_equal (type, actual))
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID,
                    "Field 'value' must be of type %s for setting '%s'", type, key);
       return NULL;
     }
   if (known != NULL && !g_str_equal (type, known->type))
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID,
                    "Setting '%s' is of type %s", key, known->type);
       return NULL;
     }
@@ -135,7 +136,7 @@ mira_api_setting_check (const char  *key,
           /* The name is shown back only when it is short and clean text. */
           gboolean show = strlen (name) <= 64 && g_utf8_validate (name, -1, NULL);
 
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+          g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID,
                        "Field 'value': %s%s%sis not an IANA time zone name such as "
                        "Europe/Paris, America/New_York or UTC",
                        show ? "'" : "", show ? name : "", show ? "' " : "");
@@ -148,7 +149,7 @@ mira_api_setting_check (const char  *key,
 
       if (!(v >= 5 && v <= 3600))
         {
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+          g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID,
                        "Field 'value': conversation_timeout_s must be between 5 and 3600 seconds");
           return NULL;
         }
@@ -159,7 +160,7 @@ mira_api_setting_check (const char  *key,
 
       if (!(v >= 0 && v <= 1))
         {
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+          g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID,
                        "Field 'value': voice_match_threshold must be between 0 and 1");
           return NULL;
         }
@@ -170,7 +171,7 @@ mira_api_setting_check (const char  *key,
 
       if (!mira_transcriber_spec_check (json_node_get_string (value), &spec_error))
         {
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "Field 'value': %s",
+          g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID, "Field 'value': %s",
                        spec_error->message);
           return NULL;
         }
@@ -182,7 +183,7 @@ mira_api_setting_check (const char  *key,
 
       if (len < 2 || len > 35)
         {
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+          g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID,
                        "Field 'value': language must be a language tag such as en or en-GB");
           return NULL;
         }
@@ -308,8 +309,8 @@ setting_not_found (MiraApiCall  *call,
                    const char   *key,
                    GError      **error)
 {
-  call->error_code = g_strdup ("SETTING_NOT_FOUND");
-  g_set_error (error, MIRA_ERROR, MIRA_ERROR_NOT_FOUND, "Setting '%s' not found in network", key);
+  g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_SETTING_NOT_FOUND,
+               "Setting '%s' not found in network", key);
   return FALSE;
 }
 
@@ -361,14 +362,15 @@ mira_api_setting_put (MiraApiCall  *call,
         {
           if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
             {
-              g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "Field 'type' must be a string");
+              g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID,
+                           "Field 'type' must be a string");
               return FALSE;
             }
           type = json_node_get_string (node);
         }
       else if (!g_str_equal (name, "value") && !g_str_equal (name, "key"))
         {
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "Unknown field '%s'", name);
+          g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID, "Unknown field '%s'", name);
           return FALSE;
         }
     }
@@ -417,7 +419,7 @@ mira_api_setting_store (MiraApiCall  *call,
       if (!mira_transcriber_chain_check (call->config->transcribers,
                                          json_node_get_string (value), &chain_error))
         {
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "Field 'value': %s",
+          g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID, "Field 'value': %s",
                        chain_error->message);
           return FALSE;
         }

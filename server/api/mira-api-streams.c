@@ -6,6 +6,7 @@
  */
 
 #include "mira-api.h"
+#include "mira-api-error.h"
 #include "mira-api-private.h"
 
 #include <libsoup/soup.h>
@@ -49,8 +50,8 @@ mira_api_stream_get (MiraApiCall  *call,
 
   if (stream == NULL)
     {
-      call->error_code = g_strdup ("STREAM_NOT_FOUND");
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_NOT_FOUND, "Stream not found in network");
+      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_STREAM_NOT_FOUND,
+                   "Stream not found in network");
       return FALSE;
     }
   mira_api_call_respond_object (call, 200, stream);
@@ -70,7 +71,8 @@ mira_api_call_parse_multipart (MiraApiCall  *call,
   multipart = soup_multipart_new_from_message (headers, call->body);
   if (multipart == NULL)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST, "The multipart body is malformed");
+      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_BAD_REQUEST,
+                   "The multipart body is malformed");
       return NULL;
     }
   parts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_bytes_unref);
@@ -103,7 +105,7 @@ mira_api_call_upload_audio (MiraApiCall  *call,
 
   if (call->body == NULL || g_bytes_get_size (call->body) == 0)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "Field '%s' is required", field);
+      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID, "Field '%s' is required", field);
       return NULL;
     }
   /* Not multipart: the body is the file itself */
@@ -119,7 +121,7 @@ mira_api_call_upload_audio (MiraApiCall  *call,
       audio = g_hash_table_lookup (parts, field);
       if (audio == NULL)
         {
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+          g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID,
                        "Field '%s' is required: a multipart part holding the audio file", field);
           return NULL;
         }
@@ -134,7 +136,7 @@ mira_api_call_upload_audio (MiraApiCall  *call,
     }
   if (samples->len < 320)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID,
                    "Field '%s': the audio is shorter than 20 ms", field);
       return NULL;
     }
@@ -153,7 +155,8 @@ mira_api_stream_upload (MiraApiCall  *call,
 
   if (!mira_is_client_id (stream_id))
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST, "'%s' is not a valid stream id",
+      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_BAD_REQUEST,
+                   "'%s' is not a valid stream id",
                    stream_id);
       return FALSE;
     }

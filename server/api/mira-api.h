@@ -78,7 +78,6 @@ struct _MiraApiCall
   JsonNode            *response;        /* NULL for no content */
   char                *response_text;   /* a non-JSON body */
   char                *response_type;
-  char                *error_code;      /* overrides the code derived from the error */
   GPtrArray           *events;          /* JsonObject: published after success */
 };
 
@@ -99,10 +98,13 @@ void          mira_api_call_free            (MiraApiCall        *call);
 gpointer      mira_api_call_run             (MiraDb             *db,
                                              gpointer            call,
                                              GError            **error);
-/* Fills the response with the error shape for @error. */
+/* Fills the response with the error shape for @error: its status and
+ * `error_code` as mira_api_error_answer() gives them; the detail is its
+ * message, or "Internal server error" for a 500 (logged, as it may quote
+ * SQL).
+ */
 void          mira_api_call_set_error       (MiraApiCall        *call,
                                              const GError       *error);
-const char   *mira_api_error_code_for       (const GError       *error);
 
 /* Helpers for handlers */
 const char   *mira_api_call_arg             (MiraApiCall        *call,

@@ -7,8 +7,8 @@ G_BEGIN_DECLS
 
 #define MIRA_ERROR (mira_error_quark ())
 
-/* One code per class of failure; the HTTP layer maps them to status codes
- * in one place (mira_error_http_status()).
+/* One code per class of failure; being replaced by a domain per concept,
+ * which mira_api_error_answer() (server/api/) maps to HTTP statuses.
  */
 typedef enum {
   MIRA_ERROR_FAILED,            /* 500 */
@@ -26,7 +26,6 @@ typedef enum {
 } MiraErrorCode;
 
 GQuark      mira_error_quark        (void);
-guint       mira_error_http_status  (const GError *error);
 
 /* The body of every error answer (API.md's error shape):
  * {"detail", "error_code", "status", "timestamp"}, as JSON text.

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mira-api"
+
+#include "mira-api-error.h"
+
+#include "mira-error.h"
+
+G_DEFINE_QUARK (mira-api-error-quark, mira_api_error)
+
+typedef struct {
+  guint       status;
+  const char *error_code;
+} Answer;
+
+static const Answer api_answers[] = {
+  [MIRA_API_ERROR_BAD_REQUEST] = { 400, "BAD_REQUEST" },
+  [MIRA_API_ERROR_INVALID_CLIENT_ID] = { 400, "INVALID_CLIENT_ID" },
+  [MIRA_API_ERROR_AUTH_REQUIRED] = { 401, "AUTH_REQUIRED" },
+  [MIRA_API_ERROR_INVALID_TOKEN] = { 401, "INVALID_TOKEN" },
+  [MIRA_API_ERROR_FORBIDDEN] = { 403, "FORBIDDEN" },
+  [MIRA_API_ERROR_ADMIN_REQUIRED] = { 403, "ADMIN_REQUIRED" },
+  [MIRA_API_ERROR_NETWORK_TOKEN_REQUIRED] = { 403, "NETWORK_TOKEN_REQUIRED" },
+  [MIRA_API_ERROR_NETWORK_SUSPENDED] = { 403, "NETWORK_SUSPENDED" },
+  [MIRA_API_ERROR_NETWORK_NOT_FOUND] = { 404, "NETWORK_NOT_FOUND" },
+  [MIRA_API_ERROR_CLIENT_NOT_FOUND] = { 404, "CLIENT_NOT_FOUND" },
+  [MIRA_API_ERROR_PERSON_NOT_FOUND] = { 404, "PERSON_NOT_FOUND" },
+  [MIRA_API_ERROR_CONVERSATION_NOT_FOUND] = { 404, "CONVERSATION_NOT_FOUND" },
+  [MIRA_API_ERROR_INTERACTION_NOT_FOUND] = { 404, "INTERACTION_NOT_FOUND" },
+  [MIRA_API_ERROR_REMINDER_NOT_FOUND] = { 404, "REMINDER_NOT_FOUND" },
+  [MIRA_API_ERROR_CALENDAR_EVENT_NOT_FOUND] = { 404, "CALENDAR_EVENT_NOT_FOUND" },
+  [MIRA_API_ERROR_ACTION_NOT_FOUND] = { 404, "ACTION_NOT_FOUND" },
+  [MIRA_API_ERROR_STREAM_NOT_FOUND] = { 404, "STREAM_NOT_FOUND" },
+  [MIRA_API_ERROR_SETTING_NOT_FOUND] = { 404, "SETTING_NOT_FOUND" },
+  [MIRA_API_ERROR_UNSUPPORTED_MEDIA] = { 415, "UNSUPPORTED_MEDIA_TYPE" },
+  [MIRA_API_ERROR_INVALID] = { 422, "VALIDATION_ERROR" },
+};
+
+static const Answer legacy_answers[] = {
+  [MIRA_ERROR_FAILED] = { 500, "INTERNAL_ERROR" },
+  [MIRA_ERROR_BAD_REQUEST] = { 400, "BAD_REQUEST" },
+  [MIRA_ERROR_UNAUTHORIZED] = { 401, "UNAUTHORIZED" },
+  [MIRA_ERROR_FORBIDDEN] = { 403, "FORBIDDEN" },
+  [MIRA_ERROR_NOT_FOUND] = { 404, "NOT_FOUND" },
+  [MIRA_ERROR_METHOD_NOT_ALLOWED] = { 405, "METHOD_NOT_ALLOWED" },
+  [MIRA_ERROR_CONFLICT] = { 409, "CONFLICT" },
+  [MIRA_ERROR_TOO_LARGE] = { 413, "PAYLOAD_TOO_LARGE" },
+  [MIRA_ERROR_UNSUPPORTED_MEDIA] = { 415, "UNSUPPORTED_MEDIA_TYPE" },
+  [MIRA_ERROR_INVALID] = { 422, "VALIDATION_ERROR" },
+  [MIRA_ERROR_TOO_MANY] = { 429, "TOO_MANY_REQUESTS" },
+  [MIRA_ERROR_UNAVAILABLE] = { 503, "DATABASE_UNAVAILABLE" },
+};
+
+typedef struct {
+  GQuark        (*quark) (void);
+  const Answer   *answers;
+  gsize           n_answers;
+} Domain;
+
+#define DOMAIN(quark, answers) { quark, answers, G_N_ELEMENTS (answers) }
+
+static const Domain domains[] = {
+  DOMAIN (mira_api_error_quark, api_answers),
+  DOMAIN (mira_error_quark, legacy_answers),
+};
+
+gboolean
+mira_api_error_lookup (GQuark       domain,
+                       gint         code,
+                       guint       *status,
+                       const char **error_code)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (domains); i++)
+    {
+      const Answer *answer;
+
+      if (domains[i].quark () != domain)
+        continue;
+      if (code < 0 || (gsize) code >= domains[i].n_answers)
+        return FALSE;
+      answer = &domains[i].answers[code];
+      if (answer->error_code == NULL)
+        return FALSE;
+      if (status != NULL)
+        *status = answer->status;
+      if (error_code != NULL)
+        *error_code = answer->error_code;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+guint
+mira_api_error_answer (const GError  *error,
+                       const char   **error_code)
+{
+  guint status;
+  const char *code;
+
+  g_return_val_if_fail (error != NULL, 500);
+
+  if (!mira_api_error_lookup (error->domain, error->code, &status, &code))
+    {
+      status = 500;
+      code = "INTERNAL_ERROR";
+    }
+  if (error_code != NULL)
+    *error_code = code;
+  return status;
+}
+
+gboolean
+mira_api_error_refine (GError       **error,
+                       GQuark         domain,
+                       gint           code,
+                       MiraApiError   api_code)
+{
+  GError *refined;
+
+  if (error == NULL || !g_error_matches (*error, domain, code))
+    return FALSE;
+  refined = g_error_new_literal (MIRA_API_ERROR, api_code, (*error)->message);
+  g_error_free (*error);
+  *error = refined;
+  return FALSE;
+}

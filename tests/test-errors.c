@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "test-errors"
+
+/* Every code of every error domain has its HTTP answer in
+ * mira_api_error_answer(), the one place that gives them; the API's
+ * programs (test-api-*) check the answers end to end.
+ */
+
+#include <gio/gio.h>
+
+#include "mira-api-error.h"
+#include "mira-api-error-enums.h"
+
+/* Each domain, with the GType of its enum (server/api/meson.build makes
+ * them): a new domain is a line here and a header there.
+ */
+static const struct {
+  GQuark (*quark) (void);
+  GType  (*get_type) (void);
+} domains[] = {
+  { mira_api_error_quark, mira_api_error_get_type },
+};
+
+static gboolean
+is_error_code (const char *text)
+{
+  if (text == NULL || *text == '\0')
+    return FALSE;
+  for (const char *p = text; *p; p++)
+    if (!g_ascii_isupper (*p) && *p != '_')
+      return FALSE;
+  return TRUE;
+}
+
+static void
+test_every_code_answered (void)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (domains); i++)
+    {
+      g_autoptr(GTypeClass) klass = g_type_class_ref (domains[i].get_type ());
+      GEnumClass *enum_class = G_ENUM_CLASS (klass);
+
+      g_assert_cmpuint (enum_class->n_values, >, 0);
+      for (guint v = 0; v < enum_class->n_values; v++)
+        {
+          const GEnumValue *value = &enum_class->values[v];
+          guint status = 0;
+          const char *code = NULL;
+
+          if (!mira_api_error_lookup (domains[i].quark (), value->value, &status, &code))
+            g_error ("%s has no HTTP answer", value->value_name);
+          if (status < 400 || status > 599 || !is_error_code (code))
+            g_error ("%s answers %u %s", value->value_name, status, code);
+          g_test_message ("%s: %u %s", value->value_name, status, code);
+        }
+    }
+}
+
+static void
+assert_answer (GQuark      domain,
+               gint        code,
+               guint       status,
+               const char *error_code)
+{
+  g_autoptr(GError) error = g_error_new_literal (domain, code, "why");
+  const char *answered = NULL;
+
+  g_assert_cmpuint (mira_api_error_answer (error, &answered), ==, status);
+  g_assert_cmpstr (answered, ==, error_code);
+}
+
+static void
+test_answers (void)
+{
+  assert_answer (MIRA_API_ERROR, MIRA_API_ERROR_INVALID, 422, "VALIDATION_ERROR");
+  assert_answer (MIRA_API_ERROR, MIRA_API_ERROR_AUTH_REQUIRED, 401, "AUTH_REQUIRED");
+  assert_answer (MIRA_API_ERROR, MIRA_API_ERROR_NETWORK_SUSPENDED, 403, "NETWORK_SUSPENDED");
+  assert_answer (MIRA_API_ERROR, MIRA_API_ERROR_CALENDAR_EVENT_NOT_FOUND, 404,
+                 "CALENDAR_EVENT_NOT_FOUND");
+  assert_answer (MIRA_API_ERROR, MIRA_API_ERROR_UNSUPPORTED_MEDIA, 415,
+                 "UNSUPPORTED_MEDIA_TYPE");
+
+  /* A library's own error, or a code past the enum's end: an internal error */
+  assert_answer (G_IO_ERROR, G_IO_ERROR_NOT_FOUND, 500, "INTERNAL_ERROR");
+  assert_answer (MIRA_API_ERROR, 1000, 500, "INTERNAL_ERROR");
+  assert_answer (MIRA_API_ERROR, -1, 500, "INTERNAL_ERROR");
+  g_assert_false (mira_api_error_lookup (G_IO_ERROR, G_IO_ERROR_NOT_FOUND, NULL, NULL));
+}
+
+static void
+test_refine (void)
+{
+  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                                                 "Person not found in network");
+  g_autoptr(GError) other = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "broken");
+
+  /* What matches is answered with the API's code and the same words */
+  g_assert_false (mira_api_error_refine (&error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                                         MIRA_API_ERROR_PERSON_NOT_FOUND));
+  g_assert_error (error, MIRA_API_ERROR, MIRA_API_ERROR_PERSON_NOT_FOUND);
+  g_assert_cmpstr (error->message, ==, "Person not found in network");
+
+  /* Anything else stays as it was */
+  g_assert_false (mira_api_error_refine (&other, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                                         MIRA_API_ERROR_PERSON_NOT_FOUND));
+  g_assert_error (other, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_assert_cmpstr (other->message, ==, "broken");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/errors/every-code-answered", test_every_code_answered);
+  g_test_add_func ("/errors/answers", test_answers);
+  g_test_add_func ("/errors/refine", test_refine);
+
+  return g_test_run ();
+}
