@@ -10,6 +10,9 @@
 
 #include "mira-api-error.h"
 #include "mira-api-error-enums.h"
+#include "mira-extractor.h"
+#include "mira-json.h"
+#include "mira-time.h"
 
 /* Each domain, with the GType of its enum (server/api/meson.build makes
  * them): a new domain is a line here and a header there.
@@ -19,6 +22,9 @@ static const struct {
   GType  (*get_type) (void);
 } domains[] = {
   { mira_api_error_quark, mira_api_error_get_type },
+  { mira_json_error_quark, mira_json_error_get_type },
+  { mira_time_error_quark, mira_time_error_get_type },
+  { mira_extractor_error_quark, mira_extractor_error_get_type },
 };
 
 static gboolean
@@ -79,6 +85,10 @@ test_answers (void)
                  "CALENDAR_EVENT_NOT_FOUND");
   assert_answer (MIRA_API_ERROR, MIRA_API_ERROR_UNSUPPORTED_MEDIA, 415,
                  "UNSUPPORTED_MEDIA_TYPE");
+  /* Malformed JSON is a bad request; a string in it that is no text, a field's value */
+  assert_answer (MIRA_JSON_ERROR, MIRA_JSON_ERROR_TOO_DEEP, 400, "BAD_REQUEST");
+  assert_answer (MIRA_JSON_ERROR, MIRA_JSON_ERROR_BAD_TEXT, 422, "VALIDATION_ERROR");
+  assert_answer (MIRA_TIME_ERROR, MIRA_TIME_ERROR_NO_SUCH_TIME, 422, "VALIDATION_ERROR");
 
   /* A library's own error, or a code past the enum's end: an internal error */
   assert_answer (G_IO_ERROR, G_IO_ERROR_NOT_FOUND, 500, "INTERNAL_ERROR");

@@ -10,7 +10,6 @@
 #include "mira-test-corpus.h"
 #include <string.h>
 
-#include "mira-error.h"
 #include "mira-time.h"
 
 /* The share of the corpus that must come out exactly right */
@@ -241,7 +240,7 @@ test_json (void)
       action = mira_action_from_json (json_node_get_object (json_parser_get_root (parser)), zone,
                                       &error);
       g_assert_null (action);
-      g_assert_error (error, MIRA_ERROR, MIRA_ERROR_INVALID);
+      g_assert_error (error, MIRA_EXTRACTOR_ERROR, MIRA_EXTRACTOR_ERROR_BAD_ACTION);
       g_assert_nonnull (strstr (error->message, bad[i].error));
     }
 }

@@ -570,21 +570,22 @@ test_json_check (void)
   static const struct { const char *text; gint code; } cases[] = {
     { "{}", -1 }, { "[]", -1 }, { "0", -1 }, { "-0.5e+3", -1 }, { "\"\"", -1 },
     { " {\"a\" : [1, true, false, null, \"\\u00e9\\n\"]} \r\n", -1 },
-    { "", MIRA_ERROR_BAD_REQUEST }, { "{", MIRA_ERROR_BAD_REQUEST },
-    { "[1,]", MIRA_ERROR_BAD_REQUEST }, { "01", MIRA_ERROR_BAD_REQUEST },
-    { "1.", MIRA_ERROR_BAD_REQUEST }, { ".5", MIRA_ERROR_BAD_REQUEST },
-    { "+1", MIRA_ERROR_BAD_REQUEST }, { "NaN", MIRA_ERROR_BAD_REQUEST },
-    { "tru", MIRA_ERROR_BAD_REQUEST }, { "\"\\x41\"", MIRA_ERROR_BAD_REQUEST },
-    { "\"\\u12\"", MIRA_ERROR_BAD_REQUEST }, { "\"a\tb\"", MIRA_ERROR_BAD_REQUEST },
-    { "{1:2}", MIRA_ERROR_BAD_REQUEST }, { "{\"a\" 1}", MIRA_ERROR_BAD_REQUEST },
-    { "[1 2]", MIRA_ERROR_BAD_REQUEST }, { "\"abc", MIRA_ERROR_BAD_REQUEST },
-    { "/* c */ 1", MIRA_ERROR_BAD_REQUEST }, { "\xef\xbb\xbf{}", MIRA_ERROR_BAD_REQUEST },
-    { "\"\\u0000\"", MIRA_ERROR_INVALID }, { "\"\\udbff\"", MIRA_ERROR_INVALID },
-    { "\"\\ude00\\ud83d\"", MIRA_ERROR_INVALID }, { "\"\xed\xa0\x80\"", MIRA_ERROR_INVALID },
-    { "\"\xc0\xaf\"", MIRA_ERROR_INVALID }, { "\"\xf4\x90\x80\x80\"", MIRA_ERROR_INVALID },
-    { "{\"\\u0000\": 1}", MIRA_ERROR_INVALID },
+    { "", MIRA_JSON_ERROR_SYNTAX }, { "{", MIRA_JSON_ERROR_SYNTAX },
+    { "[1,]", MIRA_JSON_ERROR_SYNTAX }, { "01", MIRA_JSON_ERROR_SYNTAX },
+    { "1.", MIRA_JSON_ERROR_SYNTAX }, { ".5", MIRA_JSON_ERROR_SYNTAX },
+    { "+1", MIRA_JSON_ERROR_SYNTAX }, { "NaN", MIRA_JSON_ERROR_SYNTAX },
+    { "tru", MIRA_JSON_ERROR_SYNTAX }, { "\"\\x41\"", MIRA_JSON_ERROR_SYNTAX },
+    { "\"\\u12\"", MIRA_JSON_ERROR_SYNTAX }, { "\"a\tb\"", MIRA_JSON_ERROR_SYNTAX },
+    { "{1:2}", MIRA_JSON_ERROR_SYNTAX }, { "{\"a\" 1}", MIRA_JSON_ERROR_SYNTAX },
+    { "[1 2]", MIRA_JSON_ERROR_SYNTAX }, { "\"abc", MIRA_JSON_ERROR_SYNTAX },
+    { "/* c */ 1", MIRA_JSON_ERROR_SYNTAX }, { "\xef\xbb\xbf{}", MIRA_JSON_ERROR_SYNTAX },
+    { "\"\\u0000\"", MIRA_JSON_ERROR_BAD_TEXT }, { "\"\\udbff\"", MIRA_JSON_ERROR_BAD_TEXT },
+    { "\"\\ude00\\ud83d\"", MIRA_JSON_ERROR_BAD_TEXT },
+    { "\"\xed\xa0\x80\"", MIRA_JSON_ERROR_BAD_TEXT }, { "\"\xc0\xaf\"", MIRA_JSON_ERROR_BAD_TEXT },
+    { "\"\xf4\x90\x80\x80\"", MIRA_JSON_ERROR_BAD_TEXT },
+    { "{\"\\u0000\": 1}", MIRA_JSON_ERROR_BAD_TEXT },
     /* Grammar wins over text: a malformed body is 400 whatever it holds */
-    { "[\"\\u0000\",]", MIRA_ERROR_BAD_REQUEST },
+    { "[\"\\u0000\",]", MIRA_JSON_ERROR_SYNTAX },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -596,7 +597,7 @@ test_json_check (void)
       if (cases[i].code < 0)
         g_assert_no_error (error);
       else
-        g_assert_error (error, MIRA_ERROR, cases[i].code);
+        g_assert_error (error, MIRA_JSON_ERROR, cases[i].code);
       g_assert_true (ok == (cases[i].code < 0));
     }
 
@@ -608,7 +609,7 @@ test_json_check (void)
 
     g_assert_true (mira_json_check (ok, strlen (ok), MIRA_JSON_MAX_DEPTH, NULL));
     g_assert_false (mira_json_check (deep, strlen (deep), MIRA_JSON_MAX_DEPTH, &error));
-    g_assert_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST);
+    g_assert_error (error, MIRA_JSON_ERROR, MIRA_JSON_ERROR_TOO_DEEP);
   }
 }
 

@@ -4,6 +4,9 @@
 #include "mira-api-error.h"
 
 #include "mira-error.h"
+#include "mira-extractor.h"
+#include "mira-json.h"
+#include "mira-time.h"
 
 G_DEFINE_QUARK (mira-api-error-quark, mira_api_error)
 
@@ -35,6 +38,23 @@ static const Answer api_answers[] = {
   [MIRA_API_ERROR_INVALID] = { 422, "VALIDATION_ERROR" },
 };
 
+static const Answer json_answers[] = {
+  [MIRA_JSON_ERROR_SYNTAX] = { 400, "BAD_REQUEST" },
+  [MIRA_JSON_ERROR_TOO_DEEP] = { 400, "BAD_REQUEST" },
+  [MIRA_JSON_ERROR_BAD_TEXT] = { 422, "VALIDATION_ERROR" },
+};
+
+static const Answer time_answers[] = {
+  [MIRA_TIME_ERROR_MALFORMED] = { 422, "VALIDATION_ERROR" },
+  [MIRA_TIME_ERROR_NO_SUCH_TIME] = { 422, "VALIDATION_ERROR" },
+  [MIRA_TIME_ERROR_OUT_OF_RANGE] = { 422, "VALIDATION_ERROR" },
+};
+
+/* An action that is not one comes from a language model: the server's fault */
+static const Answer extractor_answers[] = {
+  [MIRA_EXTRACTOR_ERROR_BAD_ACTION] = { 500, "INTERNAL_ERROR" },
+};
+
 static const Answer legacy_answers[] = {
   [MIRA_ERROR_FAILED] = { 500, "INTERNAL_ERROR" },
   [MIRA_ERROR_BAD_REQUEST] = { 400, "BAD_REQUEST" },
@@ -60,6 +80,9 @@ typedef struct {
 
 static const Domain domains[] = {
   DOMAIN (mira_api_error_quark, api_answers),
+  DOMAIN (mira_json_error_quark, json_answers),
+  DOMAIN (mira_time_error_quark, time_answers),
+  DOMAIN (mira_extractor_error_quark, extractor_answers),
   DOMAIN (mira_error_quark, legacy_answers),
 };
 

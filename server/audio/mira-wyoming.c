@@ -199,7 +199,9 @@ parse_object (MiraWyomingParser  *self,
 
   if (!mira_json_check ((const char *) p, len, MAX_JSON_DEPTH, &local_error))
     {
-      g_set_error (error, MIRA_ERROR, local_error->code, "The event %s: %s", what,
+      g_set_error (error, MIRA_ERROR,
+                   g_error_matches (local_error, MIRA_JSON_ERROR, MIRA_JSON_ERROR_BAD_TEXT)
+                     ? MIRA_ERROR_INVALID : MIRA_ERROR_BAD_REQUEST, "The event %s: %s", what,
                    local_error->message);
       return NULL;
     }

@@ -15,7 +15,7 @@
 
 #include <string.h>
 
-#include "mira-error.h"
+G_DEFINE_QUARK (mira-json-error-quark, mira_json_error)
 
 typedef struct
 {
@@ -42,7 +42,7 @@ syntax_error (Scanner    *s,
               const char *what)
 {
   if (s->syntax == NULL)
-    s->syntax = g_error_new (MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
+    s->syntax = g_error_new (MIRA_JSON_ERROR, MIRA_JSON_ERROR_SYNTAX,
                              "Malformed JSON at byte %" G_GSIZE_FORMAT ": %s",
                              (gsize) (s->p - s->start), what);
 }
@@ -99,14 +99,14 @@ text_error (Scanner    *s,
     return;
   path = field_path (s, is_key);
   if (is_key)
-    s->text = g_error_new (MIRA_ERROR, MIRA_ERROR_INVALID,
+    s->text = g_error_new (MIRA_JSON_ERROR, MIRA_JSON_ERROR_BAD_TEXT,
                            "A member name in %s%s%s must be valid text: it holds %s",
                            path[0] ? "field '" : "the body", path, path[0] ? "'" : "", what);
   else if (path[0] == '\0')
-    s->text = g_error_new (MIRA_ERROR, MIRA_ERROR_INVALID,
+    s->text = g_error_new (MIRA_JSON_ERROR, MIRA_JSON_ERROR_BAD_TEXT,
                            "The body must be valid text: it holds %s", what);
   else
-    s->text = g_error_new (MIRA_ERROR, MIRA_ERROR_INVALID,
+    s->text = g_error_new (MIRA_JSON_ERROR, MIRA_JSON_ERROR_BAD_TEXT,
                            "Field '%s' must be valid text: it holds %s", path, what);
 }
 
@@ -344,7 +344,7 @@ push (Scanner  *s,
   if (s->depth >= s->max_depth)
     {
       if (s->syntax == NULL)
-        s->syntax = g_error_new (MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
+        s->syntax = g_error_new (MIRA_JSON_ERROR, MIRA_JSON_ERROR_TOO_DEEP,
                                  "JSON nests deeper than %u levels", s->max_depth);
       return FALSE;
     }
@@ -470,9 +470,10 @@ after_value:
  * @len: its length in bytes
  * @max_depth: how deep objects and arrays may nest, at most
  *   %MIRA_JSON_MAX_DEPTH
- * @error: %MIRA_ERROR_BAD_REQUEST when @data is not strict JSON (RFC 8259:
- *   double-quoted strings, no comments, nothing after the value) or nests
- *   deeper than @max_depth; %MIRA_ERROR_INVALID, with the field's path in
+ * @error: %MIRA_JSON_ERROR_SYNTAX when @data is not strict JSON (RFC 8259:
+ *   double-quoted strings, no comments, nothing after the value),
+ *   %MIRA_JSON_ERROR_TOO_DEEP when it nests deeper than @max_depth;
+ *   %MIRA_JSON_ERROR_BAD_TEXT, with the field's path in
  *   the message, when a string decodes to something other than valid UTF-8
  *   without U+0000 (a lone surrogate escape, "\u0000", bytes that are not
  *   UTF-8)
@@ -536,14 +537,14 @@ mira_json_parse (const char  *data,
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, data, (gssize) len, &local))
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST, "Malformed JSON: %s",
+      g_set_error (error, MIRA_JSON_ERROR, MIRA_JSON_ERROR_SYNTAX, "Malformed JSON: %s",
                    local->message);
       return NULL;
     }
   root = json_parser_get_root (parser);
   if (root == NULL)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST, "Malformed JSON: no value");
+      g_set_error (error, MIRA_JSON_ERROR, MIRA_JSON_ERROR_SYNTAX, "Malformed JSON: no value");
       return NULL;
     }
   return json_node_ref (root);

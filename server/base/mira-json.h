@@ -11,6 +11,18 @@ G_BEGIN_DECLS
  */
 #define MIRA_JSON_MAX_DEPTH 64
 
+#define MIRA_JSON_ERROR (mira_json_error_quark ())
+
+/* Why a JSON text from a peer is refused */
+typedef enum {
+  MIRA_JSON_ERROR_SYNTAX,    /* not strict JSON (RFC 8259), or no value at all */
+  MIRA_JSON_ERROR_TOO_DEEP,  /* nests deeper than allowed */
+  MIRA_JSON_ERROR_BAD_TEXT,  /* a string that is not valid UTF-8 without U+0000;
+                              * the message names the field */
+} MiraJsonError;
+
+GQuark    mira_json_error_quark (void);
+
 gboolean  mira_json_check  (const char  *data,
                             gsize        len,
                             guint        max_depth,

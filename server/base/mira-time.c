@@ -5,8 +5,9 @@
 
 #include <string.h>
 
-#include "mira-error.h"
 #include "mira-util.h"
+
+G_DEFINE_QUARK (mira-time-error-quark, mira_time_error)
 
 /* 1970-01-01T00:00:00Z … 9999-12-31T23:59:59.999Z: what both databases hold
  * in the canonical form (SQLite checks four-digit years).
@@ -351,7 +352,7 @@ mira_time_parse (const char          *text,
             goto malformed;
           if (offset_h > 23 || offset_m > 59)
             {
-              g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+              g_set_error (error, MIRA_TIME_ERROR, MIRA_TIME_ERROR_NO_SUCH_TIME,
                            "the offset must be between -23:59 and +23:59");
               return FALSE;
             }
@@ -364,15 +365,15 @@ mira_time_parse (const char          *text,
 
   if (hour > 23 || minute > 59 || second > 59)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_TIME_ERROR, MIRA_TIME_ERROR_NO_SUCH_TIME,
                    "%02d:%02d:%02d is not a time of day (00:00:00 to 23:59:59)",
                    hour, minute, second);
       return FALSE;
     }
   if (year < 1 || !g_date_valid_dmy (day, month, year))
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "%04d-%02d-%02d is not a date",
-                   year, month, day);
+      g_set_error (error, MIRA_TIME_ERROR, MIRA_TIME_ERROR_NO_SUCH_TIME,
+                   "%04d-%02d-%02d is not a date", year, month, day);
       return FALSE;
     }
 
@@ -386,7 +387,7 @@ mira_time_parse (const char          *text,
 
   if (seconds < MIN_UNIX_MS / 1000 || seconds > MAX_UNIX_MS / 1000)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_TIME_ERROR, MIRA_TIME_ERROR_OUT_OF_RANGE,
                    "it must lie between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z");
       return FALSE;
     }
@@ -394,7 +395,7 @@ mira_time_parse (const char          *text,
   return TRUE;
 
 malformed:
-  g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "it must be " FORMS);
+  g_set_error (error, MIRA_TIME_ERROR, MIRA_TIME_ERROR_MALFORMED, "it must be " FORMS);
   return FALSE;
 }
 

@@ -55,6 +55,17 @@ GDateTime   *mira_time_local_new       (GTimeZone   *zone,
                                         gint         hour,
                                         gint         minute);
 
+#define MIRA_TIME_ERROR (mira_time_error_quark ())
+
+/* Why a text is not a time */
+typedef enum {
+  MIRA_TIME_ERROR_MALFORMED,     /* not one of the forms above */
+  MIRA_TIME_ERROR_NO_SUCH_TIME,  /* a date, time of day or offset that does not exist */
+  MIRA_TIME_ERROR_OUT_OF_RANGE,  /* before 1970 or after 9999 */
+} MiraTimeError;
+
+GQuark       mira_time_error_quark     (void);
+
 typedef enum {
   MIRA_TIME_PARSE_DEFAULT = 0,
   /* A query parameter: an offset's "+" sent unencoded arrives as a space,
@@ -65,8 +76,10 @@ typedef enum {
 
 /* Parses @text; a time without an offset is read in @zone. Returns
  * milliseconds since 1970-01-01T00:00:00Z in @unix_ms, or FALSE with a short
- * reason in @error (MIRA_ERROR_INVALID) when @text is not one of the forms
- * above, names no real date or time, or lies outside the range.
+ * reason in @error when @text is not one of the forms above
+ * (MIRA_TIME_ERROR_MALFORMED), names no real date or time
+ * (MIRA_TIME_ERROR_NO_SUCH_TIME), or lies outside the range
+ * (MIRA_TIME_ERROR_OUT_OF_RANGE).
  */
 gboolean     mira_time_parse           (const char          *text,
                                         GTimeZone           *zone,

@@ -15,9 +15,10 @@
 
 #include <string.h>
 
-#include "mira-error.h"
 #include "mira-time.h"
 #include "mira-util.h"
+
+G_DEFINE_QUARK (mira-extractor-error-quark, mira_extractor_error)
 
 /* A reminder or event without a time: this long after the words */
 #define DEFAULT_DELAY_S   3600
@@ -2116,18 +2117,21 @@ get_string (JsonObject  *object,
     {
       if (!required)
         return TRUE;
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "%s is missing", member);
+      g_set_error (error, MIRA_EXTRACTOR_ERROR, MIRA_EXTRACTOR_ERROR_BAD_ACTION,
+                   "%s is missing", member);
       return FALSE;
     }
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "%s is not a string", member);
+      g_set_error (error, MIRA_EXTRACTOR_ERROR, MIRA_EXTRACTOR_ERROR_BAD_ACTION,
+                   "%s is not a string", member);
       return FALSE;
     }
   *value = json_node_get_string (node);
   if (required && mira_str_is_blank (*value))
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "%s is empty", member);
+      g_set_error (error, MIRA_EXTRACTOR_ERROR, MIRA_EXTRACTOR_ERROR_BAD_ACTION,
+                   "%s is empty", member);
       return FALSE;
     }
   return TRUE;
@@ -2141,6 +2145,7 @@ get_time (JsonObject  *object,
           GDateTime  **value,
           GError     **error)
 {
+  g_autoptr(GError) local_error = NULL;
   const char *text;
   gint64 unix_ms;
 
@@ -2149,9 +2154,10 @@ get_time (JsonObject  *object,
     return FALSE;
   if (text == NULL)
     return TRUE;
-  if (!mira_time_parse (text, zone, MIRA_TIME_PARSE_DEFAULT, &unix_ms, error))
+  if (!mira_time_parse (text, zone, MIRA_TIME_PARSE_DEFAULT, &unix_ms, &local_error))
     {
-      g_prefix_error (error, "%s: ", member);
+      g_set_error (error, MIRA_EXTRACTOR_ERROR, MIRA_EXTRACTOR_ERROR_BAD_ACTION, "%s: %s",
+                   member, local_error->message);
       return FALSE;
     }
   *value = g_date_time_new_from_unix_utc (unix_ms / 1000);
@@ -2184,7 +2190,7 @@ mira_action_from_json (JsonObject  *object,
         return NULL;
       if (text != NULL && !g_strv_contains (priorities, text))
         {
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+          g_set_error (error, MIRA_EXTRACTOR_ERROR, MIRA_EXTRACTOR_ERROR_BAD_ACTION,
                        "priority must be low, medium, high or urgent");
           return NULL;
         }
@@ -2208,7 +2214,8 @@ mira_action_from_json (JsonObject  *object,
         action->end = g_date_time_add_seconds (action->time, DEFAULT_LENGTH_S);
       if (g_date_time_compare (action->end, action->time) < 0)
         {
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "end_time is before start_time");
+          g_set_error (error, MIRA_EXTRACTOR_ERROR, MIRA_EXTRACTOR_ERROR_BAD_ACTION,
+                       "end_time is before start_time");
           return NULL;
         }
       if (attendees != NULL && !JSON_NODE_HOLDS_NULL (attendees))
@@ -2217,7 +2224,8 @@ mira_action_from_json (JsonObject  *object,
 
           if (!JSON_NODE_HOLDS_ARRAY (attendees))
             {
-              g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "attendees is not an array");
+              g_set_error (error, MIRA_EXTRACTOR_ERROR, MIRA_EXTRACTOR_ERROR_BAD_ACTION,
+                           "attendees is not an array");
               return NULL;
             }
           array = json_node_get_array (attendees);
@@ -2228,7 +2236,7 @@ mira_action_from_json (JsonObject  *object,
               if (!JSON_NODE_HOLDS_VALUE (element) ||
                   json_node_get_value_type (element) != G_TYPE_STRING)
                 {
-                  g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+                  g_set_error (error, MIRA_EXTRACTOR_ERROR, MIRA_EXTRACTOR_ERROR_BAD_ACTION,
                                "attendees holds a value that is not a string");
                   return NULL;
                 }
@@ -2248,7 +2256,7 @@ mira_action_from_json (JsonObject  *object,
         return NULL;
       if (!g_strv_contains (methods, text))
         {
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+          g_set_error (error, MIRA_EXTRACTOR_ERROR, MIRA_EXTRACTOR_ERROR_BAD_ACTION,
                        "method must be call, message or email");
           return NULL;
         }
@@ -2261,7 +2269,8 @@ mira_action_from_json (JsonObject  *object,
     }
   else
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "unknown action type \"%s\"", type);
+      g_set_error (error, MIRA_EXTRACTOR_ERROR, MIRA_EXTRACTOR_ERROR_BAD_ACTION,
+                   "unknown action type \"%s\"", type);
       return NULL;
     }
   return g_steal_pointer (&action);

@@ -22,6 +22,14 @@ G_BEGIN_DECLS
  * see mira_extractor_find().
  */
 
+#define MIRA_EXTRACTOR_ERROR (mira_extractor_error_quark ())
+
+typedef enum {
+  MIRA_EXTRACTOR_ERROR_BAD_ACTION,  /* JSON that is not an action: the message says why */
+} MiraExtractorError;
+
+GQuark       mira_extractor_error_quark (void);
+
 typedef enum {
   MIRA_ACTION_REMIND,
   MIRA_ACTION_SCHEDULE,
@@ -57,7 +65,7 @@ JsonObject  *mira_action_to_json       (const MiraAction *action);
 
 /* Reads one action in that shape (as an LLM is asked to answer it). A time
  * may also be a local time without an offset, read in @zone. Returns NULL
- * with MIRA_ERROR_INVALID when a member is missing, of the wrong type or not
+ * with MIRA_EXTRACTOR_ERROR_BAD_ACTION when a member is missing, of the wrong type or not
  * a real time, or the type is unknown.
  */
 MiraAction  *mira_action_from_json     (JsonObject       *object,
