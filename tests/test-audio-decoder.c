@@ -10,7 +10,6 @@
 
 #include "mira-audio-decoder.h"
 #include "mira-audio-file.h"
-#include "mira-error.h"
 
 /* Signal helpers ------------------------------------------------------------ */
 
@@ -147,7 +146,7 @@ test_pcm_invalid (void)
                                                                         bad[i][2], &error);
 
       g_assert_null (decoder);
-      g_assert_error (error, MIRA_ERROR, MIRA_ERROR_INVALID);
+      g_assert_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_INVALID);
       g_test_message ("%u Hz, width %u, %u channels -> %s", bad[i][0], bad[i][1], bad[i][2],
                       error->message);
     }
@@ -419,7 +418,7 @@ test_conceal (void)
   data = g_bytes_get_data (g_ptr_array_index (packets, 0), &len);
   g_assert_true (mira_audio_decoder_push_packet (opus, data, len, out, &error));
   g_assert_false (mira_audio_decoder_push_packet (opus, ff, sizeof ff, out, &error));
-  g_assert_error (error, MIRA_ERROR, MIRA_ERROR_INVALID);
+  g_assert_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_INVALID);
   g_clear_error (&error);
   g_assert_cmpuint (out->len, ==, 640);
   mira_audio_decoder_conceal (opus, sizeof ff, out);
@@ -439,7 +438,7 @@ test_conceal (void)
   g_array_set_size (out, 0);
   g_assert_true (mira_audio_decoder_push_packet (pcm, tone->data, tone->len, out, &error));
   g_assert_false (mira_audio_decoder_push_packet (pcm, tone->data, tone->len - 1, out, &error));
-  g_assert_error (error, MIRA_ERROR, MIRA_ERROR_INVALID);
+  g_assert_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_INVALID);
   g_clear_error (&error);
   g_assert_cmpuint (out->len, ==, 320);
   mira_audio_decoder_conceal (pcm, tone->len - 1, out);
@@ -474,7 +473,7 @@ test_opus_garbage (void)
         g_autoptr(GArray) out = g_array_new (FALSE, FALSE, sizeof (gint16));
 
         g_assert_false (mira_audio_decoder_push (decoder, bad[i].data, bad[i].len, out, &error));
-        g_assert_error (error, MIRA_ERROR, MIRA_ERROR_INVALID);
+        g_assert_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_INVALID);
         g_assert_cmpuint (out->len, ==, 0);
         g_test_message ("%s", error->message);
       }
@@ -496,7 +495,7 @@ test_opus_garbage (void)
           g_assert_cmpuint (out->len, <=, 1920);
         }
       else
-        g_assert_error (error, MIRA_ERROR, MIRA_ERROR_INVALID);
+        g_assert_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_INVALID);
     }
   g_test_message ("%u of 3000 random packets decoded as noise", n_ok);
 
@@ -505,11 +504,11 @@ test_opus_garbage (void)
     g_autoptr(MiraAudioDecoder) decoder = mira_audio_decoder_new_opus (44100, 1, FALSE, &error);
 
     g_assert_null (decoder);
-    g_assert_error (error, MIRA_ERROR, MIRA_ERROR_INVALID);
+    g_assert_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_INVALID);
     g_clear_error (&error);
     decoder = mira_audio_decoder_new_opus (16000, 3, FALSE, &error);
     g_assert_null (decoder);
-    g_assert_error (error, MIRA_ERROR, MIRA_ERROR_INVALID);
+    g_assert_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_INVALID);
   }
 }
 
@@ -575,7 +574,7 @@ assert_file_error (const guint8 *data,
   g_autoptr(GArray) out = mira_audio_file_decode (bytes, &error);
 
   g_assert_null (out);
-  g_assert_error (error, MIRA_ERROR, code);
+  g_assert_error (error, MIRA_AUDIO_ERROR, code);
   g_test_message ("%" G_GSIZE_FORMAT " bytes -> %s", len, error->message);
 }
 
@@ -657,21 +656,21 @@ test_file_wav (void)
     g_autofree guint8 *copy = NULL;
 
     g_assert_true (g_file_get_contents (speech, &contents, &len, NULL));
-    assert_file_error ((const guint8 *) contents, len / 2, MIRA_ERROR_INVALID);
-    assert_file_error ((const guint8 *) contents, len - 1, MIRA_ERROR_INVALID);
-    assert_file_error ((const guint8 *) contents, 30, MIRA_ERROR_INVALID);
-    assert_file_error ((const guint8 *) contents, 12, MIRA_ERROR_INVALID);
+    assert_file_error ((const guint8 *) contents, len / 2, MIRA_AUDIO_ERROR_INVALID);
+    assert_file_error ((const guint8 *) contents, len - 1, MIRA_AUDIO_ERROR_INVALID);
+    assert_file_error ((const guint8 *) contents, 30, MIRA_AUDIO_ERROR_INVALID);
+    assert_file_error ((const guint8 *) contents, 12, MIRA_AUDIO_ERROR_INVALID);
 
     /* The fmt chunk claims 4 channels of 16 bits in 2-byte frames */
     copy = g_memdup2 (contents, len);
     g_assert_cmpmem (copy + 12, 4, "fmt ", 4);
     copy[22] = 4;
-    assert_file_error (copy, len, MIRA_ERROR_INVALID);
+    assert_file_error (copy, len, MIRA_AUDIO_ERROR_INVALID);
 
     /* µ-law */
     memcpy (copy, contents, len);
     copy[20] = 7;
-    assert_file_error (copy, len, MIRA_ERROR_UNSUPPORTED_MEDIA);
+    assert_file_error (copy, len, MIRA_AUDIO_ERROR_UNSUPPORTED);
 
     /* A writer that could not seek back left the data size unknown */
     memcpy (copy, contents, len);
@@ -690,7 +689,7 @@ test_file_wav (void)
     copy[16] = 0xff;
     copy[17] = 0xff;
     copy[18] = 0xff;
-    assert_file_error (copy, len, MIRA_ERROR_INVALID);
+    assert_file_error (copy, len, MIRA_AUDIO_ERROR_INVALID);
   }
 
   g_unlink (speech);
@@ -872,8 +871,8 @@ test_file_written_by_tools (void)
       bytes = g_bytes_new (flac, flac_len);
       check_decodes_like_sox (bytes, "flac", bits == 16 ? "FLAC 16-bit" : "FLAC 24-bit",
                               reference_level);
-      assert_file_error ((const guint8 *) flac, flac_len / 2, MIRA_ERROR_INVALID);
-      assert_file_error ((const guint8 *) flac, 60, MIRA_ERROR_INVALID);
+      assert_file_error ((const guint8 *) flac, flac_len / 2, MIRA_AUDIO_ERROR_INVALID);
+      assert_file_error ((const guint8 *) flac, 60, MIRA_AUDIO_ERROR_INVALID);
       g_unlink (path);
     }
 
@@ -904,9 +903,9 @@ test_file_written_by_tools (void)
           bytes = g_bytes_new (junk, n);
           out = decode_bytes (bytes, &error);
           g_assert_null (out);
-          g_assert_true (error->domain == MIRA_ERROR);
-          g_assert_true (error->code == MIRA_ERROR_INVALID
-                         || error->code == MIRA_ERROR_UNSUPPORTED_MEDIA);
+          g_assert_true (error->domain == MIRA_AUDIO_ERROR);
+          g_assert_true (error->code == MIRA_AUDIO_ERROR_INVALID
+                         || error->code == MIRA_AUDIO_ERROR_UNSUPPORTED);
           g_clear_error (&error);
         }
   }
@@ -1094,10 +1093,10 @@ test_file_ogg_opus (void)
         {
           g_autofree guint8 *copy = g_memdup2 (ogg->data, ogg->len);
 
-          assert_file_error (ogg->data, ogg->len - 10, MIRA_ERROR_INVALID);
-          assert_file_error (ogg->data, 20, MIRA_ERROR_INVALID);
+          assert_file_error (ogg->data, ogg->len - 10, MIRA_AUDIO_ERROR_INVALID);
+          assert_file_error (ogg->data, 20, MIRA_AUDIO_ERROR_INVALID);
           copy[ogg->len / 2] ^= 0x55;   /* checksum no longer matches */
-          assert_file_error (copy, ogg->len, MIRA_ERROR_INVALID);
+          assert_file_error (copy, ogg->len, MIRA_AUDIO_ERROR_INVALID);
         }
     }
 }
@@ -1118,18 +1117,18 @@ test_file_other (void)
   g_assert_cmpint (g_array_index (out, gint16, 1), ==, -1);
   g_assert_cmpint (g_array_index (out, gint16, 2), ==, -32768);
 
-  assert_file_error (raw, 5, MIRA_ERROR_INVALID);
-  assert_file_error (raw, 0, MIRA_ERROR_INVALID);
+  assert_file_error (raw, 5, MIRA_AUDIO_ERROR_INVALID);
+  assert_file_error (raw, 0, MIRA_AUDIO_ERROR_INVALID);
   /* FLAC is read: a broken one is a broken file */
-  assert_file_error ((const guint8 *) "fLaC\0\0\0\x22", 8, MIRA_ERROR_INVALID);
-  assert_file_error ((const guint8 *) "ID3\x04\0\0\0\0\0\x21", 10, MIRA_ERROR_UNSUPPORTED_MEDIA);
+  assert_file_error ((const guint8 *) "fLaC\0\0\0\x22", 8, MIRA_AUDIO_ERROR_INVALID);
+  assert_file_error ((const guint8 *) "ID3\x04\0\0\0\0\0\x21", 10, MIRA_AUDIO_ERROR_UNSUPPORTED);
   assert_file_error ((const guint8 *) "FORM\0\0\0\x30" "AIFFCOMM", 16,
-                     MIRA_ERROR_UNSUPPORTED_MEDIA);
-  assert_file_error ((const guint8 *) "\x1a\x45\xdf\xa3\x01\x00", 6, MIRA_ERROR_UNSUPPORTED_MEDIA);
-  assert_file_error ((const guint8 *) "RIFF\x10\0\0\0AVI LIST", 16, MIRA_ERROR_UNSUPPORTED_MEDIA);
+                     MIRA_AUDIO_ERROR_UNSUPPORTED);
+  assert_file_error ((const guint8 *) "\x1a\x45\xdf\xa3\x01\x00", 6, MIRA_AUDIO_ERROR_UNSUPPORTED);
+  assert_file_error ((const guint8 *) "RIFF\x10\0\0\0AVI LIST", 16, MIRA_AUDIO_ERROR_UNSUPPORTED);
 
   ogg_write_packet (vorbis, &seq, 0, 0x02, (const guint8 *) "\x01vorbis\0\0\0\0\x01", 12);
-  assert_file_error (vorbis->data, vorbis->len, MIRA_ERROR_UNSUPPORTED_MEDIA);
+  assert_file_error (vorbis->data, vorbis->len, MIRA_AUDIO_ERROR_UNSUPPORTED);
   g_byte_array_unref (vorbis);
 }
 

@@ -10,9 +10,11 @@
 
 #include "mira-api-error.h"
 #include "mira-api-error-enums.h"
+#include "mira-audio-decoder.h"
 #include "mira-extractor.h"
 #include "mira-json.h"
 #include "mira-time.h"
+#include "mira-wyoming.h"
 
 /* Each domain, with the GType of its enum (server/api/meson.build makes
  * them): a new domain is a line here and a header there.
@@ -24,6 +26,8 @@ static const struct {
   { mira_api_error_quark, mira_api_error_get_type },
   { mira_json_error_quark, mira_json_error_get_type },
   { mira_time_error_quark, mira_time_error_get_type },
+  { mira_audio_error_quark, mira_audio_error_get_type },
+  { mira_wyoming_error_quark, mira_wyoming_error_get_type },
   { mira_extractor_error_quark, mira_extractor_error_get_type },
 };
 
@@ -89,6 +93,9 @@ test_answers (void)
   assert_answer (MIRA_JSON_ERROR, MIRA_JSON_ERROR_TOO_DEEP, 400, "BAD_REQUEST");
   assert_answer (MIRA_JSON_ERROR, MIRA_JSON_ERROR_BAD_TEXT, 422, "VALIDATION_ERROR");
   assert_answer (MIRA_TIME_ERROR, MIRA_TIME_ERROR_NO_SUCH_TIME, 422, "VALIDATION_ERROR");
+  /* An upload: too long, of a format we do not read */
+  assert_answer (MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_TOO_LONG, 413, "PAYLOAD_TOO_LARGE");
+  assert_answer (MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_UNSUPPORTED, 415, "UNSUPPORTED_MEDIA_TYPE");
 
   /* A library's own error, or a code past the enum's end: an internal error */
   assert_answer (G_IO_ERROR, G_IO_ERROR_NOT_FOUND, 500, "INTERNAL_ERROR");

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "mira-error.h"
+#include "mira-audio-decoder.h"
 #include "mira-json.h"
 #include "mira-wyoming.h"
 
@@ -411,7 +411,7 @@ assert_text_error (const char *text,
   if (len < 0)
     len = (gssize) strlen (text);
   g_assert_false (mira_wyoming_parser_feed_text (parser, text, (gsize) len, events, &error));
-  g_assert_error (error, MIRA_ERROR, code);
+  g_assert_error (error, MIRA_WYOMING_ERROR, code);
   g_assert_cmpstr (error->message, !=, "");
   g_assert_cmpuint (mira_wyoming_error_close_code (error), ==, close_code);
   {
@@ -454,24 +454,25 @@ test_errors_header (void)
   GString *nest = g_string_new ("{\"type\":\"x\",\"data\":{\"a\":");
 
   for (guint i = 0; i < G_N_ELEMENTS (malformed); i++)
-    assert_text_error (malformed[i], -1, MIRA_ERROR_BAD_REQUEST, 1003);
+    assert_text_error (malformed[i], -1, MIRA_WYOMING_ERROR_MALFORMED, 1003);
 
   /* Not UTF-8; a NUL inside */
-  assert_text_error ("{\"type\":\"\xff\xfe\"}", -1, MIRA_ERROR_BAD_REQUEST, 1003);
-  assert_text_error ("{\"type\":\"a\0b\"}", 14, MIRA_ERROR_BAD_REQUEST, 1003);
+  assert_text_error ("{\"type\":\"\xff\xfe\"}", -1, MIRA_WYOMING_ERROR_MALFORMED, 1003);
+  assert_text_error ("{\"type\":\"a\0b\"}", 14, MIRA_WYOMING_ERROR_MALFORMED, 1003);
 
   /* Nesting that would exhaust the stack of a recursive parser */
   for (guint i = 0; i < 10000; i++)
     g_string_append_c (nest, '[');
   deep = g_string_free (nest, FALSE);
-  assert_text_error (deep, -1, MIRA_ERROR_BAD_REQUEST, 1003);
+  assert_text_error (deep, -1, MIRA_WYOMING_ERROR_MALFORMED, 1003);
 
   /* Over the limit */
   assert_text_error ("{\"type\":\"audio-chunk\",\"payload_length\":4097}", -1,
-                     MIRA_ERROR_TOO_LARGE, 1009);
+                     MIRA_WYOMING_ERROR_TOO_LARGE, 1009);
   assert_text_error ("{\"type\":\"audio-chunk\",\"payload_length\":99999999999999999}", -1,
-                     MIRA_ERROR_TOO_LARGE, 1009);
-  assert_text_error ("{\"type\":\"x\",\"data_length\":10000000}", -1, MIRA_ERROR_TOO_LARGE, 1009);
+                     MIRA_WYOMING_ERROR_TOO_LARGE, 1009);
+  assert_text_error ("{\"type\":\"x\",\"data_length\":10000000}", -1,
+                     MIRA_WYOMING_ERROR_TOO_LARGE, 1009);
 }
 
 static void
@@ -504,7 +505,7 @@ test_errors_sequence (void)
       else
         ok = mira_wyoming_parser_feed_binary (parser, payload, cases[i].binary_len, events, &error);
       g_assert_false (ok);
-      g_assert_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST);
+      g_assert_error (error, MIRA_WYOMING_ERROR, MIRA_WYOMING_ERROR_MALFORMED);
       g_assert_cmpuint (mira_wyoming_error_close_code (error), ==, 1003);
       g_assert_cmpuint (events->len, ==, 0);
       g_test_message ("case %u -> %s", i, error->message);
@@ -527,7 +528,7 @@ test_errors_tcp (void)
     g_byte_array_append (frame, audio, sizeof audio);
     g_assert_false (mira_wyoming_parser_feed_binary (parser, frame->data, frame->len, events,
                                                      &error));
-    g_assert_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST);
+    g_assert_error (error, MIRA_WYOMING_ERROR, MIRA_WYOMING_ERROR_MALFORMED);
   }
 
   /* A header line that never ends */
@@ -546,7 +547,7 @@ test_errors_tcp (void)
         chunk[0] = 'a';
       }
     g_assert_false (ok);
-    g_assert_error (error, MIRA_ERROR, MIRA_ERROR_TOO_LARGE);
+    g_assert_error (error, MIRA_WYOMING_ERROR, MIRA_WYOMING_ERROR_TOO_LARGE);
     g_assert_cmpuint (mira_wyoming_error_close_code (error), ==, 1009);
   }
 
@@ -560,7 +561,7 @@ test_errors_tcp (void)
     feed_text (parser, "{\"type\":\"audio-start\"}", events);
     g_assert_false (mira_wyoming_parser_feed_binary (parser, big, MAX_PAYLOAD + 1, events,
                                                      &error));
-    g_assert_error (error, MIRA_ERROR, MIRA_ERROR_TOO_LARGE);
+    g_assert_error (error, MIRA_WYOMING_ERROR, MIRA_WYOMING_ERROR_TOO_LARGE);
   }
 
   /* Text while a binary-frame event is incomplete */
@@ -573,21 +574,29 @@ test_errors_tcp (void)
     feed_binary (parser, half, strlen (half), events);
     g_assert_false (mira_wyoming_parser_feed_text (parser, "{\"type\":\"ping\"}", 15, events,
                                                    &error));
-    g_assert_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST);
+    g_assert_error (error, MIRA_WYOMING_ERROR, MIRA_WYOMING_ERROR_MALFORMED);
   }
 }
 
 static void
 test_close_codes (void)
 {
-  g_autoptr(GError) too_large = g_error_new_literal (MIRA_ERROR, MIRA_ERROR_TOO_LARGE, "x");
-  g_autoptr(GError) malformed = g_error_new_literal (MIRA_ERROR, MIRA_ERROR_BAD_REQUEST, "x");
-  g_autoptr(GError) auth = g_error_new_literal (MIRA_ERROR, MIRA_ERROR_UNAUTHORIZED, "x");
+  g_autoptr(GError) too_large = g_error_new_literal (MIRA_WYOMING_ERROR,
+                                                     MIRA_WYOMING_ERROR_TOO_LARGE, "x");
+  g_autoptr(GError) malformed = g_error_new_literal (MIRA_WYOMING_ERROR,
+                                                     MIRA_WYOMING_ERROR_MALFORMED, "x");
+  g_autoptr(GError) too_many = g_error_new_literal (MIRA_WYOMING_ERROR,
+                                                    MIRA_WYOMING_ERROR_TOO_MANY_EVENTS, "x");
+  g_autoptr(GError) bad_audio = g_error_new_literal (MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_INVALID,
+                                                     "x");
+  g_autoptr(GError) codec = g_error_new_literal (MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_FAILED, "x");
   g_autoptr(GError) other = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "x");
 
   g_assert_cmpuint (mira_wyoming_error_close_code (too_large), ==, 1009);
   g_assert_cmpuint (mira_wyoming_error_close_code (malformed), ==, 1003);
-  g_assert_cmpuint (mira_wyoming_error_close_code (auth), ==, 1008);
+  g_assert_cmpuint (mira_wyoming_error_close_code (too_many), ==, 1008);
+  g_assert_cmpuint (mira_wyoming_error_close_code (bad_audio), ==, 1003);
+  g_assert_cmpuint (mira_wyoming_error_close_code (codec), ==, 1008);
   g_assert_cmpuint (mira_wyoming_error_close_code (other), ==, 1008);
   g_assert_cmpuint (mira_wyoming_error_close_code (NULL), ==, 1008);
 }
@@ -694,36 +703,38 @@ static const HeaderCase header_cases[] = {
   /* Strict JSON: what json-glib alone would let pass (an octal-looking
    * number, an unknown escape, a second value, single quotes) is refused.
    */
-  { "{\"type\":\"x\",\"data\":{\"rate\":016000}}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
-  { "{\"type\":\"x\\q\"}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
-  { "{\"type\":\"x\"} {\"type\":\"y\"}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
-  { "{'type':'audio-chunk'}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
+  { "{\"type\":\"x\",\"data\":{\"rate\":016000}}", NULL, NULL, 0, MIRA_WYOMING_ERROR_MALFORMED },
+  { "{\"type\":\"x\\q\"}", NULL, NULL, 0, MIRA_WYOMING_ERROR_MALFORMED },
+  { "{\"type\":\"x\"} {\"type\":\"y\"}", NULL, NULL, 0, MIRA_WYOMING_ERROR_MALFORMED },
+  { "{'type':'audio-chunk'}", NULL, NULL, 0, MIRA_WYOMING_ERROR_MALFORMED },
   /* Text that does not decode to valid UTF-8 without U+0000 */
-  { "{\"type\":\"a\\u0000b\"}", NULL, NULL, 0, MIRA_ERROR_INVALID },
-  { "{\"type\":\"x\",\"data\":{\"name\":\"\\ud800\"}}", NULL, NULL, 0, MIRA_ERROR_INVALID },
-  { "{\"type\":\"audio-chunk\",\"payload_length\":4097}", NULL, NULL, 0, MIRA_ERROR_TOO_LARGE },
+  { "{\"type\":\"a\\u0000b\"}", NULL, NULL, 0, MIRA_WYOMING_ERROR_MALFORMED },
+  { "{\"type\":\"x\",\"data\":{\"name\":\"\\ud800\"}}", NULL, NULL, 0,
+    MIRA_WYOMING_ERROR_MALFORMED },
+  { "{\"type\":\"audio-chunk\",\"payload_length\":4097}", NULL, NULL, 0,
+    MIRA_WYOMING_ERROR_TOO_LARGE },
   { "{\"type\":\"audio-chunk\",\"payload_length\":999999999999999999}", NULL, NULL, 0,
-    MIRA_ERROR_TOO_LARGE },
-  { "{\"type\":\"x\",\"payload_length\":-1}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
-  { "{\"type\":\"x\",\"payload_length\":4.0}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
-  { "{\"type\":\"x\",\"payload_length\":\"4\"}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
-  { "{\"type\":\"x\",\"data_length\":-1}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
-  { "{\"type\":\"\",\"payload_length\":4}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
-  { "{\"data\":" CHUNK_DATA ",\"payload_length\":4}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
-  { "{\"type\":16000}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
-  { "{\"type\":\"x\",\"data\":16000}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
-  { "{\"type\":\"x\",}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
-  { "{\"type\":\"x\" \"payload_length\":4}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
-  { "{\"type\":\"x\",\"data\":{\"rate\":16000,}}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
-  { "{\"type\":\"x\",\"data\":{\"rate\":}}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
-  { "{\"type\":\"x\",\"data\":{\"rate\":-}}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
-  { "{\"type\":\"x\",\"data\":{\"rate\":16000 1}}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
-  { "{\"type\":\"x\",\"data\":{\"rate\":16k}}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
-  { "{\"type\":\"x\",\"data\":{rate:16000}}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
-  { "{\"type\":\"x\",\"data\":nullx}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
-  { "{\"type\":\"x\",\"payload_length\":nul}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
-  { "{\"type\":\"x\"}}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
-  { "{\"type\":\"x\",\"data\":{\"rate\":16000}", NULL, NULL, 0, MIRA_ERROR_BAD_REQUEST },
+    MIRA_WYOMING_ERROR_TOO_LARGE },
+  { "{\"type\":\"x\",\"payload_length\":-1}", NULL, NULL, 0, MIRA_WYOMING_ERROR_MALFORMED },
+  { "{\"type\":\"x\",\"payload_length\":4.0}", NULL, NULL, 0, MIRA_WYOMING_ERROR_MALFORMED },
+  { "{\"type\":\"x\",\"payload_length\":\"4\"}", NULL, NULL, 0, MIRA_WYOMING_ERROR_MALFORMED },
+  { "{\"type\":\"x\",\"data_length\":-1}", NULL, NULL, 0, MIRA_WYOMING_ERROR_MALFORMED },
+  { "{\"type\":\"\",\"payload_length\":4}", NULL, NULL, 0, MIRA_WYOMING_ERROR_MALFORMED },
+  { "{\"data\":" CHUNK_DATA ",\"payload_length\":4}", NULL, NULL, 0, MIRA_WYOMING_ERROR_MALFORMED },
+  { "{\"type\":16000}", NULL, NULL, 0, MIRA_WYOMING_ERROR_MALFORMED },
+  { "{\"type\":\"x\",\"data\":16000}", NULL, NULL, 0, MIRA_WYOMING_ERROR_MALFORMED },
+  { "{\"type\":\"x\",}", NULL, NULL, 0, MIRA_WYOMING_ERROR_MALFORMED },
+  { "{\"type\":\"x\" \"payload_length\":4}", NULL, NULL, 0, MIRA_WYOMING_ERROR_MALFORMED },
+  { "{\"type\":\"x\",\"data\":{\"rate\":16000,}}", NULL, NULL, 0, MIRA_WYOMING_ERROR_MALFORMED },
+  { "{\"type\":\"x\",\"data\":{\"rate\":}}", NULL, NULL, 0, MIRA_WYOMING_ERROR_MALFORMED },
+  { "{\"type\":\"x\",\"data\":{\"rate\":-}}", NULL, NULL, 0, MIRA_WYOMING_ERROR_MALFORMED },
+  { "{\"type\":\"x\",\"data\":{\"rate\":16000 1}}", NULL, NULL, 0, MIRA_WYOMING_ERROR_MALFORMED },
+  { "{\"type\":\"x\",\"data\":{\"rate\":16k}}", NULL, NULL, 0, MIRA_WYOMING_ERROR_MALFORMED },
+  { "{\"type\":\"x\",\"data\":{rate:16000}}", NULL, NULL, 0, MIRA_WYOMING_ERROR_MALFORMED },
+  { "{\"type\":\"x\",\"data\":nullx}", NULL, NULL, 0, MIRA_WYOMING_ERROR_MALFORMED },
+  { "{\"type\":\"x\",\"payload_length\":nul}", NULL, NULL, 0, MIRA_WYOMING_ERROR_MALFORMED },
+  { "{\"type\":\"x\"}}", NULL, NULL, 0, MIRA_WYOMING_ERROR_MALFORMED },
+  { "{\"type\":\"x\",\"data\":{\"rate\":16000}", NULL, NULL, 0, MIRA_WYOMING_ERROR_MALFORMED },
 };
 
 static char *
@@ -784,9 +795,9 @@ assert_feed_error (MiraWyomingParser *parser,
   else
     ok = mira_wyoming_parser_feed_binary (parser, data, len, events, &error);
   g_assert_false (ok);
-  g_assert_error (error, MIRA_ERROR, code);
+  g_assert_error (error, MIRA_WYOMING_ERROR, code);
   g_assert_cmpuint (mira_wyoming_error_close_code (error), ==,
-                    code == MIRA_ERROR_TOO_LARGE ? 1009 : 1003);
+                    code == MIRA_WYOMING_ERROR_TOO_LARGE ? 1009 : 1003);
   g_assert_cmpuint (events->len, ==, 0);
 }
 
@@ -877,9 +888,9 @@ test_header_truncated (void)
         g_autoptr(MiraWyomingParser) tcp = tcp_parser_new ();
         g_autoptr(GString) line = g_string_new_len (headers[h], (gssize) cut);
 
-        assert_feed_error (ws, TRUE, line->str, line->len, MIRA_ERROR_BAD_REQUEST);
+        assert_feed_error (ws, TRUE, line->str, line->len, MIRA_WYOMING_ERROR_MALFORMED);
         g_string_append_c (line, '\n');
-        assert_feed_error (tcp, FALSE, line->str, line->len, MIRA_ERROR_BAD_REQUEST);
+        assert_feed_error (tcp, FALSE, line->str, line->len, MIRA_WYOMING_ERROR_MALFORMED);
       }
 }
 
@@ -1122,13 +1133,13 @@ oracle_length (JsonObject *header,
   *value = 0;
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
     return TRUE;
-  *code = MIRA_ERROR_BAD_REQUEST;
+  *code = MIRA_WYOMING_ERROR_MALFORMED;
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
     return FALSE;
   *value = json_node_get_int (node);
   if (*value < 0)
     return FALSE;
-  *code = MIRA_ERROR_TOO_LARGE;
+  *code = MIRA_WYOMING_ERROR_TOO_LARGE;
   return *value <= max;
 }
 
@@ -1156,7 +1167,7 @@ test_header_random (void)
       g_autofree char *expected_data = NULL;
       gint64 data_length = 0;
       gint64 payload_length = 0;
-      gint code = MIRA_ERROR_BAD_REQUEST;
+      gint code = MIRA_WYOMING_ERROR_MALFORMED;
       g_autoptr(GError) check_error = NULL;
       gboolean good;
 
@@ -1165,8 +1176,7 @@ test_header_random (void)
 
       /* What the header must give: strict JSON, then json-glib's reading */
       if (!mira_json_check (header, strlen (header), 32, &check_error))
-        code = check_error->code == MIRA_JSON_ERROR_BAD_TEXT ? MIRA_ERROR_INVALID
-                                                             : MIRA_ERROR_BAD_REQUEST;
+        code = MIRA_WYOMING_ERROR_MALFORMED;
       else if (json_parser_load_from_data (json, header, -1, NULL)
                && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (json)))
         {
@@ -1370,7 +1380,7 @@ test_many_events (void)
         else
           {
             g_assert_false (ok);
-            g_assert_error (error, MIRA_ERROR, MIRA_ERROR_TOO_MANY);
+            g_assert_error (error, MIRA_WYOMING_ERROR, MIRA_WYOMING_ERROR_TOO_MANY_EVENTS);
             g_assert_cmpuint (mira_wyoming_error_close_code (error), ==, 1008);
           }
       }

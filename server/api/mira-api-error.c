@@ -3,10 +3,12 @@
 
 #include "mira-api-error.h"
 
+#include "mira-audio-decoder.h"
 #include "mira-error.h"
 #include "mira-extractor.h"
 #include "mira-json.h"
 #include "mira-time.h"
+#include "mira-wyoming.h"
 
 G_DEFINE_QUARK (mira-api-error-quark, mira_api_error)
 
@@ -50,6 +52,22 @@ static const Answer time_answers[] = {
   [MIRA_TIME_ERROR_OUT_OF_RANGE] = { 422, "VALIDATION_ERROR" },
 };
 
+static const Answer audio_answers[] = {
+  [MIRA_AUDIO_ERROR_FAILED] = { 500, "INTERNAL_ERROR" },
+  [MIRA_AUDIO_ERROR_INVALID] = { 422, "VALIDATION_ERROR" },
+  [MIRA_AUDIO_ERROR_UNSUPPORTED] = { 415, "UNSUPPORTED_MEDIA_TYPE" },
+  [MIRA_AUDIO_ERROR_TOO_LONG] = { 413, "PAYLOAD_TOO_LARGE" },
+};
+
+/* The sockets close on these (mira_wyoming_error_close_code()); an answer
+ * still, should a request ever carry Wyoming
+ */
+static const Answer wyoming_answers[] = {
+  [MIRA_WYOMING_ERROR_MALFORMED] = { 400, "BAD_REQUEST" },
+  [MIRA_WYOMING_ERROR_TOO_LARGE] = { 413, "PAYLOAD_TOO_LARGE" },
+  [MIRA_WYOMING_ERROR_TOO_MANY_EVENTS] = { 429, "TOO_MANY_REQUESTS" },
+};
+
 /* An action that is not one comes from a language model: the server's fault */
 static const Answer extractor_answers[] = {
   [MIRA_EXTRACTOR_ERROR_BAD_ACTION] = { 500, "INTERNAL_ERROR" },
@@ -82,6 +100,8 @@ static const Domain domains[] = {
   DOMAIN (mira_api_error_quark, api_answers),
   DOMAIN (mira_json_error_quark, json_answers),
   DOMAIN (mira_time_error_quark, time_answers),
+  DOMAIN (mira_audio_error_quark, audio_answers),
+  DOMAIN (mira_wyoming_error_quark, wyoming_answers),
   DOMAIN (mira_extractor_error_quark, extractor_answers),
   DOMAIN (mira_error_quark, legacy_answers),
 };

@@ -9,7 +9,6 @@
 
 #include "mira-audio-decoder-private.h"
 
-#include "mira-error.h"
 
 #define MAX_OPUS_PACKET     (64 * 1024)
 #define OMI_LOCK_VOTES      8
@@ -38,7 +37,7 @@ mira_audio_decoder_opus_new (guint      rate,
   self->opus = opus_decoder_create (MIRA_AUDIO_RATE, 1, &err);
   if (self->opus == NULL)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_FAILED,
+      g_set_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_FAILED,
                    "Could not create an Opus decoder: %s", opus_strerror (err));
       g_free (self);
       return NULL;
@@ -132,14 +131,14 @@ mira_audio_decoder_opus_push (MiraAudioDecoder  *self,
 
   if (len == 0)
     {
-      g_set_error_literal (error, MIRA_ERROR, MIRA_ERROR_INVALID, "Empty Opus packet");
+      g_set_error_literal (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_INVALID, "Empty Opus packet");
       return FALSE;
     }
   if (self->omi_header && omi_has_header (self, data, len))
     {
       if (len <= 3)
         {
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+          g_set_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_INVALID,
                        "Opus packet of %" G_GSIZE_FORMAT " bytes is too short for its header",
                        len);
           return FALSE;
@@ -149,7 +148,7 @@ mira_audio_decoder_opus_push (MiraAudioDecoder  *self,
     }
   if (len > MAX_OPUS_PACKET)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_INVALID,
                    "Opus packet of %" G_GSIZE_FORMAT " bytes is too large", len);
       return FALSE;
     }
@@ -157,7 +156,7 @@ mira_audio_decoder_opus_push (MiraAudioDecoder  *self,
   n = opus_decoder_get_nb_samples (self->opus, data, (opus_int32) len);
   if (n <= 0)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_INVALID,
                    "Not an Opus packet: %s", opus_strerror (n < 0 ? n : OPUS_INVALID_PACKET));
       return FALSE;
     }
@@ -168,7 +167,7 @@ mira_audio_decoder_opus_push (MiraAudioDecoder  *self,
   if (ret < 0)
     {
       g_array_set_size (out, old_len);
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_INVALID,
                    "Could not decode an Opus packet: %s", opus_strerror (ret));
       return FALSE;
     }

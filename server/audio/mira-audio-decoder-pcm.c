@@ -11,7 +11,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "mira-error.h"
 
 /* Resampling is libspeexdsp's: a windowed-sinc polyphase filter whose
  * tables depend only on the two rates and the quality, so setting one up is
@@ -407,7 +406,7 @@ mira_audio_decoder_pcm_push_packet (MiraAudioDecoder  *self,
 
   if (len % self->frame_bytes != 0)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_INVALID,
                    "A PCM chunk of %" G_GSIZE_FORMAT " bytes is not whole frames of %u bytes",
                    len, self->frame_bytes);
       return FALSE;

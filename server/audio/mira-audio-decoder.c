@@ -8,7 +8,7 @@
 
 #include "mira-audio-decoder-private.h"
 
-#include "mira-error.h"
+G_DEFINE_QUARK (mira-audio-error-quark, mira_audio_error)
 
 MiraAudioDecoder *
 mira_audio_decoder_new_pcm (guint    rate,
@@ -24,19 +24,19 @@ mira_audio_decoder_new_pcm (guint    rate,
 
   if (rate < 8000 || rate > 192000)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_INVALID,
                    "Unsupported audio rate %u Hz: it must be 8000 to 192000 Hz", rate);
       return NULL;
     }
   if (width < 1 || width > 4)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_INVALID,
                    "Unsupported audio width %u: it must be 1, 2, 3 or 4 bytes per sample", width);
       return NULL;
     }
   if (channels < 1 || channels > 8)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_INVALID,
                    "Unsupported audio channel count %u: it must be 1 to 8", channels);
       return NULL;
     }
@@ -54,13 +54,13 @@ mira_audio_decoder_new_raw (MiraSampleFormat   format,
 
   if (rate < 1000 || rate > 768000)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_INVALID,
                    "Unsupported audio rate %u Hz: it must be 1000 to 768000 Hz", rate);
       return NULL;
     }
   if (channels < 1 || channels > 64)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_INVALID,
                    "Unsupported audio channel count %u: it must be 1 to 64", channels);
       return NULL;
     }
@@ -77,14 +77,14 @@ mira_audio_decoder_new_opus (guint      rate,
 
   if (rate != 8000 && rate != 12000 && rate != 16000 && rate != 24000 && rate != 48000)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_INVALID,
                    "Unsupported Opus rate %u Hz: it must be 8000, 12000, 16000, 24000 or 48000 Hz",
                    rate);
       return NULL;
     }
   if (channels < 1 || channels > 2)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_INVALID,
                    "Unsupported Opus channel count %u: it must be 1 or 2", channels);
       return NULL;
     }

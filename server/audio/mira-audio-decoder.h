@@ -13,6 +13,19 @@ G_BEGIN_DECLS
 
 #define MIRA_AUDIO_RATE 16000
 
+#define MIRA_AUDIO_ERROR (mira_audio_error_quark ())
+
+/* Why audio, streamed or a file, is not decoded */
+typedef enum {
+  MIRA_AUDIO_ERROR_FAILED,       /* the codec's library failed */
+  MIRA_AUDIO_ERROR_INVALID,      /* broken or truncated data, or a rate, width or
+                                  * channel count out of range */
+  MIRA_AUDIO_ERROR_UNSUPPORTED,  /* a format or codec we do not read */
+  MIRA_AUDIO_ERROR_TOO_LONG,     /* more audio than is taken at once */
+} MiraAudioError;
+
+GQuark            mira_audio_error_quark   (void);
+
 typedef struct _MiraAudioDecoder MiraAudioDecoder;
 
 /* Interleaved little-endian sample formats */
@@ -26,7 +39,9 @@ typedef enum {
 } MiraSampleFormat;
 
 /* width: bytes per sample, 1 (unsigned 8-bit), 2 (s16le), 3 (s24le) or 4
- * (s32le); channels 1..8 (mixed down); rate 8000..192000 Hz.
+ * (s32le); channels 1..8 (mixed down); rate 8000..192000 Hz. The decoders'
+ * constructors refuse anything else with MIRA_AUDIO_ERROR_INVALID, and the
+ * Opus one fails with MIRA_AUDIO_ERROR_FAILED when libopus does.
  */
 MiraAudioDecoder *mira_audio_decoder_new_pcm   (guint              rate,
                                                 guint              width,
@@ -50,7 +65,8 @@ MiraAudioDecoder *mira_audio_decoder_new_opus  (guint              rate,
                                                 GError           **error);
 
 /* Appends the decoded samples (gint16) to @out. PCM may be split anywhere;
- * for Opus each call is one packet.
+ * for Opus each call is one packet. MIRA_AUDIO_ERROR_INVALID when it does
+ * not decode.
  */
 gboolean          mira_audio_decoder_push      (MiraAudioDecoder  *decoder,
                                                 const guint8      *data,

@@ -8,7 +8,6 @@
 #include <sndfile.h>
 
 #include "mira-audio-decoder.h"
-#include "mira-error.h"
 
 /* The containers are read by libraries: WAV and FLAC by libsndfile (on the
  * upload's bytes through its virtual I/O), Ogg Opus by libopusfile. What is
@@ -45,14 +44,14 @@ static gpointer
 set_invalid (GError     **error,
              const char  *message)
 {
-  g_set_error_literal (error, MIRA_ERROR, MIRA_ERROR_INVALID, message);
+  g_set_error_literal (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_INVALID, message);
   return NULL;
 }
 
 static gpointer
 set_too_long (GError **error)
 {
-  g_set_error (error, MIRA_ERROR, MIRA_ERROR_TOO_LARGE,
+  g_set_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_TOO_LONG,
                "The audio is longer than %d seconds", MIRA_AUDIO_FILE_MAX_SECONDS);
   return NULL;
 }
@@ -152,7 +151,7 @@ check_riff (MemFile  *f,
             }
           else if (size > avail)
             {
-              g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+              g_set_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_INVALID,
                            "The WAV data chunk announces %u bytes but only %" G_GSIZE_FORMAT
                            " follow: the file is truncated", size, avail);
               return FALSE;
@@ -161,7 +160,7 @@ check_riff (MemFile  *f,
         }
       if (size > avail)
         {
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+          g_set_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_INVALID,
                        "The WAV \"%c%c%c%c\" chunk announces %u bytes but only %" G_GSIZE_FORMAT
                        " follow: the file is truncated",
                        g_ascii_isprint (id[0]) ? id[0] : '?', g_ascii_isprint (id[1]) ? id[1] : '?',
@@ -177,7 +176,7 @@ check_riff (MemFile  *f,
 
           if (bits % 8 == 0 && bits > 0 && block_align != channels * (bits / 8))
             {
-              g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+              g_set_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_INVALID,
                            "The WAV block size of %u bytes does not match %u channels of %u bits",
                            block_align, channels, bits);
               return FALSE;
@@ -246,7 +245,7 @@ decode_sndfile (const guint8  *p,
   sf = sf_open_virtual (&io, SFM_READ, &info, &f);
   if (sf == NULL)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_INVALID,
                    "The %s file could not be read: %s", container, sf_strerror (NULL));
       return NULL;
     }
@@ -255,13 +254,13 @@ decode_sndfile (const guint8  *p,
   if (major != SF_FORMAT_WAV && major != SF_FORMAT_WAVEX && major != SF_FORMAT_RF64
       && major != SF_FORMAT_FLAC)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_INVALID,
                    "The file starts as %s but is not one", container);
       goto fail;
     }
   if (!sf_subtype_is_pcm (info.format))
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_UNSUPPORTED_MEDIA,
+      g_set_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_UNSUPPORTED,
                    "%s %s audio is not supported: use PCM or float samples",
                    container, sf_subtype_name (info.format));
       goto fail;
@@ -315,7 +314,7 @@ decode_sndfile (const guint8  *p,
                                ? g_strdup_printf (" of %" G_GINT64_FORMAT, (gint64) info.frames)
                                : g_strdup ("");
 
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_INVALID,
                    "The %s file is damaged or truncated after %" G_GINT64_FORMAT "%s frames%s%s",
                    container, (gint64) n_read, total,
                    sf_error (sf) != SF_ERR_NO_ERROR ? ": " : "",
@@ -376,15 +375,15 @@ decode_ogg_opus (const guint8  *p,
     {
       codec = ogg_codec_name (p, len);
       if (err == OP_ENOTFORMAT && codec != NULL)
-        g_set_error (error, MIRA_ERROR, MIRA_ERROR_UNSUPPORTED_MEDIA,
+        g_set_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_UNSUPPORTED,
                      "Ogg %s is not supported: send Ogg Opus, FLAC, WAV or raw 16 kHz PCM",
                      codec);
       else if (err == OP_EVERSION || err == OP_EIMPL)
-        g_set_error_literal (error, MIRA_ERROR, MIRA_ERROR_UNSUPPORTED_MEDIA,
+        g_set_error_literal (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_UNSUPPORTED,
                              "The Ogg Opus file uses a version or channel mapping we do "
                              "not read");
       else
-        g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+        g_set_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_INVALID,
                      "The Ogg file holds no readable Opus stream: %s",
                      err == OP_EBADHEADER ? "its Opus headers are broken"
                      : err == OP_EBADLINK || err == OP_EBADTIMESTAMP ? "it is damaged"
@@ -407,7 +406,7 @@ decode_ogg_opus (const guint8  *p,
         break;
       if (n < 0)
         {
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+          g_set_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_INVALID,
                        "The Ogg Opus file is damaged after %.2f s of audio%s",
                        (double) n_read / OPUS_RATE,
                        n == OP_HOLE ? ": a page is missing or corrupt" : "");
@@ -489,7 +488,7 @@ mira_audio_file_decode (GBytes  *bytes,
   container = unsupported_container (p, len);
   if (container != NULL)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_UNSUPPORTED_MEDIA,
+      g_set_error (error, MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_UNSUPPORTED,
                    "%s audio is not supported: send WAV, FLAC, Ogg Opus or raw 16 kHz mono "
                    "s16le", container);
       return NULL;

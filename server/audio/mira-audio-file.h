@@ -3,6 +3,8 @@
 
 #include <glib.h>
 
+#include "mira-audio-decoder.h"
+
 G_BEGIN_DECLS
 
 /* The longest audio an upload may decode to, in seconds (4.8 million
@@ -20,9 +22,9 @@ G_BEGIN_DECLS
  *  - FLAC, read by libsndfile;
  *  - Ogg Opus (RFC 7845), read by libopusfile, any channel count;
  *  - anything else is taken as raw s16le 16 kHz mono (an even length).
- * Returns a GArray of gint16, or NULL with MIRA_ERROR_INVALID (a broken or
- * truncated file), MIRA_ERROR_UNSUPPORTED_MEDIA (a format or codec we do
- * not read: MP3, AIFF, Ogg Vorbis, WAV µ-law…) or MIRA_ERROR_TOO_LARGE
+ * Returns a GArray of gint16, or NULL with MIRA_AUDIO_ERROR_INVALID (a broken
+ * or truncated file), MIRA_AUDIO_ERROR_UNSUPPORTED (a format or codec we do
+ * not read: MP3, AIFF, Ogg Vorbis, WAV µ-law…) or MIRA_AUDIO_ERROR_TOO_LONG
  * (longer than MIRA_AUDIO_FILE_MAX_SECONDS, found from the header or while
  * decoding, never after decoding it all).
  */

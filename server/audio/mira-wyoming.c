@@ -5,8 +5,11 @@
 
 #include <string.h>
 
+#include "mira-audio-decoder.h"
 #include "mira-error.h"
 #include "mira-json.h"
+
+G_DEFINE_QUARK (mira-wyoming-error-quark, mira_wyoming_error)
 
 /* A header line, and the `data_length` JSON after it, are small; anything
  * bigger is a client gone wrong, not a big event.
@@ -159,21 +162,39 @@ mira_wyoming_parser_is_idle (MiraWyomingParser *self)
 guint
 mira_wyoming_error_close_code (const GError *error)
 {
-  if (error != NULL && error->domain == MIRA_ERROR)
+  if (error == NULL)
+    return 1008;
+  if (error->domain == MIRA_WYOMING_ERROR)
     {
-      switch (error->code)
+      switch ((MiraWyomingError) error->code)
         {
-        case MIRA_ERROR_TOO_LARGE:
-          return 1009;   /* Message Too Big */
-        case MIRA_ERROR_BAD_REQUEST:
-        case MIRA_ERROR_INVALID:
-        case MIRA_ERROR_UNSUPPORTED_MEDIA:
+        case MIRA_WYOMING_ERROR_MALFORMED:
           return 1003;   /* Unsupported Data */
+        case MIRA_WYOMING_ERROR_TOO_LARGE:
+          return 1009;   /* Message Too Big */
+        case MIRA_WYOMING_ERROR_TOO_MANY_EVENTS:
         default:
-          break;
+          return 1008;   /* Policy Violation */
         }
     }
-  return 1008;           /* Policy Violation */
+  if (error->domain == MIRA_AUDIO_ERROR)
+    {
+      switch ((MiraAudioError) error->code)
+        {
+        case MIRA_AUDIO_ERROR_INVALID:
+        case MIRA_AUDIO_ERROR_UNSUPPORTED:
+          return 1003;
+        case MIRA_AUDIO_ERROR_TOO_LONG:
+          return 1009;
+        case MIRA_AUDIO_ERROR_FAILED:
+        default:
+          return 1008;
+        }
+    }
+  /* The audio socket's own refusals */
+  if (g_error_matches (error, MIRA_ERROR, MIRA_ERROR_INVALID))
+    return 1003;
+  return 1008;
 }
 
 static gboolean
@@ -199,22 +220,21 @@ parse_object (MiraWyomingParser  *self,
 
   if (!mira_json_check ((const char *) p, len, MAX_JSON_DEPTH, &local_error))
     {
-      g_set_error (error, MIRA_ERROR,
-                   g_error_matches (local_error, MIRA_JSON_ERROR, MIRA_JSON_ERROR_BAD_TEXT)
-                     ? MIRA_ERROR_INVALID : MIRA_ERROR_BAD_REQUEST, "The event %s: %s", what,
+      g_set_error (error, MIRA_WYOMING_ERROR, MIRA_WYOMING_ERROR_MALFORMED,
+                   "The event %s: %s", what,
                    local_error->message);
       return NULL;
     }
   if (!json_parser_load_from_data (self->json, (const char *) p, (gssize) len, &local_error))
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
+      g_set_error (error, MIRA_WYOMING_ERROR, MIRA_WYOMING_ERROR_MALFORMED,
                    "The event %s is not valid JSON: %s", what, local_error->message);
       return NULL;
     }
   root = json_parser_get_root (self->json);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
+      g_set_error (error, MIRA_WYOMING_ERROR, MIRA_WYOMING_ERROR_MALFORMED,
                    "The event %s must be a JSON object", what);
       return NULL;
     }
@@ -237,20 +257,20 @@ get_length (JsonObject  *header,
     return TRUE;
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
+      g_set_error (error, MIRA_WYOMING_ERROR, MIRA_WYOMING_ERROR_MALFORMED,
                    "The event %s must be a non-negative integer or null", name);
       return FALSE;
     }
   value = json_node_get_int (node);
   if (value < 0)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
+      g_set_error (error, MIRA_WYOMING_ERROR, MIRA_WYOMING_ERROR_MALFORMED,
                    "The event %s must not be negative (got %" G_GINT64_FORMAT ")", name, value);
       return FALSE;
     }
   if ((guint64) value > max)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_TOO_LARGE,
+      g_set_error (error, MIRA_WYOMING_ERROR, MIRA_WYOMING_ERROR_TOO_LARGE,
                    "The event %s of %" G_GINT64_FORMAT " bytes is over the limit of %"
                    G_GSIZE_FORMAT " bytes", name, value, max);
       return FALSE;
@@ -541,7 +561,7 @@ parse_header (MiraWyomingParser  *self,
 
   if (len > MAX_HEADER_LEN)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_TOO_LARGE,
+      g_set_error (error, MIRA_WYOMING_ERROR, MIRA_WYOMING_ERROR_TOO_LARGE,
                    "The event header is over the limit of %d bytes", MAX_HEADER_LEN);
       return FALSE;
     }
@@ -557,7 +577,7 @@ parse_header (MiraWyomingParser  *self,
       || json_node_get_value_type (type) != G_TYPE_STRING
       || *json_node_get_string (type) == '\0')
     {
-      g_set_error_literal (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
+      g_set_error_literal (error, MIRA_WYOMING_ERROR, MIRA_WYOMING_ERROR_MALFORMED,
                            "The event header needs a \"type\" string");
       return FALSE;
     }
@@ -567,7 +587,7 @@ parse_header (MiraWyomingParser  *self,
     data_object = json_node_get_object (data);
   else if (data != NULL && !JSON_NODE_HOLDS_NULL (data))
     {
-      g_set_error_literal (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
+      g_set_error_literal (error, MIRA_WYOMING_ERROR, MIRA_WYOMING_ERROR_MALFORMED,
                            "The event \"data\" must be an object");
       return FALSE;
     }
@@ -642,7 +662,7 @@ payload_size_error (MiraWyomingParser  *self,
                     gsize               got,
                     GError            **error)
 {
-  g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
+  g_set_error (error, MIRA_WYOMING_ERROR, MIRA_WYOMING_ERROR_MALFORMED,
                "The \"%s\" header announced a payload of %" G_GSIZE_FORMAT
                " bytes but the binary frame holds %" G_GSIZE_FORMAT,
                self->pending->type, self->payload_length, got);
@@ -653,7 +673,7 @@ payload_size_error (MiraWyomingParser  *self,
 static gboolean
 too_many_events (GError **error)
 {
-  g_set_error (error, MIRA_ERROR, MIRA_ERROR_TOO_MANY,
+  g_set_error (error, MIRA_WYOMING_ERROR, MIRA_WYOMING_ERROR_TOO_MANY_EVENTS,
                "More than %d events in one message", MAX_EVENTS);
   return FALSE;
 }
@@ -704,7 +724,7 @@ feed_text_idle (MiraWyomingParser  *self,
         {
           if (!is_blank (p + pos, len - pos))
             {
-              g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
+              g_set_error (error, MIRA_WYOMING_ERROR, MIRA_WYOMING_ERROR_MALFORMED,
                            "Text follows the \"%s\" header, but its %" G_GSIZE_FORMAT
                            "-byte payload must come first, in a binary frame",
                            self->pending->type, self->payload_length);
@@ -746,7 +766,7 @@ feed_ws_data (MiraWyomingParser  *self,
     {
       if (!is_blank (p, len))
         {
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
+          g_set_error (error, MIRA_WYOMING_ERROR, MIRA_WYOMING_ERROR_MALFORMED,
                        "The \"%s\" header announced %" G_GSIZE_FORMAT
                        " bytes of data, but more text follows them",
                        self->pending->type, self->data_length);
@@ -759,7 +779,7 @@ feed_ws_data (MiraWyomingParser  *self,
     {
       if (len > 0)
         {
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
+          g_set_error (error, MIRA_WYOMING_ERROR, MIRA_WYOMING_ERROR_MALFORMED,
                        "The \"%s\" header announced no payload, but %" G_GSIZE_FORMAT
                        " bytes follow its data", self->pending->type, len);
           return FALSE;
@@ -798,14 +818,14 @@ check_partial_header (const guint8  *p,
       goto fail;
   if (len > MAX_HEADER_LEN)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_TOO_LARGE,
+      g_set_error (error, MIRA_WYOMING_ERROR, MIRA_WYOMING_ERROR_TOO_LARGE,
                    "The event header is over the limit of %d bytes", MAX_HEADER_LEN);
       return FALSE;
     }
   return TRUE;
 
 fail:
-  g_set_error_literal (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
+  g_set_error_literal (error, MIRA_WYOMING_ERROR, MIRA_WYOMING_ERROR_MALFORMED,
                        "Binary data where an event header was expected "
                        "(a payload_length smaller than its payload?)");
   return FALSE;
@@ -939,7 +959,7 @@ mira_wyoming_parser_feed_text (MiraWyomingParser  *self,
 
   if (!g_utf8_validate_len (data, len, NULL))
     {
-      g_set_error_literal (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
+      g_set_error_literal (error, MIRA_WYOMING_ERROR, MIRA_WYOMING_ERROR_MALFORMED,
                            "A text frame is not valid UTF-8");
       return FALSE;
     }
@@ -954,7 +974,7 @@ mira_wyoming_parser_feed_text (MiraWyomingParser  *self,
       return feed_ws_data (self, p, len, TRUE, events_out, error);
 
     case STATE_WS_PAYLOAD:
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
+      g_set_error (error, MIRA_WYOMING_ERROR, MIRA_WYOMING_ERROR_MALFORMED,
                    "The \"%s\" header announced a %" G_GSIZE_FORMAT
                    "-byte payload, but a text frame came instead of it",
                    self->pending->type, self->payload_length);
@@ -962,7 +982,7 @@ mira_wyoming_parser_feed_text (MiraWyomingParser  *self,
 
     case STATE_TCP:
     default:
-      g_set_error_literal (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
+      g_set_error_literal (error, MIRA_WYOMING_ERROR, MIRA_WYOMING_ERROR_MALFORMED,
                            "A text frame came while an event sent in binary frames "
                            "was incomplete");
       return FALSE;
@@ -997,7 +1017,7 @@ mira_wyoming_parser_feed_binary (MiraWyomingParser  *self,
     case STATE_TCP:
       if (self->buf->len + (guint64) len > G_MAXUINT)
         {
-          g_set_error_literal (error, MIRA_ERROR, MIRA_ERROR_TOO_LARGE,
+          g_set_error_literal (error, MIRA_WYOMING_ERROR, MIRA_WYOMING_ERROR_TOO_LARGE,
                                "An event sent in binary frames is too large");
           return FALSE;
         }
@@ -1023,14 +1043,14 @@ mira_wyoming_parser_feed_binary (MiraWyomingParser  *self,
 
   if (!self->have_format)
     {
-      g_set_error_literal (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
+      g_set_error_literal (error, MIRA_WYOMING_ERROR, MIRA_WYOMING_ERROR_MALFORMED,
                            "A binary frame came before any \"audio-start\" event and "
                            "without a header announcing it");
       return FALSE;
     }
   if (len > self->max_payload)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_TOO_LARGE,
+      g_set_error (error, MIRA_WYOMING_ERROR, MIRA_WYOMING_ERROR_TOO_LARGE,
                    "A binary frame of %" G_GSIZE_FORMAT " bytes is over the limit of %"
                    G_GSIZE_FORMAT " bytes", len, self->max_payload);
       return FALSE;

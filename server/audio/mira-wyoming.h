@@ -14,6 +14,17 @@ G_BEGIN_DECLS
  * audio after an `audio-start`. It only parses: no I/O, no decoding.
  */
 
+#define MIRA_WYOMING_ERROR (mira_wyoming_error_quark ())
+
+/* Why the parser stops: the peer broke the protocol */
+typedef enum {
+  MIRA_WYOMING_ERROR_MALFORMED,        /* a header that is not one, frames out of order */
+  MIRA_WYOMING_ERROR_TOO_LARGE,        /* a header, data or payload over its limit */
+  MIRA_WYOMING_ERROR_TOO_MANY_EVENTS,  /* too many events in one message */
+} MiraWyomingError;
+
+GQuark             mira_wyoming_error_quark           (void);
+
 typedef struct {
   char        *type;     /* "audio-chunk", never NULL or empty */
   JsonObject  *data;     /* never NULL; `data` with `data_length` JSON merged over it;
@@ -49,8 +60,8 @@ void               mira_wyoming_parser_set_default_format (MiraWyomingParser *pa
 
 /* Each call appends the complete events (MiraWyomingEvent *, owned by the
  * array, which should have mira_wyoming_event_free as its free func) to
- * @events_out. On error the parser is in an undefined state: close the
- * connection with mira_wyoming_error_close_code().
+ * @events_out. On error (MIRA_WYOMING_ERROR) the parser is in an undefined
+ * state: close the connection with mira_wyoming_error_close_code().
  */
 gboolean           mira_wyoming_parser_feed_text      (MiraWyomingParser   *parser,
                                                        const char          *data,
@@ -66,8 +77,9 @@ gboolean           mira_wyoming_parser_feed_binary    (MiraWyomingParser   *pars
 /* TRUE when no event is half received. */
 gboolean           mira_wyoming_parser_is_idle        (MiraWyomingParser   *parser);
 
-/* The WebSocket close code for an error of the parser (or of the socket):
- * 1009 too large, 1003 malformed, 1008 anything else (policy).
+/* The WebSocket close code for an error of the parser, of the audio's
+ * decoding (MIRA_AUDIO_ERROR) or of the socket: 1009 too large or too long,
+ * 1003 malformed or undecodable, 1008 anything else (policy).
  */
 guint              mira_wyoming_error_close_code      (const GError        *error);
 

@@ -6,7 +6,6 @@
  */
 
 #include "mira-audio-file.h"
-#include "mira-error.h"
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 
@@ -19,7 +18,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
   g_autoptr(GArray) samples = mira_audio_file_decode (bytes, &error);
 
   if (samples == NULL)
-    g_assert_true (error != NULL && error->domain == MIRA_ERROR);
+    g_assert_true (error != NULL && error->domain == MIRA_AUDIO_ERROR);
   else
     g_assert_cmpuint (samples->len, <=, MIRA_AUDIO_FILE_MAX_SECONDS * 16000);
   return 0;
