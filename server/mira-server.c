@@ -1,25 +1,22 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "mira-server"
 
+/* MiraServer puts the server together: the store, the event bus, the
+ * listener, the event and audio sockets, the audio hub, the reminder clock
+ * and the language model's jobs; it listens, sweeps and shuts down. A
+ * request is mira-server-http.c's, a socket's upgrade and authentication
+ * mira-server-sockets.c's.
+ */
+
 #include "config.h"
 
-#include "mira-server.h"
+#include "mira-server-private.h"
 
-#include <libsoup/soup.h>
-#include <math.h>
 #include <string.h>
 
-#include "mira-api.h"
-#include "mira-audio-hub.h"
 #include "mira-conversations.h"
-#include "mira-audio-sockets.h"
 #include "mira-error.h"
 #include "mira-event-bus.h"
-#include "mira-event-socket.h"
-#include "mira-grants.h"
-#include "mira-listener.h"
-#include "mira-llm-jobs.h"
-#include "mira-reminder-clock.h"
 #include "mira-store.h"
 #include "mira-store-write.h"
 #include "mira-time.h"
@@ -27,40 +24,7 @@
 #include "mira-transcriber-chain.h"
 #include "mira-util.h"
 
-struct _MiraServer
-{
-  GObject        parent_instance;
-
-  SoupServer    *soup;
-  MiraListener  *listener;
-  GTlsCertificate *tls_certificate;
-  MiraStore     *store;
-  MiraEventBus  *bus;
-  MiraApiConfig  config;
-  GMainContext  *context;
-  char          *url;
-  guint          port;
-  guint          in_flight;
-  MiraEventSockets *events;   /* the event sockets */
-  MiraAudioSockets *audio;
-  MiraAudioHub  *hub;
-  MiraGrants    *grants;       /* what let each socket in, checked again */
-  GHashTable    *touched;      /* networks that spoke here: their conversations close at shutdown */
-  guint          sweep_source;
-  gboolean       sweeping;     /* a conversations sweep is under way */
-  guint          subscription; /* the server's own look at every event */
-  MiraReminderClock *reminders;
-  MiraLlmJobs   *llm_jobs;     /* NULL without a language model */
-};
-
 G_DEFINE_FINAL_TYPE (MiraServer, mira_server, G_TYPE_OBJECT)
-
-typedef struct
-{
-  MiraServer        *server;
-  SoupServerMessage *msg;
-  MiraApiCall       *call;
-} Pending;
 
 static void
 mira_server_finalize (GObject *object)
@@ -109,73 +73,6 @@ mira_server_init (MiraServer *self)
   self->touched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
-static void
-respond_error (SoupServerMessage *msg,
-               guint              status,
-               const char        *code,
-               const char        *detail)
-{
-  char *body = mira_error_body (status, code, detail);
-
-  /* set_response() appends: drop the listener's answer to a request that
-   * cannot be parsed
-   */
-  soup_message_body_truncate (soup_server_message_get_response_body (msg));
-  soup_server_message_set_status (msg, status, NULL);
-  soup_server_message_set_response (msg, "application/json; charset=utf-8", SOUP_MEMORY_TAKE,
-                                    body, strlen (body));
-}
-
-/* Splits and decodes the path; NULL when it is not a clean UTF-8 path. */
-static char **
-split_path (const char *path)
-{
-  g_auto(GStrv) raw = g_strsplit (path, "/", -1);
-  guint n = g_strv_length (raw);
-  g_auto(GStrv) out = g_new0 (char *, n + 1);
-
-  for (guint i = 0; i < n; i++)
-    {
-      out[i] = g_uri_unescape_string (raw[i], "/");
-      if (out[i] == NULL || !g_utf8_validate (out[i], -1, NULL))
-        return NULL;
-    }
-  /* A trailing slash is the same resource. */
-  if (n > 2 && out[n - 1][0] == '\0')
-    g_clear_pointer (&out[n - 1], g_free);
-  return g_steal_pointer (&out);
-}
-
-static const char *
-bearer_token (SoupServerMessage *msg,
-              GHashTable        *query)
-{
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  const char *auth = soup_message_headers_get_one (headers, "Authorization");
-
-  if (auth != NULL && g_ascii_strncasecmp (auth, "Bearer ", 7) == 0)
-    {
-      auth += 7;
-      while (*auth == ' ')
-        auth++;
-      return auth;
-    }
-  return query ? g_hash_table_lookup (query, "token") : NULL;
-}
-
-static char *
-request_base_url (MiraServer        *self,
-                  SoupServerMessage *msg)
-{
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  const char *host = soup_message_headers_get_one (headers, "Host");
-  GUri *uri = soup_server_message_get_uri (msg);
-
-  if (host == NULL || strpbrk (host, "/ \\@?#") != NULL)
-    return g_strdup (self->url);
-  return g_strdup_printf ("%s://%s", g_uri_get_scheme (uri), host);
-}
-
 /* An event of the language model's work, on the server's thread */
 static void
 publish_llm_event (const char *network_id,
@@ -193,9 +90,9 @@ llm_jobs_idle (MiraServer *self)
   return self->llm_jobs == NULL || mira_llm_jobs_is_idle (self->llm_jobs);
 }
 
-static void
-publish_events (MiraServer  *self,
-                MiraApiCall *call)
+void
+mira_server_publish_events (MiraServer  *self,
+                            MiraApiCall *call)
 {
   /* Sockets that the write revoked close now, not at the next round. */
   if (call->status < 300 && mira_api_route_revokes_tokens (call->route))
@@ -222,574 +119,6 @@ on_event (const char *network_id,
   else if (g_str_equal (type, "network_deleted"))
     g_hash_table_remove (self->touched, network_id);
 }
-
-static void
-call_done (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  Pending *pending = user_data;
-  MiraServer *self = pending->server;
-  MiraApiCall *call = pending->call;
-  SoupServerMessage *msg = pending->msg;
-  g_autoptr(GError) error = NULL;
-
-  mira_store_run_finish (self->store, result, &error);
-  if (error != NULL)
-    {
-      /* The worker could not reach the database at all. */
-      if (call->route->handler == mira_api_health)
-        {
-          g_autofree char *uptime = NULL;
-
-          call->status = 503;
-          uptime = g_strdup_printf ("%" G_GINT64_FORMAT,
-                                    (g_get_monotonic_time () - self->config.started_at) /
-                                      G_USEC_PER_SEC);
-          call->response_text = g_strdup_printf ("{\"status\":\"error\",\"version\":\"%s\","
-                                                 "\"database\":\"error\",\"uptime_s\":%s}",
-                                                 PACKAGE_VERSION, uptime);
-          call->response_type = g_strdup ("application/json; charset=utf-8");
-        }
-      else
-        mira_api_call_set_error (call, error);
-    }
-
-  soup_server_message_set_status (msg, call->status, NULL);
-  if (call->response_text != NULL && call->status != 204)
-    {
-      gsize len = strlen (call->response_text);
-
-      soup_server_message_set_response (msg, call->response_type, SOUP_MEMORY_TAKE,
-                                        g_steal_pointer (&call->response_text), len);
-    }
-  soup_server_message_unpause (msg);
-
-  publish_events (self, call);
-
-  self->in_flight--;
-  g_object_unref (msg);
-  mira_api_call_free (call);
-  g_object_unref (self);
-  g_free (pending);
-}
-
-static gsize
-body_limit (MiraServer         *self,
-            const MiraApiRoute *route)
-{
-  return route != NULL && route->audio ? self->config.max_audio_body : self->config.max_body;
-}
-
-static const MiraApiRoute *
-route_for (SoupServerMessage  *msg,
-           GPtrArray          *args,
-           char             ***segments_out,
-           gboolean           *bad_path,
-           gboolean           *method_mismatch)
-{
-  GUri *uri = soup_server_message_get_uri (msg);
-  g_auto(GStrv) segments = split_path (g_uri_get_path (uri));
-  const MiraApiRoute *route;
-
-  *bad_path = segments == NULL;
-  *method_mismatch = FALSE;
-  if (segments == NULL)
-    return NULL;
-  route = mira_api_match (soup_server_message_get_method (msg), (const char * const *) segments,
-                          args, method_mismatch);
-  if (segments_out != NULL)
-    *segments_out = g_steal_pointer (&segments);
-  return route;
-}
-
-static gsize
-message_body_limit (SoupServerMessage *msg,
-                    gpointer           user_data)
-{
-  MiraServer *self = user_data;
-  gboolean bad_path, mismatch;
-
-  return body_limit (self, route_for (msg, NULL, NULL, &bad_path, &mismatch));
-}
-
-/* Refuses a body that announces itself too large before it is read. */
-static void
-early_handler (SoupServer        *server,
-               SoupServerMessage *msg,
-               const char        *path,
-               GHashTable        *query,
-               gpointer           user_data)
-{
-  MiraServer *self = user_data;
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  goffset length = soup_message_headers_get_content_length (headers);
-  gboolean bad_path, mismatch;
-  const MiraApiRoute *route;
-
-  if (length <= 0)
-    return;
-  route = route_for (msg, NULL, NULL, &bad_path, &mismatch);
-  if ((gsize) length > body_limit (self, route))
-    {
-      g_autofree char *detail = g_strdup_printf ("The body is larger than %" G_GSIZE_FORMAT
-                                                 " bytes", body_limit (self, route));
-
-      respond_error (msg, 413, "PAYLOAD_TOO_LARGE", detail);
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                    "Connection", "close");
-    }
-}
-
-typedef struct
-{
-  MiraServer          *server;
-  MiraAudioSocketKind  kind;
-  GPtrArray           *args;
-  char                *token;
-  char                *codec;
-  char                *device_name;
-} Upgrade;
-
-static void
-upgrade_free (gpointer data,
-              GClosure *closure)
-{
-  Upgrade *upgrade = data;
-
-  g_object_unref (upgrade->server);
-  g_ptr_array_unref (upgrade->args);
-  g_free (upgrade->token);
-  g_free (upgrade->codec);
-  g_free (upgrade->device_name);
-  g_free (upgrade);
-}
-
-/* The 101 is out: the socket is the audio threads' from now on. */
-static void
-audio_upgraded (SoupServerMessage *msg,
-                gpointer           user_data)
-{
-  Upgrade *upgrade = user_data;
-  MiraServer *self = g_object_ref (upgrade->server);
-  g_autoptr(GIOStream) stream = NULL;
-
-  /* Stealing drops libsoup's refs on the message, and @upgrade goes with
-   * the message: hold it until done.
-   */
-  g_object_ref (msg);
-  mira_listener_release (self->listener, msg);
-  stream = soup_server_message_steal_connection (msg);
-  if (stream != NULL && self->audio != NULL)
-    {
-      if (upgrade->kind == MIRA_AUDIO_SOCKET_WYOMING)
-        mira_audio_sockets_accept (self->audio, stream, upgrade->kind,
-                                   g_ptr_array_index (upgrade->args, 0),
-                                   g_ptr_array_index (upgrade->args, 1), upgrade->token,
-                                   upgrade->codec);
-      else
-        mira_audio_sockets_accept (self->audio, stream, upgrade->kind, NULL, upgrade->device_name,
-                                   upgrade->token, NULL);
-    }
-  else if (stream != NULL)
-    g_io_stream_close (stream, NULL, NULL);
-  g_object_unref (msg);
-  g_object_unref (self);
-}
-
-/* Audio sockets are not libsoup's WebSocket connections: the handshake is
- * answered here, and the connection taken over once the answer is out.
- */
-static void
-upgrade_audio (MiraServer         *self,
-               SoupServerMessage  *msg,
-               const MiraApiRoute *route,
-               GPtrArray          *args)
-{
-  const char *raw_query = g_uri_get_query (soup_server_message_get_uri (msg));
-  g_autoptr(GHashTable) query = NULL;
-  Upgrade *upgrade = g_new0 (Upgrade, 1);
-
-  if (raw_query != NULL)
-    query = mira_query_parse (raw_query, NULL);
-  upgrade->server = g_object_ref (self);
-  upgrade->args = args;
-  upgrade->token = g_strdup (bearer_token (msg, query));
-  if (g_str_equal (route->data, "wyoming"))
-    {
-      upgrade->kind = MIRA_AUDIO_SOCKET_WYOMING;
-      upgrade->codec = g_strdup (query ? g_hash_table_lookup (query, "codec") : NULL);
-    }
-  else
-    {
-      upgrade->kind = g_str_equal (route->data, "omi") ? MIRA_AUDIO_SOCKET_OMI
-                                                       : MIRA_AUDIO_SOCKET_PCM;
-      upgrade->device_name = g_strdup (query ? g_hash_table_lookup (query, "device_name") : NULL);
-    }
-  /* No extension: the audio threads speak plain RFC 6455. */
-  soup_websocket_server_process_handshake (msg, NULL, NULL, NULL, NULL);
-  g_signal_connect_data (msg, "wrote-informational", G_CALLBACK (audio_upgraded), upgrade,
-                         upgrade_free, 0);
-}
-
-static void
-handle_request (SoupServer        *server,
-                SoupServerMessage *msg,
-                const char        *path,
-                GHashTable        *unused_query,
-                gpointer           user_data)
-{
-  MiraServer *self = user_data;
-  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GHashTable) query = NULL;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GError) error = NULL;
-  SoupMessageBody *request_body;
-  const MiraApiRoute *route;
-  gboolean bad_path, mismatch;
-  MiraApiCall *call;
-  Pending *pending;
-  const char *raw_query;
-  const char *token;
-
-  route = route_for (msg, args, NULL, &bad_path, &mismatch);
-  if (bad_path)
-    {
-      respond_error (msg, 400, "BAD_REQUEST", "The path is not valid UTF-8 or is badly escaped");
-      return;
-    }
-  if (route == NULL)
-    {
-      if (mismatch)
-        respond_error (msg, 405, "METHOD_NOT_ALLOWED", "This method is not allowed here");
-      else
-        respond_error (msg, 404, "NOT_FOUND", "No such endpoint");
-      return;
-    }
-
-  if (route->handler == mira_api_websocket)
-    {
-      g_autoptr(GError) ws_error = NULL;
-
-      if (!soup_websocket_server_check_handshake (msg, NULL, NULL, NULL, &ws_error))
-        respond_error (msg, 400, "WEBSOCKET_REQUIRED",
-                       "This endpoint is a WebSocket: connect with an Upgrade request");
-      else if (!g_str_equal (route->data, "events"))
-        upgrade_audio (self, msg, route, g_steal_pointer (&args));
-      /* Event sockets: leave the status unset, libsoup completes the upgrade
-       * and calls on_websocket().
-       */
-      return;
-    }
-
-  raw_query = g_uri_get_query (soup_server_message_get_uri (msg));
-  if (raw_query != NULL)
-    {
-      query = mira_query_parse (raw_query, &error);
-      if (query == NULL)
-        {
-          respond_error (msg, 400, "BAD_REQUEST", "The query string is badly escaped");
-          return;
-        }
-      {
-        GHashTableIter iter;
-        gpointer key, value;
-
-        g_hash_table_iter_init (&iter, query);
-        while (g_hash_table_iter_next (&iter, &key, &value))
-          if (!g_utf8_validate (key, -1, NULL) || !g_utf8_validate (value, -1, NULL))
-            {
-              respond_error (msg, 400, "BAD_REQUEST", "The query string is not valid UTF-8");
-              return;
-            }
-      }
-    }
-
-  request_body = soup_server_message_get_request_body (msg);
-  body = soup_message_body_flatten (request_body);
-  if (g_bytes_get_size (body) > body_limit (self, route))
-    {
-      g_autofree char *detail = g_strdup_printf ("The body is larger than %" G_GSIZE_FORMAT
-                                                 " bytes", body_limit (self, route));
-      respond_error (msg, 413, "PAYLOAD_TOO_LARGE", detail);
-      return;
-    }
-
-  call = mira_api_call_new ();
-  call->route = route;
-  call->config = &self->config;
-  call->method = g_strdup (soup_server_message_get_method (msg));
-  g_ptr_array_extend_and_steal (call->args, g_steal_pointer (&args));
-  call->query = g_steal_pointer (&query);
-  call->body = g_steal_pointer (&body);
-  call->content_type = g_strdup (soup_message_headers_get_one (
-                                   soup_server_message_get_request_headers (msg), "Content-Type"));
-  token = bearer_token (msg, call->query);
-  call->token = g_strdup (token);
-  call->base_url = request_base_url (self, msg);
-
-  pending = g_new0 (Pending, 1);
-  pending->server = g_object_ref (self);
-  pending->msg = g_object_ref (msg);
-  pending->call = call;
-  self->in_flight++;
-
-  /* A provisional status: with it set, libsoup does not take this request for a
-   * WebSocket handshake when the handler returns. call_done() sets the real one.
-   */
-  soup_server_message_set_status (msg, SOUP_STATUS_ACCEPTED, NULL);
-  soup_server_message_pause (msg);
-  mira_store_run_async (self->store, mira_api_call_run, call, NULL, NULL, NULL, call_done,
-                        pending);
-}
-
-static GSocket *
-socket_of (SoupWebsocketConnection *conn)
-{
-  GIOStream *stream = soup_websocket_connection_get_io_stream (conn);
-
-  /* libsoup's own SoupIOStream calls its base "base-iostream", GTlsConnection
-   * "base-io-stream".
-   */
-  while (stream != NULL && !G_IS_SOCKET_CONNECTION (stream))
-    {
-      GObjectClass *klass = G_OBJECT_GET_CLASS (stream);
-      const char *property = g_object_class_find_property (klass, "base-iostream")
-                               ? "base-iostream" : "base-io-stream";
-      GIOStream *base = NULL;
-
-      if (!g_object_class_find_property (klass, property))
-        return NULL;
-      g_object_get (stream, property, &base, NULL);
-      if (base != NULL)
-        g_object_unref (base);   /* still owned by @stream */
-      stream = base;
-    }
-  return stream ? g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream)) : NULL;
-}
-
-static void
-on_websocket (SoupServer              *server,
-              SoupServerMessage       *msg,
-              const char              *path,
-              SoupWebsocketConnection *conn,
-              gpointer                 user_data)
-{
-  MiraServer *self = user_data;
-  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GHashTable) query = NULL;
-  const char *raw_query = g_uri_get_query (soup_server_message_get_uri (msg));
-  gboolean bad_path, mismatch;
-  const MiraApiRoute *route;
-
-  route = route_for (msg, args, NULL, &bad_path, &mismatch);
-  g_return_if_fail (route != NULL && route->handler == mira_api_websocket);
-  if (raw_query != NULL)
-    query = mira_query_parse (raw_query, NULL);
-
-  g_return_if_fail (g_str_equal (route->data, "events"));
-  mira_listener_release (self->listener, msg);
-  mira_event_sockets_accept (self->events, conn, socket_of (conn), g_ptr_array_index (args, 0),
-                             bearer_token (msg, query));
-}
-
-
-/* Event sockets are authenticated as the API authenticates GET
- * {network_id}/ws: any token of the network, or the admin token.
- */
-static gboolean
-event_socket_auth (MiraApiCall  *call,
-                   MiraDb       *db,
-                   GError      **error)
-{
-  return TRUE;
-}
-
-typedef struct
-{
-  MiraServer        *server;
-  MiraApiCall       *call;
-  MiraEventAuthDone  done;
-  gpointer           done_data;
-} EventAuth;
-
-static void
-event_auth_done (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  EventAuth *auth = user_data;
-  MiraServer *self = auth->server;
-  MiraApiCall *call = auth->call;
-  g_autoptr(GError) error = NULL;
-  MiraEventAuth answer = { 0 };
-  g_autoptr(JsonNode) body = NULL;
-  JsonObject *object = NULL;
-
-  if (mira_store_run_finish (self->store, result, &error) == NULL)
-    {
-      answer.unavailable = TRUE;
-      answer.detail = error->message;
-    }
-  else if (call->status >= 300)
-    {
-      body = json_from_string (call->response_text, NULL);
-      object = body && JSON_NODE_HOLDS_OBJECT (body) ? json_node_get_object (body) : NULL;
-      answer.error_code = object ? json_object_get_string_member_with_default (object,
-                                                                                "error_code",
-                                                                                NULL) : NULL;
-      answer.detail = object ? json_object_get_string_member_with_default (object, "detail",
-                                                                            NULL) : NULL;
-    }
-  else
-    {
-      answer.allowed = TRUE;
-      answer.client_id = call->session_client;
-      answer.grant_token = call->auth == MIRA_AUTH_ADMIN ? NULL : call->token;
-    }
-  auth->done (&answer, auth->done_data);
-
-  self->in_flight--;
-  mira_api_call_free (call);
-  g_object_unref (self);
-  g_free (auth);
-}
-
-static void
-authenticate_events (gpointer           user_data,
-                     const char        *network_id,
-                     const char        *token,
-                     MiraEventAuthDone  done,
-                     gpointer           done_data)
-{
-  static const MiraApiRoute route = {
-    "GET", "{network_id}/ws", MIRA_ACCESS_NETWORK, event_socket_auth, NULL, FALSE, TRUE,
-  };
-  MiraServer *self = user_data;
-  MiraApiCall *call = mira_api_call_new ();
-  EventAuth *auth = g_new0 (EventAuth, 1);
-
-  call->route = &route;
-  call->config = &self->config;
-  call->method = g_strdup ("GET");
-  g_ptr_array_add (call->args, g_strdup (network_id));
-  call->token = g_strdup (token);
-
-  auth->server = g_object_ref (self);
-  auth->call = call;
-  auth->done = done;
-  auth->done_data = done_data;
-  self->in_flight++;
-  mira_store_run_async (self->store, mira_api_call_run, call, NULL, NULL, NULL, event_auth_done,
-                        auth);
-}
-
-/* Audio sockets are authenticated as the API authenticates their
- * WebSocket's route: the token, the network, the client (registered on the
- * way for the aliases).
- */
-typedef struct
-{
-  MiraServer        *server;
-  MiraApiCall       *call;
-  MiraAudioAuthDone  done;
-  gpointer           done_data;
-} AudioAuth;
-
-static void
-audio_auth_done (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  AudioAuth *auth = user_data;
-  MiraServer *self = auth->server;
-  MiraApiCall *call = auth->call;
-  g_autoptr(GError) error = NULL;
-  MiraAudioAuth answer = { 0 };
-  g_autoptr(JsonNode) body = NULL;
-  JsonObject *object = NULL;
-
-  mira_store_run_finish (self->store, result, &error);
-  if (error != NULL)
-    mira_api_call_set_error (call, error);
-  publish_events (self, call);
-
-  if (call->response_text != NULL)
-    body = json_from_string (call->response_text, NULL);
-  if (body != NULL && JSON_NODE_HOLDS_OBJECT (body))
-    object = json_node_get_object (body);
-  answer.allowed = call->status < 300 && object != NULL;
-  if (!answer.allowed)
-    {
-      answer.close_code = call->status == 503 ? 1011 : 1008;
-      answer.error_code = object ? json_object_get_string_member_with_default (object,
-                                                                                "error_code",
-                                                                                NULL) : NULL;
-      answer.detail = object ? json_object_get_string_member_with_default (object, "detail",
-                                                                            NULL) : NULL;
-    }
-  else
-    {
-      answer.network_id = call->network_id;
-      answer.client_id = json_object_get_string_member (object, "client_id");
-      answer.rssi = json_object_get_null_member (object, "rssi")
-                      ? NAN : json_object_get_double_member (object, "rssi");
-      answer.grant_token = call->auth == MIRA_AUTH_ADMIN ? NULL : call->token;
-    }
-  auth->done (&answer, auth->done_data);
-
-  self->in_flight--;
-  mira_api_call_free (call);
-  g_object_unref (self);
-  g_free (auth);
-}
-
-static void
-authenticate_audio (gpointer             user_data,
-                    MiraAudioSocketKind  kind,
-                    const char          *network_id,
-                    const char          *client_id,
-                    const char          *token,
-                    MiraAudioAuthDone    done,
-                    gpointer             done_data)
-{
-  static const MiraApiRoute routes[] = {
-    [MIRA_AUDIO_SOCKET_WYOMING] = { "GET", "{network_id}/streams/{}/ws", MIRA_ACCESS_NETWORK,
-                                    mira_api_audio_socket_open, "wyoming", FALSE, FALSE },
-    [MIRA_AUDIO_SOCKET_PCM] = { "GET", "/ws_pcm", MIRA_ACCESS_TOKEN_NETWORK,
-                                mira_api_audio_socket_open, "pcm", FALSE, FALSE },
-    [MIRA_AUDIO_SOCKET_OMI] = { "GET", "/ws_omi", MIRA_ACCESS_TOKEN_NETWORK,
-                                mira_api_audio_socket_open, "omi", FALSE, FALSE },
-  };
-  MiraServer *self = user_data;
-  MiraApiCall *call = mira_api_call_new ();
-  AudioAuth *auth = g_new0 (AudioAuth, 1);
-
-  call->route = &routes[kind];
-  if (network_id != NULL)
-    g_ptr_array_add (call->args, g_strdup (network_id));
-  if (client_id != NULL)
-    g_ptr_array_add (call->args, g_strdup (client_id));
-  call->query = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  if (kind != MIRA_AUDIO_SOCKET_WYOMING && client_id != NULL)
-    g_hash_table_insert (call->query, g_strdup ("device_name"), g_strdup (client_id));
-  call->token = g_strdup (token);
-  call->config = &self->config;
-  call->method = g_strdup (call->route->method);
-  call->base_url = g_strdup (self->url);
-
-  auth->server = g_object_ref (self);
-  auth->call = call;
-  auth->done = done;
-  auth->done_data = done_data;
-  self->in_flight++;
-  mira_store_run_async (self->store, mira_api_call_run, call, NULL, NULL, NULL, audio_auth_done,
-                        auth);
-}
-
-
-
-
 
 static gpointer
 sweep_run (MiraDb     *db,
@@ -879,8 +208,10 @@ mira_server_new (MiraStore                *store,
                                                         : 16 * 1024 * 1024;
   self->subscription = mira_event_bus_subscribe (self->bus, NULL, on_event, self);
   self->grants = mira_grants_new (store);
-  self->events = mira_event_sockets_new (self->bus, self->grants, authenticate_events, self);
-  self->audio = mira_audio_sockets_new (store, self->bus, self->grants, authenticate_audio, self,
+  self->events = mira_event_sockets_new (self->bus, self->grants,
+                                         mira_server_sockets_authenticate_events, self);
+  self->audio = mira_audio_sockets_new (store, self->bus, self->grants,
+                                        mira_server_sockets_authenticate_audio, self,
                                         options->audio_threads, error);
   if (self->audio == NULL)
     return NULL;
@@ -933,7 +264,8 @@ mira_server_new (MiraStore                *store,
     };
 
     mira_listener_raise_fd_limit ();
-    self->listener = mira_listener_new (self->soup, &limits, message_body_limit, self);
+    self->listener = mira_listener_new (self->soup, &limits, mira_server_http_message_body_limit,
+                                        self);
   }
 
   self->reminders = mira_reminder_clock_new (store, self->bus);
@@ -943,9 +275,10 @@ mira_server_new (MiraStore                *store,
   mira_reminder_clock_sweep (self->reminders);
   self->sweep_source = mira_timeout_add_seconds (5, sweep, self);
 
-  soup_server_add_early_handler (self->soup, NULL, early_handler, self, NULL);
-  soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
-  soup_server_add_websocket_handler (self->soup, NULL, NULL, NULL, on_websocket, self, NULL);
+  soup_server_add_early_handler (self->soup, NULL, mira_server_http_early_handler, self, NULL);
+  soup_server_add_handler (self->soup, NULL, mira_server_http_handle_request, self, NULL);
+  soup_server_add_websocket_handler (self->soup, NULL, NULL, NULL,
+                                     mira_server_sockets_on_websocket, self, NULL);
   return g_steal_pointer (&self);
 }
 
