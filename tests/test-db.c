@@ -6,7 +6,6 @@
 #include <glib/gstdio.h>
 
 #include "mira-db.h"
-#include "mira-error.h"
 #include "mira-migrations.h"
 #include "mira-test-pg.h"
 #include "mira-util.h"
@@ -103,7 +102,7 @@ query_value (Fixture            *f,
 
 static void
 query_fails (Fixture            *f,
-             MiraErrorCode       code,
+             MiraDbError         code,
              const char         *sql,
              guint               n_params,
              const char * const *params)
@@ -112,7 +111,7 @@ query_fails (Fixture            *f,
   g_autoptr(MiraDbResult) result = NULL;
 
   result = mira_db_query (f->db, sql, n_params, params, &error);
-  g_assert_error (error, MIRA_ERROR, (int) code);
+  g_assert_error (error, MIRA_DB_ERROR, (int) code);
   g_assert_null (result);
   g_test_message ("Expected error: %s", error->message);
 }
@@ -210,7 +209,7 @@ test_uri_invalid (void)
       g_autoptr(MiraDb) db = mira_db_open (invalid[i], &error);
 
       g_test_message ("%s: %s", invalid[i], error != NULL ? error->message : "(opened)");
-      g_assert_error (error, MIRA_ERROR, MIRA_ERROR_INVALID);
+      g_assert_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_BAD_URI);
       g_assert_null (db);
     }
 }
@@ -223,7 +222,7 @@ test_uri_unavailable (void)
   g_autoptr(MiraDb) db = NULL;
 
   db = mira_db_open ("postgresql://postgres@/mira?host=/nonexistent-mira-socket-dir", &error);
-  g_assert_error (error, MIRA_ERROR, MIRA_ERROR_UNAVAILABLE);
+  g_assert_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_UNAVAILABLE);
   g_assert_null (db);
 }
 
@@ -411,11 +410,11 @@ static void
 test_params_mismatch (Fixture       *f,
                       gconstpointer  data)
 {
-  query_fails (f, MIRA_ERROR_FAILED, "SELECT count(*) FROM networks WHERE id = $1",
+  query_fails (f, MIRA_DB_ERROR_FAILED, "SELECT count(*) FROM networks WHERE id = $1",
                PARAMS ("a", "b"));
-  query_fails (f, MIRA_ERROR_FAILED, "SELECT count(*) FROM networks WHERE id = $1 OR id = $2",
+  query_fails (f, MIRA_DB_ERROR_FAILED, "SELECT count(*) FROM networks WHERE id = $1 OR id = $2",
                PARAMS ("a"));
-  query_fails (f, MIRA_ERROR_FAILED, "SELEKT 1", 0, NULL);
+  query_fails (f, MIRA_DB_ERROR_FAILED, "SELEKT 1", 0, NULL);
   assert_count (f, "SELECT count(*) FROM networks", NULL, "0");
 }
 
@@ -541,15 +540,15 @@ test_timestamps (Fixture       *f,
       assert_canonical_timestamp (mira_db_result_get (values, 0, 2));
       g_assert_cmpstr (mira_db_result_get (values, 0, 3), ==, "infinity");
       g_assert_cmpstr (mira_db_result_get (values, 0, 4), ==, "2026-01-15T10:30:00.000Z");
-      query_fails (f, MIRA_ERROR_INVALID, "UPDATE networks SET last_activity = $1",
+      query_fails (f, MIRA_DB_ERROR_CONSTRAINT, "UPDATE networks SET last_activity = $1",
                    PARAMS ("yesterday-ish"));
     }
   else
     {
       /* Only the canonical form sorts right as text, so only it is stored */
-      query_fails (f, MIRA_ERROR_INVALID, "UPDATE networks SET last_activity = $1",
+      query_fails (f, MIRA_DB_ERROR_CONSTRAINT, "UPDATE networks SET last_activity = $1",
                    PARAMS ("2026-01-15 10:30:00"));
-      query_fails (f, MIRA_ERROR_INVALID, "UPDATE networks SET last_activity = $1",
+      query_fails (f, MIRA_DB_ERROR_CONSTRAINT, "UPDATE networks SET last_activity = $1",
                    PARAMS ("yesterday-ish"));
     }
 }
@@ -627,44 +626,44 @@ test_constraints (Fixture       *f,
   token_hash = query_value (f, "SELECT token_hash FROM networks WHERE id = $1", PARAMS (network));
 
   /* UNIQUE and PRIMARY KEY */
-  query_fails (f, MIRA_ERROR_CONFLICT,
+  query_fails (f, MIRA_DB_ERROR_CONFLICT,
                "INSERT INTO networks (id, network_id, name, token_hash) VALUES ($1, $2, 'n', 'h')",
                PARAMS (id, network_id));
-  query_fails (f, MIRA_ERROR_CONFLICT,
+  query_fails (f, MIRA_DB_ERROR_CONFLICT,
                "INSERT INTO networks (id, network_id, name, token_hash) VALUES ($1, 'n2', 'n', $2)",
                PARAMS (id, token_hash));
-  query_fails (f, MIRA_ERROR_CONFLICT,
+  query_fails (f, MIRA_DB_ERROR_CONFLICT,
                "INSERT INTO networks (id, network_id, name, token_hash) VALUES ($1, 'n2', 'n', 'h')",
                PARAMS (network));
 
   /* CHECK */
-  query_fails (f, MIRA_ERROR_INVALID, "UPDATE networks SET status = $1 WHERE id = $2",
+  query_fails (f, MIRA_DB_ERROR_CONSTRAINT, "UPDATE networks SET status = $1 WHERE id = $2",
                PARAMS ("bogus", network));
-  query_fails (f, MIRA_ERROR_INVALID,
+  query_fails (f, MIRA_DB_ERROR_CONSTRAINT,
                "INSERT INTO calendar_events (id, network_id, title, start_time, end_time) "
                "VALUES ($1, $2, 't', $3, $4)",
                PARAMS (id, network, "2026-01-15T10:00:00.000Z", "2026-01-15T09:00:00.000Z"));
 
   /* FOREIGN KEY */
-  query_fails (f, MIRA_ERROR_INVALID,
+  query_fails (f, MIRA_DB_ERROR_CONSTRAINT,
                "INSERT INTO clients (id, network_id, client_id, device_type) "
                "VALUES ($1, $2, 'c', 'd')",
                PARAMS (id, nowhere));
 
   /* NOT NULL */
-  query_fails (f, MIRA_ERROR_INVALID, "UPDATE networks SET name = $1 WHERE id = $2",
+  query_fails (f, MIRA_DB_ERROR_CONSTRAINT, "UPDATE networks SET name = $1 WHERE id = $2",
                PARAMS (NULL, network));
 
   /* Data that does not fit the column */
-  query_fails (f, MIRA_ERROR_INVALID, "UPDATE networks SET metadata = $1 WHERE id = $2",
+  query_fails (f, MIRA_DB_ERROR_CONSTRAINT, "UPDATE networks SET metadata = $1 WHERE id = $2",
                PARAMS ("{not json", network));
-  query_fails (f, MIRA_ERROR_INVALID, "UPDATE networks SET network_id = $1 WHERE id = $2",
+  query_fails (f, MIRA_DB_ERROR_CONSTRAINT, "UPDATE networks SET network_id = $1 WHERE id = $2",
                PARAMS (too_long, network));
-  query_fails (f, MIRA_ERROR_INVALID,
+  query_fails (f, MIRA_DB_ERROR_CONSTRAINT,
                "INSERT INTO persons (id, network_id, \"index\") VALUES ($1, $2, $3)",
                PARAMS (id, network, "first"));
   if (is_pg (f))
-    query_fails (f, MIRA_ERROR_INVALID, "SELECT count(*) FROM networks WHERE id = $1",
+    query_fails (f, MIRA_DB_ERROR_CONSTRAINT, "SELECT count(*) FROM networks WHERE id = $1",
                  PARAMS ("not-a-uuid"));
 
   /* None of it stuck, and the connection is fine */
@@ -696,11 +695,11 @@ test_transactions (Fixture       *f,
 
   /* Misuse */
   g_assert_false (mira_db_commit (f->db, &error));
-  g_assert_error (error, MIRA_ERROR, MIRA_ERROR_FAILED);
+  g_assert_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_FAILED);
   g_clear_error (&error);
   g_assert_true (mira_db_begin (f->db, &error));
   g_assert_false (mira_db_begin (f->db, &error));
-  g_assert_error (error, MIRA_ERROR, MIRA_ERROR_FAILED);
+  g_assert_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_FAILED);
   g_clear_error (&error);
   mira_db_rollback (f->db);
   mira_db_rollback (f->db);
@@ -708,7 +707,7 @@ test_transactions (Fixture       *f,
   /* A failed statement, then a rollback: the connection is fine */
   g_assert_true (mira_db_begin (f->db, &error));
   g_free (insert_network (f, "gone too"));
-  query_fails (f, MIRA_ERROR_INVALID, "UPDATE networks SET status = 'bogus'", 0, NULL);
+  query_fails (f, MIRA_DB_ERROR_CONSTRAINT, "UPDATE networks SET status = 'bogus'", 0, NULL);
   mira_db_rollback (f->db);
   assert_count (f, "SELECT count(*) FROM networks", NULL, "1");
 
@@ -717,9 +716,9 @@ test_transactions (Fixture       *f,
     {
       g_assert_true (mira_db_begin (f->db, &error));
       g_free (insert_network (f, "gone as well"));
-      query_fails (f, MIRA_ERROR_INVALID, "UPDATE networks SET status = 'bogus'", 0, NULL);
+      query_fails (f, MIRA_DB_ERROR_CONSTRAINT, "UPDATE networks SET status = 'bogus'", 0, NULL);
       g_assert_false (mira_db_commit (f->db, &error));
-      g_assert_error (error, MIRA_ERROR, MIRA_ERROR_FAILED);
+      g_assert_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_FAILED);
       g_clear_error (&error);
       mira_db_rollback (f->db);
       assert_count (f, "SELECT count(*) FROM networks", NULL, "1");
@@ -741,10 +740,10 @@ test_exec (Fixture       *f,
   assert_count (f, "SELECT sum(a) FROM scratch", NULL, "3");
 
   g_assert_false (mira_db_exec (f->db, "INSERT INTO scratch VALUES (NULL)", &error));
-  g_assert_error (error, MIRA_ERROR, MIRA_ERROR_INVALID);
+  g_assert_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_CONSTRAINT);
   g_clear_error (&error);
   g_assert_false (mira_db_exec (f->db, "NOT SQL AT ALL", &error));
-  g_assert_error (error, MIRA_ERROR, MIRA_ERROR_FAILED);
+  g_assert_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_FAILED);
 }
 
 /* What the store does with q=: every word must match, in any form */
@@ -970,7 +969,7 @@ test_pg_reconnect (Fixture       *f,
   result = mira_db_query (f->db, "SELECT count(*) FROM networks", 0, NULL, &error);
   if (result == NULL)
     {
-      g_assert_error (error, MIRA_ERROR, MIRA_ERROR_UNAVAILABLE);
+      g_assert_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_UNAVAILABLE);
       g_clear_error (&error);
     }
   assert_count (f, "SELECT count(*) FROM networks", NULL, "1");
@@ -981,9 +980,9 @@ test_pg_reconnect (Fixture       *f,
   g_assert_true (mira_db_begin (f->db, &error));
   g_free (insert_network (f, "lost"));
   mira_test_pg_restart ();
-  query_fails (f, MIRA_ERROR_UNAVAILABLE, "SELECT count(*) FROM networks", 0, NULL);
+  query_fails (f, MIRA_DB_ERROR_UNAVAILABLE, "SELECT count(*) FROM networks", 0, NULL);
   g_assert_false (mira_db_commit (f->db, &error));
-  g_assert_error (error, MIRA_ERROR, MIRA_ERROR_UNAVAILABLE);
+  g_assert_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_UNAVAILABLE);
   g_clear_error (&error);
   mira_db_rollback (f->db);
 

@@ -11,6 +11,7 @@
 #include "mira-api-error.h"
 #include "mira-api-error-enums.h"
 #include "mira-audio-decoder.h"
+#include "mira-db.h"
 #include "mira-extractor.h"
 #include "mira-json.h"
 #include "mira-time.h"
@@ -24,6 +25,7 @@ static const struct {
   GType  (*get_type) (void);
 } domains[] = {
   { mira_api_error_quark, mira_api_error_get_type },
+  { mira_db_error_quark, mira_db_error_get_type },
   { mira_json_error_quark, mira_json_error_get_type },
   { mira_time_error_quark, mira_time_error_get_type },
   { mira_audio_error_quark, mira_audio_error_get_type },
@@ -93,6 +95,11 @@ test_answers (void)
   assert_answer (MIRA_JSON_ERROR, MIRA_JSON_ERROR_TOO_DEEP, 400, "BAD_REQUEST");
   assert_answer (MIRA_JSON_ERROR, MIRA_JSON_ERROR_BAD_TEXT, 422, "VALIDATION_ERROR");
   assert_answer (MIRA_TIME_ERROR, MIRA_TIME_ERROR_NO_SUCH_TIME, 422, "VALIDATION_ERROR");
+  /* The store: down, a duplicate, a row that is not there */
+  assert_answer (MIRA_DB_ERROR, MIRA_DB_ERROR_UNAVAILABLE, 503, "DATABASE_UNAVAILABLE");
+  assert_answer (MIRA_DB_ERROR, MIRA_DB_ERROR_CONFLICT, 409, "CONFLICT");
+  assert_answer (MIRA_DB_ERROR, MIRA_DB_ERROR_NOT_FOUND, 404, "NOT_FOUND");
+  assert_answer (MIRA_DB_ERROR, MIRA_DB_ERROR_BAD_FILTER, 400, "BAD_REQUEST");
   /* An upload: too long, of a format we do not read */
   assert_answer (MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_TOO_LONG, 413, "PAYLOAD_TOO_LARGE");
   assert_answer (MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_UNSUPPORTED, 415, "UNSUPPORTED_MEDIA_TYPE");

@@ -117,7 +117,7 @@ mira_api_client_deregister (MiraApiCall  *call,
   client = mira_entity_delete (db, call->net_uuid, call->network_id, &mira_entity_client,
                                client_id, error);
   if (client == NULL)
-    return mira_api_error_refine (error, MIRA_ERROR, MIRA_ERROR_NOT_FOUND,
+    return mira_api_error_refine (error, MIRA_DB_ERROR, MIRA_DB_ERROR_NOT_FOUND,
                                   MIRA_API_ERROR_CLIENT_NOT_FOUND);
   mira_api_call_emit (call, "client_deregistered", "client", client);
   call->status = 204;

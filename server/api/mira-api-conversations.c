@@ -9,6 +9,7 @@
 #include "mira-api-error.h"
 
 #include "mira-conversations.h"
+#include "mira-db.h"
 #include "mira-error.h"
 
 gboolean
@@ -22,7 +23,7 @@ mira_api_conversation_close (MiraApiCall  *call,
                                      mira_api_call_arg (call, 1), "closed on request",
                                      call->events, error);
   if (object == NULL)
-    return mira_api_error_refine (error, MIRA_ERROR, MIRA_ERROR_NOT_FOUND,
+    return mira_api_error_refine (error, MIRA_DB_ERROR, MIRA_DB_ERROR_NOT_FOUND,
                                   MIRA_API_ERROR_CONVERSATION_NOT_FOUND);
   mira_api_call_respond_object (call, 200, g_steal_pointer (&object));
   return TRUE;

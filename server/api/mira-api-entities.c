@@ -47,7 +47,7 @@ not_found (const MiraEntity  *entity,
 
   for (gsize i = 0; i < G_N_ELEMENTS (codes); i++)
     if (codes[i].entity == entity)
-      return mira_api_error_refine (error, MIRA_ERROR, MIRA_ERROR_NOT_FOUND, codes[i].code);
+      return mira_api_error_refine (error, MIRA_DB_ERROR, MIRA_DB_ERROR_NOT_FOUND, codes[i].code);
   g_assert_not_reached ();
 }
 
@@ -287,8 +287,8 @@ drop_read_only (MiraApiCall  *call,
           /* A missing row is reported by the update itself. */
           if (current == NULL)
             {
-              if (g_error_matches (local, MIRA_ERROR, MIRA_ERROR_NOT_FOUND) ||
-                  g_error_matches (local, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST))
+              if (g_error_matches (local, MIRA_DB_ERROR, MIRA_DB_ERROR_NOT_FOUND) ||
+                  g_error_matches (local, MIRA_DB_ERROR, MIRA_DB_ERROR_BAD_KEY))
                 return json_object_ref (input);
               g_propagate_error (error, g_steal_pointer (&local));
               return NULL;

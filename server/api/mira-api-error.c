@@ -4,6 +4,7 @@
 #include "mira-api-error.h"
 
 #include "mira-audio-decoder.h"
+#include "mira-db.h"
 #include "mira-error.h"
 #include "mira-extractor.h"
 #include "mira-json.h"
@@ -38,6 +39,21 @@ static const Answer api_answers[] = {
   [MIRA_API_ERROR_SETTING_NOT_FOUND] = { 404, "SETTING_NOT_FOUND" },
   [MIRA_API_ERROR_UNSUPPORTED_MEDIA] = { 415, "UNSUPPORTED_MEDIA_TYPE" },
   [MIRA_API_ERROR_INVALID] = { 422, "VALIDATION_ERROR" },
+};
+
+/* The store: what it does not find is refined where the API knows what it
+ * looked for (mira_api_error_refine())
+ */
+static const Answer db_answers[] = {
+  [MIRA_DB_ERROR_FAILED] = { 500, "INTERNAL_ERROR" },
+  [MIRA_DB_ERROR_UNAVAILABLE] = { 503, "DATABASE_UNAVAILABLE" },
+  [MIRA_DB_ERROR_CONFLICT] = { 409, "CONFLICT" },
+  [MIRA_DB_ERROR_CONSTRAINT] = { 422, "VALIDATION_ERROR" },
+  [MIRA_DB_ERROR_NOT_FOUND] = { 404, "NOT_FOUND" },
+  [MIRA_DB_ERROR_INVALID] = { 422, "VALIDATION_ERROR" },
+  [MIRA_DB_ERROR_BAD_KEY] = { 400, "BAD_REQUEST" },
+  [MIRA_DB_ERROR_BAD_FILTER] = { 400, "BAD_REQUEST" },
+  [MIRA_DB_ERROR_BAD_URI] = { 500, "INTERNAL_ERROR" },
 };
 
 static const Answer json_answers[] = {
@@ -98,6 +114,7 @@ typedef struct {
 
 static const Domain domains[] = {
   DOMAIN (mira_api_error_quark, api_answers),
+  DOMAIN (mira_db_error_quark, db_answers),
   DOMAIN (mira_json_error_quark, json_answers),
   DOMAIN (mira_time_error_quark, time_answers),
   DOMAIN (mira_audio_error_quark, audio_answers),

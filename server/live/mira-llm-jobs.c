@@ -53,7 +53,7 @@ network_uuid (MiraDb      *db,
     return NULL;
   if (mira_db_result_n_rows (res) == 0)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_NOT_FOUND, "Network not found");
+      g_set_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_NOT_FOUND, "Network not found");
       return NULL;
     }
   return g_strdup (mira_db_result_get (res, 0, 0));
@@ -116,7 +116,7 @@ extract_store (MiraDb    *db,
     goto failed;
   current = mira_entity_get (db, job->net_uuid, job->network_id, &mira_entity_interaction,
                              json_object_get_string_member (job->interaction, "id"), &missing);
-  if (current == NULL && !g_error_matches (missing, MIRA_ERROR, MIRA_ERROR_NOT_FOUND))
+  if (current == NULL && !g_error_matches (missing, MIRA_DB_ERROR, MIRA_DB_ERROR_NOT_FOUND))
     {
       g_propagate_error (error, g_steal_pointer (&missing));
       goto failed;
@@ -219,7 +219,7 @@ extract_prepared (GObject      *source,
 
   if (mira_store_run_finish (job->jobs->store, result, &error) == NULL)
     {
-      if (!g_error_matches (error, MIRA_ERROR, MIRA_ERROR_NOT_FOUND))
+      if (!g_error_matches (error, MIRA_DB_ERROR, MIRA_DB_ERROR_NOT_FOUND))
         g_warning ("Interaction %s not read for actions: %s",
                    json_object_get_string_member (job->interaction, "id"), error->message);
       extract_job_finish (job);
@@ -444,7 +444,7 @@ summary_read_done (GObject      *source,
   if (mira_store_run_finish (job->jobs->store, result, &error) == NULL ||
       job->transcript[0] == '\0' || job->jobs->stopped)
     {
-      if (error != NULL && !g_error_matches (error, MIRA_ERROR, MIRA_ERROR_NOT_FOUND))
+      if (error != NULL && !g_error_matches (error, MIRA_DB_ERROR, MIRA_DB_ERROR_NOT_FOUND))
         g_warning ("Conversation %s not read for its summary: %s",
                    json_object_get_string_member (job->conversation, "id"), error->message);
       summary_job_finish (job);

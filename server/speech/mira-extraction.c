@@ -136,10 +136,11 @@ mira_extraction_store (MiraDb      *db,
                               &local);
       if (local != NULL)
         {
-          /* Refused by the rules of the table (not the database): the action
-           * is recorded as failed, with the reason.
+          /* Refused by the rules of the table: the action is recorded as
+           * failed, with the reason.
            */
-          if (!g_error_matches (local, MIRA_ERROR, MIRA_ERROR_INVALID))
+          if (!g_error_matches (local, MIRA_DB_ERROR, MIRA_DB_ERROR_INVALID) &&
+              !g_error_matches (local, MIRA_DB_ERROR, MIRA_DB_ERROR_CONSTRAINT))
             {
               g_propagate_error (error, g_steal_pointer (&local));
               return FALSE;

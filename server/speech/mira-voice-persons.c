@@ -65,7 +65,7 @@ store_signature (MiraDb                   *db,
     return FALSE;
   if (mira_db_result_affected (res) == 0)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_NOT_FOUND, "Person not found in network");
+      g_set_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_NOT_FOUND, "Person not found in network");
       return FALSE;
     }
   return TRUE;
@@ -91,7 +91,7 @@ load_signature (MiraDb              *db,
     return FALSE;
   if (mira_db_result_n_rows (res) == 0)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_NOT_FOUND, "Person not found in network");
+      g_set_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_NOT_FOUND, "Person not found in network");
       return FALSE;
     }
   *found = mira_voice_signature_from_json (mira_db_result_get (res, 0, 0),

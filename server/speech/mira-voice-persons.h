@@ -67,7 +67,7 @@ JsonObject  *mira_voice_persons_create_interaction (MiraDb                    *d
                                                     GError                   **error);
 
 /* Adds @signature into the signature of person @person_id (it becomes it
- * when they have none). MIRA_ERROR_NOT_FOUND when there is no such person
+ * when they have none). MIRA_DB_ERROR_NOT_FOUND when there is no such person
  * in the network. Returns the person.
  */
 JsonObject  *mira_voice_persons_enrol     (MiraDb                    *db,

@@ -5,7 +5,6 @@
 
 #include "mira-db.h"
 #include "mira-entity.h"
-#include "mira-error.h"
 #include "mira-event.h"
 #include "mira-util.h"
 
@@ -29,7 +28,7 @@ mira_clients_set_connected (MiraDb      *db,
     return NULL;
   if (mira_db_result_n_rows (network) == 0)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_NOT_FOUND, "Network not found");
+      g_set_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_NOT_FOUND, "Network not found");
       return NULL;
     }
   net_uuid = mira_db_result_get (network, 0, 0);

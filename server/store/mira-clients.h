@@ -16,7 +16,7 @@ G_BEGIN_DECLS
  * network @network_id (public id) opened (@connected), or its last one
  * closed: its connection_status and last_seen (now) change, and
  * client_connected or client_disconnected follows. Returns the client as
- * the API shows it; MIRA_ERROR_NOT_FOUND when the network or the client is
+ * the API shows it; MIRA_DB_ERROR_NOT_FOUND when the network or the client is
  * gone (deleted while the socket was open).
  */
 JsonObject *mira_clients_set_connected (MiraDb      *db,

@@ -19,10 +19,11 @@ G_BEGIN_DECLS
  * they happened; the caller publishes them once the transaction is
  * committed, and drops them when it is not. Nothing is published here.
  *
- * Errors are MIRA_ERROR: MIRA_ERROR_NOT_FOUND for a network, person,
- * conversation or client that is not in the network, MIRA_ERROR_INVALID for
- * a value the interactions table does not take (the message names the
- * field), MIRA_ERROR_UNAVAILABLE when the database cannot be reached.
+ * Errors are MIRA_DB_ERROR: MIRA_DB_ERROR_NOT_FOUND for a network, person,
+ * conversation or client that is not in the network,
+ * MIRA_DB_ERROR_INVALID for a value the interactions table does not take
+ * (the message names the field), MIRA_DB_ERROR_UNAVAILABLE when the
+ * database cannot be reached.
  */
 
 /* A new interaction. Strings are borrowed for the call. */
@@ -90,7 +91,7 @@ JsonObject *mira_interactions_insert       (MiraDb                   *db,
 /* Closes conversation @id of the network if it is open, giving it a title
  * and a topic summary from what was said and @reason in its metadata
  * (conversation_closed). Returns the conversation, closed or as it was;
- * MIRA_ERROR_NOT_FOUND when it is not one of the network's.
+ * MIRA_DB_ERROR_NOT_FOUND when it is not one of the network's.
  */
 JsonObject *mira_conversations_close       (MiraDb                   *db,
                                             const char               *net_uuid,

@@ -8,7 +8,6 @@
 #include <libpq-fe.h>
 
 #include "mira-db-private.h"
-#include "mira-error.h"
 
 /* From catalog/pg_type.h, which is a server header */
 #define BOOLOID        16
@@ -67,19 +66,19 @@ sqlstate_is_connection_error (const char *sqlstate)
          strcmp (sqlstate, "53300") == 0;     /* too_many_connections */
 }
 
-static MiraErrorCode
+static MiraDbError
 error_code_for_sqlstate (const char *sqlstate)
 {
   if (sqlstate == NULL)
-    return MIRA_ERROR_FAILED;
+    return MIRA_DB_ERROR_FAILED;
   if (strcmp (sqlstate, "23505") == 0)        /* unique_violation */
-    return MIRA_ERROR_CONFLICT;
+    return MIRA_DB_ERROR_CONFLICT;
   if (strcmp (sqlstate, "23514") == 0 ||      /* check_violation */
       strcmp (sqlstate, "23503") == 0 ||      /* foreign_key_violation */
       strcmp (sqlstate, "23502") == 0 ||      /* not_null_violation */
       g_str_has_prefix (sqlstate, "22"))      /* data_exception */
-    return MIRA_ERROR_INVALID;
-  return MIRA_ERROR_FAILED;
+    return MIRA_DB_ERROR_CONSTRAINT;
+  return MIRA_DB_ERROR_FAILED;
 }
 
 static gboolean
@@ -120,7 +119,7 @@ pg_set_error (MiraDbPg       *self,
            sqlstate != NULL ? sqlstate : "-", message, detail != NULL ? detail : "no detail");
 
   connection_error = pg_is_connection_error (self, res);
-  mira_db_set_error (error, connection_error ? MIRA_ERROR_UNAVAILABLE
+  mira_db_set_error (error, connection_error ? MIRA_DB_ERROR_UNAVAILABLE
                                              : error_code_for_sqlstate (sqlstate), message);
 
   return connection_error;
@@ -185,7 +184,7 @@ pg_reconnect (MiraDbPg  *self,
     {
       g_autofree char *message = first_line (PQerrorMessage (self->conn));
 
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_UNAVAILABLE,
+      g_set_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_UNAVAILABLE,
                    "The database is unavailable: %s", message);
       return FALSE;
     }
@@ -241,7 +240,7 @@ pg_ensure_connected (MiraDb  *db,
    */
   if (db->in_transaction)
     {
-      g_set_error_literal (error, MIRA_ERROR, MIRA_ERROR_UNAVAILABLE,
+      g_set_error_literal (error, MIRA_DB_ERROR, MIRA_DB_ERROR_UNAVAILABLE,
                            "The database connection was lost during a transaction");
       return FALSE;
     }
@@ -645,7 +644,7 @@ pg_commit (MiraDb  *db,
   /* COMMIT of a transaction in which a statement failed succeeds, as a ROLLBACK */
   if (g_strcmp0 (PQcmdStatus (res), "COMMIT") != 0)
     {
-      g_set_error_literal (error, MIRA_ERROR, MIRA_ERROR_FAILED,
+      g_set_error_literal (error, MIRA_DB_ERROR, MIRA_DB_ERROR_FAILED,
                            "The transaction was rolled back because a statement in it failed");
       return FALSE;
     }
@@ -712,7 +711,7 @@ mira_db_pg_open (const char  *conninfo,
     {
       g_autofree char *message = first_line (parse_error);
 
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_BAD_URI,
                    "Invalid PostgreSQL URI: %s", message);
       PQfreemem (parse_error);
       return NULL;
@@ -731,7 +730,7 @@ mira_db_pg_open (const char  *conninfo,
     {
       g_autofree char *message = first_line (PQerrorMessage (self->conn));
 
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_UNAVAILABLE,
+      g_set_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_UNAVAILABLE,
                    "The database is unavailable: %s", message);
       pg_close (&self->parent);
       return NULL;

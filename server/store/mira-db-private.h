@@ -2,7 +2,6 @@
 #pragma once
 
 #include "mira-db.h"
-#include "mira-error.h"
 
 G_BEGIN_DECLS
 
@@ -54,7 +53,7 @@ MiraDb       *mira_db_sqlite_open           (const char    *path,
                                              GError       **error);
 
 void          mira_db_set_error             (GError       **error,
-                                             MiraErrorCode  code,
+                                             MiraDbError    code,
                                              const char    *message);
 MiraDbResult *mira_db_result_new            (guint          n_cols);
 void          mira_db_result_set_col_name   (MiraDbResult  *result,

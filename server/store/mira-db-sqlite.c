@@ -7,7 +7,6 @@
 #include <sqlite3.h>
 
 #include "mira-db-private.h"
-#include "mira-error.h"
 
 /* WAL lets readers run beside the one writer; FULL makes a commit survive a
  * power cut; writers wait up to ten seconds for each other. Reads go through
@@ -32,7 +31,7 @@ typedef struct
 
 static const MiraDbBackend sqlite_backend;
 
-static MiraErrorCode
+static MiraDbError
 error_code_for_sqlite (int code)
 {
   switch (code)
@@ -40,7 +39,7 @@ error_code_for_sqlite (int code)
     case SQLITE_CONSTRAINT_UNIQUE:
     case SQLITE_CONSTRAINT_PRIMARYKEY:
     case SQLITE_CONSTRAINT_ROWID:
-      return MIRA_ERROR_CONFLICT;
+      return MIRA_DB_ERROR_CONFLICT;
 
     default:
       break;
@@ -51,16 +50,16 @@ error_code_for_sqlite (int code)
     /* CHECK, FOREIGN KEY, NOT NULL, and RAISE() in triggers */
     case SQLITE_CONSTRAINT:
     case SQLITE_MISMATCH:
-      return MIRA_ERROR_INVALID;
+      return MIRA_DB_ERROR_CONSTRAINT;
 
     /* Still busy after the timeout, or the file cannot be had at all */
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
     case SQLITE_CANTOPEN:
-      return MIRA_ERROR_UNAVAILABLE;
+      return MIRA_DB_ERROR_UNAVAILABLE;
 
     default:
-      return MIRA_ERROR_FAILED;
+      return MIRA_DB_ERROR_FAILED;
     }
 }
 
@@ -69,7 +68,7 @@ set_error (GError     **error,
            int          code,
            const char  *message)
 {
-  MiraErrorCode mira_code = error_code_for_sqlite (code);
+  MiraDbError mira_code = error_code_for_sqlite (code);
 
   g_debug ("SQLite error %d (%s): %s", code, sqlite3_errstr (code), message);
 
@@ -155,7 +154,7 @@ sqlite_get_statement (MiraDbSqlite  *self,
   if (stmt == NULL || (tail != NULL && !only_whitespace (tail)))
     {
       sqlite3_finalize (stmt);
-      g_set_error_literal (error, MIRA_ERROR, MIRA_ERROR_FAILED,
+      g_set_error_literal (error, MIRA_DB_ERROR, MIRA_DB_ERROR_FAILED,
                            "A query must be exactly one statement");
       return NULL;
     }
@@ -186,7 +185,7 @@ sqlite_bind (MiraDbSqlite        *self,
       index = sqlite3_bind_parameter_index (stmt, name);
       if (index == 0)
         {
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_FAILED,
+          g_set_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_FAILED,
                        "The statement does not use parameter %s", name);
           return FALSE;
         }
@@ -205,7 +204,7 @@ sqlite_bind (MiraDbSqlite        *self,
 
   if (sqlite3_bind_parameter_count (stmt) != (int) n_params)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_FAILED,
+      g_set_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_FAILED,
                    "The statement uses %d parameters but %u were given",
                    sqlite3_bind_parameter_count (stmt), n_params);
       return FALSE;
@@ -385,7 +384,7 @@ mira_db_sqlite_open (const char  *path,
         {
           int saved_errno = errno;
 
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_UNAVAILABLE,
+          g_set_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_UNAVAILABLE,
                        "The database is unavailable: cannot create %s: %s",
                        dir, g_strerror (saved_errno));
           return NULL;

@@ -4,7 +4,8 @@
 #include <string.h>
 
 #include "mira-db-private.h"
-#include "mira-error.h"
+
+G_DEFINE_QUARK (mira-db-error-quark, mira_db_error)
 
 struct _MiraDbResult
 {
@@ -33,7 +34,7 @@ sqlite_path_from_uri (const char  *uri,
   rest = uri + strlen ("sqlite:");
   if (!g_str_has_prefix (rest, "///"))
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_BAD_URI,
                    "SQLite database URIs take an absolute path, as in "
                    "sqlite:///var/lib/mira/mira.db, or are sqlite::memory:");
       return NULL;
@@ -44,7 +45,7 @@ sqlite_path_from_uri (const char  *uri,
     path = g_uri_unescape_string (rest + 2, "/");
   if (path == NULL || g_str_has_suffix (path, "/"))
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_BAD_URI,
                    "The SQLite database URI does not name a file: %s", uri);
       return NULL;
     }
@@ -81,7 +82,7 @@ mira_db_open (const char  *uri,
     }
   else
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_BAD_URI,
                    "Unsupported database URI: expected postgresql://…, "
                    "sqlite:///path/to/file.db or sqlite::memory:");
       return NULL;
@@ -132,24 +133,24 @@ mira_db_get_dialect (MiraDb *db)
  * stay in the message of an internal error (500), which is only logged.
  */
 void
-mira_db_set_error (GError        **error,
-                   MiraErrorCode   code,
-                   const char     *message)
+mira_db_set_error (GError      **error,
+                   MiraDbError   code,
+                   const char   *message)
 {
   switch (code)
     {
-    case MIRA_ERROR_CONFLICT:
-      g_set_error_literal (error, MIRA_ERROR, code, "It conflicts with one that exists already");
+    case MIRA_DB_ERROR_CONFLICT:
+      g_set_error_literal (error, MIRA_DB_ERROR, code, "It conflicts with one that exists already");
       break;
-    case MIRA_ERROR_INVALID:
-      g_set_error_literal (error, MIRA_ERROR, code,
+    case MIRA_DB_ERROR_CONSTRAINT:
+      g_set_error_literal (error, MIRA_DB_ERROR, code,
                            "A value of the request is out of range or refers to nothing");
       break;
-    case MIRA_ERROR_UNAVAILABLE:
-      g_set_error_literal (error, MIRA_ERROR, code, "The database is unavailable");
+    case MIRA_DB_ERROR_UNAVAILABLE:
+      g_set_error_literal (error, MIRA_DB_ERROR, code, "The database is unavailable");
       break;
     default:
-      g_set_error_literal (error, MIRA_ERROR, code, message);
+      g_set_error_literal (error, MIRA_DB_ERROR, code, message);
       break;
     }
 }
@@ -222,7 +223,7 @@ mira_db_begin (MiraDb  *db,
 
   if (db->in_transaction)
     {
-      g_set_error_literal (error, MIRA_ERROR, MIRA_ERROR_FAILED,
+      g_set_error_literal (error, MIRA_DB_ERROR, MIRA_DB_ERROR_FAILED,
                            "A transaction is already in progress on this connection");
       return FALSE;
     }
@@ -245,7 +246,7 @@ mira_db_commit (MiraDb  *db,
 
   if (!db->in_transaction)
     {
-      g_set_error_literal (error, MIRA_ERROR, MIRA_ERROR_FAILED,
+      g_set_error_literal (error, MIRA_DB_ERROR, MIRA_DB_ERROR_FAILED,
                            "No transaction is in progress on this connection");
       return FALSE;
     }

@@ -11,10 +11,30 @@ G_BEGIN_DECLS
  * results are text (NULL for SQL NULL). Statements are prepared once per
  * connection and cached by their text.
  *
- * Errors are in MIRA_ERROR: a lost or refused connection is
- * MIRA_ERROR_UNAVAILABLE, a unique violation MIRA_ERROR_CONFLICT, a check or
- * foreign-key violation MIRA_ERROR_INVALID, anything else MIRA_ERROR_FAILED.
+ * Errors are MIRA_DB_ERROR: a lost or refused connection is
+ * MIRA_DB_ERROR_UNAVAILABLE, a unique violation MIRA_DB_ERROR_CONFLICT, a
+ * check or foreign-key violation MIRA_DB_ERROR_CONSTRAINT, anything else
+ * MIRA_DB_ERROR_FAILED.
  */
+
+#define MIRA_DB_ERROR (mira_db_error_quark ())
+
+/* Why the store did not do it: the database's failures, and those of the
+ * typed functions on it (store/'s domain), which check what they are given
+ */
+typedef enum {
+  MIRA_DB_ERROR_FAILED,       /* anything else: logged, never shown to a client */
+  MIRA_DB_ERROR_UNAVAILABLE,  /* the database cannot be reached; it reconnects */
+  MIRA_DB_ERROR_CONFLICT,     /* a unique violation: one exists already */
+  MIRA_DB_ERROR_CONSTRAINT,   /* a check, foreign-key or not-null violation */
+  MIRA_DB_ERROR_NOT_FOUND,    /* no such row in the network */
+  MIRA_DB_ERROR_INVALID,      /* a value its field does not take; the message names it */
+  MIRA_DB_ERROR_BAD_KEY,      /* a key that cannot name a row (not a UUID, say) */
+  MIRA_DB_ERROR_BAD_FILTER,   /* a list's filter that does not take that value */
+  MIRA_DB_ERROR_BAD_URI,      /* a database URI that names no database we open */
+} MiraDbError;
+
+GQuark         mira_db_error_quark     (void);
 
 MiraDb        *mira_db_open            (const char          *uri,
                                         GError             **error);

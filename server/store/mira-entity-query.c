@@ -9,7 +9,6 @@
 #include "mira-entity-private.h"
 
 #include "mira-db.h"
-#include "mira-error.h"
 #include "mira-time.h"
 #include "mira-util.h"
 
@@ -113,7 +112,7 @@ build_conditions (MiraDb            *db,
             value = mira_time_normalize (raw, zone, MIRA_TIME_PARSE_QUERY, &reason);
             if (value == NULL)
               {
-                g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
+                g_set_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_BAD_FILTER,
                              "Query parameter '%s': %s", filter->param, reason->message);
                 return FALSE;
               }
@@ -122,7 +121,7 @@ build_conditions (MiraDb            *db,
         case MIRA_FIELD_REF:
           if (!mira_is_uuid (raw))
             {
-              g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
+              g_set_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_BAD_FILTER,
                            "Query parameter '%s' must be a UUID", filter->param);
               return FALSE;
             }
@@ -131,7 +130,7 @@ build_conditions (MiraDb            *db,
         case MIRA_FIELD_CLIENT_REF:
           if (!mira_is_client_id (raw))
             {
-              g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
+              g_set_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_BAD_FILTER,
                            "Query parameter '%s' must be a client id", filter->param);
               return FALSE;
             }
@@ -141,7 +140,7 @@ build_conditions (MiraDb            *db,
           if (filter->choices != NULL && !g_strv_contains (filter->choices, raw))
             {
               g_autofree char *list = g_strjoinv (", ", (char **) filter->choices);
-              g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
+              g_set_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_BAD_FILTER,
                            "Query parameter '%s' must be one of: %s", filter->param, list);
               return FALSE;
             }

@@ -10,7 +10,6 @@
 #include <math.h>
 
 #include "mira-db.h"
-#include "mira-error.h"
 #include "mira-json.h"
 #include "mira-time.h"
 #include "mira-util.h"
@@ -108,7 +107,7 @@ resolve_client (MiraDb      *db,
 }
 
 #define INVALID(...) \
-  (g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, __VA_ARGS__), FALSE)
+  (g_set_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_INVALID, __VA_ARGS__), FALSE)
 
 static gboolean
 check_ref (MiraDb           *db,
@@ -322,7 +321,7 @@ mira_entity_validate (MiraDb            *db,
                            g_str_equal (name, "network_id") ||
                            g_str_equal (name, "created_at") || g_str_equal (name, "updated_at");
 
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+          g_set_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_INVALID,
                        known ? "Field '%s' is read-only" : "Unknown field '%s'", name);
           return NULL;
         }
@@ -340,7 +339,7 @@ mira_entity_validate (MiraDb            *db,
           if ((field->flags & MIRA_FIELD_REQUIRED) &&
               !g_hash_table_contains (values, field->column))
             {
-              g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+              g_set_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_INVALID,
                            "Field '%s' is required", field->name);
               return NULL;
             }

@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "mira-db.h"
-#include "mira-error.h"
 #include "mira-time.h"
 #include "mira-util.h"
 
@@ -95,7 +94,7 @@ check_key (const MiraEntity  *entity,
 {
   if (entity->key_is_uuid ? !mira_is_uuid (key) : !mira_is_client_id (key))
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_BAD_REQUEST,
+      g_set_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_BAD_KEY,
                    "'%s' is not a valid %s id", key, entity->name);
       return FALSE;
     }
@@ -107,7 +106,8 @@ static void
 set_not_found (const MiraEntity  *entity,
                GError           **error)
 {
-  g_set_error (error, MIRA_ERROR, MIRA_ERROR_NOT_FOUND, "%s not found in network", entity->label);
+  g_set_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_NOT_FOUND,
+               "%s not found in network", entity->label);
 }
 
 JsonObject *

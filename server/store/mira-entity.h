@@ -95,7 +95,8 @@ const MiraField *mira_entity_find_field   (const MiraEntity  *entity,
 /* Checks @input against the entity's fields: unknown fields, types, choices,
  * lengths, required fields on create, and that references point into the same
  * network. On success returns the column values to write, as SQL text (NULL
- * for SQL NULL), keyed by column name.
+ * for SQL NULL), keyed by column name; else MIRA_DB_ERROR_INVALID, the
+ * message naming the field.
  */
 GHashTable      *mira_entity_validate     (MiraDb            *db,
                                            const char        *net_uuid,
@@ -112,7 +113,8 @@ GTimeZone       *mira_entity_time_zone    (MiraDb            *db,
                                            GError           **error);
 
 /* Lists with the filters in @query (unknown parameters are ignored); the
- * result is {"items", "total", "limit", "offset"}.
+ * result is {"items", "total", "limit", "offset"}. A filter's value that it
+ * does not take is MIRA_DB_ERROR_BAD_FILTER.
  */
 JsonObject      *mira_entity_list         (MiraDb            *db,
                                            const char        *net_uuid,
@@ -133,6 +135,10 @@ char            *mira_entity_list_json    (MiraDb            *db,
                                            guint              limit,
                                            guint              offset,
                                            GError           **error);
+/* The row of @key. MIRA_DB_ERROR_BAD_KEY when @key cannot be one of the
+ * entity's (not a UUID, or not a client id), MIRA_DB_ERROR_NOT_FOUND when
+ * the network has none; the same for updates and deletes.
+ */
 JsonObject      *mira_entity_get          (MiraDb            *db,
                                            const char        *net_uuid,
                                            const char        *network_id,

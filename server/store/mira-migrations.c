@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "mira-db.h"
-#include "mira-error.h"
 #include "mira-migrations.h"
 #include "mira-migrations-resources.h"
 #include "mira-util.h"
@@ -104,7 +103,7 @@ list_migrations (MiraDbDialect   dialect,
       file = parse_file_name (children[i], suffix);
       if (file == NULL)
         {
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_FAILED,
+          g_set_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_FAILED,
                        "Malformed migration file name %s", children[i]);
           return NULL;
         }
@@ -120,7 +119,7 @@ list_migrations (MiraDbDialect   dialect,
 
       if (prev->version == cur->version)
         {
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_FAILED,
+          g_set_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_FAILED,
                        "Two migrations have version %u", cur->version);
           return NULL;
         }

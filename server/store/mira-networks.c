@@ -6,7 +6,6 @@
 #include "mira-networks.h"
 
 #include "mira-db.h"
-#include "mira-error.h"
 #include "mira-event.h"
 #include "mira-util.h"
 
@@ -53,7 +52,7 @@ mira_network_lookup_uuid (MiraDb      *db,
     return NULL;
   if (mira_db_result_n_rows (res) == 0)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_NOT_FOUND, "Network not found");
+      g_set_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_NOT_FOUND, "Network not found");
       return NULL;
     }
   return g_strdup (mira_db_result_get (res, 0, 0));
@@ -71,7 +70,7 @@ mira_networks_get (MiraDb      *db,
     return NULL;
   if (mira_db_result_n_rows (res) == 0)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_NOT_FOUND, "Network not found");
+      g_set_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_NOT_FOUND, "Network not found");
       return NULL;
     }
   return network_from_row (res, 0);
@@ -99,7 +98,7 @@ mira_networks_list (MiraDb      *db,
 
   if (status != NULL && !is_status (status))
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_INVALID,
                    "Status must be one of: active, inactive, suspended");
       return NULL;
     }
@@ -137,12 +136,12 @@ check_name (const char  *name,
 {
   if (mira_str_is_blank (name))
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "Field 'name' must not be empty");
+      g_set_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_INVALID, "Field 'name' must not be empty");
       return FALSE;
     }
   if (g_utf8_strlen (name, -1) > NAME_MAX_CHARS)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_INVALID,
                    "Field 'name' is longer than %u characters", NAME_MAX_CHARS);
       return FALSE;
     }
@@ -155,7 +154,7 @@ check_description (const char  *description,
 {
   if (description != NULL && g_utf8_strlen (description, -1) > DESCRIPTION_MAX_CHARS)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_INVALID,
                    "Field 'description' is longer than %u characters", DESCRIPTION_MAX_CHARS);
       return FALSE;
     }
@@ -220,7 +219,7 @@ mira_networks_update (MiraDb                   *db,
     return NULL;
   if (change->status != NULL && !is_status (change->status))
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_DB_ERROR, MIRA_DB_ERROR_INVALID,
                    "Field 'status' must be one of: active, inactive, suspended");
       return NULL;
     }

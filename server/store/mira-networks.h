@@ -14,13 +14,14 @@ G_BEGIN_DECLS
  *
  * A network is returned as the API shows it: {"network_id", "name",
  * "description", "status", "created_at", "updated_at", "last_activity",
- * "client_count", "settings"}. Errors are MIRA_ERROR: MIRA_ERROR_NOT_FOUND
- * for a network that is not there, MIRA_ERROR_INVALID for a value the
- * networks table does not take (the message names the field).
+ * "client_count", "settings"}. Errors are MIRA_DB_ERROR:
+ * MIRA_DB_ERROR_NOT_FOUND for a network that is not there,
+ * MIRA_DB_ERROR_INVALID for a value the networks table does not take (the
+ * message names the field).
  */
 
 /* The networks.id of the network whose public id is @network_id; NULL with
- * MIRA_ERROR_NOT_FOUND when there is none.
+ * MIRA_DB_ERROR_NOT_FOUND when there is none.
  */
 char       *mira_network_lookup_uuid  (MiraDb                   *db,
                                        const char               *network_id,

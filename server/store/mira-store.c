@@ -4,7 +4,6 @@
 #include "mira-store.h"
 
 #include "mira-db.h"
-#include "mira-error.h"
 #include "mira-migrations.h"
 
 struct _MiraStore
@@ -44,7 +43,8 @@ static void
 note_health (MiraStore    *store,
              const GError *error)
 {
-  gboolean down = error != NULL && g_error_matches (error, MIRA_ERROR, MIRA_ERROR_UNAVAILABLE);
+  gboolean down = error != NULL &&
+                  g_error_matches (error, MIRA_DB_ERROR, MIRA_DB_ERROR_UNAVAILABLE);
 
   g_atomic_int_set (&store->healthy, !down);
 }
