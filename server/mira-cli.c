@@ -20,7 +20,6 @@
 
 #include "mira-curl.h"
 #include "mira-db.h"
-#include "mira-error.h"
 #include "mira-json.h"
 #include "mira-migrations.h"
 #include "mira-networks.h"
@@ -94,7 +93,7 @@ set_log_level (const char  *name,
         g_log_set_writer_func (log_writer, NULL, NULL);
         return TRUE;
       }
-  g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                "--log-level must be one of error, warning, message, info, debug");
   return FALSE;
 }
@@ -127,7 +126,7 @@ load_llm (Options  *options,
   if (options->llm_url == NULL)
     {
       if (options->llm_model != NULL || options->llm_key_file != NULL)
-        g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+        g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                      "--llm-model and --llm-key-file need --llm-url");
       return NULL;
     }
@@ -136,19 +135,19 @@ load_llm (Options  *options,
       (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 &&
        g_strcmp0 (g_uri_get_scheme (uri), "https") != 0))
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    "--llm-url must be an http:// or https:// URL, e.g. http://127.0.0.1:11434");
       return NULL;
     }
   if (options->llm_model == NULL || *options->llm_model == '\0')
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    "--llm-url needs --llm-model (the model's name, e.g. llama3.2)");
       return NULL;
     }
   if (options->llm_timeout < 1 || options->llm_timeout > 600)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    "--llm-timeout must be between 1 and 600 seconds");
       return NULL;
     }
@@ -175,7 +174,7 @@ load_admin_token (Options  *options,
     {
       if (strlen (env) < 16)
         {
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                        "MIRA_ADMIN_TOKEN must be at least 16 characters");
           return NULL;
         }
@@ -191,7 +190,7 @@ load_admin_token (Options  *options,
       g_strstrip (contents);
       if (strlen (contents) < 16)
         {
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                        "The admin token in %s is shorter than 16 characters", path);
           return NULL;
         }
@@ -203,8 +202,10 @@ load_admin_token (Options  *options,
   dir = g_path_get_dirname (path);
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_FAILED, "Cannot create %s: %s", dir,
-                   g_strerror (errno));
+      int saved = errno;
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "Cannot create %s: %s",
+                   dir, g_strerror (saved));
       return NULL;
     }
   token = mira_token_new ("mat_");
@@ -218,8 +219,8 @@ load_admin_token (Options  *options,
 
         if (fd >= 0)
           close (fd);
-        g_set_error (error, MIRA_ERROR, MIRA_ERROR_FAILED, "Cannot write the admin token to %s: %s",
-                     path, g_strerror (saved));
+        g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                     "Cannot write the admin token to %s: %s", path, g_strerror (saved));
         return NULL;
       }
     close (fd);

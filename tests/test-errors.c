@@ -14,7 +14,10 @@
 #include "mira-db.h"
 #include "mira-extractor.h"
 #include "mira-json.h"
+#include "mira-llm.h"
 #include "mira-time.h"
+#include "mira-transcriber.h"
+#include "mira-voice-signature.h"
 #include "mira-wyoming.h"
 
 /* Each domain, with the GType of its enum (server/api/meson.build makes
@@ -30,6 +33,9 @@ static const struct {
   { mira_time_error_quark, mira_time_error_get_type },
   { mira_audio_error_quark, mira_audio_error_get_type },
   { mira_wyoming_error_quark, mira_wyoming_error_get_type },
+  { mira_voice_signature_error_quark, mira_voice_signature_error_get_type },
+  { mira_transcriber_error_quark, mira_transcriber_error_get_type },
+  { mira_llm_error_quark, mira_llm_error_get_type },
   { mira_extractor_error_quark, mira_extractor_error_get_type },
 };
 

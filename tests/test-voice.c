@@ -9,7 +9,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "mira-error.h"
 #include "mira-sphinx.h"
 #include "mira-test-live.h"
 #include "mira-test-pg.h"
@@ -97,12 +96,12 @@ test_signature_no_speech (void)
   gsize n;
 
   g_assert_false (mira_voice_signature_compute (silence, 1600, &sig, &error));
-  g_assert_error (error, MIRA_ERROR, MIRA_ERROR_INVALID);
+  g_assert_error (error, MIRA_VOICE_SIGNATURE_ERROR, MIRA_VOICE_SIGNATURE_ERROR_TOO_LITTLE_SPEECH);
   g_assert_nonnull (strstr (error->message, "too short"));
   g_clear_error (&error);
 
   g_assert_false (mira_voice_signature_compute (silence, 32000, &sig, &error));
-  g_assert_error (error, MIRA_ERROR, MIRA_ERROR_INVALID);
+  g_assert_error (error, MIRA_VOICE_SIGNATURE_ERROR, MIRA_VOICE_SIGNATURE_ERROR_TOO_LITTLE_SPEECH);
   g_assert_nonnull (strstr (error->message, "too little speech"));
   g_clear_error (&error);
 
@@ -113,7 +112,7 @@ test_signature_no_speech (void)
   for (guint i = 4800; i < 32000; i++)
     noise[i] = noise[i % 4800];
   g_assert_false (mira_voice_signature_compute (noise, 32000, &sig, &error));
-  g_assert_error (error, MIRA_ERROR, MIRA_ERROR_INVALID);
+  g_assert_error (error, MIRA_VOICE_SIGNATURE_ERROR, MIRA_VOICE_SIGNATURE_ERROR_TOO_LITTLE_SPEECH);
   g_clear_error (&error);
 }
 

@@ -8,7 +8,10 @@
 #include "mira-error.h"
 #include "mira-extractor.h"
 #include "mira-json.h"
+#include "mira-llm.h"
 #include "mira-time.h"
+#include "mira-transcriber.h"
+#include "mira-voice-signature.h"
 #include "mira-wyoming.h"
 
 G_DEFINE_QUARK (mira-api-error-quark, mira_api_error)
@@ -84,6 +87,28 @@ static const Answer wyoming_answers[] = {
   [MIRA_WYOMING_ERROR_TOO_MANY_EVENTS] = { 429, "TOO_MANY_REQUESTS" },
 };
 
+/* Voice enrolment: the uploaded audio holds too little speech */
+static const Answer voice_signature_answers[] = {
+  [MIRA_VOICE_SIGNATURE_ERROR_TOO_LITTLE_SPEECH] = { 422, "VALIDATION_ERROR" },
+};
+
+/* The speech services behind the server: their failures are the server's */
+static const Answer transcriber_answers[] = {
+  [MIRA_TRANSCRIBER_ERROR_FAILED] = { 500, "INTERNAL_ERROR" },
+  [MIRA_TRANSCRIBER_ERROR_TIMED_OUT] = { 500, "INTERNAL_ERROR" },
+  [MIRA_TRANSCRIBER_ERROR_REFUSED] = { 500, "INTERNAL_ERROR" },
+  [MIRA_TRANSCRIBER_ERROR_BAD_ANSWER] = { 500, "INTERNAL_ERROR" },
+  [MIRA_TRANSCRIBER_ERROR_INVALID_SPEC] = { 500, "INTERNAL_ERROR" },
+};
+
+static const Answer llm_answers[] = {
+  [MIRA_LLM_ERROR_FAILED] = { 500, "INTERNAL_ERROR" },
+  [MIRA_LLM_ERROR_TIMED_OUT] = { 500, "INTERNAL_ERROR" },
+  [MIRA_LLM_ERROR_REFUSED] = { 500, "INTERNAL_ERROR" },
+  [MIRA_LLM_ERROR_BAD_ANSWER] = { 500, "INTERNAL_ERROR" },
+  [MIRA_LLM_ERROR_CANCELLED] = { 500, "INTERNAL_ERROR" },
+};
+
 /* An action that is not one comes from a language model: the server's fault */
 static const Answer extractor_answers[] = {
   [MIRA_EXTRACTOR_ERROR_BAD_ACTION] = { 500, "INTERNAL_ERROR" },
@@ -119,6 +144,9 @@ static const Domain domains[] = {
   DOMAIN (mira_time_error_quark, time_answers),
   DOMAIN (mira_audio_error_quark, audio_answers),
   DOMAIN (mira_wyoming_error_quark, wyoming_answers),
+  DOMAIN (mira_voice_signature_error_quark, voice_signature_answers),
+  DOMAIN (mira_transcriber_error_quark, transcriber_answers),
+  DOMAIN (mira_llm_error_quark, llm_answers),
   DOMAIN (mira_extractor_error_quark, extractor_answers),
   DOMAIN (mira_error_quark, legacy_answers),
 };

@@ -30,15 +30,15 @@ G_END_DECLS
 G_BEGIN_DECLS
 
 /* The parts of a multipart/form-data body by name (the first of each
- * name): GBytes. MIRA_ERROR_BAD_REQUEST when it does not parse.
+ * name): GBytes. MIRA_API_ERROR_BAD_REQUEST when it does not parse.
  */
 GHashTable *mira_api_call_parse_multipart (MiraApiCall  *call,
                                            GError      **error);
 /* An uploaded audio file, decoded to 16 kHz mono s16 (mira-audio-file.h):
  * the multipart part @field, or the whole body when it is not multipart.
- * Errors name @field: MIRA_ERROR_INVALID (missing, broken, shorter than
- * 20 ms), MIRA_ERROR_UNSUPPORTED_MEDIA, MIRA_ERROR_TOO_LARGE,
- * MIRA_ERROR_BAD_REQUEST (a malformed multipart body).
+ * Errors name @field: MIRA_API_ERROR_INVALID (missing, or shorter than
+ * 20 ms), MIRA_API_ERROR_BAD_REQUEST (a malformed multipart body), or the
+ * decoder's MIRA_AUDIO_ERROR (mira_audio_file_decode()).
  */
 GArray     *mira_api_call_upload_audio    (MiraApiCall  *call,
                                            const char   *field,

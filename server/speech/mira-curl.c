@@ -7,7 +7,6 @@
 
 #include <string.h>
 
-#include "mira-error.h"
 #include "mira-transcriber.h"
 
 /* An answer larger than this is no transcript of a 30-second utterance. */
@@ -249,14 +248,14 @@ mira_api_key_load (const char  *path,
     }
   if (!g_file_get_contents (path, &contents, NULL, &local_error))
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "%s: %s", option,
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s: %s", option,
                    local_error->message);
       return FALSE;
     }
   g_strstrip (contents);
   if (*contents == '\0' || strpbrk (contents, "\r\n") != NULL)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    "%s: %s must hold one API key on one line", option, path);
       if (*contents != '\0')
         memset (contents, 0, strlen (contents));

@@ -45,7 +45,7 @@ JsonObject *mira_curl_parse_object   (GBytes        *body,
  * variable that is empty counts as unset.
  *
  * Returns TRUE with *@key_out the key, or NULL when there is none; FALSE
- * (MIRA_ERROR_INVALID naming @option and the file) when the file cannot be
+ * (G_OPTION_ERROR_BAD_VALUE naming @option and the file) when the file cannot be
  * read, is empty or holds more than one line.
  */
 gboolean    mira_api_key_load        (const char    *path,

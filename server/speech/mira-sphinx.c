@@ -15,7 +15,6 @@
 #include <sphinxbase/err.h>
 #include <sphinxbase/ngram_model.h>
 
-#include "mira-error.h"
 
 /* A decoder that waits for an utterance, and since when */
 typedef struct
@@ -181,14 +180,15 @@ decoder_new (MiraSphinx  *self,
                         NULL);
   if (config == NULL)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_FAILED, "PocketSphinx rejected its configuration");
+      g_set_error (error, MIRA_TRANSCRIBER_ERROR, MIRA_TRANSCRIBER_ERROR_FAILED,
+                   "PocketSphinx rejected its configuration");
       return NULL;
     }
   ps = ps_init (config);
   cmd_ln_free_r (config);
   if (ps == NULL)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_FAILED,
+      g_set_error (error, MIRA_TRANSCRIBER_ERROR, MIRA_TRANSCRIBER_ERROR_FAILED,
                    "PocketSphinx could not load the model in %s", self->hmm);
       return NULL;
     }
@@ -339,7 +339,8 @@ mira_sphinx_transcribe (MiraTranscriber  *transcriber,
   if (!ok)
     {
       mira_transcript_free (transcript);
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_FAILED, "PocketSphinx failed to decode");
+      g_set_error (error, MIRA_TRANSCRIBER_ERROR, MIRA_TRANSCRIBER_ERROR_FAILED,
+                   "PocketSphinx failed to decode");
       return NULL;
     }
   return transcript;
@@ -416,7 +417,7 @@ mira_sphinx_new (const char  *model_dir,
   if (!g_file_test (self->hmm, G_FILE_TEST_IS_DIR) ||
       !g_file_test (self->lm, G_FILE_TEST_EXISTS) || !g_file_test (dict, G_FILE_TEST_EXISTS))
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_UNAVAILABLE,
+      g_set_error (error, MIRA_TRANSCRIBER_ERROR, MIRA_TRANSCRIBER_ERROR_FAILED,
                    "The PocketSphinx model is missing from %s (Debian: pocketsphinx-en-us)",
                    model_dir);
       return NULL;

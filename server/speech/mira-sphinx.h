@@ -18,7 +18,7 @@ G_DECLARE_FINAL_TYPE (MiraSphinx, mira_sphinx, MIRA, SPHINX, GObject)
  * decoder (about 80 MB) is loaded on first need and let go once it has not
  * been used for MIRA_SPHINX_DEFAULT_IDLE_S (see mira_sphinx_set_idle()).
  * One decoder is loaded here, so that a model that is missing or broken
- * fails here (MIRA_ERROR_UNAVAILABLE, MIRA_ERROR_FAILED), not at the first
+ * fails here (MIRA_TRANSCRIBER_ERROR_FAILED), not at the first
  * word; it serves the first utterance.
  */
 MiraSphinx *mira_sphinx_new      (const char  *model_dir,

@@ -8,8 +8,9 @@
 
 #include <json-glib/json-glib.h>
 
-#include "mira-error.h"
 #include "mira-fft.h"
+
+G_DEFINE_QUARK (mira-voice-signature-error-quark, mira_voice_signature_error)
 
 /* Analysis: 25 ms frames every 10 ms, the usual for speaker features */
 #define RATE          16000
@@ -197,7 +198,7 @@ mira_voice_signature_compute (const gint16        *samples,
 
   if (n_frames * HOP < MIRA_VOICE_SIGNATURE_MIN_SPEECH_S * RATE)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_VOICE_SIGNATURE_ERROR, MIRA_VOICE_SIGNATURE_ERROR_TOO_LITTLE_SPEECH,
                    "The audio is too short for a voice signature (%.2f s; at least %.1f s of"
                    " speech)", n_samples / (double) RATE, MIRA_VOICE_SIGNATURE_MIN_SPEECH_S);
       return FALSE;
@@ -305,7 +306,7 @@ mira_voice_signature_compute (const gint16        *samples,
 
   if (n_speech * HOP < MIRA_VOICE_SIGNATURE_MIN_SPEECH_S * RATE)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_VOICE_SIGNATURE_ERROR, MIRA_VOICE_SIGNATURE_ERROR_TOO_LITTLE_SPEECH,
                    "The audio holds too little speech for a voice signature (%.2f s; at"
                    " least %.1f s)", n_speech * HOP / (double) RATE,
                    MIRA_VOICE_SIGNATURE_MIN_SPEECH_S);

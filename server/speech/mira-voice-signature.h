@@ -34,13 +34,22 @@ G_BEGIN_DECLS
  */
 #define MIRA_VOICE_SIGNATURE_MIN_SPEECH_S  0.3
 
+#define MIRA_VOICE_SIGNATURE_ERROR (mira_voice_signature_error_quark ())
+
+typedef enum {
+  MIRA_VOICE_SIGNATURE_ERROR_TOO_LITTLE_SPEECH,  /* too short, or too little of it is speech */
+} MiraVoiceSignatureError;
+
+GQuark    mira_voice_signature_error_quark (void);
+
 typedef struct {
   float  values[MIRA_VOICE_SIGNATURE_DIM];
   double speech_s;   /* seconds of speech it stands for: its weight */
 } MiraVoiceSignature;
 
 /* Computes the signature of @n_samples samples of 16 kHz mono audio.
- * Returns FALSE with MIRA_ERROR_INVALID when they hold less than
+ * Returns FALSE with MIRA_VOICE_SIGNATURE_ERROR_TOO_LITTLE_SPEECH when they
+ * hold less than
  * MIRA_VOICE_SIGNATURE_MIN_SPEECH_S of speech. Thread-safe.
  */
 gboolean  mira_voice_signature_compute     (const gint16              *samples,
