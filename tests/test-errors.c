@@ -11,6 +11,7 @@
 #include "mira-api-error.h"
 #include "mira-api-error-enums.h"
 #include "mira-audio-decoder.h"
+#include "mira-audio-sockets.h"
 #include "mira-db.h"
 #include "mira-extractor.h"
 #include "mira-json.h"
@@ -37,6 +38,7 @@ static const struct {
   { mira_transcriber_error_quark, mira_transcriber_error_get_type },
   { mira_llm_error_quark, mira_llm_error_get_type },
   { mira_extractor_error_quark, mira_extractor_error_get_type },
+  { mira_audio_sockets_error_quark, mira_audio_sockets_error_get_type },
 };
 
 static gboolean
@@ -137,6 +139,64 @@ test_refine (void)
   g_assert_cmpstr (other->message, ==, "broken");
 }
 
+/* An audio socket closes with one of three codes for whatever stops it */
+static void
+test_audio_socket_close (void)
+{
+  static const struct {
+    GQuark      (*quark) (void);
+    GType       (*get_type) (void);
+  } socket_domains[] = {
+    { mira_wyoming_error_quark, mira_wyoming_error_get_type },
+    { mira_audio_error_quark, mira_audio_error_get_type },
+    { mira_audio_sockets_error_quark, mira_audio_sockets_error_get_type },
+  };
+  static const struct {
+    GQuark     (*quark) (void);
+    gint         code;
+    gushort      close_code;
+    const char  *error_code;
+  } cases[] = {
+    { mira_wyoming_error_quark, MIRA_WYOMING_ERROR_TOO_LARGE, 1009, "MESSAGE_TOO_LARGE" },
+    { mira_wyoming_error_quark, MIRA_WYOMING_ERROR_MALFORMED, 1003, "INVALID_AUDIO" },
+    { mira_wyoming_error_quark, MIRA_WYOMING_ERROR_TOO_MANY_EVENTS, 1008, "INVALID_AUDIO" },
+    { mira_audio_error_quark, MIRA_AUDIO_ERROR_INVALID, 1003, "INVALID_AUDIO" },
+    { mira_audio_error_quark, MIRA_AUDIO_ERROR_FAILED, 1008, "INVALID_AUDIO" },
+    { mira_audio_sockets_error_quark, MIRA_AUDIO_SOCKETS_ERROR_BAD_AUDIO, 1003, "INVALID_AUDIO" },
+    { mira_audio_sockets_error_quark, MIRA_AUDIO_SOCKETS_ERROR_TOO_MANY_FORMATS, 1008,
+      "INVALID_AUDIO" },
+    { g_io_error_quark, G_IO_ERROR_FAILED, 1008, "INVALID_AUDIO" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (socket_domains); i++)
+    {
+      g_autoptr(GTypeClass) klass = g_type_class_ref (socket_domains[i].get_type ());
+      GEnumClass *enum_class = G_ENUM_CLASS (klass);
+
+      for (guint v = 0; v < enum_class->n_values; v++)
+        {
+          g_autoptr(GError) error = g_error_new_literal (socket_domains[i].quark (),
+                                                         enum_class->values[v].value, "why");
+          const char *error_code = NULL;
+          gushort code = mira_audio_sockets_error_close (error, &error_code);
+
+          if (code != 1003 && code != 1008 && code != 1009)
+            g_error ("%s closes with %u", enum_class->values[v].value_name, code);
+          g_assert_true (is_error_code (error_code));
+        }
+    }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = g_error_new_literal (cases[i].quark (), cases[i].code, "why");
+      const char *error_code = NULL;
+
+      g_assert_cmpuint (mira_audio_sockets_error_close (error, &error_code), ==,
+                        cases[i].close_code);
+      g_assert_cmpstr (error_code, ==, cases[i].error_code);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -146,6 +206,7 @@ main (int    argc,
   g_test_add_func ("/errors/every-code-answered", test_every_code_answered);
   g_test_add_func ("/errors/answers", test_answers);
   g_test_add_func ("/errors/refine", test_refine);
+  g_test_add_func ("/errors/audio-socket-close", test_audio_socket_close);
 
   return g_test_run ();
 }

@@ -3,7 +3,6 @@
 
 #include <string.h>
 
-#include "mira-audio-decoder.h"
 #include "mira-json.h"
 #include "mira-wyoming.h"
 
@@ -587,16 +586,11 @@ test_close_codes (void)
                                                      MIRA_WYOMING_ERROR_MALFORMED, "x");
   g_autoptr(GError) too_many = g_error_new_literal (MIRA_WYOMING_ERROR,
                                                     MIRA_WYOMING_ERROR_TOO_MANY_EVENTS, "x");
-  g_autoptr(GError) bad_audio = g_error_new_literal (MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_INVALID,
-                                                     "x");
-  g_autoptr(GError) codec = g_error_new_literal (MIRA_AUDIO_ERROR, MIRA_AUDIO_ERROR_FAILED, "x");
   g_autoptr(GError) other = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "x");
 
   g_assert_cmpuint (mira_wyoming_error_close_code (too_large), ==, 1009);
   g_assert_cmpuint (mira_wyoming_error_close_code (malformed), ==, 1003);
   g_assert_cmpuint (mira_wyoming_error_close_code (too_many), ==, 1008);
-  g_assert_cmpuint (mira_wyoming_error_close_code (bad_audio), ==, 1003);
-  g_assert_cmpuint (mira_wyoming_error_close_code (codec), ==, 1008);
   g_assert_cmpuint (mira_wyoming_error_close_code (other), ==, 1008);
   g_assert_cmpuint (mira_wyoming_error_close_code (NULL), ==, 1008);
 }

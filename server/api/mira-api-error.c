@@ -4,6 +4,7 @@
 #include "mira-api-error.h"
 
 #include "mira-audio-decoder.h"
+#include "mira-audio-sockets.h"
 #include "mira-db.h"
 #include "mira-error.h"
 #include "mira-extractor.h"
@@ -78,13 +79,20 @@ static const Answer audio_answers[] = {
   [MIRA_AUDIO_ERROR_TOO_LONG] = { 413, "PAYLOAD_TOO_LARGE" },
 };
 
-/* The sockets close on these (mira_wyoming_error_close_code()); an answer
- * still, should a request ever carry Wyoming
+/* The audio sockets close on these and their own
+ * (mira_audio_sockets_error_close()); answers still, should a request ever
+ * meet them
  */
 static const Answer wyoming_answers[] = {
   [MIRA_WYOMING_ERROR_MALFORMED] = { 400, "BAD_REQUEST" },
   [MIRA_WYOMING_ERROR_TOO_LARGE] = { 413, "PAYLOAD_TOO_LARGE" },
   [MIRA_WYOMING_ERROR_TOO_MANY_EVENTS] = { 429, "TOO_MANY_REQUESTS" },
+};
+
+static const Answer audio_sockets_answers[] = {
+  [MIRA_AUDIO_SOCKETS_ERROR_TOO_MANY_FORMATS] = { 429, "TOO_MANY_REQUESTS" },
+  [MIRA_AUDIO_SOCKETS_ERROR_TOO_MANY_EVENTS] = { 429, "TOO_MANY_REQUESTS" },
+  [MIRA_AUDIO_SOCKETS_ERROR_BAD_AUDIO] = { 422, "VALIDATION_ERROR" },
 };
 
 /* Voice enrolment: the uploaded audio holds too little speech */
@@ -144,6 +152,7 @@ static const Domain domains[] = {
   DOMAIN (mira_time_error_quark, time_answers),
   DOMAIN (mira_audio_error_quark, audio_answers),
   DOMAIN (mira_wyoming_error_quark, wyoming_answers),
+  DOMAIN (mira_audio_sockets_error_quark, audio_sockets_answers),
   DOMAIN (mira_voice_signature_error_quark, voice_signature_answers),
   DOMAIN (mira_transcriber_error_quark, transcriber_answers),
   DOMAIN (mira_llm_error_quark, llm_answers),

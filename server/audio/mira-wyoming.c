@@ -5,8 +5,6 @@
 
 #include <string.h>
 
-#include "mira-audio-decoder.h"
-#include "mira-error.h"
 #include "mira-json.h"
 
 G_DEFINE_QUARK (mira-wyoming-error-quark, mira_wyoming_error)
@@ -162,39 +160,18 @@ mira_wyoming_parser_is_idle (MiraWyomingParser *self)
 guint
 mira_wyoming_error_close_code (const GError *error)
 {
-  if (error == NULL)
-    return 1008;
-  if (error->domain == MIRA_WYOMING_ERROR)
+  if (error == NULL || error->domain != MIRA_WYOMING_ERROR)
+    return 1008;         /* Policy Violation */
+  switch ((MiraWyomingError) error->code)
     {
-      switch ((MiraWyomingError) error->code)
-        {
-        case MIRA_WYOMING_ERROR_MALFORMED:
-          return 1003;   /* Unsupported Data */
-        case MIRA_WYOMING_ERROR_TOO_LARGE:
-          return 1009;   /* Message Too Big */
-        case MIRA_WYOMING_ERROR_TOO_MANY_EVENTS:
-        default:
-          return 1008;   /* Policy Violation */
-        }
+    case MIRA_WYOMING_ERROR_MALFORMED:
+      return 1003;       /* Unsupported Data */
+    case MIRA_WYOMING_ERROR_TOO_LARGE:
+      return 1009;       /* Message Too Big */
+    case MIRA_WYOMING_ERROR_TOO_MANY_EVENTS:
+    default:
+      return 1008;
     }
-  if (error->domain == MIRA_AUDIO_ERROR)
-    {
-      switch ((MiraAudioError) error->code)
-        {
-        case MIRA_AUDIO_ERROR_INVALID:
-        case MIRA_AUDIO_ERROR_UNSUPPORTED:
-          return 1003;
-        case MIRA_AUDIO_ERROR_TOO_LONG:
-          return 1009;
-        case MIRA_AUDIO_ERROR_FAILED:
-        default:
-          return 1008;
-        }
-    }
-  /* The audio socket's own refusals */
-  if (g_error_matches (error, MIRA_ERROR, MIRA_ERROR_INVALID))
-    return 1003;
-  return 1008;
 }
 
 static gboolean

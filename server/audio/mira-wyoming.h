@@ -77,9 +77,8 @@ gboolean           mira_wyoming_parser_feed_binary    (MiraWyomingParser   *pars
 /* TRUE when no event is half received. */
 gboolean           mira_wyoming_parser_is_idle        (MiraWyomingParser   *parser);
 
-/* The WebSocket close code for an error of the parser, of the audio's
- * decoding (MIRA_AUDIO_ERROR) or of the socket: 1009 too large or too long,
- * 1003 malformed or undecodable, 1008 anything else (policy).
+/* The WebSocket close code for an error of the parser: 1009 too large,
+ * 1003 malformed, 1008 anything else (policy).
  */
 guint              mira_wyoming_error_close_code      (const GError        *error);
 

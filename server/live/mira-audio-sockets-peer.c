@@ -12,8 +12,9 @@
 
 #include <string.h>
 
-#include "mira-error.h"
 #include "mira-json.h"
+
+G_DEFINE_QUARK (mira-audio-sockets-error-quark, mira_audio_sockets_error)
 
 /* A new audio format builds a resampler on the audio thread, which every
  * stream of the thread waits for: a stream may change its format this many
@@ -92,6 +93,40 @@ mira_audio_sockets_peer_send_text (Peer       *peer,
     mira_websocket_send_text (peer->ws, text, strlen (text));
 }
 
+gushort
+mira_audio_sockets_error_close (const GError  *error,
+                                const char   **error_code)
+{
+  gushort code = 1008;   /* Policy Violation */
+
+  g_return_val_if_fail (error != NULL, 1008);
+
+  if (error->domain == MIRA_WYOMING_ERROR)
+    code = (gushort) mira_wyoming_error_close_code (error);
+  else if (error->domain == MIRA_AUDIO_ERROR)
+    {
+      switch ((MiraAudioError) error->code)
+        {
+        case MIRA_AUDIO_ERROR_INVALID:
+        case MIRA_AUDIO_ERROR_UNSUPPORTED:
+          code = 1003;   /* Unsupported Data */
+          break;
+        case MIRA_AUDIO_ERROR_TOO_LONG:
+          code = 1009;   /* Message Too Big */
+          break;
+        case MIRA_AUDIO_ERROR_FAILED:
+        default:
+          break;
+        }
+    }
+  else if (g_error_matches (error, MIRA_AUDIO_SOCKETS_ERROR, MIRA_AUDIO_SOCKETS_ERROR_BAD_AUDIO))
+    code = 1003;
+
+  if (error_code != NULL)
+    *error_code = code == 1009 ? "MESSAGE_TOO_LARGE" : "INVALID_AUDIO";
+  return code;
+}
+
 /* Says what went wrong, then closes with @code; the rest is not read. */
 static void
 io_fail (Peer       *peer,
@@ -132,7 +167,7 @@ open_decoder (Peer              *peer,
       peer->format_at = now;
       if (peer->format_allowance < 1.0)
         {
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_TOO_MANY,
+          g_set_error (error, MIRA_AUDIO_SOCKETS_ERROR, MIRA_AUDIO_SOCKETS_ERROR_TOO_MANY_FORMATS,
                        "The audio format changed too often: at most %d times at once, then "
                        "once every %d s", FORMAT_CHANGE_BURST, FORMAT_CHANGE_S);
           return FALSE;
@@ -206,7 +241,7 @@ bad_packet (Peer          *peer,
     peer->bad_since_us = now;
   else if (now - peer->bad_since_us >= BAD_AUDIO_LIMIT_US)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, MIRA_AUDIO_SOCKETS_ERROR, MIRA_AUDIO_SOCKETS_ERROR_BAD_AUDIO,
                    "Nothing but undecodable audio for %d s (%" G_GUINT64_FORMAT
                    " packets dropped; the last: %s)", (int) (BAD_AUDIO_LIMIT_US / G_USEC_PER_SEC),
                    peer->bad_packets, problem->message);
@@ -264,7 +299,7 @@ handle_event (Peer              *peer,
 {
   if (!g_str_equal (event->type, "audio-chunk") && !take_control_allowance (peer))
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_TOO_MANY,
+      g_set_error (error, MIRA_AUDIO_SOCKETS_ERROR, MIRA_AUDIO_SOCKETS_ERROR_TOO_MANY_EVENTS,
                    "More than %d events other than audio-chunk a second (bursts of %d)",
                    CONTROL_RATE, CONTROL_BURST);
       return FALSE;
@@ -341,11 +376,10 @@ mira_audio_sockets_peer_message (gpointer      user_data,
 
   if (!ok)
     {
-      guint code = error->domain == MIRA_ERROR && error->code == MIRA_ERROR_TOO_LARGE
-                     ? 1009 : mira_wyoming_error_close_code (error);
+      const char *error_code;
+      gushort code = mira_audio_sockets_error_close (error, &error_code);
 
-      io_fail (peer, (gushort) code, code == 1009 ? "MESSAGE_TOO_LARGE" : "INVALID_AUDIO",
-               error->message);
+      io_fail (peer, code, error_code, error->message);
     }
 }
 

@@ -7,6 +7,28 @@
 
 G_BEGIN_DECLS
 
+#define MIRA_AUDIO_SOCKETS_ERROR (mira_audio_sockets_error_quark ())
+
+/* What a peer does that closes its audio socket, beside breaking the
+ * protocol (MIRA_WYOMING_ERROR) or sending audio that is not
+ * (MIRA_AUDIO_ERROR)
+ */
+typedef enum {
+  MIRA_AUDIO_SOCKETS_ERROR_TOO_MANY_FORMATS,  /* the audio's format changed too often */
+  MIRA_AUDIO_SOCKETS_ERROR_TOO_MANY_EVENTS,   /* control events faster than allowed */
+  MIRA_AUDIO_SOCKETS_ERROR_BAD_AUDIO,         /* nothing but undecodable audio for a while */
+} MiraAudioSocketsError;
+
+GQuark            mira_audio_sockets_error_quark (void);
+
+/* The close code and `error` string an audio socket closes with for
+ * @error, whatever its domain: 1009 MESSAGE_TOO_LARGE (a message, header
+ * or payload over its limit), 1003 INVALID_AUDIO (malformed, or audio that
+ * does not decode), 1008 INVALID_AUDIO (anything else: policy).
+ */
+gushort           mira_audio_sockets_error_close (const GError  *error,
+                                                  const char   **error_code);
+
 typedef enum {
   MIRA_AUDIO_SOCKET_WYOMING,   /* /api/v1/{network_id}/streams/{client_id}/ws?codec=pcm|opus */
   MIRA_AUDIO_SOCKET_PCM,       /* /ws_pcm?token=&device_name= */
