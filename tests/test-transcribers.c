@@ -568,6 +568,37 @@ test_chain_derive (void)
   g_assert_true (mira_transcriber_chain_derive (chain, NULL, NULL) == chain);
   g_object_unref (chain);   /* the reference just taken */
 
+  /* A network's chain that names PocketSphinx on a server whose own does
+   * not: /health says whether it can work before anything loads it
+   */
+  {
+    g_autoptr(MiraTranscriberChain) sphinx = mira_transcriber_chain_derive (chain, "sphinx",
+                                                                            &error);
+    MiraTranscriberOptions nowhere = { .sphinx_model_dir = "/nonexistent" };
+    g_autoptr(MiraTranscriberChain) remote = NULL;
+    g_autoptr(MiraTranscriberChain) missing = NULL;
+    g_autoptr(JsonArray) sphinx_states = NULL;
+    JsonObject *state = NULL;
+
+    g_assert_no_error (error);
+    /* Not loaded: it decodes nothing before its first utterance */
+    g_assert_null (mira_transcriber_chain_decode_new (sphinx, NULL));
+    sphinx_states = mira_transcriber_chain_get_states (chain);
+    g_assert_cmpstr (state_of (sphinx_states, "sphinx", &state), ==, "ok");
+    g_assert_cmpstr (json_object_get_string_member (state, "model"), ==, "en-us");
+    g_assert_nonnull (json_object_get_string_member (state, "since"));
+    g_assert_cmpint (json_object_get_int_member (state, "transcriptions"), ==, 0);
+    g_clear_pointer (&sphinx_states, json_array_unref);
+
+    remote = mira_transcriber_chain_new ("openai", &nowhere, &error);
+    g_assert_no_error (error);
+    missing = mira_transcriber_chain_derive (remote, "sphinx", &error);
+    g_assert_no_error (error);
+    sphinx_states = mira_transcriber_chain_get_states (remote);
+    g_assert_cmpstr (state_of (sphinx_states, "sphinx", &state), ==, "failing");
+    g_assert_true (strstr (json_object_get_string_member (state, "error"), "missing from /nonexistent"));
+  }
+
   /* deepgram needs its key on the server: a chain that names it without one is refused */
   {
     g_autoptr(MiraTranscriberChain) keyless = NULL;
@@ -1018,6 +1049,109 @@ test_sphinx_idle (void)
   g_assert_cmpuint (mira_sphinx_get_n_loaded (sphinx), ==, 1);
 }
 
+typedef struct
+{
+  MiraTranscript *transcript;
+  GError         *error;
+  gboolean        done;
+} Ended;
+
+static void
+decode_transcribed (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Ended *ended = user_data;
+
+  ended->transcript = mira_transcriber_transcribe_finish (MIRA_TRANSCRIBER (source), result,
+                                                          &ended->error);
+  ended->done = TRUE;
+}
+
+/* @pushed pushed in 20 ms pieces to a decode begun before the end of
+ * @samples, which is then ended: the transcript
+ */
+static MiraTranscript *
+decode_streamed (MiraTranscriberChain *chain,
+                 MiraSphinxCmn        *cmn,
+                 gboolean             *has_cmn,
+                 const gint16         *pushed,
+                 gsize                 n_pushed,
+                 const gint16         *samples,
+                 gsize                 n)
+{
+  g_autoptr(MiraSphinxDecode) decode = mira_transcriber_chain_decode_new (chain,
+                                                                          *has_cmn ? cmn : NULL);
+  g_autoptr(GBytes) bytes = g_bytes_new (samples, n * sizeof (gint16));
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  Ended ended = { 0 };
+
+  g_assert_nonnull (decode);
+  for (gsize i = 0; i < n_pushed; i += 320)
+    mira_sphinx_decode_push (decode, pushed + i, MIN (320, n_pushed - i));
+  mira_transcriber_chain_transcribe_decode_async (chain, bytes, decode, NULL, decode_transcribed,
+                                                  &ended);
+  while (!ended.done)
+    {
+      mira_test_check (g_get_monotonic_time () < deadline, "no transcript within 60 s");
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_assert_no_error (ended.error);
+  *has_cmn = mira_sphinx_decode_get_cmn (decode, cmn);
+  g_assert_true (*has_cmn);
+  return ended.transcript;
+}
+
+/* A decode begun while the utterance is spoken hears what a whole one does;
+ * audio pushed that turns out not to be the utterance's start is not used
+ */
+static void
+test_sphinx_streamed (void)
+{
+  MiraTranscriberOptions options = { .sphinx_decoders = 1, .timeout_ms = TIMEOUT_MS };
+  g_autoptr(MiraTranscriberChain) chain = mira_transcriber_chain_new ("sphinx", &options, NULL);
+  g_autoptr(MiraTranscriberChain) remote = mira_transcriber_chain_derive (chain, "openai,sphinx",
+                                                                          NULL);
+  const char *sentence = "remind me to call the dentist tomorrow at five pm";
+  gsize n = 0, n_other = 0;
+  g_autofree gint16 *samples = mira_test_speech_mix (mira_test_speech_get ("rms", sentence),
+                                                     -20.0, INFINITY, 1.0, 300, 300, 1, &n);
+  g_autofree gint16 *other = speech (&n_other);
+  MiraSphinxCmn cmn;
+  gboolean has_cmn = FALSE;
+
+  /* A chain that begins with a remote service transcribes once the utterance is over */
+  g_assert_null (mira_transcriber_chain_decode_new (remote, NULL));
+
+  /* A microphone's first utterance: decoded whole at its end, its mean kept */
+  {
+    g_autoptr(MiraTranscript) first = decode_streamed (chain, &cmn, &has_cmn, samples, n,
+                                                       samples, n);
+
+    g_assert_cmpstr (first->text, ==, sentence);
+    g_assert_cmpstr (first->backend, ==, "sphinx");
+    g_assert_cmpfloat (first->streamed_s, ==, 0);
+  }
+  /* The next ones are decoded as they come, by that mean: the same words */
+  for (guint round = 0; round < 2; round++)
+    {
+      g_autoptr(MiraTranscript) next = decode_streamed (chain, &cmn, &has_cmn, samples, n,
+                                                        samples, n);
+
+      g_assert_cmpstr (next->text, ==, sentence);
+      g_assert_cmpfloat (next->streamed_s, <=, n / 16000.0);
+      g_assert_cmpfloat (next->elapsed_ms, >, 0);
+    }
+  /* Another stream's audio pushed: the utterance is decoded from its own start */
+  {
+    g_autoptr(MiraTranscript) again = decode_streamed (chain, &cmn, &has_cmn, other, n_other,
+                                                       samples, n);
+
+    g_assert_cmpstr (again->text, ==, sentence);
+    g_assert_cmpfloat (again->streamed_s, ==, 0);
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1038,6 +1172,7 @@ main (int    argc,
   g_test_add_func ("/transcriber/api-key", test_api_key);
   g_test_add_func ("/transcriber/server/api-key", test_server_api_key);
   g_test_add_func ("/transcriber/sphinx/idle", test_sphinx_idle);
+  g_test_add_func ("/transcriber/sphinx/streamed", test_sphinx_streamed);
 
   return g_test_run ();
 }

@@ -12,9 +12,10 @@
 
 #include <glib/gstdio.h>
 #include <pocketsphinx.h>
+#include <sphinxbase/cmn.h>
 #include <sphinxbase/err.h>
+#include <sphinxbase/feat.h>
 #include <sphinxbase/ngram_model.h>
-
 
 /* A decoder that waits for an utterance, and since when */
 typedef struct
@@ -32,6 +33,8 @@ struct _MiraSphinx
   char        *dict;           /* the LM's words of the model's dictionary when cached */
   char        *model;
   guint        max_decoders;
+  cmn_type_t   cmn_type;       /* the model's normalisation of a whole utterance */
+  gboolean     can_stream;     /* its cepstral mean is MIRA_SPHINX_CMN_LEN long */
 
   GMutex       lock;
   GCond        cond;           /* a decoder came back, or the idle time changed */
@@ -196,9 +199,12 @@ decoder_new (MiraSphinx  *self,
   return ps;
 }
 
-/* Takes an idle decoder, loads one while below the limit, else waits. */
+/* Takes an idle decoder, loads one while below the limit, else waits (or,
+ * unless @wait, fails with G_IO_ERROR_WOULD_BLOCK).
+ */
 static ps_decoder_t *
 acquire (MiraSphinx  *self,
+         gboolean     wait,
          GError     **error)
 {
   ps_decoder_t *ps = NULL;
@@ -218,6 +224,13 @@ acquire (MiraSphinx  *self,
         {
           self->n_decoders++;
           break;
+        }
+      if (!wait)
+        {
+          g_mutex_unlock (&self->lock);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK,
+                       "Every PocketSphinx decoder is busy");
+          return NULL;
         }
       g_cond_wait (&self->cond, &self->lock);
     }
@@ -294,6 +307,58 @@ reaper_thread (gpointer data)
   return NULL;
 }
 
+/* A decoder as its configuration made it: a decode begun while its
+ * utterance was spoken switched its front end to the running mean for good.
+ */
+static void
+prepare_whole (MiraSphinx   *self,
+               ps_decoder_t *ps)
+{
+  ps_get_feat (ps)->cmn = self->cmn_type;
+}
+
+/* A decoder that normalises by @cmn from the first frame on */
+static void
+prepare_live (ps_decoder_t        *ps,
+              const MiraSphinxCmn *cmn)
+{
+  feat_t *feat = ps_get_feat (ps);
+  mfcc_t mean[MIRA_SPHINX_CMN_LEN];
+
+  for (guint i = 0; i < MIRA_SPHINX_CMN_LEN; i++)
+    mean[i] = FLOAT2MFCC (cmn->mean[i]);
+  feat->cmn = CMN_LIVE;
+  cmn_live_set (feat->cmn_struct, mean);
+}
+
+/* The mean the decoder normalised its last utterance by: the utterance's
+ * own over a whole one, the running one updated by it when live.
+ */
+static void
+get_cmn (ps_decoder_t  *ps,
+         MiraSphinxCmn *cmn)
+{
+  mfcc_t mean[MIRA_SPHINX_CMN_LEN];
+
+  cmn_live_get (ps_get_feat (ps)->cmn_struct, mean);
+  for (guint i = 0; i < MIRA_SPHINX_CMN_LEN; i++)
+    cmn->mean[i] = MFCC2FLOAT (mean[i]);
+}
+
+/* The transcript of the utterance @ps just ended */
+static MiraTranscript *
+transcript_new (ps_decoder_t *ps)
+{
+  MiraTranscript *transcript = g_new0 (MiraTranscript, 1);
+  int32 score = 0;
+  const char *hyp = ps_get_hyp (ps, &score);
+
+  transcript->text = g_strdup (hyp ? hyp : "");
+  transcript->confidence = CLAMP (logmath_exp (ps_get_logmath (ps), ps_get_prob (ps)), 0.0, 1.0);
+  transcript->backend = g_strdup ("sphinx");
+  return transcript;
+}
+
 static const char *
 mira_sphinx_get_name (MiraTranscriber *transcriber)
 {
@@ -308,41 +373,29 @@ mira_sphinx_transcribe (MiraTranscriber  *transcriber,
                         GError          **error)
 {
   MiraSphinx *self = MIRA_SPHINX (transcriber);
-  MiraTranscript *transcript;
+  MiraTranscript *transcript = NULL;
   ps_decoder_t *ps;
-  const char *hyp;
-  int32 score = 0;
-  gboolean ok;
   gint64 start_us;
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
-  ps = acquire (self, error);
+  ps = acquire (self, TRUE, error);
   if (ps == NULL)
     return NULL;
 
   start_us = g_get_monotonic_time ();
-  ok = ps_start_utt (ps) >= 0 &&
-       ps_process_raw (ps, samples, n_samples, FALSE, TRUE) >= 0 &&
-       ps_end_utt (ps) >= 0;
-  hyp = ok ? ps_get_hyp (ps, &score) : NULL;
+  prepare_whole (self, ps);
+  if (ps_start_utt (ps) >= 0 &&
+      ps_process_raw (ps, samples, n_samples, FALSE, TRUE) >= 0 &&
+      ps_end_utt (ps) >= 0)
+    transcript = transcript_new (ps);
   g_debug ("decoded %.2f s of audio in %.0f ms", n_samples / 16000.0,
            (g_get_monotonic_time () - start_us) / 1000.0);
-
-  transcript = g_new0 (MiraTranscript, 1);
-  transcript->text = g_strdup (hyp ? hyp : "");
-  transcript->confidence = ok ? CLAMP (logmath_exp (ps_get_logmath (ps), ps_get_prob (ps)),
-                                       0.0, 1.0) : 0.0;
-  transcript->backend = g_strdup ("sphinx");
   release (self, ps);
 
-  if (!ok)
-    {
-      mira_transcript_free (transcript);
-      g_set_error (error, MIRA_TRANSCRIBER_ERROR, MIRA_TRANSCRIBER_ERROR_FAILED,
-                   "PocketSphinx failed to decode");
-      return NULL;
-    }
+  if (transcript == NULL)
+    g_set_error_literal (error, MIRA_TRANSCRIBER_ERROR, MIRA_TRANSCRIBER_ERROR_FAILED,
+                         "PocketSphinx failed to decode");
   return transcript;
 }
 
@@ -396,6 +449,30 @@ mira_sphinx_init (MiraSphinx *self)
   self->idle_s = MIRA_SPHINX_DEFAULT_IDLE_S;
 }
 
+gboolean
+mira_sphinx_check_model (const char  *model_dir,
+                         GError     **error)
+{
+  g_autofree char *hmm = NULL;
+  g_autofree char *lm = NULL;
+  g_autofree char *dict = NULL;
+
+  if (model_dir == NULL)
+    model_dir = POCKETSPHINX_MODEL_DIR;
+  hmm = g_build_filename (model_dir, "en-us", NULL);
+  lm = g_build_filename (model_dir, "en-us.lm.bin", NULL);
+  dict = g_build_filename (model_dir, "cmudict-en-us.dict", NULL);
+  if (!g_file_test (hmm, G_FILE_TEST_IS_DIR) || !g_file_test (lm, G_FILE_TEST_EXISTS) ||
+      !g_file_test (dict, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, MIRA_TRANSCRIBER_ERROR, MIRA_TRANSCRIBER_ERROR_FAILED,
+                   "The PocketSphinx model is missing from %s (Debian: pocketsphinx-en-us)",
+                   model_dir);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 MiraSphinx *
 mira_sphinx_new (const char  *model_dir,
                  guint        max_decoders,
@@ -406,6 +483,8 @@ mira_sphinx_new (const char  *model_dir,
   gboolean written = FALSE;
   ps_decoder_t *first;
 
+  if (!mira_sphinx_check_model (model_dir, error))
+    return NULL;
   if (model_dir == NULL)
     model_dir = POCKETSPHINX_MODEL_DIR;
   self->hmm = g_build_filename (model_dir, "en-us", NULL);
@@ -414,14 +493,6 @@ mira_sphinx_new (const char  *model_dir,
   self->model = g_strdup ("en-us");
   self->max_decoders = MAX (max_decoders, 1);
 
-  if (!g_file_test (self->hmm, G_FILE_TEST_IS_DIR) ||
-      !g_file_test (self->lm, G_FILE_TEST_EXISTS) || !g_file_test (dict, G_FILE_TEST_EXISTS))
-    {
-      g_set_error (error, MIRA_TRANSCRIBER_ERROR, MIRA_TRANSCRIBER_ERROR_FAILED,
-                   "The PocketSphinx model is missing from %s (Debian: pocketsphinx-en-us)",
-                   model_dir);
-      return NULL;
-    }
   /* Its log goes nowhere, as the decoders' (-logfn) */
   err_set_logfp (NULL);
   self->dict = lm_dictionary (self->lm, dict, &written);
@@ -436,6 +507,9 @@ mira_sphinx_new (const char  *model_dir,
   first = decoder_new (self, error);
   if (first == NULL)
     return NULL;
+  self->cmn_type = ps_get_feat (first)->cmn;
+  self->can_stream = ps_get_feat (first)->cmn_struct != NULL &&
+                     ps_get_feat (first)->cmn_struct->veclen == MIRA_SPHINX_CMN_LEN;
   self->n_decoders = 1;
   release (self, first);
   self->reaper = g_thread_new ("mira-sphinx", reaper_thread, self);
@@ -472,4 +546,400 @@ mira_sphinx_get_model (MiraSphinx *self)
 {
   g_return_val_if_fail (MIRA_IS_SPHINX (self), NULL);
   return self->model;
+}
+
+/* Decoding while the utterance is spoken */
+
+/* Longer than any utterance the arbiter lets through (30 s): more is not decoded early */
+#define MAX_PUSHED_SAMPLES (60 * 16000)
+
+struct _MiraSphinxDecode
+{
+  gatomicrefcount  ref_count;
+  MiraSphinx      *sphinx;
+  gboolean         live;          /* decodes as pushed, normalised by cmn */
+  MiraSphinxCmn    cmn;           /* the prior; after the end, the mean for the next */
+  gboolean         has_next_cmn;
+
+  GMutex           lock;
+  GCond            cond;          /* working went FALSE */
+  GArray          *pushed;        /* gint16: every sample pushed, from the first */
+  gsize            n_decoded;     /* of them, given to the decoder */
+  gboolean         scheduled;     /* a work job is on the pool, or running */
+  gboolean         working;       /* it is running: only it touches ps */
+  gboolean         stalled;       /* no decoder was free, or PocketSphinx failed */
+  gboolean         ending;        /* ended or cancelled: no more work */
+  ps_decoder_t    *ps;            /* taken by the first work, its utterance started */
+  gint64           work_us;       /* time spent decoding while spoken */
+};
+
+/* What PocketSphinx's pool does: one decode's pushed samples, one decode's
+ * end (task), or a cancelled decode's decoder let go (discard)
+ */
+typedef struct
+{
+  MiraSphinxDecode *decode;
+  GTask            *task;
+  MiraSphinx       *sphinx;
+  ps_decoder_t     *discard;
+} Job;
+
+typedef struct
+{
+  MiraSphinxDecode *decode;
+  GBytes           *samples;
+} End;
+
+static void
+end_free (End *end)
+{
+  mira_sphinx_decode_unref (end->decode);
+  g_bytes_unref (end->samples);
+  g_free (end);
+}
+
+static void decode_work (MiraSphinxDecode *self);
+static void decode_end  (GTask            *task);
+
+static void
+run_job (gpointer data,
+         gpointer unused)
+{
+  Job *job = data;
+
+  if (job->task != NULL)
+    {
+      decode_end (job->task);
+      g_object_unref (job->task);
+    }
+  else if (job->decode != NULL)
+    {
+      decode_work (job->decode);
+      mira_sphinx_decode_unref (job->decode);
+    }
+  else
+    {
+      /* PocketSphinx starts no utterance on a decoder that has one going */
+      ps_end_utt (job->discard);
+      release (job->sphinx, job->discard);
+      g_object_unref (job->sphinx);
+    }
+  g_free (job);
+}
+
+/* Its own pool, not the transcriptions': a job here never waits for a
+ * decoder, so a decode that holds one always gets to its end, even while
+ * every transcription thread waits for a decoder.
+ */
+static void
+push_job (Job *job)
+{
+  static GThreadPool *pool;
+
+  if (g_once_init_enter (&pool))
+    {
+      GThreadPool *created = g_thread_pool_new (run_job, NULL,
+                                                MAX (1, g_get_num_processors ()), FALSE, NULL);
+
+      g_once_init_leave (&pool, created);
+    }
+  g_thread_pool_push (pool, job, NULL);
+}
+
+MiraSphinxDecode *
+mira_sphinx_decode_new (MiraSphinx          *sphinx,
+                        const MiraSphinxCmn *cmn)
+{
+  MiraSphinxDecode *self;
+
+  g_return_val_if_fail (MIRA_IS_SPHINX (sphinx), NULL);
+
+  self = g_new0 (MiraSphinxDecode, 1);
+  g_atomic_ref_count_init (&self->ref_count);
+  self->sphinx = g_object_ref (sphinx);
+  self->live = cmn != NULL && sphinx->can_stream;
+  if (cmn != NULL)
+    self->cmn = *cmn;
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  self->pushed = g_array_new (FALSE, FALSE, sizeof (gint16));
+  return self;
+}
+
+MiraSphinxDecode *
+mira_sphinx_decode_ref (MiraSphinxDecode *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+void
+mira_sphinx_decode_unref (MiraSphinxDecode *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+  /* Ending the utterance runs the decoder's last pass: on the pool, never
+   * on the thread that lets the decode go (an audio thread)
+   */
+  if (self->ps != NULL)
+    {
+      Job *job = g_new0 (Job, 1);
+
+      job->sphinx = g_object_ref (self->sphinx);
+      job->discard = self->ps;
+      push_job (job);
+    }
+  g_array_unref (self->pushed);
+  g_cond_clear (&self->cond);
+  g_mutex_clear (&self->lock);
+  g_object_unref (self->sphinx);
+  g_free (self);
+}
+
+/* Samples for a decode in pieces: given more at once (a whole utterance),
+ * PocketSphinx 5prealpha loses the words at its end.
+ */
+#define LIVE_PIECE 2048
+
+static gboolean
+process_live (ps_decoder_t *ps,
+              const gint16 *samples,
+              gsize         n_samples)
+{
+  for (gsize i = 0; i < n_samples; i += LIVE_PIECE)
+    if (ps_process_raw (ps, samples + i, MIN (LIVE_PIECE, n_samples - i), FALSE, FALSE) < 0)
+      return FALSE;
+  return TRUE;
+}
+
+/* Takes a free decoder and starts the utterance on it, or NULL */
+static ps_decoder_t *
+start_live (MiraSphinxDecode *self)
+{
+  g_autoptr(GError) error = NULL;
+  ps_decoder_t *ps = acquire (self->sphinx, FALSE, &error);
+
+  if (ps == NULL)
+    {
+      g_debug ("not decoded while spoken: %s", error->message);
+      return NULL;
+    }
+  prepare_live (ps, &self->cmn);
+  if (ps_start_utt (ps) < 0)
+    {
+      release (self->sphinx, ps);
+      return NULL;
+    }
+  return ps;
+}
+
+static void
+decode_work (MiraSphinxDecode *self)
+{
+  g_mutex_lock (&self->lock);
+  self->working = !self->ending;
+  while (!self->ending && !self->stalled && self->n_decoded < self->pushed->len)
+    {
+      gsize from = self->n_decoded;
+      gsize n = self->pushed->len - from;
+      g_autofree gint16 *chunk = g_memdup2 (&g_array_index (self->pushed, gint16, from),
+                                            n * sizeof (gint16));
+      gint64 start_us = g_get_monotonic_time ();
+      gboolean ok;
+
+      g_mutex_unlock (&self->lock);
+      if (self->ps == NULL)
+        self->ps = start_live (self);
+      ok = self->ps != NULL && process_live (self->ps, chunk, n);
+      g_mutex_lock (&self->lock);
+      self->work_us += g_get_monotonic_time () - start_us;
+      if (ok)
+        self->n_decoded = from + n;
+      else
+        self->stalled = TRUE;
+    }
+  self->working = FALSE;
+  self->scheduled = FALSE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+void
+mira_sphinx_decode_push (MiraSphinxDecode *self,
+                         const gint16     *samples,
+                         gsize             n_samples)
+{
+  gboolean schedule;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (samples != NULL || n_samples == 0);
+
+  if (!self->live || n_samples == 0)
+    return;
+  g_mutex_lock (&self->lock);
+  if (self->ending || self->stalled || self->pushed->len + n_samples > MAX_PUSHED_SAMPLES)
+    {
+      self->stalled = TRUE;
+      g_mutex_unlock (&self->lock);
+      return;
+    }
+  g_array_append_vals (self->pushed, samples, (guint) n_samples);
+  schedule = !self->scheduled;
+  self->scheduled = TRUE;
+  g_mutex_unlock (&self->lock);
+  if (schedule)
+    {
+      Job *job = g_new0 (Job, 1);
+
+      job->decode = mira_sphinx_decode_ref (self);
+      push_job (job);
+    }
+}
+
+void
+mira_sphinx_decode_cancel (MiraSphinxDecode *self)
+{
+  g_return_if_fail (self != NULL);
+
+  /* The work under way stops at its next piece; the decoder goes back
+   * with the last reference.
+   */
+  g_mutex_lock (&self->lock);
+  self->ending = TRUE;
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+decode_end (GTask *task)
+{
+  End *end = g_task_get_task_data (task);
+  MiraSphinxDecode *self = end->decode;
+  gsize size;
+  const gint16 *samples = g_bytes_get_data (end->samples, &size);
+  gsize n = size / sizeof (gint16);
+  g_autoptr(GError) error = NULL;
+  MiraTranscript *transcript = NULL;
+  gint64 start_us = g_get_monotonic_time ();
+  gsize streamed = 0;
+  ps_decoder_t *ps;
+  gboolean ok;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  /* The work under way finishes its piece; none starts after */
+  g_mutex_lock (&self->lock);
+  self->ending = TRUE;
+  while (self->working)
+    g_cond_wait (&self->cond, &self->lock);
+  ps = g_steal_pointer (&self->ps);
+  /* What was decoded counts only as the start of the utterance as it ended */
+  if (ps != NULL && !self->stalled && self->n_decoded <= n &&
+      memcmp (self->pushed->data, samples, self->n_decoded * sizeof (gint16)) == 0)
+    streamed = self->n_decoded;
+  g_mutex_unlock (&self->lock);
+
+  /* What it decoded is not the start of this utterance: it decodes it whole */
+  if (ps != NULL && streamed == 0)
+    ps_end_utt (ps);
+  if (ps == NULL && (ps = acquire (self->sphinx, FALSE, &error)) == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (streamed == 0)
+    {
+      if (self->live)
+        {
+          prepare_live (ps, &self->cmn);
+          ok = ps_start_utt (ps) >= 0 && process_live (ps, samples, n);
+        }
+      else
+        {
+          prepare_whole (self->sphinx, ps);
+          ok = ps_start_utt (ps) >= 0 && ps_process_raw (ps, samples, n, FALSE, TRUE) >= 0;
+        }
+      ok = ok && ps_end_utt (ps) >= 0;
+    }
+  else
+    ok = process_live (ps, samples + streamed, n - streamed) && ps_end_utt (ps) >= 0;
+
+  if (ok)
+    {
+      transcript = transcript_new (ps);
+      transcript->streamed_s = streamed / 16000.0;
+      g_mutex_lock (&self->lock);
+      get_cmn (ps, &self->cmn);
+      self->has_next_cmn = TRUE;
+      g_mutex_unlock (&self->lock);
+    }
+  /* The stages of an utterance's way, for G_MESSAGES_DEBUG=mira-sphinx */
+  g_debug ("decoded %.2f s of audio in %.0f ms after its end (%.2f s of it, %.0f ms, while "
+           "it was spoken)", n / 16000.0, (g_get_monotonic_time () - start_us) / 1000.0,
+           streamed / 16000.0, self->work_us / 1000.0);
+  release (self->sphinx, ps);
+
+  if (transcript == NULL)
+    g_task_return_new_error (task, MIRA_TRANSCRIBER_ERROR, MIRA_TRANSCRIBER_ERROR_FAILED,
+                             "PocketSphinx failed to decode");
+  else
+    g_task_return_pointer (task, transcript, (GDestroyNotify) mira_transcript_free);
+}
+
+void
+mira_sphinx_decode_end_async (MiraSphinxDecode    *self,
+                              GBytes              *samples,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  GTask *task;
+  End *end;
+  Job *job;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (samples != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, mira_sphinx_decode_end_async);
+  end = g_new0 (End, 1);
+  end->decode = mira_sphinx_decode_ref (self);
+  end->samples = g_bytes_ref (samples);
+  g_task_set_task_data (task, end, (GDestroyNotify) end_free);
+  job = g_new0 (Job, 1);
+  job->task = task;
+  push_job (job);
+}
+
+MiraTranscript *
+mira_sphinx_decode_end_finish (MiraSphinxDecode  *self,
+                               GAsyncResult      *result,
+                               GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == mira_sphinx_decode_end_async,
+                        NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+gboolean
+mira_sphinx_decode_get_cmn (MiraSphinxDecode *self,
+                            MiraSphinxCmn    *cmn)
+{
+  gboolean known;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (cmn != NULL, FALSE);
+
+  g_mutex_lock (&self->lock);
+  known = self->has_next_cmn;
+  if (known)
+    *cmn = self->cmn;
+  g_mutex_unlock (&self->lock);
+  return known;
 }

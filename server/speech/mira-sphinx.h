@@ -33,5 +33,72 @@ void        mira_sphinx_set_idle (MiraSphinx  *self,
 guint       mira_sphinx_get_n_loaded (MiraSphinx *self);
 /* The model's name, e.g. "en-us" (its folder's) */
 const char *mira_sphinx_get_model (MiraSphinx *self);
+/* Whether the model of @model_dir (NULL: the installed one) is there, as
+ * mira_sphinx_new() needs it, without loading a decoder: what a server
+ * whose networks may name sphinx can report before anything loads it.
+ * Fails with MIRA_TRANSCRIBER_ERROR_FAILED saying what is missing.
+ */
+gboolean    mira_sphinx_check_model (const char  *model_dir,
+                                     GError     **error);
+
+/* PocketSphinx normalises each utterance by its cepstral mean. Over a whole
+ * utterance it computes the mean first; a decode that begins while the
+ * utterance is still spoken cannot, and subtracts one known before: the
+ * mean of the same microphone's earlier speech.
+ */
+#define MIRA_SPHINX_CMN_LEN 13
+
+typedef struct {
+  float mean[MIRA_SPHINX_CMN_LEN];   /* cepstral coefficients c0..c12 */
+} MiraSphinxCmn;
+
+/* One utterance decoded while its audio arrives, so that when it ends only
+ * its last fraction of a second and the decoder's final pass are left.
+ * Pushes are cheap (a copy and a wake-up) and may come from an audio
+ * thread: the decoding runs on PocketSphinx's own small pool, on a decoder
+ * taken only when one is free (a decode never waits for one there: it
+ * then decodes once the utterance is over, or leaves it to the caller).
+ *
+ * @cmn: the microphone's cepstral mean from its previous utterance
+ * (mira_sphinx_decode_get_cmn()), or NULL when it has none yet: then
+ * nothing is decoded before the end, which decodes the whole utterance as
+ * mira_transcriber_transcribe() does and measures the mean for the next.
+ */
+typedef struct _MiraSphinxDecode MiraSphinxDecode;
+
+MiraSphinxDecode *mira_sphinx_decode_new        (MiraSphinx           *sphinx,
+                                                 const MiraSphinxCmn  *cmn);
+MiraSphinxDecode *mira_sphinx_decode_ref        (MiraSphinxDecode     *self);
+void              mira_sphinx_decode_unref      (MiraSphinxDecode     *self);
+/* The utterance's next @n_samples (16 kHz mono), in order from its first. */
+void              mira_sphinx_decode_push       (MiraSphinxDecode     *self,
+                                                 const gint16         *samples,
+                                                 gsize                 n_samples);
+/* Stops decoding and lets the decoder go: the utterance turned out to be
+ * another stream's. Any thread.
+ */
+void              mira_sphinx_decode_cancel     (MiraSphinxDecode     *self);
+/* The utterance is over: @samples is all of it (16 kHz mono). What was
+ * pushed is used only as far as it is the start of @samples; the rest is
+ * decoded now. The transcript's streamed_s says how much was decoded
+ * before. Runs on PocketSphinx's pool; fails with G_IO_ERROR_WOULD_BLOCK
+ * when the decode had no decoder and none is free (decode @samples
+ * elsewhere then), or MIRA_TRANSCRIBER_ERROR_FAILED when PocketSphinx fails.
+ */
+void              mira_sphinx_decode_end_async  (MiraSphinxDecode     *self,
+                                                 GBytes               *samples,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+MiraTranscript   *mira_sphinx_decode_end_finish (MiraSphinxDecode     *self,
+                                                 GAsyncResult         *result,
+                                                 GError              **error);
+/* After a successful end: the microphone's cepstral mean, for its next
+ * utterance's decode. FALSE before.
+ */
+gboolean          mira_sphinx_decode_get_cmn    (MiraSphinxDecode     *self,
+                                                 MiraSphinxCmn        *cmn);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MiraSphinxDecode, mira_sphinx_decode_unref)
 
 G_END_DECLS

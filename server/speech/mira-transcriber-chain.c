@@ -288,6 +288,9 @@ mira_transcriber_spec_check (const char  *spec,
   return names != NULL;
 }
 
+static void set_state (Link  *link,
+                       State  state);
+
 /* Under the registry's lock. */
 static Link *
 registry_link (Registry    *registry,
@@ -315,6 +318,25 @@ registry_link (Registry    *registry,
   link = g_new0 (Link, 1);
   link->name = g_strdup (name);
   link->remote = !g_str_equal (name, "sphinx");
+  if (!link->remote)
+    {
+      g_autoptr(GError) model_error = NULL;
+
+      /* Loaded on first use, but whether it can be is known now: /health
+       * says so from the start, whichever chain named it first.
+       */
+      if (registry->sphinx != NULL ||
+          mira_sphinx_check_model (registry->sphinx_model_dir, &model_error))
+        {
+          set_state (link, STATE_OK);
+          link->model = g_strdup ("en-us");
+        }
+      else
+        {
+          set_state (link, STATE_FAILING);
+          link->error = g_strdup (model_error->message);
+        }
+    }
   if (g_str_equal (name, "openai"))
     link->backend = MIRA_TRANSCRIBER (mira_openai_transcriber_new (registry->openai_url,
                                                                    registry->openai_model,
@@ -372,6 +394,7 @@ link_backend (Registry  *registry,
           mira_sphinx_set_idle (registry->sphinx, registry->sphinx_idle_s);
           /* Loaded: it works before its first utterance */
           set_state (link, STATE_OK);
+          g_free (link->model);
           link->model = g_strdup (mira_sphinx_get_model (registry->sphinx));
         }
     }
@@ -544,6 +567,47 @@ mira_transcriber_chain_get_name (MiraTranscriber *transcriber)
   return MIRA_TRANSCRIBER_CHAIN (transcriber)->spec;
 }
 
+/* How the backend of @link did on an utterance in @ms: @transcript, or
+ * @error; the transcript is named after it.
+ */
+static void
+link_record (Registry       *registry,
+             Link           *link,
+             MiraTranscript *transcript,
+             const GError   *error,
+             double          ms)
+{
+  g_mutex_lock (&registry->lock);
+  link->last_ms = ms;
+  if (transcript != NULL)
+    {
+      link->n_ok++;
+      set_state (link, STATE_OK);
+      g_clear_pointer (&link->error, g_free);
+      if (transcript->model != NULL)
+        {
+          g_free (link->model);
+          link->model = g_strdup (transcript->model);
+        }
+    }
+  else
+    {
+      link->n_failed++;
+      set_state (link, STATE_FAILING);
+      g_free (link->error);
+      link->error = g_strdup (error->message);
+      link->retry_us = g_get_monotonic_time () + registry->retry_ms * (gint64) 1000;
+    }
+  g_mutex_unlock (&registry->lock);
+
+  if (transcript != NULL)
+    {
+      g_free (transcript->backend);
+      transcript->backend = g_strdup (link->name);
+      transcript->elapsed_ms = ms;
+    }
+}
+
 static MiraTranscript *
 mira_transcriber_chain_transcribe (MiraTranscriber  *transcriber,
                                    const gint16     *samples,
@@ -603,34 +667,9 @@ mira_transcriber_chain_transcribe (MiraTranscriber  *transcriber,
           return NULL;
         }
 
-      g_mutex_lock (&registry->lock);
-      link->last_ms = ms;
+      link_record (registry, link, transcript, local_error, ms);
       if (transcript != NULL)
         {
-          link->n_ok++;
-          set_state (link, STATE_OK);
-          g_clear_pointer (&link->error, g_free);
-          if (transcript->model != NULL)
-            {
-              g_free (link->model);
-              link->model = g_strdup (transcript->model);
-            }
-        }
-      else
-        {
-          link->n_failed++;
-          set_state (link, STATE_FAILING);
-          g_free (link->error);
-          link->error = g_strdup (local_error->message);
-          link->retry_us = g_get_monotonic_time () + registry->retry_ms * (gint64) 1000;
-        }
-      g_mutex_unlock (&registry->lock);
-
-      if (transcript != NULL)
-        {
-          g_free (transcript->backend);
-          transcript->backend = g_strdup (link->name);
-          transcript->elapsed_ms = ms;
           transcript->failed = n_failed ? g_strv_builder_end (failed) : NULL;
           return transcript;
         }
@@ -645,6 +684,119 @@ mira_transcriber_chain_transcribe (MiraTranscriber  *transcriber,
   g_set_error (error, MIRA_TRANSCRIBER_ERROR, MIRA_TRANSCRIBER_ERROR_FAILED,
                "Every transcriber failed: %s", reasons->str);
   return NULL;
+}
+
+MiraSphinxDecode *
+mira_transcriber_chain_decode_new (MiraTranscriberChain *self,
+                                   const MiraSphinxCmn  *cmn)
+{
+  Registry *registry;
+  MiraSphinxDecode *decode = NULL;
+  Link *first;
+
+  g_return_val_if_fail (MIRA_IS_TRANSCRIBER_CHAIN (self), NULL);
+
+  if (self->links->len == 0)
+    return NULL;
+  first = self->links->pdata[0];
+  registry = self->registry;
+  g_mutex_lock (&registry->lock);
+  /* Loading PocketSphinx takes a second: the chain's transcription does it */
+  if (!first->remote && registry->sphinx != NULL)
+    decode = mira_sphinx_decode_new (registry->sphinx, cmn);
+  g_mutex_unlock (&registry->lock);
+  return decode;
+}
+
+typedef struct
+{
+  GBytes           *samples;
+  MiraSphinxDecode *decode;
+  gint64            start_us;
+} DecodeEnd;
+
+static void
+decode_end_free (DecodeEnd *end)
+{
+  g_bytes_unref (end->samples);
+  mira_sphinx_decode_unref (end->decode);
+  g_free (end);
+}
+
+static void
+transcribed_whole (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  MiraTranscript *transcript;
+
+  transcript = mira_transcriber_transcribe_finish (MIRA_TRANSCRIBER (source), result, &error);
+  if (transcript == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, transcript, (GDestroyNotify) mira_transcript_free);
+}
+
+static void
+decode_ended (GObject      *unused,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  MiraTranscriberChain *self = g_task_get_source_object (task);
+  DecodeEnd *end = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  MiraTranscript *transcript;
+  double ms = (g_get_monotonic_time () - end->start_us) / 1000.0;
+
+  transcript = mira_sphinx_decode_end_finish (end->decode, result, &error);
+  if (transcript != NULL)
+    {
+      link_record (self->registry, self->links->pdata[0], transcript, NULL, ms);
+      g_task_return_pointer (task, transcript, (GDestroyNotify) mira_transcript_free);
+      return;
+    }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* Busy decoders are no failure of PocketSphinx: it decodes the whole
+   * utterance once one is free, and falls back as always
+   */
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    g_message ("the decode begun while the utterance was spoken failed (%s): decoding it again",
+               error->message);
+  mira_transcriber_transcribe_async (MIRA_TRANSCRIBER (self), end->samples,
+                                     g_task_get_cancellable (task), transcribed_whole,
+                                     g_object_ref (task));
+}
+
+void
+mira_transcriber_chain_transcribe_decode_async (MiraTranscriberChain *self,
+                                                GBytes               *samples,
+                                                MiraSphinxDecode     *decode,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data)
+{
+  GTask *task;
+  DecodeEnd *end;
+
+  g_return_if_fail (MIRA_IS_TRANSCRIBER_CHAIN (self));
+  g_return_if_fail (samples != NULL);
+  g_return_if_fail (decode != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, mira_transcriber_transcribe_async);
+  end = g_new0 (DecodeEnd, 1);
+  end->samples = g_bytes_ref (samples);
+  end->decode = mira_sphinx_decode_ref (decode);
+  end->start_us = g_get_monotonic_time ();
+  g_task_set_task_data (task, end, (GDestroyNotify) decode_end_free);
+  mira_sphinx_decode_end_async (decode, samples, cancellable, decode_ended, task);
 }
 
 /* A thread of its own: a service that does not answer holds it up to its timeout. */

@@ -3,6 +3,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "mira-sphinx.h"
 #include "mira-transcriber.h"
 
 G_BEGIN_DECLS
@@ -71,6 +72,27 @@ gboolean              mira_transcriber_chain_is_empty   (MiraTranscriberChain   
  * "model", "transcriptions", "failures", "last_ms"}].
  */
 JsonArray            *mira_transcriber_chain_get_states (MiraTranscriberChain          *self);
+/* A decode of an utterance that begins while it is spoken
+ * (mira_sphinx_decode_push()), when the chain's first backend is sphinx and
+ * PocketSphinx is loaded; NULL otherwise, and the chain transcribes the
+ * utterance once it is over. @cmn: the microphone's cepstral mean from its
+ * last utterance, or NULL. Never blocks.
+ */
+MiraSphinxDecode     *mira_transcriber_chain_decode_new (MiraTranscriberChain          *self,
+                                                         const MiraSphinxCmn           *cmn);
+/* As mira_transcriber_transcribe_async(), with @decode (from
+ * mira_transcriber_chain_decode_new(), pushed the start of @samples) as the
+ * first backend's part: it finishes the decode, and when that cannot be
+ * used (no decoder was free, PocketSphinx failed) the chain transcribes
+ * @samples as it would have. Finish with mira_transcriber_transcribe_finish().
+ */
+void                  mira_transcriber_chain_transcribe_decode_async
+                                                        (MiraTranscriberChain          *self,
+                                                         GBytes                        *samples,
+                                                         MiraSphinxDecode              *decode,
+                                                         GCancellable                  *cancellable,
+                                                         GAsyncReadyCallback            callback,
+                                                         gpointer                       user_data);
 /* Asks each backend that can say which model it runs (Wyoming's describe),
  * on a thread of its own; their state follows the answer.
  */

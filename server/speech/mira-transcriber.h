@@ -23,7 +23,11 @@ typedef struct {
   double  confidence;   /* 0..1; 0 when the backend gives none */
   char   *backend;      /* which backend produced it: "sphinx", "wyoming://host:port", … */
   char   *model;        /* the model it names, or NULL */
-  double  elapsed_ms;   /* the backend's time for it (a chain fills it in) */
+  double  elapsed_ms;   /* the backend's time for it (a chain fills it in); for a
+                         * decode that began while the utterance was spoken, its
+                         * time once the utterance was over */
+  double  streamed_s;   /* seconds of the utterance decoded while it was spoken,
+                         * before the transcription began; 0: none */
   GStrv   failed;       /* backends of a chain that failed first, or NULL */
 } MiraTranscript;
 
