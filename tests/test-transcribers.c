@@ -582,7 +582,7 @@ test_chain_derive (void)
 
     g_assert_no_error (error);
     /* Not loaded: it decodes nothing before its first utterance */
-    g_assert_null (mira_transcriber_chain_decode_new (sphinx, NULL));
+    g_assert_null (mira_transcriber_decode_new (MIRA_TRANSCRIBER (sphinx), NULL));
     sphinx_states = mira_transcriber_chain_get_states (chain);
     g_assert_cmpstr (state_of (sphinx_states, "sphinx", &state), ==, "ok");
     g_assert_cmpstr (json_object_get_string_member (state, "model"), ==, "en-us");
@@ -924,6 +924,34 @@ test_server_fallback (void)
                                                                                    "metadata"),
                                                     "transcriber"), ==, "sphinx");
   }
+
+  /* The setting gone, the network's next utterance has the server's chain
+   * again, and its own chain once more when the network's settings name it
+   */
+  {
+    g_autoptr(Peer) own = peer_start ("wyoming", "ok", "--text", "from the patched setting",
+                                      NULL);
+    g_autofree char *path = g_strdup_printf ("/api/v1/%s/settings/transcriber", network);
+    g_autofree char *patch_path = g_strdup_printf ("/api/v1/networks/%s", network);
+    g_autofree char *patch = g_strdup_printf ("{\"settings\": {\"transcriber\": "
+                                              "\"wyoming://127.0.0.1:%u\"}}", own->port);
+    g_autoptr(MiraTestResponse) deleted = mira_test_client_request (server->client, "DELETE",
+                                                                    path, token, NULL);
+    g_autoptr(MiraTestResponse) patched = NULL;
+    g_autoptr(JsonObject) server_chain = NULL;
+    g_autoptr(JsonObject) patched_chain = NULL;
+
+    g_assert_cmpuint (deleted->status, ==, 204);
+    server_chain = say (server, network, token, 3);
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (server_chain,
+                                                                                   "metadata"),
+                                                    "transcriber"), ==, "sphinx");
+    patched = mira_test_client_request (server->client, "PATCH", patch_path, token, patch);
+    answer_object (patched, 200);
+    patched_chain = say (server, network, token, 4);
+    g_assert_cmpstr (json_object_get_string_member (patched_chain, "content"), ==,
+                     "from the patched setting");
+  }
 }
 
 /* One rule for every API key: the file the command line names, else the
@@ -1080,7 +1108,7 @@ decode_streamed (MiraTranscriberChain *chain,
                  const gint16         *samples,
                  gsize                 n)
 {
-  g_autoptr(MiraSphinxDecode) decode = mira_transcriber_chain_decode_new (chain,
+  g_autoptr(MiraSphinxDecode) decode = mira_transcriber_decode_new (MIRA_TRANSCRIBER (chain),
                                                                           *has_cmn ? cmn : NULL);
   g_autoptr(GBytes) bytes = g_bytes_new (samples, n * sizeof (gint16));
   gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
@@ -1089,7 +1117,7 @@ decode_streamed (MiraTranscriberChain *chain,
   g_assert_nonnull (decode);
   for (gsize i = 0; i < n_pushed; i += 320)
     mira_sphinx_decode_push (decode, pushed + i, MIN (320, n_pushed - i));
-  mira_transcriber_chain_transcribe_decode_async (chain, bytes, decode, NULL, decode_transcribed,
+  mira_transcriber_transcribe_decode_async (MIRA_TRANSCRIBER (chain), bytes, decode, NULL, decode_transcribed,
                                                   &ended);
   while (!ended.done)
     {
@@ -1121,7 +1149,7 @@ test_sphinx_streamed (void)
   gboolean has_cmn = FALSE;
 
   /* A chain that begins with a remote service transcribes once the utterance is over */
-  g_assert_null (mira_transcriber_chain_decode_new (remote, NULL));
+  g_assert_null (mira_transcriber_decode_new (MIRA_TRANSCRIBER (remote), NULL));
 
   /* A microphone's first utterance: decoded whole at its end, its mean kept */
   {

@@ -305,6 +305,30 @@ window_samples (MiraArbiter *self,
   return out;
 }
 
+const gint16 *
+mira_arbiter_peek_window (MiraArbiter *self,
+                          const char  *client_id,
+                          gsize        from,
+                          gsize       *n_out)
+{
+  Stream *stream = find_stream (self, client_id);
+  gint64 end_us = self->last_voice_us + (gint64) self->options.tail_ms * 1000 + FRAME_US;
+  gint64 first, last;
+
+  *n_out = 0;
+  if (!self->open || stream == NULL)
+    return NULL;
+  /* As window_samples() will cut the utterance */
+  first = MAX ((self->open_us - stream->t0_us) * SAMPLES_PER_MS / 1000, stream->history_start);
+  last = MIN ((end_us - stream->t0_us) * SAMPLES_PER_MS / 1000,
+              stream->history_start + (gint64) stream->history->len);
+  first += (gint64) from;
+  if (last <= first)
+    return NULL;
+  *n_out = (gsize) (last - first);
+  return &g_array_index (stream->history, gint16, first - stream->history_start);
+}
+
 /* The utterance as the window stands: the stream with the best mean frame
  * score over [open, last voice + tail) and its audio.
  */

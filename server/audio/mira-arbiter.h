@@ -96,6 +96,17 @@ void         mira_arbiter_tick           (MiraArbiter                *self,
                                           gint64                      now_us);
 
 gboolean     mira_arbiter_in_utterance   (MiraArbiter                *self);
+/* The open window's audio as @client_id heard it, from its sample @from
+ * on, as far as it is sure to be part of the utterance whoever wins: up to
+ * the last voice heard on any stream, plus the tail. What the utterance
+ * will hold of this stream begins with it (unless the window reaches its
+ * length limit). NULL, with *@n_out 0, when no window is open or there is
+ * nothing new. Valid until the next call into the arbiter.
+ */
+const gint16 *mira_arbiter_peek_window   (MiraArbiter                *self,
+                                          const char                 *client_id,
+                                          gsize                       from,
+                                          gsize                      *n_out);
 /* The live best stream, or NULL. */
 const char  *mira_arbiter_get_best       (MiraArbiter                *self,
                                           double                     *score);

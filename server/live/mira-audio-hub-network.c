@@ -55,6 +55,7 @@ mira_audio_hub_network_free (gpointer data)
   network_source_remove (network, &network->timer);
   network_source_remove (network, &network->grace);
   mira_audio_hub_utterance_abandon_early (network);
+  mira_audio_hub_speech_stop (network);
   mira_arbiter_free (network->arbiter);
   g_ptr_array_unref (network->streams);
   g_free (network->network_id);

@@ -4,14 +4,17 @@
 #include "mira-arbiter.h"
 #include "mira-audio-hub.h"
 #include "mira-event-bus.h"
+#include "mira-sphinx.h"
 
 G_BEGIN_DECLS
 
 /* What the audio hub's files share: mira-audio-hub.c (the hub, its shards
  * and its entry points), mira-audio-hub-network.c (a network's state: its
  * streams, snapshot, scores and events, and the grace before its
- * conversation closes) and mira-audio-hub-utterance.c (the job that takes
- * an utterance to a transcript and an interaction). Nothing outside them
+ * conversation closes), mira-audio-hub-utterance.c (the job that takes
+ * an utterance to a transcript and an interaction) and
+ * mira-audio-hub-speech.c (a network's transcriber, and the decode that
+ * follows its utterance while it is spoken). Nothing outside them
  * includes this.
  */
 
@@ -33,6 +36,8 @@ struct _MiraAudioStream
   GArray             *targets;      /* Target: the sockets of the client, the newest last */
   guint64             dropped;      /* packets its sockets could not decode */
   guint               users;        /* sockets and uploads using it */
+  MiraSphinxCmn       cmn;          /* with has_cmn: the cepstral mean of its last utterance */
+  gboolean            has_cmn;
 };
 
 /* Where a stream's transcripts go: one of its client's live sockets */
@@ -54,6 +59,14 @@ struct _Network
   guint         grace;              /* every stream stopped: conversations close after it */
   guint         transcribing;       /* utterances on their way to an interaction */
   struct _Pending *early;           /* transcribing before the window closed */
+  /* The open utterance decoded as it comes (mira-audio-hub-speech.c) */
+  MiraSphinxDecode *decode;
+  MiraTranscriber  *decode_transcriber;  /* whose decode it is */
+  char             *decode_stream;       /* the stream whose audio it decodes */
+  gsize             decode_pushed;       /* samples of the window pushed to it */
+  gsize             decode_taken;        /* the early transcription took this much */
+  gboolean          decode_none;         /* the transcriber decodes only whole utterances */
+  gboolean          reading_transcriber; /* its "transcriber" setting is being read */
 };
 
 /* The networks whose audio one thread handles, and everything they do. */
@@ -78,6 +91,12 @@ struct _MiraAudioHub
   GHashTable      *assigned;        /* network_id → shard index + 1 */
   guint           *n_assigned;      /* networks per shard */
   gint             busy;            /* utterances and writes under way, every shard */
+  /* Under the lock: network_id → MiraTranscriber* (a reference), as the
+   * network's "transcriber" setting names it; forgotten when it changes
+   */
+  GHashTable      *transcribers;
+  guint            transcribers_age; /* one more at each change of a setting */
+  guint            settings_watch;   /* the bus subscription */
 };
 
 /* mira-audio-hub.c */
@@ -128,5 +147,37 @@ void             mira_audio_hub_utterance_done            (gpointer             
                                                            MiraUtterance           *utterance);
 /* An early transcription whose utterance went on: dropped once it is done. */
 void             mira_audio_hub_utterance_abandon_early   (Network                 *network);
+
+/* mira-audio-hub-speech.c */
+
+/* The transcribers the networks' settings name, kept until they change */
+void             mira_audio_hub_speech_init               (MiraAudioHub            *hub);
+void             mira_audio_hub_speech_clear              (MiraAudioHub            *hub);
+/* Calls @func with the network's transcriber: the one its "transcriber"
+ * setting names, else the hub's; at once when it is known, else once the
+ * setting is read. @transcriber NULL: the hub is gone. @func NULL: only
+ * finds out, for later.
+ */
+typedef void (*MiraAudioHubTranscriberFunc) (MiraTranscriber *transcriber,
+                                             gpointer         user_data);
+void             mira_audio_hub_speech_get_transcriber    (Network                 *network,
+                                                           MiraAudioHubTranscriberFunc func,
+                                                           gpointer                 user_data);
+/* After the arbiter took @stream's audio: the decode of the open
+ * utterance follows the best stream, and is given what is new of it.
+ */
+void             mira_audio_hub_speech_follow             (Network                 *network,
+                                                           MiraAudioStream         *stream);
+/* The decode of @utterance when it followed its winning stream, or NULL;
+ * *@transcriber_out gets whose decode it is (a reference). Either way no
+ * decode follows the network's utterance any more (@early: until voice
+ * comes back, and the window goes on).
+ */
+MiraSphinxDecode *mira_audio_hub_speech_take_decode       (Network                 *network,
+                                                           MiraUtterance           *utterance,
+                                                           gboolean                 early,
+                                                           MiraTranscriber        **transcriber_out);
+/* No decode follows the network's utterance any more */
+void             mira_audio_hub_speech_stop               (Network                 *network);
 
 G_END_DECLS

@@ -37,6 +37,9 @@ typedef struct _Pending
   gboolean      abandoned;     /* voice came back: a later utterance replaces it */
   MiraTranscript *transcript;  /* an early transcription that finished first */
   MiraVoiceSignature *voice;   /* who said it; NULL: too little speech to tell */
+  GBytes       *samples;       /* until its transcription begins */
+  MiraSphinxDecode *decode;    /* the decode that followed it while it was spoken */
+  MiraTranscriber  *decode_transcriber;
 } Pending;
 
 /* Every utterance ends here, stored or not. */
@@ -50,6 +53,11 @@ pending_free (Pending *pending)
   if (network != NULL && network->transcribing > 0 && --network->transcribing == 0)
     mira_audio_hub_network_maybe_forget (network);
   g_clear_pointer (&pending->transcript, mira_transcript_free);
+  g_clear_pointer (&pending->samples, g_bytes_unref);
+  if (pending->decode != NULL)
+    mira_sphinx_decode_cancel (pending->decode);
+  g_clear_pointer (&pending->decode, mira_sphinx_decode_unref);
+  g_clear_object (&pending->decode_transcriber);
   g_free (pending->network_id);
   g_free (pending->client_id);
   g_free (pending->timestamp);
@@ -187,6 +195,9 @@ store_interaction (Pending        *pending,
   json_object_set_string_member (metadata, "transcriber", transcript->backend);
   json_object_set_double_member (metadata, "transcription_ms",
                                  round (transcript->elapsed_ms * 10) / 10);
+  if (transcript->streamed_s > 0)
+    json_object_set_double_member (metadata, "transcription_streamed_s",
+                                   round (transcript->streamed_s * 100) / 100);
   if (transcript->model != NULL)
     json_object_set_string_member (metadata, "transcriber_model", transcript->model);
   if (transcript->failed != NULL)
@@ -229,6 +240,17 @@ transcribed (GObject      *source,
   g_autoptr(MiraTranscript) transcript = NULL;
 
   transcript = mira_transcriber_transcribe_finish (MIRA_TRANSCRIBER (source), result, &error);
+  /* What the microphone's next utterance is normalised by, while spoken */
+  if (pending->decode != NULL && pending->shard->networks != NULL)
+    {
+      Network *network = g_hash_table_lookup (pending->shard->networks, pending->network_id);
+      MiraAudioStream *stream = network ? mira_audio_hub_network_find_stream (network,
+                                                                              pending->client_id)
+                                        : NULL;
+
+      if (stream != NULL)
+        stream->has_cmn |= mira_sphinx_decode_get_cmn (pending->decode, &stream->cmn);
+    }
   if (pending->abandoned || pending->shard->networks == NULL)
     {
       pending_free (pending);
@@ -299,93 +321,47 @@ pending_new (Network       *network,
   return pending;
 }
 
-/* The network's "transcriber" setting (a JSON string), or NULL when unset */
-static gpointer
-read_transcriber_setting (MiraDb    *db,
-                          gpointer   data,
-                          GError   **error)
-{
-  g_autoptr(MiraDbResult) res = NULL;
-  g_autoptr(JsonNode) value = NULL;
-
-  res = mira_db_query (db, "SELECT s.setting_value FROM network_settings s"
-                           " JOIN networks n ON n.id = s.network_id"
-                           " WHERE n.network_id = $1 AND s.setting_key = 'transcriber'",
-                       1, (const char *[]) { data }, error);
-  if (res == NULL || mira_db_result_n_rows (res) == 0)
-    return NULL;
-  value = json_from_string (mira_db_result_get (res, 0, 0), NULL);
-  if (value == NULL || !JSON_NODE_HOLDS_VALUE (value) ||
-      json_node_get_value_type (value) != G_TYPE_STRING)
-    return NULL;
-  return g_strdup (json_node_get_string (value));
-}
-
-typedef struct
-{
-  Pending *pending;
-  GBytes  *samples;
-} Lookup;
-
-/* The network's own chain when it sets one, else the server's */
+/* The network's transcriber is known: the decode that followed the
+ * utterance while it was spoken finishes, or the transcriber does it all
+ */
 static void
-transcriber_setting_read (GObject      *source,
-                          GAsyncResult *result,
-                          gpointer      user_data)
+transcriber_known (MiraTranscriber *transcriber,
+                   gpointer         user_data)
 {
-  Lookup *lookup = user_data;
-  MiraAudioHub *hub = lookup->pending->shard->hub;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *spec = mira_store_run_finish ((MiraStore *) source, result, &error);
-  g_autoptr(MiraTranscriberChain) chain = NULL;
-  MiraTranscriber *fallback;
+  Pending *pending = user_data;
+  g_autoptr(GBytes) samples = g_steal_pointer (&pending->samples);
 
-  if (hub == NULL)
+  if (transcriber == NULL)
     {
       /* The hub is gone */
-      pending_free (lookup->pending);
-      g_bytes_unref (lookup->samples);
-      g_free (lookup);
+      pending_free (pending);
       return;
     }
-  fallback = hub->transcriber;
-  if (error != NULL)
-    g_warning ("the transcriber setting of %s could not be read: %s",
-               lookup->pending->network_id, error->message);
-  else if ((chain = mira_transcriber_chain_derive (MIRA_TRANSCRIBER_CHAIN (fallback), spec,
-                                                   &error)) == NULL)
-    g_warning ("the transcriber setting of %s cannot be used here: %s",
-               lookup->pending->network_id, error->message);
-
-  mira_transcriber_transcribe_async (chain ? MIRA_TRANSCRIBER (chain) : fallback,
-                                     lookup->samples, NULL, transcribed, lookup->pending);
-  g_bytes_unref (lookup->samples);
-  g_free (lookup);
+  if (pending->decode != NULL && transcriber == pending->decode_transcriber)
+    {
+      mira_transcriber_transcribe_decode_async (transcriber, samples, pending->decode, NULL,
+                                                transcribed, pending);
+      return;
+    }
+  /* The setting named another transcriber meanwhile */
+  if (pending->decode != NULL)
+    mira_sphinx_decode_cancel (pending->decode);
+  g_clear_pointer (&pending->decode, mira_sphinx_decode_unref);
+  mira_transcriber_transcribe_async (transcriber, samples, NULL, transcribed, pending);
 }
 
 static void
 transcribe (Network       *network,
             Pending       *pending,
-            MiraUtterance *utterance)
+            MiraUtterance *utterance,
+            gboolean       early)
 {
-  g_autoptr(GBytes) samples = g_bytes_new (utterance->samples->data,
-                                           utterance->samples->len * sizeof (gint16));
-  MiraTranscriber *transcriber = network->hub->transcriber;
-  Lookup *lookup;
-
   network->transcribing++;
-  if (!MIRA_IS_TRANSCRIBER_CHAIN (transcriber))
-    {
-      mira_transcriber_transcribe_async (transcriber, samples, NULL, transcribed, pending);
-      return;
-    }
-  /* A network may name its own chain (its "transcriber" setting) */
-  lookup = g_new0 (Lookup, 1);
-  lookup->pending = pending;
-  lookup->samples = g_steal_pointer (&samples);
-  mira_store_run_async (network->hub->store, read_transcriber_setting,
-                        g_strdup (network->network_id), g_free, g_free, NULL,
-                        transcriber_setting_read, lookup);
+  pending->samples = g_bytes_new (utterance->samples->data,
+                                  utterance->samples->len * sizeof (gint16));
+  pending->decode = mira_audio_hub_speech_take_decode (network, utterance, early,
+                                                       &pending->decode_transcriber);
+  mira_audio_hub_speech_get_transcriber (network, transcriber_known, pending);
 }
 
 /* The silence after an utterance has begun on every stream: transcribe now,
@@ -401,7 +377,7 @@ mira_audio_hub_utterance_early (gpointer       user_data,
   if (network->hub->transcriber != NULL)
     {
       network->early = pending_new (network, utterance);
-      transcribe (network, network->early, utterance);
+      transcribe (network, network->early, utterance, TRUE);
     }
   mira_utterance_free (utterance);
 }
@@ -425,6 +401,8 @@ mira_audio_hub_utterance_done (gpointer       user_data,
     {
       /* The early transcription is of this very audio. */
       network->early = NULL;
+      mira_audio_hub_speech_stop (network);
+      network->decode_taken = 0;
       early->confirmed = TRUE;
       early->score = utterance->mean_score;
       early->n_candidates = utterance->n_candidates;
@@ -446,7 +424,7 @@ mira_audio_hub_utterance_done (gpointer       user_data,
           Pending *pending = pending_new (network, utterance);
 
           pending->confirmed = TRUE;
-          transcribe (network, pending, utterance);
+          transcribe (network, pending, utterance, FALSE);
         }
     }
   mira_utterance_free (utterance);

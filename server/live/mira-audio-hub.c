@@ -47,6 +47,7 @@ mira_audio_hub_new (MiraStore        *store,
   hub->bus = mira_event_bus_ref (bus);
   hub->transcriber = transcriber ? g_object_ref (transcriber) : NULL;
   hub->extract = extract;
+  mira_audio_hub_speech_init (hub);
   hub->n_shards = n_contexts;
   hub->shards = g_new0 (Shard *, n_contexts);
   for (guint i = 0; i < n_contexts; i++)
@@ -89,6 +90,7 @@ mira_audio_hub_free (MiraAudioHub *hub)
   g_hash_table_unref (hub->assigned);
   g_free (hub->n_assigned);
   g_mutex_clear (&hub->lock);
+  mira_audio_hub_speech_clear (hub);
   g_clear_object (&hub->transcriber);
   mira_event_bus_unref (hub->bus);
   g_free (hub);
@@ -250,6 +252,7 @@ mira_audio_hub_audio_scored (MiraAudioHub            *hub,
   mira_arbiter_push (stream->network->arbiter, stream->client_id, samples, n_samples, frames,
                      n_frames, mira_quality_adjust (stream->metrics.quality_score, stream->rssi),
                      now_us);
+  mira_audio_hub_speech_follow (stream->network, stream);
 }
 
 void

@@ -687,15 +687,21 @@ mira_transcriber_chain_transcribe (MiraTranscriber  *transcriber,
 }
 
 MiraSphinxDecode *
-mira_transcriber_chain_decode_new (MiraTranscriberChain *self,
-                                   const MiraSphinxCmn  *cmn)
+mira_transcriber_decode_new (MiraTranscriber     *transcriber,
+                             const MiraSphinxCmn *cmn)
 {
+  MiraTranscriberChain *self;
   Registry *registry;
   MiraSphinxDecode *decode = NULL;
   Link *first;
 
-  g_return_val_if_fail (MIRA_IS_TRANSCRIBER_CHAIN (self), NULL);
+  g_return_val_if_fail (MIRA_IS_TRANSCRIBER (transcriber), NULL);
 
+  if (MIRA_IS_SPHINX (transcriber))
+    return mira_sphinx_decode_new (MIRA_SPHINX (transcriber), cmn);
+  if (!MIRA_IS_TRANSCRIBER_CHAIN (transcriber))
+    return NULL;
+  self = MIRA_TRANSCRIBER_CHAIN (transcriber);
   if (self->links->len == 0)
     return NULL;
   first = self->links->pdata[0];
@@ -745,7 +751,7 @@ decode_ended (GObject      *unused,
               gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  MiraTranscriberChain *self = g_task_get_source_object (task);
+  MiraTranscriber *transcriber = g_task_get_source_object (task);
   DecodeEnd *end = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   MiraTranscript *transcript;
@@ -754,7 +760,11 @@ decode_ended (GObject      *unused,
   transcript = mira_sphinx_decode_end_finish (end->decode, result, &error);
   if (transcript != NULL)
     {
-      link_record (self->registry, self->links->pdata[0], transcript, NULL, ms);
+      if (MIRA_IS_TRANSCRIBER_CHAIN (transcriber))
+        link_record (MIRA_TRANSCRIBER_CHAIN (transcriber)->registry,
+                     MIRA_TRANSCRIBER_CHAIN (transcriber)->links->pdata[0], transcript, NULL, ms);
+      else
+        transcript->elapsed_ms = ms;
       g_task_return_pointer (task, transcript, (GDestroyNotify) mira_transcript_free);
       return;
     }
@@ -769,23 +779,22 @@ decode_ended (GObject      *unused,
   if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
     g_message ("the decode begun while the utterance was spoken failed (%s): decoding it again",
                error->message);
-  mira_transcriber_transcribe_async (MIRA_TRANSCRIBER (self), end->samples,
-                                     g_task_get_cancellable (task), transcribed_whole,
-                                     g_object_ref (task));
+  mira_transcriber_transcribe_async (transcriber, end->samples, g_task_get_cancellable (task),
+                                     transcribed_whole, g_object_ref (task));
 }
 
 void
-mira_transcriber_chain_transcribe_decode_async (MiraTranscriberChain *self,
-                                                GBytes               *samples,
-                                                MiraSphinxDecode     *decode,
-                                                GCancellable         *cancellable,
-                                                GAsyncReadyCallback   callback,
-                                                gpointer              user_data)
+mira_transcriber_transcribe_decode_async (MiraTranscriber     *self,
+                                          GBytes              *samples,
+                                          MiraSphinxDecode    *decode,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
 {
   GTask *task;
   DecodeEnd *end;
 
-  g_return_if_fail (MIRA_IS_TRANSCRIBER_CHAIN (self));
+  g_return_if_fail (MIRA_IS_TRANSCRIBER (self));
   g_return_if_fail (samples != NULL);
   g_return_if_fail (decode != NULL);
 

@@ -72,30 +72,33 @@ gboolean              mira_transcriber_chain_is_empty   (MiraTranscriberChain   
  * "model", "transcriptions", "failures", "last_ms"}].
  */
 JsonArray            *mira_transcriber_chain_get_states (MiraTranscriberChain          *self);
-/* A decode of an utterance that begins while it is spoken
- * (mira_sphinx_decode_push()), when the chain's first backend is sphinx and
- * PocketSphinx is loaded; NULL otherwise, and the chain transcribes the
- * utterance once it is over. @cmn: the microphone's cepstral mean from its
- * last utterance, or NULL. Never blocks.
+/* Asks each backend that can say which model it runs (Wyoming's describe),
+ * on a thread of its own; their state follows the answer.
  */
-MiraSphinxDecode     *mira_transcriber_chain_decode_new (MiraTranscriberChain          *self,
+void                  mira_transcriber_chain_probe      (MiraTranscriberChain          *self);
+
+/* A decode of an utterance that begins while it is spoken
+ * (mira_sphinx_decode_push()), when @transcriber is PocketSphinx, or a
+ * chain whose first backend is sphinx and has PocketSphinx loaded; NULL
+ * otherwise, and @transcriber transcribes the utterance once it is over.
+ * @cmn: the microphone's cepstral mean from its last utterance, or NULL.
+ * Never blocks.
+ */
+MiraSphinxDecode     *mira_transcriber_decode_new       (MiraTranscriber               *transcriber,
                                                          const MiraSphinxCmn           *cmn);
 /* As mira_transcriber_transcribe_async(), with @decode (from
- * mira_transcriber_chain_decode_new(), pushed the start of @samples) as the
- * first backend's part: it finishes the decode, and when that cannot be
- * used (no decoder was free, PocketSphinx failed) the chain transcribes
- * @samples as it would have. Finish with mira_transcriber_transcribe_finish().
+ * mira_transcriber_decode_new(), pushed the start of @samples) as
+ * PocketSphinx's part: it finishes the decode, and when that cannot be
+ * used (no decoder was free, PocketSphinx failed) @transcriber transcribes
+ * @samples as it would have, a chain with its fallbacks. Finish with
+ * mira_transcriber_transcribe_finish().
  */
-void                  mira_transcriber_chain_transcribe_decode_async
-                                                        (MiraTranscriberChain          *self,
+void                  mira_transcriber_transcribe_decode_async
+                                                        (MiraTranscriber               *transcriber,
                                                          GBytes                        *samples,
                                                          MiraSphinxDecode              *decode,
                                                          GCancellable                  *cancellable,
                                                          GAsyncReadyCallback            callback,
                                                          gpointer                       user_data);
-/* Asks each backend that can say which model it runs (Wyoming's describe),
- * on a thread of its own; their state follows the answer.
- */
-void                  mira_transcriber_chain_probe      (MiraTranscriberChain          *self);
 
 G_END_DECLS

@@ -216,11 +216,11 @@ transcribe_streamed (MiraTranscriberChain  *chain,
   Wait wait = { 0 };
 
   g_main_context_push_thread_default (context);
-  decode = mira_transcriber_chain_decode_new (chain, *has_cmn ? cmn : NULL);
+  decode = mira_transcriber_decode_new (MIRA_TRANSCRIBER (chain), *has_cmn ? cmn : NULL);
   g_assert_nonnull (decode);
   for (gsize i = 0; i < n; i += 320)
     mira_sphinx_decode_push (decode, pcm + i, MIN (320, n - i));
-  mira_transcriber_chain_transcribe_decode_async (chain, samples, decode, NULL, transcribed,
+  mira_transcriber_transcribe_decode_async (MIRA_TRANSCRIBER (chain), samples, decode, NULL, transcribed,
                                                   &wait);
   while (!wait.done)
     g_main_context_iteration (context, TRUE);
