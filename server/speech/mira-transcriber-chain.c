@@ -805,6 +805,9 @@ mira_transcriber_transcribe_decode_async (MiraTranscriber     *self,
   end->decode = mira_sphinx_decode_ref (decode);
   end->start_us = g_get_monotonic_time ();
   g_task_set_task_data (task, end, (GDestroyNotify) decode_end_free);
+  /* The stages of an utterance's way, for G_MESSAGES_DEBUG=mira-transcriber-chain */
+  g_debug ("the decode of %.2f s of audio begun while it was spoken ends",
+           g_bytes_get_size (samples) / sizeof (gint16) / 16000.0);
   mira_sphinx_decode_end_async (decode, samples, cancellable, decode_ended, task);
 }
 

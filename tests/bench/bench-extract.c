@@ -12,8 +12,10 @@
  *    interaction_created and to reminder_created (--live-repeat times), with
  *    PocketSphinx writing it down, and where that time goes: the stages the
  *    server's debug messages mark (the transcription queued, started and
- *    done, the decode, the voice matched, the actions found) and the
- *    utterance's window closing (audio_stream_selected).
+ *    done, or the decode begun while the words were spoken ending; the
+ *    decode, the voice matched, the actions found) and the utterance's
+ *    window closing (audio_stream_selected). The device's first utterance
+ *    is decoded once it is over; the next ones while they are spoken.
  *
  * The server runs in this process (the tests' harness), on SQLite.
  *
@@ -66,8 +68,9 @@ writer (GLogLevelFlags   level,
         gsize            n_fields,
         gpointer         user_data)
 {
-  static const char * const domains[] = { "mira-transcriber", "mira-sphinx",
-                                          "mira-voice-persons", "mira-extraction" };
+  static const char * const domains[] = { "mira-transcriber", "mira-transcriber-chain",
+                                          "mira-sphinx", "mira-voice-persons",
+                                          "mira-extraction" };
   const char *domain = NULL, *message = NULL;
 
   for (gsize i = 0; i < n_fields; i++)
@@ -294,6 +297,7 @@ bench_live (void)
   g_autoptr(GArray) voice = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) extraction = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) load = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) streamed = g_array_new (FALSE, FALSE, sizeof (double));
   const MiraTestSpeech *speech = mira_test_speech_get ("rms", DENTIST);
   g_autofree gint16 *pcm = NULL;
   g_autofree char *path = NULL;
@@ -366,6 +370,16 @@ bench_live (void)
         gint64 started = mark_find (marks_from, "transcription of", "after ", &queued_ms);
         gint64 done = mark_find (marks_from, "transcription done", NULL, NULL);
         gint64 window = 0;
+        double streamed_s = 0;
+
+        /* Decoded while spoken: what is left begins when the utterance ends */
+        if (started == 0)
+          {
+            started = mark_find (marks_from, "the decode of", NULL, NULL);
+            done = mark_find (marks_from, "decoded", NULL, NULL);
+            if (mark_find (marks_from, "decoded", "(", &streamed_s) != 0)
+              g_array_append_val (streamed, streamed_s);
+          }
 
         if (started != 0)
           {
@@ -418,7 +432,14 @@ bench_live (void)
   report ("  waiting in the queue", queue_wait);
   if (load->len > 0)
     report ("  loading a decoder let go while idle", load);
-  report ("  PocketSphinx's decode", decode);
+  report ("  PocketSphinx's decode (once the utterance is over)", decode);
+  if (streamed->len > 0)
+    {
+      g_autofree char *label = g_strdup_printf ("  of %u, decoded while spoken (s, not ms)",
+                                                to_reminder->len);
+
+      report (label, streamed);
+    }
   report ("  → transcribed", to_transcribed);
   report ("  → window closed (audio_stream_selected)", to_window);
   report ("  transcribed → interaction_created", store);
