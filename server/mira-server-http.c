@@ -13,6 +13,7 @@
 
 #include <string.h>
 
+#include "mira-api-error.h"
 #include "mira-error.h"
 #include "mira-store.h"
 #include "mira-util.h"
@@ -24,13 +25,18 @@ typedef struct
   MiraApiCall       *call;
 } Pending;
 
+/* Answers @code of MIRA_API_ERROR, with the status and error_code
+ * mira_api_error_answer() gives it, before any call is made.
+ */
 static void
 respond_error (SoupServerMessage *msg,
-               guint              status,
-               const char        *code,
+               MiraApiError       code,
                const char        *detail)
 {
-  char *body = mira_error_body (status, code, detail);
+  g_autoptr(GError) error = g_error_new_literal (MIRA_API_ERROR, code, detail);
+  const char *error_code;
+  guint status = mira_api_error_answer (error, &error_code);
+  char *body = mira_error_body (status, error_code, detail);
 
   /* set_response() appends: drop the listener's answer to a request that
    * cannot be parsed
@@ -203,7 +209,7 @@ mira_server_http_early_handler (SoupServer        *server,
       g_autofree char *detail = g_strdup_printf ("The body is larger than %" G_GSIZE_FORMAT
                                                  " bytes", body_limit (self, route));
 
-      respond_error (msg, 413, "PAYLOAD_TOO_LARGE", detail);
+      respond_error (msg, MIRA_API_ERROR_PAYLOAD_TOO_LARGE, detail);
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Connection", "close");
     }
@@ -232,15 +238,16 @@ mira_server_http_handle_request (SoupServer        *server,
   route = mira_server_http_route_for (msg, args, NULL, &bad_path, &mismatch);
   if (bad_path)
     {
-      respond_error (msg, 400, "BAD_REQUEST", "The path is not valid UTF-8 or is badly escaped");
+      respond_error (msg, MIRA_API_ERROR_BAD_REQUEST,
+                     "The path is not valid UTF-8 or is badly escaped");
       return;
     }
   if (route == NULL)
     {
       if (mismatch)
-        respond_error (msg, 405, "METHOD_NOT_ALLOWED", "This method is not allowed here");
+        respond_error (msg, MIRA_API_ERROR_METHOD_NOT_ALLOWED, "This method is not allowed here");
       else
-        respond_error (msg, 404, "NOT_FOUND", "No such endpoint");
+        respond_error (msg, MIRA_API_ERROR_NOT_FOUND, "No such endpoint");
       return;
     }
 
@@ -249,7 +256,7 @@ mira_server_http_handle_request (SoupServer        *server,
       g_autoptr(GError) ws_error = NULL;
 
       if (!soup_websocket_server_check_handshake (msg, NULL, NULL, NULL, &ws_error))
-        respond_error (msg, 400, "WEBSOCKET_REQUIRED",
+        respond_error (msg, MIRA_API_ERROR_WEBSOCKET_REQUIRED,
                        "This endpoint is a WebSocket: connect with an Upgrade request");
       else if (!g_str_equal (route->data, "events"))
         mira_server_sockets_upgrade_audio (self, msg, route, g_steal_pointer (&args));
@@ -265,7 +272,7 @@ mira_server_http_handle_request (SoupServer        *server,
       query = mira_query_parse (raw_query, &error);
       if (query == NULL)
         {
-          respond_error (msg, 400, "BAD_REQUEST", "The query string is badly escaped");
+          respond_error (msg, MIRA_API_ERROR_BAD_REQUEST, "The query string is badly escaped");
           return;
         }
       {
@@ -276,7 +283,8 @@ mira_server_http_handle_request (SoupServer        *server,
         while (g_hash_table_iter_next (&iter, &key, &value))
           if (!g_utf8_validate (key, -1, NULL) || !g_utf8_validate (value, -1, NULL))
             {
-              respond_error (msg, 400, "BAD_REQUEST", "The query string is not valid UTF-8");
+              respond_error (msg, MIRA_API_ERROR_BAD_REQUEST,
+                             "The query string is not valid UTF-8");
               return;
             }
       }
@@ -288,7 +296,7 @@ mira_server_http_handle_request (SoupServer        *server,
     {
       g_autofree char *detail = g_strdup_printf ("The body is larger than %" G_GSIZE_FORMAT
                                                  " bytes", body_limit (self, route));
-      respond_error (msg, 413, "PAYLOAD_TOO_LARGE", detail);
+      respond_error (msg, MIRA_API_ERROR_PAYLOAD_TOO_LARGE, detail);
       return;
     }
 

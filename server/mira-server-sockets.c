@@ -185,23 +185,16 @@ event_auth_done (GObject      *source,
   MiraApiCall *call = auth->call;
   g_autoptr(GError) error = NULL;
   MiraEventAuth answer = { 0 };
-  g_autoptr(JsonNode) body = NULL;
-  JsonObject *object = NULL;
 
   if (mira_store_run_finish (self->store, result, &error) == NULL)
     {
       answer.unavailable = TRUE;
       answer.detail = error->message;
     }
-  else if (call->status >= 300)
+  else if (call->error != NULL)
     {
-      body = json_from_string (call->response_text, NULL);
-      object = body && JSON_NODE_HOLDS_OBJECT (body) ? json_node_get_object (body) : NULL;
-      answer.error_code = object ? json_object_get_string_member_with_default (object,
-                                                                                "error_code",
-                                                                                NULL) : NULL;
-      answer.detail = object ? json_object_get_string_member_with_default (object, "detail",
-                                                                            NULL) : NULL;
+      answer.error_code = call->error_code;
+      answer.detail = call->error->message;
     }
   else
     {
@@ -280,16 +273,15 @@ audio_auth_done (GObject      *source,
     body = json_from_string (call->response_text, NULL);
   if (body != NULL && JSON_NODE_HOLDS_OBJECT (body))
     object = json_node_get_object (body);
-  answer.allowed = call->status < 300 && object != NULL;
-  if (!answer.allowed)
+  answer.allowed = call->error == NULL && object != NULL;
+  if (call->error != NULL)
     {
       answer.close_code = call->status == 503 ? 1011 : 1008;
-      answer.error_code = object ? json_object_get_string_member_with_default (object,
-                                                                                "error_code",
-                                                                                NULL) : NULL;
-      answer.detail = object ? json_object_get_string_member_with_default (object, "detail",
-                                                                            NULL) : NULL;
+      answer.error_code = call->error_code;
+      answer.detail = call->error->message;
     }
+  else if (!answer.allowed)
+    answer.close_code = 1008;
   else
     {
       answer.network_id = call->network_id;

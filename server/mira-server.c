@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "mira-conversations.h"
-#include "mira-error.h"
 #include "mira-event-bus.h"
 #include "mira-store.h"
 #include "mira-store-write.h"
@@ -245,7 +244,7 @@ mira_server_new (MiraStore                *store,
 
       if (options->tls_cert_file == NULL || options->tls_key_file == NULL)
         {
-          g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                        "TLS needs both a certificate and a key");
           return NULL;
         }
@@ -301,13 +300,13 @@ mira_server_listen (MiraServer  *self,
   address = g_inet_address_new_from_string (host);
   if (address == NULL)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID,
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "'%s' is not an IP address to listen on (use 0.0.0.0 or :: for all)", host);
       return FALSE;
     }
   if (port > 65535)
     {
-      g_set_error (error, MIRA_ERROR, MIRA_ERROR_INVALID, "Port %u is out of range", port);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "Port %u is out of range", port);
       return FALSE;
     }
   socket_address = g_inet_socket_address_new (address, port);

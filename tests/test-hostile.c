@@ -18,7 +18,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "mira-error.h"
 #include "mira-json.h"
 #include "mira-grants.h"
 #include "mira-test-live.h"

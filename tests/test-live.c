@@ -1234,8 +1234,13 @@ scenario_bad_input (Ctx *ctx)
                        "%s: close code %u, not %u (%s)", input->name,
                        mira_test_socket_close_code (dev->socket), input->code, str (error, "message"));
       if (input->bad_token)
-        mira_test_check (mira_test_socket_count (dev->socket, "ready", 0) == 0, "%s: got ready",
-                         input->name);
+        {
+          mira_test_check (mira_test_socket_count (dev->socket, "ready", 0) == 0,
+                           "%s: got ready", input->name);
+          mira_test_check (g_strcmp0 (str (error, "error"), "INVALID_TOKEN") == 0,
+                           "%s: refused with %s, not INVALID_TOKEN", input->name,
+                           str (error, "error"));
+        }
     }
 
   interaction = one_interaction (ctx, net, 0, "bad input next door");
@@ -1300,6 +1305,8 @@ scenario_event_socket (Ctx *ctx)
   mira_test_check (mira_test_socket_wait_closed (intruder, 10000), "a bad token kept its event socket");
   error = mira_test_socket_wait_for (intruder, "error", 0, 0, NULL);
   mira_test_check (error != NULL && str (error, "message") != NULL, "a bad token got no error message");
+  mira_test_check (g_strcmp0 (str (error, "error"), "INVALID_TOKEN") == 0,
+                   "a bad token was refused with %s, not INVALID_TOKEN", str (error, "error"));
   mira_test_check (mira_test_socket_close_code (intruder) == 1008, "a bad token got close code %u",
                    mira_test_socket_close_code (intruder));
   mira_test_check (mira_test_socket_count (intruder, "connection_established", 0) == 0,

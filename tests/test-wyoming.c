@@ -608,7 +608,7 @@ typedef struct
   const char *type;            /* NULL when the header is an error */
   const char *data;            /* the data members in order: "rate=16000,width=2" */
   gsize       payload_length;
-  gint        error;           /* MiraErrorCode, when type is NULL */
+  gint        error;           /* MiraWyomingError, when type is NULL */
 } HeaderCase;
 
 #define CHUNK_DATA "{\"rate\":16000,\"width\":2,\"channels\":1}"

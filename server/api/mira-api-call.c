@@ -43,6 +43,7 @@ mira_api_call_free (MiraApiCall *call)
   g_clear_pointer (&call->response, json_node_unref);
   g_free (call->response_text);
   g_free (call->response_type);
+  g_clear_error (&call->error);
   g_ptr_array_unref (call->events);
   g_free (call);
 }
@@ -59,10 +60,9 @@ void
 mira_api_call_set_error (MiraApiCall  *call,
                          const GError *error)
 {
-  const char *code = NULL;
   const char *detail = error->message;
 
-  call->status = mira_api_error_answer (error, &code);
+  call->status = mira_api_error_answer (error, &call->error_code);
   /* Internal failures are logged, not shown: they may quote SQL. */
   if (call->status == 500)
     {
@@ -70,9 +70,11 @@ mira_api_call_set_error (MiraApiCall  *call,
                  call->route ? call->route->pattern : "?", error->message);
       detail = "Internal server error";
     }
+  g_clear_error (&call->error);
+  call->error = g_error_new_literal (error->domain, error->code, detail);
   g_clear_pointer (&call->response, json_node_unref);
   g_clear_pointer (&call->response_text, g_free);
-  call->response_text = mira_error_body (call->status, code, detail);
+  call->response_text = mira_error_body (call->status, call->error_code, detail);
   g_free (call->response_type);
   call->response_type = g_strdup ("application/json; charset=utf-8");
   g_ptr_array_set_size (call->events, 0);

@@ -16,7 +16,6 @@
 #include "mira-json.h"
 #include "mira-networks.h"
 #include "mira-transcriber-chain.h"
-#include "mira-error.h"
 #include "mira-util.h"
 
 gboolean

@@ -10,7 +10,6 @@
 
 #include "mira-conversations.h"
 #include "mira-db.h"
-#include "mira-error.h"
 
 gboolean
 mira_api_conversation_close (MiraApiCall  *call,

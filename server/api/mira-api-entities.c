@@ -12,7 +12,6 @@
 #include "mira-conversations.h"
 #include "mira-db.h"
 #include "mira-entity.h"
-#include "mira-error.h"
 #include "mira-extraction.h"
 #include "mira-json.h"
 #include "mira-util.h"

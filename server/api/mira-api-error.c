@@ -6,7 +6,6 @@
 #include "mira-audio-decoder.h"
 #include "mira-audio-sockets.h"
 #include "mira-db.h"
-#include "mira-error.h"
 #include "mira-extractor.h"
 #include "mira-json.h"
 #include "mira-llm.h"
@@ -25,12 +24,14 @@ typedef struct {
 static const Answer api_answers[] = {
   [MIRA_API_ERROR_BAD_REQUEST] = { 400, "BAD_REQUEST" },
   [MIRA_API_ERROR_INVALID_CLIENT_ID] = { 400, "INVALID_CLIENT_ID" },
+  [MIRA_API_ERROR_WEBSOCKET_REQUIRED] = { 400, "WEBSOCKET_REQUIRED" },
   [MIRA_API_ERROR_AUTH_REQUIRED] = { 401, "AUTH_REQUIRED" },
   [MIRA_API_ERROR_INVALID_TOKEN] = { 401, "INVALID_TOKEN" },
   [MIRA_API_ERROR_FORBIDDEN] = { 403, "FORBIDDEN" },
   [MIRA_API_ERROR_ADMIN_REQUIRED] = { 403, "ADMIN_REQUIRED" },
   [MIRA_API_ERROR_NETWORK_TOKEN_REQUIRED] = { 403, "NETWORK_TOKEN_REQUIRED" },
   [MIRA_API_ERROR_NETWORK_SUSPENDED] = { 403, "NETWORK_SUSPENDED" },
+  [MIRA_API_ERROR_NOT_FOUND] = { 404, "NOT_FOUND" },
   [MIRA_API_ERROR_NETWORK_NOT_FOUND] = { 404, "NETWORK_NOT_FOUND" },
   [MIRA_API_ERROR_CLIENT_NOT_FOUND] = { 404, "CLIENT_NOT_FOUND" },
   [MIRA_API_ERROR_PERSON_NOT_FOUND] = { 404, "PERSON_NOT_FOUND" },
@@ -41,6 +42,8 @@ static const Answer api_answers[] = {
   [MIRA_API_ERROR_ACTION_NOT_FOUND] = { 404, "ACTION_NOT_FOUND" },
   [MIRA_API_ERROR_STREAM_NOT_FOUND] = { 404, "STREAM_NOT_FOUND" },
   [MIRA_API_ERROR_SETTING_NOT_FOUND] = { 404, "SETTING_NOT_FOUND" },
+  [MIRA_API_ERROR_METHOD_NOT_ALLOWED] = { 405, "METHOD_NOT_ALLOWED" },
+  [MIRA_API_ERROR_PAYLOAD_TOO_LARGE] = { 413, "PAYLOAD_TOO_LARGE" },
   [MIRA_API_ERROR_UNSUPPORTED_MEDIA] = { 415, "UNSUPPORTED_MEDIA_TYPE" },
   [MIRA_API_ERROR_INVALID] = { 422, "VALIDATION_ERROR" },
 };
@@ -122,21 +125,6 @@ static const Answer extractor_answers[] = {
   [MIRA_EXTRACTOR_ERROR_BAD_ACTION] = { 500, "INTERNAL_ERROR" },
 };
 
-static const Answer legacy_answers[] = {
-  [MIRA_ERROR_FAILED] = { 500, "INTERNAL_ERROR" },
-  [MIRA_ERROR_BAD_REQUEST] = { 400, "BAD_REQUEST" },
-  [MIRA_ERROR_UNAUTHORIZED] = { 401, "UNAUTHORIZED" },
-  [MIRA_ERROR_FORBIDDEN] = { 403, "FORBIDDEN" },
-  [MIRA_ERROR_NOT_FOUND] = { 404, "NOT_FOUND" },
-  [MIRA_ERROR_METHOD_NOT_ALLOWED] = { 405, "METHOD_NOT_ALLOWED" },
-  [MIRA_ERROR_CONFLICT] = { 409, "CONFLICT" },
-  [MIRA_ERROR_TOO_LARGE] = { 413, "PAYLOAD_TOO_LARGE" },
-  [MIRA_ERROR_UNSUPPORTED_MEDIA] = { 415, "UNSUPPORTED_MEDIA_TYPE" },
-  [MIRA_ERROR_INVALID] = { 422, "VALIDATION_ERROR" },
-  [MIRA_ERROR_TOO_MANY] = { 429, "TOO_MANY_REQUESTS" },
-  [MIRA_ERROR_UNAVAILABLE] = { 503, "DATABASE_UNAVAILABLE" },
-};
-
 typedef struct {
   GQuark        (*quark) (void);
   const Answer   *answers;
@@ -157,7 +145,6 @@ static const Domain domains[] = {
   DOMAIN (mira_transcriber_error_quark, transcriber_answers),
   DOMAIN (mira_llm_error_quark, llm_answers),
   DOMAIN (mira_extractor_error_quark, extractor_answers),
-  DOMAIN (mira_error_quark, legacy_answers),
 };
 
 gboolean

@@ -15,12 +15,14 @@ G_BEGIN_DECLS
 typedef enum {
   MIRA_API_ERROR_BAD_REQUEST,              /* 400: malformed parameters or body */
   MIRA_API_ERROR_INVALID_CLIENT_ID,        /* 400 */
+  MIRA_API_ERROR_WEBSOCKET_REQUIRED,       /* 400: a plain request to a socket's path */
   MIRA_API_ERROR_AUTH_REQUIRED,            /* 401: no token */
   MIRA_API_ERROR_INVALID_TOKEN,            /* 401: a token nobody holds */
   MIRA_API_ERROR_FORBIDDEN,                /* 403 */
   MIRA_API_ERROR_ADMIN_REQUIRED,           /* 403 */
   MIRA_API_ERROR_NETWORK_TOKEN_REQUIRED,   /* 403 */
   MIRA_API_ERROR_NETWORK_SUSPENDED,        /* 403 */
+  MIRA_API_ERROR_NOT_FOUND,                /* 404: no such endpoint */
   MIRA_API_ERROR_NETWORK_NOT_FOUND,        /* 404, as each of the network's resources: */
   MIRA_API_ERROR_CLIENT_NOT_FOUND,
   MIRA_API_ERROR_PERSON_NOT_FOUND,
@@ -31,6 +33,8 @@ typedef enum {
   MIRA_API_ERROR_ACTION_NOT_FOUND,
   MIRA_API_ERROR_STREAM_NOT_FOUND,
   MIRA_API_ERROR_SETTING_NOT_FOUND,
+  MIRA_API_ERROR_METHOD_NOT_ALLOWED,       /* 405 */
+  MIRA_API_ERROR_PAYLOAD_TOO_LARGE,        /* 413: a body over the route's limit */
   MIRA_API_ERROR_UNSUPPORTED_MEDIA,        /* 415 UNSUPPORTED_MEDIA_TYPE: not JSON */
   MIRA_API_ERROR_INVALID,                  /* 422 VALIDATION_ERROR: names the field */
 } MiraApiError;

@@ -8,7 +8,6 @@
 #include "mira-api-private.h"
 
 #include "mira-db.h"
-#include "mira-error.h"
 #include "mira-networks.h"
 #include "mira-util.h"
 

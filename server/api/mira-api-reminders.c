@@ -9,7 +9,6 @@
 
 #include "mira-db.h"
 #include "mira-entity.h"
-#include "mira-error.h"
 #include "mira-util.h"
 
 /* A reminder still to be done (pending or overdue) whose due time is ahead

@@ -11,7 +11,6 @@
 #include "mira-audio-sockets.h"
 
 #include "mira-db.h"
-#include "mira-error.h"
 #include "mira-transcriber-chain.h"
 
 gboolean

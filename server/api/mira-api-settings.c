@@ -10,7 +10,6 @@
 #include "mira-api-private.h"
 
 #include "mira-db.h"
-#include "mira-error.h"
 #include "mira-json.h"
 #include "mira-time.h"
 #include "mira-transcriber-chain.h"

@@ -14,7 +14,6 @@
 #include "mira-audio-file.h"
 #include "mira-audio-hub.h"
 #include "mira-db.h"
-#include "mira-error.h"
 #include "mira-util.h"
 
 gboolean

@@ -78,6 +78,11 @@ struct _MiraApiCall
   JsonNode            *response;        /* NULL for no content */
   char                *response_text;   /* a non-JSON body */
   char                *response_type;
+  /* Failed: what the client is told, the error's domain and code with the
+   * detail as its message, and the API's error_code for it
+   */
+  GError              *error;
+  const char          *error_code;
   GPtrArray           *events;          /* JsonObject: published after success */
 };
 
@@ -98,10 +103,10 @@ void          mira_api_call_free            (MiraApiCall        *call);
 gpointer      mira_api_call_run             (MiraDb             *db,
                                              gpointer            call,
                                              GError            **error);
-/* Fills the response with the error shape for @error: its status and
- * `error_code` as mira_api_error_answer() gives them; the detail is its
- * message, or "Internal server error" for a 500 (logged, as it may quote
- * SQL).
+/* Fills the response with the error shape for @error, and the call's
+ * error and error_code: its status and `error_code` as
+ * mira_api_error_answer() gives them; the detail is its message, or
+ * "Internal server error" for a 500 (logged, as it may quote SQL).
  */
 void          mira_api_call_set_error       (MiraApiCall        *call,
                                              const GError       *error);

@@ -8,8 +8,6 @@
 #include "mira-json.h"
 #include "mira-util.h"
 
-G_DEFINE_QUARK (mira-error-quark, mira_error)
-
 char *
 mira_error_body (guint       status,
                  const char *error_code,

@@ -5,7 +5,6 @@
 
 #include "mira-db.h"
 #include "mira-entity.h"
-#include "mira-error.h"
 #include "mira-extraction.h"
 #include "mira-extractor.h"
 #include "mira-json.h"

@@ -4,7 +4,6 @@
 #include "mira-extraction.h"
 
 #include "mira-entity.h"
-#include "mira-error.h"
 #include "mira-util.h"
 
 /* The longest title and place the tables take */

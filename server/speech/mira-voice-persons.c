@@ -7,7 +7,6 @@
 
 #include "mira-db.h"
 #include "mira-entity.h"
-#include "mira-error.h"
 #include "mira-event.h"
 #include "mira-networks.h"
 

@@ -5,7 +5,6 @@
  * Whatever it accepts json-glib must parse, and nothing may crash.
  */
 
-#include "mira-error.h"
 #include "mira-json.h"
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);

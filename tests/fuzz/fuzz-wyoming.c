@@ -5,7 +5,6 @@
  * text or binary and a 16-bit length, as a device's frames arrive.
  */
 
-#include "mira-error.h"
 #include "mira-wyoming.h"
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
