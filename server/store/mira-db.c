@@ -130,7 +130,7 @@ mira_db_get_dialect (MiraDb *db)
  *
  * A database's words may quote SQL, a constraint or the row: a client is
  * told only what kind of failure it was; the words go to the debug log, and
- * stay in the message of an internal error (500), which is only logged.
+ * stay in the message of MIRA_DB_ERROR_FAILED, which is only logged.
  */
 void
 mira_db_set_error (GError      **error,

@@ -63,8 +63,8 @@ typedef struct {
    */
   gboolean    set_description;
   const char *description;
-  /* "active", "inactive" or "suspended": a suspended network's tokens get
-   * 403 and its sockets close.
+  /* "active", "inactive" or "suspended": a suspended network's tokens are
+   * refused and its sockets close.
    */
   const char *status;
 } MiraNetworkChange;
