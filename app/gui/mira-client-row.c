@@ -80,6 +80,18 @@ dup_state_text (MiraClientItem *item)
   return g_steal_pointer (&state);
 }
 
+/* Setting a tooltip, even the same one, makes GTK ask the display where the
+ * pointer is (a round trip to the X server): the scores that come several
+ * times a second would pay that on every row each time
+ */
+static void
+set_tooltip (GtkWidget  *widget,
+             const char *text)
+{
+  if (g_strcmp0 (gtk_widget_get_tooltip_text (widget), text) != 0)
+    gtk_widget_set_tooltip_text (widget, text);
+}
+
 static void
 mira_client_row_update (MiraClientRow *self)
 {
@@ -98,7 +110,11 @@ mira_client_row_update (MiraClientRow *self)
   best = mira_client_item_get_is_best (self->item);
   icon_name = mira_client_item_get_icon_name (self->item);
 
-  gtk_image_set_from_icon_name (self->icon, icon_name != NULL ? icon_name : "computer-symbolic");
+  if (icon_name == NULL)
+    icon_name = "computer-symbolic";
+  /* Setting the same icon again clears the image first, and relays the row out */
+  if (g_strcmp0 (gtk_image_get_icon_name (self->icon), icon_name) != 0)
+    gtk_image_set_from_icon_name (self->icon, icon_name);
   gtk_label_set_label (self->name_label, mira_client_item_get_display_name (self->item));
   gtk_label_set_label (self->state_label, state);
   gtk_widget_set_visible (GTK_WIDGET (self->selected_badge), best);
@@ -107,7 +123,7 @@ mira_client_row_update (MiraClientRow *self)
     {
       score_text = g_strdup (C_("no score", "—"));
       gtk_level_bar_set_value (self->score_bar, 0);
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->score_label), _("No live stream"));
+      set_tooltip (GTK_WIDGET (self->score_label), _("No live stream"));
       accessible = g_strdup_printf (_("%s, %s, no live stream"),
                                     mira_client_item_get_display_name (self->item), state);
     }
@@ -117,7 +133,7 @@ mira_client_row_update (MiraClientRow *self)
 
       score_text = g_strdup_printf ("%d", percent);
       gtk_level_bar_set_value (self->score_bar, CLAMP (score, 0.0, 1.0));
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->score_label), _("Quality score of the live stream, out of 100"));
+      set_tooltip (GTK_WIDGET (self->score_label), _("Quality score of the live stream, out of 100"));
       if (best)
         /* Translators: device name, connection state, quality score out of 100 */
         accessible = g_strdup_printf (_("%s, %s, score %d, selected stream"),

@@ -86,28 +86,35 @@ static void
 mira_network_client_row_update_score (MiraNetworkClientRow *self)
 {
   g_autofree char *score_text = NULL;
+  g_autofree char *spoken = NULL;
+  const char *tooltip;
   double score = mira_client_item_get_quality_score (self->item);
 
   if (score < 0)
     {
       score_text = g_strdup (C_("no score", "—"));
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->score_label), _("No live stream"));
-      gtk_accessible_update_property (GTK_ACCESSIBLE (self->score_label),
-                                      GTK_ACCESSIBLE_PROPERTY_LABEL, _("No live stream"), -1);
+      tooltip = _("No live stream");
+      spoken = g_strdup (_("No live stream"));
     }
   else
     {
       int percent = (int) round (CLAMP (score, 0.0, 1.0) * 100);
-      g_autofree char *spoken = g_strdup_printf (_("Score %d of 100"), percent);
 
       score_text = g_strdup_printf ("%d", percent);
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->score_label),
-                                   _("Quality score of the live stream, out of 100"));
-      gtk_accessible_update_property (GTK_ACCESSIBLE (self->score_label),
-                                      GTK_ACCESSIBLE_PROPERTY_LABEL, spoken, -1);
+      tooltip = _("Quality score of the live stream, out of 100");
+      spoken = g_strdup_printf (_("Score %d of 100"), percent);
     }
-  if (g_strcmp0 (gtk_label_get_label (self->score_label), score_text) != 0)
-    gtk_label_set_label (self->score_label, score_text);
+  if (g_strcmp0 (gtk_label_get_label (self->score_label), score_text) == 0)
+    return;
+
+  gtk_label_set_label (self->score_label, score_text);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->score_label),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, spoken, -1);
+  /* Setting a tooltip, even the same one, makes GTK ask the display where
+   * the pointer is (a round trip to the X server)
+   */
+  if (g_strcmp0 (gtk_widget_get_tooltip_text (GTK_WIDGET (self->score_label)), tooltip) != 0)
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->score_label), tooltip);
 }
 
 static void
