@@ -4,13 +4,15 @@
 /* The Live page in a real window under Xvfb, for a context that joined a
  * real server's network: what it shows before and after, how its panels
  * sit at a desktop's and a phone's width, and a transcript that keeps the
- * newest words in view until the user scrolls up to read. And the record
- * button, when the microphone cannot be opened.
+ * newest words in view until the user scrolls up to read, and a score
+ * graph that follows a device's live stream. And the record button, when
+ * the microphone cannot be opened.
  */
 
 #include "config.h"
 
 #include <adwaita.h>
+#include <math.h>
 
 #include "mira-client-row.h"
 #include "mira-connection.h"
@@ -19,6 +21,7 @@
 #include "mira-record-button.h"
 #include "mira-score-graph.h"
 #include "mira-test-gui.h"
+#include "mira-test-live.h"
 #include "mira-test-pg.h"
 #include "mira-test-server.h"
 #include "mira-transcript-row.h"
@@ -287,6 +290,249 @@ test_transcript_follows (Fixture       *f,
   g_assert_true (mira_test_gui_wait (newest_in_view, f, TIMEOUT_MS));
 }
 
+/* A speaker in the room: registers and streams quiet noise in real time
+ * over its audio socket, from a thread of its own, until told to stop
+ */
+#define SPEAKER_ID "kitchen-speaker"
+#define CHUNK 320   /* 20 ms at 16 kHz */
+
+typedef struct {
+  char    *base_url;
+  char    *network_id;
+  char    *network_token;
+  GThread *thread;
+  gint     quit;   /* atomic */
+} Speaker;
+
+static gpointer
+speaker_thread (gpointer data)
+{
+  Speaker *speaker = data;
+  g_autoptr(MiraTestClient) client = mira_test_client_new (speaker->base_url);
+  g_autoptr(MiraTestResponse) response = NULL;
+  g_autoptr(MiraTestSocket) socket = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+  g_autofree char *path = NULL;
+  g_autofree char *ws_path = NULL;
+  const char *format = "{\"rate\":16000,\"width\":2,\"channels\":1}";
+  g_autofree char *start = g_strdup_printf ("{\"type\":\"audio-start\",\"data\":%s}\n", format);
+  g_autofree char *chunk = g_strdup_printf ("{\"type\":\"audio-chunk\",\"data\":%s,"
+                                            "\"payload_length\":%d}\n", format, CHUNK * 2);
+  gint16 pcm[CHUNK];
+  gint64 start_us;
+
+  path = g_strdup_printf ("/api/v1/%s/service/client/register/%s", speaker->network_id,
+                          SPEAKER_ID);
+  response = mira_test_client_request (client, "POST", path, speaker->network_token,
+                                       "{\"device_type\":\"speaker\"}");
+  g_assert_cmpuint (response->status, ==, 201);
+  ws_path = g_strdup_printf ("/api/v1/%s/streams/%s/ws?token=%s", speaker->network_id, SPEAKER_ID,
+                             json_object_get_string_member (json_node_get_object (response->json),
+                                                            "session_token"));
+  socket = mira_test_socket_connect (client, ws_path);
+  g_assert_nonnull (mira_test_socket_wait_for (socket, "ready", 0, 10000, NULL));
+
+  mira_test_socket_send_text (socket, start);
+  start_us = g_get_monotonic_time ();
+  for (gint64 n = 0; !g_atomic_int_get (&speaker->quit); n++)
+    {
+      gint64 due = start_us + n * 20000;
+      gint64 now = g_get_monotonic_time ();
+
+      if (due > now)
+        mira_test_client_run (client, (guint) ((due - now + 999) / 1000));
+      else
+        mira_test_client_flush (client);
+      for (guint i = 0; i < CHUNK; i++)
+        pcm[i] = (gint16) g_rand_int_range (rand, -300, 301);
+      mira_test_socket_send_text (socket, chunk);
+      mira_test_socket_send_binary (socket, pcm, sizeof pcm);
+    }
+  mira_test_socket_close (socket);
+  mira_test_client_run (client, 100);
+  return NULL;
+}
+
+static MiraClientItem *
+speaker_item (Fixture *f)
+{
+  MiraConnection *connection = mira_context_get_connection (f->context);
+
+  return connection != NULL ? mira_connection_lookup_client (connection, SPEAKER_ID) : NULL;
+}
+
+/* The speaker's newest score is at most 300 ms old, and newer than
+ * scored_after_us (real time, µs)
+ */
+static gint64 scored_after_us;
+
+static gboolean
+speaker_scored_now (gpointer data)
+{
+  MiraClientItem *item = speaker_item (data);
+  const MiraScorePoint *points;
+  guint n_points = 0;
+
+  if (item == NULL)
+    return FALSE;
+  points = mira_client_item_get_history (item, &n_points);
+  return n_points > 0 && points[n_points - 1].time_us > scored_after_us &&
+         points[n_points - 1].time_us > g_get_real_time () - 300 * 1000;
+}
+
+/* The graph as it is drawn now: its pixels, B G R A premultiplied */
+static guchar *
+render_graph (GtkWidget *graph,
+              int       *width,
+              int       *height)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (graph);
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  guchar *pixels;
+
+  /* Laid out, as before a frame: the new device's row may have moved it */
+  mira_test_gui_settle ();
+  *width = gtk_widget_get_width (graph);
+  *height = gtk_widget_get_height (graph);
+  gdk_paintable_snapshot (paintable, snapshot, *width, *height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (graph)),
+                                         node, &GRAPHENE_RECT_INIT (0, 0, *width, *height));
+  pixels = g_malloc ((gsize) *width * *height * 4);
+  gdk_texture_download (texture, pixels, (gsize) *width * 4);
+  return pixels;
+}
+
+/* The rightmost column holding the colour of stream @position's line, as
+ * drawn (opaque when selected, three quarters over the background
+ * otherwise), and how many pixels have it; -1 when none
+ */
+static int
+line_head (const guchar *pixels,
+           int           width,
+           int           height,
+           guint         position,
+           guint        *n_pixels)
+{
+  g_autoptr(GHashTable) counts = g_hash_table_new (NULL, NULL);
+  guint32 background = 0;
+  guint best_count = 0;
+  double bg[3], expected[2][3];
+  GdkRGBA color;
+  int head = -1;
+
+  /* The background is the most common colour */
+  for (int i = 0; i < width * height; i++)
+    {
+      guint32 key = ((const guint32 *) pixels)[i];
+      guint count = GPOINTER_TO_UINT (g_hash_table_lookup (counts, GUINT_TO_POINTER (key))) + 1;
+
+      g_hash_table_insert (counts, GUINT_TO_POINTER (key), GUINT_TO_POINTER (count));
+      if (count > best_count)
+        {
+          best_count = count;
+          background = key;
+        }
+    }
+  for (int c = 0; c < 3; c++)
+    bg[c] = ((const guchar *) &background)[c];
+
+  mira_score_graph_stream_color (position, adw_style_manager_get_dark (adw_style_manager_get_default ()),
+                                 &color);
+  for (int a = 0; a < 2; a++)
+    {
+      double alpha = a == 0 ? 1.0 : 0.75;
+      double rgb[3] = { color.blue * 255, color.green * 255, color.red * 255 };
+
+      for (int c = 0; c < 3; c++)
+        expected[a][c] = alpha * rgb[c] + (1 - alpha) * bg[c];
+    }
+
+  *n_pixels = 0;
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      {
+        const guchar *p = pixels + ((gsize) y * width + x) * 4;
+
+        for (int a = 0; a < 2; a++)
+          if (fabs (p[0] - expected[a][0]) <= 6 && fabs (p[1] - expected[a][1]) <= 6 &&
+              fabs (p[2] - expected[a][2]) <= 6)
+            {
+              (*n_pixels)++;
+              head = MAX (head, x);
+              break;
+            }
+      }
+  return head;
+}
+
+/* The graph draws a device's stream as its scores come, its newest score
+ * at the right ("now"), and keeps up: four seconds later the line's head
+ * is there again, not where it was
+ */
+static void
+test_graph_follows_scores (Fixture       *f,
+                           gconstpointer  data)
+{
+  Speaker speaker = { 0 };
+  GtkWidget *graph;
+  GListModel *clients;
+  g_autofree guchar *before = NULL;
+  g_autofree guchar *after = NULL;
+  guint position = G_MAXUINT, n_before, n_after;
+  int width, height, head_before, head_after;
+  double px_per_s, slack_px;
+
+  fixture_join (f);
+  speaker.base_url = g_strdup (mira_test_server_get_url (f->server));
+  speaker.network_id = f->network_id;
+  speaker.network_token = f->network_token;
+  speaker.thread = g_thread_new ("kitchen-speaker", speaker_thread, &speaker);
+
+  scored_after_us = 0;
+  g_assert_true (mira_test_gui_wait (speaker_scored_now, f, TIMEOUT_MS));
+  graph = mira_test_gui_find_type (f->page, MIRA_TYPE_SCORE_GRAPH);
+  g_assert_nonnull (graph);
+  g_assert_true (gtk_widget_get_mapped (graph));
+  clients = mira_connection_get_clients (mira_context_get_connection (f->context));
+  for (guint i = 0; i < g_list_model_get_n_items (clients); i++)
+    {
+      g_autoptr(MiraClientItem) item = g_list_model_get_item (clients, i);
+
+      if (item == speaker_item (f))
+        position = i;
+    }
+  g_assert_cmpuint (position, !=, G_MAXUINT);
+
+  /* The plot spans the widget but for the score labels and a margin:
+   * 60 s across
+   */
+  before = render_graph (graph, &width, &height);
+  px_per_s = (width - 40) / 60.0;
+  slack_px = 1.5 * px_per_s + 6;   /* 300 ms old, and the dot's radius */
+  head_before = line_head (before, width, height, position, &n_before);
+  g_test_message ("graph %d×%d: the speaker's line has %u pixels, its head at x = %d",
+                  width, height, n_before, head_before);
+  g_assert_cmpuint (n_before, >, 10);
+  g_assert_cmpfloat (head_before, >=, width - 4 - slack_px);
+
+  /* Four seconds on, with the scores since */
+  scored_after_us = g_get_real_time () + 4 * G_USEC_PER_SEC;
+  g_assert_true (mira_test_gui_wait (speaker_scored_now, f, TIMEOUT_MS));
+  after = render_graph (graph, &width, &height);
+  head_after = line_head (after, width, height, position, &n_after);
+  g_test_message ("four seconds on: %u pixels, its head at x = %d", n_after, head_after);
+  g_assert_cmpuint (n_after, >, n_before);
+  g_assert_cmpfloat (head_after, >=, width - 4 - slack_px);
+
+  g_atomic_int_set (&speaker.quit, TRUE);
+  g_thread_join (speaker.thread);
+  g_free (speaker.base_url);
+}
+
 static gboolean
 button_settled (gpointer data)
 {
@@ -422,6 +668,7 @@ main (int   argc,
   ADD ("connecting-and-empty", test_connecting_and_empty);
   ADD ("adaptive", test_adaptive);
   ADD ("transcript-follows", test_transcript_follows);
+  ADD ("graph-follows-scores", test_graph_follows_scores);
   g_test_add ("/record-button/failure", Fixture, NULL, fixture_set_up, test_record_failure, fixture_tear_down);
 
   status = g_test_run ();

@@ -48,6 +48,19 @@ struct _MiraScoreGraph
    * font, the direction or the display changes.
    */
   GHashTable *axis_layouts;
+
+  /* The lines as drawn at lines_time_us, for a plot of lines_width ×
+   * lines_height device pixels. Between two scores the lines only move
+   * left: each frame shows this picture moved by whole pixels, and only a
+   * new score, a new selected stream, a new size or style draws them again.
+   */
+  GdkTexture *lines;
+  gint64      lines_time_us;
+  int         lines_width;
+  int         lines_height;
+  int         lines_scale;
+  gboolean    lines_dark;
+  gboolean    lines_stale;
 };
 
 G_DEFINE_FINAL_TYPE (MiraScoreGraph, mira_score_graph, GTK_TYPE_WIDGET)
@@ -195,8 +208,17 @@ queue_description (MiraScoreGraph *self)
 }
 
 static void
+forget_lines (MiraScoreGraph *self)
+{
+  self->lines_stale = TRUE;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
 item_history_changed_cb (MiraScoreGraph *self)
 {
+  self->lines_stale = TRUE;
+
   /* While the lines crawl, the next frame that moves them (within a pixel's
    * time) shows the new point too: every stream's scores come at 2–5 a
    * second, and drawing for each of them as well would double the frames
@@ -210,7 +232,7 @@ item_history_changed_cb (MiraScoreGraph *self)
 static void
 item_notify_cb (MiraScoreGraph *self)
 {
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  forget_lines (self);
   queue_description (self);
 }
 
@@ -231,6 +253,7 @@ model_items_changed_cb (MiraScoreGraph *self)
    * than patching, and keeps the order, hence the colours, of the model.
    */
   unwatch_items (self);
+  self->lines_stale = TRUE;
   for (guint i = 0; i < n_items; i++)
     {
       g_autoptr(MiraClientItem) item = g_list_model_get_item (self->model, i);
@@ -384,6 +407,65 @@ draw_stream (cairo_t        *cr,
   cairo_fill (cr);
 }
 
+/* Draws the lines again, as of @now, into a picture of @width × @height
+ * device pixels, unless the one there is still true
+ */
+static void
+update_lines (MiraScoreGraph *self,
+              gint64          now,
+              int             width,
+              int             height,
+              int             scale,
+              gboolean        dark)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  cairo_surface_t *surface;
+  cairo_t *cr;
+
+  if (self->lines != NULL && !self->lines_stale && self->lines_width == width &&
+      self->lines_height == height && self->lines_scale == scale && self->lines_dark == dark)
+    return;
+
+  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
+  cairo_surface_set_device_scale (surface, scale, scale);
+  cr = cairo_create (surface);
+  cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
+  /* A quarter pixel is finer than the eye sees in a moving line, and fewer
+   * segments for the joins and dots than cairo's default tenth
+   */
+  cairo_set_tolerance (cr, 0.25);
+
+  /* The selected stream last, so that it is drawn over the others */
+  for (guint pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < self->items->len; i++)
+      {
+        MiraClientItem *item = g_ptr_array_index (self->items, i);
+        GdkRGBA color;
+
+        if (mira_client_item_get_is_best (item) != (pass == 1))
+          continue;
+
+        mira_score_graph_stream_color (i, dark, &color);
+        draw_stream (cr, item, &color, now, (double) width / scale, (double) height / scale);
+      }
+  cairo_destroy (cr);
+  cairo_surface_flush (surface);
+
+  /* CAIRO_FORMAT_ARGB32 is GDK_MEMORY_DEFAULT: premultiplied, native endian */
+  bytes = g_bytes_new_with_free_func (cairo_image_surface_get_data (surface),
+                                      (gsize) cairo_image_surface_get_stride (surface) * height,
+                                      (GDestroyNotify) cairo_surface_destroy, surface);
+  g_clear_object (&self->lines);
+  self->lines = gdk_memory_texture_new (width, height, GDK_MEMORY_DEFAULT, bytes,
+                                        (gsize) cairo_image_surface_get_stride (surface));
+  self->lines_time_us = now;
+  self->lines_width = width;
+  self->lines_height = height;
+  self->lines_scale = scale;
+  self->lines_dark = dark;
+  self->lines_stale = FALSE;
+}
+
 static void
 mira_score_graph_snapshot (GtkWidget   *widget,
                            GtkSnapshot *snapshot)
@@ -398,7 +480,6 @@ mira_score_graph_snapshot (GtkWidget   *widget,
   PangoRectangle probe_rect;
   double left, top, plot_width, plot_height;
   gboolean any_line = FALSE;
-  cairo_t *cr;
 
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
@@ -453,33 +534,33 @@ mira_score_graph_snapshot (GtkWidget   *widget,
                    top + plot_height + 4, &label);
     }
 
-  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (left, top, plot_width, plot_height));
-  cairo_translate (cr, left, top);
-  cairo_rectangle (cr, 0, 0, plot_width, plot_height);
-  cairo_clip (cr);
-  cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
-  /* A quarter pixel is finer than the eye sees in a moving line, and fewer
-   * segments for the joins and dots than cairo's default tenth
-   */
-  cairo_set_tolerance (cr, 0.25);
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      guint n_points = 0;
 
-  /* The selected stream last, so that it is drawn over the others */
-  for (guint pass = 0; pass < 2; pass++)
-    for (guint i = 0; i < self->items->len; i++)
-      {
-        MiraClientItem *item = g_ptr_array_index (self->items, i);
-        guint n_points = 0;
-        GdkRGBA color;
+      mira_client_item_get_history (g_ptr_array_index (self->items, i), &n_points);
+      any_line |= n_points > 0;
+    }
 
-        if (mira_client_item_get_is_best (item) != (pass == 1))
-          continue;
+  if (any_line)
+    {
+      int scale = gtk_widget_get_scale_factor (widget);
+      double shift;
 
-        mira_client_item_get_history (item, &n_points);
-        any_line |= n_points > 0;
-        mira_score_graph_stream_color (i, dark, &color);
-        draw_stream (cr, item, &color, now, plot_width, plot_height);
-      }
-  cairo_destroy (cr);
+      update_lines (self, now, (int) ceil (plot_width * scale), (int) ceil (plot_height * scale),
+                    scale, dark);
+      /* Left by the time since the lines were drawn, in whole device
+       * pixels, so that the picture is not resampled
+       */
+      shift = round ((double) (now - self->lines_time_us) / MIRA_SCORE_GRAPH_SPAN_US *
+                     plot_width * scale) / scale;
+      gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (left, top, plot_width, plot_height));
+      gtk_snapshot_append_texture (snapshot, self->lines,
+                                   &GRAPHENE_RECT_INIT (left - shift, top,
+                                                        (float) self->lines_width / scale,
+                                                        (float) self->lines_height / scale));
+      gtk_snapshot_pop (snapshot);
+    }
 
   if (!any_line)
     {
@@ -564,7 +645,7 @@ mira_score_graph_root (GtkWidget *widget)
 static void
 style_dark_changed_cb (MiraScoreGraph *self)
 {
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  forget_lines (self);
 }
 
 static void
@@ -585,6 +666,7 @@ mira_score_graph_finalize (GObject *object)
 
   g_ptr_array_unref (self->items);
   g_hash_table_unref (self->axis_layouts);
+  g_clear_object (&self->lines);
 
   G_OBJECT_CLASS (mira_score_graph_parent_class)->finalize (object);
 }
