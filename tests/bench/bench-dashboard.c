@@ -319,25 +319,26 @@ rss_mb (GPid pid)
   return g_ascii_strtod (line + strlen ("VmRSS:"), NULL) / 1024.0;
 }
 
+/* A named part of a whole: kilobytes of the RSS, seconds of CPU */
 typedef struct
 {
   char *name;
-  double kb;
-} Mapping;
+  double value;
+} Part;
 
 static int
-mapping_compare (gconstpointer a,
+part_compare (gconstpointer a,
                  gconstpointer b)
 {
-  const Mapping *ma = a, *mb = b;
+  const Part *pa = a, *pb = b;
 
-  return (ma->kb < mb->kb) - (ma->kb > mb->kb);
+  return (pa->value < pb->value) - (pa->value > pb->value);
 }
 
 static void
-mapping_clear (gpointer data)
+part_clear (gpointer data)
 {
-  g_free (((Mapping *) data)->name);
+  g_free (((Part *) data)->name);
 }
 
 /* Where the RSS is: the five largest files (or [heap], anonymous memory)
@@ -349,7 +350,7 @@ print_largest_mappings (GPid pid)
   g_autofree char *path = g_strdup_printf ("/proc/%d/smaps", (int) pid);
   g_autofree char *text = NULL;
   g_autoptr(GHashTable) sizes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_autoptr(GArray) mappings = g_array_new (FALSE, FALSE, sizeof (Mapping));
+  g_autoptr(GArray) mappings = g_array_new (FALSE, FALSE, sizeof (Part));
   g_auto(GStrv) lines = NULL;
   g_autofree char *name = g_strdup ("anonymous");
   GHashTableIter iter;
@@ -387,21 +388,21 @@ print_largest_mappings (GPid pid)
         }
     }
 
-  g_array_set_clear_func (mappings, mapping_clear);
+  g_array_set_clear_func (mappings, part_clear);
   g_hash_table_iter_init (&iter, sizes);
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
-      Mapping m = { g_path_get_basename (key), *(double *) value };
+      Part m = { g_path_get_basename (key), *(double *) value };
 
       g_array_append_val (mappings, m);
     }
-  g_array_sort (mappings, mapping_compare);
+  g_array_sort (mappings, part_compare);
   g_print ("  the largest parts of its RSS:");
   for (guint i = 0; i < MIN (mappings->len, 6); i++)
     {
-      Mapping *m = &g_array_index (mappings, Mapping, i);
+      Part *m = &g_array_index (mappings, Part, i);
 
-      g_print ("%s %s %.1f MB", i > 0 ? ";" : "", m->name, m->kb / 1024.0);
+      g_print ("%s %s %.1f MB", i > 0 ? ";" : "", m->name, m->value / 1024.0);
     }
   g_print ("\n");
 }
@@ -580,15 +581,16 @@ measure_latency (const char *self_path,
            times->len, bench_percentile (times, 50) < 1500 ? "met" : "NOT met");
 }
 
-/* CPU seconds of the child's threads, summed by thread name */
-static void
-print_threads (GPid pid)
+/* CPU seconds of the child's threads so far, summed by thread name; the
+ * main thread (GTK's, whose name is the program's, as unnamed threads'
+ * are) on its own as "main"
+ */
+static GHashTable *
+thread_seconds (GPid pid)
 {
   g_autofree char *dir_path = g_strdup_printf ("/proc/%d/task", (int) pid);
   g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
-  g_autoptr(GHashTable) by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  GHashTableIter iter;
-  gpointer key, value;
+  GHashTable *by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   const char *name;
 
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
@@ -598,7 +600,9 @@ print_threads (GPid pid)
       GPid tid = (GPid) g_ascii_strtoll (name, NULL, 10);
       double *sum;
 
-      if (!g_file_get_contents (comm_path, &comm, NULL, NULL))
+      if (tid == pid)
+        comm = g_strdup ("main");
+      else if (!g_file_get_contents (comm_path, &comm, NULL, NULL))
         continue;
       g_strstrip (comm);
       sum = g_hash_table_lookup (by_name, comm);
@@ -609,11 +613,43 @@ print_threads (GPid pid)
         }
       *sum += bench_cpu_seconds (pid, tid);
     }
-  g_print ("  CPU seconds by thread name:");
-  g_hash_table_iter_init (&iter, by_name);
+  return by_name;
+}
+
+/* What each thread name took of a core between @before and now, over
+ * @seconds; the largest first. Threads that ended in between are not
+ * counted.
+ */
+static void
+print_threads (GPid        pid,
+               GHashTable *before,
+               double      seconds)
+{
+  g_autoptr(GHashTable) after = thread_seconds (pid);
+  g_autoptr(GArray) parts = g_array_new (FALSE, FALSE, sizeof (Part));
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_array_set_clear_func (parts, part_clear);
+  g_hash_table_iter_init (&iter, after);
   while (g_hash_table_iter_next (&iter, &key, &value))
-    if (*(double *) value >= 0.05)
-      g_print (" %s %.1f;", (char *) key, *(double *) value);
+    {
+      double *was = g_hash_table_lookup (before, key);
+      Part m = { g_strdup (key), *(double *) value - (was != NULL ? *was : 0) };
+
+      if (m.value >= 0.05)
+        g_array_append_val (parts, m);
+      else
+        g_free (m.name);
+    }
+  g_array_sort (parts, part_compare);
+  g_print ("  its threads, %% of a core over the %.0f s:", seconds);
+  for (guint i = 0; i < parts->len; i++)
+    {
+      Part *m = &g_array_index (parts, Part, i);
+
+      g_print ("%s %s %.1f", i > 0 ? ";" : "", m->name, 100 * m->value / seconds);
+    }
   g_print ("\n");
 }
 
@@ -632,6 +668,7 @@ measure_load (const char *self_path,
   g_autoptr(GPtrArray) devices = g_ptr_array_new_with_free_func ((GDestroyNotify) bench_ws_free);
   BenchServer app_server = { 0 };   /* the network's server, as the link says */
   Child child = { 0 };
+  g_autoptr(GHashTable) threads_start = NULL;
   gint64 clock, start, next_sample;
   double cpu_start, cpu_last, cpu_minute1 = -1, rss_minute1 = 0, rss_max = 0;
   guint chunk = 0, n_period_chunks = period->len / CHUNK_SAMPLES;
@@ -683,6 +720,7 @@ measure_load (const char *self_path,
 
   start = clock = next_sample = bench_now ();
   cpu_start = cpu_last = bench_cpu_seconds (child.pid, 0);
+  threads_start = thread_seconds (child.pid);
   while (bench_now () - start < (gint64) opt_duration * G_USEC_PER_SEC)
     {
       const gint16 *samples = &g_array_index (period, gint16, chunk * CHUNK_SAMPLES);
@@ -744,7 +782,7 @@ measure_load (const char *self_path,
       g_print (", %.1f MB after the first minute", rss_minute1);
     g_print (", %.1f MB at most (target < 150 MB, flat after the first minute)\n", rss_max);
     print_largest_mappings (child.pid);
-    print_threads (child.pid);
+    print_threads (child.pid, threads_start, t);
   }
 
   child_finish (&child, TRUE);
