@@ -15,7 +15,7 @@ G_DECLARE_FINAL_TYPE (MiraSphinx, mira_sphinx, MIRA, SPHINX, GObject)
 /* In-process PocketSphinx with its US English model. @model_dir NULL:
  * the installed one (pkg-config's modeldir: /usr/share on Debian, /app/share
  * in the Flatpak). At most @max_decoders utterances decode at once; each
- * decoder (about 80 MB) is loaded on first need and let go once it has not
+ * decoder (about 60 MB) is loaded on first need and let go once it has not
  * been used for MIRA_SPHINX_DEFAULT_IDLE_S (see mira_sphinx_set_idle()).
  * One decoder is loaded here, so that a model that is missing or broken
  * fails here (MIRA_TRANSCRIBER_ERROR_FAILED), not at the first
