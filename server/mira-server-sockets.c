@@ -261,7 +261,6 @@ audio_auth_done (GObject      *source,
   MiraApiCall *call = auth->call;
   g_autoptr(GError) error = NULL;
   MiraAudioAuth answer = { 0 };
-  g_autoptr(JsonNode) body = NULL;
   JsonObject *object = NULL;
 
   mira_store_run_finish (self->store, result, &error);
@@ -269,10 +268,8 @@ audio_auth_done (GObject      *source,
     mira_api_call_set_error (call, error);
   mira_server_publish_events (self, call);
 
-  if (call->response_text != NULL)
-    body = json_from_string (call->response_text, NULL);
-  if (body != NULL && JSON_NODE_HOLDS_OBJECT (body))
-    object = json_node_get_object (body);
+  if (call->response != NULL && JSON_NODE_HOLDS_OBJECT (call->response))
+    object = json_node_get_object (call->response);
   answer.allowed = call->error == NULL && object != NULL;
   if (call->error != NULL)
     {
@@ -331,6 +328,7 @@ mira_server_sockets_authenticate_audio (gpointer             user_data,
   call->config = &self->config;
   call->method = g_strdup (call->route->method);
   call->base_url = g_strdup (self->url);
+  call->keep_response = TRUE;
 
   auth->server = g_object_ref (self);
   auth->call = call;

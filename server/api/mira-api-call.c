@@ -407,7 +407,7 @@ mira_api_call_run (MiraDb   *db,
     mira_token_cache_clear (call->config->tokens);
 
   /* Serialise here, on the worker, to keep the server thread free. */
-  if (call->response != NULL)
+  if (call->response != NULL && !call->keep_response)
     {
       call->response_text = mira_json_to_string (call->response, FALSE);
       call->response_type = g_strdup ("application/json; charset=utf-8");

@@ -8,6 +8,7 @@
 #include "mira-api.h"
 #include "mira-api-error.h"
 #include "mira-api-private.h"
+#include "mira-clients.h"
 
 #include "mira-audio-hub.h"
 
@@ -171,24 +172,6 @@ mira_api_service_info (MiraApiCall  *call,
   return TRUE;
 }
 
-/* The longest device name kept for display, in characters */
-#define DEVICE_NAME_MAX 200
-
-/* {"name": @device_name}, the name as the person typed it */
-static char *
-device_info_text (const char *device_name)
-{
-  g_autoptr(JsonObject) info = json_object_new ();
-  g_autoptr(JsonNode) node = NULL;
-  g_autofree char *valid = g_utf8_make_valid (device_name, -1);
-  g_autofree char *name = g_utf8_substring (valid, 0, MIN (g_utf8_strlen (valid, -1),
-                                                           DEVICE_NAME_MAX));
-
-  json_object_set_string_member (info, "name", name);
-  node = json_node_init_object (json_node_alloc (), info);
-  return mira_json_to_string (node, FALSE);
-}
-
 /* An audio socket of a client is opening: which client it is (registering a
  * new device of the Friend-Lite aliases on the way, its id derived from the
  * device name). Whether that makes the client connected is the audio
@@ -202,7 +185,7 @@ mira_api_audio_socket_open (MiraApiCall  *call,
   const char *kind = call->route->data;
   const char *device_name = call->query ? g_hash_table_lookup (call->query, "device_name") : NULL;
   g_autofree char *client_id = NULL;
-  g_autoptr(MiraDbResult) existing = NULL;
+  g_autoptr(JsonObject) client = NULL;
 
   if (call->net_uuid == NULL)
     {
@@ -233,41 +216,13 @@ mira_api_audio_socket_open (MiraApiCall  *call,
       return FALSE;
     }
 
-  existing = mira_db_query (db, "SELECT 1 FROM clients WHERE network_id = $1 AND client_id = $2",
-                            2, (const char *[]) { call->net_uuid, client_id }, error);
-  if (existing == NULL)
-    return FALSE;
-  if (mira_db_result_n_rows (existing) == 0)
-    {
-      g_autoptr(GHashTable) values = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-      g_autoptr(JsonObject) client = NULL;
-
-      if (call->args->len >= 2)
-        {
-          g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_CLIENT_NOT_FOUND,
-                       "Client '%s' is not registered in this network", client_id);
-          return FALSE;
-        }
-      g_hash_table_insert (values, (gpointer) "client_id", g_strdup (client_id));
-      g_hash_table_insert (values, (gpointer) "device_type",
-                           g_strdup (g_strcmp0 (kind, "omi") == 0 ? "omi" : "microphone"));
-      g_hash_table_insert (values, (gpointer) "capabilities", g_strdup ("[\"audio\"]"));
-      if (device_name != NULL && device_name[0] != '\0')
-        g_hash_table_insert (values, (gpointer) "device_info", device_info_text (device_name));
-      client = mira_entity_insert (db, call->net_uuid, call->network_id, &mira_entity_client,
-                                   values, error);
-      if (client == NULL)
-        return FALSE;
-      mira_api_call_emit (call, "client_registered", "client", client);
-    }
-
-  {
-    g_autoptr(JsonObject) client = mira_entity_get (db, call->net_uuid, call->network_id,
-                                                    &mira_entity_client, client_id, error);
-
-    if (client == NULL)
-      return FALSE;
-    mira_api_call_respond_object (call, 200, g_steal_pointer (&client));
-  }
+  client = mira_clients_open_stream (db, call->net_uuid, call->network_id, client_id,
+                                     call->args->len < 2,
+                                     g_strcmp0 (kind, "omi") == 0 ? "omi" : "microphone",
+                                     device_name, call->events, error);
+  if (client == NULL)
+    return mira_api_error_refine (error, MIRA_DB_ERROR, MIRA_DB_ERROR_NOT_FOUND,
+                                  MIRA_API_ERROR_CLIENT_NOT_FOUND);
+  mira_api_call_respond_object (call, 200, g_steal_pointer (&client));
   return TRUE;
 }

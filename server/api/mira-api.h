@@ -65,6 +65,7 @@ struct _MiraApiCall
   char                *content_type;
   char                *token;
   char                *base_url;        /* scheme://host:port the request came to */
+  gboolean             keep_response;   /* the caller reads @response as it is: no text */
 
   /* who is calling, filled in before the handler runs */
   MiraAuthKind         auth;

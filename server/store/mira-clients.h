@@ -26,4 +26,24 @@ JsonObject *mira_clients_set_connected (MiraDb      *db,
                                         GPtrArray   *events_out,
                                         GError     **error);
 
+/* The client an audio socket of the network @net_uuid (networks.id, public
+ * id @network_id) streams as: @client_id when it is registered; when it is
+ * not and @register_new, a new client of that id is registered on the way
+ * (@device_type, e.g. "microphone" or "omi"; @device_name, NULL or the name
+ * as the device gave it, kept for display as device_info {"name"}, at most
+ * 200 characters) and client_registered goes to @events_out. Runs on a store
+ * worker inside the caller's transaction. Returns the client as the API
+ * shows it; MIRA_DB_ERROR_NOT_FOUND when it is not registered and
+ * @register_new is FALSE.
+ */
+JsonObject *mira_clients_open_stream  (MiraDb      *db,
+                                        const char  *net_uuid,
+                                        const char  *network_id,
+                                        const char  *client_id,
+                                        gboolean     register_new,
+                                        const char  *device_type,
+                                        const char  *device_name,
+                                        GPtrArray   *events_out,
+                                        GError     **error);
+
 G_END_DECLS
