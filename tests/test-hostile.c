@@ -1038,8 +1038,16 @@ test_limits_close_wait (void)
       g_assert_cmpint (connect (fds[i], (struct sockaddr *) &addr, sizeof addr), ==, 0);
       g_assert_true (send_all (fds[i], request, strlen (request)));
     }
-  /* The answers are being written, and stall */
-  g_usleep (500 * 1000);
+  /* The answers are being written, and stall: each peer has the first
+   * bytes of its answer (however long a loaded or sanitized server takes
+   * to build them) before it closes its side
+   */
+  for (guint i = 0; i < N; i++)
+    {
+      struct pollfd pfd = { .fd = fds[i], .events = POLLIN };
+
+      g_assert_cmpint (poll (&pfd, 1, 120 * 1000), ==, 1);
+    }
   for (guint i = 0; i < N; i++)
     shutdown (fds[i], SHUT_WR);
 
