@@ -34,6 +34,8 @@ static int opt_subscribers = 1000;
 static int opt_events = 300;
 static double opt_rate = 20;
 static int opt_threads = 1;
+static double opt_max_other = 0.2;
+static double opt_quiet_wait = 120;
 static gboolean opt_verbose = FALSE;
 
 typedef struct
@@ -191,6 +193,10 @@ main (int    argc,
     { "events", 'e', 0, G_OPTION_ARG_INT, &opt_events, "Events to emit (300)", "N" },
     { "rate", 'r', 0, G_OPTION_ARG_DOUBLE, &opt_rate, "Events per second (20)", "R" },
     { "client-threads", 't', 0, G_OPTION_ARG_INT, &opt_threads, "Receiving threads (1)", "N" },
+    { "max-other", 0, 0, G_OPTION_ARG_DOUBLE, &opt_max_other,
+      "Before emitting, wait while other processes take more cores than this (0.2)", "CORES" },
+    { "quiet-wait", 0, 0, G_OPTION_ARG_DOUBLE, &opt_quiet_wait,
+      "...for at most this long (120)", "S" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, "Server messages too", NULL },
     { NULL }
   };
@@ -276,7 +282,7 @@ main (int    argc,
                                            "{\"name\":\"warm-up\"}", 201);
   }
   g_usleep (500 * 1000);
-  bench_wait_quiet (server.pid, 0.2, 120);
+  bench_wait_quiet (server.pid, opt_max_other, opt_quiet_wait);
 
   g_print ("Emitting %d person_created events at %.0f/s...\n", opt_events, opt_rate);
   cpu0 = bench_cpu_seconds (server.pid, 0);

@@ -344,7 +344,8 @@ main (int    argc,
       "A sample at or above this magnitude is voiced (500, about -36 dBFS)", "N" },
     { "gap-ms", 0, 0, G_OPTION_ARG_INT, &opt_gap_ms, "Pause between utterances (1000)", "MS" },
     { "max-other", 0, 0, G_OPTION_ARG_DOUBLE, &opt_max_other,
-      "Stretch a gap while other processes take more cores than this (0.2)", "CORES" },
+      "Wait before the first utterance, and stretch a gap, while other processes take more "
+      "cores than this (0.2)", "CORES" },
     { "quiet-wait", 0, 0, G_OPTION_ARG_INT, &opt_quiet_wait,
       "...for at most this long (60)", "S" },
     { "transcriber", 0, 0, G_OPTION_ARG_STRING, &opt_transcriber,
@@ -422,7 +423,7 @@ main (int    argc,
     g_error ("the audio socket was not ready");
 
   server_pid = server.pid;
-  last_other = bench_wait_quiet (server.pid, opt_max_other, 120);
+  last_other = bench_wait_quiet (server.pid, opt_max_other, opt_quiet_wait);
   cpu0 = bench_cpu_seconds (server.pid, 0);
   busy0 = bench_machine_busy_seconds ();
   self0 = bench_cpu_seconds (getpid (), 0);
