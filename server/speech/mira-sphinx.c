@@ -5,10 +5,16 @@
 
 #include "mira-sphinx.h"
 
+#include <errno.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
 #include <string.h>
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include <glib/gstdio.h>
 #include <pocketsphinx.h>
@@ -673,23 +679,61 @@ run_job (gpointer data,
   g_free (job);
 }
 
-/* Its own pool, not the transcriptions': a job here never waits for a
- * decoder, so a decode that holds one always gets to its end, even while
- * every transcription thread waits for a decoder.
+/* The nice value the decodes while spoken run at, above the process's:
+ * on a machine short of CPU the words wait, not the audio threads.
+ */
+#define WORK_NICE_DELTA 5
+
+static void
+run_work_job (gpointer data,
+              gpointer unused)
+{
+  static GPrivate lowered;
+
+  if (g_private_get (&lowered) == NULL)
+    {
+#ifdef __linux__
+      /* Linux's nice value is a thread's own */
+      id_t tid = (id_t) syscall (SYS_gettid);
+      int nice_value;
+
+      errno = 0;
+      nice_value = getpriority (PRIO_PROCESS, tid);
+      if (errno == 0 && setpriority (PRIO_PROCESS, tid, MIN (nice_value + WORK_NICE_DELTA, 19)) != 0)
+        g_debug ("the decodes while spoken keep the audio's priority: %s", g_strerror (errno));
+#endif
+      g_private_set (&lowered, GINT_TO_POINTER (TRUE));
+    }
+  run_job (data, unused);
+}
+
+/* Pools of their own, not the transcriptions': a job here never waits for
+ * a decoder, so a decode that holds one always gets to its end, even while
+ * every transcription thread waits for a decoder. The pushed audio is
+ * decoded on threads below the audio's priority, which no other pool
+ * shares (exclusive); the end, which the words wait for, is not.
  */
 static void
 push_job (Job *job)
 {
-  static GThreadPool *pool;
+  static GThreadPool *work_pool;
+  static GThreadPool *end_pool;
 
-  if (g_once_init_enter (&pool))
+  if (g_once_init_enter (&work_pool))
+    {
+      GThreadPool *created = g_thread_pool_new (run_work_job, NULL,
+                                                MAX (1, g_get_num_processors ()), TRUE, NULL);
+
+      g_once_init_leave (&work_pool, created);
+    }
+  if (g_once_init_enter (&end_pool))
     {
       GThreadPool *created = g_thread_pool_new (run_job, NULL,
                                                 MAX (1, g_get_num_processors ()), FALSE, NULL);
 
-      g_once_init_leave (&pool, created);
+      g_once_init_leave (&end_pool, created);
     }
-  g_thread_pool_push (pool, job, NULL);
+  g_thread_pool_push (job->decode != NULL ? work_pool : end_pool, job, NULL);
 }
 
 MiraSphinxDecode *
