@@ -17,7 +17,9 @@
  *    window closing (audio_stream_selected). The device's first utterance
  *    is decoded once it is over; the next ones while they are spoken.
  *
- * The server runs in this process (the tests' harness), on SQLite.
+ * The server runs in this process (the tests' harness), on SQLite, with the
+ * transcriber chain mira-server makes of `--transcriber sphinx
+ * --sphinx-decoders 1` (it reads the network's transcriber setting).
  *
  *   ninja -C _build tests/bench/bench-extract && ./_build/tests/bench/bench-extract
  */
@@ -28,7 +30,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "mira-sphinx.h"
+#include "mira-transcriber-chain.h"
 #include "mira-test-corpus.h"
 #include "mira-test-live.h"
 #include "mira-test-pg.h"
@@ -40,7 +42,7 @@
 
 static int opt_repeat = 50;
 static int opt_live_repeat = 5;
-static int opt_sphinx_idle = -1;
+static int opt_sphinx_idle = 0;
 static char *opt_corpus = NULL;
 
 /* The server's debug messages that mark an utterance's stages, as they come */
@@ -281,7 +283,10 @@ static void
 bench_live (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(MiraSphinx) sphinx = mira_sphinx_new (NULL, 1, &error);
+  /* As mira-server --transcriber sphinx --sphinx-decoders 1 has it */
+  MiraTranscriberOptions options = { .sphinx_decoders = 1, .sphinx_idle_s = opt_sphinx_idle };
+  g_autoptr(MiraTranscriberChain) chain = mira_transcriber_chain_new ("sphinx", &options,
+                                                                      &error);
   g_autofree char *uri = mira_test_sqlite_uri ();
   g_autoptr(MiraTestServer) server = NULL;
   g_autoptr(MiraTestClient) client = NULL;
@@ -307,11 +312,9 @@ bench_live (void)
   gsize n;
   Net net;
 
-  if (sphinx == NULL)
+  if (chain == NULL)
     g_error ("PocketSphinx: %s", error->message);
-  if (opt_sphinx_idle >= 0)
-    mira_sphinx_set_idle (sphinx, (guint) opt_sphinx_idle);
-  server = mira_test_server_new_full (uri, FALSE, MIRA_TRANSCRIBER (sphinx));
+  server = mira_test_server_new_full (uri, FALSE, MIRA_TRANSCRIBER (chain));
   client = mira_test_client_new (mira_test_server_get_url (server));
   net = network_new (client);
   path = g_strdup_printf ("/api/v1/%s/service/client/register/kitchen", net.id);
@@ -459,7 +462,7 @@ main (int   argc,
       "Spoken utterances (default 5; 0: none)", "N" },
     { "sphinx-idle", 0, 0, G_OPTION_ARG_INT, &opt_sphinx_idle,
       "Seconds PocketSphinx's decoder stays loaded unused (default 300; 1: every utterance"
-      " loads it again)", "S" },
+      " loads it again; -1: for ever)", "S" },
     { "corpus", 0, 0, G_OPTION_ARG_FILENAME, &opt_corpus,
       "The corpus (default tests/extraction-corpus.json of the source tree)", "FILE" },
     { NULL }
