@@ -39,20 +39,27 @@ dictionary_words (const char *path,
                   guint      *n_entries)
 {
   g_autofree char *text = NULL;
-  g_auto(GStrv) lines = NULL;
   GHashTable *words = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
-  lines = g_strsplit (text, "\n", -1);
   *n_entries = 0;
-  for (guint i = 0; lines[i] != NULL; i++)
+  /* Line by line: splitting searches the rest of the text at every line
+   * under AddressSanitizer, which takes minutes on 134,723 lines
+   */
+  for (char *line = text; *line != '\0';)
     {
-      gsize len = strcspn (lines[i], " \t(");
+      char *end = strchr (line, '\n');
+      gsize len;
 
-      if (len == 0)
-        continue;
-      (*n_entries)++;
-      g_hash_table_add (words, g_strndup (lines[i], len));
+      if (end != NULL)
+        *end = '\0';
+      len = strcspn (line, " \t(");
+      if (len > 0)
+        {
+          (*n_entries)++;
+          g_hash_table_add (words, g_strndup (line, len));
+        }
+      line = end != NULL ? end + 1 : line + strlen (line);
     }
   return words;
 }
