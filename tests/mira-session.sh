@@ -29,16 +29,18 @@ case "${MIRA_SESSION_STAGE:-}" in
     mkdir -p "$tmp/home" "$tmp/data" "$tmp/config" "$tmp/cache" "$tmp/run"
     chmod 700 "$tmp/run"
     status=0
+    # The bus and the services it starts write to stderr; COMMAND alone gets
+    # stdout (fd 3 until then), which may be a test's TAP stream
     env HOME="$tmp/home" XDG_DATA_HOME="$tmp/data" XDG_CONFIG_HOME="$tmp/config" \
         XDG_CACHE_HOME="$tmp/cache" XDG_RUNTIME_DIR="$tmp/run" \
         MIRA_SESSION_STAGE=bus MIRA_SESSION_DISPLAY="$display" \
-        dbus-run-session -- "$0" "$@" || status=$?
+        dbus-run-session -- "$0" "$@" 3>&1 1>&2 || status=$?
     exit $status
     ;;
   bus)
     # The keyring "login" is created with this password and left unlocked;
     # it is the default collection libsecret stores into.
-    printf 'mira-session' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+    printf 'mira-session' | gnome-keyring-daemon --unlock --components=secrets >/dev/null 3>&-
     if [ "$MIRA_SESSION_DISPLAY" = yes ]; then
       # Xvfb picks a free display itself and writes its number to fd 3:
       # nothing to race for when tests start together (xvfb-run -a tries
@@ -61,11 +63,10 @@ case "${MIRA_SESSION_STAGE:-}" in
       wait "$xvfb" 2>/dev/null || true
       exit $status
     fi
-    exec env -u MIRA_SESSION_STAGE -u MIRA_SESSION_DISPLAY "$@"
+    exec env -u MIRA_SESSION_STAGE -u MIRA_SESSION_DISPLAY "$@" 1>&3 3>&-
     ;;
   display)
-    # Its registry daemon talks on stdout, which is the test's (TAP)
-    /usr/libexec/at-spi-bus-launcher --launch-immediately >&2 &
+    /usr/libexec/at-spi-bus-launcher --launch-immediately 3>&- &
     launcher=$!
     # Ready once it answers on the session bus
     for _ in $(seq 50); do
@@ -76,7 +77,7 @@ case "${MIRA_SESSION_STAGE:-}" in
       sleep 0.1
     done
     status=0
-    env -u MIRA_SESSION_STAGE -u MIRA_SESSION_DISPLAY "$@" || status=$?
+    env -u MIRA_SESSION_STAGE -u MIRA_SESSION_DISPLAY "$@" 1>&3 3>&- || status=$?
     kill "$launcher" 2>/dev/null || true
     wait "$launcher" 2>/dev/null || true
     exit $status
