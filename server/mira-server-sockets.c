@@ -167,20 +167,50 @@ event_socket_auth (MiraApiCall  *call,
   return TRUE;
 }
 
+/* A socket's authentication on its way through a store worker: the call
+ * that checks it and whom to tell (a MiraEventAuthDone or a
+ * MiraAudioAuthDone, by the socket's kind)
+ */
 typedef struct
 {
-  MiraServer        *server;
-  MiraApiCall       *call;
-  MiraEventAuthDone  done;
-  gpointer           done_data;
-} EventAuth;
+  MiraServer  *server;
+  MiraApiCall *call;
+  GCallback    done;
+  gpointer     done_data;
+} SocketAuth;
+
+static void
+socket_auth_start (MiraServer          *self,
+                   MiraApiCall         *call,
+                   GCallback            done,
+                   gpointer             done_data,
+                   GAsyncReadyCallback  callback)
+{
+  SocketAuth *auth = g_new0 (SocketAuth, 1);
+
+  auth->server = g_object_ref (self);
+  auth->call = call;
+  auth->done = done;
+  auth->done_data = done_data;
+  self->in_flight++;
+  mira_store_run_async (self->store, mira_api_call_run, call, NULL, NULL, NULL, callback, auth);
+}
+
+static void
+socket_auth_free (SocketAuth *auth)
+{
+  auth->server->in_flight--;
+  mira_api_call_free (auth->call);
+  g_object_unref (auth->server);
+  g_free (auth);
+}
 
 static void
 event_auth_done (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  EventAuth *auth = user_data;
+  SocketAuth *auth = user_data;
   MiraServer *self = auth->server;
   MiraApiCall *call = auth->call;
   g_autoptr(GError) error = NULL;
@@ -202,12 +232,8 @@ event_auth_done (GObject      *source,
       answer.client_id = call->session_client;
       answer.grant_token = call->auth == MIRA_AUTH_ADMIN ? NULL : call->token;
     }
-  auth->done (&answer, auth->done_data);
-
-  self->in_flight--;
-  mira_api_call_free (call);
-  g_object_unref (self);
-  g_free (auth);
+  ((MiraEventAuthDone) auth->done) (&answer, auth->done_data);
+  socket_auth_free (auth);
 }
 
 void
@@ -222,7 +248,6 @@ mira_server_sockets_authenticate_events (gpointer           user_data,
   };
   MiraServer *self = user_data;
   MiraApiCall *call = mira_api_call_new ();
-  EventAuth *auth = g_new0 (EventAuth, 1);
 
   call->route = &route;
   call->config = &self->config;
@@ -230,33 +255,20 @@ mira_server_sockets_authenticate_events (gpointer           user_data,
   g_ptr_array_add (call->args, g_strdup (network_id));
   call->token = g_strdup (token);
 
-  auth->server = g_object_ref (self);
-  auth->call = call;
-  auth->done = done;
-  auth->done_data = done_data;
-  self->in_flight++;
-  mira_store_run_async (self->store, mira_api_call_run, call, NULL, NULL, NULL, event_auth_done,
-                        auth);
+  socket_auth_start (self, call, G_CALLBACK (done), done_data, event_auth_done);
 }
 
 /* Audio sockets are authenticated as the API authenticates their
  * WebSocket's route: the token, the network, the client (registered on the
  * way for the aliases).
  */
-typedef struct
-{
-  MiraServer        *server;
-  MiraApiCall       *call;
-  MiraAudioAuthDone  done;
-  gpointer           done_data;
-} AudioAuth;
 
 static void
 audio_auth_done (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  AudioAuth *auth = user_data;
+  SocketAuth *auth = user_data;
   MiraServer *self = auth->server;
   MiraApiCall *call = auth->call;
   g_autoptr(GError) error = NULL;
@@ -287,12 +299,8 @@ audio_auth_done (GObject      *source,
                       ? NAN : json_object_get_double_member (object, "rssi");
       answer.grant_token = call->auth == MIRA_AUTH_ADMIN ? NULL : call->token;
     }
-  auth->done (&answer, auth->done_data);
-
-  self->in_flight--;
-  mira_api_call_free (call);
-  g_object_unref (self);
-  g_free (auth);
+  ((MiraAudioAuthDone) auth->done) (&answer, auth->done_data);
+  socket_auth_free (auth);
 }
 
 void
@@ -314,7 +322,6 @@ mira_server_sockets_authenticate_audio (gpointer             user_data,
   };
   MiraServer *self = user_data;
   MiraApiCall *call = mira_api_call_new ();
-  AudioAuth *auth = g_new0 (AudioAuth, 1);
 
   call->route = &routes[kind];
   if (network_id != NULL)
@@ -330,11 +337,5 @@ mira_server_sockets_authenticate_audio (gpointer             user_data,
   call->base_url = g_strdup (self->url);
   call->keep_response = TRUE;
 
-  auth->server = g_object_ref (self);
-  auth->call = call;
-  auth->done = done;
-  auth->done_data = done_data;
-  self->in_flight++;
-  mira_store_run_async (self->store, mira_api_call_run, call, NULL, NULL, NULL, audio_auth_done,
-                        auth);
+  socket_auth_start (self, call, G_CALLBACK (done), done_data, audio_auth_done);
 }
