@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "mira-api-private.h"
+#include "mira-api.h"
 #include "mira-test-api.h"
 
 static void

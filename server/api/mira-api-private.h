@@ -23,12 +23,6 @@ G_END_DECLS
 
 G_BEGIN_DECLS
 
-const MiraApiRoute *mira_api_routes (guint *n_routes);
-
-G_END_DECLS
-
-G_BEGIN_DECLS
-
 /* The parts of a multipart/form-data body by name (the first of each
  * name): GBytes. MIRA_API_ERROR_BAD_REQUEST when it does not parse.
  */

@@ -88,6 +88,10 @@ struct _MiraApiCall
 };
 
 /* The route table and matching */
+/* Every route the server answers, in the order they are matched:
+ * @n_routes of them.
+ */
+const MiraApiRoute *mira_api_routes         (guint              *n_routes);
 const MiraApiRoute *mira_api_match          (const char         *method,
                                              const char * const *segments,
                                              GPtrArray          *args,
