@@ -1,21 +1,31 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The server's layers, as the build compiles them: a file of each folder of
-server/ can include the headers of its own folder and of the layers below it,
-and no other; the app's core sees the library's public headers only. A
-type's private header (mira-audio-hub-private.h) is included by that type's
-own aspect files (mira-audio-hub*.c) and by nothing else in server/.
+"""The server's layers, as the build compiles them and as the sources are
+written: a file of each folder of server/ can include the headers of its own
+folder and of the layers below it, and no other; the app sees the library's
+public headers only. A type's private header (mira-audio-hub-private.h) is
+included by that type's own aspect files (mira-audio-hub*.c) and by nothing
+else: no other file of server/, no test, nothing of the app.
 
-Each check preprocesses a one-line file, '#include "HEADER"', with the
-flags the build gives a real source file of the folder (read from
-compile_commands.json), so it fails exactly when such a line in that folder
-would.
+Two kinds of checks:
 
-    test-layers.py BUILD_DIR
+- The include path: a one-line file, '#include "HEADER"', is preprocessed
+  with the flags the build gives a real source file of each folder (read
+  from compile_commands.json), so it fails exactly when such a line in that
+  folder would.
+- The sources: every '#include "…"' line of server/, tests/ and app/ names
+  a bare header (no directory, no '..': the compiler would resolve those
+  relative to the including file, past any include path) of a folder that
+  the including file may use, and no private header that is not its own.
+
+Neither needs anything built beyond what 'meson setup' writes.
+
+    test-layers.py SOURCE_DIR BUILD_DIR
 """
 
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -35,6 +45,15 @@ RULE = {
     '.': ['base', 'net', 'store', 'audio', 'speech', 'events', 'live', 'api'],
 }
 
+# Headers the build generates, by the folder whose sources they belong to
+GENERATED = {'mira-api-error-enums.h': 'api', 'mira-migrations-resources.h': 'store',
+             'mira-core-enums.h': 'app/core'}
+
+# The folders of server/ whose targets have config.h on their path
+CONFIG_USERS = {'speech', 'api', '.'}
+
+INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]*)"')
+
 # A header of each folder
 HEADERS = {
     'base': 'mira-types.h',
@@ -47,6 +66,11 @@ HEADERS = {
     'api': 'mira-api.h',
     '.': 'mira-server.h',
 }
+
+# The app's private headers that its tests read: the window's widgets
+# (test-pages and the screenshots open its pages) and the core's items
+# filled from JSON (test-data, test-connection build them as the core does)
+APP_PRIVATE_FOR_TESTS = {'mira-window-private.h', 'mira-core-private.h'}
 
 # What libmira_server_dep shows (server/include/meson.build), and some of
 # what it must not
@@ -93,33 +117,117 @@ def folder_of(path):
     return None
 
 
-def private_includes(entries):
-    """For every private header of server/: (header, the server's files
-    that include it), read from the sources the build compiles and the
-    headers beside them."""
-    files = set()
-    for entry in entries:
-        path = os.path.normpath(os.path.join(entry['directory'], entry['file']))
-        if folder_of(path) in RULE and path.endswith('.c'):
-            files.add(path)
-            folder = os.path.dirname(path)
-            files.update(os.path.join(folder, name) for name in os.listdir(folder)
-                         if name.endswith('.h'))
-    headers = {}
-    for path in sorted(files):
-        if path.endswith('-private.h'):
-            headers.setdefault(os.path.basename(path), [])
-    for path in sorted(files):
-        with open(path, encoding='utf-8') as f:
-            for line in f:
-                if line.startswith('#include "') and line.rstrip().endswith('-private.h"'):
-                    header = line.split('"')[1]
-                    headers.setdefault(header, []).append(path)
-    return headers
+def source_folder(rel):
+    """The folder that decides what @rel (a path relative to the source
+    root) may include: a folder of server/ ('.' for its root), 'app/core',
+    'app/gui', 'app' (its main.c) or 'tests' (with bench/ and fuzz/)."""
+    parts = rel.split('/')
+    if parts[0] == 'server':
+        if len(parts) == 2:
+            return '.'
+        return parts[1]
+    if parts[0] == 'app':
+        return 'app/' + parts[1] if len(parts) > 2 else 'app'
+    return parts[0]
+
+
+def sources(source_dir):
+    """Every .c and .h file of server/, tests/ and app/, relative to
+    @source_dir, except the build directories inside it."""
+    found = []
+    for top in ('server', 'tests', 'app'):
+        for root, dirs, files in os.walk(os.path.join(source_dir, top)):
+            dirs[:] = sorted(d for d in dirs
+                             if not os.path.exists(os.path.join(root, d, 'meson-info')))
+            for name in sorted(files):
+                if name.endswith('.c') or name.endswith('.h'):
+                    found.append(os.path.relpath(os.path.join(root, name), source_dir))
+    return found
+
+
+def header_homes(files):
+    """The folder of each header, by its name: {'mira-db.h': 'store'}."""
+    homes = dict(GENERATED)
+    homes['config.h'] = 'config'
+    for rel in files:
+        if rel.endswith('.h'):
+            name = os.path.basename(rel)
+            if name in homes and homes[name] != source_folder(rel):
+                raise SystemExit('Bail out! %s is the name of two headers' % name)
+            homes[name] = source_folder(rel)
+    return homes
+
+
+def may_include(folder, header, home):
+    """None if a file of @folder may include @header (of folder @home),
+    else why not."""
+    if home is None:
+        return 'no header of ours is called that'
+    if folder in RULE:
+        if home == 'config':
+            return None if folder in CONFIG_USERS else 'config.h is not on its path'
+        if home == folder or home in RULE[folder]:
+            return None
+        return 'a header of %s/, which %s/ may not use' % (home, folder)
+    if folder == 'tests':
+        return None
+    # The app: the library's public headers, its own folders and config.h
+    if home in RULE:
+        return None if header in PUBLIC else 'not one of the library\'s public headers'
+    if home == 'tests':
+        return 'a header of the tests'
+    return None
+
+
+def private_owner(rel, header, home):
+    """None if @rel may include the private @header of folder @home, else
+    why not. A server type's private header is for its own aspect files; the
+    app's are for their own folder."""
+    folder = source_folder(rel)
+    name = os.path.basename(rel)
+    if home in RULE:
+        if folder == home and name.startswith(header[:-len('-private.h')]):
+            return None
+        return 'a private header of %s*.c' % header[:-len('-private.h')]
+    if folder == home or folder == 'tests' and header in APP_PRIVATE_FOR_TESTS:
+        return None
+    return 'a private header of %s/' % home
+
+
+def include_checks(source_dir):
+    """(name, why it fails or None, its lines) for every #include "…" line
+    of the sources, and for each private header of server/ that nothing
+    includes."""
+    files = sources(source_dir)
+    homes = header_homes(files)
+    checks = []
+    included = set()
+    for rel in files:
+        folder = source_folder(rel)
+        with open(os.path.join(source_dir, rel), encoding='utf-8') as f:
+            for number, line in enumerate(f, 1):
+                match = INCLUDE.match(line)
+                if match is None:
+                    continue
+                header = match.group(1)
+                home = homes.get(header)
+                if '/' in header or '..' in header:
+                    why = 'a path, not a header\'s name'
+                else:
+                    why = may_include(folder, header, home)
+                    if why is None and header.endswith('-private.h'):
+                        why = private_owner(rel, header, home)
+                        included.add(header)
+                checks.append(('%s:%d includes "%s"' % (rel, number, header), why))
+    for header, home in sorted(homes.items()):
+        if header.endswith('-private.h') and home in RULE and header not in included:
+            checks.append(('%s is included by its type\'s files' % header,
+                           'no file includes it'))
+    return checks
 
 
 def main():
-    build_dir = sys.argv[1]
+    source_dir, build_dir = sys.argv[1], sys.argv[2]
     with open(os.path.join(build_dir, 'compile_commands.json')) as f:
         entries = json.load(f)
 
@@ -139,9 +247,9 @@ def main():
         checks += [('app/core', header, 'public', True) for header in PUBLIC]
         checks += [('app/core', header, 'private', False) for header in PRIVATE]
 
-    privates = private_includes(entries)
+    includes = include_checks(source_dir)
 
-    print('1..%d' % (len(checks) + len(privates)))
+    print('1..%d' % (len(checks) + len(includes)))
     failed = 0
     with tempfile.TemporaryDirectory() as tmp:
         probe = os.path.join(tmp, 'probe.c')
@@ -168,23 +276,13 @@ def main():
                 for line in result.stderr.splitlines()[:5]:
                     print('# ' + line)
 
-    # A private header is for its type's own aspect files, not a way in
-    # for the rest of its folder or another layer.
-    for n, (header, includers) in enumerate(sorted(privates.items()), len(checks) + 1):
-        type_prefix = header[:-len('-private.h')]
-        outsiders = [path for path in includers
-                     if not os.path.basename(path).startswith(type_prefix)]
-        name = '%s is included by %s*.c only' % (header, type_prefix)
-        if not includers:
-            failed += 1
-            print('not ok %d - %s: no file includes it' % (n, name))
-        elif outsiders:
-            failed += 1
-            print('not ok %d - %s' % (n, name))
-            for path in outsiders:
-                print('# included by ' + path)
-        else:
+    # What the sources say, line by line
+    for n, (name, why) in enumerate(includes, len(checks) + 1):
+        if why is None:
             print('ok %d - %s' % (n, name))
+        else:
+            failed += 1
+            print('not ok %d - %s: %s' % (n, name, why))
     return 1 if failed else 0
 
 
