@@ -10,6 +10,7 @@
 #include "mira-api-private.h"
 
 #include "mira-db.h"
+#include "mira-networks.h"
 #include "mira-json.h"
 #include "mira-time.h"
 #include "mira-transcriber-chain.h"
@@ -193,16 +194,16 @@ mira_api_setting_check (const char  *key,
 static JsonObject *
 setting_object (MiraApiCall *call,
                 const char  *key,
-                const char  *value_json,
+                JsonNode    *value,
                 const char  *type,
                 const char  *created_at,
                 const char  *updated_at)
 {
   JsonObject *object = json_object_new ();
-  JsonNode *value = json_from_string (value_json, NULL);
 
   json_object_set_string_member (object, "key", key);
-  json_object_set_member (object, "value", value ? value : json_node_new (JSON_NODE_NULL));
+  json_object_set_member (object, "value",
+                          value ? json_node_copy (value) : json_node_new (JSON_NODE_NULL));
   json_object_set_string_member (object, "type", type);
   json_object_set_string_member (object, "network_id", call->network_id);
   json_object_set_boolean_member (object, "is_default", created_at == NULL);
@@ -268,12 +269,15 @@ mira_api_settings_list (MiraApiCall  *call,
 
   total = mira_db_result_n_rows (res);
   for (guint i = offset; i < total && i < (guint64) offset + limit; i++)
-    json_array_add_object_element (items,
-                                   setting_object (call, mira_db_result_get (res, i, 0),
-                                                   mira_db_result_get (res, i, 1),
-                                                   mira_db_result_get (res, i, 2),
-                                                   mira_db_result_get (res, i, 3),
-                                                   mira_db_result_get (res, i, 4)));
+    {
+      g_autoptr(JsonNode) value = json_from_string (mira_db_result_get (res, i, 1), NULL);
+
+      json_array_add_object_element (items,
+                                     setting_object (call, mira_db_result_get (res, i, 0), value,
+                                                     mira_db_result_get (res, i, 2),
+                                                     mira_db_result_get (res, i, 3),
+                                                     mira_db_result_get (res, i, 4)));
+    }
   out = json_object_new ();
   json_object_set_array_member (out, "items", g_steal_pointer (&items));
   json_object_set_int_member (out, "total", total);
@@ -289,18 +293,14 @@ load_setting (MiraApiCall  *call,
               const char   *key,
               GError      **error)
 {
-  g_autoptr(MiraDbResult) res = NULL;
+  g_autoptr(MiraNetworkSetting) setting = NULL;
 
-  res = mira_db_query (db, "SELECT " SETTING_COLUMNS " FROM network_settings"
-                           " WHERE network_id = $1 AND setting_key = $2",
-                       2, (const char *[]) { call->net_uuid, key }, error);
-  if (res == NULL)
+  if (!mira_networks_get_setting (db, call->network_id, key, &setting, error))
     return NULL;
-  if (mira_db_result_n_rows (res) == 0)
+  if (setting == NULL)
     return json_object_new ();   /* empty: not set */
-  return setting_object (call, mira_db_result_get (res, 0, 0), mira_db_result_get (res, 0, 1),
-                         mira_db_result_get (res, 0, 2), mira_db_result_get (res, 0, 3),
-                         mira_db_result_get (res, 0, 4));
+  return setting_object (call, setting->key, setting->value, setting->type, setting->created_at,
+                         setting->updated_at);
 }
 
 static gboolean
@@ -327,11 +327,14 @@ mira_api_setting_get (MiraApiCall  *call,
   if (json_object_get_size (object) == 0)
     {
       /* A known setting that was never set reads as its default. */
+      g_autoptr(JsonNode) value = NULL;
+
       known = find_known (key);
       if (known == NULL || known->default_json == NULL)
         return setting_not_found (call, key, error);
+      value = json_from_string (known->default_json, NULL);
       g_clear_pointer (&object, json_object_unref);
-      object = setting_object (call, key, known->default_json, known->type, NULL, NULL);
+      object = setting_object (call, key, value, known->type, NULL, NULL);
     }
   mira_api_call_respond_object (call, 200, g_steal_pointer (&object));
   return TRUE;

@@ -12,6 +12,7 @@
 #include "mira-audio-hub-private.h"
 
 #include "mira-db.h"
+#include "mira-networks.h"
 #include "mira-store.h"
 #include "mira-transcriber-chain.h"
 
@@ -66,20 +67,13 @@ read_transcriber_setting (MiraDb    *db,
                           gpointer   data,
                           GError   **error)
 {
-  g_autoptr(MiraDbResult) res = NULL;
-  g_autoptr(JsonNode) value = NULL;
+  g_autoptr(MiraNetworkSetting) setting = NULL;
 
-  res = mira_db_query (db, "SELECT s.setting_value FROM network_settings s"
-                           " JOIN networks n ON n.id = s.network_id"
-                           " WHERE n.network_id = $1 AND s.setting_key = 'transcriber'",
-                       1, (const char *[]) { data }, error);
-  if (res == NULL || mira_db_result_n_rows (res) == 0)
+  if (!mira_networks_get_setting (db, data, "transcriber", &setting, error) || setting == NULL ||
+      setting->value == NULL || !JSON_NODE_HOLDS_VALUE (setting->value) ||
+      json_node_get_value_type (setting->value) != G_TYPE_STRING)
     return NULL;
-  value = json_from_string (mira_db_result_get (res, 0, 0), NULL);
-  if (value == NULL || !JSON_NODE_HOLDS_VALUE (value) ||
-      json_node_get_value_type (value) != G_TYPE_STRING)
-    return NULL;
-  return g_strdup (json_node_get_string (value));
+  return g_strdup (json_node_get_string (setting->value));
 }
 
 typedef struct

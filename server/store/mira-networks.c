@@ -39,6 +39,49 @@ network_from_row (MiraDbResult *res,
   return object;
 }
 
+void
+mira_network_setting_free (MiraNetworkSetting *setting)
+{
+  if (setting == NULL)
+    return;
+  g_free (setting->key);
+  g_clear_pointer (&setting->value, json_node_unref);
+  g_free (setting->type);
+  g_free (setting->created_at);
+  g_free (setting->updated_at);
+  g_free (setting);
+}
+
+gboolean
+mira_networks_get_setting (MiraDb              *db,
+                           const char          *network_id,
+                           const char          *key,
+                           MiraNetworkSetting **setting,
+                           GError             **error)
+{
+  g_autoptr(MiraDbResult) res = NULL;
+  MiraNetworkSetting *found;
+
+  *setting = NULL;
+  res = mira_db_query (db, "SELECT s.setting_key, s.setting_value, s.setting_type,"
+                           " s.created_at, s.updated_at FROM network_settings s"
+                           " JOIN networks n ON n.id = s.network_id"
+                           " WHERE n.network_id = $1 AND s.setting_key = $2",
+                       2, (const char *[]) { network_id, key }, error);
+  if (res == NULL)
+    return FALSE;
+  if (mira_db_result_n_rows (res) == 0)
+    return TRUE;
+  found = g_new0 (MiraNetworkSetting, 1);
+  found->key = g_strdup (mira_db_result_get (res, 0, 0));
+  found->value = json_from_string (mira_db_result_get (res, 0, 1), NULL);
+  found->type = g_strdup (mira_db_result_get (res, 0, 2));
+  found->created_at = g_strdup (mira_db_result_get (res, 0, 3));
+  found->updated_at = g_strdup (mira_db_result_get (res, 0, 4));
+  *setting = found;
+  return TRUE;
+}
+
 char *
 mira_network_lookup_uuid (MiraDb      *db,
                           const char  *network_id,

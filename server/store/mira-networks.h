@@ -79,6 +79,30 @@ JsonObject *mira_networks_update      (MiraDb                   *db,
                                        GPtrArray                *events_out,
                                        GError                  **error);
 
+/* A setting of a network, as network_settings holds it */
+typedef struct {
+  char     *key;
+  JsonNode *value;       /* the value as stored; NULL when it is not JSON */
+  char     *type;        /* "string", "integer", "number", "boolean", "object" */
+  char     *created_at;  /* RFC 3339, UTC */
+  char     *updated_at;
+} MiraNetworkSetting;
+
+void        mira_network_setting_free (MiraNetworkSetting       *setting);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MiraNetworkSetting, mira_network_setting_free)
+
+/* The setting @key of the network whose public id is @network_id, for the
+ * REST API's settings and for what a network's setting changes elsewhere
+ * (its transcriber, read by the audio hub). TRUE with *@setting NULL when
+ * the network does not set it (or is gone); FALSE with a MIRA_DB_ERROR when
+ * the database fails. Needs no transaction.
+ */
+gboolean    mira_networks_get_setting (MiraDb                   *db,
+                                       const char               *network_id,
+                                       const char               *key,
+                                       MiraNetworkSetting      **setting,
+                                       GError                  **error);
+
 /* Deletes the network whose networks.id is @net_uuid and everything in it;
  * network_deleted follows. Returns the network as it was.
  */
