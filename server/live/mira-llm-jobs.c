@@ -3,6 +3,7 @@
 
 #include "mira-llm-jobs.h"
 
+#include "mira-conversations.h"
 #include "mira-db.h"
 #include "mira-entity.h"
 #include "mira-extraction.h"
@@ -349,10 +350,8 @@ summary_store (MiraDb    *db,
                                                                       "topic_summary", NULL);
   JsonObject *was = json_object_get_object_member (job->conversation, "metadata");
   g_autoptr(JsonObject) metadata = json_object_new ();
-  g_autoptr(JsonNode) node = NULL;
-  g_autoptr(MiraDbResult) res = NULL;
-  g_autofree char *metadata_text = NULL;
   g_autofree char *now = mira_timestamp_now ();
+  gboolean changed;
   JsonObject *row;
 
   if (was != NULL)
@@ -364,20 +363,11 @@ summary_store (MiraDb    *db,
                                 json_node_copy (json_object_get_member (was, l->data)));
     }
   json_object_set_string_member (metadata, "summary_by", "llm");
-  node = json_node_init_object (json_node_alloc (), metadata);
-  metadata_text = mira_json_to_string (node, FALSE);
 
-  res = mira_db_query (db, "UPDATE conversations SET title = $3, topic_summary = $4,"
-                           " metadata = $5, updated_at = $6"
-                           " WHERE network_id = $1 AND id = $2"
-                           " AND COALESCE(title, '') = COALESCE($7, '')"
-                           " AND COALESCE(topic_summary, '') = COALESCE($8, '')",
-                       8, (const char *[]) { job->net_uuid, id, job->title, job->summary,
-                                             metadata_text, now, old_title, old_topic },
-                       error);
-  if (res == NULL)
+  if (!mira_conversations_set_summary (db, job->net_uuid, id, job->title, job->summary, old_title,
+                                       old_topic, metadata, &changed, error))
     return NULL;
-  if (mira_db_result_affected (res) == 0)
+  if (!changed)
     return job;
   row = mira_entity_get (db, job->net_uuid, job->network_id, &mira_entity_conversation, id,
                          error);

@@ -338,6 +338,42 @@ mira_interactions_create (MiraDb                    *db,
   return mira_interactions_insert (db, net_uuid, network_id, values, NULL, events_out, error);
 }
 
+gboolean
+mira_conversations_set_summary (MiraDb      *db,
+                                const char  *net_uuid,
+                                const char  *id,
+                                const char  *title,
+                                const char  *topic_summary,
+                                const char  *was_title,
+                                const char  *was_topic_summary,
+                                JsonObject  *metadata,
+                                gboolean    *changed,
+                                GError     **error)
+{
+  g_autoptr(MiraDbResult) res = NULL;
+  g_autofree char *now = mira_timestamp_now ();
+  g_autofree char *metadata_text = NULL;
+
+  if (metadata != NULL)
+    {
+      g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), metadata);
+
+      metadata_text = mira_json_to_string (node, FALSE);
+    }
+  res = mira_db_query (db, "UPDATE conversations SET title = $3, topic_summary = $4,"
+                           " metadata = COALESCE($5, metadata), updated_at = $6"
+                           " WHERE network_id = $1 AND id = $2"
+                           " AND COALESCE(title, '') = COALESCE($7, '')"
+                           " AND COALESCE(topic_summary, '') = COALESCE($8, '')",
+                       8, (const char *[]) { net_uuid, id, title, topic_summary, metadata_text,
+                                             now, was_title, was_topic_summary },
+                       error);
+  if (res == NULL)
+    return FALSE;
+  *changed = mira_db_result_affected (res) > 0;
+  return TRUE;
+}
+
 JsonObject *
 mira_conversations_close (MiraDb      *db,
                           const char  *net_uuid,
@@ -353,40 +389,54 @@ mira_conversations_close (MiraDb      *db,
   g_autofree char *now = mira_timestamp_now ();
   g_autofree char *title = NULL;
   g_autofree char *topics = NULL;
+  g_autofree char *was_title = NULL;
+  g_autofree char *was_topics = NULL;
   g_autoptr(JsonObject) context = json_object_new ();
   g_autoptr(JsonNode) context_node = NULL;
   g_autofree char *context_text = NULL;
+  gboolean changed;
 
   /* Closing a closed conversation changes nothing. */
   object = mira_entity_get (db, net_uuid, network_id, &mira_entity_conversation, id, error);
   if (object == NULL || !g_str_equal (json_object_get_string_member (object, "status"), "open"))
     return g_steal_pointer (&object);
+  was_title = g_strdup (json_object_get_string_member_with_default (object, "title", NULL));
+  was_topics = g_strdup (json_object_get_string_member_with_default (object, "topic_summary",
+                                                                     NULL));
   g_clear_pointer (&object, json_object_unref);
 
-  texts = mira_db_query (db, "SELECT text FROM interactions WHERE network_id = $1"
-                             " AND conversation_id = $2 ORDER BY timestamp, id LIMIT 500",
-                         2, (const char *[]) { net_uuid, id }, error);
-  if (texts == NULL)
-    return NULL;
-  if (mira_db_result_n_rows (texts) > 0)
-    {
-      title = make_title (mira_db_result_get (texts, 0, 0));
-      topics = make_topics (texts);
-    }
   json_object_set_string_member (context, "closed_because", reason);
   context_node = json_node_init_object (json_node_alloc (), context);
   context_text = mira_json_to_string (context_node, FALSE);
-
   res = mira_db_query (db, "UPDATE conversations SET status = 'closed', closed_at = $3,"
-                           " updated_at = $3, title = COALESCE(title, $4),"
-                           " topic_summary = COALESCE(topic_summary, $5),"
-                           " metadata = $6"
+                           " updated_at = $3, metadata = $4"
                            " WHERE network_id = $1 AND id = $2 AND status = 'open'",
-                       6, (const char *[]) { net_uuid, id, now, title,
-                                             topics && *topics ? topics : NULL, context_text },
-                       error);
+                       4, (const char *[]) { net_uuid, id, now, context_text }, error);
   if (res == NULL)
     return NULL;
+
+  /* A title and a summary from what was said, where the conversation has
+   * none of its own
+   */
+  if (mira_db_result_affected (res) > 0 && (was_title == NULL || was_topics == NULL))
+    {
+      texts = mira_db_query (db, "SELECT text FROM interactions WHERE network_id = $1"
+                                 " AND conversation_id = $2 ORDER BY timestamp, id LIMIT 500",
+                             2, (const char *[]) { net_uuid, id }, error);
+      if (texts == NULL)
+        return NULL;
+      if (mira_db_result_n_rows (texts) > 0)
+        {
+          title = make_title (mira_db_result_get (texts, 0, 0));
+          topics = make_topics (texts);
+        }
+      if (!mira_conversations_set_summary (db, net_uuid, id, was_title ? was_title : title,
+                                           was_topics ? was_topics
+                                                      : topics && *topics ? topics : NULL,
+                                           was_title, was_topics, NULL, &changed, error))
+        return NULL;
+    }
+
   object = mira_entity_get (db, net_uuid, network_id, &mira_entity_conversation, id, error);
   if (object != NULL && mira_db_result_affected (res) > 0)
     emit (events_out, "conversation_closed", network_id, "conversation", object);

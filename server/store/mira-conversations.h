@@ -101,6 +101,28 @@ JsonObject *mira_conversations_close       (MiraDb                   *db,
                                             GPtrArray                *events_out,
                                             GError                  **error);
 
+/* Gives conversation @id of the network (networks.id @net_uuid) the title
+ * @title and the topic summary @topic_summary (NULL: none), and
+ * @metadata when it is not NULL, where its title and topic summary are
+ * still @was_title and @was_topic_summary (NULL: none), as the caller read
+ * them: what was written meanwhile (a person's PUT, another summary) is
+ * kept. The built-in summary of a conversation as it closes
+ * (mira_conversations_close()) and the language model's after it are
+ * written here. @changed: whether it was written. Publishes nothing: the
+ * caller knows which event it makes (conversation_closed,
+ * conversation_updated).
+ */
+gboolean    mira_conversations_set_summary (MiraDb                   *db,
+                                            const char               *net_uuid,
+                                            const char               *id,
+                                            const char               *title,
+                                            const char               *topic_summary,
+                                            const char               *was_title,
+                                            const char               *was_topic_summary,
+                                            JsonObject               *metadata,
+                                            gboolean                 *changed,
+                                            GError                  **error);
+
 /* Closes every open conversation of the network whose public id is
  * @network_id (every stream stopped, server shutdown), for @reason.
  * A network that is gone has nothing to close.
