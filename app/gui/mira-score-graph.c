@@ -19,48 +19,61 @@
  */
 #define DESCRIPTION_INTERVAL_MS 1000
 #define TIME_STEP_S 15
-/* The lines crawl by a pixel every span/width: 13 times a second on an
- * 800 px plot. Moving a whole pixel at a time, at most 25 times a second,
+/* The lines crawl by a device pixel every span/width: 13 times a second on
+ * an 800 px plot. Moving whole pixels at a time, at most 25 times a second,
  * still looks smooth and spares a software renderer most frames.
  */
-#define MIN_MOVE_PX 1.0
 #define MIN_FRAME_US (G_USEC_PER_SEC / 25)
+/* How far, in pixels, a line's drawing reaches beyond its points: the
+ * newest score's dot (4.5), a thick line's half width and round cap (1.5),
+ * and antialiasing
+ */
+#define REACH_PX 7
 
 struct _MiraScoreGraph
 {
-  GtkWidget   parent_instance;
+  GtkWidget        parent_instance;
 
-  GListModel *model;
+  GListModel      *model;
   /* The items of the model whose signals we hold, in model order */
-  GPtrArray  *items;
+  GPtrArray       *items;
 
-  guint       tick_id;
-  /* The clock time the graph was last drawn at, and the width of the plot
-   * then: the next frame is drawn only when the lines would move by at
-   * least MIN_MOVE_PX, and no sooner than MIN_FRAME_US.
+  /* While a line is in the window, a timeout draws the graph again each
+   * time the lines have moved by a whole step of device pixels. A timeout
+   * rather than a tick callback: a tick runs the frame clock at every
+   * frame of the display, 60 times a second, even when it draws nothing.
    */
-  gint64      drawn_time_us;
-  double      plot_width;
+  guint            step_id;
+  /* The time one device pixel of the plot stands for, in µs, as last drawn */
+  double           pixel_us;
 
-  guint       description_id;
+  guint            description_id;
 
   /* The axes' labels, shaped once: text → PangoLayout. Dropped when the
    * font, the direction or the display changes.
    */
-  GHashTable *axis_layouts;
+  GHashTable      *axis_layouts;
 
-  /* The lines as drawn at lines_time_us, for a plot of lines_width ×
-   * lines_height device pixels. Between two scores the lines only move
-   * left: each frame shows this picture moved by whole pixels, and only a
-   * new score, a new selected stream, a new size or style draws them again.
+  /* The lines as drawn for the time lines_time_us, for a plot of
+   * lines_width × lines_height device pixels. The times drawn are whole
+   * multiples of pixel_us, so that the lines only ever move by whole
+   * pixels. Between scores each frame shows this picture moved left; a
+   * new score draws only the new part onto the picture moved (lines_new);
+   * a new stream, selected stream, size or style draws it all again
+   * (lines_stale).
    */
-  GdkTexture *lines;
-  gint64      lines_time_us;
-  int         lines_width;
-  int         lines_height;
-  int         lines_scale;
-  gboolean    lines_dark;
-  gboolean    lines_stale;
+  cairo_surface_t *lines;
+  /* The same picture for renderers that draw textures (made when needed) */
+  GdkTexture      *lines_texture;
+  double           lines_time_us;
+  /* The newest score in the picture */
+  gint64           lines_newest_us;
+  int              lines_width;
+  int              lines_height;
+  int              lines_scale;
+  gboolean         lines_dark;
+  gboolean         lines_stale;
+  gboolean         lines_new;
 };
 
 G_DEFINE_FINAL_TYPE (MiraScoreGraph, mira_score_graph, GTK_TYPE_WIDGET)
@@ -121,45 +134,50 @@ newest_time (MiraScoreGraph *self)
   return newest;
 }
 
-static gboolean
-mira_score_graph_tick (GtkWidget     *widget,
-                       GdkFrameClock *frame_clock,
-                       gpointer       user_data)
+static gboolean step_cb (gpointer user_data);
+
+/* Asks for the next frame when the lines will have moved by the next whole
+ * step: a multiple of the device pixel's time, at most 25 a second
+ */
+static void
+schedule_step (MiraScoreGraph *self)
 {
-  MiraScoreGraph *self = MIRA_SCORE_GRAPH (widget);
+  double pixel_us = self->pixel_us > 0 ? self->pixel_us : MIRA_SCORE_GRAPH_SPAN_US / 480.0;
+  double step_us = pixel_us * MAX (1, ceil (MIN_FRAME_US / pixel_us));
   gint64 now = g_get_real_time ();
-  double moved_px;
+  double next_us = (floor (now / step_us) + 1) * step_us;
 
-  /* Every point has left the window: draw it empty once and stop */
-  if (newest_time (self) < now - MIRA_SCORE_GRAPH_SPAN_US)
-    {
-      self->tick_id = 0;
-      gtk_widget_queue_draw (widget);
-      return G_SOURCE_REMOVE;
-    }
+  /* A millisecond late rather than early, so that the step has come */
+  self->step_id = g_timeout_add ((guint) ((next_us - now) / 1000) + 1, step_cb, self);
+}
 
-  moved_px = (double) (now - self->drawn_time_us) / MIRA_SCORE_GRAPH_SPAN_US * self->plot_width;
-  if (moved_px >= MIN_MOVE_PX && now - self->drawn_time_us >= MIN_FRAME_US)
-    gtk_widget_queue_draw (widget);
+static gboolean
+step_cb (gpointer user_data)
+{
+  MiraScoreGraph *self = user_data;
 
-  return G_SOURCE_CONTINUE;
+  self->step_id = 0;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+
+  /* Every point has left the window: it is drawn empty once, and stands */
+  if (newest_time (self) >= g_get_real_time () - MIRA_SCORE_GRAPH_SPAN_US)
+    schedule_step (self);
+
+  return G_SOURCE_REMOVE;
 }
 
 static void
-mira_score_graph_update_ticking (MiraScoreGraph *self)
+mira_score_graph_update_stepping (MiraScoreGraph *self)
 {
   gboolean has_data;
 
   has_data = gtk_widget_get_mapped (GTK_WIDGET (self)) &&
              newest_time (self) >= g_get_real_time () - MIRA_SCORE_GRAPH_SPAN_US;
 
-  if (has_data && self->tick_id == 0)
-    self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), mira_score_graph_tick, NULL, NULL);
-  else if (!has_data && self->tick_id != 0)
-    {
-      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
-      self->tick_id = 0;
-    }
+  if (has_data && self->step_id == 0)
+    schedule_step (self);
+  else if (!has_data)
+    g_clear_handle_id (&self->step_id, g_source_remove);
 }
 
 static gboolean
@@ -217,16 +235,16 @@ forget_lines (MiraScoreGraph *self)
 static void
 item_history_changed_cb (MiraScoreGraph *self)
 {
-  self->lines_stale = TRUE;
+  self->lines_new = TRUE;
 
-  /* While the lines crawl, the next frame that moves them (within a pixel's
-   * time) shows the new point too: every stream's scores come at 2–5 a
-   * second, and drawing for each of them as well would double the frames
+  /* While the lines move, the next step (within a pixel's time) shows the
+   * new point too: every stream's scores come at 2–5 a second, and drawing
+   * for each of them as well would double the frames
    */
-  if (self->tick_id != 0)
+  if (self->step_id != 0)
     return;
   gtk_widget_queue_draw (GTK_WIDGET (self));
-  mira_score_graph_update_ticking (self);
+  mira_score_graph_update_stepping (self);
 }
 
 static void
@@ -266,7 +284,7 @@ model_items_changed_cb (MiraScoreGraph *self)
     }
 
   gtk_widget_queue_draw (GTK_WIDGET (self));
-  mira_score_graph_update_ticking (self);
+  mira_score_graph_update_stepping (self);
   queue_description (self);
 }
 
@@ -314,11 +332,22 @@ append_text (GtkSnapshot   *snapshot,
   gtk_snapshot_restore (snapshot);
 }
 
+/* Where a point of the time @time_us falls on a plot @width wide drawn for
+ * the time @now_us
+ */
+static double
+time_x (gint64 time_us,
+        double now_us,
+        double width)
+{
+  return width - (now_us - time_us) / MIRA_SCORE_GRAPH_SPAN_US * width;
+}
+
 static void
 trace_history (cairo_t              *cr,
                const MiraScorePoint *points,
                guint                 n_points,
-               gint64                now,
+               double                now_us,
                double                width,
                double                height,
                gboolean              close_area)
@@ -335,7 +364,7 @@ trace_history (cairo_t              *cr,
 
       for (guint i = start; i < end; i++)
         {
-          double x = width - (double) (now - points[i].time_us) / MIRA_SCORE_GRAPH_SPAN_US * width;
+          double x = time_x (points[i].time_us, now_us, width);
           double y = height * (1.0 - CLAMP (points[i].score, 0.0, 1.0));
 
           if (i == start)
@@ -350,9 +379,7 @@ trace_history (cairo_t              *cr,
 
       if (close_area)
         {
-          double x_end = width - (double) (now - points[end - 1].time_us) / MIRA_SCORE_GRAPH_SPAN_US * width;
-
-          cairo_line_to (cr, x_end, height);
+          cairo_line_to (cr, time_x (points[end - 1].time_us, now_us, width), height);
           cairo_close_path (cr);
         }
 
@@ -360,22 +387,37 @@ trace_history (cairo_t              *cr,
     }
 }
 
+/* Draws @item's line as of @now_us where it reaches right of @from_x (in
+ * the plot's coordinates): the points before the last one that lies
+ * further left than anything drawn from it reaches are left out
+ */
 static void
 draw_stream (cairo_t        *cr,
              MiraClientItem *item,
              const GdkRGBA  *color,
-             gint64          now,
+             double          now_us,
              double          width,
-             double          height)
+             double          height,
+             double          from_x)
 {
   gboolean best = mira_client_item_get_is_best (item);
   guint n_points = 0;
   const MiraScorePoint *points = mira_client_item_get_history (item, &n_points);
   const MiraScorePoint *last;
+  guint start = 0;
   double x, y;
 
-  if (n_points == 0 || points[n_points - 1].time_us < now - MIRA_SCORE_GRAPH_SPAN_US)
+  if (n_points == 0 || points[n_points - 1].time_us < now_us - MIRA_SCORE_GRAPH_SPAN_US)
     return;
+
+  for (guint i = n_points; i > 0; i--)
+    if (time_x (points[i - 1].time_us, now_us, width) < from_x - REACH_PX)
+      {
+        start = i - 1;
+        break;
+      }
+  points += start;
+  n_points -= start;
 
   if (best)
     {
@@ -383,13 +425,13 @@ draw_stream (cairo_t        *cr,
 
       cairo_pattern_add_color_stop_rgba (fill, 0, color->red, color->green, color->blue, 0.30);
       cairo_pattern_add_color_stop_rgba (fill, 1, color->red, color->green, color->blue, 0.02);
-      trace_history (cr, points, n_points, now, width, height, TRUE);
+      trace_history (cr, points, n_points, now_us, width, height, TRUE);
       cairo_set_source (cr, fill);
       cairo_fill (cr);
       cairo_pattern_destroy (fill);
     }
 
-  trace_history (cr, points, n_points, now, width, height, FALSE);
+  trace_history (cr, points, n_points, now_us, width, height, FALSE);
   cairo_set_source_rgba (cr, color->red, color->green, color->blue, best ? 1.0 : 0.75);
   cairo_set_line_width (cr, best ? 3.0 : 1.5);
   /* Round joins cost a fan of triangles at every point of every line, and
@@ -401,40 +443,21 @@ draw_stream (cairo_t        *cr,
 
   /* The newest score, as a dot at the head of the line */
   last = &points[n_points - 1];
-  x = width - (double) (now - last->time_us) / MIRA_SCORE_GRAPH_SPAN_US * width;
+  x = time_x (last->time_us, now_us, width);
   y = height * (1.0 - CLAMP (last->score, 0.0, 1.0));
   cairo_arc (cr, x, y, best ? 4.5 : 3.0, 0, 2 * G_PI);
   cairo_fill (cr);
 }
 
-/* Draws the lines again, as of @now, into a picture of @width × @height
- * device pixels, unless the one there is still true
- */
 static void
-update_lines (MiraScoreGraph *self,
-              gint64          now,
-              int             width,
-              int             height,
-              int             scale,
-              gboolean        dark)
+draw_lines (MiraScoreGraph *self,
+            cairo_t        *cr,
+            double          now_us,
+            double          width,
+            double          height,
+            gboolean        dark,
+            double          from_x)
 {
-  g_autoptr(GBytes) bytes = NULL;
-  cairo_surface_t *surface;
-  cairo_t *cr;
-
-  if (self->lines != NULL && !self->lines_stale && self->lines_width == width &&
-      self->lines_height == height && self->lines_scale == scale && self->lines_dark == dark)
-    return;
-
-  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
-  cairo_surface_set_device_scale (surface, scale, scale);
-  cr = cairo_create (surface);
-  cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
-  /* A quarter pixel is finer than the eye sees in a moving line, and fewer
-   * segments for the joins and dots than cairo's default tenth
-   */
-  cairo_set_tolerance (cr, 0.25);
-
   /* The selected stream last, so that it is drawn over the others */
   for (guint pass = 0; pass < 2; pass++)
     for (guint i = 0; i < self->items->len; i++)
@@ -446,24 +469,154 @@ update_lines (MiraScoreGraph *self,
           continue;
 
         mira_score_graph_stream_color (i, dark, &color);
-        draw_stream (cr, item, &color, now, (double) width / scale, (double) height / scale);
+        draw_stream (cr, item, &color, now_us, width, height, from_x);
       }
+}
+
+/* Where the drawing of the scores that came since the picture was drawn
+ * begins, on a plot @width wide drawn for @now_us: a little left of the
+ * point before each stream's new ones, where its line and dot ended
+ */
+static double
+new_part_x (MiraScoreGraph *self,
+            double          now_us,
+            double          width)
+{
+  double from_x = width;
+
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      guint n_points = 0;
+      const MiraScorePoint *points = mira_client_item_get_history (g_ptr_array_index (self->items, i),
+                                                                   &n_points);
+      guint first_new = n_points;
+
+      while (first_new > 0 && points[first_new - 1].time_us > self->lines_newest_us)
+        first_new--;
+      if (first_new == n_points)
+        continue;
+
+      from_x = MIN (from_x, time_x (points[first_new > 0 ? first_new - 1 : 0].time_us, now_us, width) -
+                              REACH_PX);
+    }
+
+  return from_x;
+}
+
+/* Brings the picture of the lines to @now_us, a multiple of pixel_us, for
+ * a plot of @width × @height device pixels: as it is when nothing changed;
+ * moved left with only the new scores drawn when scores came; drawn whole
+ * when anything else changed
+ */
+static void
+update_lines (MiraScoreGraph *self,
+              double          now_us,
+              int             width,
+              int             height,
+              int             scale,
+              gboolean        dark)
+{
+  gboolean same_plot = self->lines != NULL && self->lines_width == width &&
+                       self->lines_height == height && self->lines_scale == scale &&
+                       self->lines_dark == dark;
+  double plot_width = (double) width / scale;
+  double plot_height = (double) height / scale;
+  gint64 shift = same_plot ? llround ((now_us - self->lines_time_us) / self->pixel_us) : -1;
+  cairo_surface_t *surface;
+  cairo_t *cr;
+
+  if (same_plot && !self->lines_stale && !self->lines_new)
+    return;
+
+  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
+  cairo_surface_set_device_scale (surface, scale, scale);
+  cr = cairo_create (surface);
+  cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
+  /* A quarter pixel is finer than the eye sees in a moving line, and fewer
+   * segments for the joins and dots than cairo's default tenth
+   */
+  cairo_set_tolerance (cr, 0.25);
+
+  if (same_plot && !self->lines_stale && shift >= 0 && shift < width)
+    {
+      /* Whole device pixels, so that the part kept is not resampled; the
+       * new part is drawn over a clean strip, as a whole picture would be
+       */
+      double from_x = MAX (0, floor (new_part_x (self, now_us, plot_width) * scale) / scale);
+
+      cairo_save (cr);
+      cairo_set_operator (cr, CAIRO_OPERATOR_SOURCE);
+      cairo_set_source_surface (cr, self->lines, -(double) shift / scale, 0);
+      cairo_paint (cr);
+      cairo_restore (cr);
+
+      cairo_rectangle (cr, from_x, 0, plot_width - from_x, plot_height);
+      cairo_clip (cr);
+      cairo_save (cr);
+      cairo_set_operator (cr, CAIRO_OPERATOR_CLEAR);
+      cairo_paint (cr);
+      cairo_restore (cr);
+      draw_lines (self, cr, now_us, plot_width, plot_height, dark, from_x);
+    }
+  else
+    draw_lines (self, cr, now_us, plot_width, plot_height, dark, -INFINITY);
+
   cairo_destroy (cr);
   cairo_surface_flush (surface);
 
-  /* CAIRO_FORMAT_ARGB32 is GDK_MEMORY_DEFAULT: premultiplied, native endian */
-  bytes = g_bytes_new_with_free_func (cairo_image_surface_get_data (surface),
-                                      (gsize) cairo_image_surface_get_stride (surface) * height,
-                                      (GDestroyNotify) cairo_surface_destroy, surface);
-  g_clear_object (&self->lines);
-  self->lines = gdk_memory_texture_new (width, height, GDK_MEMORY_DEFAULT, bytes,
-                                        (gsize) cairo_image_surface_get_stride (surface));
-  self->lines_time_us = now;
+  g_clear_pointer (&self->lines, cairo_surface_destroy);
+  g_clear_object (&self->lines_texture);
+  self->lines = surface;
+  self->lines_time_us = now_us;
+  self->lines_newest_us = newest_time (self);
   self->lines_width = width;
   self->lines_height = height;
   self->lines_scale = scale;
   self->lines_dark = dark;
   self->lines_stale = FALSE;
+  self->lines_new = FALSE;
+}
+
+/* The picture of the lines, at @bounds */
+static void
+append_lines (MiraScoreGraph        *self,
+              GtkSnapshot           *snapshot,
+              const graphene_rect_t *bounds)
+{
+  GtkNative *native = gtk_widget_get_native (GTK_WIDGET (self));
+  GskRenderer *renderer = native != NULL ? gtk_native_get_renderer (native) : NULL;
+  g_autoptr(GBytes) bytes = NULL;
+
+  /* GTK's cairo renderer copies a texture into a new surface at every
+   * frame (converting each pixel); painting the picture's surface costs
+   * one blend
+   */
+  if (renderer != NULL && GSK_IS_CAIRO_RENDERER (renderer))
+    {
+      cairo_t *cr = gtk_snapshot_append_cairo (snapshot, bounds);
+
+      cairo_set_source_surface (cr, self->lines, bounds->origin.x, bounds->origin.y);
+      cairo_paint (cr);
+      cairo_destroy (cr);
+      return;
+    }
+
+  /* Other renderers upload a texture once */
+  if (self->lines_texture == NULL)
+    {
+      /* CAIRO_FORMAT_ARGB32 is GDK_MEMORY_DEFAULT: premultiplied, native
+       * endian. The surface is not drawn on again.
+       */
+      bytes = g_bytes_new_with_free_func (cairo_image_surface_get_data (self->lines),
+                                          (gsize) cairo_image_surface_get_stride (self->lines) *
+                                            self->lines_height,
+                                          (GDestroyNotify) cairo_surface_destroy,
+                                          cairo_surface_reference (self->lines));
+      self->lines_texture = gdk_memory_texture_new (self->lines_width, self->lines_height,
+                                                    GDK_MEMORY_DEFAULT, bytes,
+                                                    (gsize) cairo_image_surface_get_stride (self->lines));
+    }
+  gtk_snapshot_append_texture (snapshot, self->lines_texture, bounds);
 }
 
 static void
@@ -497,9 +650,6 @@ mira_score_graph_snapshot (GtkWidget   *widget,
   top = ceil (probe_rect.height / 2.0);
   plot_width = MAX (1, width - left - 4);
   plot_height = MAX (1, height - top - probe_rect.height - 6);
-
-  self->drawn_time_us = now;
-  self->plot_width = plot_width;
 
   for (int score = 0; score <= 100; score += 25)
     {
@@ -545,20 +695,24 @@ mira_score_graph_snapshot (GtkWidget   *widget,
   if (any_line)
     {
       int scale = gtk_widget_get_scale_factor (widget);
-      double shift;
+      int lines_width = (int) ceil (plot_width * scale);
+      double lines_now_us, shift;
 
-      update_lines (self, now, (int) ceil (plot_width * scale), (int) ceil (plot_height * scale),
-                    scale, dark);
-      /* Left by the time since the lines were drawn, in whole device
-       * pixels, so that the picture is not resampled
+      /* The lines are drawn for times on a grid of whole device pixels (the
+       * next one from now, so that no score is right of the plot): a
+       * picture moves by whole pixels, without resampling, and its new part
+       * meets the part kept exactly
        */
-      shift = round ((double) (now - self->lines_time_us) / MIRA_SCORE_GRAPH_SPAN_US *
-                     plot_width * scale) / scale;
+      self->pixel_us = (double) MIRA_SCORE_GRAPH_SPAN_US / lines_width;
+      lines_now_us = ceil (now / self->pixel_us) * self->pixel_us;
+      update_lines (self, lines_now_us, lines_width, (int) ceil (plot_height * scale), scale, dark);
+      shift = llround ((lines_now_us - self->lines_time_us) / self->pixel_us) / (double) scale;
+
       gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (left, top, plot_width, plot_height));
-      gtk_snapshot_append_texture (snapshot, self->lines,
-                                   &GRAPHENE_RECT_INIT (left - shift, top,
-                                                        (float) self->lines_width / scale,
-                                                        (float) self->lines_height / scale));
+      append_lines (self, snapshot,
+                    &GRAPHENE_RECT_INIT (left - shift, top,
+                                         (float) self->lines_width / scale,
+                                         (float) self->lines_height / scale));
       gtk_snapshot_pop (snapshot);
     }
 
@@ -600,7 +754,7 @@ mira_score_graph_map (GtkWidget *widget)
 {
   GTK_WIDGET_CLASS (mira_score_graph_parent_class)->map (widget);
 
-  mira_score_graph_update_ticking (MIRA_SCORE_GRAPH (widget));
+  mira_score_graph_update_stepping (MIRA_SCORE_GRAPH (widget));
 }
 
 static void
@@ -609,11 +763,7 @@ mira_score_graph_unmap (GtkWidget *widget)
   MiraScoreGraph *self = MIRA_SCORE_GRAPH (widget);
 
   /* A hidden graph costs no frames */
-  if (self->tick_id != 0)
-    {
-      gtk_widget_remove_tick_callback (widget, self->tick_id);
-      self->tick_id = 0;
-    }
+  g_clear_handle_id (&self->step_id, g_source_remove);
 
   GTK_WIDGET_CLASS (mira_score_graph_parent_class)->unmap (widget);
 }
@@ -655,6 +805,7 @@ mira_score_graph_dispose (GObject *object)
 
   mira_score_graph_set_model (self, NULL);
   g_clear_handle_id (&self->description_id, g_source_remove);
+  g_clear_handle_id (&self->step_id, g_source_remove);
 
   G_OBJECT_CLASS (mira_score_graph_parent_class)->dispose (object);
 }
@@ -666,7 +817,8 @@ mira_score_graph_finalize (GObject *object)
 
   g_ptr_array_unref (self->items);
   g_hash_table_unref (self->axis_layouts);
-  g_clear_object (&self->lines);
+  g_clear_pointer (&self->lines, cairo_surface_destroy);
+  g_clear_object (&self->lines_texture);
 
   G_OBJECT_CLASS (mira_score_graph_parent_class)->finalize (object);
 }
@@ -800,7 +952,7 @@ mira_score_graph_set_model (MiraScoreGraph *self,
   else
     {
       gtk_widget_queue_draw (GTK_WIDGET (self));
-      mira_score_graph_update_ticking (self);
+      mira_score_graph_update_stepping (self);
     }
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL]);
