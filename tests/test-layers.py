@@ -38,10 +38,10 @@ RULE = {
     'net': ['base'],
     'store': ['base'],
     'audio': ['base'],
-    'speech': ['base', 'store', 'audio'],
+    'speech': ['base', 'net', 'store', 'audio'],
     'events': ['base', 'net', 'store'],
     'live': ['base', 'net', 'store', 'audio', 'speech', 'events'],
-    'api': ['base', 'store', 'audio', 'speech', 'events', 'live'],
+    'api': ['base', 'net', 'store', 'audio', 'speech', 'events', 'live'],
     '.': ['base', 'net', 'store', 'audio', 'speech', 'events', 'live', 'api'],
 }
 
