@@ -11,6 +11,9 @@
 
 #include <math.h>
 
+#include "mira-clients.h"
+#include "mira-db.h"
+#include "mira-networks.h"
 #include "mira-store.h"
 #include "mira-util.h"
 
@@ -156,53 +159,159 @@ mira_server_sockets_on_websocket (SoupServer              *server,
 }
 
 
-/* Event sockets are authenticated as the API authenticates GET
- * {network_id}/ws: any token of the network, or the admin token.
- */
-static gboolean
-event_socket_auth (MiraApiCall  *call,
-                   MiraDb       *db,
-                   GError      **error)
-{
-  return TRUE;
-}
-
-/* A socket's authentication on its way through a store worker: the call
- * that checks it and whom to tell (a MiraEventAuthDone or a
- * MiraAudioAuthDone, by the socket's kind)
+/* A socket's authentication on its way through a store worker: what the
+ * socket asks, what the store found, and whom to tell (a MiraEventAuthDone
+ * or a MiraAudioAuthDone, by the socket's kind). Both kinds are let in as
+ * the API lets in a request of their path: the same token check
+ * (mira_api_token_resolve()), the same refusals, a MIRA_GRANTS_ERROR each.
  */
 typedef struct
 {
-  MiraServer  *server;
-  MiraApiCall *call;
-  GCallback    done;
-  gpointer     done_data;
+  MiraServer          *server;
+  MiraAudioSocketKind  kind;         /* an audio socket's */
+  char                *network_id;   /* asked for; NULL: the token's (the aliases) */
+  char                *client_id;    /* a Wyoming socket's client; the aliases' device name */
+  char                *token;
+  GCallback            done;
+  gpointer             done_data;
+
+  /* What the worker found */
+  MiraTokenEntry       owner;        /* who the token is */
+  char                *net_uuid;     /* the socket's network */
+  char                *net_id;
+  char                *client;       /* an audio socket's client */
+  double               rssi;
+  GPtrArray           *events;       /* client_registered, once committed */
 } SocketAuth;
 
-static void
-socket_auth_start (MiraServer          *self,
-                   MiraApiCall         *call,
-                   GCallback            done,
-                   gpointer             done_data,
-                   GAsyncReadyCallback  callback)
+static SocketAuth *
+socket_auth_new (MiraServer *self,
+                 const char *network_id,
+                 const char *client_id,
+                 const char *token,
+                 GCallback   done,
+                 gpointer    done_data)
 {
   SocketAuth *auth = g_new0 (SocketAuth, 1);
 
   auth->server = g_object_ref (self);
-  auth->call = call;
+  auth->network_id = g_strdup (network_id);
+  auth->client_id = g_strdup (client_id);
+  auth->token = g_strdup (token);
   auth->done = done;
   auth->done_data = done_data;
+  auth->rssi = NAN;
+  auth->events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   self->in_flight++;
-  mira_store_run_async (self->store, mira_api_call_run, call, NULL, NULL, NULL, callback, auth);
+  return auth;
 }
 
 static void
 socket_auth_free (SocketAuth *auth)
 {
   auth->server->in_flight--;
-  mira_api_call_free (auth->call);
   g_object_unref (auth->server);
+  g_free (auth->network_id);
+  g_free (auth->client_id);
+  g_free (auth->token);
+  mira_token_entry_clear (&auth->owner);
+  g_free (auth->net_uuid);
+  g_free (auth->net_id);
+  g_free (auth->client);
+  g_ptr_array_unref (auth->events);
   g_free (auth);
+}
+
+/* On a store worker: the token, and the network it opens. The admin token
+ * opens any network that is there (and no socket of the aliases, which name
+ * none); any other opens its own network while it is not suspended.
+ */
+static gboolean
+check_token (SocketAuth  *auth,
+             MiraDb      *db,
+             GError     **error)
+{
+  g_autoptr(GError) local = NULL;
+
+  if (auth->token == NULL || auth->token[0] == '\0')
+    {
+      g_set_error (error, MIRA_GRANTS_ERROR, MIRA_GRANTS_ERROR_AUTH_REQUIRED,
+                   "A bearer token is required (Authorization: Bearer <token>)");
+      return FALSE;
+    }
+  if (!mira_api_token_resolve (&auth->server->config, db, auth->token, &auth->owner, error))
+    return FALSE;
+
+  switch (auth->owner.kind)
+    {
+    case MIRA_AUTH_NONE:
+      g_set_error (error, MIRA_GRANTS_ERROR, MIRA_GRANTS_ERROR_INVALID_TOKEN,
+                   "The token is not valid on this server");
+      return FALSE;
+
+    case MIRA_AUTH_ADMIN:
+      if (auth->network_id == NULL)
+        return TRUE;
+      if (mira_is_network_id (auth->network_id))
+        auth->net_uuid = mira_network_lookup_uuid (db, auth->network_id, &local);
+      if (local != NULL && !g_error_matches (local, MIRA_DB_ERROR, MIRA_DB_ERROR_NOT_FOUND))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      if (auth->net_uuid == NULL)
+        {
+          g_set_error (error, MIRA_GRANTS_ERROR, MIRA_GRANTS_ERROR_NETWORK_NOT_FOUND,
+                       "Network not found");
+          return FALSE;
+        }
+      auth->net_id = g_strdup (auth->network_id);
+      return TRUE;
+
+    case MIRA_AUTH_NETWORK:
+    case MIRA_AUTH_SESSION:
+    default:
+      /* A token of another network sees nothing of this one, not even that it exists. */
+      if (auth->network_id != NULL && !g_str_equal (auth->owner.network_id, auth->network_id))
+        {
+          g_set_error (error, MIRA_GRANTS_ERROR, MIRA_GRANTS_ERROR_NETWORK_NOT_FOUND,
+                       "Network not found");
+          return FALSE;
+        }
+      if (g_str_equal (auth->owner.status, "suspended"))
+        {
+          g_set_error (error, MIRA_GRANTS_ERROR, MIRA_GRANTS_ERROR_NETWORK_SUSPENDED,
+                       "This network is suspended");
+          return FALSE;
+        }
+      auth->net_uuid = g_strdup (auth->owner.net_uuid);
+      auth->net_id = g_strdup (auth->owner.network_id);
+      return TRUE;
+    }
+}
+
+/* What a socket is told of @error: a refusal as it is; any other failure
+ * (it may quote SQL) is logged, and told as the API tells a 500.
+ */
+static GError *
+told (GError *error)
+{
+  if (error->domain == MIRA_GRANTS_ERROR ||
+      g_error_matches (error, MIRA_DB_ERROR, MIRA_DB_ERROR_UNAVAILABLE))
+    return error;
+  g_warning ("a socket's authentication failed: %s", error->message);
+  g_free (error->message);
+  error->message = g_strdup ("Internal server error");
+  return error;
+}
+
+/* Event sockets: any token of the network, or the admin token. */
+static gpointer
+event_auth_run (MiraDb    *db,
+                gpointer   data,
+                GError   **error)
+{
+  return check_token (data, db, error) ? data : NULL;
 }
 
 static void
@@ -211,26 +320,15 @@ event_auth_done (GObject      *source,
                  gpointer      user_data)
 {
   SocketAuth *auth = user_data;
-  MiraServer *self = auth->server;
-  MiraApiCall *call = auth->call;
   g_autoptr(GError) error = NULL;
   MiraEventAuth answer = { 0 };
 
-  if (mira_store_run_finish (self->store, result, &error) == NULL)
-    {
-      answer.unavailable = TRUE;
-      answer.detail = error->message;
-    }
-  else if (call->error != NULL)
-    {
-      answer.error_code = call->error_code;
-      answer.detail = call->error->message;
-    }
+  if (mira_store_run_finish (auth->server->store, result, &error) == NULL)
+    answer.error = told (error);
   else
     {
-      answer.allowed = TRUE;
-      answer.client_id = call->session_client;
-      answer.grant_token = call->auth == MIRA_AUTH_ADMIN ? NULL : call->token;
+      answer.client_id = auth->owner.client_id;
+      answer.grant_token = auth->owner.kind == MIRA_AUTH_ADMIN ? NULL : auth->token;
     }
   ((MiraEventAuthDone) auth->done) (&answer, auth->done_data);
   socket_auth_free (auth);
@@ -243,25 +341,82 @@ mira_server_sockets_authenticate_events (gpointer           user_data,
                                          MiraEventAuthDone  done,
                                          gpointer           done_data)
 {
-  static const MiraApiRoute route = {
-    "GET", "{network_id}/ws", MIRA_ACCESS_NETWORK, event_socket_auth, NULL, FALSE, TRUE,
-  };
   MiraServer *self = user_data;
-  MiraApiCall *call = mira_api_call_new ();
+  SocketAuth *auth = socket_auth_new (self, network_id, NULL, token, G_CALLBACK (done),
+                                      done_data);
 
-  call->route = &route;
-  call->config = &self->config;
-  call->method = g_strdup ("GET");
-  g_ptr_array_add (call->args, g_strdup (network_id));
-  call->token = g_strdup (token);
-
-  socket_auth_start (self, call, G_CALLBACK (done), done_data, event_auth_done);
+  mira_store_run_async (self->store, event_auth_run, auth, NULL, NULL, NULL, event_auth_done,
+                        auth);
 }
 
-/* Audio sockets are authenticated as the API authenticates their
- * WebSocket's route: the token, the network, the client (registered on the
- * way for the aliases).
+/* Audio sockets: the token and its network, then the client the socket
+ * streams as (mira_clients_open_stream()): a Wyoming socket's is the path's
+ * and must be registered; the aliases stream as the session token's
+ * client, or one named after the device, registered on the way.
  */
+static gpointer
+audio_auth_run (MiraDb    *db,
+                gpointer   data,
+                GError   **error)
+{
+  SocketAuth *auth = data;
+  gboolean wyoming = auth->kind == MIRA_AUDIO_SOCKET_WYOMING;
+  const char *device_name = wyoming ? NULL : auth->client_id;
+  g_autoptr(JsonObject) client = NULL;
+  g_autoptr(GError) local = NULL;
+
+  if (!check_token (auth, db, error))
+    return NULL;
+  if (auth->net_uuid == NULL)
+    {
+      g_set_error (error, MIRA_GRANTS_ERROR, MIRA_GRANTS_ERROR_NETWORK_TOKEN_REQUIRED,
+                   "An audio socket needs a session or network token");
+      return NULL;
+    }
+
+  if (wyoming)
+    auth->client = g_strdup (auth->client_id);
+  else if (auth->owner.client_id != NULL)
+    auth->client = g_strdup (auth->owner.client_id);
+  else if (device_name != NULL && device_name[0] != '\0')
+    auth->client = mira_client_id_from_name (device_name);
+  else
+    auth->client = mira_client_id_new ();
+
+  if (auth->client == NULL || !mira_is_client_id (auth->client))
+    {
+      g_set_error (error, MIRA_GRANTS_ERROR, MIRA_GRANTS_ERROR_INVALID_CLIENT_ID,
+                   "'%s' is not a valid client id", auth->client ? auth->client : "");
+      return NULL;
+    }
+  if (auth->owner.kind == MIRA_AUTH_SESSION && !g_str_equal (auth->owner.client_id, auth->client))
+    {
+      g_set_error (error, MIRA_GRANTS_ERROR, MIRA_GRANTS_ERROR_FORBIDDEN,
+                   "A session token can only stream as its own client");
+      return NULL;
+    }
+
+  if (!mira_db_begin (db, error))
+    return NULL;
+  client = mira_clients_open_stream (db, auth->net_uuid, auth->net_id, auth->client, !wyoming,
+                                     auth->kind == MIRA_AUDIO_SOCKET_OMI ? "omi" : "microphone",
+                                     device_name, auth->events, &local);
+  if (client == NULL)
+    {
+      mira_db_rollback (db);
+      if (g_error_matches (local, MIRA_DB_ERROR, MIRA_DB_ERROR_NOT_FOUND))
+        g_set_error_literal (error, MIRA_GRANTS_ERROR, MIRA_GRANTS_ERROR_CLIENT_NOT_FOUND,
+                             local->message);
+      else
+        g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  if (!mira_db_commit (db, error))
+    return NULL;
+  if (!json_object_get_null_member (client, "rssi"))
+    auth->rssi = json_object_get_double_member (client, "rssi");
+  return auth;
+}
 
 static void
 audio_auth_done (GObject      *source,
@@ -270,34 +425,18 @@ audio_auth_done (GObject      *source,
 {
   SocketAuth *auth = user_data;
   MiraServer *self = auth->server;
-  MiraApiCall *call = auth->call;
   g_autoptr(GError) error = NULL;
   MiraAudioAuth answer = { 0 };
-  JsonObject *object = NULL;
 
-  mira_store_run_finish (self->store, result, &error);
-  if (error != NULL)
-    mira_api_call_set_error (call, error);
-  mira_server_publish_events (self, call);
-
-  if (call->response != NULL && JSON_NODE_HOLDS_OBJECT (call->response))
-    object = json_node_get_object (call->response);
-  answer.allowed = call->error == NULL && object != NULL;
-  if (call->error != NULL)
-    {
-      answer.close_code = call->status == 503 ? 1011 : 1008;
-      answer.error_code = call->error_code;
-      answer.detail = call->error->message;
-    }
-  else if (!answer.allowed)
-    answer.close_code = 1008;
+  if (mira_store_run_finish (self->store, result, &error) == NULL)
+    answer.error = told (error);
   else
     {
-      answer.network_id = call->network_id;
-      answer.client_id = json_object_get_string_member (object, "client_id");
-      answer.rssi = json_object_get_null_member (object, "rssi")
-                      ? NAN : json_object_get_double_member (object, "rssi");
-      answer.grant_token = call->auth == MIRA_AUTH_ADMIN ? NULL : call->token;
+      mira_event_bus_publish_all (self->bus, auth->events);
+      answer.network_id = auth->net_id;
+      answer.client_id = auth->client;
+      answer.rssi = auth->rssi;
+      answer.grant_token = auth->owner.kind == MIRA_AUTH_ADMIN ? NULL : auth->token;
     }
   ((MiraAudioAuthDone) auth->done) (&answer, auth->done_data);
   socket_auth_free (auth);
@@ -312,30 +451,11 @@ mira_server_sockets_authenticate_audio (gpointer             user_data,
                                         MiraAudioAuthDone    done,
                                         gpointer             done_data)
 {
-  static const MiraApiRoute routes[] = {
-    [MIRA_AUDIO_SOCKET_WYOMING] = { "GET", "{network_id}/streams/{}/ws", MIRA_ACCESS_NETWORK,
-                                    mira_api_audio_socket_open, "wyoming", FALSE, FALSE },
-    [MIRA_AUDIO_SOCKET_PCM] = { "GET", "/ws_pcm", MIRA_ACCESS_TOKEN_NETWORK,
-                                mira_api_audio_socket_open, "pcm", FALSE, FALSE },
-    [MIRA_AUDIO_SOCKET_OMI] = { "GET", "/ws_omi", MIRA_ACCESS_TOKEN_NETWORK,
-                                mira_api_audio_socket_open, "omi", FALSE, FALSE },
-  };
   MiraServer *self = user_data;
-  MiraApiCall *call = mira_api_call_new ();
+  SocketAuth *auth = socket_auth_new (self, network_id, client_id, token, G_CALLBACK (done),
+                                      done_data);
 
-  call->route = &routes[kind];
-  if (network_id != NULL)
-    g_ptr_array_add (call->args, g_strdup (network_id));
-  if (client_id != NULL)
-    g_ptr_array_add (call->args, g_strdup (client_id));
-  call->query = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  if (kind != MIRA_AUDIO_SOCKET_WYOMING && client_id != NULL)
-    g_hash_table_insert (call->query, g_strdup ("device_name"), g_strdup (client_id));
-  call->token = g_strdup (token);
-  call->config = &self->config;
-  call->method = g_strdup (call->route->method);
-  call->base_url = g_strdup (self->url);
-  call->keep_response = TRUE;
-
-  socket_auth_start (self, call, G_CALLBACK (done), done_data, audio_auth_done);
+  auth->kind = kind;
+  mira_store_run_async (self->store, audio_auth_run, auth, NULL, NULL, NULL, audio_auth_done,
+                        auth);
 }

@@ -14,6 +14,7 @@
 #include "mira-audio-sockets.h"
 #include "mira-db.h"
 #include "mira-extractor.h"
+#include "mira-grants.h"
 #include "mira-json.h"
 #include "mira-llm.h"
 #include "mira-time.h"
@@ -39,6 +40,7 @@ static const struct {
   { mira_llm_error_quark, mira_llm_error_get_type },
   { mira_extractor_error_quark, mira_extractor_error_get_type },
   { mira_audio_sockets_error_quark, mira_audio_sockets_error_get_type },
+  { mira_grants_error_quark, mira_grants_error_get_type },
 };
 
 static gboolean
@@ -140,7 +142,9 @@ test_refine (void)
   g_assert_cmpstr (other->message, ==, "broken");
 }
 
-/* An audio socket closes with one of three codes for whatever stops it */
+/* An audio socket closes with one of four codes for whatever stops it:
+ * 1011 only when the database could not be reached
+ */
 static void
 test_audio_socket_close (void)
 {
@@ -151,6 +155,8 @@ test_audio_socket_close (void)
     { mira_wyoming_error_quark, mira_wyoming_error_get_type },
     { mira_audio_error_quark, mira_audio_error_get_type },
     { mira_audio_sockets_error_quark, mira_audio_sockets_error_get_type },
+    { mira_grants_error_quark, mira_grants_error_get_type },
+    { mira_db_error_quark, mira_db_error_get_type },
   };
   static const struct {
     GQuark     (*quark) (void);
@@ -167,6 +173,11 @@ test_audio_socket_close (void)
     { mira_audio_sockets_error_quark, MIRA_AUDIO_SOCKETS_ERROR_TOO_MANY_FORMATS, 1008,
       "INVALID_AUDIO" },
     { g_io_error_quark, G_IO_ERROR_FAILED, 1008, "INVALID_AUDIO" },
+    { mira_grants_error_quark, MIRA_GRANTS_ERROR_INVALID_TOKEN, 1008, "INVALID_TOKEN" },
+    { mira_grants_error_quark, MIRA_GRANTS_ERROR_CLIENT_NOT_FOUND, 1008, "CLIENT_NOT_FOUND" },
+    { mira_grants_error_quark, MIRA_GRANTS_ERROR_TOO_MANY_SOCKETS, 1008, "TOO_MANY_SOCKETS" },
+    { mira_db_error_quark, MIRA_DB_ERROR_UNAVAILABLE, 1011, "DATABASE_UNAVAILABLE" },
+    { mira_db_error_quark, MIRA_DB_ERROR_FAILED, 1008, "INTERNAL_ERROR" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (socket_domains); i++)
@@ -181,9 +192,20 @@ test_audio_socket_close (void)
           const char *error_code = NULL;
           gushort code = mira_audio_sockets_error_close (error, &error_code);
 
-          if (code != 1003 && code != 1008 && code != 1009)
+          if (code != 1003 && code != 1008 && code != 1009 &&
+              !(code == 1011 && g_error_matches (error, MIRA_DB_ERROR,
+                                                 MIRA_DB_ERROR_UNAVAILABLE)))
             g_error ("%s closes with %u", enum_class->values[v].value_name, code);
           g_assert_true (is_error_code (error_code));
+          /* What refuses a socket says the `error_code` a request would get */
+          if (error->domain == MIRA_GRANTS_ERROR ||
+              g_error_matches (error, MIRA_DB_ERROR, MIRA_DB_ERROR_UNAVAILABLE))
+            {
+              const char *api_code = NULL;
+
+              mira_api_error_answer (error, &api_code);
+              g_assert_cmpstr (error_code, ==, api_code);
+            }
         }
     }
 

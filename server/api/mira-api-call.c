@@ -210,13 +210,13 @@ load_network (MiraApiCall  *call,
  * MIRA_AUTH_NONE when nobody).
  */
 static gboolean
-resolve_token (MiraApiCall     *call,
-               MiraDb          *db,
-               const char      *hash,
-               MiraTokenEntry  *entry,
-               GError         **error)
+resolve_token (const MiraApiConfig  *config,
+               MiraDb               *db,
+               const char           *hash,
+               MiraTokenEntry       *entry,
+               GError              **error)
 {
-  MiraTokenCache *cache = call->config->tokens;
+  MiraTokenCache *cache = config->tokens;
   const char *params[] = { hash, hash };
   g_autoptr(MiraDbResult) res = NULL;
   guint64 generation = 0;
@@ -259,6 +259,23 @@ resolve_token (MiraApiCall     *call,
 }
 
 gboolean
+mira_api_token_resolve (const MiraApiConfig  *config,
+                        MiraDb               *db,
+                        const char           *token,
+                        MiraTokenEntry       *entry,
+                        GError              **error)
+{
+  g_autofree char *hash = mira_sha256_hex (token);
+
+  if (config->admin_token_hash != NULL && mira_secure_equal (hash, config->admin_token_hash))
+    {
+      entry->kind = MIRA_AUTH_ADMIN;
+      return TRUE;
+    }
+  return resolve_token (config, db, hash, entry, error);
+}
+
+gboolean
 mira_api_route_revokes_tokens (const MiraApiRoute *route)
 {
   return route != NULL &&
@@ -276,7 +293,7 @@ authenticate (MiraApiCall  *call,
 {
   MiraApiAccess access = call->route->access;
   const char *path_network = NULL;
-  g_autofree char *hash = NULL;
+  g_auto(MiraTokenEntry) entry = { 0 };
 
   if (access == MIRA_ACCESS_PUBLIC)
     return TRUE;
@@ -293,9 +310,9 @@ authenticate (MiraApiCall  *call,
       return FALSE;
     }
 
-  hash = mira_sha256_hex (call->token ? call->token : "");
-  if (call->config->admin_token_hash != NULL &&
-      mira_secure_equal (hash, call->config->admin_token_hash))
+  if (!mira_api_token_resolve (call->config, db, call->token, &entry, error))
+    return FALSE;
+  if (entry.kind == MIRA_AUTH_ADMIN)
     call->auth = MIRA_AUTH_ADMIN;
 
   if (access == MIRA_ACCESS_NETWORK || access == MIRA_ACCESS_NETWORK_OWNER)
@@ -303,10 +320,6 @@ authenticate (MiraApiCall  *call,
 
   if (call->auth != MIRA_AUTH_ADMIN)
     {
-      g_auto(MiraTokenEntry) entry = { 0 };
-
-      if (!resolve_token (call, db, hash, &entry, error))
-        return FALSE;
       if (entry.kind == MIRA_AUTH_NONE)
         {
           g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID_TOKEN,

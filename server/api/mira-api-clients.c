@@ -8,7 +8,6 @@
 #include "mira-api.h"
 #include "mira-api-error.h"
 #include "mira-api-private.h"
-#include "mira-clients.h"
 
 #include "mira-audio-hub.h"
 
@@ -169,60 +168,5 @@ mira_api_service_info (MiraApiCall  *call,
                                   mira_transcriber_chain_get_states (call->config->transcribers));
   json_object_set_object_member (out, "server", server);
   mira_api_call_respond_object (call, 200, out);
-  return TRUE;
-}
-
-/* An audio socket of a client is opening: which client it is (registering a
- * new device of the Friend-Lite aliases on the way, its id derived from the
- * device name). Whether that makes the client connected is the audio
- * sockets' to say (mira_api_audio_socket_connected()): it may have another.
- */
-gboolean
-mira_api_audio_socket_open (MiraApiCall  *call,
-                            MiraDb       *db,
-                            GError      **error)
-{
-  const char *kind = call->route->data;
-  const char *device_name = call->query ? g_hash_table_lookup (call->query, "device_name") : NULL;
-  g_autofree char *client_id = NULL;
-  g_autoptr(JsonObject) client = NULL;
-
-  if (call->net_uuid == NULL)
-    {
-      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_NETWORK_TOKEN_REQUIRED,
-                   "An audio socket needs a session or network token");
-      return FALSE;
-    }
-
-  if (call->args->len >= 2)
-    client_id = g_strdup (mira_api_call_arg (call, 1));
-  else if (call->session_client != NULL)
-    client_id = g_strdup (call->session_client);
-  else if (device_name != NULL && device_name[0] != '\0')
-    client_id = mira_client_id_from_name (device_name);
-  else
-    client_id = mira_client_id_new ();
-
-  if (!mira_is_client_id (client_id))
-    {
-      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID_CLIENT_ID,
-                   "'%s' is not a valid client id", client_id);
-      return FALSE;
-    }
-  if (call->auth == MIRA_AUTH_SESSION && !g_str_equal (call->session_client, client_id))
-    {
-      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_FORBIDDEN,
-                   "A session token can only stream as its own client");
-      return FALSE;
-    }
-
-  client = mira_clients_open_stream (db, call->net_uuid, call->network_id, client_id,
-                                     call->args->len < 2,
-                                     g_strcmp0 (kind, "omi") == 0 ? "omi" : "microphone",
-                                     device_name, call->events, error);
-  if (client == NULL)
-    return mira_api_error_refine (error, MIRA_DB_ERROR, MIRA_DB_ERROR_NOT_FOUND,
-                                  MIRA_API_ERROR_CLIENT_NOT_FOUND);
-  mira_api_call_respond_object (call, 200, g_steal_pointer (&client));
   return TRUE;
 }

@@ -7,6 +7,7 @@
 #include "mira-audio-sockets.h"
 #include "mira-db.h"
 #include "mira-extractor.h"
+#include "mira-grants.h"
 #include "mira-json.h"
 #include "mira-llm.h"
 #include "mira-time.h"
@@ -98,6 +99,22 @@ static const Answer audio_sockets_answers[] = {
   [MIRA_AUDIO_SOCKETS_ERROR_BAD_AUDIO] = { 422, "VALIDATION_ERROR" },
 };
 
+/* The sockets are refused or closed on these (mira_grants_error_close());
+ * answers still, should a request ever meet them
+ */
+static const Answer grants_answers[] = {
+  [MIRA_GRANTS_ERROR_AUTH_REQUIRED] = { 401, "AUTH_REQUIRED" },
+  [MIRA_GRANTS_ERROR_INVALID_TOKEN] = { 401, "INVALID_TOKEN" },
+  [MIRA_GRANTS_ERROR_NETWORK_TOKEN_REQUIRED] = { 403, "NETWORK_TOKEN_REQUIRED" },
+  [MIRA_GRANTS_ERROR_FORBIDDEN] = { 403, "FORBIDDEN" },
+  [MIRA_GRANTS_ERROR_INVALID_CLIENT_ID] = { 400, "INVALID_CLIENT_ID" },
+  [MIRA_GRANTS_ERROR_NETWORK_NOT_FOUND] = { 404, "NETWORK_NOT_FOUND" },
+  [MIRA_GRANTS_ERROR_NETWORK_SUSPENDED] = { 403, "NETWORK_SUSPENDED" },
+  [MIRA_GRANTS_ERROR_CLIENT_NOT_FOUND] = { 404, "CLIENT_NOT_FOUND" },
+  [MIRA_GRANTS_ERROR_TOKEN_REVOKED] = { 401, "TOKEN_REVOKED" },
+  [MIRA_GRANTS_ERROR_TOO_MANY_SOCKETS] = { 429, "TOO_MANY_SOCKETS" },
+};
+
 /* Voice enrolment: the uploaded audio holds too little speech */
 static const Answer voice_signature_answers[] = {
   [MIRA_VOICE_SIGNATURE_ERROR_TOO_LITTLE_SPEECH] = { 422, "VALIDATION_ERROR" },
@@ -141,6 +158,7 @@ static const Domain domains[] = {
   DOMAIN (mira_audio_error_quark, audio_answers),
   DOMAIN (mira_wyoming_error_quark, wyoming_answers),
   DOMAIN (mira_audio_sockets_error_quark, audio_sockets_answers),
+  DOMAIN (mira_grants_error_quark, grants_answers),
   DOMAIN (mira_voice_signature_error_quark, voice_signature_answers),
   DOMAIN (mira_transcriber_error_quark, transcriber_answers),
   DOMAIN (mira_llm_error_quark, llm_answers),

@@ -3,6 +3,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "mira-token-cache.h"
 #include "mira-types.h"
 
 G_BEGIN_DECLS
@@ -97,6 +98,18 @@ const MiraApiRoute *mira_api_match          (const char         *method,
                                              GPtrArray          *args,
                                              gboolean           *method_mismatch);
 
+/* Who @token is, on a store worker: MIRA_AUTH_ADMIN for @config's admin
+ * token; else the network or the session that holds it, from @config's
+ * token cache or the database; MIRA_AUTH_NONE for a token nobody holds.
+ * FALSE with a MIRA_DB_ERROR when the database fails. The REST calls and
+ * the sockets' authentication (MiraServer) ask it.
+ */
+gboolean      mira_api_token_resolve        (const MiraApiConfig *config,
+                                             MiraDb             *db,
+                                             const char         *token,
+                                             MiraTokenEntry     *entry,
+                                             GError            **error);
+
 /* Whether a successful call of @route may revoke a token or a socket's
  * right to stay open: rotation, suspension, deletion, (de)registration.
  */
@@ -150,7 +163,6 @@ gboolean mira_api_network_rotate_token      (MiraApiCall *call, MiraDb *db, GErr
 
 gboolean mira_api_client_register           (MiraApiCall *call, MiraDb *db, GError **error);
 gboolean mira_api_client_deregister         (MiraApiCall *call, MiraDb *db, GError **error);
-gboolean mira_api_audio_socket_open         (MiraApiCall *call, MiraDb *db, GError **error);
 gboolean mira_api_stream_best               (MiraApiCall *call, MiraDb *db, GError **error);
 gboolean mira_api_stream_scores             (MiraApiCall *call, MiraDb *db, GError **error);
 gboolean mira_api_stream_get                (MiraApiCall *call, MiraDb *db, GError **error);

@@ -183,17 +183,18 @@ on_event (const char *network_id,
 
 /* Its token or network was revoked since it opened. */
 static void
-on_revoked (gpointer    user_data,
-            const char *error_code,
-            const char *reason)
+on_revoked (gpointer      user_data,
+            const GError *error)
 {
   Subscriber *sub = user_data;
   g_autoptr(JsonObject) message = new_message (sub, "error");
+  const char *error_code;
+  gushort code = mira_grants_error_close (error, &error_code);
 
   json_object_set_string_member (message, "error", error_code);
-  json_object_set_string_member (message, "message", reason);
+  json_object_set_string_member (message, "message", error->message);
   send_json (sub, message);
-  subscriber_close (sub, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, reason);
+  subscriber_close (sub, code, error->message);
 }
 
 static gboolean
@@ -293,46 +294,36 @@ on_closed (SoupWebsocketConnection *conn,
   subscriber_unref (sub);
 }
 
+/* Says why, then closes as mira_grants_error_close() says */
+static void
+refuse (Subscriber   *sub,
+        const GError *error)
+{
+  g_autoptr(JsonObject) message = new_message (sub, "error");
+  const char *error_code;
+  gushort code = mira_grants_error_close (error, &error_code);
+
+  json_object_set_string_member (message, "error", error_code);
+  json_object_set_string_member (message, "message", error->message);
+  send_json (sub, message);
+  subscriber_close (sub, code, code == SOUP_WEBSOCKET_CLOSE_SERVER_ERROR ? "database unavailable"
+                                                                         : error_code);
+}
+
 static void
 auth_done (const MiraEventAuth *auth,
            gpointer             user_data)
 {
   Subscriber *sub = user_data;
+  g_autoptr(GError) error = NULL;
 
-  if (auth->unavailable)
-    {
-      g_autoptr(JsonObject) message = new_message (sub, "error");
-
-      json_object_set_string_member (message, "error", "DATABASE_UNAVAILABLE");
-      json_object_set_string_member (message, "message", auth->detail);
-      send_json (sub, message);
-      subscriber_close (sub, SOUP_WEBSOCKET_CLOSE_SERVER_ERROR, "database unavailable");
-    }
-  else if (!auth->allowed)
-    {
-      g_autoptr(JsonObject) message = new_message (sub, "error");
-      const char *code = auth->error_code ? auth->error_code : "UNAUTHORIZED";
-
-      json_object_set_string_member (message, "error", code);
-      json_object_set_string_member (message, "message",
-                                     auth->detail ? auth->detail : "Not allowed");
-      send_json (sub, message);
-      subscriber_close (sub, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, code);
-    }
+  if (auth->error != NULL)
+    refuse (sub, auth->error);
   else if (!sub->closed
            && (sub->grant = mira_grants_add (sub->owner->grants, auth->grant_token,
                                              sub->network_id, auth->client_id, on_revoked,
-                                             sub)) == 0)
-    {
-      g_autoptr(JsonObject) message = new_message (sub, "error");
-      g_autofree char *text = g_strdup_printf ("This token holds %d sockets open already: close "
-                                               "one first", MIRA_GRANTS_MAX_PER_TOKEN);
-
-      json_object_set_string_member (message, "error", "TOO_MANY_SOCKETS");
-      json_object_set_string_member (message, "message", text);
-      send_json (sub, message);
-      subscriber_close (sub, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "TOO_MANY_SOCKETS");
-    }
+                                             sub, &error)) == 0)
+    refuse (sub, error);
   else if (!sub->closed)
     {
       g_autoptr(JsonObject) hello = new_message (sub, "connection_established");

@@ -15,18 +15,15 @@ typedef struct _MiraGrants       MiraGrants;
 
 /* What authenticating an event socket found. */
 typedef struct {
-  gboolean    allowed;
-  /* The database could not be reached (closed with 1011), else refused
-   * (1008) with the API's error_code and a sentence.
+  /* Refused: why, a MIRA_GRANTS_ERROR or MIRA_DB_ERROR (the socket closes
+   * as mira_grants_error_close() says); NULL: allowed.
    */
-  gboolean    unavailable;
-  const char *error_code;
-  const char *detail;
+  const GError *error;
   /* Allowed: the client of a session token (public id), or NULL; the token
    * to watch for revocation (NULL for the admin token).
    */
-  const char *client_id;
-  const char *grant_token;
+  const char   *client_id;
+  const char   *grant_token;
 } MiraEventAuth;
 
 typedef void (*MiraEventAuthDone) (const MiraEventAuth *auth,

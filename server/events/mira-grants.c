@@ -14,6 +14,44 @@
 #include "mira-store.h"
 #include "mira-util.h"
 
+G_DEFINE_QUARK (mira-grants-error-quark, mira_grants_error)
+
+/* The `error` of each code, as the sockets say it */
+static const char * const error_codes[] = {
+  [MIRA_GRANTS_ERROR_AUTH_REQUIRED] = "AUTH_REQUIRED",
+  [MIRA_GRANTS_ERROR_INVALID_TOKEN] = "INVALID_TOKEN",
+  [MIRA_GRANTS_ERROR_NETWORK_TOKEN_REQUIRED] = "NETWORK_TOKEN_REQUIRED",
+  [MIRA_GRANTS_ERROR_FORBIDDEN] = "FORBIDDEN",
+  [MIRA_GRANTS_ERROR_INVALID_CLIENT_ID] = "INVALID_CLIENT_ID",
+  [MIRA_GRANTS_ERROR_NETWORK_NOT_FOUND] = "NETWORK_NOT_FOUND",
+  [MIRA_GRANTS_ERROR_NETWORK_SUSPENDED] = "NETWORK_SUSPENDED",
+  [MIRA_GRANTS_ERROR_CLIENT_NOT_FOUND] = "CLIENT_NOT_FOUND",
+  [MIRA_GRANTS_ERROR_TOKEN_REVOKED] = "TOKEN_REVOKED",
+  [MIRA_GRANTS_ERROR_TOO_MANY_SOCKETS] = "TOO_MANY_SOCKETS",
+};
+
+gushort
+mira_grants_error_close (const GError  *error,
+                         const char   **error_code)
+{
+  const char *code = "INTERNAL_ERROR";
+  gushort close_code = 1008;   /* Policy Violation */
+
+  g_return_val_if_fail (error != NULL, 1008);
+
+  if (error->domain == MIRA_GRANTS_ERROR && error->code >= 0 &&
+      (gsize) error->code < G_N_ELEMENTS (error_codes))
+    code = error_codes[error->code];
+  else if (g_error_matches (error, MIRA_DB_ERROR, MIRA_DB_ERROR_UNAVAILABLE))
+    {
+      code = "DATABASE_UNAVAILABLE";
+      close_code = 1011;   /* Internal Error: try again later */
+    }
+  if (error_code != NULL)
+    *error_code = code;
+  return close_code;
+}
+
 typedef struct
 {
   guint             id;
@@ -162,23 +200,25 @@ check_run (MiraDb    *db,
 
 static void start_check (MiraGrants *self);
 
-/* Why @grant no longer holds, or NULL */
-static const char *
-revoked_because (Check       *check,
-                 Grant       *grant,
-                 const char **reason)
+/* Why @grant no longer holds (a MIRA_GRANTS_ERROR), or FALSE */
+static gboolean
+revoked_because (Check   *check,
+                 Grant   *grant,
+                 GError **error)
 {
   const char *status = g_hash_table_lookup (check->status, grant->network_id);
 
   if (status == NULL)
     {
-      *reason = "network deleted";
-      return "NETWORK_NOT_FOUND";
+      g_set_error_literal (error, MIRA_GRANTS_ERROR, MIRA_GRANTS_ERROR_NETWORK_NOT_FOUND,
+                           "network deleted");
+      return TRUE;
     }
   if (g_str_equal (status, "suspended"))
     {
-      *reason = "network suspended";
-      return "NETWORK_SUSPENDED";
+      g_set_error_literal (error, MIRA_GRANTS_ERROR, MIRA_GRANTS_ERROR_NETWORK_SUSPENDED,
+                           "network suspended");
+      return TRUE;
     }
   if (grant->client_id != NULL)
     {
@@ -186,16 +226,18 @@ revoked_because (Check       *check,
 
       if (!g_hash_table_contains (check->clients, key))
         {
-          *reason = "client deregistered";
-          return "CLIENT_NOT_FOUND";
+          g_set_error_literal (error, MIRA_GRANTS_ERROR, MIRA_GRANTS_ERROR_CLIENT_NOT_FOUND,
+                               "client deregistered");
+          return TRUE;
         }
     }
   if (grant->token_hash != NULL && !g_hash_table_contains (check->valid, grant->token_hash))
     {
-      *reason = "token revoked";
-      return "TOKEN_REVOKED";
+      g_set_error_literal (error, MIRA_GRANTS_ERROR, MIRA_GRANTS_ERROR_TOKEN_REVOKED,
+                           "token revoked");
+      return TRUE;
     }
-  return NULL;
+  return FALSE;
 }
 
 static void
@@ -223,18 +265,14 @@ check_done (GObject      *source,
           Grant *grant = g_hash_table_lookup (self->grants,
                                               GUINT_TO_POINTER (g_array_index (check->ids,
                                                                                guint, i)));
-          const char *reason = NULL;
-          const char *code;
+          g_autoptr(GError) revoked = NULL;
 
-          if (grant == NULL || grant->done)
-            continue;
-          code = revoked_because (check, grant, &reason);
-          if (code == NULL)
+          if (grant == NULL || grant->done || !revoked_because (check, grant, &revoked))
             continue;
           grant->done = TRUE;
-          g_message ("closing a socket of %s: %s", grant->network_id, reason);
+          g_message ("closing a socket of %s: %s", grant->network_id, revoked->message);
           /* May remove @grant */
-          grant->revoked (grant->user_data, code, reason);
+          grant->revoked (grant->user_data, revoked);
         }
     }
   if (self->again)
@@ -324,7 +362,8 @@ mira_grants_add (MiraGrants       *self,
                  const char       *network_id,
                  const char       *client_id,
                  MiraGrantRevoked  revoked,
-                 gpointer          user_data)
+                 gpointer          user_data,
+                 GError          **error)
 {
   Grant *grant;
 
@@ -341,6 +380,9 @@ mira_grants_add (MiraGrants       *self,
       if (held >= MIRA_GRANTS_MAX_PER_TOKEN)
         {
           grant_free (grant);
+          g_set_error (error, MIRA_GRANTS_ERROR, MIRA_GRANTS_ERROR_TOO_MANY_SOCKETS,
+                       "This token holds %d sockets open already: close one first",
+                       MIRA_GRANTS_MAX_PER_TOKEN);
           return 0;
         }
       g_hash_table_replace (self->per_token, g_strdup (grant->token_hash),

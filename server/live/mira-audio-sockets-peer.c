@@ -12,6 +12,8 @@
 
 #include <string.h>
 
+#include "mira-db.h"
+#include "mira-grants.h"
 #include "mira-json.h"
 
 G_DEFINE_QUARK (mira-audio-sockets-error-quark, mira_audio_sockets_error)
@@ -100,6 +102,10 @@ mira_audio_sockets_error_close (const GError  *error,
   gushort code = 1008;   /* Policy Violation */
 
   g_return_val_if_fail (error != NULL, 1008);
+
+  /* Refused or revoked: the grants' answer, for event sockets too */
+  if (error->domain == MIRA_GRANTS_ERROR || error->domain == MIRA_DB_ERROR)
+    return mira_grants_error_close (error, error_code);
 
   if (error->domain == MIRA_WYOMING_ERROR)
     code = (gushort) mira_wyoming_error_close_code (error);

@@ -106,19 +106,33 @@ fail (Peer       *peer,
 }
 
 static void
-on_revoked (gpointer    user_data,
-            const char *error_code,
-            const char *reason)
+on_revoked (gpointer      user_data,
+            const GError *error)
 {
   Peer *peer = user_data;
-  g_autofree char *text = mira_audio_sockets_error_text (error_code, reason);
+  const char *error_code;
+  gushort code = mira_audio_sockets_error_close (error, &error_code);
+  g_autofree char *text = mira_audio_sockets_error_text (error_code, error->message);
 
   /* No status to write for a client that is no more: a client registered
    * again under its id meanwhile is another one.
    */
-  peer->client_gone = g_str_equal (error_code, "CLIENT_NOT_FOUND") ||
-                      g_str_equal (error_code, "NETWORK_NOT_FOUND");
-  post_down (peer, DOWN_CLOSE, text, 1008, reason);
+  peer->client_gone = g_error_matches (error, MIRA_GRANTS_ERROR,
+                                       MIRA_GRANTS_ERROR_CLIENT_NOT_FOUND) ||
+                      g_error_matches (error, MIRA_GRANTS_ERROR,
+                                       MIRA_GRANTS_ERROR_NETWORK_NOT_FOUND);
+  post_down (peer, DOWN_CLOSE, text, code, error->message);
+}
+
+/* Refused: says why and closes as mira_audio_sockets_error_close() says */
+static void
+refuse (Peer         *peer,
+        const GError *error)
+{
+  const char *error_code;
+  gushort code = mira_audio_sockets_error_close (error, &error_code);
+
+  fail (peer, code, error_code, error->message);
 }
 
 /* The socket is gone: its stream leaves the hub, the device shows offline. */
@@ -157,12 +171,12 @@ auth_done (const MiraAudioAuth *auth,
            gpointer             user_data)
 {
   Peer *peer = user_data;
+  g_autoptr(GError) error = NULL;
 
   if (peer->closed || peer->thread != NULL)
     ;   /* closed meanwhile */
-  else if (!auth->allowed)
-    fail (peer, auth->close_code, auth->error_code ? auth->error_code : "UNAUTHORIZED",
-          auth->detail ? auth->detail : "Not allowed");
+  else if (auth->error != NULL)
+    refuse (peer, auth->error);
   else
     {
       MiraAudioSockets *self = peer->owner;
@@ -174,13 +188,10 @@ auth_done (const MiraAudioAuth *auth,
       peer->client_id = g_strdup (auth->client_id);
       peer->rssi = auth->rssi;
       peer->grant = mira_grants_add (self->grants, auth->grant_token, peer->network_id,
-                                     peer->client_id, on_revoked, peer);
+                                     peer->client_id, on_revoked, peer, &error);
       if (peer->grant == 0)
         {
-          g_autofree char *text = g_strdup_printf ("This token holds %d sockets open already: "
-                                                   "close one first", MIRA_GRANTS_MAX_PER_TOKEN);
-
-          fail (peer, 1008, "TOO_MANY_SOCKETS", text);
+          refuse (peer, error);
           mira_audio_sockets_peer_unref (peer);
           return;
         }

@@ -22,9 +22,11 @@ typedef enum {
 GQuark            mira_audio_sockets_error_quark (void);
 
 /* The close code and `error` string an audio socket closes with for
- * @error, whatever its domain: 1009 MESSAGE_TOO_LARGE (a message, header
- * or payload over its limit), 1003 INVALID_AUDIO (malformed, or audio that
- * does not decode), 1008 INVALID_AUDIO (anything else: policy).
+ * @error, whatever its domain: what refused or revoked it
+ * (MIRA_GRANTS_ERROR, MIRA_DB_ERROR) as mira_grants_error_close() says;
+ * else 1009 MESSAGE_TOO_LARGE (a message, header or payload over its
+ * limit), 1003 INVALID_AUDIO (malformed, or audio that does not decode),
+ * 1008 INVALID_AUDIO (anything else: policy).
  */
 gushort           mira_audio_sockets_error_close (const GError  *error,
                                                   const char   **error_code);
@@ -46,21 +48,18 @@ typedef struct _MiraGrants       MiraGrants;
 
 /* What authenticating an audio socket found. */
 typedef struct {
-  gboolean    allowed;
-  /* Refused: the close code (1008, or 1011 when the database failed), the
-   * API's error_code and a sentence.
+  /* Refused: why, a MIRA_GRANTS_ERROR or MIRA_DB_ERROR (the socket closes
+   * as mira_audio_sockets_error_close() says); NULL: allowed.
    */
-  gushort     close_code;
-  const char *error_code;
-  const char *detail;
+  const GError *error;
   /* Allowed: the socket's network and client (public ids), the client's
    * RSSI (NAN when unknown), and the token to watch for revocation (NULL
    * for the admin token).
    */
-  const char *network_id;
-  const char *client_id;
-  double      rssi;
-  const char *grant_token;
+  const char   *network_id;
+  const char   *client_id;
+  double        rssi;
+  const char   *grant_token;
 } MiraAudioAuth;
 
 typedef void (*MiraAudioAuthDone) (const MiraAudioAuth *auth,
