@@ -2689,6 +2689,77 @@ scenario_revocation (Ctx *ctx)
                   " within %.2f s", worst_in, worst_out);
 }
 
+/* @path is refused before anything streams: an error naming @error_code
+ * with a sentence, then 1008
+ */
+static void
+check_refused (Ctx        *ctx,
+               const char *path,
+               const char *error_code)
+{
+  MiraTestSocket *socket = keep (ctx, mira_test_socket_connect (ctx->client, path),
+                                 (GDestroyNotify) mira_test_socket_free);
+  JsonObject *error;
+
+  mira_test_check (mira_test_socket_wait_closed (socket, 10000), "%s stayed open", path);
+  error = mira_test_socket_wait_for (socket, "error", 0, 0, NULL);
+  mira_test_check (error != NULL && str (error, "message") != NULL,
+                   "%s: closed (code %u) without an error message", path,
+                   mira_test_socket_close_code (socket));
+  mira_test_check (g_strcmp0 (str (error, "error"), error_code) == 0,
+                   "%s: refused with %s, not %s", path, str (error, "error"), error_code);
+  mira_test_check (mira_test_socket_close_code (socket) == 1008, "%s: close code %u, not 1008",
+                   path, mira_test_socket_close_code (socket));
+  mira_test_check (mira_test_socket_count (socket, "ready", 0) == 0 &&
+                   mira_test_socket_count (socket, "connection_established", 0) == 0,
+                   "%s: let in", path);
+}
+
+/* Every way a socket is refused when it opens, each with the error a
+ * request of its path would get
+ */
+static void
+scenario_refused (Ctx *ctx)
+{
+  Net *net = net_new (ctx, "refused");
+  Net *other = net_new (ctx, "refused-other");
+  JsonObject *o;
+  const char *phone_session;
+
+  o = request (ctx, 201, "POST", api (ctx, net, "service/client/register/phone"), net->token,
+               "{\"device_type\": \"phone\"}");
+  phone_session = keep (ctx, g_strdup (str (o, "session_token")), g_free);
+  request (ctx, 201, "POST", api (ctx, net, "service/client/register/other"), net->token,
+           "{\"device_type\": \"phone\"}");
+
+  check_refused (ctx, "/ws_pcm?device_name=mic", "AUTH_REQUIRED");
+  check_refused (ctx, api (ctx, net, "ws"), "AUTH_REQUIRED");
+  check_refused (ctx, "/ws_omi?token=nope&device_name=mic", "INVALID_TOKEN");
+  /* The aliases name no network: the admin token has none to stream to */
+  check_refused (ctx, "/ws_pcm?token=" MIRA_TEST_ADMIN_TOKEN "&device_name=mic",
+                 "NETWORK_TOKEN_REQUIRED");
+  check_refused (ctx, api (ctx, net, P (ctx, "ws?token=%s", other->token)), "NETWORK_NOT_FOUND");
+  check_refused (ctx, api (ctx, net, P (ctx, "streams/phone/ws?token=%s", other->token)),
+                 "NETWORK_NOT_FOUND");
+  check_refused (ctx, "/api/v1/net_00000000000000000000000000000000/ws?token=" MIRA_TEST_ADMIN_TOKEN,
+                 "NETWORK_NOT_FOUND");
+  /* A Wyoming socket streams as a registered client, a session token as its own */
+  check_refused (ctx, api (ctx, net, P (ctx, "streams/ghost/ws?token=%s", net->token)),
+                 "CLIENT_NOT_FOUND");
+  check_refused (ctx, api (ctx, net, P (ctx, "streams/other/ws?token=%s", phone_session)),
+                 "FORBIDDEN");
+  check_refused (ctx, api (ctx, net, P (ctx, "streams/-phone/ws?token=%s", net->token)),
+                 "INVALID_CLIENT_ID");
+
+  request (ctx, 200, "PATCH", P (ctx, "/api/v1/networks/%s", net->id), MIRA_TEST_ADMIN_TOKEN,
+           "{\"status\": \"suspended\"}");
+  check_refused (ctx, api (ctx, net, P (ctx, "ws?token=%s", net->token)), "NETWORK_SUSPENDED");
+  check_refused (ctx, api (ctx, net, P (ctx, "streams/phone/ws?token=%s", phone_session)),
+                 "NETWORK_SUSPENDED");
+  check_refused (ctx, P (ctx, "/ws_pcm?token=%s&device_name=mic", net->token),
+                 "NETWORK_SUSPENDED");
+}
+
 /* The scenarios, all at once */
 
 typedef struct {
@@ -2714,6 +2785,7 @@ static Scenario scenarios[] = {
   { "/live/sqlite/upload", FALSE, scenario_upload },
   { "/live/sqlite/reminder-due", FALSE, scenario_reminder_due },
   { "/live/sqlite/revocation", FALSE, scenario_revocation },
+  { "/live/sqlite/refused", FALSE, scenario_refused },
   { "/live/sqlite/device-names", FALSE, scenario_device_names },
   { "/live/sqlite/roaming", FALSE, scenario_roaming },
   { "/live/postgresql/roaming", TRUE, scenario_roaming },
