@@ -617,7 +617,7 @@ mira_cli_main (int    argc,
       "Time a remote transcriber gets for one utterance before the next one of the chain"
       " takes it (default 10000)", "MS" },
     { "sphinx-decoders", 0, 0, G_OPTION_ARG_INT, &options.sphinx_decoders,
-      "PocketSphinx decoders at most, each ~80 MB, loaded on need (default one per core)", "N" },
+      "PocketSphinx decoders at most, each ~55 MB, loaded on need (default one per core)", "N" },
     { "sphinx-idle", 0, 0, G_OPTION_ARG_INT, &options.sphinx_idle,
       "Seconds a PocketSphinx decoder stays loaded without use; the next utterance loads it"
       " again, about 0.5 s (default 300; 0: until the server stops)", "S" },

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "mira-sphinx.h"
+#include "mira-sphinx-lm.h"
 
 #include <errno.h>
 #ifdef __GLIBC__
@@ -35,7 +36,7 @@ struct _MiraSphinx
   GObject      parent_instance;
 
   char        *hmm;
-  char        *lm;
+  char        *lm;             /* restricted to the dictionary's words when cached */
   char        *dict;           /* the LM's words of the model's dictionary when cached */
   char        *model;
   guint        max_decoders;
@@ -85,18 +86,22 @@ unigram_compare (gconstpointer a,
  * the other 42,460 the last 0.5 %, yet they take as much of a decoder's
  * search and dictionary as the common ones. The entries of the words that
  * make up VOCABULARY_MASS (33,943 with their variants) are written once to
- * the user's cache, where the next start finds them: a decoder then takes
- * about 60 MB rather than 80 (the language model itself, 27 MB, is read
- * whole either way) and loads faster. The rare words can no longer be
- * heard; the README gives the word error rates with and without them.
+ * the user's cache, where the next start finds them, and so is the
+ * language model restricted to those words (mira-sphinx-lm.h): its
+ * n-grams of the other words could never be used, and PocketSphinx reads
+ * a language model whole. A decoder then takes about 50 MB rather than 80
+ * and loads faster. The rare words can no longer be heard; the README
+ * gives the word error rates with and without them.
  *
- * Returns the file's path, or NULL (the whole dictionary is used) when it
- * cannot be written; *@written says whether it was written now.
+ * Sets @self's dict and lm to the cached files, or to @dict and @lm (the
+ * whole dictionary, the whole model) where they cannot be written;
+ * *@written says whether anything was written now.
  */
-static char *
-lm_dictionary (const char *lm,
-               const char *dict,
-               gboolean   *written)
+static void
+cache_vocabulary (MiraSphinx *self,
+                  const char *lm,
+                  const char *dict,
+                  gboolean   *written)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GString) key = g_string_new (NULL);
@@ -106,21 +111,26 @@ lm_dictionary (const char *lm,
   g_autofree char *contents = NULL;
   g_autofree char *hash = NULL;
   g_autofree char *dir = NULL;
-  g_autofree char *path = NULL;
+  g_autofree char *dict_path = NULL;
+  g_autofree char *lm_path = NULL;
   const char *paths[] = { lm, dict };
   ngram_model_t *model;
   logmath_t *logmath;
   uint32 n_words;
   double total = 0, covered = 0;
+  gboolean has_dict, has_lm;
   gint64 start_us = g_get_monotonic_time ();
 
-  /* Named after the files it comes from, as they are now */
+  self->lm = g_strdup (lm);
+  self->dict = g_strdup (dict);
+
+  /* Named after the files they come from, as they are now */
   for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
     {
       GStatBuf st;
 
       if (g_stat (paths[i], &st) != 0)
-        return NULL;
+        return;
       g_string_append_printf (key, "%s %" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n", paths[i],
                               (gint64) st.st_size, (gint64) st.st_mtime);
     }
@@ -128,21 +138,32 @@ lm_dictionary (const char *lm,
   hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, key->str, key->len);
   hash[16] = '\0';
   dir = g_build_filename (g_get_user_cache_dir (), "mira", "pocketsphinx", NULL);
-  path = g_strdup_printf ("%s/lm-words-%s.dict", dir, hash);
-  if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
-    return g_steal_pointer (&path);
+  dict_path = g_strdup_printf ("%s/lm-words-%s.dict", dir, hash);
+  lm_path = g_strdup_printf ("%s/lm-words-%s.lm.bin", dir, hash);
+  has_dict = g_file_test (dict_path, G_FILE_TEST_IS_REGULAR);
+  /* Written whole (renamed into place), but a cache is anyone's to damage */
+  has_lm = mira_sphinx_lm_check (lm_path, &error);
+  if (!has_lm && !g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    g_debug ("%s is written again: %s", lm_path, error->message);
+  g_clear_error (&error);
+  if (has_dict && has_lm)
+    goto done;
 
-  if (!g_file_get_contents (dict, &contents, NULL, &error))
+  if (g_mkdir_with_parents (dir, 0700) != 0)
     {
-      g_debug ("the whole dictionary is used: %s", error->message);
-      return NULL;
+      int saved_errno = errno;
+
+      g_warning ("PocketSphinx's vocabulary cannot be cached in %s (%s): its whole dictionary "
+                 "and language model are used, about 30 MB more for each decoder", dir,
+                 g_strerror (saved_errno));
+      return;
     }
   logmath = logmath_init (1.0001, 0, FALSE);
   model = ngram_model_read (NULL, lm, NGRAM_AUTO, logmath);
   if (model == NULL)
     {
       logmath_free (logmath);
-      return NULL;
+      return;
     }
   words = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   n_words = ngram_model_get_counts (model)[0];
@@ -164,9 +185,32 @@ lm_dictionary (const char *lm,
       g_hash_table_add (words, g_strdup (ngram_word (model, u->wid)));
       covered += u->p;
     }
+
+  if (!has_lm)
+    {
+      if (mira_sphinx_lm_write_restricted (model, logmath, lm, words, lm_path, &error))
+        {
+          has_lm = TRUE;
+          *written = TRUE;
+        }
+      else
+        {
+          g_warning ("PocketSphinx's language model restricted to its dictionary's words cannot "
+                     "be cached: %s; the whole model is used, about 10 MB more for each decoder",
+                     error->message);
+          g_clear_error (&error);
+        }
+    }
   ngram_model_free (model);
   logmath_free (logmath);
+  if (has_dict)
+    goto done;
 
+  if (!g_file_get_contents (dict, &contents, NULL, &error))
+    {
+      g_warning ("PocketSphinx's whole dictionary is used: %s", error->message);
+      goto done;
+    }
   /* "word phones", or "word(2) phones" for a variant; walked line by line
    * rather than split, which searches the rest of the text at every line
    * where strstr() is checked (AddressSanitizer)
@@ -192,17 +236,29 @@ lm_dictionary (const char *lm,
         }
       line += line_len + (end ? 1 : 0);
     }
-  if (g_mkdir_with_parents (dir, 0700) != 0 ||
-      !g_file_set_contents (path, kept->str, kept->len, &error))
+  if (!g_file_set_contents (dict_path, kept->str, kept->len, &error))
     {
-      g_debug ("the whole dictionary is used: %s cannot be written", path);
-      return NULL;
+      g_warning ("PocketSphinx's whole dictionary is used, about 20 MB more for each decoder: "
+                 "%s", error->message);
+      goto done;
     }
-  g_debug ("the %u most probable of the language model's %u words, of %s, written to %s in "
-           "%.0f ms", g_hash_table_size (words), n_words, dict, path,
-           (g_get_monotonic_time () - start_us) / 1000.0);
+  has_dict = TRUE;
   *written = TRUE;
-  return g_steal_pointer (&path);
+  g_debug ("the %u most probable of the language model's %u words, of %s, written to %s in "
+           "%.0f ms", g_hash_table_size (words), n_words, dict, dict_path,
+           (g_get_monotonic_time () - start_us) / 1000.0);
+
+done:
+  if (has_dict)
+    {
+      g_free (self->dict);
+      self->dict = g_steal_pointer (&dict_path);
+    }
+  if (has_lm)
+    {
+      g_free (self->lm);
+      self->lm = g_steal_pointer (&lm_path);
+    }
 }
 
 static ps_decoder_t *
@@ -531,6 +587,7 @@ mira_sphinx_new (const char  *model_dir,
                  GError     **error)
 {
   g_autoptr(MiraSphinx) self = g_object_new (MIRA_TYPE_SPHINX, NULL);
+  g_autofree char *lm = NULL;
   g_autofree char *dict = NULL;
   gboolean written = FALSE;
   ps_decoder_t *first;
@@ -540,18 +597,16 @@ mira_sphinx_new (const char  *model_dir,
   if (model_dir == NULL)
     model_dir = POCKETSPHINX_MODEL_DIR;
   self->hmm = g_build_filename (model_dir, "en-us", NULL);
-  self->lm = g_build_filename (model_dir, "en-us.lm.bin", NULL);
+  lm = g_build_filename (model_dir, "en-us.lm.bin", NULL);
   dict = g_build_filename (model_dir, "cmudict-en-us.dict", NULL);
   self->model = g_strdup ("en-us");
   self->max_decoders = MAX (max_decoders, 1);
 
   /* Its log goes nowhere, as the decoders' (-logfn) */
   err_set_logfp (NULL);
-  self->dict = lm_dictionary (self->lm, dict, &written);
-  if (self->dict == NULL)
-    self->dict = g_steal_pointer (&dict);
+  cache_vocabulary (self, lm, dict, &written);
 #ifdef __GLIBC__
-  /* The language model read for its words is gone: so are its pages */
+  /* The language models read for their words are gone: so are their pages */
   if (written)
     malloc_trim (0);
 #endif

@@ -15,11 +15,16 @@ G_DECLARE_FINAL_TYPE (MiraSphinx, mira_sphinx, MIRA, SPHINX, GObject)
 /* In-process PocketSphinx with its US English model. @model_dir NULL:
  * the installed one (pkg-config's modeldir: /usr/share on Debian, /app/share
  * in the Flatpak). At most @max_decoders utterances decode at once; each
- * decoder (about 60 MB) is loaded on first need and let go once it has not
+ * decoder (about 55 MB) is loaded on first need and let go once it has not
  * been used for MIRA_SPHINX_DEFAULT_IDLE_S (see mira_sphinx_set_idle()).
  * One decoder is loaded here, so that a model that is missing or broken
  * fails here (MIRA_TRANSCRIBER_ERROR_FAILED), not at the first
- * word; it serves the first utterance.
+ * word; it serves the first utterance. The vocabulary it hears, the
+ * language model's most probable words (a dictionary and the language
+ * model restricted to them), is written to $XDG_CACHE_HOME/mira/pocketsphinx
+ * on first use and read from there afterwards (written again when damaged,
+ * or when the model's files change); where it cannot be written, a warning
+ * says so and the whole model is used.
  */
 MiraSphinx *mira_sphinx_new      (const char  *model_dir,
                                   guint        max_decoders,
