@@ -300,22 +300,83 @@ test_event_contact_nothing (Fixture       *f,
                                                         net->token, NULL), "total"), ==, 2);
 }
 
-/* The audio socket of a device of @net, "kitchen" */
+/* The audio socket of a new device @name of @net */
 static MiraTestSocket *
-kitchen_connect (Fixture *f,
-                 Net     *net)
+device_connect (Fixture    *f,
+                Net        *net,
+                const char *name)
 {
   JsonObject *o;
   MiraTestSocket *audio;
 
-  o = request (f, 201, "POST", api (f, net, "service/client/register/kitchen"), net->token,
-               "{\"device_type\": \"microphone\"}");
-  audio = mira_test_socket_connect (f->client, P (f, "/api/v1/%s/streams/kitchen/ws?token=%s",
-                                                 net->id, str (o, "session_token")));
+  o = request (f, 201, "POST", api (f, net, P (f, "service/client/register/%s", name)),
+               net->token, "{\"device_type\": \"microphone\"}");
+  audio = mira_test_socket_connect (f->client, P (f, "/api/v1/%s/streams/%s/ws?token=%s",
+                                                 net->id, name, str (o, "session_token")));
   mira_test_scope_keep (f->scope, audio, (GDestroyNotify) mira_test_socket_free);
   mira_test_check (mira_test_socket_wait_for (audio, "ready", 0, 10000, NULL) != NULL,
                    "the audio socket said no ready");
   return audio;
+}
+
+/* What a device hears, on the timeline all devices share, and the 20 ms
+ * chunk of it at which it starts streaming
+ */
+typedef struct
+{
+  MiraTestSocket *audio;
+  const gint16   *pcm;
+  gsize           n;
+  guint           first_chunk;
+} Hearing;
+
+/* The devices stream what they hear in step, in real time, 20 ms a chunk
+ * as microphones send it; the time the words ended (at sample @speech_end
+ * of the timeline) in @end_us.
+ */
+static void
+stream_heard (Fixture       *f,
+              const Hearing *hearings,
+              guint          n_hearings,
+              gsize          speech_end,
+              gint64        *end_us_out)
+{
+  gint64 start_us = g_get_monotonic_time (), end_us = 0;
+  gsize n = 0;
+
+  for (guint h = 0; h < n_hearings; h++)
+    n = MAX (n, hearings[h].n);
+  for (gsize i = 0; i < n; i += 320)
+    {
+      gint64 due = start_us + (gint64) (i / 320) * 20000;
+      gint64 now = g_get_monotonic_time ();
+
+      if (due > now)
+        mira_test_client_run (f->client, (guint) ((due - now + 999) / 1000));
+      for (guint h = 0; h < n_hearings; h++)
+        {
+          const Hearing *heard = &hearings[h];
+          gsize len = MIN (320, heard->n - MIN (i, heard->n));
+          g_autofree char *header = NULL;
+
+          if (i / 320 < heard->first_chunk || len == 0)
+            continue;
+          if (i / 320 == heard->first_chunk)
+            mira_test_socket_send_text (heard->audio,
+                                        "{\"type\":\"audio-start\",\"data\":{\"rate\":16000,"
+                                        "\"width\":2,\"channels\":1}}\n");
+          header = g_strdup_printf ("{\"type\":\"audio-chunk\",\"data\":{\"rate\":16000,"
+                                    "\"width\":2,\"channels\":1},\"payload_length\":%"
+                                    G_GSIZE_FORMAT "}\n", len * 2);
+          mira_test_socket_send_text (heard->audio, header);
+          mira_test_socket_send_binary (heard->audio, heard->pcm + i, len * 2);
+          if (i + len >= heard->n)
+            mira_test_socket_send_text (heard->audio, "{\"type\":\"audio-stop\"}\n");
+        }
+      if (end_us == 0 && i + 320 >= speech_end)
+        end_us = g_get_monotonic_time ();
+    }
+  *end_us_out = end_us;
 }
 
 /* A device says DENTIST in @voice (flite) to its @audio socket, in real
@@ -329,44 +390,84 @@ speak_dentist (Fixture        *f,
 {
   const MiraTestSpeech *speech = mira_test_speech_get (voice, DENTIST);
   g_autofree gint16 *pcm = NULL;
-  gsize n;
-  gint64 end_us = 0;
+  Hearing heard = { audio, NULL, 0, 0 };
 
   /* Room noise 30 dB below the words, 300 ms before and a second after */
-  pcm = mira_test_speech_mix (speech, -20.0, 30.0, 1.0, 300, 1000, 7, &n);
-  mira_test_socket_send_text (audio, "{\"type\":\"audio-start\",\"data\":{\"rate\":16000,"
-                                     "\"width\":2,\"channels\":1}}\n");
-  {
-    gint64 start_us = g_get_monotonic_time ();
-    gsize speech_end = (300 * 16) + speech->n;
+  heard.pcm = pcm = mira_test_speech_mix (speech, -20.0, 30.0, 1.0, 300, 1000, 7, &heard.n);
+  stream_heard (f, &heard, 1, 300 * 16 + speech->n, end_us_out);
+}
 
-    /* In real time, 20 ms a chunk, as a microphone sends it */
-    for (gsize i = 0; i < n; i += 320)
-      {
-        gsize len = MIN (320, n - i);
-        g_autofree char *header = NULL;
-        gint64 due = start_us + (gint64) (i / 320) * 20000;
-        gint64 now = g_get_monotonic_time ();
+/* The interaction that DENTIST, said to @device from event @mark on, became
+ * (at @end_us), with its action and reminder: due at 17:00 the next day in
+ * the network's time zone, and all of it on the event socket. Returns the
+ * interaction, its seconds decoded while spoken in @streamed_s.
+ */
+static JsonObject *
+expect_dentist (Fixture    *f,
+                Net        *net,
+                guint       mark,
+                const char *device,
+                gint64      end_us,
+                double     *streamed_s)
+{
+  JsonObject *interaction, *reminder, *action, *metadata;
+  gint64 interaction_us, reminder_us;
+  gint64 said_ms;
 
-        if (due > now)
-          mira_test_client_run (f->client, (guint) ((due - now + 999) / 1000));
-        header = g_strdup_printf ("{\"type\":\"audio-chunk\",\"data\":{\"rate\":16000,\"width\":2,"
-                                  "\"channels\":1},\"payload_length\":%" G_GSIZE_FORMAT "}\n",
-                                  len * 2);
-        mira_test_socket_send_text (audio, header);
-        mira_test_socket_send_binary (audio, pcm + i, len * 2);
-        if (end_us == 0 && i + len >= speech_end)
-          end_us = g_get_monotonic_time ();
-      }
-    mira_test_socket_send_text (audio, "{\"type\":\"audio-stop\"}\n");
-  }
-  *end_us_out = end_us;
+  /* PocketSphinx on a loaded machine takes its time; the extraction does not */
+  interaction = obj (expect_event (f, net, mark, "interaction_created", 120000,
+                                   &interaction_us), "interaction");
+  metadata = obj (interaction, "metadata");
+  *streamed_s = json_object_get_double_member_with_default (metadata,
+                                                            "transcription_streamed_s", 0);
+  g_test_message ("%s heard \"%s\": %.2f s of it decoded while spoken, %.0f ms after",
+                  device, str (interaction, "content"), *streamed_s,
+                  json_object_get_double_member (metadata, "transcription_ms"));
+  reminder = obj (expect_event (f, net, mark, "reminder_created", 2000, &reminder_us),
+                  "reminder");
+  action = obj (expect_event (f, net, mark, "action_created", 2000, NULL), "action");
+  g_test_message ("reminder_created %.0f ms after the words ended, %.1f ms after "
+                  "interaction_created", (reminder_us - end_us) / 1e3,
+                  (reminder_us - interaction_us) / 1e3);
+  mira_test_check (reminder_us - interaction_us < MAX_LATENCY_US,
+                   "reminder_created %.3f s after interaction_created",
+                   (reminder_us - interaction_us) / 1e6);
+
+  said_ms = mira_timestamp_to_unix_ms (str (interaction, "timestamp"));
+  g_assert_cmpstr (str (interaction, "content"), ==, DENTIST);
+  g_assert_cmpstr (str (interaction, "interaction_type"), ==, "audio");
+  g_assert_cmpstr (str (interaction, "client_id"), ==, device);
+  g_assert_cmpstr (str (metadata, "stream_id"), ==, device);
+  g_assert_cmpstr (str (metadata, "transcriber"), ==, "sphinx");
+  g_assert_cmpstr (str (reminder, "title"), ==, "Call the dentist");
+  g_assert_cmpstr (str (reminder, "due_time"), ==,
+                   local_time (f, "Europe/Berlin", said_ms, 1, 17));
+  g_assert_cmpstr (str (reminder, "interaction_id"), ==, str (interaction, "id"));
+  g_assert_cmpstr (str (obj (action, "result"), "reminder_id"), ==, str (reminder, "id"));
+  return interaction;
+}
+
+/* A server whose transcriber is PocketSphinx with one decoder of its own */
+static void
+fixture_setup_spoken (Fixture    *f,
+                      MiraSphinx *sphinx)
+{
+  g_autofree char *uri = mira_test_sqlite_uri ();
+
+  f->backend = BACKEND_SQLITE;
+  f->scope = mira_test_scope_new ();
+  f->server = mira_test_server_new_full (uri, FALSE, MIRA_TRANSCRIBER (sphinx));
+  f->client = mira_test_client_new (mira_test_server_get_url (f->server));
 }
 
 /* Spoken: flite says it, a device streams it to its audio socket, PocketSphinx
- * writes it down, and the reminder follows the interaction. Said twice: the
- * second time PocketSphinx decodes the words while they are spoken (by the
- * microphone's mean from the first), and hears the same.
+ * writes it down while it is spoken, and the reminder follows the
+ * interaction. Said three times: by a new device of a new network (its
+ * decode normalised by the mean of the words' first second), by the same
+ * device again (by its own from the first time), and by a second new device
+ * (by the network's latest). Each time most of it is decoded while spoken,
+ * the words are right, and the interaction is the device's and the same
+ * person's.
  */
 static void
 test_dentist_spoken (gconstpointer data)
@@ -374,71 +475,132 @@ test_dentist_spoken (gconstpointer data)
   const char *voice = data;
   g_autoptr(GError) error = NULL;
   g_autoptr(MiraSphinx) sphinx = mira_sphinx_new (NULL, 1, &error);
-  g_autofree char *uri = mira_test_sqlite_uri ();
   g_autoptr(MiraTestServer) server = NULL;
-  Fixture fixture = { BACKEND_SQLITE, FALSE, NULL, NULL, mira_test_scope_new () }, *f = &fixture;
-  g_autofree char *first_words = NULL;
-  MiraTestSocket *audio;
+  Fixture fixture = { 0 }, *f = &fixture;
+  g_autofree char *person_id = NULL;
+  MiraTestSocket *kitchen, *hall;
   Net *net;
 
   g_assert_no_error (error);
-  server = mira_test_server_new_full (uri, FALSE, MIRA_TRANSCRIBER (sphinx));
-  f->server = server;
-  f->client = mira_test_client_new (mira_test_server_get_url (server));
+  fixture_setup_spoken (f, sphinx);
+  server = f->server;
 
   net = net_new (f, "Europe/Berlin");
-  audio = kitchen_connect (f, net);
-  for (guint round = 0; round < 2; round++)
+  kitchen = device_connect (f, net, "kitchen");
+  hall = device_connect (f, net, "hall");
+  for (guint round = 0; round < 3; round++)
     {
+      const char *device = round < 2 ? "kitchen" : "hall";
       guint mark = mira_test_socket_n_messages (net->events);
-      JsonObject *interaction, *reminder, *action, *metadata;
-      gint64 end_us, interaction_us, reminder_us;
-      gint64 said_ms;
+      JsonObject *interaction;
       double streamed_s;
+      gint64 end_us;
 
-      speak_dentist (f, audio, voice, &end_us);
-
-      /* PocketSphinx on a loaded machine takes its time; the extraction does not */
-      interaction = obj (expect_event (f, net, mark, "interaction_created", 120000,
-                                       &interaction_us), "interaction");
-      metadata = obj (interaction, "metadata");
-      streamed_s = json_object_get_double_member_with_default (metadata,
-                                                               "transcription_streamed_s", 0);
-      g_test_message ("%s said it, PocketSphinx heard \"%s\": %.2f s of it decoded while "
-                      "spoken, %.0f ms after", voice, str (interaction, "content"), streamed_s,
-                      json_object_get_double_member (metadata, "transcription_ms"));
-      reminder = obj (expect_event (f, net, mark, "reminder_created", 2000, &reminder_us),
-                      "reminder");
-      action = obj (expect_event (f, net, mark, "action_created", 2000, NULL), "action");
-      g_test_message ("reminder_created %.0f ms after the words ended, %.1f ms after "
-                      "interaction_created", (reminder_us - end_us) / 1e3,
-                      (reminder_us - interaction_us) / 1e3);
-      mira_test_check (reminder_us - interaction_us < MAX_LATENCY_US,
-                       "reminder_created %.3f s after interaction_created",
-                       (reminder_us - interaction_us) / 1e6);
-
-      said_ms = mira_timestamp_to_unix_ms (str (interaction, "timestamp"));
-      g_assert_cmpstr (str (interaction, "interaction_type"), ==, "audio");
-      g_assert_cmpstr (str (reminder, "title"), ==, "Call the dentist");
-      g_assert_cmpstr (str (reminder, "due_time"), ==,
-                       local_time (f, "Europe/Berlin", said_ms, 1, 17));
-      g_assert_cmpstr (str (reminder, "interaction_id"), ==, str (interaction, "id"));
-      g_assert_cmpstr (str (obj (action, "result"), "reminder_id"), ==, str (reminder, "id"));
-      g_assert_cmpstr (str (metadata, "transcriber"), ==, "sphinx");
-
-      if (round == 0)
-        {
-          /* The microphone's first words: nothing to normalise them by before they end */
-          g_assert_false (json_object_has_member (metadata, "transcription_streamed_s"));
-          first_words = g_strdup (str (interaction, "content"));
-        }
-      else
-        {
-          /* Most of the words were decoded while they were spoken, into the same words */
-          mira_test_check (streamed_s > 1.0, "only %.2f s decoded while spoken", streamed_s);
-          g_assert_cmpstr (str (interaction, "content"), ==, first_words);
-        }
+      speak_dentist (f, round < 2 ? kitchen : hall, voice, &end_us);
+      interaction = expect_dentist (f, net, mark, device, end_us, &streamed_s);
+      mira_test_check (streamed_s > 1.0, "%s: only %.2f s decoded while spoken", device,
+                       streamed_s);
+      /* One voice, one person */
+      mira_test_check (str (interaction, "person_id") != NULL, "%s: no person", device);
+      if (person_id == NULL)
+        person_id = g_strdup (str (interaction, "person_id"));
+      g_assert_cmpstr (str (interaction, "person_id"), ==, person_id);
     }
+
+  fixture_teardown (f, NULL);
+}
+
+/* The index of the first event of @type from @from on @net's socket, or
+ * -1; of audio_stream_selected, the first whose reason does (@live) or does
+ * not begin with "live"
+ */
+static int
+find_event (Net        *net,
+            guint       from,
+            const char *type,
+            gboolean    live)
+{
+  for (guint i = from; i < mira_test_socket_n_messages (net->events); i++)
+    {
+      JsonObject *o = mira_test_socket_message (net->events, i)->object;
+
+      if (g_strcmp0 (str (o, "type"), type) == 0 &&
+          (!g_str_equal (type, "audio_stream_selected") ||
+           g_str_has_prefix (str (o, "reason") ? str (o, "reason") : "", "live") == live))
+        return (int) i;
+    }
+  return -1;
+}
+
+static const char *
+selected_at (Net *net,
+             int  index)
+{
+  return str (mira_test_socket_message (net->events, (guint) index)->object,
+              "selected_client_id");
+}
+
+/* The live best stream changes in the middle of the sentence. A noisy
+ * device (5 dB SNR) streams alone first and is the best; a clean one
+ * starts half a second before the words and, better by the arbiter's margin
+ * for its hold time, takes over while they are spoken. The decode that
+ * followed the noisy one begins again on the clean one's audio of the
+ * window and is used: the words are the clean device's, and so are the
+ * interaction and the reminder.
+ */
+static void
+test_best_switch_spoken (void)
+{
+  const MiraTestSpeech *speech = mira_test_speech_get ("rms", DENTIST);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MiraSphinx) sphinx = mira_sphinx_new (NULL, 1, &error);
+  g_autoptr(MiraTestServer) server = NULL;
+  g_autofree gint16 *noisy_pcm = NULL;
+  g_autofree gint16 *clean_pcm = NULL;
+  Fixture fixture = { 0 }, *f = &fixture;
+  const guint lead_ms = 2000;
+  Hearing heard[2] = { { 0 } };
+  int started, switched, selected;
+  double streamed_s;
+  gint64 end_us;
+  guint mark;
+  Net *net;
+
+  g_assert_no_error (error);
+  fixture_setup_spoken (f, sphinx);
+  server = f->server;
+  net = net_new (f, "Europe/Berlin");
+  heard[0].audio = device_connect (f, net, "noisy");
+  heard[1].audio = device_connect (f, net, "clean");
+  /* The same timeline for both: two seconds of room noise, then the words */
+  heard[0].pcm = noisy_pcm = mira_test_speech_mix (speech, -20.0, 5.0, 1.0, lead_ms, 1000, 71,
+                                                   &heard[0].n);
+  heard[1].pcm = clean_pcm = mira_test_speech_mix (speech, -20.0, 35.0, 1.0, lead_ms, 1000, 72,
+                                                   &heard[1].n);
+  heard[1].first_chunk = (lead_ms - 500) / 20;
+  mark = mira_test_socket_n_messages (net->events);
+
+  stream_heard (f, heard, 2, lead_ms * 16 + speech->n, &end_us);
+  expect_dentist (f, net, mark, "clean", end_us, &streamed_s);
+  mira_test_check (streamed_s > 0, "nothing decoded while spoken");
+
+  /* The noisy device was the best when the words began, the clean one
+   * became it before the utterance's window closed
+   */
+  started = find_event (net, mark, "utterance_started", FALSE);
+  selected = find_event (net, mark, "audio_stream_selected", FALSE);
+  switched = find_event (net, mark, "audio_stream_selected", TRUE);
+  while (switched >= 0 && g_strcmp0 (selected_at (net, switched), "clean") != 0)
+    switched = find_event (net, switched + 1, "audio_stream_selected", TRUE);
+  mira_test_check (started >= 0 && selected > started, "events: %s",
+                   event_types (f, net, mark));
+  g_assert_cmpstr (selected_at (net, selected), ==, "clean");
+  mira_test_check (switched > started && switched < selected,
+                   "the clean device did not become the best while the words were spoken; "
+                   "events: %s", event_types (f, net, mark));
+  for (int i = find_event (net, mark, "audio_stream_selected", TRUE); i >= 0 && i < started;
+       i = find_event (net, i + 1, "audio_stream_selected", TRUE))
+    g_assert_cmpstr (selected_at (net, i), ==, "noisy");
 
   fixture_teardown (f, NULL);
 }
@@ -661,7 +823,7 @@ test_llm_spoken (void)
                                    "\"time\": null}]}");
   net = net_new (f, "Europe/Berlin");
   mark = mira_test_socket_n_messages (net->events);
-  speak_dentist (f, kitchen_connect (f, net), "rms", &end_us);
+  speak_dentist (f, device_connect (f, net, "kitchen"), "rms", &end_us);
 
   interaction = obj (expect_event (f, net, mark, "interaction_created", 120000, NULL),
                      "interaction");
@@ -796,6 +958,7 @@ main (int   argc,
   /* Two of flite's voices that PocketSphinx's generic model hears right */
   g_test_add_data_func ("/extraction/sqlite/dentist-spoken/rms", "rms", test_dentist_spoken);
   g_test_add_data_func ("/extraction/sqlite/dentist-spoken/kal16", "kal16", test_dentist_spoken);
+  g_test_add_func ("/extraction/sqlite/best-switch-spoken", test_best_switch_spoken);
   g_test_add_func ("/extraction/sqlite/llm/spoken", test_llm_spoken);
 
   ret = g_test_run ();

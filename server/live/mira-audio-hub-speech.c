@@ -202,6 +202,7 @@ begin (Network    *network,
 {
   MiraAudioStream *stream = mira_audio_hub_network_find_stream (network, client_id);
   g_autoptr(MiraTranscriber) transcriber = NULL;
+  const MiraSphinxCmn *cmn = NULL;
   guint age = 0;
 
   transcriber = known_transcriber (network->hub, network->network_id, &age);
@@ -213,8 +214,15 @@ begin (Network    *network,
       network->decode_none = network->hub->transcriber == NULL;
       return;
     }
-  network->decode = mira_transcriber_decode_new (transcriber,
-                                                 stream && stream->has_cmn ? &stream->cmn : NULL);
+  /* Normalised by the microphone's own mean; a new one's first utterance
+   * by the network's latest (the same room, most likely), else by the mean
+   * of the utterance's first second
+   */
+  if (stream != NULL && stream->has_cmn)
+    cmn = &stream->cmn;
+  else if (network->has_cmn)
+    cmn = &network->cmn;
+  network->decode = mira_transcriber_decode_new (transcriber, cmn);
   if (network->decode == NULL)
     {
       network->decode_none = TRUE;
@@ -223,6 +231,16 @@ begin (Network    *network,
   network->decode_transcriber = g_steal_pointer (&transcriber);
   network->decode_stream = g_strdup (client_id);
   network->decode_pushed = 0;
+}
+
+static gboolean
+is_streaming (Network    *network,
+              const char *client_id)
+{
+  MiraAudioStream *stream = client_id ? mira_audio_hub_network_find_stream (network, client_id)
+                                      : NULL;
+
+  return stream != NULL && !stream->stopped;
 }
 
 void
@@ -244,8 +262,15 @@ mira_audio_hub_speech_follow (Network         *network,
   if (network->decode_none)
     return;
   best = mira_arbiter_get_best (arbiter, NULL);
-  if (best == NULL)
-    best = stream->client_id;
+  if (!is_streaming (network, best))
+    {
+      /* The live best stopped before this utterance (audio-stop) and keeps
+       * its rank until another beats it: the words are on the streams that
+       * send audio, and the decode stays on the one it began on
+       */
+      best = network->decode != NULL && is_streaming (network, network->decode_stream)
+             ? network->decode_stream : stream->client_id;
+    }
 
   /* The best stream changed: decode the new one's audio of the window
    * from its start (the arbiter keeps it)

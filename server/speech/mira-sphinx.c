@@ -21,6 +21,7 @@
 #include <pocketsphinx.h>
 #include <sphinxbase/cmn.h>
 #include <sphinxbase/err.h>
+#include <sphinxbase/fe.h>
 #include <sphinxbase/feat.h>
 #include <sphinxbase/ngram_model.h>
 
@@ -660,11 +661,19 @@ mira_sphinx_get_model (MiraSphinx *self)
 /* Longer than any utterance the arbiter lets through (30 s): more is not decoded early */
 #define MAX_PUSHED_SAMPLES (60 * 16000)
 
+/* Without a prior, the decode begins once its first second (the arbiter's
+ * 300 ms before the voice, and 700 ms of it) gives a mean: frames the
+ * front end's voice detector kept, at least half a second of them.
+ */
+#define ESTIMATE_SAMPLES    16000
+#define ESTIMATE_MIN_FRAMES 50
+
 struct _MiraSphinxDecode
 {
   gatomicrefcount  ref_count;
   MiraSphinx      *sphinx;
   gboolean         live;          /* decodes as pushed, normalised by cmn */
+  gboolean         has_prior;     /* cmn was given; else estimated from the first audio */
   MiraSphinxCmn    cmn;           /* the prior; after the end, the mean for the next */
   gboolean         has_next_cmn;
 
@@ -674,9 +683,12 @@ struct _MiraSphinxDecode
   gsize            n_decoded;     /* of them, given to the decoder */
   gboolean         scheduled;     /* a work job is on the pool, or running */
   gboolean         working;       /* it is running: only it touches ps */
-  gboolean         stalled;       /* no decoder was free, or PocketSphinx failed */
+  gboolean         stalled;       /* PocketSphinx failed, or the audio was too long */
   gboolean         ending;        /* ended or cancelled: no more work */
-  ps_decoder_t    *ps;            /* taken by the first work, its utterance started */
+  ps_decoder_t    *ps;            /* taken by the first work */
+  gboolean         started;       /* its utterance started, normalised by cmn */
+  gboolean         waited_for_decoder;
+  gsize            estimate_at;   /* no prior: pushed samples at which to estimate one */
   gint64           work_us;       /* time spent decoding while spoken */
 };
 
@@ -802,9 +814,11 @@ mira_sphinx_decode_new (MiraSphinx          *sphinx,
   self = g_new0 (MiraSphinxDecode, 1);
   g_atomic_ref_count_init (&self->ref_count);
   self->sphinx = g_object_ref (sphinx);
-  self->live = cmn != NULL && sphinx->can_stream;
+  self->live = sphinx->can_stream;
+  self->has_prior = cmn != NULL;
   if (cmn != NULL)
     self->cmn = *cmn;
+  self->estimate_at = ESTIMATE_SAMPLES;
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
   self->pushed = g_array_new (FALSE, FALSE, sizeof (gint16));
@@ -830,7 +844,9 @@ mira_sphinx_decode_unref (MiraSphinxDecode *self)
   /* Ending the utterance runs the decoder's last pass: on the pool, never
    * on the thread that lets the decode go (an audio thread)
    */
-  if (self->ps != NULL)
+  if (self->ps != NULL && !self->started)
+    release (self->sphinx, self->ps);
+  else if (self->ps != NULL)
     {
       Job *job = g_new0 (Job, 1);
 
@@ -861,25 +877,95 @@ process_live (ps_decoder_t *ps,
   return TRUE;
 }
 
-/* Takes a free decoder and starts the utterance on it, or NULL */
-static ps_decoder_t *
-start_live (MiraSphinxDecode *self)
+/* The cepstral mean of @samples as @ps's front end computes it for the
+ * decoder (the frames its voice detector keeps); FALSE when fewer than
+ * ESTIMATE_MIN_FRAMES were kept. Before @ps's utterance starts, which
+ * starts its front end again.
+ */
+static gboolean
+estimate_cmn (ps_decoder_t  *ps,
+              const gint16  *samples,
+              gsize          n_samples,
+              MiraSphinxCmn *cmn)
+{
+  fe_t *fe = ps_get_fe (ps);
+  int32 n_max = (int32) (n_samples / 160) + 4;   /* frames of 10 ms, and the last ones */
+  g_autofree mfcc_t *data = g_new0 (mfcc_t, (gsize) n_max * MIRA_SPHINX_CMN_LEN);
+  g_autofree mfcc_t **frames = g_new (mfcc_t *, n_max);
+  const int16 *next = samples;
+  size_t left = n_samples;
+  int32 n_frames = 0, frame_index = 0;
+  double sum[MIRA_SPHINX_CMN_LEN] = { 0 };
+
+  if (fe_get_output_size (fe) != MIRA_SPHINX_CMN_LEN)
+    return FALSE;
+  for (int32 i = 0; i < n_max; i++)
+    frames[i] = data + (gsize) i * MIRA_SPHINX_CMN_LEN;
+  fe_start_utt (fe);
+  while (left > 0 && n_frames < n_max - 1)
+    {
+      int32 n = n_max - 1 - n_frames;
+      size_t before = left;
+
+      if (fe_process_frames (fe, &next, &left, frames + n_frames, &n, &frame_index) < 0)
+        return FALSE;
+      n_frames += n;
+      if (left == before && n == 0)
+        break;
+    }
+  {
+    int32 n = 0;
+
+    fe_end_utt (fe, frames[n_frames], &n);
+    n_frames += n;
+  }
+  if (n_frames < ESTIMATE_MIN_FRAMES)
+    return FALSE;
+  for (int32 f = 0; f < n_frames; f++)
+    for (guint i = 0; i < MIRA_SPHINX_CMN_LEN; i++)
+      sum[i] += MFCC2FLOAT (frames[f][i]);
+  for (guint i = 0; i < MIRA_SPHINX_CMN_LEN; i++)
+    cmn->mean[i] = (float) (sum[i] / n_frames);
+  return TRUE;
+}
+
+/* Takes a free decoder and starts the utterance on it, normalised by the
+ * prior, or without one by the mean of the first @n_samples pushed once
+ * they are enough (until then it waits, holding the decoder). With no
+ * decoder free it waits too, for the next push: another utterance's, or
+ * the one this network's decode let go when the best stream changed, may
+ * be back by then. FALSE when PocketSphinx fails.
+ */
+static gboolean
+start_live (MiraSphinxDecode *self,
+            const gint16     *samples,
+            gsize             n_samples)
 {
   g_autoptr(GError) error = NULL;
-  ps_decoder_t *ps = acquire (self->sphinx, FALSE, &error);
 
-  if (ps == NULL)
+  if (self->ps == NULL && (self->ps = acquire (self->sphinx, FALSE, &error)) == NULL)
     {
-      g_debug ("not decoded while spoken: %s", error->message);
-      return NULL;
+      if (!self->waited_for_decoder)
+        g_debug ("not decoded while spoken for now: %s", error->message);
+      self->waited_for_decoder = TRUE;
+      return TRUE;
     }
-  prepare_live (ps, &self->cmn);
-  if (ps_start_utt (ps) < 0)
+  if (!self->has_prior)
     {
-      release (self->sphinx, ps);
-      return NULL;
+      if (n_samples < self->estimate_at)
+        return TRUE;
+      if (!estimate_cmn (self->ps, samples, n_samples, &self->cmn))
+        {
+          /* Mostly silence so far: again half a second later */
+          self->estimate_at = n_samples + 8000;
+          return TRUE;
+        }
     }
-  return ps;
+  prepare_live (self->ps, &self->cmn);
+  if (ps_start_utt (self->ps) < 0)
+    return FALSE;
+  self->started = TRUE;
+  return TRUE;
 }
 
 static void
@@ -897,15 +983,16 @@ decode_work (MiraSphinxDecode *self)
       gboolean ok;
 
       g_mutex_unlock (&self->lock);
-      if (self->ps == NULL)
-        self->ps = start_live (self);
-      ok = self->ps != NULL && process_live (self->ps, chunk, n);
+      ok = self->started || start_live (self, chunk, n);
+      ok = ok && (!self->started || process_live (self->ps, chunk, n));
       g_mutex_lock (&self->lock);
       self->work_us += g_get_monotonic_time () - start_us;
-      if (ok)
-        self->n_decoded = from + n;
-      else
+      if (!ok)
         self->stalled = TRUE;
+      else if (!self->started)
+        break;   /* waits for a decoder, or enough audio to estimate the mean by */
+      else
+        self->n_decoded = from + n;
     }
   self->working = FALSE;
   self->scheduled = FALSE;
@@ -971,6 +1058,7 @@ decode_end (GTask *task)
   gint64 start_us = g_get_monotonic_time ();
   gsize streamed = 0;
   ps_decoder_t *ps;
+  gboolean started;
   gboolean ok;
 
   if (g_task_return_error_if_cancelled (task))
@@ -982,14 +1070,17 @@ decode_end (GTask *task)
   while (self->working)
     g_cond_wait (&self->cond, &self->lock);
   ps = g_steal_pointer (&self->ps);
+  started = self->started;
   /* What was decoded counts only as the start of the utterance as it ended */
-  if (ps != NULL && !self->stalled && self->n_decoded <= n &&
+  if (started && !self->stalled && self->n_decoded <= n &&
       memcmp (self->pushed->data, samples, self->n_decoded * sizeof (gint16)) == 0)
     streamed = self->n_decoded;
   g_mutex_unlock (&self->lock);
 
-  /* What it decoded is not the start of this utterance: it decodes it whole */
-  if (ps != NULL && streamed == 0)
+  /* Nothing decoded is the start of this utterance: it is decoded whole,
+   * normalised by its own mean, which the next one then starts from
+   */
+  if (started && streamed == 0)
     ps_end_utt (ps);
   if (ps == NULL && (ps = acquire (self->sphinx, FALSE, &error)) == NULL)
     {
@@ -998,17 +1089,9 @@ decode_end (GTask *task)
     }
   if (streamed == 0)
     {
-      if (self->live)
-        {
-          prepare_live (ps, &self->cmn);
-          ok = ps_start_utt (ps) >= 0 && process_live (ps, samples, n);
-        }
-      else
-        {
-          prepare_whole (self->sphinx, ps);
-          ok = ps_start_utt (ps) >= 0 && ps_process_raw (ps, samples, n, FALSE, TRUE) >= 0;
-        }
-      ok = ok && ps_end_utt (ps) >= 0;
+      prepare_whole (self->sphinx, ps);
+      ok = ps_start_utt (ps) >= 0 && ps_process_raw (ps, samples, n, FALSE, TRUE) >= 0 &&
+           ps_end_utt (ps) >= 0;
     }
   else
     ok = process_live (ps, samples + streamed, n - streamed) && ps_end_utt (ps) >= 0;

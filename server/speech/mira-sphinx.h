@@ -49,7 +49,8 @@ gboolean    mira_sphinx_check_model (const char  *model_dir,
 /* PocketSphinx normalises each utterance by its cepstral mean. Over a whole
  * utterance it computes the mean first; a decode that begins while the
  * utterance is still spoken cannot, and subtracts one known before: the
- * mean of the same microphone's earlier speech.
+ * mean of the same microphone's earlier speech, else of another microphone
+ * of the network, else the mean of the utterance's own first second.
  */
 #define MIRA_SPHINX_CMN_LEN 13
 
@@ -61,13 +62,16 @@ typedef struct {
  * its last fraction of a second and the decoder's final pass are left.
  * Pushes are cheap (a copy and a wake-up) and may come from an audio
  * thread: the decoding runs on PocketSphinx's own small pool, on a decoder
- * taken only when one is free (a decode never waits for one there: it
- * then decodes once the utterance is over, or leaves it to the caller).
+ * taken only when one is free (a decode never waits for one there: it tries
+ * again at the next push, and without one by the end it decodes the
+ * utterance then, or leaves it to the caller).
  *
- * @cmn: the microphone's cepstral mean from its previous utterance
- * (mira_sphinx_decode_get_cmn()), or NULL when it has none yet: then
- * nothing is decoded before the end, which decodes the whole utterance as
- * mira_transcriber_transcribe() does and measures the mean for the next.
+ * @cmn: the mean to normalise by from the utterance's first frame: the
+ * microphone's from its previous utterance (mira_sphinx_decode_get_cmn()),
+ * or another's; NULL: the decode begins once a second has been pushed, by
+ * the mean of that second (an utterance shorter than that is decoded whole
+ * at its end). A model whose mean is not MIRA_SPHINX_CMN_LEN long is
+ * decoded whole at the end.
  */
 typedef struct _MiraSphinxDecode MiraSphinxDecode;
 

@@ -81,7 +81,8 @@ void                  mira_transcriber_chain_probe      (MiraTranscriberChain   
  * (mira_sphinx_decode_push()), when @transcriber is PocketSphinx, or a
  * chain whose first backend is sphinx and has PocketSphinx loaded; NULL
  * otherwise, and @transcriber transcribes the utterance once it is over.
- * @cmn: the microphone's cepstral mean from its last utterance, or NULL.
+ * @cmn: the mean to normalise by (see mira_sphinx_decode_new()), or NULL
+ * for the mean of the utterance's first second.
  * Never blocks.
  */
 MiraSphinxDecode     *mira_transcriber_decode_new       (MiraTranscriber               *transcriber,
