@@ -13,13 +13,22 @@
  *     and the parsing of the answer, without any recognition.
  *
  *   bench-speech [--sentences N] [--voices rms,slt,awb,kal16] [--exchanges N] [--threads N]
- *                [--streamed]
+ *                [--streamed [--prior own|none|other]]
  *
  * --streamed decodes each sentence as the audio hub does while an utterance
  * is spoken: pushed in 20 ms pieces to a decode begun before its end,
- * normalised by the cepstral mean of the voice's previous sentence (the
- * first of each voice and condition is decoded whole, as a microphone's
- * first utterance is). Its CPU time is the process's, over all jobs.
+ * normalised from its first frame by a cepstral mean known before (its CPU
+ * time is the process's, over all jobs). --prior says which:
+ *   own    the mean the voice's previous sentence left (a microphone's next
+ *          utterance); none for its first (a new device of a new network).
+ *          The default.
+ *   none   none for every sentence: each as a new device's first on a
+ *          network that has heard nothing yet; the decode estimates the
+ *          mean from the sentence's first second.
+ *   other  the mean another voice's first sentence left, in the same
+ *          condition, for every sentence: each as a new device's first on a
+ *          network where someone else spoke.
+ * The first sentence of each voice and condition is also tallied alone.
  *
  * Each voice and condition is one job; --threads of them run at once (each
  * with its own PocketSphinx decoder, as the server's transcription threads
@@ -182,6 +191,15 @@ tally_add (Tally       *into,
 
 static gboolean opt_streamed;
 
+typedef enum
+{
+  PRIOR_OWN,
+  PRIOR_NONE,
+  PRIOR_OTHER,
+} Prior;
+
+static Prior opt_prior = PRIOR_OWN;
+
 typedef struct
 {
   MiraTranscript *transcript;
@@ -201,13 +219,15 @@ transcribed (GObject      *source,
   wait->done = TRUE;
 }
 
-/* As the audio hub does: pushed while spoken, ended, the mean kept for the next */
+/* As the audio hub does: pushed while spoken from @prior (NULL: none),
+ * ended; @cmn_out is the mean it leaves for the next
+ */
 static MiraTranscript *
 transcribe_streamed (MiraTranscriberChain  *chain,
                      const gint16          *pcm,
                      gsize                  n,
-                     MiraSphinxCmn         *cmn,
-                     gboolean              *has_cmn,
+                     const MiraSphinxCmn   *prior,
+                     MiraSphinxCmn         *cmn_out,
                      GError               **error)
 {
   g_autoptr(GMainContext) context = g_main_context_new ();
@@ -216,7 +236,7 @@ transcribe_streamed (MiraTranscriberChain  *chain,
   Wait wait = { 0 };
 
   g_main_context_push_thread_default (context);
-  decode = mira_transcriber_decode_new (MIRA_TRANSCRIBER (chain), *has_cmn ? cmn : NULL);
+  decode = mira_transcriber_decode_new (MIRA_TRANSCRIBER (chain), prior);
   g_assert_nonnull (decode);
   for (gsize i = 0; i < n; i += 320)
     mira_sphinx_decode_push (decode, pcm + i, MIN (320, n - i));
@@ -225,7 +245,8 @@ transcribe_streamed (MiraTranscriberChain  *chain,
   while (!wait.done)
     g_main_context_iteration (context, TRUE);
   g_main_context_pop_thread_default (context);
-  *has_cmn |= mira_sphinx_decode_get_cmn (decode, cmn);
+  if (wait.error == NULL)
+    g_assert_true (mira_sphinx_decode_get_cmn (decode, cmn_out));
   if (wait.error != NULL)
     g_propagate_error (error, wait.error);
   return wait.transcript;
@@ -248,6 +269,9 @@ typedef struct
   gboolean         noisy;
   guint            n_sentences;
   Tally            tally;
+  Tally            first;       /* of its first sentence */
+  MiraSphinxCmn    first_cmn;   /* --prior other: the mean its first sentence left */
+  const MiraSphinxCmn *other;   /* --prior other: another job's first_cmn */
   double           streamed_s;  /* --streamed: audio decoded before its end */
   char            *lines;       /* BENCH_VERBOSE: each sentence and what was heard */
 } Job;
@@ -258,12 +282,12 @@ run_job (gpointer data,
 {
   Job *job = data;
   g_autoptr(GString) lines = g_string_new (NULL);
-  Tally *t = &job->tally;
   MiraSphinxCmn cmn;
   gboolean has_cmn = FALSE;
 
   for (guint s = 0; s < job->n_sentences; s++)
     {
+      Tally *t = s == 0 ? &job->first : &job->tally;
       const MiraTestSpeech *speech = mira_test_speech_get (job->voice, corpus[s]);
       gsize n = 0;
       g_autofree gint16 *pcm = mira_test_speech_mix (speech, SPEECH_DBFS,
@@ -276,8 +300,14 @@ run_job (gpointer data,
       guint words, errors;
 
       if (opt_streamed)
-        transcript = transcribe_streamed (MIRA_TRANSCRIBER_CHAIN (job->transcriber), pcm, n,
-                                          &cmn, &has_cmn, &error);
+        {
+          const MiraSphinxCmn *prior = opt_prior == PRIOR_OTHER ? job->other
+                                       : opt_prior == PRIOR_OWN && has_cmn ? &cmn : NULL;
+
+          transcript = transcribe_streamed (MIRA_TRANSCRIBER_CHAIN (job->transcriber), pcm, n,
+                                            prior, &cmn, &error);
+          has_cmn = transcript != NULL;
+        }
       else
         transcript = mira_transcriber_transcribe (job->transcriber, pcm, n, NULL, &error);
       if (transcript == NULL)
@@ -296,6 +326,31 @@ run_job (gpointer data,
                               transcript->text);
     }
   job->lines = g_string_free (g_steal_pointer (&lines), FALSE);
+  tally_add (&job->tally, &job->first);
+}
+
+/* --prior other: the mean each job's first sentence leaves, decoded without a prior */
+static void
+first_means (Job   *jobs,
+             guint  n_jobs)
+{
+  for (guint i = 0; i < n_jobs; i++)
+    {
+      const MiraTestSpeech *speech = mira_test_speech_get (jobs[i].voice, corpus[0]);
+      gsize n = 0;
+      g_autofree gint16 *pcm = mira_test_speech_mix (speech, SPEECH_DBFS,
+                                                     jobs[i].noisy ? NOISY_SNR_DB : INFINITY,
+                                                     1.0, 300, 300, 1, &n);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(MiraTranscript) transcript = NULL;
+
+      transcript = transcribe_streamed (MIRA_TRANSCRIBER_CHAIN (jobs[i].transcriber), pcm, n,
+                                        NULL, &jobs[i].first_cmn, &error);
+      g_assert_no_error (error);
+    }
+  /* The next voice's, in the same condition */
+  for (guint i = 0; i < n_jobs; i++)
+    jobs[i].other = &jobs[(i + 2) % n_jobs].first_cmn;
 }
 
 static void
@@ -308,12 +363,16 @@ measure_wer (MiraTranscriber  *transcriber,
   g_autofree Job *jobs = g_new0 (Job, n_voices * 2);
   GThreadPool *pool = g_thread_pool_new (run_job, NULL, n_threads, TRUE, NULL);
   Tally all[2] = { 0 };
+  Tally first[2] = { 0 };
   double streamed_s = 0;
   double cpu_s;
 
   g_print ("Word error rate of '%s'%s, %u sentences x %u voices, speech at %.0f dBFS,"
            " %u at once\n", mira_transcriber_get_name (transcriber),
-           opt_streamed ? " decoding while spoken" : "", n_sentences, n_voices, SPEECH_DBFS,
+           opt_streamed ? (opt_prior == PRIOR_OWN ? " decoding while spoken"
+                           : opt_prior == PRIOR_NONE ? " decoding while spoken, each without a prior"
+                           : " decoding while spoken, each from another voice's mean")
+                        : "", n_sentences, n_voices, SPEECH_DBFS,
            n_threads);
   /* The speech first, on this thread: flite is not part of the figures */
   for (guint v = 0; v < n_voices; v++)
@@ -326,6 +385,8 @@ measure_wer (MiraTranscriber  *transcriber,
       jobs[i].noisy = i % 2;
       jobs[i].n_sentences = n_sentences;
     }
+  if (opt_streamed && opt_prior == PRIOR_OTHER)
+    first_means (jobs, n_voices * 2);
   cpu_s = process_cpu_s ();
   for (guint i = 0; i < n_voices * 2; i++)
     g_thread_pool_push (pool, &jobs[i], NULL);
@@ -342,11 +403,14 @@ measure_wer (MiraTranscriber  *transcriber,
       g_free (jobs[i].lines);
       tally_print (label, &jobs[i].tally);
       tally_add (&all[jobs[i].noisy], &jobs[i].tally);
+      tally_add (&first[jobs[i].noisy], &jobs[i].first);
       streamed_s += jobs[i].streamed_s;
     }
   g_print ("  ---\n");
   tally_print ("all, clean", &all[0]);
   tally_print ("all, 10 dB SNR", &all[1]);
+  tally_print ("1st, clean", &first[0]);
+  tally_print ("1st, 10 dB SNR", &first[1]);
   if (opt_streamed)
     g_print ("  decoded while pushed: %.1f s of %.1f s of audio; the process's CPU %.3f of "
              "the audio's length\n", streamed_s, all[0].audio_s + all[1].audio_s,
@@ -421,6 +485,7 @@ main (int    argc,
   int n_exchanges = 50;
   int n_threads = 1;
   g_autofree char *voice_list = NULL;
+  g_autofree char *prior = NULL;
   g_auto(GStrv) voices = NULL;
   g_autoptr(GOptionContext) context = g_option_context_new ("— speech to words, measured");
   g_autoptr(GError) error = NULL;
@@ -434,12 +499,23 @@ main (int    argc,
     { "threads", 0, 0, G_OPTION_ARG_INT, &n_threads, "Transcriptions at once (default 1)", "N" },
     { "streamed", 0, 0, G_OPTION_ARG_NONE, &opt_streamed,
       "Decode each sentence while it is pushed, as the audio hub does", NULL },
+    { "prior", 0, 0, G_OPTION_ARG_STRING, &prior,
+      "With --streamed, the mean each sentence starts from: own (the voice's previous"
+      " sentence's), none or other (another voice's)", "WHICH" },
     { NULL }
   };
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     g_error ("%s", error->message);
+  if (prior == NULL || g_str_equal (prior, "own"))
+    opt_prior = PRIOR_OWN;
+  else if (g_str_equal (prior, "none"))
+    opt_prior = PRIOR_NONE;
+  else if (g_str_equal (prior, "other"))
+    opt_prior = PRIOR_OTHER;
+  else
+    g_error ("--prior is own, none or other, not %s", prior);
   n_sentences = CLAMP (n_sentences, 1, (int) G_N_ELEMENTS (corpus));
   n_exchanges = MAX (n_exchanges, 2);
   n_threads = CLAMP (n_threads, 1, 8);
