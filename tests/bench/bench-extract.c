@@ -14,8 +14,10 @@
  *    server's debug messages mark (the transcription queued, started and
  *    done, or the decode begun while the words were spoken ending; the
  *    decode, the voice matched, the actions found) and the utterance's
- *    window closing (audio_stream_selected). The device's first utterance
- *    is decoded once it is over; the next ones while they are spoken.
+ *    window closing (audio_stream_selected). Apart: a device's utterances
+ *    after its first (--live-repeat of one device), and first utterances,
+ *    of a new device in a network that has heard none and in one that has
+ *    (--first-repeat each).
  *
  * The server runs in this process (the tests' harness), on SQLite, with the
  * transcriber chain mira-server makes of `--transcriber sphinx
@@ -42,6 +44,7 @@
 
 static int opt_repeat = 50;
 static int opt_live_repeat = 5;
+static int opt_first_repeat = 3;
 static int opt_sphinx_idle = 0;
 static char *opt_corpus = NULL;
 
@@ -279,6 +282,198 @@ bench_rest (void)
   network_free (&net);
 }
 
+/* The spoken figures of a group of utterances, each one's */
+typedef struct
+{
+  GArray *to_interaction;
+  GArray *to_reminder;
+  GArray *to_queued;       /* the stages */
+  GArray *queue_wait;
+  GArray *decode;
+  GArray *to_transcribed;
+  GArray *to_window;
+  GArray *store;
+  GArray *voice;
+  GArray *extraction;
+  GArray *load;
+  GArray *streamed;
+} Figures;
+
+#define FIGURES_N_ARRAYS (sizeof (Figures) / sizeof (GArray *))
+
+static void
+figures_init (Figures *f)
+{
+  GArray **arrays = (GArray **) f;
+
+  for (gsize i = 0; i < FIGURES_N_ARRAYS; i++)
+    arrays[i] = g_array_new (FALSE, FALSE, sizeof (double));
+}
+
+static void
+figures_clear (Figures *f)
+{
+  GArray **arrays = (GArray **) f;
+
+  for (gsize i = 0; i < FIGURES_N_ARRAYS; i++)
+    g_array_unref (arrays[i]);
+}
+
+static void
+figures_report (const char *title,
+                Figures    *f)
+{
+  g_print ("%s\n", title);
+  report ("end of the words → interaction_created", f->to_interaction);
+  report ("end of the words → reminder_created", f->to_reminder);
+  g_print ("  where the time goes (from the end of the words, or each stage's own):\n");
+  report ("  → queued for transcription", f->to_queued);
+  report ("  waiting in the queue", f->queue_wait);
+  if (f->load->len > 0)
+    report ("  loading a decoder let go while idle", f->load);
+  report ("  PocketSphinx's decode (once the utterance is over)", f->decode);
+  if (f->streamed->len > 0)
+    {
+      g_autofree char *label = g_strdup_printf ("  of %u, decoded while spoken (s, not ms)",
+                                                f->to_reminder->len);
+
+      report (label, f->streamed);
+    }
+  report ("  → transcribed", f->to_transcribed);
+  report ("  → window closed (audio_stream_selected)", f->to_window);
+  report ("  transcribed → interaction_created", f->store);
+  report ("  voice matched to a person", f->voice);
+  report ("  actions found and stored", f->extraction);
+}
+
+/* A new device @name of @net: its audio socket, ready */
+static MiraTestSocket *
+device_new (MiraTestClient *client,
+            Net            *net,
+            const char     *name)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/%s/service/client/register/%s", net->id,
+                                           name);
+  MiraTestResponse *r = NULL;
+  JsonObject *o = post (client, 201, path, net->token, "{\"device_type\": \"microphone\"}", &r);
+  MiraTestSocket *audio;
+
+  g_free (path);
+  path = g_strdup_printf ("/api/v1/%s/streams/%s/ws?token=%s", net->id, name,
+                          json_object_get_string_member (o, "session_token"));
+  audio = mira_test_socket_connect (client, path);
+  mira_test_response_free (r);
+  if (mira_test_socket_wait_for (audio, "ready", 0, 10000, NULL) == NULL)
+    g_error ("the audio socket said no ready");
+  return audio;
+}
+
+/* The device of @audio says @pcm in real time; its figures go to @f */
+static void
+speak (MiraTestClient *client,
+       Net            *net,
+       MiraTestSocket *audio,
+       const gint16   *pcm,
+       gsize           n,
+       gsize           speech_end,
+       Figures        *f)
+{
+  guint from = mira_test_socket_n_messages (net->events);
+  guint marks_from = marks_len ();
+  gint64 start = g_get_monotonic_time (), end = 0, got;
+  double ms;
+
+  mira_test_socket_send_text (audio, "{\"type\":\"audio-start\",\"data\":{\"rate\":16000,"
+                                     "\"width\":2,\"channels\":1}}\n");
+  for (gsize i = 0; i < n; i += 320)
+    {
+      gsize len = MIN (320, n - i);
+      g_autofree char *header = NULL;
+      gint64 due = start + (gint64) (i / 320) * 20000, now = g_get_monotonic_time ();
+
+      if (due > now)
+        mira_test_client_run (client, (guint) ((due - now + 999) / 1000));
+      header = g_strdup_printf ("{\"type\":\"audio-chunk\",\"data\":{\"rate\":16000,"
+                                "\"width\":2,\"channels\":1},\"payload_length\":%"
+                                G_GSIZE_FORMAT "}\n", len * 2);
+      mira_test_socket_send_text (audio, header);
+      mira_test_socket_send_binary (audio, pcm + i, len * 2);
+      if (end == 0 && i + len >= speech_end)
+        end = g_get_monotonic_time ();
+    }
+  mira_test_socket_send_text (audio, "{\"type\":\"audio-stop\"}\n");
+
+  got = arrival (net, "interaction_created", from, 60000);
+  if (got == 0)
+    g_error ("no interaction_created");
+  ms = (got - end) / 1e3;
+  g_array_append_val (f->to_interaction, ms);
+  got = arrival (net, "reminder_created", from, 10000);
+  if (got == 0)
+    g_error ("no reminder_created: PocketSphinx heard something else");
+  ms = (got - end) / 1e3;
+  g_array_append_val (f->to_reminder, ms);
+
+  /* Where the time went */
+  {
+    double queued_ms = 0, value = 0;
+    gint64 started = mark_find (marks_from, "transcription of", "after ", &queued_ms);
+    gint64 done = mark_find (marks_from, "transcription done", NULL, NULL);
+    gint64 window = 0;
+    double streamed_s = 0;
+
+    /* Decoded while spoken: what is left begins when the utterance ends */
+    if (started == 0)
+      {
+        started = mark_find (marks_from, "the decode of", NULL, NULL);
+        done = mark_find (marks_from, "decoded", NULL, NULL);
+        if (mark_find (marks_from, "decoded", "(", &streamed_s) != 0)
+          g_array_append_val (f->streamed, streamed_s);
+      }
+
+    if (started != 0)
+      {
+        ms = (started - end) / 1e3 - queued_ms;
+        g_array_append_val (f->to_queued, ms);
+        g_array_append_val (f->queue_wait, queued_ms);
+      }
+    if (mark_find (marks_from, "decoded", " in ", &value) != 0)
+      g_array_append_val (f->decode, value);
+    if (mark_find (marks_from, "decoder loaded", " in ", &value) != 0)
+      g_array_append_val (f->load, value);
+    if (done != 0)
+      {
+        ms = (done - end) / 1e3;
+        g_array_append_val (f->to_transcribed, ms);
+        ms = (arrival (net, "interaction_created", from, 0) - done) / 1e3;
+        g_array_append_val (f->store, ms);
+      }
+    /* The window's close, not the stream's selection at the start */
+    for (guint i = from; i < mira_test_socket_n_messages (net->events); i++)
+      {
+        JsonObject *event = mira_test_socket_message (net->events, i)->object;
+
+        if (event != NULL &&
+            g_strcmp0 (json_object_get_string_member_with_default (event, "type", ""),
+                       "audio_stream_selected") == 0 &&
+            !g_str_has_prefix (json_object_get_string_member_with_default (event, "reason",
+                                                                           "live:"),
+                               "live:"))
+          window = mira_test_socket_message (net->events, i)->time_us;
+      }
+    if (window != 0)
+      {
+        ms = (window - end) / 1e3;
+        g_array_append_val (f->to_window, ms);
+      }
+    if (mark_find (marks_from, "voice ", " in ", &value) != 0)
+      g_array_append_val (f->voice, value);
+    if (mark_find (marks_from, "1 actions", " in ", &value) != 0)
+      g_array_append_val (f->extraction, value);
+  }
+  mira_test_client_run (client, 1000);
+}
+
 static void
 bench_live (void)
 {
@@ -290,166 +485,54 @@ bench_live (void)
   g_autofree char *uri = mira_test_sqlite_uri ();
   g_autoptr(MiraTestServer) server = NULL;
   g_autoptr(MiraTestClient) client = NULL;
-  g_autoptr(GArray) to_interaction = g_array_new (FALSE, FALSE, sizeof (double));
-  g_autoptr(GArray) to_reminder = g_array_new (FALSE, FALSE, sizeof (double));
-  /* The stages, each utterance's */
-  g_autoptr(GArray) to_queued = g_array_new (FALSE, FALSE, sizeof (double));
-  g_autoptr(GArray) queue_wait = g_array_new (FALSE, FALSE, sizeof (double));
-  g_autoptr(GArray) decode = g_array_new (FALSE, FALSE, sizeof (double));
-  g_autoptr(GArray) to_transcribed = g_array_new (FALSE, FALSE, sizeof (double));
-  g_autoptr(GArray) to_window = g_array_new (FALSE, FALSE, sizeof (double));
-  g_autoptr(GArray) store = g_array_new (FALSE, FALSE, sizeof (double));
-  g_autoptr(GArray) voice = g_array_new (FALSE, FALSE, sizeof (double));
-  g_autoptr(GArray) extraction = g_array_new (FALSE, FALSE, sizeof (double));
-  g_autoptr(GArray) load = g_array_new (FALSE, FALSE, sizeof (double));
-  g_autoptr(GArray) streamed = g_array_new (FALSE, FALSE, sizeof (double));
   const MiraTestSpeech *speech = mira_test_speech_get ("rms", DENTIST);
+  gsize speech_end = LEAD_MS * 16 + speech->n;
   g_autofree gint16 *pcm = NULL;
-  g_autofree char *path = NULL;
+  Figures later, first_new, first_known;
   MiraTestSocket *audio;
-  MiraTestResponse *r = NULL;
-  JsonObject *o;
   gsize n;
   Net net;
 
   if (chain == NULL)
     g_error ("PocketSphinx: %s", error->message);
+  figures_init (&later);
+  figures_init (&first_new);
+  figures_init (&first_known);
   server = mira_test_server_new_full (uri, FALSE, MIRA_TRANSCRIBER (chain));
   client = mira_test_client_new (mira_test_server_get_url (server));
-  net = network_new (client);
-  path = g_strdup_printf ("/api/v1/%s/service/client/register/kitchen", net.id);
-  o = post (client, 201, path, net.token, "{\"device_type\": \"microphone\"}", &r);
-  g_free (path);
-  path = g_strdup_printf ("/api/v1/%s/streams/kitchen/ws?token=%s", net.id,
-                          json_object_get_string_member (o, "session_token"));
-  audio = mira_test_socket_connect (client, path);
-  mira_test_response_free (r);
-  if (mira_test_socket_wait_for (audio, "ready", 0, 10000, NULL) == NULL)
-    g_error ("the audio socket said no ready");
   pcm = mira_test_speech_mix (speech, -20.0, 30.0, 1.0, LEAD_MS, TAIL_MS, 7, &n);
 
+  /* One device says it again and again: its first utterance, then the next */
+  net = network_new (client);
+  audio = device_new (client, &net, "kitchen");
   for (int k = 0; k < opt_live_repeat; k++)
+    speak (client, &net, audio, pcm, n, speech_end, k == 0 ? &first_new : &later);
+  mira_test_socket_free (audio);
+  /* New devices: of the same network, which has heard speech, and of new ones */
+  for (int k = 0; k < opt_first_repeat; k++)
     {
-      guint from = mira_test_socket_n_messages (net.events);
-      guint marks_from = marks_len ();
-      gsize speech_end = LEAD_MS * 16 + speech->n;
-      gint64 start = g_get_monotonic_time (), end = 0, got;
-      double ms;
+      g_autofree char *name = g_strdup_printf ("hall-%d", k);
+      Net other = network_new (client);
 
-      mira_test_socket_send_text (audio, "{\"type\":\"audio-start\",\"data\":{\"rate\":16000,"
-                                         "\"width\":2,\"channels\":1}}\n");
-      for (gsize i = 0; i < n; i += 320)
-        {
-          gsize len = MIN (320, n - i);
-          g_autofree char *header = NULL;
-          gint64 due = start + (gint64) (i / 320) * 20000, now = g_get_monotonic_time ();
-
-          if (due > now)
-            mira_test_client_run (client, (guint) ((due - now + 999) / 1000));
-          header = g_strdup_printf ("{\"type\":\"audio-chunk\",\"data\":{\"rate\":16000,"
-                                    "\"width\":2,\"channels\":1},\"payload_length\":%"
-                                    G_GSIZE_FORMAT "}\n", len * 2);
-          mira_test_socket_send_text (audio, header);
-          mira_test_socket_send_binary (audio, pcm + i, len * 2);
-          if (end == 0 && i + len >= speech_end)
-            end = g_get_monotonic_time ();
-        }
-      mira_test_socket_send_text (audio, "{\"type\":\"audio-stop\"}\n");
-
-      got = arrival (&net, "interaction_created", from, 60000);
-      if (got == 0)
-        g_error ("no interaction_created");
-      ms = (got - end) / 1e3;
-      g_array_append_val (to_interaction, ms);
-      got = arrival (&net, "reminder_created", from, 10000);
-      if (got == 0)
-        g_error ("no reminder_created: PocketSphinx heard something else");
-      ms = (got - end) / 1e3;
-      g_array_append_val (to_reminder, ms);
-
-      /* Where the time went */
-      {
-        double queued_ms = 0, value = 0;
-        gint64 started = mark_find (marks_from, "transcription of", "after ", &queued_ms);
-        gint64 done = mark_find (marks_from, "transcription done", NULL, NULL);
-        gint64 window = 0;
-        double streamed_s = 0;
-
-        /* Decoded while spoken: what is left begins when the utterance ends */
-        if (started == 0)
-          {
-            started = mark_find (marks_from, "the decode of", NULL, NULL);
-            done = mark_find (marks_from, "decoded", NULL, NULL);
-            if (mark_find (marks_from, "decoded", "(", &streamed_s) != 0)
-              g_array_append_val (streamed, streamed_s);
-          }
-
-        if (started != 0)
-          {
-            ms = (started - end) / 1e3 - queued_ms;
-            g_array_append_val (to_queued, ms);
-            g_array_append_val (queue_wait, queued_ms);
-          }
-        if (mark_find (marks_from, "decoded", " in ", &value) != 0)
-          g_array_append_val (decode, value);
-        if (mark_find (marks_from, "decoder loaded", " in ", &value) != 0)
-          g_array_append_val (load, value);
-        if (done != 0)
-          {
-            ms = (done - end) / 1e3;
-            g_array_append_val (to_transcribed, ms);
-            ms = (arrival (&net, "interaction_created", from, 0) - done) / 1e3;
-            g_array_append_val (store, ms);
-          }
-        /* The window's close, not the stream's selection at the start */
-        for (guint i = from; i < mira_test_socket_n_messages (net.events); i++)
-          {
-            JsonObject *event = mira_test_socket_message (net.events, i)->object;
-
-            if (event != NULL &&
-                g_strcmp0 (json_object_get_string_member_with_default (event, "type", ""),
-                           "audio_stream_selected") == 0 &&
-                !g_str_has_prefix (json_object_get_string_member_with_default (event, "reason",
-                                                                               "live:"),
-                                   "live:"))
-              window = mira_test_socket_message (net.events, i)->time_us;
-          }
-        if (window != 0)
-          {
-            ms = (window - end) / 1e3;
-            g_array_append_val (to_window, ms);
-          }
-        if (mark_find (marks_from, "voice ", " in ", &value) != 0)
-          g_array_append_val (voice, value);
-        if (mark_find (marks_from, "1 actions", " in ", &value) != 0)
-          g_array_append_val (extraction, value);
-      }
-      mira_test_client_run (client, 1000);
+      audio = device_new (client, &net, name);
+      speak (client, &net, audio, pcm, n, speech_end, &first_known);
+      mira_test_socket_free (audio);
+      audio = device_new (client, &other, "kitchen");
+      speak (client, &other, audio, pcm, n, speech_end, &first_new);
+      mira_test_socket_free (audio);
+      network_free (&other);
     }
+  network_free (&net);
+
   g_print ("Live audio: flite rms, real time, PocketSphinx, SQLite (silence closes the utterance "
            "after 700 ms)\n");
-  report ("end of the words → interaction_created", to_interaction);
-  report ("end of the words → reminder_created", to_reminder);
-  g_print ("  where the time goes (from the end of the words, or each stage's own):\n");
-  report ("  → queued for transcription", to_queued);
-  report ("  waiting in the queue", queue_wait);
-  if (load->len > 0)
-    report ("  loading a decoder let go while idle", load);
-  report ("  PocketSphinx's decode (once the utterance is over)", decode);
-  if (streamed->len > 0)
-    {
-      g_autofree char *label = g_strdup_printf ("  of %u, decoded while spoken (s, not ms)",
-                                                to_reminder->len);
-
-      report (label, streamed);
-    }
-  report ("  → transcribed", to_transcribed);
-  report ("  → window closed (audio_stream_selected)", to_window);
-  report ("  transcribed → interaction_created", store);
-  report ("  voice matched to a person", voice);
-  report ("  actions found and stored", extraction);
-  mira_test_socket_free (audio);
-  network_free (&net);
+  figures_report ("A device's utterances after its first", &later);
+  figures_report ("A device's first utterance, in a network that has heard no speech", &first_new);
+  figures_report ("A device's first utterance, in a network that has heard speech",
+                  &first_known);
+  figures_clear (&later);
+  figures_clear (&first_new);
+  figures_clear (&first_known);
 }
 
 int
@@ -459,7 +542,10 @@ main (int   argc,
   GOptionEntry entries[] = {
     { "repeat", 'n', 0, G_OPTION_ARG_INT, &opt_repeat, "REST interactions (default 50)", "N" },
     { "live-repeat", 0, 0, G_OPTION_ARG_INT, &opt_live_repeat,
-      "Spoken utterances (default 5; 0: none)", "N" },
+      "Spoken utterances of one device (default 5; 0: none)", "N" },
+    { "first-repeat", 0, 0, G_OPTION_ARG_INT, &opt_first_repeat,
+      "With --live-repeat: new devices that speak once, of the same network and of new ones"
+      " each (default 3)", "N" },
     { "sphinx-idle", 0, 0, G_OPTION_ARG_INT, &opt_sphinx_idle,
       "Seconds PocketSphinx's decoder stays loaded unused (default 300; 1: every utterance"
       " loads it again; -1: for ever)", "S" },
