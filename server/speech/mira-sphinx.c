@@ -929,17 +929,15 @@ estimate_cmn (ps_decoder_t  *ps,
   return TRUE;
 }
 
-/* Takes a free decoder and starts the utterance on it, normalised by the
- * prior, or without one by the mean of the first @n_samples pushed once
- * they are enough (until then it waits, holding the decoder). With no
- * decoder free it waits too, for the next push: another utterance's, or
- * the one this network's decode let go when the best stream changed, may
- * be back by then. FALSE when PocketSphinx fails.
+/* Whether the utterance can start on a decoder with @n_pushed samples in:
+ * it has taken a free one (with none free it waits for the next push:
+ * another utterance's, or the one this network's decode let go when the
+ * best stream changed, may be back by then), and it has a prior or enough
+ * audio to estimate one (until then it waits, holding the decoder).
  */
 static gboolean
-start_live (MiraSphinxDecode *self,
-            const gint16     *samples,
-            gsize             n_samples)
+can_start (MiraSphinxDecode *self,
+           gsize             n_pushed)
 {
   g_autoptr(GError) error = NULL;
 
@@ -948,12 +946,22 @@ start_live (MiraSphinxDecode *self,
       if (!self->waited_for_decoder)
         g_debug ("not decoded while spoken for now: %s", error->message);
       self->waited_for_decoder = TRUE;
-      return TRUE;
+      return FALSE;
     }
+  return self->has_prior || n_pushed >= self->estimate_at;
+}
+
+/* Starts the utterance on the decoder can_start() took, normalised by the
+ * prior, or without one by the mean of the first @n_samples pushed; when
+ * they are mostly silence, it waits for more. FALSE when PocketSphinx fails.
+ */
+static gboolean
+start_live (MiraSphinxDecode *self,
+            const gint16     *samples,
+            gsize             n_samples)
+{
   if (!self->has_prior)
     {
-      if (n_samples < self->estimate_at)
-        return TRUE;
       if (!estimate_cmn (self->ps, samples, n_samples, &self->cmn))
         {
           /* Mostly silence so far: again half a second later */
@@ -977,11 +985,19 @@ decode_work (MiraSphinxDecode *self)
     {
       gsize from = self->n_decoded;
       gsize n = self->pushed->len - from;
-      g_autofree gint16 *chunk = g_memdup2 (&g_array_index (self->pushed, gint16, from),
-                                            n * sizeof (gint16));
+      g_autofree gint16 *chunk = NULL;
       gint64 start_us = g_get_monotonic_time ();
       gboolean ok;
 
+      if (!self->started)
+        {
+          g_mutex_unlock (&self->lock);
+          ok = can_start (self, n);
+          g_mutex_lock (&self->lock);
+          if (!ok)
+            break;
+        }
+      chunk = g_memdup2 (&g_array_index (self->pushed, gint16, from), n * sizeof (gint16));
       g_mutex_unlock (&self->lock);
       ok = self->started || start_live (self, chunk, n);
       ok = ok && (!self->started || process_live (self->ps, chunk, n));
@@ -990,7 +1006,7 @@ decode_work (MiraSphinxDecode *self)
       if (!ok)
         self->stalled = TRUE;
       else if (!self->started)
-        break;   /* waits for a decoder, or enough audio to estimate the mean by */
+        break;   /* mostly silence so far: waits for more to estimate the mean by */
       else
         self->n_decoded = from + n;
     }
