@@ -685,6 +685,7 @@ struct _MiraSphinxDecode
   gboolean         working;       /* it is running: only it touches ps */
   gboolean         stalled;       /* PocketSphinx failed, or the audio was too long */
   gboolean         ending;        /* ended or cancelled: no more work */
+  gboolean         cancelled;     /* the decoder goes back as soon as no work uses it */
   ps_decoder_t    *ps;            /* taken by the first work */
   gboolean         started;       /* its utterance started, normalised by cmn */
   gboolean         waited_for_decoder;
@@ -803,6 +804,28 @@ push_job (Job *job)
   g_thread_pool_push (job->decode != NULL ? work_pool : end_pool, job, NULL);
 }
 
+/* Gives back a decoder a decode took. Ending an utterance started on it
+ * runs the decoder's last pass: on the pool, never on the thread that lets
+ * the decode go (an audio thread).
+ */
+static void
+let_go (MiraSphinx   *sphinx,
+        ps_decoder_t *ps,
+        gboolean      started)
+{
+  Job *job;
+
+  if (!started)
+    {
+      release (sphinx, ps);
+      return;
+    }
+  job = g_new0 (Job, 1);
+  job->sphinx = g_object_ref (sphinx);
+  job->discard = ps;
+  push_job (job);
+}
+
 MiraSphinxDecode *
 mira_sphinx_decode_new (MiraSphinx          *sphinx,
                         const MiraSphinxCmn *cmn)
@@ -841,19 +864,8 @@ mira_sphinx_decode_unref (MiraSphinxDecode *self)
 
   if (!g_atomic_ref_count_dec (&self->ref_count))
     return;
-  /* Ending the utterance runs the decoder's last pass: on the pool, never
-   * on the thread that lets the decode go (an audio thread)
-   */
-  if (self->ps != NULL && !self->started)
-    release (self->sphinx, self->ps);
-  else if (self->ps != NULL)
-    {
-      Job *job = g_new0 (Job, 1);
-
-      job->sphinx = g_object_ref (self->sphinx);
-      job->discard = self->ps;
-      push_job (job);
-    }
+  if (self->ps != NULL)
+    let_go (self->sphinx, self->ps, self->started);
   g_array_unref (self->pushed);
   g_cond_clear (&self->cond);
   g_mutex_clear (&self->lock);
@@ -979,6 +991,8 @@ start_live (MiraSphinxDecode *self,
 static void
 decode_work (MiraSphinxDecode *self)
 {
+  ps_decoder_t *ps = NULL;
+
   g_mutex_lock (&self->lock);
   self->working = !self->ending;
   while (!self->ending && !self->stalled && self->n_decoded < self->pushed->len)
@@ -1012,8 +1026,12 @@ decode_work (MiraSphinxDecode *self)
     }
   self->working = FALSE;
   self->scheduled = FALSE;
+  if (self->cancelled)
+    ps = g_steal_pointer (&self->ps);
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
+  if (ps != NULL)
+    let_go (self->sphinx, ps, self->started);
 }
 
 void
@@ -1053,12 +1071,21 @@ mira_sphinx_decode_cancel (MiraSphinxDecode *self)
 {
   g_return_if_fail (self != NULL);
 
-  /* The work under way stops at its next piece; the decoder goes back
-   * with the last reference.
+  ps_decoder_t *ps = NULL;
+
+  /* The decoder goes back now, not with the last reference (a work job
+   * waiting on the pool keeps one): the decode that replaces this one, on
+   * the stream that became the best, may need it. Work under way gives it
+   * back after its piece.
    */
   g_mutex_lock (&self->lock);
   self->ending = TRUE;
+  self->cancelled = TRUE;
+  if (!self->working)
+    ps = g_steal_pointer (&self->ps);
   g_mutex_unlock (&self->lock);
+  if (ps != NULL)
+    let_go (self->sphinx, ps, self->started);
 }
 
 static void
