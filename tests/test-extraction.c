@@ -465,7 +465,7 @@ fixture_setup_spoken (Fixture    *f,
  * interaction. Said three times: by a new device of a new network (its
  * decode normalised by the mean of the words' first second), by the same
  * device again (by its own from the first time), and by a second new device
- * (by the network's latest). Each time most of it is decoded while spoken,
+ * (by its first second again). Each time most of it is decoded while spoken,
  * the words are right, and the interaction is the device's and the same
  * person's.
  */

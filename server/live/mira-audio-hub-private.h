@@ -67,8 +67,6 @@ struct _Network
   gsize             decode_taken;        /* the early transcription took this much */
   gboolean          decode_none;         /* the transcriber decodes only whole utterances */
   gboolean          reading_transcriber; /* its "transcriber" setting is being read */
-  MiraSphinxCmn     cmn;                 /* with has_cmn: its latest utterance's cepstral */
-  gboolean          has_cmn;             /* mean, a new stream's first prior */
 };
 
 /* The networks whose audio one thread handles, and everything they do. */

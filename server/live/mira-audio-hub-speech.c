@@ -202,7 +202,6 @@ begin (Network    *network,
 {
   MiraAudioStream *stream = mira_audio_hub_network_find_stream (network, client_id);
   g_autoptr(MiraTranscriber) transcriber = NULL;
-  const MiraSphinxCmn *cmn = NULL;
   guint age = 0;
 
   transcriber = known_transcriber (network->hub, network->network_id, &age);
@@ -214,15 +213,12 @@ begin (Network    *network,
       network->decode_none = network->hub->transcriber == NULL;
       return;
     }
-  /* Normalised by the microphone's own mean; a new one's first utterance
-   * by the network's latest (the same room, most likely), else by the mean
-   * of the utterance's first second
+  /* Normalised by the microphone's own mean; its first utterance by the
+   * mean of the utterance's first second, which measured better than
+   * another microphone's (README, Speech figures)
    */
-  if (stream != NULL && stream->has_cmn)
-    cmn = &stream->cmn;
-  else if (network->has_cmn)
-    cmn = &network->cmn;
-  network->decode = mira_transcriber_decode_new (transcriber, cmn);
+  network->decode = mira_transcriber_decode_new (transcriber,
+                                                 stream && stream->has_cmn ? &stream->cmn : NULL);
   if (network->decode == NULL)
     {
       network->decode_none = TRUE;

@@ -250,8 +250,6 @@ transcribed (GObject      *source,
 
       if (stream != NULL)
         stream->has_cmn |= mira_sphinx_decode_get_cmn (pending->decode, &stream->cmn);
-      if (network != NULL)
-        network->has_cmn |= mira_sphinx_decode_get_cmn (pending->decode, &network->cmn);
     }
   if (pending->abandoned || pending->shard->networks == NULL)
     {

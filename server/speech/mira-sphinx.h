@@ -49,8 +49,8 @@ gboolean    mira_sphinx_check_model (const char  *model_dir,
 /* PocketSphinx normalises each utterance by its cepstral mean. Over a whole
  * utterance it computes the mean first; a decode that begins while the
  * utterance is still spoken cannot, and subtracts one known before: the
- * mean of the same microphone's earlier speech, else of another microphone
- * of the network, else the mean of the utterance's own first second.
+ * mean of the same microphone's earlier speech, else the mean of the
+ * utterance's own first second.
  */
 #define MIRA_SPHINX_CMN_LEN 13
 
@@ -67,8 +67,8 @@ typedef struct {
  * utterance then, or leaves it to the caller).
  *
  * @cmn: the mean to normalise by from the utterance's first frame: the
- * microphone's from its previous utterance (mira_sphinx_decode_get_cmn()),
- * or another's; NULL: the decode begins once a second has been pushed, by
+ * microphone's from its previous utterance (mira_sphinx_decode_get_cmn());
+ * NULL: the decode begins once a second has been pushed, by
  * the mean of that second (an utterance shorter than that is decoded whole
  * at its end). A model whose mean is not MIRA_SPHINX_CMN_LEN long is
  * decoded whole at the end.

@@ -26,8 +26,9 @@
  *          network that has heard nothing yet; the decode estimates the
  *          mean from the sentence's first second.
  *   other  the mean another voice's first sentence left, in the same
- *          condition, for every sentence: each as a new device's first on a
- *          network where someone else spoke.
+ *          condition, for every sentence: what a new device's first
+ *          utterance would get from another device of its network (the
+ *          audio hub does not: it measured worse than none).
  * The first sentence of each voice and condition is also tallied alone.
  *
  * Each voice and condition is one job; --threads of them run at once (each
