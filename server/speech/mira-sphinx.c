@@ -1069,9 +1069,9 @@ mira_sphinx_decode_push (MiraSphinxDecode *self,
 void
 mira_sphinx_decode_cancel (MiraSphinxDecode *self)
 {
-  g_return_if_fail (self != NULL);
-
   ps_decoder_t *ps = NULL;
+
+  g_return_if_fail (self != NULL);
 
   /* The decoder goes back now, not with the last reference (a work job
    * waiting on the pool keeps one): the decode that replaces this one, on
