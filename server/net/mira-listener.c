@@ -805,6 +805,17 @@ pause_accepting (MiraListener *self)
     }
 }
 
+/* The spare descriptor, taken again when shedding could not get it back
+ * (another thread took the one it freed): without it, the next time the
+ * descriptors run out, waiting connections would be left hanging.
+ */
+static void
+keep_spare (MiraListener *self)
+{
+  if (self->spare_fd < 0)
+    self->spare_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
 /* Out of descriptors: the spare one lets us take a waiting connection and
  * tell it so, rather than leave it to time out in the backlog.
  */
@@ -921,6 +932,7 @@ on_incoming (GSocket      *listening,
 {
   MiraListener *self = user_data;
 
+  keep_spare (self);
   /* A bounded batch, so that a storm of connections does not hold the loop */
   for (guint i = 0; i < 64; i++)
     {
