@@ -510,6 +510,28 @@ line_head (const guchar *pixels,
   return head;
 }
 
+/* Joins, has @speaker stream into the network, and returns the Live page's
+ * score graph once the speaker's first score has come
+ */
+static GtkWidget *
+join_with_speaker (Fixture *f,
+                   Speaker *speaker)
+{
+  GtkWidget *graph;
+
+  fixture_join (f);
+  speaker->base_url = g_strdup (mira_test_server_get_url (f->server));
+  speaker->network_id = f->network_id;
+  speaker->network_token = f->network_token;
+  speaker->thread = g_thread_new ("kitchen-speaker", speaker_thread, speaker);
+
+  scored_after_us = 0;
+  g_assert_true (mira_test_gui_wait (speaker_scored_now, f, TIMEOUT_MS));
+  graph = mira_test_gui_find_type (f->page, MIRA_TYPE_SCORE_GRAPH);
+  g_assert_nonnull (graph);
+  return graph;
+}
+
 /* The graph draws a device's stream as its scores come, its newest score
  * at the right ("now"), and keeps up: four seconds later the line's head
  * is there again, not where it was
@@ -527,16 +549,7 @@ test_graph_follows_scores (Fixture       *f,
   int width, height, head_before, head_after;
   double px_per_s, slack_px;
 
-  fixture_join (f);
-  speaker.base_url = g_strdup (mira_test_server_get_url (f->server));
-  speaker.network_id = f->network_id;
-  speaker.network_token = f->network_token;
-  speaker.thread = g_thread_new ("kitchen-speaker", speaker_thread, &speaker);
-
-  scored_after_us = 0;
-  g_assert_true (mira_test_gui_wait (speaker_scored_now, f, TIMEOUT_MS));
-  graph = mira_test_gui_find_type (f->page, MIRA_TYPE_SCORE_GRAPH);
-  g_assert_nonnull (graph);
+  graph = join_with_speaker (f, &speaker);
   g_assert_true (gtk_widget_get_mapped (graph));
   clients = mira_connection_get_clients (mira_context_get_connection (f->context));
   for (guint i = 0; i < g_list_model_get_n_items (clients); i++)
@@ -608,16 +621,7 @@ test_graph_drawn_in_parts (Fixture       *f,
   GtkWindow *window;
   gboolean compared = FALSE;
 
-  fixture_join (f);
-  speaker.base_url = g_strdup (mira_test_server_get_url (f->server));
-  speaker.network_id = f->network_id;
-  speaker.network_token = f->network_token;
-  speaker.thread = g_thread_new ("kitchen-speaker", speaker_thread, &speaker);
-
-  scored_after_us = 0;
-  g_assert_true (mira_test_gui_wait (speaker_scored_now, f, TIMEOUT_MS));
-  graph = mira_test_gui_find_type (f->page, MIRA_TYPE_SCORE_GRAPH);
-  g_assert_nonnull (graph);
+  graph = join_with_speaker (f, &speaker);
 
   /* Four seconds of scores, each drawn onto the picture as it came */
   scored_after_us = g_get_real_time () + 4 * G_USEC_PER_SEC;

@@ -238,20 +238,27 @@ test_language_model_built (void)
   check_heard (sphinx);
 }
 
+/* A server start that writes the cached dictionary and language model */
+static void
+fill_cache (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MiraSphinx) first = mira_sphinx_new (NULL, 1, &error);
+
+  g_assert_no_error (error);
+}
+
 /* The next start finds the dictionary in the cache and does not write it again */
 static void
 test_vocabulary_cached (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(MiraSphinx) first = NULL;
   g_autoptr(MiraSphinx) second = NULL;
   g_autoptr(GPtrArray) paths = NULL;
   struct utimbuf old = { .actime = 1000000000, .modtime = 1000000000 };
   GStatBuf st;
 
-  first = mira_sphinx_new (NULL, 1, &error);
-  g_assert_no_error (error);
-  g_clear_object (&first);
+  fill_cache ();
   paths = cached_dictionaries ();
   g_ptr_array_extend_and_steal (paths, cached_language_models ());
   g_assert_cmpuint (paths->len, ==, 2);
@@ -279,16 +286,13 @@ static void
 test_language_model_damaged (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(MiraSphinx) first = NULL;
   g_autoptr(MiraSphinx) second = NULL;
   g_autoptr(GPtrArray) paths = NULL;
   g_autofree char *whole = NULL;
   g_autofree char *again = NULL;
   gsize whole_len, again_len;
 
-  first = mira_sphinx_new (NULL, 1, &error);
-  g_assert_no_error (error);
-  g_clear_object (&first);
+  fill_cache ();
   paths = cached_language_models ();
   g_assert_cmpuint (paths->len, ==, 1);
   g_assert_true (g_file_get_contents (paths->pdata[0], &whole, &whole_len, NULL));
@@ -309,13 +313,10 @@ static void
 test_language_model_unwritable (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(MiraSphinx) first = NULL;
   g_autoptr(MiraSphinx) second = NULL;
   g_autoptr(GPtrArray) paths = NULL;
 
-  first = mira_sphinx_new (NULL, 1, &error);
-  g_assert_no_error (error);
-  g_clear_object (&first);
+  fill_cache ();
   paths = cached_language_models ();
   g_assert_cmpuint (paths->len, ==, 1);
   g_assert_cmpint (g_unlink (paths->pdata[0]), ==, 0);
