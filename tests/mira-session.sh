@@ -5,9 +5,10 @@
 #
 # Runs COMMAND inside a private D-Bus session with an unlocked gnome-keyring
 # Secret Service, so that libsecret works as on a desktop; with --display
-# also under Xvfb (on a display it picks itself) with the AT-SPI bus started. HOME and the
-# XDG directories point into a temporary directory, removed afterwards, so
-# that nothing of the user's (or of root's, on CI) is read or written.
+# also under Xvfb (on a display number drawn at random) with the AT-SPI bus
+# started. HOME and the XDG directories point into a temporary directory,
+# removed afterwards, so that nothing of the user's (or of root's, on CI) is
+# read or written.
 # Exits with COMMAND's status.
 
 set -eu
@@ -42,16 +43,29 @@ case "${MIRA_SESSION_STAGE:-}" in
     # it is the default collection libsecret stores into.
     printf 'mira-session' | gnome-keyring-daemon --unlock --components=secrets >/dev/null 3>&-
     if [ "$MIRA_SESSION_DISPLAY" = yes ]; then
-      # Xvfb picks a free display itself and writes its number to fd 3:
-      # nothing to race for when tests start together (xvfb-run -a tries
-      # numbers from a lock file and can lose that race)
+      # A display number of its own, drawn from 1000–30999: Xvfb's own
+      # choice (-displayfd alone) starts at 0 each time, so tests starting
+      # together, or one starting while another's server shuts down, meet
+      # on the same few numbers, and a server going away unlinks the socket
+      # file a new one on its number just made. Xvfb exits at once when the
+      # number is taken (its sockets are bound exclusively); then draw again.
+      # It writes the number to fd 3 once it accepts clients.
       displayfile="$XDG_RUNTIME_DIR/display"
-      Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp 3>"$displayfile" 2>/dev/null &
-      xvfb=$!
-      for _ in $(seq 200); do
+      xvfb=
+      for _ in $(seq 20); do
+        number=$((1000 + RANDOM % 30000))
+        [ -e "/tmp/.X11-unix/X$number" ] && continue
+        : >"$displayfile"
+        Xvfb ":$number" -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp 3>"$displayfile" 2>/dev/null &
+        xvfb=$!
+        for _ in $(seq 200); do
+          [ -s "$displayfile" ] && break
+          kill -0 "$xvfb" 2>/dev/null || break
+          sleep 0.05
+        done
         [ -s "$displayfile" ] && break
-        kill -0 "$xvfb" 2>/dev/null || break
-        sleep 0.05
+        kill "$xvfb" 2>/dev/null || true
+        wait "$xvfb" 2>/dev/null || true
       done
       if [ ! -s "$displayfile" ]; then
         echo "mira-session.sh: Xvfb did not start" >&2
