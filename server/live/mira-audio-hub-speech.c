@@ -213,9 +213,8 @@ begin (Network    *network,
       network->decode_none = network->hub->transcriber == NULL;
       return;
     }
-  /* Normalised by the microphone's own mean; its first utterance by the
-   * mean of the utterance's first second, which measured better than
-   * another microphone's (README, Speech figures)
+  /* Normalised by the microphone's own mean; its first utterance, before
+   * it has one, is decoded whole at its end (README, Speech figures)
    */
   network->decode = mira_transcriber_decode_new (transcriber,
                                                  stream && stream->has_cmn ? &stream->cmn : NULL);

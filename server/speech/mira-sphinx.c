@@ -416,18 +416,33 @@ reaper_thread (gpointer data)
   return NULL;
 }
 
+/* Every utterance begins a stream of its own on the decoder it takes. The
+ * front end keeps the noise level it tracks (and its voice detector's
+ * state by it) from one utterance to the next of a stream; the decoders
+ * are shared by every microphone of every network, and one room's noise
+ * must not change how another's words are heard. Measured: a new device's
+ * first utterance was heard right on a decoder that had never decoded and
+ * wrong on one another microphone had used, or the other way round.
+ */
+static gboolean
+start_stream (ps_decoder_t *ps)
+{
+  return ps_start_stream (ps) >= 0;
+}
+
 /* A decoder as its configuration made it: a decode begun while its
  * utterance was spoken switched its front end to the running mean for good.
  */
-static void
+static gboolean
 prepare_whole (MiraSphinx   *self,
                ps_decoder_t *ps)
 {
   ps_get_feat (ps)->cmn = self->cmn_type;
+  return start_stream (ps);
 }
 
 /* A decoder that normalises by @cmn from the first frame on */
-static void
+static gboolean
 prepare_live (ps_decoder_t        *ps,
               const MiraSphinxCmn *cmn)
 {
@@ -438,6 +453,7 @@ prepare_live (ps_decoder_t        *ps,
     mean[i] = FLOAT2MFCC (cmn->mean[i]);
   feat->cmn = CMN_LIVE;
   cmn_live_set (feat->cmn_struct, mean);
+  return start_stream (ps);
 }
 
 /* The mean the decoder normalised its last utterance by: the utterance's
@@ -493,8 +509,7 @@ mira_sphinx_transcribe (MiraTranscriber  *transcriber,
     return NULL;
 
   start_us = g_get_monotonic_time ();
-  prepare_whole (self, ps);
-  if (ps_start_utt (ps) >= 0 &&
+  if (prepare_whole (self, ps) && ps_start_utt (ps) >= 0 &&
       ps_process_raw (ps, samples, n_samples, FALSE, TRUE) >= 0 &&
       ps_end_utt (ps) >= 0)
     transcript = transcript_new (ps);
@@ -661,19 +676,11 @@ mira_sphinx_get_model (MiraSphinx *self)
 /* Longer than any utterance the arbiter lets through (30 s): more is not decoded early */
 #define MAX_PUSHED_SAMPLES (60 * 16000)
 
-/* Without a prior, the decode begins once its first second (the arbiter's
- * 300 ms before the voice, and 700 ms of it) gives a mean: frames the
- * front end's voice detector kept, at least half a second of them.
- */
-#define ESTIMATE_SAMPLES    16000
-#define ESTIMATE_MIN_FRAMES 50
-
 struct _MiraSphinxDecode
 {
   gatomicrefcount  ref_count;
   MiraSphinx      *sphinx;
   gboolean         live;          /* decodes as pushed, normalised by cmn */
-  gboolean         has_prior;     /* cmn was given; else estimated from the first audio */
   MiraSphinxCmn    cmn;           /* the prior; after the end, the mean for the next */
   gboolean         has_next_cmn;
 
@@ -689,7 +696,6 @@ struct _MiraSphinxDecode
   ps_decoder_t    *ps;            /* taken by the first work */
   gboolean         started;       /* its utterance started, normalised by cmn */
   gboolean         waited_for_decoder;
-  gsize            estimate_at;   /* no prior: pushed samples at which to estimate one */
   gint64           work_us;       /* time spent decoding while spoken */
 };
 
@@ -837,11 +843,14 @@ mira_sphinx_decode_new (MiraSphinx          *sphinx,
   self = g_new0 (MiraSphinxDecode, 1);
   g_atomic_ref_count_init (&self->ref_count);
   self->sphinx = g_object_ref (sphinx);
-  self->live = sphinx->can_stream;
-  self->has_prior = cmn != NULL;
+  /* Without a prior the utterance is decoded whole at its end, by its own
+   * mean. A mean estimated from its first second was measured: it missed
+   * most where the first second held little voice, on a decoder whose
+   * front end had not yet learnt the room's noise (README, Speech figures).
+   */
+  self->live = sphinx->can_stream && cmn != NULL;
   if (cmn != NULL)
     self->cmn = *cmn;
-  self->estimate_at = ESTIMATE_SAMPLES;
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
   self->pushed = g_array_new (FALSE, FALSE, sizeof (gint16));
@@ -889,67 +898,12 @@ process_live (ps_decoder_t *ps,
   return TRUE;
 }
 
-/* The cepstral mean of @samples as @ps's front end computes it for the
- * decoder (the frames its voice detector keeps); FALSE when fewer than
- * ESTIMATE_MIN_FRAMES were kept. Before @ps's utterance starts, which
- * starts its front end again.
+/* Whether the utterance can start: it has taken a free decoder. With none
+ * free it waits for the next push: another utterance's, or the one this
+ * network's decode let go when the best stream changed, may be back by then.
  */
 static gboolean
-estimate_cmn (ps_decoder_t  *ps,
-              const gint16  *samples,
-              gsize          n_samples,
-              MiraSphinxCmn *cmn)
-{
-  fe_t *fe = ps_get_fe (ps);
-  int32 n_max = (int32) (n_samples / 160) + 4;   /* frames of 10 ms, and the last ones */
-  g_autofree mfcc_t *data = g_new0 (mfcc_t, (gsize) n_max * MIRA_SPHINX_CMN_LEN);
-  g_autofree mfcc_t **frames = g_new (mfcc_t *, n_max);
-  const int16 *next = samples;
-  size_t left = n_samples;
-  int32 n_frames = 0, frame_index = 0;
-  double sum[MIRA_SPHINX_CMN_LEN] = { 0 };
-
-  if (fe_get_output_size (fe) != MIRA_SPHINX_CMN_LEN)
-    return FALSE;
-  for (int32 i = 0; i < n_max; i++)
-    frames[i] = data + (gsize) i * MIRA_SPHINX_CMN_LEN;
-  fe_start_utt (fe);
-  while (left > 0 && n_frames < n_max - 1)
-    {
-      int32 n = n_max - 1 - n_frames;
-      size_t before = left;
-
-      if (fe_process_frames (fe, &next, &left, frames + n_frames, &n, &frame_index) < 0)
-        return FALSE;
-      n_frames += n;
-      if (left == before && n == 0)
-        break;
-    }
-  {
-    int32 n = 0;
-
-    fe_end_utt (fe, frames[n_frames], &n);
-    n_frames += n;
-  }
-  if (n_frames < ESTIMATE_MIN_FRAMES)
-    return FALSE;
-  for (int32 f = 0; f < n_frames; f++)
-    for (guint i = 0; i < MIRA_SPHINX_CMN_LEN; i++)
-      sum[i] += MFCC2FLOAT (frames[f][i]);
-  for (guint i = 0; i < MIRA_SPHINX_CMN_LEN; i++)
-    cmn->mean[i] = (float) (sum[i] / n_frames);
-  return TRUE;
-}
-
-/* Whether the utterance can start on a decoder with @n_pushed samples in:
- * it has taken a free one (with none free it waits for the next push:
- * another utterance's, or the one this network's decode let go when the
- * best stream changed, may be back by then), and it has a prior or enough
- * audio to estimate one (until then it waits, holding the decoder).
- */
-static gboolean
-can_start (MiraSphinxDecode *self,
-           gsize             n_pushed)
+can_start (MiraSphinxDecode *self)
 {
   g_autoptr(GError) error = NULL;
 
@@ -960,29 +914,16 @@ can_start (MiraSphinxDecode *self,
       self->waited_for_decoder = TRUE;
       return FALSE;
     }
-  return self->has_prior || n_pushed >= self->estimate_at;
+  return TRUE;
 }
 
 /* Starts the utterance on the decoder can_start() took, normalised by the
- * prior, or without one by the mean of the first @n_samples pushed; when
- * they are mostly silence, it waits for more. FALSE when PocketSphinx fails.
+ * prior. FALSE when PocketSphinx fails.
  */
 static gboolean
-start_live (MiraSphinxDecode *self,
-            const gint16     *samples,
-            gsize             n_samples)
+start_live (MiraSphinxDecode *self)
 {
-  if (!self->has_prior)
-    {
-      if (!estimate_cmn (self->ps, samples, n_samples, &self->cmn))
-        {
-          /* Mostly silence so far: again half a second later */
-          self->estimate_at = n_samples + 8000;
-          return TRUE;
-        }
-    }
-  prepare_live (self->ps, &self->cmn);
-  if (ps_start_utt (self->ps) < 0)
+  if (!prepare_live (self->ps, &self->cmn) || ps_start_utt (self->ps) < 0)
     return FALSE;
   self->started = TRUE;
   return TRUE;
@@ -1006,23 +947,20 @@ decode_work (MiraSphinxDecode *self)
       if (!self->started)
         {
           g_mutex_unlock (&self->lock);
-          ok = can_start (self, n);
+          ok = can_start (self);
           g_mutex_lock (&self->lock);
           if (!ok)
             break;
         }
       chunk = g_memdup2 (&g_array_index (self->pushed, gint16, from), n * sizeof (gint16));
       g_mutex_unlock (&self->lock);
-      ok = self->started || start_live (self, chunk, n);
-      ok = ok && (!self->started || process_live (self->ps, chunk, n));
+      ok = (self->started || start_live (self)) && process_live (self->ps, chunk, n);
       g_mutex_lock (&self->lock);
       self->work_us += g_get_monotonic_time () - start_us;
-      if (!ok)
-        self->stalled = TRUE;
-      else if (!self->started)
-        break;   /* mostly silence so far: waits for more to estimate the mean by */
-      else
+      if (ok)
         self->n_decoded = from + n;
+      else
+        self->stalled = TRUE;
     }
   self->working = FALSE;
   self->scheduled = FALSE;
@@ -1132,8 +1070,7 @@ decode_end (GTask *task)
     }
   if (streamed == 0)
     {
-      prepare_whole (self->sphinx, ps);
-      ok = ps_start_utt (ps) >= 0 && ps_process_raw (ps, samples, n, FALSE, TRUE) >= 0 &&
+      ok = prepare_whole (self->sphinx, ps) && ps_start_utt (ps) >= 0 && ps_process_raw (ps, samples, n, FALSE, TRUE) >= 0 &&
            ps_end_utt (ps) >= 0;
     }
   else

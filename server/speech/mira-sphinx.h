@@ -49,8 +49,7 @@ gboolean    mira_sphinx_check_model (const char  *model_dir,
 /* PocketSphinx normalises each utterance by its cepstral mean. Over a whole
  * utterance it computes the mean first; a decode that begins while the
  * utterance is still spoken cannot, and subtracts one known before: the
- * mean of the same microphone's earlier speech, else the mean of the
- * utterance's own first second.
+ * mean of the same microphone's earlier speech.
  */
 #define MIRA_SPHINX_CMN_LEN 13
 
@@ -68,10 +67,9 @@ typedef struct {
  *
  * @cmn: the mean to normalise by from the utterance's first frame: the
  * microphone's from its previous utterance (mira_sphinx_decode_get_cmn());
- * NULL: the decode begins once a second has been pushed, by
- * the mean of that second (an utterance shorter than that is decoded whole
- * at its end). A model whose mean is not MIRA_SPHINX_CMN_LEN long is
- * decoded whole at the end.
+ * NULL: nothing is decoded while spoken, and the utterance is decoded whole
+ * at its end, by its own mean. A model whose mean is not
+ * MIRA_SPHINX_CMN_LEN long is decoded whole at the end too.
  */
 typedef struct _MiraSphinxDecode MiraSphinxDecode;
 

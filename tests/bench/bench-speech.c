@@ -13,22 +13,19 @@
  *     and the parsing of the answer, without any recognition.
  *
  *   bench-speech [--sentences N] [--voices rms,slt,awb,kal16] [--exchanges N] [--threads N]
- *                [--streamed [--prior own|none|other]]
+ *                [--streamed [--prior own|other]]
  *
  * --streamed decodes each sentence as the audio hub does while an utterance
  * is spoken: pushed in 20 ms pieces to a decode begun before its end,
  * normalised from its first frame by a cepstral mean known before (its CPU
  * time is the process's, over all jobs). --prior says which:
  *   own    the mean the voice's previous sentence left (a microphone's next
- *          utterance); none for its first (a new device of a new network).
- *          The default.
- *   none   none for every sentence: each as a new device's first on a
- *          network that has heard nothing yet; the decode estimates the
- *          mean from the sentence's first second.
+ *          utterance); its first sentence, with none, is decoded whole at
+ *          its end, as a new device's first utterance is. The default.
  *   other  the mean another voice's first sentence left, in the same
  *          condition, for every sentence: what a new device's first
  *          utterance would get from another device of its network (the
- *          audio hub does not: it measured worse than none).
+ *          audio hub does not: it measured worse than whole decodes).
  * The first sentence of each voice and condition is also tallied alone.
  *
  * Each voice and condition is one job; --threads of them run at once (each
@@ -195,7 +192,6 @@ static gboolean opt_streamed;
 typedef enum
 {
   PRIOR_OWN,
-  PRIOR_NONE,
   PRIOR_OTHER,
 } Prior;
 
@@ -371,7 +367,6 @@ measure_wer (MiraTranscriber  *transcriber,
   g_print ("Word error rate of '%s'%s, %u sentences x %u voices, speech at %.0f dBFS,"
            " %u at once\n", mira_transcriber_get_name (transcriber),
            opt_streamed ? (opt_prior == PRIOR_OWN ? " decoding while spoken"
-                           : opt_prior == PRIOR_NONE ? " decoding while spoken, each without a prior"
                            : " decoding while spoken, each from another voice's mean")
                         : "", n_sentences, n_voices, SPEECH_DBFS,
            n_threads);
@@ -502,7 +497,7 @@ main (int    argc,
       "Decode each sentence while it is pushed, as the audio hub does", NULL },
     { "prior", 0, 0, G_OPTION_ARG_STRING, &prior,
       "With --streamed, the mean each sentence starts from: own (the voice's previous"
-      " sentence's), none or other (another voice's)", "WHICH" },
+      " sentence's) or other (another voice's)", "WHICH" },
     { NULL }
   };
 
@@ -511,12 +506,10 @@ main (int    argc,
     g_error ("%s", error->message);
   if (prior == NULL || g_str_equal (prior, "own"))
     opt_prior = PRIOR_OWN;
-  else if (g_str_equal (prior, "none"))
-    opt_prior = PRIOR_NONE;
   else if (g_str_equal (prior, "other"))
     opt_prior = PRIOR_OTHER;
   else
-    g_error ("--prior is own, none or other, not %s", prior);
+    g_error ("--prior is own or other, not %s", prior);
   n_sentences = CLAMP (n_sentences, 1, (int) G_N_ELEMENTS (corpus));
   n_exchanges = MAX (n_exchanges, 2);
   n_threads = CLAMP (n_threads, 1, 8);
