@@ -187,7 +187,7 @@ test_utterance_to_interaction (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autofree char *count = NULL;
   JsonObject *created, *started, *closed, *interaction, *metadata;
-  guint created_at, started_at, closed_at;
+  guint created_at = 0, started_at = 0, closed_at = 0;
   gsize n;
 
   pcm = mira_test_speech_mix (speech, -20, 40, 1.0, 300, 1000, 7, &n);
