@@ -1153,8 +1153,8 @@ test_sphinx_streamed (void)
   /* A chain that begins with a remote service transcribes once the utterance is over */
   g_assert_null (mira_transcriber_decode_new (MIRA_TRANSCRIBER (remote), NULL));
 
-  /* A microphone's first utterance, with no mean known before: normalised
-   * by the mean of its first second, its mean kept
+  /* A microphone's first utterance, with no mean known before: decoded
+   * whole at its end, its mean kept
    */
   {
     g_autoptr(MiraTranscript) first = decode_streamed (chain, &cmn, &has_cmn, samples, n,
@@ -1186,8 +1186,8 @@ test_sphinx_streamed (void)
 
 /* A microphone's first utterance, pushed as it is spoken (20 ms at a time,
  * in real time) to a decoder that has never decoded: a short command after
- * room noise, heard word for word. Its first second is too little voice to
- * normalise the whole by.
+ * room noise, heard word for word. Its first seconds are too little voice
+ * to normalise the whole by: it is decoded whole at its end.
  */
 static void
 test_sphinx_streamed_first (void)

@@ -844,9 +844,8 @@ mira_sphinx_decode_new (MiraSphinx          *sphinx,
   g_atomic_ref_count_init (&self->ref_count);
   self->sphinx = g_object_ref (sphinx);
   /* Without a prior the utterance is decoded whole at its end, by its own
-   * mean. A mean estimated from its first second was measured: it missed
-   * most where the first second held little voice, on a decoder whose
-   * front end had not yet learnt the room's noise (README, Speech figures).
+   * mean. A mean estimated from its first seconds was measured: a short
+   * command after room noise was misheard by it (README, Speech figures).
    */
   self->live = sphinx->can_stream && cmn != NULL;
   if (cmn != NULL)

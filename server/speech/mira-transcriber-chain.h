@@ -82,7 +82,7 @@ void                  mira_transcriber_chain_probe      (MiraTranscriberChain   
  * chain whose first backend is sphinx and has PocketSphinx loaded; NULL
  * otherwise, and @transcriber transcribes the utterance once it is over.
  * @cmn: the mean to normalise by (see mira_sphinx_decode_new()), or NULL
- * for the mean of the utterance's first second.
+ * to decode the utterance whole once it is over.
  * Never blocks.
  */
 MiraSphinxDecode     *mira_transcriber_decode_new       (MiraTranscriber               *transcriber,
