@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "test-api-lists"
 
-/* Lists: paging with limit and offset, at and beyond its edges.
+/* Lists: paging with limit and offset, at and beyond its edges, and while
+ * another client writes.
  */
+
+#include <libsoup/soup.h>
 
 #include "mira-test-api.h"
 
@@ -100,6 +103,97 @@ test_pagination (Fixture       *f,
   }
 }
 
+/* Lists read while another client writes: a page and its total are of the
+ * same moment. A last page's total is what it shows, whatever is stored
+ * while it is read.
+ */
+typedef struct
+{
+  char       *url;
+  const char *token;
+  const char *body;
+  gboolean    stop;
+  guint       written;
+} Writer;
+
+static gpointer
+write_items (gpointer data)
+{
+  Writer *writer = data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(SoupSession) session = NULL;
+  g_autofree char *auth = g_strconcat ("Bearer ", writer->token, NULL);
+
+  g_main_context_push_thread_default (context);
+  session = soup_session_new ();
+  while (!g_atomic_int_get (&writer->stop))
+    {
+      g_autoptr(SoupMessage) msg = soup_message_new ("POST", writer->url);
+      g_autoptr(GBytes) body = g_bytes_new_static (writer->body, strlen (writer->body));
+      g_autoptr(GBytes) answer = NULL;
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+      soup_message_set_request_body_from_bytes (msg, "application/json", body);
+      answer = soup_session_send_and_read (session, msg, NULL, NULL);
+      if (soup_message_get_status (msg) == SOUP_STATUS_CREATED)
+        g_atomic_int_inc (&writer->written);
+    }
+  g_main_context_pop_thread_default (context);
+  return NULL;
+}
+
+/* Reads @list (with @list_token) while 150 items are posted to @path (with
+ * @token), each read a last page
+ */
+static void
+read_while_written (Fixture    *f,
+                    const char *path,
+                    const char *token,
+                    const char *body,
+                    const char *list,
+                    const char *list_token)
+{
+  Writer writer = { 0 };
+  GThread *thread;
+  guint reads = 0;
+  gint64 deadline = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+
+  writer.url = g_strconcat (mira_test_server_get_url (f->server), path, NULL);
+  writer.token = token;
+  writer.body = body;
+  thread = g_thread_new ("writer", write_items, &writer);
+  while (g_atomic_int_get (&writer.written) < 150)
+    {
+      g_autoptr(MiraTestResponse) page = REQ (f->server, 200, "GET", list_token, NULL, "%s",
+                                              list);
+
+      if (total_of (page) != n_items (page))
+        g_error ("%s, read %u: a last page of %u items says total %" G_GINT64_FORMAT,
+                 list, reads, n_items (page), total_of (page));
+      reads++;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("only %u written in 120 s", g_atomic_int_get (&writer.written));
+    }
+  g_atomic_int_set (&writer.stop, TRUE);
+  g_thread_join (thread);
+  g_test_message ("%s: %u reads while %u were written", list, reads, writer.written);
+  g_free (writer.url);
+}
+
+static void
+test_read_while_written (Fixture       *f,
+                         gconstpointer  data)
+{
+  /* Filtered, so that its total is not the network's counter */
+  read_while_written (f, P ("%s/interactions", f->net->path), f->net->token,
+                      "{\"content\": \"written while listed\"}",
+                      P ("%s/interactions?interaction_type=text&limit=500", f->net->path),
+                      f->session);
+  read_while_written (f, "/api/v1/networks", MIRA_TEST_ADMIN_TOKEN,
+                      "{\"name\": \"Written while listed\"}",
+                      "/api/v1/admin/networks?limit=500", MIRA_TEST_ADMIN_TOKEN);
+}
+
 /* Main */
 
 int
@@ -108,6 +202,7 @@ main (int   argc,
 {
   static const ApiCase cases[] = {
     { "pagination/edges", test_pagination },
+    { "pagination/read-while-written", test_read_while_written },
   };
 
   return api_cases_run (argc, argv, cases, G_N_ELEMENTS (cases));

@@ -14,8 +14,10 @@ G_BEGIN_DECLS
 
 /* Runs a list with the filters in @query: its rows (NULL when no row can
  * match) and its total. The unfiltered total of a counted entity rides along
- * as the rows' last column, so that a page costs one statement. A filter
- * value that is not what the filter takes is MIRA_DB_ERROR_BAD_FILTER.
+ * as the rows' last column, so that a page costs one statement; a page
+ * shorter than @limit is the last, and its total is what it shows. The
+ * total is never less than @offset plus the rows returned. A filter value
+ * that is not what the filter takes is MIRA_DB_ERROR_BAD_FILTER.
  */
 gboolean    mira_entity_query_rows         (MiraDb            *db,
                                             const char        *net_uuid,

@@ -241,6 +241,7 @@ mira_entity_query_rows (MiraDb            *db,
   g_autofree char *sql = NULL;
   gboolean counted = FALSE;
   gboolean ok = FALSE;
+  guint n_rows = 0;
 
   *rows_out = NULL;
   *total = 0;
@@ -279,11 +280,22 @@ mira_entity_query_rows (MiraDb            *db,
       g_ptr_array_set_size (cond.params, cond.params->len - 2);
       if (rows == NULL)
         goto out;
-      if (inline_count && mira_db_result_n_rows (rows) > 0)
+      n_rows = mira_db_result_n_rows (rows);
+      if (inline_count && n_rows > 0)
         {
           *total = g_ascii_strtoll (mira_db_result_get (rows, 0,
                                                         mira_db_result_n_cols (rows) - 1),
                                     NULL, 10);
+          counted = TRUE;
+        }
+      else if (n_rows < limit && (n_rows > 0 || offset == 0))
+        {
+          /* The last page, or an empty first one: its rows are the rest,
+           * as the statement saw them. A count of its own would run on
+           * another snapshot, and a row stored in between would show a
+           * total its items do not have.
+           */
+          *total = (gint64) offset + n_rows;
           counted = TRUE;
         }
     }
@@ -306,6 +318,9 @@ mira_entity_query_rows (MiraDb            *db,
         goto out;
       if (mira_db_result_n_rows (count) > 0)
         *total = g_ascii_strtoll (mira_db_result_get (count, 0, 0), NULL, 10);
+      /* Rows deleted between the two statements: never fewer than shown */
+      if (n_rows > 0)
+        *total = MAX (*total, (gint64) offset + n_rows);
     }
 
   *rows_out = g_steal_pointer (&rows);
