@@ -221,6 +221,18 @@ mira_test_gui_find_type (GtkWidget *root,
   return find (root, match_type, &type);
 }
 
+guint
+mira_test_gui_count_type (GtkWidget *root,
+                          GType      type)
+{
+  guint n = G_TYPE_CHECK_INSTANCE_TYPE (root, type) ? 1 : 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n += mira_test_gui_count_type (child, type);
+  return n;
+}
+
 GtkWindow *
 mira_test_gui_find_toplevel (GType type)
 {

@@ -36,6 +36,11 @@ GtkWidget  *mira_test_gui_find_entry_row  (GtkWidget            *root,
                                            const char           *title);
 GtkWidget  *mira_test_gui_find_type       (GtkWidget            *root,
                                            GType                 type);
+/* How many widgets of @type @root and its descendants hold, whether
+ * shown or not (row widgets kept alive, for memory)
+ */
+guint       mira_test_gui_count_type      (GtkWidget            *root,
+                                           GType                 type);
 /* A visible toplevel window of @type, or NULL */
 GtkWindow  *mira_test_gui_find_toplevel   (GType                 type);
 

@@ -291,6 +291,61 @@ test_transcript_follows (Fixture       *f,
   g_assert_true (mira_test_gui_wait (newest_in_view, f, TIMEOUT_MS));
 }
 
+/* The newest of f->n_posted is the model's last item */
+static gboolean
+newest_arrived (gpointer data)
+{
+  Fixture *f = data;
+  GListModel *interactions = mira_connection_get_interactions (mira_context_get_connection (f->context));
+  guint n = g_list_model_get_n_items (interactions);
+  g_autoptr(MiraInteractionItem) item = n > 0 ? g_list_model_get_item (interactions, n - 1) : NULL;
+  g_autofree char *text = g_strdup_printf ("words number %u", f->n_posted);
+
+  return item != NULL && g_strcmp0 (mira_interaction_item_get_content (item), text) == 0;
+}
+
+/* A network talked to for hours: the Live page shows the newest words, as
+ * many as it loads when it connects, and drops the oldest as new ones come,
+ * so that it holds as many rows after an hour as after five minutes (the
+ * Conversations page keeps every word)
+ */
+static void
+test_transcript_latest (Fixture       *f,
+                        gconstpointer  data)
+{
+  guint n = MIRA_CONNECTION_LIVE_INTERACTIONS;
+  g_autofree char *oldest_kept = g_strdup_printf ("words number %u", 5 + 1);
+  GtkAdjustment *vadj;
+
+  fixture_join (f);
+  for (guint i = 0; i < n + 5; i++)
+    post_interaction (f);
+  g_assert_true (mira_test_gui_wait (newest_arrived, f, TIMEOUT_MS));
+  g_assert_true (mira_test_gui_wait (newest_in_view, f, TIMEOUT_MS));
+  g_assert_cmpuint (n_interactions (f), ==, n);
+  g_assert_cmpuint (mira_test_gui_count_type (f->page, MIRA_TYPE_TRANSCRIPT_ROW), <=, n);
+
+  /* At the top of the transcript: the sixth words, not the first five */
+  vadj = transcript_adjustment (f);
+  gtk_adjustment_set_value (vadj, 0);
+  mira_test_gui_settle ();
+  g_assert_nonnull (mira_test_gui_find_label (f->page, oldest_kept));
+  for (guint i = 1; i <= 5; i++)
+    {
+      g_autofree char *dropped = g_strdup_printf ("words number %u", i);
+
+      g_assert_null (mira_test_gui_find_label (f->page, dropped));
+    }
+
+  /* One more: the sixth goes, the newest comes */
+  post_interaction (f);
+  g_assert_true (mira_test_gui_wait (newest_arrived, f, TIMEOUT_MS));
+  mira_test_gui_settle ();
+  g_assert_cmpuint (n_interactions (f), ==, n);
+  g_assert_null (mira_test_gui_find_label (f->page, oldest_kept));
+  g_assert_cmpuint (mira_test_gui_count_type (f->page, MIRA_TYPE_TRANSCRIPT_ROW), <=, n);
+}
+
 /* A speaker in the room: registers and streams quiet noise in real time
  * over its audio socket, from a thread of its own, until told to stop
  */
@@ -823,6 +878,7 @@ main (int   argc,
   ADD ("connecting-and-empty", test_connecting_and_empty);
   ADD ("adaptive", test_adaptive);
   ADD ("transcript-follows", test_transcript_follows);
+  ADD ("transcript-latest", test_transcript_latest);
   ADD ("graph-follows-scores", test_graph_follows_scores);
   ADD ("graph-drawn-in-parts", test_graph_drawn_in_parts);
   g_test_add ("/record-button/failure", Fixture, NULL, fixture_set_up, test_record_failure, fixture_tear_down);

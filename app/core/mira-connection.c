@@ -125,13 +125,13 @@ static const MiraSyncedType client_type = {
 
 static const MiraSyncedType interaction_type = {
   .entity = "interaction",
-  .list_path = "interactions?limit=50",
+  .list_path = "interactions?limit=" G_STRINGIFY (MIRA_CONNECTION_LIVE_INTERACTIONS),
   .id_member = "id",
   .item_type = mira_interaction_item_get_type,
   .new_item = new_interaction_item,
   .update_item = update_interaction_item,
   .newest_first = TRUE,
-  .max_items = 500,
+  .max_items = MIRA_CONNECTION_LIVE_INTERACTIONS,
 };
 
 static gpointer

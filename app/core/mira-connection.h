@@ -66,9 +66,14 @@ void                 mira_connection_stop               (MiraConnection      *se
 GListModel          *mira_connection_get_clients        (MiraConnection      *self);
 MiraClientItem      *mira_connection_lookup_client      (MiraConnection      *self,
                                                          const char          *client_id);
-/* GListModel of MiraInteractionItem: the live transcript, oldest first; the
- * newest 50 at start, then every interaction_created, capped at 500; after
- * a reconnect, what was shown stays and the newest 50 follow it.
+/* How many interactions the live transcript holds */
+#define MIRA_CONNECTION_LIVE_INTERACTIONS 50
+
+/* GListModel of MiraInteractionItem: the live transcript, oldest first: the
+ * newest MIRA_CONNECTION_LIVE_INTERACTIONS, at start and as
+ * interaction_created events come (the oldest is dropped for each new one);
+ * after a reconnect, what was shown keeps its items, then the newest page.
+ * A conversation's whole transcript is a MiraTranscriptModel.
  */
 GListModel          *mira_connection_get_interactions   (MiraConnection      *self);
 
