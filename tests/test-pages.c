@@ -248,6 +248,49 @@ test_other_device (Fixture       *f,
 }
 
 static gboolean
+has_three_reminders (gpointer data)
+{
+  Fixture *f = data;
+
+  return g_list_model_get_n_items (mira_connection_get_reminders (mira_context_get_connection (f->context))) == 3;
+}
+
+/* Reminders made while another page is shown are there when the Reminders
+ * page is; until then they cost no row widgets, and leaving the page frees
+ * its rows (a network that is talked to makes reminders all day)
+ */
+static void
+test_reminders_while_away (Fixture       *f,
+                           gconstpointer  data)
+{
+  GtkWidget *page = GTK_WIDGET (f->window->reminders_page);
+  const char *titles[] = { "Water the plants", "Book the dentist", "Pay the rent" };
+
+  show_page (f, "live");
+  for (guint i = 0; i < G_N_ELEMENTS (titles); i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"title\":\"%s\","
+                                               "\"due_time\":\"2031-05-0%uT08:00:00Z\"}",
+                                               titles[i], i + 1);
+      g_autoptr(JsonObject) reminder = request (f, 201, "POST", "reminders", body);
+    }
+  g_assert_true (mira_test_gui_wait (has_three_reminders, f, TIMEOUT_MS));
+  mira_test_gui_settle ();
+  g_assert_cmpuint (mira_test_gui_count_type (page, ADW_TYPE_ACTION_ROW), ==, 0);
+
+  show_page (f, "reminders");
+  for (guint i = 0; i < G_N_ELEMENTS (titles); i++)
+    wait_shown (page, titles[i]);
+  g_assert_cmpuint (mira_test_gui_count_type (page, ADW_TYPE_ACTION_ROW), ==, 3);
+
+  show_page (f, "live");
+  g_assert_cmpuint (mira_test_gui_count_type (page, ADW_TYPE_ACTION_ROW), ==, 0);
+  show_page (f, "reminders");
+  for (guint i = 0; i < G_N_ELEMENTS (titles); i++)
+    wait_shown (page, titles[i]);
+}
+
+static gboolean
 reminder_completed (gpointer data)
 {
   Fixture *f = ((gpointer *) data)[0];
@@ -805,6 +848,7 @@ main (int   argc,
   ADD ("other-device", test_other_device);
   ADD ("complete-reminder", test_complete_reminder);
   ADD ("create-reminder", test_create_reminder);
+  ADD ("reminders-while-away", test_reminders_while_away);
   ADD ("delete-conversation", test_delete_conversation);
   ADD ("edit-event", test_edit_event);
   ADD ("delete-event", test_delete_event);

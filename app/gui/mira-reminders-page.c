@@ -297,12 +297,61 @@ on_time_zone_changed (MiraRemindersPage *self)
     gtk_filter_changed (self->filters[i], GTK_FILTER_CHANGE_DIFFERENT);
 }
 
+static void
+list_boxes (MiraRemindersPage *self,
+            GtkListBox        *boxes[3])
+{
+  boxes[OVERDUE] = self->overdue_list;
+  boxes[PENDING] = self->pending_list;
+  boxes[DONE] = self->done_list;
+}
+
+/* A row per reminder only while the page is on screen: a network that is
+ * talked to makes reminders all day, and each row is tens of kilobytes of
+ * widgets that nobody sees while another page is shown
+ */
+static void
+bind_rows (MiraRemindersPage *self)
+{
+  GtkListBox *boxes[3];
+
+  list_boxes (self, boxes);
+  for (guint i = 0; i < G_N_ELEMENTS (self->lists); i++)
+    if (self->lists[i] != NULL)
+      gtk_list_box_bind_model (boxes[i], self->lists[i], create_row, self, NULL);
+}
+
+static void
+unbind_rows (MiraRemindersPage *self)
+{
+  GtkListBox *boxes[3];
+
+  list_boxes (self, boxes);
+  for (guint i = 0; i < G_N_ELEMENTS (self->lists); i++)
+    if (boxes[i] != NULL)   /* NULL once the template is disposed */
+      gtk_list_box_bind_model (boxes[i], NULL, NULL, NULL, NULL);
+}
+
+static void
+mira_reminders_page_map (GtkWidget *widget)
+{
+  /* Before the children map, so that the rows are there when they do */
+  bind_rows (MIRA_REMINDERS_PAGE (widget));
+  GTK_WIDGET_CLASS (mira_reminders_page_parent_class)->map (widget);
+}
+
+static void
+mira_reminders_page_unmap (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (mira_reminders_page_parent_class)->unmap (widget);
+  unbind_rows (MIRA_REMINDERS_PAGE (widget));
+}
+
 void
 mira_reminders_page_set_connection (MiraRemindersPage *self,
                                     MiraConnection    *connection)
 {
   GListModel *reminders = NULL;
-  GtkListBox *boxes[3];
 
   g_return_if_fail (MIRA_IS_REMINDERS_PAGE (self));
   g_return_if_fail (connection == NULL || MIRA_IS_CONNECTION (connection));
@@ -317,14 +366,9 @@ mira_reminders_page_set_connection (MiraRemindersPage *self,
     }
   g_set_object (&self->connection, connection);
 
-  boxes[OVERDUE] = self->overdue_list;
-  boxes[PENDING] = self->pending_list;
-  boxes[DONE] = self->done_list;
+  unbind_rows (self);
   for (guint i = 0; i < G_N_ELEMENTS (self->lists); i++)
-    {
-      gtk_list_box_bind_model (boxes[i], NULL, NULL, NULL, NULL);
-      g_clear_object (&self->lists[i]);
-    }
+    g_clear_object (&self->lists[i]);
 
   if (connection == NULL)
     {
@@ -347,8 +391,9 @@ mira_reminders_page_set_connection (MiraRemindersPage *self,
                                                                 g_object_ref (self->filters[i])));
       g_signal_connect_object (self->lists[i], "items-changed", G_CALLBACK (update_view), self,
                                G_CONNECT_SWAPPED);
-      gtk_list_box_bind_model (boxes[i], self->lists[i], create_row, self, NULL);
     }
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    bind_rows (self);
   on_reminders_changed (self, 0, 0, g_list_model_get_n_items (reminders), reminders);
 }
 
@@ -398,6 +443,8 @@ mira_reminders_page_class_init (MiraRemindersPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = mira_reminders_page_dispose;
+  widget_class->map = mira_reminders_page_map;
+  widget_class->unmap = mira_reminders_page_unmap;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/com/mira/Dashboard/mira-reminders-page.ui");
