@@ -21,7 +21,12 @@
  *     every 10 s in room noise) and shows the Live page while --devices
  *     simulated devices stream the same kind of audio over their audio
  *     sockets in real time. Every --sample seconds this program reads the
- *     child's CPU time and RSS from /proc.
+ *     child's CPU time and RSS from /proc, and its live heap: what malloc
+ *     has handed out and not had back (mallinfo2), the least of the last
+ *     ten seconds, which the child writes to a file every second. RSS
+ *     also holds the heap's free holes, so a heap that grows may not show
+ *     in RSS for minutes, and an RSS that grows with a flat heap is
+ *     fragmentation.
  *
  *   ninja -C _build tests/bench/bench-dashboard && ./_build/tests/bench/bench-dashboard
  */
@@ -30,6 +35,7 @@
 
 #include <adwaita.h>
 #include <glib/gstdio.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -219,6 +225,31 @@ start_load (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* The child's live heap, the least of the last HEAP_WINDOW seconds, in
+ * bytes, written to $MIRA_BENCH_HEAP_FILE every second: the least, because
+ * a frame's pictures come and go several times a second
+ */
+#define HEAP_WINDOW 10
+
+static gboolean
+write_heap (gpointer data)
+{
+  static size_t in_use[HEAP_WINDOW];
+  static guint n;
+  const char *path = data;
+  struct mallinfo2 info = mallinfo2 ();
+  g_autofree char *text = NULL;
+  size_t least = G_MAXSIZE;
+
+  /* Small blocks and the ones malloc mapped on their own */
+  in_use[n++ % HEAP_WINDOW] = info.uordblks + info.hblkhd;
+  for (guint i = 0; i < MIN (n, HEAP_WINDOW); i++)
+    least = MIN (least, in_use[i]);
+  text = g_strdup_printf ("%zu\n", least);
+  g_file_set_contents (path, text, -1, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 on_activate (GApplication *app)
 {
@@ -229,6 +260,8 @@ on_activate (GApplication *app)
   once = TRUE;
   /* After the app's own activate handler has shown the window */
   g_idle_add (start_load, app);
+  if (g_getenv ("MIRA_BENCH_HEAP_FILE") != NULL)
+    g_timeout_add_seconds (1, write_heap, (gpointer) g_getenv ("MIRA_BENCH_HEAP_FILE"));
 }
 
 static int
@@ -258,7 +291,8 @@ child_spawn (Child      *child,
              const char *self_path,
              const char *kind,
              const char *audio_source,
-             const char *join_link)
+             const char *join_link,
+             const char *heap_file)
 {
   g_autoptr(GSubprocessLauncher) launcher =
     g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
@@ -270,6 +304,8 @@ child_spawn (Child      *child,
     g_subprocess_launcher_setenv (launcher, "MIRA_AUDIO_SOURCE", audio_source, TRUE);
   if (join_link != NULL)
     g_subprocess_launcher_setenv (launcher, "MIRA_BENCH_JOIN_LINK", join_link, TRUE);
+  if (heap_file != NULL)
+    g_subprocess_launcher_setenv (launcher, "MIRA_BENCH_HEAP_FILE", heap_file, TRUE);
   t0 = g_strdup_printf ("%" G_GINT64_FORMAT, bench_now ());
   g_subprocess_launcher_setenv (launcher, "MIRA_BENCH_T0", t0, TRUE);
   child->process = g_subprocess_launcher_spawn (launcher, &error, self_path, "--child", kind,
@@ -317,6 +353,17 @@ rss_mb (GPid pid)
       (line = strstr (text, "VmRSS:")) == NULL)
     return 0;
   return g_ascii_strtod (line + strlen ("VmRSS:"), NULL) / 1024.0;
+}
+
+/* The child's live heap as it last wrote it, MB; 0 before it did */
+static double
+heap_mb (const char *heap_file)
+{
+  g_autofree char *text = NULL;
+
+  if (!g_file_get_contents (heap_file, &text, NULL, NULL))
+    return 0;
+  return g_ascii_strtod (text, NULL) / (1024.0 * 1024.0);
 }
 
 /* A named part of a whole: kilobytes of the RSS, seconds of CPU */
@@ -419,7 +466,7 @@ measure_launches (const char *self_path,
       g_autofree char *line = NULL;
       double ms;
 
-      child_spawn (&child, self_path, "launch", NULL, NULL);
+      child_spawn (&child, self_path, "launch", NULL, NULL, NULL);
       line = child_read_line (&child);
       while (!g_str_has_prefix (line, "first-frame "))
         {
@@ -552,7 +599,7 @@ measure_latency (const char *self_path,
 
   write_wav (wav, period, (guint) opt_sentences);
   source = g_strdup_printf ("filesrc location=\"%s\" ! wavparse", wav);
-  child_spawn (&child, self_path, "latency", source, join_link);
+  child_spawn (&child, self_path, "latency", source, join_link, NULL);
   while (heard < opt_sentences)
     {
       g_autofree char *line = child_read_line (&child);
@@ -660,6 +707,7 @@ measure_load (const char *self_path,
   g_autoptr(GArray) period = speech_period ("Please remind me to call the plumber tomorrow "
                                             "morning.");
   g_autofree char *wav = g_build_filename (dir, "microphone.wav", NULL);
+  g_autofree char *heap_file = g_build_filename (dir, "heap", NULL);
   g_autofree char *source = NULL;
   g_autofree char *link = NULL;
   g_autofree char *network_id = NULL;
@@ -670,13 +718,13 @@ measure_load (const char *self_path,
   Child child = { 0 };
   g_autoptr(GHashTable) threads_start = NULL;
   gint64 clock, start, next_sample;
-  double cpu_start, cpu_last, cpu_minute1 = -1, rss_minute1 = 0, rss_max = 0;
+  double cpu_start, cpu_last, cpu_minute1 = -1, rss_minute1 = 0, rss_max = 0, heap_minute1 = 0;
   guint chunk = 0, n_period_chunks = period->len / CHUNK_SAMPLES;
 
   write_wav (wav, period, (guint) (opt_duration / PERIOD_S) + 12);
   source = g_strdup_printf ("filesrc location=\"%s\" ! wavparse", wav);
 
-  child_spawn (&child, self_path, "load", source, join_link);
+  child_spawn (&child, self_path, "load", source, join_link, heap_file);
   g_print ("  the app: pid %d\n", (int) child.pid);
   for (;;)
     {
@@ -716,7 +764,7 @@ measure_load (const char *self_path,
     }
   g_print ("  %d devices streaming a sentence every %d s in step; measuring for %d s\n",
            opt_devices, PERIOD_S, opt_duration);
-  g_print ("  %6s %10s %8s\n", "time s", "CPU % core", "RSS MB");
+  g_print ("  %6s %10s %8s %13s\n", "time s", "CPU % core", "RSS MB", "live heap MB");
 
   start = clock = next_sample = bench_now ();
   cpu_start = cpu_last = bench_cpu_seconds (child.pid, 0);
@@ -748,10 +796,11 @@ measure_load (const char *self_path,
           gint64 now = bench_now ();
           double cpu = bench_cpu_seconds (child.pid, 0);
           double mb = rss_mb (child.pid);
+          double heap = heap_mb (heap_file);
           double t = (now - start) / 1e6;
 
-          g_print ("  %6.0f %10.1f %8.1f\n", t,
-                   100 * (cpu - cpu_last) / ((now - next_sample) / 1e6), mb);
+          g_print ("  %6.0f %10.1f %8.1f %13.2f\n", t,
+                   100 * (cpu - cpu_last) / ((now - next_sample) / 1e6), mb, heap);
           cpu_last = cpu;
           next_sample = now;
           rss_max = MAX (rss_max, mb);
@@ -759,6 +808,7 @@ measure_load (const char *self_path,
             {
               cpu_minute1 = cpu;
               rss_minute1 = mb;
+              heap_minute1 = heap;
             }
           if (kill (child.pid, 0) != 0)
             g_error ("the app is gone");
@@ -772,6 +822,7 @@ measure_load (const char *self_path,
     double t = (bench_now () - start) / 1e6;
     double cpu = bench_cpu_seconds (child.pid, 0);
     double mb = rss_mb (child.pid);
+    double heap = heap_mb (heap_file);
 
     g_print ("\n  the app's CPU: %.1f %% of a core over %.0f s", 100 * (cpu - cpu_start) / t, t);
     if (cpu_minute1 >= 0)
@@ -781,12 +832,17 @@ measure_load (const char *self_path,
     if (cpu_minute1 >= 0)
       g_print (", %.1f MB after the first minute", rss_minute1);
     g_print (", %.1f MB at most (target < 150 MB, flat after the first minute)\n", rss_max);
+    g_print ("  its live heap: %.2f MB at the end", heap);
+    if (cpu_minute1 >= 0)
+      g_print (", %.2f MB after the first minute", heap_minute1);
+    g_print ("\n");
     print_largest_mappings (child.pid);
     print_threads (child.pid, threads_start, t);
   }
 
   child_finish (&child, TRUE);
   g_unlink (wav);
+  g_unlink (heap_file);
   g_free (app_server.url);
   g_free (app_server.host);
 }
