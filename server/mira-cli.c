@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "mira-cli"
+#define G_LOG_DOMAIN "mira-server"
 
 /* The mira-server command line: serve (the default), migrate, networks. */
 
