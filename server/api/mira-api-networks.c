@@ -147,6 +147,8 @@ mira_api_network_create (MiraApiCall  *call,
         return FALSE;
     }
   url = websocket_url (call, call->network_id);
+  /* Not before: a setting refused rolls the network back */
+  g_message ("network %s created", call->network_id);
   json_object_set_string_member (network, "network_token", token);
   json_object_set_string_member (network, "websocket_url", url);
   mira_api_call_respond_object (call, 201, g_steal_pointer (&network));

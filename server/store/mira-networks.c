@@ -243,7 +243,6 @@ mira_networks_create (MiraDb      *db,
   network = mira_networks_get (db, net_uuid, error);
   if (network == NULL)
     return NULL;
-  g_message ("network %s created", network_id);
   *network_token = g_steal_pointer (&token);
   return network;
 }
