@@ -13,9 +13,6 @@
 
 #define MAX_SPEC_LEN     1000
 #define MAX_CHAIN_LEN    8
-/* Chains come from network settings: what one server keeps is bounded. */
-#define MAX_CHAINS       64
-#define MAX_BACKENDS     64
 
 typedef enum {
   STATE_UNKNOWN,
@@ -23,9 +20,14 @@ typedef enum {
   STATE_FAILING,
 } State;
 
-/* One backend and how it has done. The registry owns it; chains point at it. */
+/* One backend and how it has done. The chains that name it hold it (one
+ * reference each); the registry finds it by name while any does, so that
+ * they share its state, and it goes with the last of them: a backend no
+ * chain uses any more costs nothing, however many a network has named.
+ */
 typedef struct
 {
+  guint            ref_count;    /* under the registry's lock */
   char            *name;
   MiraTranscriber *backend;      /* NULL for sphinx until first needed */
   gboolean         remote;       /* has a timeout, and is skipped a while after failing */
@@ -56,9 +58,8 @@ typedef struct
   guint            timeout_ms;
   guint            retry_ms;
   MiraSphinx      *sphinx;       /* loaded on first need */
-  GHashTable      *links;        /* name → Link* (owned) */
-  GPtrArray       *order;        /* Link*, in order of creation */
-  GHashTable      *chains;       /* spec → MiraTranscriberChain* (a reference); NULL once the first chain is gone */
+  GHashTable      *links;        /* name → Link*, each held by the chains that use it */
+  GPtrArray       *order;        /* the same Link*, in order of creation */
 } Registry;
 
 struct _MiraTranscriberChain
@@ -66,7 +67,6 @@ struct _MiraTranscriberChain
   GObject    parent_instance;
 
   Registry  *registry;
-  gboolean   root;        /* the chain that made the registry */
   char      *spec;
   GPtrArray *links;       /* Link*, the registry's */
 };
@@ -119,10 +119,8 @@ registry_new (const MiraTranscriberOptions *options)
   registry->timeout_ms = options->timeout_ms ? options->timeout_ms
                                              : MIRA_TRANSCRIBER_DEFAULT_TIMEOUT_MS;
   registry->retry_ms = options->retry_ms ? options->retry_ms : MIRA_TRANSCRIBER_DEFAULT_RETRY_MS;
-  registry->links = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                           (GDestroyNotify) link_free);
+  registry->links = g_hash_table_new (g_str_hash, g_str_equal);
   registry->order = g_ptr_array_new ();
-  registry->chains = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   return registry;
 }
 
@@ -138,8 +136,7 @@ registry_unref (Registry *registry)
 {
   if (!g_atomic_ref_count_dec (&registry->ref_count))
     return;
-  /* Empty unless the first chain failed to be made */
-  g_clear_pointer (&registry->chains, g_hash_table_unref);
+  /* Empty: every chain, which held its links, is gone */
   g_ptr_array_unref (registry->order);
   g_hash_table_unref (registry->links);
   g_clear_object (&registry->sphinx);
@@ -291,7 +288,19 @@ mira_transcriber_spec_check (const char  *spec,
 static void set_state (Link  *link,
                        State  state);
 
-/* Under the registry's lock. */
+/* Under the registry's lock: drops a chain's hold on @link. */
+static void
+registry_release (Registry *registry,
+                  Link     *link)
+{
+  if (--link->ref_count > 0)
+    return;
+  g_hash_table_remove (registry->links, link->name);
+  g_ptr_array_remove (registry->order, link);
+  link_free (link);
+}
+
+/* Under the registry's lock: the backend @name, held once more. */
 static Link *
 registry_link (Registry    *registry,
                const char  *name,
@@ -300,12 +309,9 @@ registry_link (Registry    *registry,
   Link *link = g_hash_table_lookup (registry->links, name);
 
   if (link != NULL)
-    return link;
-  if (g_hash_table_size (registry->links) >= MAX_BACKENDS)
     {
-      g_set_error (error, MIRA_TRANSCRIBER_ERROR, MIRA_TRANSCRIBER_ERROR_INVALID_SPEC,
-                   "This server already knows %d transcriber backends", MAX_BACKENDS);
-      return NULL;
+      link->ref_count++;
+      return link;
     }
   if (g_str_equal (name, "deepgram") && registry->deepgram_key == NULL)
     {
@@ -316,6 +322,7 @@ registry_link (Registry    *registry,
     }
 
   link = g_new0 (Link, 1);
+  link->ref_count = 1;
   link->name = g_strdup (name);
   link->remote = !g_str_equal (name, "sphinx");
   if (!link->remote)
@@ -447,7 +454,6 @@ mira_transcriber_chain_new (const char                    *spec,
   registry_unref (registry);
   if (self == NULL)
     return NULL;
-  self->root = TRUE;
 
   /* PocketSphinx is loaded now when the chain names it, so that a missing
    * model shows at start-up, not at the first word, and /health says it
@@ -482,32 +488,12 @@ mira_transcriber_chain_derive (MiraTranscriberChain  *self,
                                const char            *spec,
                                GError               **error)
 {
-  Registry *registry;
-  MiraTranscriberChain *chain;
-
   g_return_val_if_fail (MIRA_IS_TRANSCRIBER_CHAIN (self), NULL);
 
   if (spec == NULL || *spec == '\0' || g_str_equal (spec, self->spec))
     return g_object_ref (self);
 
-  registry = self->registry;
-  g_mutex_lock (&registry->lock);
-  chain = registry->chains ? g_hash_table_lookup (registry->chains, spec) : NULL;
-  if (chain != NULL)
-    g_object_ref (chain);
-  g_mutex_unlock (&registry->lock);
-  if (chain != NULL)
-    return chain;
-
-  chain = chain_new (registry, spec, error);
-  if (chain == NULL)
-    return NULL;
-  g_mutex_lock (&registry->lock);
-  if (registry->chains != NULL && g_hash_table_size (registry->chains) < MAX_CHAINS &&
-      !g_hash_table_contains (registry->chains, spec))
-    g_hash_table_insert (registry->chains, g_strdup (spec), g_object_ref (chain));
-  g_mutex_unlock (&registry->lock);
-  return chain;
+  return chain_new (self->registry, spec, error);
 }
 
 const char *
@@ -876,21 +862,17 @@ mira_transcriber_chain_finalize (GObject *object)
 {
   MiraTranscriberChain *self = MIRA_TRANSCRIBER_CHAIN (object);
 
-  if (self->root)
+  if (self->registry != NULL)
     {
-      /* The derived chains go with the one that made them (they hold the
-       * registry; transcriptions under way hold them).
-       */
-      GHashTable *chains;
-
       g_mutex_lock (&self->registry->lock);
-      chains = g_steal_pointer (&self->registry->chains);
+      for (guint i = 0; i < self->links->len; i++)
+        registry_release (self->registry, self->links->pdata[i]);
       g_mutex_unlock (&self->registry->lock);
-      g_hash_table_unref (chains);
     }
   g_ptr_array_unref (self->links);
   g_free (self->spec);
-  registry_unref (self->registry);
+  if (self->registry != NULL)
+    registry_unref (self->registry);
 
   G_OBJECT_CLASS (mira_transcriber_chain_parent_class)->finalize (object);
 }
