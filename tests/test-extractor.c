@@ -138,6 +138,73 @@ test_boundaries (void)
     }
 }
 
+/* The one action of @text said at 10:00 on Monday 2 March 2026 in Berlin:
+ * its title (a contact's name) and its time in UTC.
+ */
+static MiraAction *
+find_one (const char *text,
+          GPtrArray **actions)
+{
+  *actions = find (text, "2026-03-02T10:00:00+01:00", "Europe/Berlin");
+  if ((*actions)->len != 1)
+    g_error ("\"%s\" gave %u actions, not one", text, (*actions)->len);
+  return g_ptr_array_index (*actions, 0);
+}
+
+/* "on", "by" and "for" before a day belong to the time, not to the title */
+static void
+test_day_words (void)
+{
+  struct {
+    const char *text, *title, *due_utc;
+  } reminders[] = {
+    { "remind me to call the dentist at 2:30 on the day after tomorrow", "Call the dentist",
+      "2026-03-04T13:30:00Z" },
+    { "remind me to call the dentist on the day after tomorrow at 2:30", "Call the dentist",
+      "2026-03-04T13:30:00Z" },
+    { "remind me to pay the rent by the day after tomorrow", "Pay the rent",
+      "2026-03-04T08:00:00Z" },
+    { "remind me to call mum on tomorrow evening", "Call mum", "2026-03-03T18:00:00Z" },
+    { "remind me to finish the report by tonight", "Finish the report", "2026-03-02T18:00:00Z" },
+    { "remind me to finish the report by this evening", "Finish the report",
+      "2026-03-02T18:00:00Z" },
+    { "remind me to book the hotel for next week", "Book the hotel", "2026-03-09T08:00:00Z" },
+    { "remind me to submit the form by tomorrow", "Submit the form", "2026-03-03T08:00:00Z" },
+    { "remind me to call bob on friday", "Call bob", "2026-03-06T08:00:00Z" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (reminders); i++)
+    {
+      g_autoptr(GPtrArray) actions = NULL;
+      MiraAction *action = find_one (reminders[i].text, &actions);
+      g_autofree char *due = utc (action->time);
+
+      g_assert_cmpint (action->type, ==, MIRA_ACTION_REMIND);
+      g_assert_cmpstr (action->title, ==, reminders[i].title);
+      g_assert_cmpstr (due, ==, reminders[i].due_utc);
+    }
+  {
+    g_autoptr(GPtrArray) actions = NULL;
+    MiraAction *action = find_one ("schedule a meeting with alice on the day after tomorrow at 3",
+                                   &actions);
+    g_autofree char *start = utc (action->time);
+
+    g_assert_cmpint (action->type, ==, MIRA_ACTION_SCHEDULE);
+    g_assert_cmpstr (action->title, ==, "Meeting with Alice");
+    g_assert_cmpstr (start, ==, "2026-03-04T14:00:00Z");
+  }
+  {
+    g_autoptr(GPtrArray) actions = NULL;
+    MiraAction *action = find_one ("call alice on the day after tomorrow", &actions);
+    g_autofree char *time = utc (action->time);
+
+    g_assert_cmpint (action->type, ==, MIRA_ACTION_CONTACT);
+    g_assert_cmpstr (action->name, ==, "Alice");
+    g_assert_null (action->details);
+    g_assert_cmpstr (time, ==, "2026-03-04T08:00:00Z");
+  }
+}
+
 /* Whatever the bytes, the extractor answers, and finds nothing in noise */
 static void
 test_hostile_text (void)
@@ -256,6 +323,7 @@ main (int   argc,
   g_test_add_func ("/extractor/dentist", test_dentist);
   g_test_add_func ("/extractor/dst", test_dst);
   g_test_add_func ("/extractor/boundaries", test_boundaries);
+  g_test_add_func ("/extractor/day-words", test_day_words);
   g_test_add_func ("/extractor/hostile-text", test_hostile_text);
   g_test_add_func ("/extractor/json", test_json);
   return g_test_run ();

@@ -540,9 +540,9 @@ static const char * const parts_of_day[] = { "morning", "afternoon", "evening", 
  * "at night", "next week"
  */
 static guint
-match_day (Clause *c,
-           guint   i,
-           When   *w)
+match_day_phrase (Clause *c,
+                  guint   i,
+                  When   *w)
 {
   guint n = 0;
   gint weekday;
@@ -558,11 +558,10 @@ match_day (Clause *c,
       set_part_of_day (w, "tonight");
       return 1;
     }
-  else if (is (c, i, "tomorrow") || is (c, i, "tmrw") ||
-           ((is (c, i, "by") || is (c, i, "for")) && is (c, i + 1, "tomorrow")))
+  else if (is (c, i, "tomorrow") || is (c, i, "tmrw"))
     {
       w->day_offset = 1;
-      n = is (c, i, "tomorrow") || is (c, i, "tmrw") ? 1 : 2;
+      n = 1;
     }
   else if (is (c, i, "the") && is (c, i + 1, "day") && is (c, i + 2, "after") &&
            is (c, i + 3, "tomorrow"))
@@ -603,7 +602,7 @@ match_day (Clause *c,
       guint k = i;
       gboolean this = FALSE;
 
-      if (is (c, k, "on") || is (c, k, "by") || is (c, k, "for") || is (c, k, "until"))
+      if (is (c, k, "until"))
         k++;
       if (is (c, k, "next") || is (c, k, "coming"))
         k++;
@@ -631,6 +630,29 @@ match_day (Clause *c,
       n++;
     }
   return n;
+}
+
+/* A day phrase, with "on", "by" or "for" before it: "on the day after
+ * tomorrow", "by tonight", "for next week". The word is part of the phrase,
+ * not of a title.
+ */
+static guint
+match_day (Clause *c,
+           guint   i,
+           When   *w)
+{
+  if (is (c, i, "on") || is (c, i, "by") || is (c, i, "for"))
+    {
+      When with = *w;
+      guint n = match_day_phrase (c, i + 1, &with);
+
+      if (n > 0)
+        {
+          *w = with;
+          return n + 1;
+        }
+    }
+  return match_day_phrase (c, i, w);
 }
 
 static gint
