@@ -205,6 +205,55 @@ test_day_words (void)
   }
 }
 
+/* "urgent" and "important" raise a reminder's priority wherever they are
+ * said, and are never its title
+ */
+static void
+test_priority (void)
+{
+  struct {
+    const char *text, *title, *priority;
+  } reminders[] = {
+    { "urgent remind me to submit the tax form tomorrow", "Submit the tax form", "urgent" },
+    { "urgent: remind me to submit the tax form tomorrow", "Submit the tax form", "urgent" },
+    { "urgently remind me to submit the tax form tomorrow", "Submit the tax form", "urgent" },
+    { "remind me urgently to submit the tax form tomorrow", "Submit the tax form", "urgent" },
+    { "remind me asap to pay the rent", "Pay the rent", "urgent" },
+    { "it's important, remind me to call the bank at 3", "Call the bank", "high" },
+    { "this is important remind me to call the bank at 3", "Call the bank", "high" },
+    { "please, this is very important: remind me to call the bank", "Call the bank", "high" },
+    { "low priority remind me to water the plants", "Water the plants", "low" },
+    { "Urgent! Remind me to submit the tax form tomorrow.", "Submit the tax form", "urgent" },
+    { "Remind me to pay the rent tomorrow. It's important.", "Pay the rent", "high" },
+    { "remind me to pay the rent it's urgent", "Pay the rent", "urgent" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (reminders); i++)
+    {
+      g_autoptr(GPtrArray) actions = NULL;
+      MiraAction *action = find_one (reminders[i].text, &actions);
+
+      g_assert_cmpint (action->type, ==, MIRA_ACTION_REMIND);
+      g_assert_cmpstr (action->title, ==, reminders[i].title);
+      g_assert_cmpstr (action->priority, ==, reminders[i].priority);
+    }
+  /* Before another request, the words are passed over */
+  {
+    g_autoptr(GPtrArray) actions = NULL;
+    MiraAction *action = find_one ("urgent, call the plumber", &actions);
+
+    g_assert_cmpint (action->type, ==, MIRA_ACTION_CONTACT);
+    g_assert_cmpstr (action->name, ==, "Plumber");
+  }
+  /* … and said alone, they ask for nothing */
+  {
+    g_autoptr(GPtrArray) actions = find ("It's important.", "2026-03-02T10:00:00+01:00",
+                                         "Europe/Berlin");
+
+    g_assert_cmpuint (actions->len, ==, 0);
+  }
+}
+
 /* Whatever the bytes, the extractor answers, and finds nothing in noise */
 static void
 test_hostile_text (void)
@@ -324,6 +373,7 @@ main (int   argc,
   g_test_add_func ("/extractor/dst", test_dst);
   g_test_add_func ("/extractor/boundaries", test_boundaries);
   g_test_add_func ("/extractor/day-words", test_day_words);
+  g_test_add_func ("/extractor/priority", test_priority);
   g_test_add_func ("/extractor/hostile-text", test_hostile_text);
   g_test_add_func ("/extractor/json", test_json);
   return g_test_run ();

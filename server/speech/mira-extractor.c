@@ -1240,13 +1240,75 @@ static const char * const fillers[] = {
   "um", "uh", "now", "hi", "hello", "go", "ahead", "quickly", "quick", "real", NULL
 };
 
-/* The first token of the clause past the fillers and time phrases. */
+/* A priority at @i: "urgent", "urgently", "asap" → "urgent"; "important",
+ * "high priority", "top priority" → "high"; "low priority" → "low". Returns
+ * the tokens it takes (0: none), the priority in @priority.
+ */
+static guint
+match_priority (Clause      *c,
+                guint        i,
+                const char **priority)
+{
+  if (is (c, i, "urgent") || is (c, i, "urgently") || is (c, i, "asap"))
+    {
+      *priority = "urgent";
+      return 1;
+    }
+  if (is (c, i, "important"))
+    {
+      *priority = "high";
+      return 1;
+    }
+  if ((is (c, i, "high") || is (c, i, "top") || is (c, i, "low")) && is (c, i + 1, "priority"))
+    {
+      *priority = is (c, i, "low") ? "low" : "high";
+      return 2;
+    }
+  return 0;
+}
+
+static const char * const intensifiers[] = {
+  "very", "really", "super", "extremely", NULL
+};
+
+/* A priority said before the request: "urgent", "it's important", "this is
+ * very urgent". Returns the tokens it takes, or 0.
+ */
+static guint
+match_priority_lead (Clause *c,
+                     guint   i)
+{
+  const char *priority;
+  guint k = i, n;
+
+  if (is (c, k, "it's") || is (c, k, "its") || is (c, k, "that's"))
+    k++;
+  else if ((is (c, k, "it") || is (c, k, "this") || is (c, k, "that")) && is (c, k + 1, "is"))
+    k += 2;
+  while (is_any (c, k, intensifiers))
+    k++;
+  n = match_priority (c, k, &priority);
+  return n > 0 ? k + n - i : 0;
+}
+
+/* The first token of the clause past the fillers, time phrases and a
+ * priority said first ("urgent: remind me to …").
+ */
 static guint
 skip_fillers (Clause *c,
               guint   i)
 {
-  while (i < c->end && (tok (c->tokens, i)->used || is_any (c, i, fillers)))
-    i++;
+  while (i < c->end)
+    {
+      guint n;
+
+      if (tok (c->tokens, i)->used || is_any (c, i, fillers))
+        i++;
+      else if ((n = match_priority_lead (c, i)) > 0)
+        i += n;
+      else
+        break;
+    }
   return i;
 }
 
@@ -1398,29 +1460,23 @@ find_priority (Clause *c,
   for (guint i = from; i < c->end; i++)
     {
       const char *found = NULL;
-      guint span_start = i, span_end = i + 1;
+      guint span_start = i, span_end;
+      guint n = match_priority (c, i, &found);
 
-      if (is (c, i, "urgent") || is (c, i, "urgently") || is (c, i, "asap"))
-        found = "urgent";
-      else if (is (c, i, "important"))
-        found = "high";
-      else if ((is (c, i, "high") || is (c, i, "top")) && is (c, i + 1, "priority"))
-        found = "high", span_end = i + 2;
-      else if (is (c, i, "low") && is (c, i + 1, "priority"))
-        found = "low", span_end = i + 2;
-      if (found == NULL)
+      if (n == 0)
         continue;
+      span_end = i + n;
 
       /* "it's urgent", "this is very important", "as a high priority" */
       while (span_start > from &&
-             (is (c, span_start - 1, "very") || is (c, span_start - 1, "really") ||
+             (is_any (c, span_start - 1, intensifiers) ||
               is (c, span_start - 1, "is") || is (c, span_start - 1, "it's") ||
               is (c, span_start - 1, "its") || is (c, span_start - 1, "that's") ||
               is (c, span_start - 1, "as") || is (c, span_start - 1, "a") ||
               is (c, span_start - 1, "an") ||
               (is (c, span_start - 1, "it") && is (c, span_start, "is")) ||
               (is (c, span_start - 1, "this") && is (c, span_start, "is")) ||
-              is (c, span_start - 1, "super") || is (c, span_start - 1, "extremely")))
+              (is (c, span_start - 1, "that") && is (c, span_start, "is"))))
         span_start--;
       mark (c, span_start, span_end);
       if (g_str_equal (found, "urgent") || g_str_equal (priority, "medium") ||
@@ -1429,6 +1485,29 @@ find_priority (Clause *c,
       i = span_end - 1;
     }
   return priority;
+}
+
+/* Time and priority phrases and joining words before a reminder's task:
+ * "remind me tomorrow to …", "set a reminder for tomorrow at 8 to …",
+ * "remind me urgently to …". Returns where the task begins.
+ */
+static guint
+skip_to_task (Clause *c,
+              guint   k)
+{
+  for (;;)
+    {
+      if (k < c->end && tok (c->tokens, k)->used)
+        k++;
+      else if (is (c, k, "to") || is (c, k, "that") || is (c, k, "about") || is (c, k, "of") ||
+               is (c, k, "for") || is (c, k, "again"))
+        k++;
+      else if (is (c, k, "i") && is (c, k + 1, "need") && is (c, k + 2, "to"))
+        k += 3;
+      else
+        break;
+    }
+  return k;
 }
 
 /* "remind me to …", "set a reminder to …", "don't let me forget to …";
@@ -1471,22 +1550,7 @@ match_remind (Clause *c,
   else
     return 0;
 
-  /* Time phrases and joining words before the task: "remind me tomorrow
-   * to …", "set a reminder for tomorrow at 8 to …"
-   */
-  for (;;)
-    {
-      if (k < c->end && tok (c->tokens, k)->used)
-        k++;
-      else if (is (c, k, "to") || is (c, k, "that") || is (c, k, "about") || is (c, k, "of") ||
-               is (c, k, "for"))
-        k++;
-      else if (is (c, k, "i") && is (c, k + 1, "need") && is (c, k + 2, "to"))
-        k += 3;
-      else
-        break;
-    }
-  return k;
+  return skip_to_task (c, k);
 }
 
 static const char * const determiners[] = {
@@ -1641,10 +1705,8 @@ make_reminder (Clause    *c,
   MiraAction *action = mira_action_new (MIRA_ACTION_REMIND);
   const char *priority = find_priority (c, c->start);
 
-  /* "remind me to …" with the task after a priority word */
-  if (is (c, task, "to") && !tok (c->tokens, task)->used && task > c->start &&
-      tok (c->tokens, task - 1)->used)
-    tok (c->tokens, task)->used = TRUE;
+  /* "remind me urgently to …": the task begins after the priority */
+  task = skip_to_task (c, task);
   trim_tail (c, task);
   action->title = words_from (c, task, c->end, TRUE);
   if (action->title == NULL && !when_is_set (w))
@@ -1945,6 +2007,17 @@ split_clauses (GPtrArray *tokens)
   return bounds;
 }
 
+/* Raises a medium reminder's priority to @priority. */
+static void
+set_priority (MiraAction *action,
+              const char *priority)
+{
+  if (!g_str_equal (action->priority, "medium"))
+    return;
+  g_free (action->priority);
+  action->priority = g_strdup (priority);
+}
+
 GPtrArray *
 mira_extractor_find (const char *text,
                      GDateTime  *said_at,
@@ -1956,6 +2029,9 @@ mira_extractor_find (const char *text,
   g_autoptr(GDateTime) now = NULL;
   g_autofree char *head = NULL;
   g_autofree char *valid = NULL;
+  /* A priority said on its own, for the next reminder; the reminder just made */
+  const char *said_apart = NULL;
+  MiraAction *previous = NULL;
 
   g_return_val_if_fail (text != NULL, actions);
   g_return_val_if_fail (said_at != NULL, actions);
@@ -1989,11 +2065,31 @@ mira_extractor_find (const char *text,
       When w;
       guint first, from;
       const char *method = NULL;
+      const char *priority;
       MiraAction *action = NULL;
       gboolean event_like;
 
-      if (c->start >= c->end || !may_ask (c))
+      if (c->start >= c->end)
         continue;
+      /* "Urgent! Remind me to …", "Remind me to … It's important.": a
+       * priority said as a sentence of its own is its neighbour's
+       */
+      if (skip_fillers (c, c->start) == c->end &&
+          !g_str_equal ((priority = find_priority (c, c->start)), "medium"))
+        {
+          if (previous != NULL)
+            set_priority (previous, priority);
+          else
+            said_apart = priority;
+          previous = NULL;
+          continue;
+        }
+      previous = NULL;
+      if (!may_ask (c))
+        {
+          said_apart = NULL;
+          continue;
+        }
       first = skip_fillers (c, c->start);
       /* Event lengths ("for two hours") only where an event may be asked */
       event_like = match_schedule (c, first, TRUE, &from);
@@ -2008,6 +2104,13 @@ mira_extractor_find (const char *text,
         action = make_contact (c, from, is (c, first, "send") && !is (c, first + 1, "a") &&
                                         !is (c, first + 1, "an") ? NULL : method,
                                &w, now, zone);
+      if (action != NULL && action->type == MIRA_ACTION_REMIND)
+        {
+          if (said_apart != NULL)
+            set_priority (action, said_apart);
+          previous = action;
+        }
+      said_apart = NULL;
       if (action != NULL)
         g_ptr_array_add (actions, action);
     }
