@@ -506,6 +506,74 @@ test_threshold_setting (Net           *net,
   g_assert_cmpfloat (json_object_get_double_member (setting, "value"), ==, 0.5);
 }
 
+/* One enrolment of several sent at once, on a client of its own thread */
+typedef struct
+{
+  const char *url;
+  const char *path;
+  const char *token;
+  GBytes     *body;
+  guint       status;
+  char       *answer;
+} Enrolment;
+
+static gpointer
+enrol_in_thread (gpointer data)
+{
+  Enrolment *e = data;
+  g_autoptr(MiraTestClient) client = mira_test_client_new (e->url);
+  MiraTestResponse *r = mira_test_client_request_full (client, "POST", e->path, e->token,
+                                                       "audio/wav", e->body);
+
+  e->status = r->status;
+  e->answer = g_strdup (r->body);
+  mira_test_response_free (r);
+  return NULL;
+}
+
+/* Ten enrolments of one recording at once all count: the person's speech is
+ * ten times the recording's, not what the last of several that read the same
+ * stored signature wrote back.
+ */
+static void
+test_enrol_parallel (Net           *net,
+                     gconstpointer  data)
+{
+  Backend backend = *(const Backend *) data;
+  g_autofree char *id = g_strdup (id_of (person_new (net, "Ten at once")));
+  g_autofree char *path = g_strdup_printf ("/api/v1/%s/persons/%s/voice", net->id, id);
+  g_autofree char *person_path = g_strdup_printf ("persons/%s", id);
+  g_autofree gint16 *pcm = NULL;
+  g_autoptr(GBytes) wav = NULL;
+  g_autoptr(GError) error = NULL;
+  Enrolment enrolments[10];
+  GThread *threads[10];
+  MiraVoiceSignature one;
+  double total;
+  gsize n;
+
+  pcm = speak ("rms", "I am enrolling my voice ten times over.", INFINITY, 10, &n);
+  wav = wav_bytes (pcm, n);
+  g_assert_true (mira_voice_signature_compute (pcm, n, &one, &error));
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    {
+      enrolments[i] = (Enrolment) { mira_test_server_get_url (servers[backend]), path,
+                                    net->token, wav, 0, NULL };
+      threads[i] = g_thread_new ("enrol", enrol_in_thread, &enrolments[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    {
+      g_thread_join (threads[i]);
+      mira_test_check (enrolments[i].status == 200, "enrolment %u answered %u: %s", i,
+                       enrolments[i].status, enrolments[i].answer);
+      g_free (enrolments[i].answer);
+    }
+  total = json_object_get_double_member (request (net, 200, "GET", person_path, NULL),
+                                         "voice_speech_s");
+  mira_test_check (fabs (total - 10 * one.speech_s) < 0.01,
+                   "ten enrolments of %.3f s of speech hold %.3f s", one.speech_s, total);
+}
+
 /* Merging two persons of one voice combines their signatures by speech;
  * the merged person keeps matching recordings of either.
  */
@@ -722,6 +790,7 @@ add_server_tests (void)
     { "enrol", test_enrol },
     { "enrol-errors", test_enrol_errors },
     { "enrol-documented", test_enrol_documented },
+    { "enrol-parallel", test_enrol_parallel },
     { "threshold-setting", test_threshold_setting },
     { "merge-enrolled", test_merge_enrolled },
     { "two-voices", test_two_voices },

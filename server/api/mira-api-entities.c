@@ -517,6 +517,9 @@ mira_api_person_merge (MiraApiCall  *call,
     }
   from_id = json_node_get_string (from_node);
 
+  /* Nothing else writes to either person until the merge is done */
+  if (!mira_entity_lock_network (db, call->net_uuid, error))
+    return FALSE;
   into = mira_entity_get (db, call->net_uuid, call->network_id, entity, into_key, error);
   if (into == NULL)
     return not_found (entity, error);

@@ -253,7 +253,11 @@ mira_voice_persons_enrol (MiraDb                    *db,
   g_return_val_if_fail (db != NULL && net_uuid != NULL && network_id != NULL, NULL);
   g_return_val_if_fail (person_id != NULL && signature != NULL, NULL);
 
-  if (!load_signature (db, net_uuid, person_id, &known, &found, error))
+  /* Read, combine, write back: two enrolments at once must not both start
+   * from the same stored signature (PostgreSQL reads committed rows only).
+   */
+  if (!mira_entity_lock_network (db, net_uuid, error) ||
+      !load_signature (db, net_uuid, person_id, &known, &found, error))
     return NULL;
   if (found)
     mira_voice_signature_combine (&known, signature);
@@ -277,7 +281,9 @@ mira_voice_persons_merge (MiraDb      *db,
   g_return_val_if_fail (db != NULL && net_uuid != NULL, FALSE);
   g_return_val_if_fail (from_id != NULL && into_id != NULL, FALSE);
 
-  if (!load_signature (db, net_uuid, from_id, &from, &from_found, error) ||
+  /* As in enrolment: no other write to either signature in between */
+  if (!mira_entity_lock_network (db, net_uuid, error) ||
+      !load_signature (db, net_uuid, from_id, &from, &from_found, error) ||
       !load_signature (db, net_uuid, into_id, &into, &into_found, error))
     return FALSE;
   if (!from_found)

@@ -67,8 +67,9 @@ JsonObject  *mira_voice_persons_create_interaction (MiraDb                    *d
                                                     GError                   **error);
 
 /* Adds @signature into the signature of person @person_id (it becomes it
- * when they have none). MIRA_DB_ERROR_NOT_FOUND when there is no such person
- * in the network. Returns the person.
+ * when they have none), under the network's lock (mira_entity_lock_network())
+ * so that enrolments at once all count. MIRA_DB_ERROR_NOT_FOUND when there is
+ * no such person in the network. Returns the person.
  */
 JsonObject  *mira_voice_persons_enrol     (MiraDb                    *db,
                                            const char                *net_uuid,
@@ -79,7 +80,8 @@ JsonObject  *mira_voice_persons_enrol     (MiraDb                    *db,
 
 /* Before person @from_id is merged into @into_id: @into_id's signature
  * becomes the two combined, weighted by their seconds of speech (or
- * @from_id's alone when @into_id has none).
+ * @from_id's alone when @into_id has none). Takes the network's lock
+ * (mira_entity_lock_network()).
  */
 gboolean     mira_voice_persons_merge     (MiraDb                    *db,
                                            const char                *net_uuid,
