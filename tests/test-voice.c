@@ -600,6 +600,80 @@ test_merge_enrolled (Net           *net,
   request (net, 404, "GET", b_path, NULL);
 }
 
+/* A merge announces every row it changes: the interactions it moved, the
+ * conversations whose participants changed, and the person merged into,
+ * whose updated_at moves on.
+ */
+static void
+test_merge_events (Net           *net,
+                   gconstpointer  data)
+{
+  JsonObject *into = person_new (net, "Eve");
+  g_autofree char *into_id = g_strdup (id_of (into));
+  g_autofree char *into_updated = g_strdup (json_object_get_string_member (into, "updated_at"));
+  g_autofree char *from_id = g_strdup (id_of (person_new (net, "Speaker 9")));
+  g_autofree char *merge_path = g_strdup_printf ("persons/%s/merge", into_id);
+  g_autofree char *merge_body = g_strdup_printf ("{\"from\": \"%s\"}", from_id);
+  g_autofree char *body = g_strdup_printf ("{\"participants\": [\"%s\"]}", from_id);
+  g_autofree char *conversation = g_strdup (id_of (request (net, 201, "POST", "conversations",
+                                                            body)));
+  g_autoptr(GHashTable) moved = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  JsonObject *merged, *event;
+  guint from, index;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_free (body);
+      body = g_strdup_printf ("{\"content\": \"Line %u.\", \"person_id\": \"%s\","
+                              " \"conversation_id\": \"%s\"}", i, from_id, conversation);
+      g_hash_table_add (moved, g_strdup (id_of (request (net, 201, "POST", "interactions",
+                                                         body))));
+    }
+  g_free (body);
+  body = g_strdup_printf ("{\"content\": \"Not theirs.\", \"person_id\": \"%s\"}", into_id);
+  request (net, 201, "POST", "interactions", body);
+
+  /* updated_at has millisecond resolution */
+  g_usleep (5000);
+  from = mira_test_socket_n_messages (net->events);
+  merged = request (net, 200, "POST", merge_path, merge_body);
+  mira_test_check (g_strcmp0 (json_object_get_string_member (merged, "updated_at"),
+                              into_updated) > 0,
+                   "the merged person's updated_at stayed %s", into_updated);
+
+  /* Events of the writes before may still be on their way: the merge's are
+   * told by what they hold.
+   */
+  mira_test_check (mira_test_socket_wait_for (net->events, "person_updated", from, 5000,
+                                              NULL) != NULL, "no person_updated");
+  for (index = from; g_hash_table_size (moved) > 0; index++)
+    {
+      JsonObject *interaction;
+
+      event = mira_test_socket_wait_for (net->events, "interaction_updated", index, 5000, &index);
+      mira_test_check (event != NULL, "%u moved interactions had no interaction_updated",
+                       g_hash_table_size (moved));
+      interaction = json_object_get_object_member (event, "interaction");
+      mira_test_check (g_hash_table_remove (moved, id_of (interaction)),
+                       "interaction_updated for %s, which did not move", id_of (interaction));
+      g_assert_cmpstr (json_object_get_string_member (interaction, "person_id"), ==, into_id);
+    }
+  for (index = from;; index++)
+    {
+      JsonObject *changed;
+      JsonArray *participants;
+
+      event = mira_test_socket_wait_for (net->events, "conversation_updated", index, 5000, &index);
+      mira_test_check (event != NULL, "no conversation_updated for the changed participants");
+      changed = json_object_get_object_member (event, "conversation");
+      participants = json_object_get_array_member (changed, "participants");
+      if (g_str_equal (id_of (changed), conversation) && json_array_get_length (participants) == 1 &&
+          g_str_equal (json_array_get_string_element (participants, 0), into_id))
+        break;
+    }
+  g_assert_cmpuint (g_hash_table_size (moved), ==, 0);
+}
+
 /* Speech through the live pipeline ------------------------------------------ */
 
 /* Long: PocketSphinx on a loaded machine */
@@ -793,6 +867,7 @@ add_server_tests (void)
     { "enrol-parallel", test_enrol_parallel },
     { "threshold-setting", test_threshold_setting },
     { "merge-enrolled", test_merge_enrolled },
+    { "merge-events", test_merge_events },
     { "two-voices", test_two_voices },
     { "enrol-then-match", test_enrol_then_match },
     { "merge-speakers", test_merge_speakers },

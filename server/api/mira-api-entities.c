@@ -434,12 +434,16 @@ mira_api_person_create (MiraApiCall  *call,
   return object != NULL;
 }
 
-/* Replaces @from by @into in every conversation's participants. */
+/* Replaces @from by @into in every conversation's participants; the ids of
+ * the conversations changed go into @changed.
+ */
 static gboolean
 merge_participants (MiraApiCall  *call,
                     MiraDb       *db,
                     const char   *from,
                     const char   *into,
+                    const char   *now,
+                    GPtrArray    *changed,
                     GError      **error)
 {
   g_autofree char *pattern = g_strdup_printf ("%%%s%%", from);
@@ -477,12 +481,14 @@ merge_participants (MiraApiCall  *call,
         }
       node = json_node_init_array (json_node_alloc (), merged);
       text = mira_json_to_string (node, FALSE);
-      upd = mira_db_query (db, "UPDATE conversations SET participant_ids = $3"
-                               " WHERE network_id = $1 AND id = $2", 3,
-                           (const char *[]) { call->net_uuid, mira_db_result_get (res, i, 0), text },
+      upd = mira_db_query (db, "UPDATE conversations SET participant_ids = $3, updated_at = $4"
+                               " WHERE network_id = $1 AND id = $2", 4,
+                           (const char *[]) { call->net_uuid, mira_db_result_get (res, i, 0), text,
+                                              now },
                            error);
       if (upd == NULL)
         return FALSE;
+      g_ptr_array_add (changed, g_strdup (mira_db_result_get (res, i, 0)));
     }
   return TRUE;
 }
@@ -499,6 +505,9 @@ mira_api_person_merge (MiraApiCall  *call,
   g_autoptr(JsonObject) from = NULL;
   g_autoptr(JsonObject) merged = NULL;
   g_autoptr(MiraDbResult) r1 = NULL;
+  g_autoptr(MiraDbResult) moved = NULL;
+  g_autoptr(GPtrArray) conversations = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *now = mira_timestamp_now ();
   g_autofree char *into_id = NULL;
   g_autofree char *from_copy = NULL;
   const char *from_id;
@@ -547,29 +556,66 @@ mira_api_person_merge (MiraApiCall  *call,
     }
 
   {
-    const char *params[] = { call->net_uuid, from_id, into_id };
+    const char *params[] = { call->net_uuid, from_id, into_id, now };
 
-    r1 = mira_db_query (db, "UPDATE interactions SET speaker_id = $3"
-                            " WHERE network_id = $1 AND speaker_id = $2", 3, params, error);
+    moved = mira_db_query (db, "SELECT id FROM interactions"
+                               " WHERE network_id = $1 AND speaker_id = $2", 2, params, error);
+    if (moved == NULL)
+      return FALSE;
+    r1 = mira_db_query (db, "UPDATE interactions SET speaker_id = $3, updated_at = $4"
+                            " WHERE network_id = $1 AND speaker_id = $2", 4, params, error);
     if (r1 == NULL)
       return FALSE;
   }
   /* Both voices' speech in one signature, so that either matches after */
   if (!mira_voice_persons_merge (db, call->net_uuid, from_id, into_id, error))
     return FALSE;
-  if (!merge_participants (call, db, from_id, into_id, error))
+  if (!merge_participants (call, db, from_id, into_id, now, conversations, error))
     return FALSE;
 
   g_clear_pointer (&from, json_object_unref);
   from = mira_entity_delete (db, call->net_uuid, call->network_id, entity, from_id, error);
   if (from == NULL)
     return FALSE;
+  /* Its interactions, signature and conversations changed: updated now */
+  {
+    g_autoptr(MiraDbResult) bumped = NULL;
+
+    bumped = mira_db_query (db, "UPDATE persons SET updated_at = $3"
+                                " WHERE network_id = $1 AND id = $2", 3,
+                            (const char *[]) { call->net_uuid, into_id, now }, error);
+    if (bumped == NULL)
+      return FALSE;
+  }
   merged = mira_entity_get (db, call->net_uuid, call->network_id, entity, into_id, error);
   if (merged == NULL)
     return FALSE;
 
+  /* Every row the merge changed is announced, as any other write's */
   emit_entity (call, entity, "deleted", from);
   emit_entity (call, entity, "updated", merged);
+  for (guint i = 0; i < mira_db_result_n_rows (moved); i++)
+    {
+      g_autoptr(JsonObject) interaction = NULL;
+
+      interaction = mira_entity_get (db, call->net_uuid, call->network_id,
+                                     &mira_entity_interaction, mira_db_result_get (moved, i, 0),
+                                     error);
+      if (interaction == NULL)
+        return FALSE;
+      emit_entity (call, &mira_entity_interaction, "updated", interaction);
+    }
+  for (guint i = 0; i < conversations->len; i++)
+    {
+      g_autoptr(JsonObject) conversation = NULL;
+
+      conversation = mira_entity_get (db, call->net_uuid, call->network_id,
+                                      &mira_entity_conversation,
+                                      g_ptr_array_index (conversations, i), error);
+      if (conversation == NULL)
+        return FALSE;
+      emit_entity (call, &mira_entity_conversation, "updated", conversation);
+    }
   mira_api_call_respond_object (call, 200, g_steal_pointer (&merged));
   return TRUE;
 }
