@@ -557,10 +557,16 @@ test_chain_derive (void)
   g_assert_cmpstr (other->text, ==, ANSWER);
   g_assert_cmpstr (other->backend, ==, wyoming);
 
-  /* The server's states list what every chain used */
+  /* Each chain lists its own backends, whose states the chains share */
   states = mira_transcriber_chain_get_states (chain);
+  g_assert_cmpuint (json_array_get_length (states), ==, 1);
   g_assert_cmpstr (state_of (states, "deepgram", NULL), ==, "ok");
+  g_assert_cmpuint (mira_transcriber_chain_count_others (chain), ==, 1);
+  g_clear_pointer (&states, json_array_unref);
+  states = mira_transcriber_chain_get_states (again);
   g_assert_cmpstr (state_of (states, wyoming, NULL), ==, "ok");
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (states, 0),
+                                               "transcriptions"), ==, 1);
 
   none = mira_transcriber_chain_derive (chain, "none", &error);
   g_assert_no_error (error);
@@ -583,7 +589,7 @@ test_chain_derive (void)
     g_assert_no_error (error);
     /* Not loaded: it decodes nothing before its first utterance */
     g_assert_null (mira_transcriber_decode_new (MIRA_TRANSCRIBER (sphinx), NULL));
-    sphinx_states = mira_transcriber_chain_get_states (chain);
+    sphinx_states = mira_transcriber_chain_get_states (sphinx);
     g_assert_cmpstr (state_of (sphinx_states, "sphinx", &state), ==, "ok");
     g_assert_cmpstr (json_object_get_string_member (state, "model"), ==, "en-us");
     g_assert_nonnull (json_object_get_string_member (state, "since"));
@@ -594,7 +600,7 @@ test_chain_derive (void)
     g_assert_no_error (error);
     missing = mira_transcriber_chain_derive (remote, "sphinx", &error);
     g_assert_no_error (error);
-    sphinx_states = mira_transcriber_chain_get_states (remote);
+    sphinx_states = mira_transcriber_chain_get_states (missing);
     g_assert_cmpstr (state_of (sphinx_states, "sphinx", &state), ==, "failing");
     g_assert_true (strstr (json_object_get_string_member (state, "error"), "missing from /nonexistent"));
   }
@@ -897,6 +903,7 @@ test_server_fallback (void)
     g_assert_cmpstr (json_object_get_string_member (info, "transcriber"), ==, spec);
     g_assert_cmpstr (state_of (json_object_get_array_member (info, "transcribers"), wyoming,
                                NULL), ==, "failing");
+    g_assert_false (json_object_has_member (answer_object (r, 200), "network_transcribers"));
   }
 
   /* A network's own chain: bad values are refused and change nothing */
@@ -981,6 +988,78 @@ test_server_many_chains (void)
   interaction = say (server, other, other_token, 0);
   g_assert_cmpstr (json_object_get_string_member (interaction, "content"), ==,
                    "from the second network");
+
+  /* /health, which anyone may read, names the server's chain only, and
+   * counts the one service a network's chain uses now
+   */
+  {
+    g_autoptr(MiraTestResponse) r = mira_test_client_request (server->client, "GET", "/health",
+                                                              NULL, NULL);
+    JsonObject *health = answer_object (r, 200);
+    JsonArray *states = json_object_get_array_member (health, "transcribers");
+
+    g_assert_cmpuint (json_array_get_length (states), ==, 1);
+    g_assert_cmpstr (state_of (states, "sphinx", NULL), ==, "ok");
+    g_assert_cmpint (json_object_get_int_member (health, "network_transcribers"), ==, 1);
+    mira_test_check (strstr (r->body, "wyoming") == NULL, "/health names a network's service: %s",
+                     r->body);
+  }
+
+  /* A network's service/info lists the server's chain and its own, not another's */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/api/v1/%s/service/info", i ? other : network);
+      g_autoptr(MiraTestResponse) r = mira_test_client_request (server->client, "GET", path,
+                                                                i ? other_token : token, NULL);
+      JsonObject *info = answer_object (r, 200);
+      JsonArray *own = json_object_get_array_member (info, "network_transcribers");
+      JsonObject *state = NULL;
+      g_autofree char *theirs = g_strdup_printf ("127.0.0.1:%u", peer->port);
+
+      g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+                          json_object_get_object_member (info, "server"), "transcribers")), ==, 1);
+      g_assert_cmpuint (json_array_get_length (own), ==, 1);
+      if (i == 0)
+        {
+          g_assert_cmpstr (json_object_get_string_member (info, "network_transcriber"), ==,
+                           "wyoming://host299.example:10299");
+          g_assert_cmpstr (state_of (own, "wyoming://host299.example:10299", NULL), ==,
+                           "unknown");
+          mira_test_check (strstr (r->body, theirs) == NULL,
+                           "one network's service/info names another's service: %s", r->body);
+        }
+      else
+        {
+          g_autofree char *name = g_strdup_printf ("wyoming://%s", theirs);
+
+          g_assert_cmpstr (state_of (own, name, &state), ==, "ok");
+          g_assert_cmpint (json_object_get_int_member (state, "transcriptions"), ==, 1);
+          mira_test_check (strstr (r->body, "host299") == NULL,
+                           "one network's service/info names another's service: %s", r->body);
+        }
+    }
+
+  /* The setting deleted, the service is let go */
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/%s/settings/transcriber", other);
+    g_autoptr(MiraTestResponse) deleted = mira_test_client_request (server->client, "DELETE",
+                                                                    path, other_token, NULL);
+    gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+    g_assert_cmpuint (deleted->status, ==, 204);
+    for (;;)
+      {
+        g_autoptr(MiraTestResponse) r = mira_test_client_request (server->client, "GET",
+                                                                  "/health", NULL, NULL);
+        JsonObject *health = answer_object (r, 200);
+
+        if (json_object_get_int_member (health, "network_transcribers") == 0)
+          break;
+        mira_test_check (g_get_monotonic_time () < deadline,
+                         "the deleted setting's service is still in use");
+        mira_test_client_run (server->client, 50);
+      }
+  }
 }
 
 /* One rule for every API key: the file the command line names, else the

@@ -123,6 +123,48 @@ mira_api_client_deregister (MiraApiCall  *call,
   return TRUE;
 }
 
+/* The network's own chain, when its setting names one: "network_transcriber"
+ * (the setting) and "network_transcribers" (its backends' states, shared
+ * with the audio hub's chain of the network). A setting this server cannot
+ * build a chain of is listed as one failing entry saying why: the network's
+ * audio is then not transcribed.
+ */
+static gboolean
+network_transcribers (MiraApiCall  *call,
+                      MiraDb       *db,
+                      JsonObject   *out,
+                      GError      **error)
+{
+  g_autoptr(MiraNetworkSetting) setting = NULL;
+  g_autoptr(MiraTranscriberChain) chain = NULL;
+  g_autoptr(GError) chain_error = NULL;
+  const char *spec;
+
+  if (!mira_networks_get_setting (db, call->network_id, "transcriber", &setting, error))
+    return FALSE;
+  if (setting == NULL || setting->value == NULL || !JSON_NODE_HOLDS_VALUE (setting->value) ||
+      json_node_get_value_type (setting->value) != G_TYPE_STRING)
+    return TRUE;
+  spec = json_node_get_string (setting->value);
+  json_object_set_string_member (out, "network_transcriber", spec);
+  chain = mira_transcriber_chain_derive (call->config->transcribers, spec, &chain_error);
+  if (chain != NULL)
+    json_object_set_array_member (out, "network_transcribers",
+                                  mira_transcriber_chain_get_states (chain));
+  else
+    {
+      JsonArray *states = json_array_new ();
+      JsonObject *state = json_object_new ();
+
+      json_object_set_string_member (state, "name", spec);
+      json_object_set_string_member (state, "state", "failing");
+      json_object_set_string_member (state, "error", chain_error->message);
+      json_array_add_object_element (states, state);
+      json_object_set_array_member (out, "network_transcribers", states);
+    }
+  return TRUE;
+}
+
 gboolean
 mira_api_service_info (MiraApiCall  *call,
                        MiraDb       *db,
@@ -164,8 +206,12 @@ mira_api_service_info (MiraApiCall  *call,
   json_object_set_string_member (server, "version", PACKAGE_VERSION);
   json_object_set_string_member (server, "transcriber", call->config->transcriber);
   if (call->config->transcribers != NULL)
-    json_object_set_array_member (server, "transcribers",
-                                  mira_transcriber_chain_get_states (call->config->transcribers));
+    {
+      json_object_set_array_member (server, "transcribers",
+                                    mira_transcriber_chain_get_states (call->config->transcribers));
+      if (!network_transcribers (call, db, out, error))
+        return FALSE;
+    }
   json_object_set_object_member (out, "server", server);
   mira_api_call_respond_object (call, 200, out);
   return TRUE;

@@ -26,10 +26,17 @@ mira_api_health (MiraApiCall  *call,
   json_object_set_string_member (out, "database", res ? "ok" : "error");
   json_object_set_int_member (out, "uptime_s",
                               (g_get_monotonic_time () - call->config->started_at) / G_USEC_PER_SEC);
-  /* A failing transcriber is reported, not a reason for 503: the chain falls back. */
+  /* A failing transcriber is reported, not a reason for 503: the chain
+   * falls back. Anyone may ask: only the server's own chain is named, and
+   * of the services networks named for themselves, only how many are in use.
+   */
   if (call->config->transcribers != NULL)
-    json_object_set_array_member (out, "transcribers",
-                                  mira_transcriber_chain_get_states (call->config->transcribers));
+    {
+      json_object_set_array_member (out, "transcribers",
+                                    mira_transcriber_chain_get_states (call->config->transcribers));
+      json_object_set_int_member (out, "network_transcribers",
+                                  mira_transcriber_chain_count_others (call->config->transcribers));
+    }
   mira_api_call_respond_object (call, res ? 200 : 503, out);
   return TRUE;
 }

@@ -59,7 +59,6 @@ typedef struct
   guint            retry_ms;
   MiraSphinx      *sphinx;       /* loaded on first need */
   GHashTable      *links;        /* name → Link*, each held by the chains that use it */
-  GPtrArray       *order;        /* the same Link*, in order of creation */
 } Registry;
 
 struct _MiraTranscriberChain
@@ -120,7 +119,6 @@ registry_new (const MiraTranscriberOptions *options)
                                              : MIRA_TRANSCRIBER_DEFAULT_TIMEOUT_MS;
   registry->retry_ms = options->retry_ms ? options->retry_ms : MIRA_TRANSCRIBER_DEFAULT_RETRY_MS;
   registry->links = g_hash_table_new (g_str_hash, g_str_equal);
-  registry->order = g_ptr_array_new ();
   return registry;
 }
 
@@ -137,7 +135,6 @@ registry_unref (Registry *registry)
   if (!g_atomic_ref_count_dec (&registry->ref_count))
     return;
   /* Empty: every chain, which held its links, is gone */
-  g_ptr_array_unref (registry->order);
   g_hash_table_unref (registry->links);
   g_clear_object (&registry->sphinx);
   g_free (registry->sphinx_model_dir);
@@ -296,7 +293,6 @@ registry_release (Registry *registry,
   if (--link->ref_count > 0)
     return;
   g_hash_table_remove (registry->links, link->name);
-  g_ptr_array_remove (registry->order, link);
   link_free (link);
 }
 
@@ -367,7 +363,6 @@ registry_link (Registry    *registry,
                                                                       registry->timeout_ms));
     }
   g_hash_table_insert (registry->links, link->name, link);
-  g_ptr_array_add (registry->order, link);
   return link;
 }
 
@@ -521,9 +516,9 @@ mira_transcriber_chain_get_states (MiraTranscriberChain *self)
 
   registry = self->registry;
   g_mutex_lock (&registry->lock);
-  for (guint i = 0; i < registry->order->len; i++)
+  for (guint i = 0; i < self->links->len; i++)
     {
-      Link *link = registry->order->pdata[i];
+      Link *link = self->links->pdata[i];
       JsonObject *object = json_object_new ();
 
       json_object_set_string_member (object, "name", link->name);
@@ -545,6 +540,20 @@ mira_transcriber_chain_get_states (MiraTranscriberChain *self)
     }
   g_mutex_unlock (&registry->lock);
   return states;
+}
+
+guint
+mira_transcriber_chain_count_others (MiraTranscriberChain *self)
+{
+  guint n;
+
+  g_return_val_if_fail (MIRA_IS_TRANSCRIBER_CHAIN (self), 0);
+
+  g_mutex_lock (&self->registry->lock);
+  /* Every backend of this chain is one of the registry's, named once */
+  n = g_hash_table_size (self->registry->links) - self->links->len;
+  g_mutex_unlock (&self->registry->lock);
+  return n;
 }
 
 static const char *

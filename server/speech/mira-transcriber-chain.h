@@ -66,12 +66,18 @@ MiraTranscriberChain *mira_transcriber_chain_derive     (MiraTranscriberChain   
 const char           *mira_transcriber_chain_get_spec   (MiraTranscriberChain          *self);
 /* TRUE for "none": nothing is transcribed */
 gboolean              mira_transcriber_chain_is_empty   (MiraTranscriberChain          *self);
-/* Every backend any chain of this server has used, in order of first use:
- * [{"name", "state": "unknown"|"ok"|"failing", "since" (RFC 3339, when the
- * state began; absent while unknown), "error" (the last failure's reason),
- * "model", "transcriptions", "failures", "last_ms"}].
+/* This chain's backends, in its order, with the state they share with
+ * every chain that names them: [{"name", "state": "unknown"|"ok"|"failing",
+ * "since" (RFC 3339, when the state began; absent while unknown), "error"
+ * (the last failure's reason), "model", "transcriptions", "failures",
+ * "last_ms"}].
  */
 JsonArray            *mira_transcriber_chain_get_states (MiraTranscriberChain          *self);
+/* How many backends other chains of this server use that @self does not
+ * name: a count, for where those chains' names are nobody else's business.
+ */
+guint                 mira_transcriber_chain_count_others
+                                                        (MiraTranscriberChain          *self);
 /* Asks each backend that can say which model it runs (Wyoming's describe),
  * on a thread of its own; their state follows the answer.
  */
