@@ -1487,6 +1487,11 @@ find_priority (Clause *c,
   return priority;
 }
 
+static const char * const question_words[] = {
+  "what", "what's", "whats", "how", "how's", "who", "who's", "whom", "whose", "where",
+  "where's", "when", "when's", "why", "which", "whether", NULL
+};
+
 /* Time and priority phrases and joining words before a reminder's task:
  * "remind me tomorrow to …", "set a reminder for tomorrow at 8 to …",
  * "remind me urgently to …". Returns where the task begins.
@@ -1521,7 +1526,21 @@ match_remind (Clause *c,
 
   if ((is (c, i, "remind") || is (c, i, "reminder")) &&
       (is (c, i + 1, "me") || is (c, i + 1, "us")))
-    k = i + 2;
+    {
+      guint q = i + 2;
+
+      /* "remind me what you said", "can you remind me how to make
+       * pancakes", "remind me again who called": a question, asking to be
+       * told something now, not a reminder
+       */
+      if (is (c, q, "again"))
+        q++;
+      if (is (c, q, "of") || is (c, q, "about"))
+        q++;
+      if (is_any (c, q, question_words))
+        return 0;
+      k = i + 2;
+    }
   else if ((is (c, i, "set") || is (c, i, "create") || is (c, i, "add") || is (c, i, "make") ||
             is (c, i, "new")) &&
            (is (c, i + 1, "reminder") ||
