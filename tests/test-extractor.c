@@ -254,6 +254,26 @@ test_priority (void)
   }
 }
 
+/* "remind me" alone makes nothing, and nothing waits for the rest: the next
+ * utterance is read as it stands
+ */
+static void
+test_lone_remind (void)
+{
+  g_autoptr(GPtrArray) first = find ("remind me", "2026-03-02T10:00:00+01:00", "Europe/Berlin");
+  g_autoptr(GPtrArray) actions = NULL;
+  MiraAction *action;
+  g_autofree char *time = NULL;
+
+  g_assert_cmpuint (first->len, ==, 0);
+  action = find_one ("to call the plumber at 5 pm", &actions);
+  time = utc (action->time);
+  g_assert_cmpint (action->type, ==, MIRA_ACTION_CONTACT);
+  g_assert_cmpstr (action->name, ==, "Plumber");
+  g_assert_cmpstr (action->method, ==, "call");
+  g_assert_cmpstr (time, ==, "2026-03-02T16:00:00Z");
+}
+
 /* Whatever the bytes, the extractor answers, and finds nothing in noise */
 static void
 test_hostile_text (void)
@@ -374,6 +394,7 @@ main (int   argc,
   g_test_add_func ("/extractor/boundaries", test_boundaries);
   g_test_add_func ("/extractor/day-words", test_day_words);
   g_test_add_func ("/extractor/priority", test_priority);
+  g_test_add_func ("/extractor/lone-remind", test_lone_remind);
   g_test_add_func ("/extractor/hostile-text", test_hostile_text);
   g_test_add_func ("/extractor/json", test_json);
   return g_test_run ();

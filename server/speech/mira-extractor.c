@@ -1730,7 +1730,9 @@ make_reminder (Clause    *c,
   action->title = words_from (c, task, c->end, TRUE);
   if (action->title == NULL && !when_is_set (w))
     {
-      /* "remind me" and nothing more asks for nothing yet */
+      /* "remind me" and nothing more asks for nothing (what follows in
+       * another interaction is read on its own)
+       */
       mira_action_free (action);
       return NULL;
     }
