@@ -274,6 +274,23 @@ test_lone_remind (void)
   g_assert_cmpstr (time, ==, "2026-03-02T16:00:00Z");
 }
 
+/* A full stop after a number ends the sentence: two requests, not one title */
+static void
+test_sentences (void)
+{
+  g_autoptr(GPtrArray) actions = find ("Remind me to call the bank at 3. Call the plumber.",
+                                       "2026-03-02T10:00:00+01:00", "Europe/Berlin");
+  MiraAction *remind, *contact;
+
+  g_assert_cmpuint (actions->len, ==, 2);
+  remind = g_ptr_array_index (actions, 0);
+  contact = g_ptr_array_index (actions, 1);
+  g_assert_cmpint (remind->type, ==, MIRA_ACTION_REMIND);
+  g_assert_cmpstr (remind->title, ==, "Call the bank");
+  g_assert_cmpint (contact->type, ==, MIRA_ACTION_CONTACT);
+  g_assert_cmpstr (contact->name, ==, "Plumber");
+}
+
 /* Whatever the bytes, the extractor answers, and finds nothing in noise */
 static void
 test_hostile_text (void)
@@ -395,6 +412,7 @@ main (int   argc,
   g_test_add_func ("/extractor/day-words", test_day_words);
   g_test_add_func ("/extractor/priority", test_priority);
   g_test_add_func ("/extractor/lone-remind", test_lone_remind);
+  g_test_add_func ("/extractor/sentences", test_sentences);
   g_test_add_func ("/extractor/hostile-text", test_hostile_text);
   g_test_add_func ("/extractor/json", test_json);
   return g_test_run ();

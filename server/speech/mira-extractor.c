@@ -244,13 +244,13 @@ tokenize (const char *text)
         {
           const char *next = g_utf8_next_char (p);
 
-          /* A sentence ends at . ! ? ; but not inside "p.m." */
+          /* A sentence ends at . ! ? ; but not inside "p.m." ("at 3." ends one) */
           if ((c == '.' || c == '!' || c == '?' || c == ';') && tokens->len > 0 &&
               (*next == '\0' || g_unichar_isspace (g_utf8_get_char (next))))
             {
               Token *last = g_ptr_array_index (tokens, tokens->len - 1);
 
-              if (strlen (last->word) > 1 || c != '.')
+              if (strlen (last->word) > 1 || c != '.' || g_ascii_isdigit (last->word[0]))
                 last->boundary = TRUE;
             }
           p = next;
