@@ -662,12 +662,15 @@ die_with_parent (gpointer unused)
 
 /* mira-server --transcriber @transcriber, with the arguments of @extra
  * (NULL-terminated, may be NULL) and the environment's MIRA_OPENAI_API_KEY
- * set to @openai_key (NULL: unset)
+ * set to @openai_key (NULL: unset), on the SQLite file @db_path (NULL: a new
+ * one), its log in @log_path (NULL: the test's)
  */
 static Server *
-server_start_full (const char          *transcriber,
-                   const char * const  *extra,
-                   const char          *openai_key)
+server_spawn (const char          *db_path,
+              const char          *log_path,
+              const char          *transcriber,
+              const char * const  *extra,
+              const char          *openai_key)
 {
   g_autoptr(GSubprocessLauncher) launcher =
     g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
@@ -677,11 +680,19 @@ server_start_full (const char          *transcriber,
   g_autofree char *database = NULL;
   g_autoptr(GPtrArray) argv = NULL;
   Server *server = g_new0 (Server, 1);
-  int fd = g_file_open_tmp ("mira-speech-XXXXXX.db", &server->db_path, &error);
 
-  g_assert_no_error (error);
-  close (fd);
-  g_unlink (server->db_path);
+  if (db_path != NULL)
+    server->db_path = g_strdup (db_path);
+  else
+    {
+      int fd = g_file_open_tmp ("mira-speech-XXXXXX.db", &server->db_path, &error);
+
+      g_assert_no_error (error);
+      close (fd);
+      g_unlink (server->db_path);
+    }
+  if (log_path != NULL)
+    g_subprocess_launcher_set_stderr_file_path (launcher, log_path);
   database = g_strconcat ("sqlite://", server->db_path, NULL);
   g_subprocess_launcher_setenv (launcher, "MIRA_ADMIN_TOKEN", MIRA_TEST_ADMIN_TOKEN, TRUE);
   if (openai_key != NULL)
@@ -713,16 +724,24 @@ server_start_full (const char          *transcriber,
 }
 
 static Server *
+server_start_full (const char          *transcriber,
+                   const char * const  *extra,
+                   const char          *openai_key)
+{
+  return server_spawn (NULL, NULL, transcriber, extra, openai_key);
+}
+
+static Server *
 server_start (const char *transcriber)
 {
   return server_start_full (transcriber, NULL, NULL);
 }
 
-static void
-server_stop (Server *server)
+/* Stops the server, keeping its database; returns the file's path */
+static char *
+server_stop_keep (Server *server)
 {
-  g_autofree char *wal = g_strconcat (server->db_path, "-wal", NULL);
-  g_autofree char *shm = g_strconcat (server->db_path, "-shm", NULL);
+  char *db_path = g_steal_pointer (&server->db_path);
 
   mira_test_client_free (server->client);
   g_subprocess_send_signal (server->process, SIGTERM);
@@ -730,12 +749,21 @@ server_stop (Server *server)
   g_assert_true (g_subprocess_get_if_exited (server->process));
   g_assert_cmpint (g_subprocess_get_exit_status (server->process), ==, 0);
   g_object_unref (server->process);
-  g_unlink (server->db_path);
-  g_unlink (wal);
-  g_unlink (shm);
-  g_free (server->db_path);
   g_free (server->url);
   g_free (server);
+  return db_path;
+}
+
+static void
+server_stop (Server *server)
+{
+  g_autofree char *db_path = server_stop_keep (server);
+  g_autofree char *wal = g_strconcat (db_path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (db_path, "-shm", NULL);
+
+  g_unlink (db_path);
+  g_unlink (wal);
+  g_unlink (shm);
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Server, server_stop)
@@ -1062,6 +1090,105 @@ test_server_many_chains (void)
   }
 }
 
+/* A network's chain that this server can no longer build after a restart
+ * (deepgram, and the key gone) leaves its audio untranscribed rather than
+ * sending it to the server's chain, and says so: in the log, naming the
+ * network, and in the network's service/info
+ */
+static void
+test_server_restart_unusable (void)
+{
+  g_autoptr(Peer) deepgram = peer_start ("deepgram", "ok", "--text", "from deepgram", NULL);
+  g_autofree char *dir = g_dir_make_tmp ("mira-restart-XXXXXX", NULL);
+  g_autofree char *key = g_build_filename (dir, "deepgram-key", NULL);
+  g_autofree char *log_path = g_build_filename (dir, "server.log", NULL);
+  const char * const with_key[] = { "--deepgram-url", deepgram->url, "--deepgram-key-file", key,
+                                    NULL };
+  g_autoptr(Server) server = NULL;
+  g_autofree char *db_path = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *network = NULL;
+  g_autofree char *other_token = NULL;
+  g_autofree char *other = NULL;
+  g_autoptr(JsonObject) first = NULL;
+  g_autoptr(JsonObject) theirs = NULL;
+  gint64 deadline;
+
+  g_assert_true (g_file_set_contents (key, "dg-test\n", -1, NULL));
+  server = server_spawn (NULL, NULL, "sphinx", with_key, NULL);
+  network = network_new (server, &token);
+  other = network_new (server, &other_token);
+  put_setting (server, network, token, "\"deepgram\"", 201, NULL);
+  first = say (server, network, token, 0);
+  g_assert_cmpstr (json_object_get_string_member (first, "content"), ==, "from deepgram");
+
+  /* The same database, no key */
+  db_path = server_stop_keep (g_steal_pointer (&server));
+  server = server_spawn (db_path, log_path, "sphinx", NULL, NULL);
+
+  {
+    g_autofree char *upload = g_strdup_printf ("/api/v1/%s/streams/kitchen/audio", network);
+    g_autoptr(SoupMultipart) form = soup_multipart_new (SOUP_FORM_MIME_TYPE_MULTIPART);
+    g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+    g_autoptr(GBytes) body = NULL;
+    g_autoptr(GBytes) wav = NULL;
+    g_autoptr(MiraTestResponse) r = NULL;
+    gsize n = 0;
+    g_autofree gint16 *samples = speech (&n);
+
+    wav = mira_transcriber_wav_new (samples, n);
+    soup_multipart_append_form_file (form, "audio_data", "utterance.wav", "audio/wav", wav);
+    soup_multipart_to_message (form, headers, &body);
+    r = mira_test_client_request_full (server->client, "POST", upload, token,
+                                       soup_message_headers_get_one (headers, "Content-Type"),
+                                       body);
+    mira_test_check (r->status == 202, "the upload answered %u: %s", r->status, r->body);
+  }
+  /* The log names the network and says why */
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      g_autofree char *log = NULL;
+
+      g_file_get_contents (log_path, &log, NULL, NULL);
+      if (log != NULL && strstr (log, network) != NULL &&
+          strstr (log, "deepgram needs an API key") != NULL &&
+          strstr (log, "not transcribed") != NULL)
+        break;
+      mira_test_check (g_get_monotonic_time () < deadline,
+                       "the log never said the network's chain cannot be used: %s", log);
+      mira_test_client_run (server->client, 50);
+    }
+  /* Another network's utterance, said after it, is transcribed by the
+   * server's chain; the first network's is not, by any
+   */
+  theirs = say (server, other, other_token, 0);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (theirs,
+                                                                                 "metadata"),
+                                                  "transcriber"), ==, "sphinx");
+  {
+    g_autofree char *list = g_strdup_printf ("/api/v1/%s/interactions", network);
+    g_autofree char *path = g_strdup_printf ("/api/v1/%s/service/info", network);
+    g_autoptr(MiraTestResponse) page = mira_test_client_request (server->client, "GET", list,
+                                                                 token, NULL);
+    g_autoptr(MiraTestResponse) info = mira_test_client_request (server->client, "GET", path,
+                                                                 token, NULL);
+    JsonObject *object = answer_object (info, 200);
+    JsonObject *state = NULL;
+
+    g_assert_cmpint (json_object_get_int_member (answer_object (page, 200), "total"), ==, 1);
+    g_assert_cmpstr (json_object_get_string_member (object, "network_transcriber"), ==,
+                     "deepgram");
+    g_assert_cmpstr (state_of (json_object_get_array_member (object, "network_transcribers"),
+                               "deepgram", &state), ==, "failing");
+    g_assert_nonnull (strstr (json_object_get_string_member (state, "error"),
+                              "deepgram needs an API key"));
+  }
+  g_unlink (key);
+  g_unlink (log_path);
+  g_rmdir (dir);
+}
+
 /* One rule for every API key: the file the command line names, else the
  * environment variable, else none.
  */
@@ -1358,6 +1485,7 @@ main (int    argc,
   g_test_add_func ("/transcriber/chain/probe", test_chain_probe);
   g_test_add_func ("/transcriber/server/fallback", test_server_fallback);
   g_test_add_func ("/transcriber/server/many-chains", test_server_many_chains);
+  g_test_add_func ("/transcriber/server/restart-unusable", test_server_restart_unusable);
   g_test_add_func ("/transcriber/api-key", test_api_key);
   g_test_add_func ("/transcriber/server/api-key", test_server_api_key);
   g_test_add_func ("/transcriber/sphinx/idle", test_sphinx_idle);

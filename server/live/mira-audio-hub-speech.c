@@ -104,24 +104,37 @@ transcriber_setting_read (GObject      *source,
 
       if (network != NULL)
         network->reading_transcriber = FALSE;
-      transcriber = hub->transcriber;
+      /* A network whose setting cannot be read or used is not
+       * transcribed, as "none": the server's chain may send its audio where
+       * its own would not (a cloud service instead of one on its LAN).
+       */
       if (error != NULL)
-        g_warning ("the transcriber setting of %s could not be read: %s", lookup->network_id,
-                   error->message);
-      else if ((chain = mira_transcriber_chain_derive (MIRA_TRANSCRIBER_CHAIN (transcriber), spec,
-                                                       &error)) == NULL)
-        g_warning ("the transcriber setting of %s cannot be used here: %s", lookup->network_id,
-                   error->message);
+        {
+          g_warning ("the transcriber setting of network %s could not be read (%s): this "
+                     "utterance is not transcribed", lookup->network_id, error->message);
+          chain = mira_transcriber_chain_derive (MIRA_TRANSCRIBER_CHAIN (hub->transcriber),
+                                                 "none", NULL);
+        }
       else
         {
-          transcriber = MIRA_TRANSCRIBER (chain);
+          chain = mira_transcriber_chain_derive (MIRA_TRANSCRIBER_CHAIN (hub->transcriber), spec,
+                                                 &error);
+          if (chain == NULL)
+            {
+              g_warning ("the transcriber setting of network %s cannot be used on this server "
+                         "(%s): its audio is not transcribed until the setting changes",
+                         lookup->network_id, error->message);
+              chain = mira_transcriber_chain_derive (MIRA_TRANSCRIBER_CHAIN (hub->transcriber),
+                                                     "none", NULL);
+            }
           /* Kept unless the setting changed while it was read */
           g_mutex_lock (&hub->lock);
           if (hub->transcribers_age == lookup->age)
             g_hash_table_replace (hub->transcribers, g_strdup (lookup->network_id),
-                                  g_object_ref (transcriber));
+                                  g_object_ref (chain));
           g_mutex_unlock (&hub->lock);
         }
+      transcriber = MIRA_TRANSCRIBER (chain);
     }
   if (lookup->func != NULL)
     lookup->func (transcriber, lookup->user_data);
