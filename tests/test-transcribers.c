@@ -1090,6 +1090,51 @@ test_server_many_chains (void)
   }
 }
 
+/* A network's own Wyoming service is asked which model it runs when the
+ * network's chain is built, as the server's are at start-up: its
+ * service/info and its transcripts name the model
+ */
+static void
+test_server_network_model (void)
+{
+  g_autoptr(Peer) own = peer_start ("wyoming", "ok", "--text", ANSWER, "--model", "medium-int8",
+                                    NULL);
+  g_autoptr(Server) server = server_start ("sphinx");
+  g_autofree char *token = NULL;
+  g_autofree char *network = network_new (server, &token);
+  g_autofree char *name = g_strdup_printf ("wyoming://127.0.0.1:%u", own->port);
+  g_autofree char *value = g_strdup_printf ("\"%s\"", name);
+  g_autofree char *path = g_strdup_printf ("/api/v1/%s/service/info", network);
+  g_autoptr(JsonObject) first = NULL;
+  g_autoptr(JsonObject) second = NULL;
+  gint64 deadline;
+
+  put_setting (server, network, token, value, 201, NULL);
+  first = say (server, network, token, 0);
+  g_assert_cmpstr (json_object_get_string_member (first, "content"), ==, ANSWER);
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  for (;;)
+    {
+      g_autoptr(MiraTestResponse) r = mira_test_client_request (server->client, "GET", path,
+                                                                token, NULL);
+      JsonObject *info = answer_object (r, 200);
+      JsonObject *state = NULL;
+
+      if (state_of (json_object_get_array_member (info, "network_transcribers"), name,
+                    &state) != NULL &&
+          g_strcmp0 (json_object_get_string_member_with_default (state, "model", NULL),
+                     "medium-int8") == 0)
+        break;
+      mira_test_check (g_get_monotonic_time () < deadline,
+                       "the network's service never said its model: %s", r->body);
+      mira_test_client_run (server->client, 50);
+    }
+  second = say (server, network, token, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (second,
+                                                                                 "metadata"),
+                                                  "transcriber_model"), ==, "medium-int8");
+}
+
 /* A network's chain that this server can no longer build after a restart
  * (deepgram, and the key gone) leaves its audio untranscribed rather than
  * sending it to the server's chain, and says so: in the log, naming the
@@ -1486,6 +1531,7 @@ main (int    argc,
   g_test_add_func ("/transcriber/server/fallback", test_server_fallback);
   g_test_add_func ("/transcriber/server/many-chains", test_server_many_chains);
   g_test_add_func ("/transcriber/server/restart-unusable", test_server_restart_unusable);
+  g_test_add_func ("/transcriber/server/network-model", test_server_network_model);
   g_test_add_func ("/transcriber/api-key", test_api_key);
   g_test_add_func ("/transcriber/server/api-key", test_server_api_key);
   g_test_add_func ("/transcriber/sphinx/idle", test_sphinx_idle);

@@ -127,6 +127,10 @@ transcriber_setting_read (GObject      *source,
               chain = mira_transcriber_chain_derive (MIRA_TRANSCRIBER_CHAIN (hub->transcriber),
                                                      "none", NULL);
             }
+          else if (chain != MIRA_TRANSCRIBER_CHAIN (hub->transcriber))
+            /* Its Wyoming services say which model they run, as the
+             * server's do at start-up: their transcripts name it */
+            mira_transcriber_chain_probe (chain);
           /* Kept unless the setting changed while it was read */
           g_mutex_lock (&hub->lock);
           if (hub->transcribers_age == lookup->age)
