@@ -1422,6 +1422,7 @@ typedef struct {
   char        *path;
   char        *token;
   GBytes      *file;
+  const char  *file_type;   /* the part's Content-Type */
   RawResponse *answer;
   double       ms;
 } UploadAttack;
@@ -1433,7 +1434,7 @@ upload (gpointer data)
   static const char boundary[] = "mira-hostile-boundary";
   g_autofree char *part = g_strdup_printf ("--%s\r\nContent-Disposition: form-data; "
                                            "name=\"audio_data\"; filename=\"a.opus\"\r\n"
-                                           "Content-Type: audio/ogg\r\n\r\n", boundary);
+                                           "Content-Type: %s\r\n\r\n", boundary, a->file_type);
   g_autofree char *end = g_strdup_printf ("\r\n--%s--\r\n", boundary);
   gsize len = strlen (part) + g_bytes_get_size (a->file) + strlen (end);
   g_autofree char *head = g_strdup_printf ("POST %s HTTP/1.1\r\nHost: x\r\n"
@@ -1466,6 +1467,7 @@ test_limits_upload (void)
     .port = mira_test_server_get_port (server),
     .token = net->token,
     .file = file,
+    .file_type = "audio/ogg",
   };
   Victim *v = victim_new (server);
 
@@ -1492,6 +1494,7 @@ test_limits_upload (void)
     raw = g_bytes_new_take (pcm, n * sizeof (gint16));
     attack.done = FALSE;
     attack.file = raw;
+    attack.file_type = "audio/L16";
     run_attack (upload, &attack, next);
     /* The pipeline runs after the answer: sample a while longer */
     for (guint i = 0; i < 50; i++)

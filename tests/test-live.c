@@ -1867,6 +1867,33 @@ scenario_upload (Ctx *ctx)
     r = upload (ctx, net, "not a valid id!", form, wrong_part);
     mira_test_check (r->status == 400 || r->status == 404, "a bad stream id answered %u", r->status);
   }
+  /* Refused by its Content-Type: what is not audio is never read as PCM */
+  {
+    g_autoptr(GBytes) json = g_bytes_new_static ("{\"audio\": \"none\", \"seconds\": 3}", 33);
+    g_autoptr(GBytes) png_part = NULL;
+    GByteArray *bytes = g_byte_array_new ();
+    const char *head = "--mira-boundary\r\nContent-Disposition: form-data; name=\"audio_data\";"
+                       " filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n";
+    const char *tail = "\r\n--mira-boundary--\r\n";
+
+    g_byte_array_append (bytes, (const guint8 *) head, strlen (head));
+    g_byte_array_append (bytes, g_bytes_get_data (wav, NULL), g_bytes_get_size (wav));
+    g_byte_array_append (bytes, (const guint8 *) tail, strlen (tail));
+    png_part = g_byte_array_free_to_bytes (bytes);
+
+    r = upload (ctx, net, "recorder", "application/json", json);
+    mira_test_check (r->status == 415 && strstr (r->body, "UNSUPPORTED_MEDIA_TYPE") != NULL,
+                     "JSON sent as JSON answered %u: %s", r->status, r->body);
+    r = upload (ctx, net, "recorder", "image/png", wav);
+    mira_test_check (r->status == 415 && strstr (r->body, "audio_data") != NULL,
+                     "a WAV sent as image/png answered %u: %s", r->status, r->body);
+    r = upload (ctx, net, "recorder", form, png_part);
+    mira_test_check (r->status == 415, "a form part of image/png answered %u: %s", r->status,
+                     r->body);
+    r = upload (ctx, net, "recorder", "audio/ogg", wav);
+    mira_test_check (r->status == 415, "a WAV sent as audio/ogg answered %u: %s", r->status,
+                     r->body);
+  }
   mira_test_client_run (ctx->client, 1500);
   mira_test_check (count_events (net->events, 0, "interaction_created") == 0,
                    "a refused upload made an interaction");
@@ -1922,7 +1949,7 @@ scenario_upload (Ctx *ctx)
   {
     g_autoptr(GBytes) raw = g_bytes_new (pcm, n * 2);
 
-    r = upload (ctx, net, "recorder", "application/octet-stream", raw);
+    r = upload (ctx, net, "recorder", "audio/L16; rate=16000; channels=1", raw);
     mira_test_check (r->status == 202, "the raw upload answered %u: %s", r->status, r->body);
   }
   event = wait_event (ctx, net->events, from, "interaction_created", NULL, NULL, NULL,

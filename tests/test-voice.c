@@ -476,6 +476,30 @@ test_enrol_errors (Net           *net,
   mira_test_check (strstr (r->body, "audio_file") != NULL, "an empty body: %s", r->body);
   r = post_voice (net, id, FORM, broken, 400);
 
+  /* What is not audio by its Content-Type is never read as PCM */
+  {
+    g_autoptr(GBytes) json = g_bytes_new_static ("{\"audio_file\": \"voice.wav\"}", 27);
+    g_autoptr(GBytes) ogg_form = NULL;
+    g_autofree char *text = NULL;
+    gsize len;
+
+    /* The type's parameters are no part of it */
+    r = post_voice (net, id, "application/json; charset=utf-8", json, 415);
+    g_assert_cmpstr (json_object_get_string_member (mira_test_response_object (r), "error_code"),
+                     ==, "UNSUPPORTED_MEDIA_TYPE");
+    mira_test_check (strstr (r->body, "audio_file") != NULL, "JSON as JSON: %s", r->body);
+    r = post_voice (net, id, "image/png", wav, 415);
+    mira_test_check (strstr (r->body, "image/png") != NULL, "a WAV as image/png: %s", r->body);
+    r = post_voice (net, id, "audio/ogg", wav, 415);
+    r = post_voice (net, id, "application/x-www-form-urlencoded", wav, 415);
+    /* The form's part says what it is too */
+    text = g_memdup2 (g_bytes_get_data (good, &len), g_bytes_get_size (good));
+    /* In the part's head, before the first NUL of the WAV */
+    memcpy (strstr (text, "audio/wav"), "image/png", 9);
+    ogg_form = g_bytes_new (text, len);
+    r = post_voice (net, id, FORM, ogg_form, 415);
+  }
+
   /* Nobody to enrol */
   r = post_voice (net, "7d0b7b4e-3f0e-4c53-9d55-4f8f3c1a2b3c", FORM, good, 404);
   g_assert_cmpstr (json_object_get_string_member (mira_test_response_object (r), "error_code"),

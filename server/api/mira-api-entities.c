@@ -645,9 +645,9 @@ mira_api_person_voice (MiraApiCall  *call,
   if (samples == NULL)
     return FALSE;
   if (call->content_type != NULL &&
-      g_ascii_strncasecmp (call->content_type, "multipart/", 10) == 0)
+      g_ascii_strncasecmp (call->content_type, "multipart/form-data", 19) == 0)
     {
-      g_autoptr(GHashTable) parts = mira_api_call_parse_multipart (call, error);
+      g_autoptr(GHashTable) parts = mira_api_call_parse_multipart (call, NULL, error);
       GBytes *part = parts ? g_hash_table_lookup (parts, "description") : NULL;
 
       if (parts == NULL)

@@ -35,7 +35,7 @@ typedef enum {
   MIRA_API_ERROR_SETTING_NOT_FOUND,
   MIRA_API_ERROR_METHOD_NOT_ALLOWED,       /* 405 */
   MIRA_API_ERROR_PAYLOAD_TOO_LARGE,        /* 413: a body over the route's limit */
-  MIRA_API_ERROR_UNSUPPORTED_MEDIA,        /* 415 UNSUPPORTED_MEDIA_TYPE: not JSON */
+  MIRA_API_ERROR_UNSUPPORTED_MEDIA,        /* 415 UNSUPPORTED_MEDIA_TYPE: not JSON, not audio */
   MIRA_API_ERROR_INVALID,                  /* 422 VALIDATION_ERROR: names the field */
 } MiraApiError;
 

@@ -10,6 +10,7 @@
 #include "mira-api-private.h"
 
 #include <libsoup/soup.h>
+#include <string.h>
 
 #include "mira-audio-file.h"
 #include "mira-audio-hub.h"
@@ -59,6 +60,7 @@ mira_api_stream_get (MiraApiCall  *call,
 
 GHashTable *
 mira_api_call_parse_multipart (MiraApiCall  *call,
+                               GHashTable  **types_out,
                                GError      **error)
 {
   g_autoptr(SoupMessageHeaders) headers = NULL;
@@ -75,6 +77,8 @@ mira_api_call_parse_multipart (MiraApiCall  *call,
       return NULL;
     }
   parts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_bytes_unref);
+  if (types_out != NULL)
+    *types_out = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   for (int i = 0; i < soup_multipart_get_length (multipart); i++)
     {
       SoupMessageHeaders *part_headers;
@@ -89,9 +93,72 @@ mira_api_call_parse_multipart (MiraApiCall  *call,
       name = g_hash_table_lookup (params, "name");
       /* The first part of a name counts, as in a form */
       if (name != NULL && !g_hash_table_contains (parts, name))
-        g_hash_table_insert (parts, g_strdup (name), g_bytes_ref (part_body));
+        {
+          const char *type = soup_message_headers_get_content_type (part_headers, NULL);
+
+          g_hash_table_insert (parts, g_strdup (name), g_bytes_ref (part_body));
+          if (types_out != NULL && type != NULL)
+            g_hash_table_insert (*types_out, g_strdup (name), g_strdup (type));
+        }
     }
   return g_steal_pointer (&parts);
+}
+
+/* The media types an audio file may be sent as, and the first bytes of
+ * what each holds (NULL: raw PCM, or a file told by its own header)
+ */
+static const struct {
+  const char *type;
+  const char *magic;
+} audio_types[] = {
+  { "audio/wav", "RIFF" }, { "audio/x-wav", "RIFF" }, { "audio/wave", "RIFF" },
+  { "audio/vnd.wave", "RIFF" }, { "audio/flac", "fLaC" }, { "audio/x-flac", "fLaC" },
+  { "audio/ogg", "OggS" }, { "audio/opus", "OggS" }, { "application/ogg", "OggS" },
+  { "audio/l16", NULL }, { "application/octet-stream", NULL },
+};
+
+#define AUDIO_TYPES "audio/wav, audio/flac, audio/ogg, audio/L16 (raw s16le 16 kHz mono)" \
+                    " or application/octet-stream"
+
+/* Whether @content_type (a body's or a part's; NULL when it had none) may
+ * hold @audio; a WAV sent as a picture, JSON sent as JSON are refused
+ * (MIRA_API_ERROR_UNSUPPORTED_MEDIA, naming @field), never read as PCM.
+ */
+static gboolean
+check_audio_type (const char  *content_type,
+                  GBytes      *audio,
+                  const char  *field,
+                  GError     **error)
+{
+  g_autofree char *type = NULL;
+  gsize size;
+  const char *data = g_bytes_get_data (audio, &size);
+
+  /* No type said: the file's header tells, as the decoder reads it */
+  if (content_type == NULL)
+    return TRUE;
+  type = g_ascii_strdown (content_type, strcspn (content_type, "; \t"));
+  for (guint i = 0; i < G_N_ELEMENTS (audio_types); i++)
+    {
+      const char *magic = audio_types[i].magic;
+
+      if (!g_str_equal (type, audio_types[i].type))
+        continue;
+      if (magic != NULL && (size < 4 || memcmp (data, magic, 4) != 0) &&
+          !(g_str_equal (magic, "RIFF") && size >= 4 && memcmp (data, "RF64", 4) == 0))
+        {
+          g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_UNSUPPORTED_MEDIA,
+                       "Field '%s': sent as %s, but it is not a %s file", field, type,
+                       audio_types[i].magic[0] == 'R' ? "WAV"
+                       : audio_types[i].magic[0] == 'f' ? "FLAC" : "Ogg");
+          return FALSE;
+        }
+      return TRUE;
+    }
+  g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_UNSUPPORTED_MEDIA,
+               "Field '%s': Content-Type %s is not audio; send a multipart/form-data part '%s'"
+               " or the file as " AUDIO_TYPES, field, type, field);
+  return FALSE;
 }
 
 GArray *
@@ -102,18 +169,11 @@ mira_api_call_upload_audio (MiraApiCall  *call,
   g_autoptr(GBytes) audio = NULL;
   g_autoptr(GArray) samples = NULL;
 
-  if (call->body == NULL || g_bytes_get_size (call->body) == 0)
+  if (call->content_type != NULL &&
+      g_ascii_strncasecmp (call->content_type, "multipart/form-data", 19) == 0)
     {
-      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID, "Field '%s' is required", field);
-      return NULL;
-    }
-  /* Not multipart: the body is the file itself */
-  if (call->content_type == NULL ||
-      g_ascii_strncasecmp (call->content_type, "multipart/", 10) != 0)
-    audio = g_bytes_ref (call->body);
-  else
-    {
-      g_autoptr(GHashTable) parts = mira_api_call_parse_multipart (call, error);
+      g_autoptr(GHashTable) types = NULL;
+      g_autoptr(GHashTable) parts = mira_api_call_parse_multipart (call, &types, error);
 
       if (parts == NULL)
         return NULL;
@@ -125,6 +185,22 @@ mira_api_call_upload_audio (MiraApiCall  *call,
           return NULL;
         }
       g_bytes_ref (audio);
+      /* A form's file part is often application/octet-stream: the file tells */
+      if (!check_audio_type (g_hash_table_lookup (types, field), audio, field, error))
+        return NULL;
+    }
+  else
+    {
+      /* Not a form: the body is the file itself */
+      if (call->body == NULL || g_bytes_get_size (call->body) == 0)
+        {
+          g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID, "Field '%s' is required",
+                       field);
+          return NULL;
+        }
+      audio = g_bytes_ref (call->body);
+      if (!check_audio_type (call->content_type, audio, field, error))
+        return NULL;
     }
 
   samples = mira_audio_file_decode (audio, error);
