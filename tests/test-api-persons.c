@@ -135,6 +135,12 @@ test_person_merge (Fixture       *f,
     g_autoptr(MiraTestResponse) bad = REQ (f->server, 422, "POST", f->net->token,
                                            Q ("{'from': 'someone'}"),
                                            "%s/persons/%s/merge", f->net->path, into);
+    g_autoptr(MiraTestResponse) extra = REQ (f->server, 422, "POST", f->net->token,
+                                             Q ("{'from': '%s', 'keep_name': true}", from),
+                                             "%s/persons/%s/merge", f->net->path, into);
+    g_autoptr(MiraTestResponse) number = REQ (f->server, 422, "POST", f->net->token,
+                                              Q ("{'from': 7}"), "%s/persons/%s/merge",
+                                              f->net->path, into);
     g_autoptr(MiraTestResponse) missing = REQ (f->server, 404, "POST", f->net->token,
                                                Q ("{'from': '%s'}", from),
                                                "%s/persons/00000000-0000-4000-8000-000000000000/merge",
@@ -143,6 +149,10 @@ test_person_merge (Fixture       *f,
     assert_detail_names (self, "from");
     assert_detail_names (none, "from");
     assert_detail_names (ghost, "from");
+    /* The field that is wrong, not one that was given */
+    assert_detail_names (extra, "keep_name");
+    g_assert_null (strstr (jstr (OBJ (extra), "detail"), "required"));
+    assert_detail_names (number, "from");
     assert_code (missing, "PERSON_NOT_FOUND");
     g_assert_cmpint (count (f->server, f->net, "persons"), ==, 2);
   }

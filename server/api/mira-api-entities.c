@@ -516,12 +516,30 @@ mira_api_person_merge (MiraApiCall  *call,
   input = mira_api_call_parse_object (call, FALSE, error);
   if (input == NULL)
     return FALSE;
+  {
+    JsonObjectIter iter;
+    const char *name;
+
+    json_object_iter_init (&iter, input);
+    while (json_object_iter_next (&iter, &name, NULL))
+      if (!g_str_equal (name, "from"))
+        {
+          g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID,
+                       "Unknown field '%s': a merge takes only 'from'", name);
+          return FALSE;
+        }
+  }
   from_node = json_object_get_member (input, "from");
-  if (from_node == NULL || json_object_get_size (input) != 1 ||
-      !JSON_NODE_HOLDS_VALUE (from_node) || json_node_get_value_type (from_node) != G_TYPE_STRING)
+  if (from_node == NULL)
     {
       g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID,
                    "Field 'from' is required: the id of the person to merge into this one");
+      return FALSE;
+    }
+  if (!JSON_NODE_HOLDS_VALUE (from_node) || json_node_get_value_type (from_node) != G_TYPE_STRING)
+    {
+      g_set_error (error, MIRA_API_ERROR, MIRA_API_ERROR_INVALID,
+                   "Field 'from' must be a person id (a string)");
       return FALSE;
     }
   from_id = json_node_get_string (from_node);
