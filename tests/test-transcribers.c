@@ -636,11 +636,71 @@ test_chain_probe (void)
       if (g_strcmp0 (state_of (states, spec, &state), "ok") == 0)
         {
           g_assert_cmpstr (json_object_get_string_member (state, "model"), ==, "medium-int8");
+          /* Nothing transcribed yet: no last time */
+          g_assert_false (json_object_has_member (state, "last_ms"));
+          g_assert_cmpint (json_object_get_int_member (state, "failures"), ==, 0);
           break;
         }
       mira_test_check (g_get_monotonic_time () < deadline, "the probe never got an answer");
       g_usleep (20000);
     }
+}
+
+/* A service that fails `describe` counts a failure; skipped while failing,
+ * it counts the utterances it was skipped for
+ */
+static void
+test_chain_probe_failing (void)
+{
+  g_autoptr(Peer) peer = peer_start ("wyoming", "ok", "--text", ANSWER, NULL);
+  g_autoptr(Peer) gone = peer_start ("wyoming", "ok", NULL);
+  g_autofree char *dead = g_strdup_printf ("wyoming://127.0.0.1:%u", gone->port);
+  g_autofree char *alive = g_strdup_printf ("wyoming://127.0.0.1:%u", peer->port);
+  g_autofree char *spec = g_strdup_printf ("%s,%s", dead, alive);
+  MiraTranscriberOptions options = { .timeout_ms = TIMEOUT_MS };
+  g_autoptr(MiraTranscriberChain) chain = NULL;
+  g_autoptr(MiraTranscript) transcript = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  JsonObject *state = NULL;
+
+  /* Its port, and nobody listening on it */
+  g_clear_pointer (&gone, peer_stop);
+  chain = mira_transcriber_chain_new (spec, &options, &error);
+  g_assert_no_error (error);
+  mira_transcriber_chain_probe (chain);
+  for (;;)
+    {
+      g_autoptr(JsonArray) states = mira_transcriber_chain_get_states (chain);
+
+      if (g_strcmp0 (state_of (states, dead, &state), "failing") == 0 &&
+          g_strcmp0 (state_of (states, alive, NULL), "ok") == 0)
+        {
+          g_assert_cmpint (json_object_get_int_member (state, "failures"), ==, 1);
+          g_assert_cmpint (json_object_get_int_member (state, "skipped"), ==, 0);
+          g_assert_false (json_object_has_member (state, "last_ms"));
+          break;
+        }
+      mira_test_check (g_get_monotonic_time () < deadline, "the probe never finished");
+      g_usleep (20000);
+    }
+
+  transcript = run (MIRA_TRANSCRIBER (chain), TIMEOUT_MS, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (transcript->backend, ==, alive);
+  g_assert_cmpstr (transcript->failed[0], ==, dead);
+  {
+    g_autoptr(JsonArray) states = mira_transcriber_chain_get_states (chain);
+
+    g_assert_cmpstr (state_of (states, dead, &state), ==, "failing");
+    g_assert_cmpint (json_object_get_int_member (state, "failures"), ==, 1);
+    g_assert_cmpint (json_object_get_int_member (state, "skipped"), ==, 1);
+    g_assert_false (json_object_has_member (state, "last_ms"));
+    g_assert_cmpstr (state_of (states, alive, &state), ==, "ok");
+    g_assert_cmpint (json_object_get_int_member (state, "transcriptions"), ==, 1);
+    g_assert_cmpint (json_object_get_int_member (state, "skipped"), ==, 0);
+    g_assert_cmpfloat (json_object_get_double_member (state, "last_ms"), >, 0);
+  }
 }
 
 /* mira-server, as an operator runs it ---------------------------------------- */
@@ -1528,6 +1588,7 @@ main (int    argc,
   g_test_add_func ("/transcriber/chain/fallback", test_chain_fallback);
   g_test_add_func ("/transcriber/chain/derive", test_chain_derive);
   g_test_add_func ("/transcriber/chain/probe", test_chain_probe);
+  g_test_add_func ("/transcriber/chain/probe-failing", test_chain_probe_failing);
   g_test_add_func ("/transcriber/server/fallback", test_server_fallback);
   g_test_add_func ("/transcriber/server/many-chains", test_server_many_chains);
   g_test_add_func ("/transcriber/server/restart-unusable", test_server_restart_unusable);

@@ -807,6 +807,12 @@ test_two_voices (Net           *net,
   mira_test_check (json_object_has_member (json_object_get_object_member (again, "metadata"),
                                            "voice_similarity"),
                    "the interaction's metadata has no voice_similarity");
+  /* The network's first voice had nothing to be similar to */
+  mira_test_check (!json_object_has_member (json_object_get_object_member (first, "metadata"),
+                                            "voice_similarity"),
+                   "the network's first voice has a voice_similarity of %g",
+                   json_object_get_double_member_with_default (
+                     json_object_get_object_member (first, "metadata"), "voice_similarity", 0));
 }
 
 /* An enrolled voice is recognised as its person the first time it speaks;

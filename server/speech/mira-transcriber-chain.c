@@ -38,8 +38,9 @@ typedef struct
   char            *error;
   char            *model;
   guint64          n_ok;
-  guint64          n_failed;
-  double           last_ms;
+  guint64          n_failed;     /* utterances it failed, and `describe`s */
+  guint64          n_skipped;    /* utterances it was skipped for, failing */
+  double           last_ms;      /* its last utterance's time; < 0 before any */
 } Link;
 
 /* What every chain of one server shares */
@@ -320,6 +321,7 @@ registry_link (Registry    *registry,
   link = g_new0 (Link, 1);
   link->ref_count = 1;
   link->name = g_strdup (name);
+  link->last_ms = -1;
   link->remote = !g_str_equal (name, "sphinx");
   if (!link->remote)
     {
@@ -535,7 +537,9 @@ mira_transcriber_chain_get_states (MiraTranscriberChain *self)
         json_object_set_string_member (object, "model", link->model);
       json_object_set_int_member (object, "transcriptions", link->n_ok);
       json_object_set_int_member (object, "failures", link->n_failed);
-      json_object_set_double_member (object, "last_ms", link->last_ms);
+      json_object_set_int_member (object, "skipped", link->n_skipped);
+      if (link->last_ms >= 0)
+        json_object_set_double_member (object, "last_ms", link->last_ms);
       json_array_add_object_element (states, object);
     }
   g_mutex_unlock (&registry->lock);
@@ -640,6 +644,7 @@ mira_transcriber_chain_transcribe (MiraTranscriber  *transcriber,
       g_mutex_lock (&registry->lock);
       skip = link->remote && !last && link->state == STATE_FAILING &&
              g_get_monotonic_time () < link->retry_us;
+      link->n_skipped += skip;
       g_mutex_unlock (&registry->lock);
       if (skip)
         {
@@ -841,6 +846,7 @@ probe_thread (gpointer data)
         }
       else
         {
+          link->n_failed++;
           set_state (link, STATE_FAILING);
           g_free (link->error);
           link->error = g_strdup (error->message);

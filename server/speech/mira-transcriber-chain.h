@@ -69,8 +69,9 @@ gboolean              mira_transcriber_chain_is_empty   (MiraTranscriberChain   
 /* This chain's backends, in its order, with the state they share with
  * every chain that names them: [{"name", "state": "unknown"|"ok"|"failing",
  * "since" (RFC 3339, when the state began; absent while unknown), "error"
- * (the last failure's reason), "model", "transcriptions", "failures",
- * "last_ms"}].
+ * (the last failure's reason), "model", "transcriptions", "failures" (of
+ * utterances and of `describe`), "skipped" (utterances it was skipped for
+ * while failing), "last_ms" (its last utterance's time; absent before any)}].
  */
 JsonArray            *mira_transcriber_chain_get_states (MiraTranscriberChain          *self);
 /* How many backends other chains of this server use that @self does not

@@ -231,7 +231,9 @@ mira_voice_persons_create_interaction (MiraDb                    *db,
       while (json_object_iter_next (&iter, &name, &node))
         json_object_set_member (metadata, name, json_node_copy (node));
     }
-  json_object_set_double_member (metadata, "voice_similarity", similarity);
+  /* -1: the network knew no voice, and there was nothing to be similar to */
+  if (similarity > -1)
+    json_object_set_double_member (metadata, "voice_similarity", similarity);
 
   attributed = *interaction;
   attributed.person_id = json_object_get_string_member (person, "id");

@@ -54,7 +54,7 @@ JsonObject  *mira_voice_persons_match     (MiraDb                    *db,
  * lock is taken, mira_voice_persons_match() finds or makes the person, who
  * becomes the interaction's person_id (and a participant of its
  * conversation), and the interaction's metadata gains "voice_similarity",
- * the best cosine found (-1: the network knew no voice yet). The person's
+ * the best cosine found (absent when the network knew no voice yet). The person's
  * event (person_created or person_updated) comes before the interaction's
  * events in @events_out. @voice NULL (too little speech to tell): stored
  * without a person.
