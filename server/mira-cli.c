@@ -112,6 +112,27 @@ database_uri (Options *options)
   return g_strconcat ("sqlite://", path, NULL);
 }
 
+/* Whether @url, the value of --@option, is an http:// or https:// URL with a
+ * host; G_OPTION_ERROR_BAD_VALUE saying so when not. Checked at start-up, so
+ * that a typo is not first noticed at the first utterance or interaction.
+ */
+static gboolean
+check_http_url (const char  *option,
+                const char  *url,
+                const char  *example,
+                GError     **error)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+
+  if (uri != NULL && g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0' &&
+      (g_strcmp0 (g_uri_get_scheme (uri), "http") == 0 ||
+       g_strcmp0 (g_uri_get_scheme (uri), "https") == 0))
+    return TRUE;
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+               "--%s must be an http:// or https:// URL, e.g. %s", option, example);
+  return FALSE;
+}
+
 /* The language model of --llm-url, or NULL (and no error) without one. Its
  * key comes from --llm-key-file, else MIRA_LLM_API_KEY (mira_api_key_load()),
  * never from the command line, where every user of the machine can read it.
@@ -121,7 +142,6 @@ load_llm (Options  *options,
           GError  **error)
 {
   g_autofree char *key = NULL;
-  g_autoptr(GUri) uri = NULL;
 
   if (options->llm_url == NULL)
     {
@@ -130,15 +150,8 @@ load_llm (Options  *options,
                      "--llm-model and --llm-key-file need --llm-url");
       return NULL;
     }
-  uri = g_uri_parse (options->llm_url, G_URI_FLAGS_NONE, NULL);
-  if (uri == NULL || g_uri_get_host (uri) == NULL ||
-      (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 &&
-       g_strcmp0 (g_uri_get_scheme (uri), "https") != 0))
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--llm-url must be an http:// or https:// URL, e.g. http://127.0.0.1:11434");
-      return NULL;
-    }
+  if (!check_http_url ("llm-url", options->llm_url, "http://127.0.0.1:11434", error))
+    return NULL;
   if (options->llm_model == NULL || *options->llm_model == '\0')
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
@@ -241,6 +254,42 @@ on_signal (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Whether the transcribers' options are in range, whatever --transcriber
+ * names: an option given wrong is refused, not kept for a later chain. 0, or
+ * the exit status.
+ */
+static int
+check_transcriber_options (Options *options)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (options->transcriber_timeout < 1 || options->transcriber_timeout > 600000)
+    {
+      g_printerr ("mira-server: --transcriber-timeout must be between 1 and 600000 ms\n");
+      return 2;
+    }
+  if (options->sphinx_decoders < 1 || options->sphinx_decoders > 64)
+    {
+      g_printerr ("mira-server: --sphinx-decoders must be between 1 and 64\n");
+      return 2;
+    }
+  if (options->sphinx_idle < 0 || options->sphinx_idle > 86400)
+    {
+      g_printerr ("mira-server: --sphinx-idle must be between 0 and 86400 seconds\n");
+      return 2;
+    }
+  if ((options->openai_url != NULL &&
+       !check_http_url ("openai-url", options->openai_url, "http://127.0.0.1:8000", &error)) ||
+      (options->deepgram_url != NULL &&
+       !check_http_url ("deepgram-url", options->deepgram_url, "https://api.deepgram.com",
+                        &error)))
+    {
+      g_printerr ("mira-server: %s\n", error->message);
+      return 2;
+    }
+  return 0;
+}
+
 /* The chain of --transcriber; 0, or the exit status on failure */
 static int
 make_transcribers (Options               *options,
@@ -251,21 +300,6 @@ make_transcribers (Options               *options,
   g_autofree char *deepgram_key = NULL;
   MiraTranscriberOptions transcriber_options = { 0 };
 
-  if (options->transcriber_timeout < 0 || options->transcriber_timeout > 600000)
-    {
-      g_printerr ("mira-server: --transcriber-timeout must be between 1 and 600000 ms\n");
-      return 2;
-    }
-  if (options->sphinx_decoders < 0 || options->sphinx_decoders > 64)
-    {
-      g_printerr ("mira-server: --sphinx-decoders must be between 1 and 64\n");
-      return 2;
-    }
-  if (options->sphinx_idle < 0 || options->sphinx_idle > 86400)
-    {
-      g_printerr ("mira-server: --sphinx-idle must be between 0 and 86400 seconds\n");
-      return 2;
-    }
   if (!mira_api_key_load (options->openai_key_file, "MIRA_OPENAI_API_KEY", "--openai-key-file",
                           &openai_key, &error) ||
       !mira_api_key_load (options->deepgram_key_file, "MIRA_DEEPGRAM_API_KEY",
@@ -317,6 +351,7 @@ serve (Options *options)
   MiraServerOptions server_options = { 0 };
   guint workers = options->workers > 0 ? (guint) options->workers
                                        : MAX (4, 2 * g_get_num_processors ());
+  int rc;
 
   /* A server allocates and frees the same sizes all day: keep freed memory
    * instead of giving it back to the kernel after every request.
@@ -325,10 +360,12 @@ serve (Options *options)
   mallopt (M_MMAP_THRESHOLD, 4 * 1024 * 1024);
 
   /* First: a wrong --transcriber creates no token and no database */
+  rc = check_transcriber_options (options);
+  if (rc != 0)
+    return rc;
   if (options->transcriber == NULL || !g_str_equal (options->transcriber, "none"))
     {
-      int rc = make_transcribers (options, &chain);
-
+      rc = make_transcribers (options, &chain);
       if (rc != 0)
         return rc;
       server_options.transcriber = MIRA_TRANSCRIBER (chain);
@@ -583,7 +620,10 @@ int
 mira_cli_main (int    argc,
                char **argv)
 {
+  /* Defaults the checks see as given: a 0 on the command line is refused */
   Options options = { .host = NULL, .port = 8080, .llm_timeout = 20,
+                     .transcriber_timeout = MIRA_TRANSCRIBER_DEFAULT_TIMEOUT_MS,
+                     .sphinx_decoders = CLAMP ((int) g_get_num_processors (), 1, 64),
                      .sphinx_idle = MIRA_SPHINX_DEFAULT_IDLE_S };
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
@@ -617,7 +657,7 @@ mira_cli_main (int    argc,
       "Time a remote transcriber gets for one utterance before the next one of the chain"
       " takes it (default 10000)", "MS" },
     { "sphinx-decoders", 0, 0, G_OPTION_ARG_INT, &options.sphinx_decoders,
-      "PocketSphinx decoders at most, each ~55 MB, loaded on need (default one per core)", "N" },
+      "PocketSphinx decoders at most, each ~61 MB, loaded on need (default one per core)", "N" },
     { "sphinx-idle", 0, 0, G_OPTION_ARG_INT, &options.sphinx_idle,
       "Seconds a PocketSphinx decoder stays loaded without use; the next utterance loads it"
       " again, about 0.5 s (default 300; 0: until the server stops)", "S" },

@@ -77,6 +77,29 @@ check "too many audio threads exits 2" test "$rc" -eq 2
 check "too many audio threads is explained" has "audio-threads" "$tmp/err"
 run --database "$db" networks suspend
 check "networks suspend without an id exits 2" test "$rc" -eq 2
+# A 0 is refused as the range the message gives says, not read as "the default"
+for value in 0 -5 600001; do
+  run --database "$db" --port 0 --transcriber none --transcriber-timeout "$value"
+  check "--transcriber-timeout $value exits 2" test "$rc" -eq 2
+  check "--transcriber-timeout $value is explained" has "between 1 and 600000 ms" "$tmp/err"
+done
+for value in 0 65; do
+  run --database "$db" --port 0 --transcriber none --sphinx-decoders "$value"
+  check "--sphinx-decoders $value exits 2" test "$rc" -eq 2
+  check "--sphinx-decoders $value is explained" has "between 1 and 64" "$tmp/err"
+done
+# A service's URL that is not http(s)://host is refused at start-up
+for option in openai-url deepgram-url llm-url; do
+  for value in notaurl ftp://127.0.0.1/ http://; do
+    if [ "$option" = llm-url ]; then
+      run --database "$db" --port 0 --transcriber none --"$option" "$value" --llm-model m
+    else
+      run --database "$db" --port 0 --transcriber none --"$option" "$value"
+    fi
+    check "--$option $value exits 2" test "$rc" -eq 2
+    check "--$option $value is explained" has "$option must be an http" "$tmp/err"
+  done
+done
 run --database "$db" --port 0 --transcriber none --llm-url ftp://127.0.0.1/ --llm-model m
 check "an --llm-url that is not http exits 2" test "$rc" -eq 2
 check "an --llm-url that is not http is explained" has "llm-url must be an http" "$tmp/err"
