@@ -89,7 +89,9 @@ MiraAction  *mira_action_from_json     (JsonObject       *object,
  * hour after @said_at, and so starts an event without one; an event lasts
  * one hour unless "for two hours", "until three" or "from two to four" says
  * otherwise. "urgent" makes a reminder urgent, "important" high,
- * "low priority" low; else it is medium.
+ * "low priority" low, wherever said (before the request, after it, or as a
+ * sentence of its own next to it); else it is medium. A question ("remind
+ * me what you said", "can you remind me how to …") asks for nothing.
  *
  * Only the first 2000 bytes of @text are read (cut at a space): requests
  * are short, and a long text's come first. Text that asks for nothing gives
