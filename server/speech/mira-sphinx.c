@@ -278,8 +278,16 @@ decoder_new (MiraSphinx  *self,
    * sentences of bench-speech's corpus the word error rate stays (9.9 % →
    * 9.5 % on those files) for about a quarter less CPU. 3000 saved a third
    * with the same rate there, but heard "remind me to fall the dentist" in
-   * test-extraction's spoken sentence; narrower beams, -topn 2 or -fwdflat no
-   * saved more and cost 1–5 points of word error rate; -ds 2 saved nothing.
+   * test-extraction's spoken sentence.
+   *
+   * PocketSphinx's other speed settings, measured again with the dictionary
+   * cut to the language model's most probable words (the README has the
+   * table), buy too little or hear worse: -topn 2 (default 4) saves about a
+   * quarter of the CPU, but costs 0.8 points of word error rate on those
+   * sentences (9.4 % against 8.6 %) and mishears test-extraction's spoken
+   * reminder in kal16's voice as a device's first utterance; -ds 2 and
+   * narrower beams cost 2 and 9 points; no second or third pass (-fwdflat
+   * no, -bestpath no) 0.6–0.7 points for no measurable CPU.
    */
   config = cmd_ln_init (NULL, ps_args (), TRUE,
                         "-hmm", self->hmm,
