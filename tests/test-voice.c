@@ -513,12 +513,51 @@ test_enrol_errors (Net           *net,
   g_assert_cmpuint (mira_test_socket_count (net->events, "person_updated", from), ==, 0);
 }
 
-/* The threshold is a setting of the network: 0..1, with its default shown. */
+/* The text of the last answer @net had */
+static const char *
+last_body (Net *net)
+{
+  return ((MiraTestResponse *) g_ptr_array_index (net->keep, net->keep->len - 1))->body;
+}
+
+/* The number @member of the JSON text @body as written, e.g. "0.35" */
+static char *
+number_text (const char *body,
+             const char *member)
+{
+  g_autofree char *key = g_strdup_printf ("\"%s\":", member);
+  const char *at = strstr (body, key);
+
+  mira_test_check (at != NULL, "no %s in %s", member, body);
+  at += strlen (key);
+  return g_strndup (at, strspn (at, "-+.0123456789eE"));
+}
+
+/* The threshold is a setting of the network: 0..1, with its default shown,
+ * and numbers read back as they were written.
+ */
 static void
 test_threshold_setting (Net           *net,
                         gconstpointer  data)
 {
   JsonObject *setting = request (net, 200, "GET", "settings/voice_match_threshold", NULL);
+  g_autofree char *text = number_text (last_body (net), "value");
+
+  g_assert_cmpstr (text, ==, "0.3");
+  g_clear_pointer (&text, g_free);
+  request (net, 201, "PUT", "settings/voice_match_threshold", "{\"value\": 0.35}");
+  text = number_text (last_body (net), "value");
+  g_assert_cmpstr (text, ==, "0.35");
+  g_clear_pointer (&text, g_free);
+  request (net, 200, "GET", "settings/voice_match_threshold", NULL);
+  text = number_text (last_body (net), "value");
+  g_assert_cmpstr (text, ==, "0.35");
+  g_clear_pointer (&text, g_free);
+  request (net, 200, "GET", "settings", NULL);
+  mira_test_check (strstr (last_body (net), "0.35") != NULL &&
+                   strstr (last_body (net), "0.3499") == NULL, "settings: %s", last_body (net));
+  request (net, 204, "DELETE", "settings/voice_match_threshold", NULL);
+  setting = request (net, 200, "GET", "settings/voice_match_threshold", NULL);
 
   g_assert_cmpfloat (json_object_get_double_member (setting, "value"), ==,
                      MIRA_VOICE_MATCH_THRESHOLD);
@@ -621,6 +660,14 @@ test_merge_enrolled (Net           *net,
   g_assert_cmpstr (id_of (merged), ==, a);
   g_assert_cmpfloat_with_epsilon (json_object_get_double_member (merged, "voice_speech_s"),
                                   a_s + b_s, 1e-3);
+  /* Seconds of speech come in 10 ms frames: written as such, not 9.3800000000000008 */
+  {
+    g_autofree char *text = number_text (last_body (net), "voice_speech_s");
+    const char *point = strchr (text, '.');
+
+    mira_test_check (point == NULL || strlen (point + 1) <= 2, "voice_speech_s written as %s",
+                     text);
+  }
   request (net, 404, "GET", b_path, NULL);
 }
 

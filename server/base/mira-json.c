@@ -13,6 +13,7 @@
 
 #include "mira-json.h"
 
+#include <math.h>
 #include <string.h>
 
 G_DEFINE_QUARK (mira-json-error-quark, mira_json_error)
@@ -551,16 +552,158 @@ mira_json_parse (const char  *data,
 }
 
 /**
+ * mira_json_format_double:
+ * @buffer: (out caller-allocates): at least G_ASCII_DTOSTR_BUF_SIZE bytes
+ * @value: a number
+ *
+ * Writes @value as the shortest decimal that reads back as the same double
+ * (0.35, not 0.34999999999999998 as json-glib's "%.17g" writes it), in the
+ * C locale; JSON's null for NaN and the infinities, which it cannot hold.
+ *
+ * Returns: @buffer
+ */
+char *
+mira_json_format_double (char   *buffer,
+                         double  value)
+{
+  if (!isfinite (value))
+    return strcpy (buffer, "null");
+  /* Most doubles a person wrote read back from 15 digits; none needs more than 17 */
+  for (int digits = 15; digits <= 17; digits++)
+    {
+      char format[8];
+
+      g_snprintf (format, sizeof format, "%%.%dg", digits);
+      g_ascii_formatd (buffer, G_ASCII_DTOSTR_BUF_SIZE, format, value);
+      if (g_ascii_strtod (buffer, NULL) == value)
+        break;
+    }
+  return buffer;
+}
+
+static void
+append_string (GString    *out,
+               const char *text)
+{
+  g_string_append_c (out, '"');
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      switch (*p)
+        {
+        case '"': g_string_append (out, "\\\""); break;
+        case '\\': g_string_append (out, "\\\\"); break;
+        case '\b': g_string_append (out, "\\b"); break;
+        case '\f': g_string_append (out, "\\f"); break;
+        case '\n': g_string_append (out, "\\n"); break;
+        case '\r': g_string_append (out, "\\r"); break;
+        case '\t': g_string_append (out, "\\t"); break;
+        default:
+          if ((guchar) *p < 0x20)
+            g_string_append_printf (out, "\\u%04x", (guchar) *p);
+          else
+            g_string_append_c (out, *p);
+        }
+    }
+  g_string_append_c (out, '"');
+}
+
+static void
+append_newline (GString  *out,
+                gboolean  pretty,
+                guint     depth)
+{
+  if (!pretty)
+    return;
+  g_string_append_c (out, '\n');
+  for (guint i = 0; i < depth; i++)
+    g_string_append (out, "  ");
+}
+
+static void
+append_node (GString  *out,
+             JsonNode *node,
+             gboolean  pretty,
+             guint     depth)
+{
+  switch (json_node_get_node_type (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObject *object = json_node_get_object (node);
+        g_autoptr(GList) names = json_object_get_members (object);
+
+        g_string_append_c (out, '{');
+        for (GList *l = names; l != NULL; l = l->next)
+          {
+            append_newline (out, pretty, depth + 1);
+            append_string (out, l->data);
+            g_string_append (out, pretty ? " : " : ":");
+            append_node (out, json_object_get_member (object, l->data), pretty, depth + 1);
+            if (l->next != NULL)
+              g_string_append_c (out, ',');
+          }
+        if (names != NULL)
+          append_newline (out, pretty, depth);
+        g_string_append_c (out, '}');
+      }
+      break;
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+        guint n = json_array_get_length (array);
+
+        g_string_append_c (out, '[');
+        for (guint i = 0; i < n; i++)
+          {
+            append_newline (out, pretty, depth + 1);
+            append_node (out, json_array_get_element (array, i), pretty, depth + 1);
+            if (i + 1 < n)
+              g_string_append_c (out, ',');
+          }
+        if (n > 0)
+          append_newline (out, pretty, depth);
+        g_string_append_c (out, ']');
+      }
+      break;
+    case JSON_NODE_VALUE:
+      switch (json_node_get_value_type (node))
+        {
+        case G_TYPE_STRING:
+          append_string (out, json_node_get_string (node));
+          break;
+        case G_TYPE_BOOLEAN:
+          g_string_append (out, json_node_get_boolean (node) ? "true" : "false");
+          break;
+        case G_TYPE_DOUBLE:
+          {
+            char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+
+            g_string_append (out, mira_json_format_double (buffer, json_node_get_double (node)));
+          }
+          break;
+        default:
+          g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (node));
+          break;
+        }
+      break;
+    case JSON_NODE_NULL:
+    default:
+      g_string_append (out, "null");
+      break;
+    }
+}
+
+/**
  * mira_json_to_string:
  * @node: a JSON tree
- * @pretty: whether to indent it
+ * @pretty: whether to indent it (two spaces a level, as json-glib does)
  *
- * Writes @node as JSON text, like json_to_string(), with every control
- * character of its strings escaped. json-glib 1.6 escapes U+0000 to U+001E
- * but writes U+001F as it is, which RFC 8259 forbids: strict readers
- * (SQLite's json_valid(), PostgreSQL's json, Python's json) refuse such
- * text. A raw 0x1F byte can only stand inside a string (it is neither JSON
- * whitespace nor part of UTF-8 beyond ASCII), so it is escaped where it is.
+ * Writes @node as JSON text. Not json_to_string(): json-glib 1.6 writes
+ * doubles with 17 digits (0.35 as 0.34999999999999998; here the shortest
+ * text that reads back the same, mira_json_format_double()), and writes
+ * U+001F as it is, which RFC 8259 forbids and strict readers (SQLite's
+ * json_valid(), PostgreSQL's json, Python's json) refuse; here every
+ * control character is escaped. Objects keep their members' order.
  *
  * Returns: (transfer full): the JSON text, UTF-8
  */
@@ -568,19 +711,8 @@ char *
 mira_json_to_string (JsonNode *node,
                      gboolean  pretty)
 {
-  g_autofree char *text = json_to_string (node, pretty);
-  GString *out;
+  GString *out = g_string_sized_new (256);
 
-  if (strchr (text, 0x1f) == NULL)
-    return g_steal_pointer (&text);
-
-  out = g_string_sized_new (strlen (text) + 16);
-  for (const char *p = text; *p != '\0'; p++)
-    {
-      if (*p == 0x1f)
-        g_string_append (out, "\\u001f");
-      else
-        g_string_append_c (out, *p);
-    }
+  append_node (out, node, pretty, 0);
   return g_string_free (out, FALSE);
 }

@@ -31,6 +31,8 @@ JsonNode *mira_json_parse  (const char  *data,
                             gsize        len,
                             guint        max_depth,
                             GError     **error);
+char     *mira_json_format_double (char   *buffer,
+                                   double  value);
 char     *mira_json_to_string (JsonNode *node,
                                gboolean  pretty);
 

@@ -10,6 +10,7 @@
 #include "mira-entity-private.h"
 
 #include "mira-db.h"
+#include "mira-json.h"
 
 static JsonNode *
 value_to_node (MiraFieldType  type,
@@ -182,7 +183,7 @@ append_value (GString       *out,
       if (is_json_number (value))
         g_string_append (out, value);
       else
-        g_string_append (out, g_ascii_dtostr (buf, sizeof buf, g_ascii_strtod (value, NULL)));
+        g_string_append (out, mira_json_format_double (buf, g_ascii_strtod (value, NULL)));
       break;
     case MIRA_FIELD_BOOL:
       g_string_append (out, mira_db_value_is_true (value) ? "true" : "false");

@@ -56,7 +56,7 @@ mira_sql_value (MiraDbDialect  dialect,
     case MIRA_FIELD_INT:
       return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
     case MIRA_FIELD_FLOAT:
-      return g_strdup (g_ascii_dtostr (buf, sizeof buf, json_node_get_double (node)));
+      return g_strdup (mira_json_format_double (buf, json_node_get_double (node)));
     case MIRA_FIELD_BOOL:
       if (dialect == MIRA_DB_DIALECT_POSTGRESQL)
         return g_strdup (json_node_get_boolean (node) ? "true" : "false");
