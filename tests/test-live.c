@@ -1869,7 +1869,8 @@ scenario_upload (Ctx *ctx)
   }
   /* Refused by its Content-Type: what is not audio is never read as PCM */
   {
-    g_autoptr(GBytes) json = g_bytes_new_static ("{\"audio\": \"none\", \"seconds\": 3}", 33);
+    static const char json_text[] = "{\"audio\": \"none\", \"seconds\": 3}";
+    g_autoptr(GBytes) json = g_bytes_new_static (json_text, sizeof json_text - 1);
     g_autoptr(GBytes) png_part = NULL;
     GByteArray *bytes = g_byte_array_new ();
     const char *head = "--mira-boundary\r\nContent-Disposition: form-data; name=\"audio_data\";"
