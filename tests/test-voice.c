@@ -745,6 +745,89 @@ test_merge_events (Net           *net,
   g_assert_cmpuint (g_hash_table_size (moved), ==, 0);
 }
 
+/* The first @type event from @from on whose @member has id @id, waiting for
+ * it; NULL if none came.
+ */
+static JsonObject *
+event_about (Net        *net,
+             const char *type,
+             const char *member,
+             const char *id,
+             guint       from)
+{
+  for (guint index = from;; index++)
+    {
+      JsonObject *event = mira_test_socket_wait_for (net->events, type, index, 5000, &index);
+
+      if (event == NULL ||
+          g_strcmp0 (id_of (json_object_get_object_member (event, member)), id) == 0)
+        return event;
+    }
+}
+
+/* A delete announces the rows it changes besides the one it deletes:
+ * interactions that lose their person or conversation, reminders that lose
+ * their interaction, actions that go with it.
+ */
+static void
+test_delete_events (Net           *net,
+                    gconstpointer  data)
+{
+  g_autofree char *person = g_strdup (id_of (person_new (net, "Gone")));
+  g_autofree char *conversation = g_strdup (id_of (request (net, 201, "POST", "conversations",
+                                                            "{}")));
+  g_autofree char *body = g_strdup_printf ("{\"content\": \"Just saying.\", \"person_id\":"
+                                           " \"%s\", \"conversation_id\": \"%s\"}", person,
+                                           conversation);
+  g_autofree char *interaction = g_strdup (id_of (request (net, 201, "POST", "interactions",
+                                                           body)));
+  g_autofree char *reminder = NULL;
+  g_autofree char *action = NULL;
+  g_autofree char *path = NULL;
+  JsonObject *event, *changed;
+  guint from;
+
+  g_free (body);
+  body = g_strdup_printf ("{\"title\": \"Call back\", \"due_time\": \"2030-01-01T10:00:00Z\","
+                          " \"interaction_id\": \"%s\"}", interaction);
+  reminder = g_strdup (id_of (request (net, 201, "POST", "reminders", body)));
+  g_free (body);
+  body = g_strdup_printf ("{\"action_type\": \"contact\", \"action_data\": {},"
+                          " \"interaction_id\": \"%s\"}", interaction);
+  action = g_strdup (id_of (request (net, 201, "POST", "actions", body)));
+
+  from = mira_test_socket_n_messages (net->events);
+  path = g_strdup_printf ("persons/%s", person);
+  request (net, 204, "DELETE", path, NULL);
+  event = event_about (net, "interaction_updated", "interaction", interaction, from);
+  mira_test_check (event != NULL, "no interaction_updated when its person was deleted");
+  changed = json_object_get_object_member (event, "interaction");
+  g_assert_true (json_object_get_null_member (changed, "person_id"));
+
+  from = mira_test_socket_n_messages (net->events);
+  g_free (path);
+  path = g_strdup_printf ("conversations/%s", conversation);
+  request (net, 204, "DELETE", path, NULL);
+  event = event_about (net, "interaction_updated", "interaction", interaction, from);
+  mira_test_check (event != NULL, "no interaction_updated when its conversation was deleted");
+  changed = json_object_get_object_member (event, "interaction");
+  g_assert_true (json_object_get_null_member (changed, "conversation_id"));
+
+  from = mira_test_socket_n_messages (net->events);
+  g_free (path);
+  path = g_strdup_printf ("interactions/%s", interaction);
+  request (net, 204, "DELETE", path, NULL);
+  event = event_about (net, "reminder_updated", "reminder", reminder, from);
+  mira_test_check (event != NULL, "no reminder_updated when its interaction was deleted");
+  g_assert_true (json_object_get_null_member (json_object_get_object_member (event, "reminder"),
+                                              "interaction_id"));
+  mira_test_check (event_about (net, "action_deleted", "action", action, from) != NULL,
+                   "no action_deleted when its interaction was deleted");
+  g_free (path);
+  path = g_strdup_printf ("actions/%s", action);
+  request (net, 404, "GET", path, NULL);
+}
+
 /* Speech through the live pipeline ------------------------------------------ */
 
 /* Long: PocketSphinx on a loaded machine */
@@ -945,6 +1028,7 @@ add_server_tests (void)
     { "threshold-setting", test_threshold_setting },
     { "merge-enrolled", test_merge_enrolled },
     { "merge-events", test_merge_events },
+    { "delete-events", test_delete_events },
     { "two-voices", test_two_voices },
     { "enrol-then-match", test_enrol_then_match },
     { "merge-speakers", test_merge_speakers },

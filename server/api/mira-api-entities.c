@@ -384,6 +384,96 @@ mira_api_entity_update (MiraApiCall  *call,
          update_with (call, db, values, error);
 }
 
+/* What the schema's ON DELETE would change unannounced when a row goes:
+ * rows of @dependent whose @column points to it lose the reference (SET
+ * NULL) or, with @cascade, go with it. They are changed here first, so
+ * that each is announced as every write is.
+ */
+static const struct {
+  const MiraEntity *deleted;
+  const MiraEntity *dependent;
+  const char       *column;
+  gboolean          cascade;
+} dependents[] = {
+  { &mira_entity_person, &mira_entity_interaction, "speaker_id", FALSE },
+  { &mira_entity_conversation, &mira_entity_interaction, "conversation_id", FALSE },
+  { &mira_entity_interaction, &mira_entity_reminder, "interaction_id", FALSE },
+  { &mira_entity_interaction, &mira_entity_calendar_event, "interaction_id", FALSE },
+  { &mira_entity_interaction, &mira_entity_action, "interaction_id", TRUE },
+};
+
+/* A row that depends on one being deleted: detached from it (@object NULL,
+ * read again once the delete is done) or going with it (@object as it was).
+ */
+typedef struct
+{
+  const MiraEntity *entity;
+  char             *id;
+  JsonObject       *object;
+} Released;
+
+static void
+released_free (Released *released)
+{
+  g_free (released->id);
+  g_clear_pointer (&released->object, json_object_unref);
+  g_free (released);
+}
+
+/* Detaches or collects the rows that depend on @entity's row @id, before it
+ * is deleted, into @released (Released).
+ */
+static gboolean
+release_dependents (MiraApiCall       *call,
+                    MiraDb            *db,
+                    const MiraEntity  *entity,
+                    const char        *id,
+                    GPtrArray         *released,
+                    GError           **error)
+{
+  g_autofree char *now = mira_timestamp_now ();
+
+  for (guint d = 0; d < G_N_ELEMENTS (dependents); d++)
+    {
+      const MiraEntity *dependent = dependents[d].dependent;
+      const char *column = dependents[d].column;
+      const char *params[] = { call->net_uuid, id, now };
+      g_autoptr(MiraDbResult) rows = NULL;
+      g_autoptr(MiraDbResult) res = NULL;
+      g_autofree char *sql = NULL;
+
+      if (dependents[d].deleted != entity)
+        continue;
+      sql = g_strdup_printf ("SELECT id FROM %s WHERE network_id = $1 AND %s = $2",
+                             dependent->table, column);
+      rows = mira_db_query (db, sql, 2, params, error);
+      if (rows == NULL)
+        return FALSE;
+      for (guint i = 0; i < mira_db_result_n_rows (rows); i++)
+        {
+          Released *r = g_new0 (Released, 1);
+
+          r->entity = dependent;
+          r->id = g_strdup (mira_db_result_get (rows, i, 0));
+          g_ptr_array_add (released, r);
+          if (dependents[d].cascade &&
+              (r->object = mira_entity_get (db, call->net_uuid, call->network_id, dependent,
+                                            r->id, error)) == NULL)
+            return FALSE;
+        }
+      if (dependents[d].cascade || mira_db_result_n_rows (rows) == 0)
+        continue;
+      g_free (sql);
+      sql = g_strdup_printf ("UPDATE %s SET %s = NULL, updated_at = $3"
+                             " WHERE network_id = $1 AND %s = $2", dependent->table, column,
+                             column);
+      res = mira_db_query (db, sql, 3, params, error);
+      if (res == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 mira_api_entity_delete (MiraApiCall  *call,
                         MiraDb       *db,
@@ -391,12 +481,37 @@ mira_api_entity_delete (MiraApiCall  *call,
 {
   const MiraEntity *entity = call_entity (call);
   g_autoptr(JsonObject) object = NULL;
+  g_autoptr(GPtrArray) released = g_ptr_array_new_with_free_func ((GDestroyNotify) released_free);
+  g_autofree char *id = NULL;
 
-  object = mira_entity_delete (db, call->net_uuid, call->network_id, entity,
-                               mira_api_call_arg (call, 1), error);
+  object = mira_entity_get (db, call->net_uuid, call->network_id, entity,
+                            mira_api_call_arg (call, 1), error);
   if (object == NULL)
     return not_found (entity, error);
+  id = g_strdup (json_object_get_string_member (object, "id"));
+  g_clear_pointer (&object, json_object_unref);
+
+  if (!release_dependents (call, db, entity, id, released, error))
+    return FALSE;
+  object = mira_entity_delete (db, call->net_uuid, call->network_id, entity, id, error);
+  if (object == NULL)
+    return FALSE;
   emit_entity (call, entity, "deleted", object);
+  for (guint i = 0; i < released->len; i++)
+    {
+      Released *r = g_ptr_array_index (released, i);
+      g_autoptr(JsonObject) changed = NULL;
+
+      if (r->object != NULL)
+        {
+          emit_entity (call, r->entity, "deleted", r->object);
+          continue;
+        }
+      changed = mira_entity_get (db, call->net_uuid, call->network_id, r->entity, r->id, error);
+      if (changed == NULL)
+        return FALSE;
+      emit_entity (call, r->entity, "updated", changed);
+    }
   if (entity == &mira_entity_interaction &&
       !refresh_conversation (call, db, string_member (object, "conversation_id"), error))
     return FALSE;
