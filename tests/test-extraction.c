@@ -513,6 +513,131 @@ test_dentist_spoken (gconstpointer data)
   fixture_teardown (f, NULL);
 }
 
+/* The events of @net from @mark on that tell of its persons, conversations,
+ * interactions, reminders, calendar events and actions, as "type" strings,
+ * in the order they came; the objects of the first reminder_created and
+ * action_created in @reminder and @action
+ */
+static GPtrArray *
+entity_events (Net         *net,
+               guint        mark,
+               JsonObject **reminder,
+               JsonObject **action)
+{
+  static const char * const prefixes[] = {
+    "person_", "conversation_", "interaction_", "reminder_", "calendar_event_", "action_",
+  };
+  GPtrArray *types = g_ptr_array_new ();
+
+  *reminder = *action = NULL;
+  for (guint i = mark; i < mira_test_socket_n_messages (net->events); i++)
+    {
+      JsonObject *event = mira_test_socket_message (net->events, i)->object;
+      const char *type = str (event, "type");
+
+      for (guint p = 0; p < G_N_ELEMENTS (prefixes); p++)
+        if (g_str_has_prefix (type, prefixes[p]))
+          {
+            g_ptr_array_add (types, (gpointer) type);
+            break;
+          }
+      if (*reminder == NULL && g_str_equal (type, "reminder_created"))
+        *reminder = obj (event, "reminder");
+      if (*action == NULL && g_str_equal (type, "action_created"))
+        *action = obj (event, "action");
+    }
+  return types;
+}
+
+static const char *
+joined (Fixture   *f,
+        GPtrArray *types)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < types->len; i++)
+    g_string_append_printf (text, "%s%s", i ? " " : "", (const char *) types->pdata[i]);
+  return take (f, g_strdup (text->str));
+}
+
+/* Said or written, an interaction is made the same way. DENTIST spoken to
+ * a device of one network, and the same words posted as text to another
+ * network with the time they were said: each network sees the same events
+ * in the same order (the spoken one first learns whose voice it was), and
+ * the same reminder and action.
+ */
+static void
+test_dentist_text_and_spoken (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MiraSphinx) sphinx = mira_sphinx_new (NULL, 1, &error);
+  g_autoptr(MiraTestServer) server = NULL;
+  g_autoptr(GPtrArray) spoken_types = NULL;
+  g_autoptr(GPtrArray) text_types = NULL;
+  Fixture fixture = { 0 }, *f = &fixture;
+  JsonObject *spoken, *written, *reminders[2], *actions[2];
+  MiraTestSocket *kitchen;
+  Net *said, *typed;
+  guint said_mark, typed_mark;
+  double streamed_s;
+  gint64 end_us;
+
+  g_assert_no_error (error);
+  fixture_setup_spoken (f, sphinx);
+  server = f->server;
+
+  said = net_new (f, "Europe/Berlin");
+  typed = net_new (f, "Europe/Berlin");
+  kitchen = device_connect (f, said, "kitchen");
+  said_mark = mira_test_socket_n_messages (said->events);
+  speak_dentist (f, kitchen, "rms", &end_us);
+  spoken = expect_dentist (f, said, said_mark, "kitchen", end_us, &streamed_s);
+
+  typed_mark = mira_test_socket_n_messages (typed->events);
+  written = request (f, 201, "POST", api (f, typed, "interactions"), typed->token,
+                     P (f, "{\"content\": \"%s\", \"timestamp\": \"%s\"}",
+                        str (spoken, "content"), str (spoken, "timestamp")));
+  g_assert_cmpstr (str (written, "interaction_type"), ==, "text");
+  g_assert_null (str (written, "person_id"));
+  expect_event (f, typed, typed_mark, "action_created", 10000, NULL);
+  /* Anything that would follow has had its time to come */
+  mira_test_client_run (f->client, 300);
+
+  spoken_types = entity_events (said, said_mark, &reminders[0], &actions[0]);
+  text_types = entity_events (typed, typed_mark, &reminders[1], &actions[1]);
+  g_assert_cmpstr (joined (f, spoken_types), ==,
+                   "person_created conversation_started conversation_updated "
+                   "interaction_created reminder_created action_created");
+  g_ptr_array_remove_index (spoken_types, 0);
+  g_assert_cmpstr (joined (f, text_types), ==, joined (f, spoken_types));
+
+  g_assert_cmpstr (str (reminders[1], "interaction_id"), ==, str (written, "id"));
+  g_assert_cmpstr (str (actions[1], "interaction_id"), ==, str (written, "id"));
+  for (guint i = 0; i < 2; i++)
+    g_assert_cmpstr (str (obj (actions[i], "result"), "reminder_id"), ==,
+                     str (reminders[i], "id"));
+  {
+    static const char * const fields[] = {
+      "title", "description", "due_time", "priority", "status",
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+      g_assert_cmpstr (str (reminders[1], fields[i]), ==, str (reminders[0], fields[i]));
+  }
+  g_assert_cmpstr (str (actions[1], "action_type"), ==, str (actions[0], "action_type"));
+  g_assert_cmpstr (str (actions[1], "status"), ==, str (actions[0], "status"));
+  {
+    g_autoptr(JsonNode) a = json_node_init_object (json_node_alloc (),
+                                                   obj (actions[0], "action_data"));
+    g_autoptr(JsonNode) b = json_node_init_object (json_node_alloc (),
+                                                   obj (actions[1], "action_data"));
+
+    g_assert_true (json_node_equal (a, b));
+  }
+
+  fixture_teardown (f, NULL);
+}
+
 /* The index of the first event of @type from @from on @net's socket, or
  * -1; of audio_stream_selected, the first whose reason does (@live) or does
  * not begin with "live"
@@ -959,6 +1084,7 @@ main (int   argc,
   /* Two of flite's voices that PocketSphinx's generic model hears right */
   g_test_add_data_func ("/extraction/sqlite/dentist-spoken/rms", "rms", test_dentist_spoken);
   g_test_add_data_func ("/extraction/sqlite/dentist-spoken/kal16", "kal16", test_dentist_spoken);
+  g_test_add_func ("/extraction/sqlite/text-and-spoken", test_dentist_text_and_spoken);
   g_test_add_func ("/extraction/sqlite/best-switch-spoken", test_best_switch_spoken);
   g_test_add_func ("/extraction/sqlite/llm/spoken", test_llm_spoken);
 

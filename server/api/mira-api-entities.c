@@ -12,8 +12,8 @@
 #include "mira-conversations.h"
 #include "mira-db.h"
 #include "mira-entity.h"
-#include "mira-extraction.h"
 #include "mira-json.h"
+#include "mira-speech-interactions.h"
 #include "mira-util.h"
 #include "mira-voice-persons.h"
 
@@ -854,30 +854,67 @@ mira_api_conversation_create (MiraApiCall  *call,
 
 /* Interactions */
 
-/* The interaction's rules (its conversation, the client of a session
- * token) are the store's: mira_interactions_insert().
+/* @name of @object when it is there and not null */
+static gboolean
+member_is_value (JsonObject *object,
+                 const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node);
+}
+
+static const char *
+member_string (JsonObject *object,
+               const char *name)
+{
+  return member_is_value (object, name) ? json_object_get_string_member (object, name) : NULL;
+}
+
+/* The body is checked here, so that every bad one is answered as any
+ * resource's is; the interaction is then made as every interaction is, the
+ * audio hub's too: mira_speech_interactions_create().
  */
 gboolean
 mira_api_interaction_create (MiraApiCall  *call,
                              MiraDb       *db,
                              GError      **error)
 {
+  MiraInteractionNew interaction = MIRA_INTERACTION_NEW_INIT;
+  g_autoptr(JsonObject) input = NULL;
   g_autoptr(GHashTable) values = NULL;
   g_autoptr(JsonObject) object = NULL;
 
-  values = parse_and_validate (call, db, FALSE, TRUE, error);
+  input = mira_api_call_parse_object (call, FALSE, error);
+  if (input == NULL)
+    return FALSE;
+  values = mira_entity_validate (db, call->net_uuid, call_entity (call), input, TRUE, error);
   if (values == NULL)
     return FALSE;
-  object = mira_interactions_insert (db, call->net_uuid, call->network_id, values,
-                                     call->session_client, call->events, error);
-  if (object == NULL)
-    return FALSE;
+
+  /* Valid: each field is absent, null or of its type */
+  interaction.content = json_object_get_string_member (input, "content");
+  interaction.interaction_type = member_string (input, "interaction_type");
+  interaction.person_id = member_string (input, "person_id");
+  interaction.conversation_id = member_string (input, "conversation_id");
+  interaction.client_id = member_string (input, "client_id");
+  interaction.timestamp = member_string (input, "timestamp");
+  if (member_is_value (input, "audio_quality_score"))
+    interaction.audio_quality_score = json_object_get_double_member (input, "audio_quality_score");
+  if (member_is_value (input, "audio_duration"))
+    interaction.audio_duration_s = json_object_get_double_member (input, "audio_duration");
+  if (json_object_has_member (input, "metadata"))
+    interaction.metadata = json_object_get_object_member (input, "metadata");
+  /* "client_id": null says no client, not the session's */
+  if (!json_object_has_member (input, "client_id"))
+    interaction.session_client_id = call->session_client;
+
   /* What it asks for: reminders, events, contacts; with a language model,
    * once its interaction_created is out (see mira-llm-jobs.h)
    */
-  if (!call->config->llm &&
-      !mira_extraction_run_builtin (db, call->net_uuid, call->network_id, object, call->events,
-                                    error))
+  object = mira_speech_interactions_create (db, call->network_id, &interaction, NULL,
+                                            !call->config->llm, call->events, error);
+  if (object == NULL)
     return FALSE;
   mira_api_call_respond_object (call, 201, g_steal_pointer (&object));
   return TRUE;

@@ -12,13 +12,11 @@
 #include <math.h>
 
 #include "mira-db.h"
-#include "mira-extraction.h"
-#include "mira-networks.h"
+#include "mira-speech-interactions.h"
 #include "mira-store.h"
 #include "mira-store-write.h"
 #include "mira-transcriber-chain.h"
 #include "mira-util.h"
-#include "mira-voice-persons.h"
 #include "mira-voice-signature.h"
 
 typedef struct _Pending
@@ -120,25 +118,16 @@ store_job_run (MiraDb     *db,
 {
   StoreJob *job = data;
   g_autoptr(JsonObject) interaction = NULL;
-  g_autofree char *net_uuid = NULL;
   Stored *stored;
 
-  /* Who said it, by voice; then the interaction, with its person */
-  interaction = mira_voice_persons_create_interaction (db, job->network_id, &job->interaction,
-                                                       job->voice, events_out, error);
+  /* Who said it, by voice; the interaction, with its person; what it asks
+   * for (with a language model, once its interaction_created is out: see
+   * mira-llm-jobs.h)
+   */
+  interaction = mira_speech_interactions_create (db, job->network_id, &job->interaction,
+                                                 job->voice, job->extract, events_out, error);
   if (interaction == NULL)
     return NULL;
-  /* What it asks for: reminders, events, contacts; with a language model,
-   * once its interaction_created is out (see mira-llm-jobs.h)
-   */
-  if (job->extract)
-    {
-      net_uuid = mira_network_lookup_uuid (db, job->network_id, error);
-      if (net_uuid == NULL ||
-          !mira_extraction_run_builtin (db, net_uuid, job->network_id, interaction, events_out,
-                                        error))
-        return NULL;
-    }
   stored = g_new0 (Stored, 1);
   stored->id = g_strdup (json_object_get_string_member (interaction, "id"));
   stored->content = g_strdup (json_object_get_string_member (interaction, "content"));

@@ -30,11 +30,11 @@ typedef void (*MiraTranscriptFunc) (gpointer    user_data,
                                     const char *interaction_id);
 
 /* One shard per context: the audio threads'. Utterances become
- * interactions in @store, each said by the person whose voice it is
- * (mira_voice_persons_create_interaction()); every event goes out on @bus.
- * @transcriber NULL: audio is scored and arbitrated, not transcribed.
- * @extract: the built-in extractor reads each interaction in its
- * transaction, as the REST API does; FALSE when a language model reads them
+ * interactions in @store, each said by the person whose voice it is, as
+ * the REST API makes them (mira_speech_interactions_create()); every event
+ * goes out on @bus. @transcriber NULL: audio is scored and arbitrated, not
+ * transcribed. @extract: the built-in extractor reads each interaction in
+ * its transaction, as the REST API does; FALSE when a language model reads them
  * after the fact (MiraLlmJobs, from interaction_created on @bus).
  */
 MiraAudioHub    *mira_audio_hub_new          (MiraStore         *store,

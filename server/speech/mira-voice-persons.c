@@ -3,12 +3,8 @@
 
 #include "mira-voice-persons.h"
 
-#include <math.h>
-
 #include "mira-db.h"
 #include "mira-entity.h"
-#include "mira-event.h"
-#include "mira-networks.h"
 
 static char *
 format_double (double value)
@@ -183,62 +179,6 @@ mira_voice_persons_match (MiraDb                    *db,
   person = mira_entity_insert (db, net_uuid, network_id, &mira_entity_person, values, error);
   g_debug ("voice made a new person in %.1f ms", (g_get_monotonic_time () - start_us) / 1000.0);
   return person;
-}
-
-JsonObject *
-mira_voice_persons_create_interaction (MiraDb                    *db,
-                                       const char                *network_id,
-                                       const MiraInteractionNew  *interaction,
-                                       const MiraVoiceSignature  *voice,
-                                       GPtrArray                 *events_out,
-                                       GError                   **error)
-{
-  MiraInteractionNew attributed;
-  g_autoptr(JsonObject) person = NULL;
-  g_autoptr(JsonObject) metadata = NULL;
-  g_autofree char *net_uuid = NULL;
-  MiraVoiceOutcome outcome;
-  double similarity = -1;
-
-  g_return_val_if_fail (interaction != NULL, NULL);
-
-  if (voice == NULL || interaction->person_id != NULL)
-    return mira_interactions_create (db, network_id, interaction, events_out, error);
-
-  net_uuid = mira_network_lookup_uuid (db, network_id, error);
-  /* Two utterances at once must not both become a new Speaker N */
-  if (net_uuid == NULL || !mira_entity_lock_network (db, net_uuid, error))
-    return NULL;
-  person = mira_voice_persons_match (db, net_uuid, network_id, voice, &outcome, &similarity,
-                                     error);
-  if (person == NULL)
-    return NULL;
-  if (events_out != NULL)
-    g_ptr_array_add (events_out,
-                     mira_event_new (outcome == MIRA_VOICE_NEW ? "person_created"
-                                                               : "person_updated",
-                                     network_id, "person", person));
-
-  /* The caller's metadata stays as it was: a copy, with the similarity */
-  metadata = json_object_new ();
-  if (interaction->metadata != NULL)
-    {
-      JsonObjectIter iter;
-      const char *name;
-      JsonNode *node;
-
-      json_object_iter_init (&iter, interaction->metadata);
-      while (json_object_iter_next (&iter, &name, &node))
-        json_object_set_member (metadata, name, json_node_copy (node));
-    }
-  /* -1: the network knew no voice, and there was nothing to be similar to */
-  if (similarity > -1)
-    json_object_set_double_member (metadata, "voice_similarity", similarity);
-
-  attributed = *interaction;
-  attributed.person_id = json_object_get_string_member (person, "id");
-  attributed.metadata = metadata;
-  return mira_interactions_create (db, network_id, &attributed, events_out, error);
 }
 
 JsonObject *

@@ -3,7 +3,6 @@
 
 #include <json-glib/json-glib.h>
 
-#include "mira-conversations.h"
 #include "mira-types.h"
 #include "mira-voice-signature.h"
 
@@ -47,24 +46,6 @@ JsonObject  *mira_voice_persons_match     (MiraDb                    *db,
                                            MiraVoiceOutcome          *outcome,
                                            double                    *similarity,
                                            GError                   **error);
-
-/* Stores @interaction as mira_interactions_create() does (same network,
- * result, events and errors), said by the person whose voice @voice is:
- * when @voice is not NULL and @interaction names no person, the network's
- * lock is taken, mira_voice_persons_match() finds or makes the person, who
- * becomes the interaction's person_id (and a participant of its
- * conversation), and the interaction's metadata gains "voice_similarity",
- * the best cosine found (absent when the network knew no voice yet). The person's
- * event (person_created or person_updated) comes before the interaction's
- * events in @events_out. @voice NULL (too little speech to tell): stored
- * without a person.
- */
-JsonObject  *mira_voice_persons_create_interaction (MiraDb                    *db,
-                                                    const char                *network_id,
-                                                    const MiraInteractionNew  *interaction,
-                                                    const MiraVoiceSignature  *voice,
-                                                    GPtrArray                 *events_out,
-                                                    GError                   **error);
 
 /* Adds @signature into the signature of person @person_id (it becomes it
  * when they have none), under the network's lock (mira_entity_lock_network())

@@ -245,14 +245,18 @@ touch_conversation (MiraDb      *db,
   return TRUE;
 }
 
-JsonObject *
-mira_interactions_insert (MiraDb      *db,
-                          const char  *net_uuid,
-                          const char  *network_id,
-                          GHashTable  *values,
-                          const char  *session_client,
-                          GPtrArray   *events_out,
-                          GError     **error)
+/* Stores the interaction of column @values (mira_entity_validate() of
+ * mira_entity_interaction); @session_client is the client when the values
+ * name none (see MiraInteractionNew).
+ */
+static JsonObject *
+insert_interaction (MiraDb      *db,
+                    const char  *net_uuid,
+                    const char  *network_id,
+                    GHashTable  *values,
+                    const char  *session_client,
+                    GPtrArray   *events_out,
+                    GError     **error)
 {
   g_autoptr(JsonObject) object = NULL;
 
@@ -335,7 +339,10 @@ mira_interactions_create (MiraDb                    *db,
   values = mira_entity_validate (db, net_uuid, &mira_entity_interaction, input, TRUE, error);
   if (values == NULL)
     return NULL;
-  return mira_interactions_insert (db, net_uuid, network_id, values, NULL, events_out, error);
+  return insert_interaction (db, net_uuid, network_id, values,
+                             interaction->client_id == NULL ? interaction->session_client_id
+                                                            : NULL,
+                             events_out, error);
 }
 
 gboolean

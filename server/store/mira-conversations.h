@@ -34,6 +34,12 @@ typedef struct {
   const char *interaction_type;
   /* The public id of a client of the network (kitchen-omi), or NULL. */
   const char *client_id;
+  /* The public id of the client whose session sent it (the REST API's
+   * session token), or NULL: the interaction's client when @client_id is
+   * NULL and it is still one of the network's (a deregistered client's
+   * session leaves it without one, and is no error).
+   */
+  const char *session_client_id;
   /* The UUID of a person of the network who spoke, or NULL: not known.
    * The conversation's participants gain the person.
    */
@@ -63,28 +69,16 @@ typedef struct {
 /* Stores @interaction in the network whose public id is @network_id, in
  * its conversation: the conversation is started (conversation_started)
  * when needed, and gains the time and the speaker (conversation_updated);
- * then interaction_created. What the words ask for is the caller's to find
- * (mira_extraction_run_builtin(), one layer up). Takes the network's lock (mira_entity_lock_network())
- * so that two interactions never start two conversations. The network
+ * then interaction_created. Who spoke, by voice, and what the words ask
+ * for are one layer up (mira_speech_interactions_create(), which every
+ * caller uses). Takes the network's lock (mira_entity_lock_network()) so
+ * that two interactions never start two conversations. The network
  * need not be active: a suspended network's audio in flight is kept.
  * Returns the interaction as the API shows it.
  */
 JsonObject *mira_interactions_create       (MiraDb                   *db,
                                             const char               *network_id,
                                             const MiraInteractionNew *interaction,
-                                            GPtrArray                *events_out,
-                                            GError                  **error);
-
-/* The same from column values the caller validated already
- * (mira_entity_validate() of mira_entity_interaction, as the REST handler
- * does with a request's body): @net_uuid is networks.id; @session_client
- * (a public client id, or NULL) is the client when the values name none.
- */
-JsonObject *mira_interactions_insert       (MiraDb                   *db,
-                                            const char               *net_uuid,
-                                            const char               *network_id,
-                                            GHashTable               *values,
-                                            const char               *session_client,
                                             GPtrArray                *events_out,
                                             GError                  **error);
 
