@@ -766,8 +766,9 @@ event_about (Net        *net,
 }
 
 /* A delete announces the rows it changes besides the one it deletes:
- * interactions that lose their person or conversation, reminders that lose
- * their interaction, actions that go with it.
+ * interactions that lose their person or conversation, conversations whose
+ * participants lose the person, reminders that lose their interaction,
+ * actions that go with it.
  */
 static void
 test_delete_events (Net           *net,
@@ -781,11 +782,20 @@ test_delete_events (Net           *net,
                                            conversation);
   g_autofree char *interaction = g_strdup (id_of (request (net, 201, "POST", "interactions",
                                                            body)));
+  g_autofree char *stays = g_strdup (id_of (person_new (net, "Stays")));
+  g_autofree char *shared = NULL;
   g_autofree char *reminder = NULL;
   g_autofree char *action = NULL;
   g_autofree char *path = NULL;
   JsonObject *event, *changed;
+  JsonArray *participants;
   guint from;
+  static const struct {
+    const char *words, *key, *collection;
+  } asked[] = {
+    { "remind me to water the plants tomorrow at noon", "reminder_id", "reminders" },
+    { "schedule a meeting with alice on friday at noon", "calendar_event_id", "calendar/events" },
+  };
 
   g_free (body);
   body = g_strdup_printf ("{\"title\": \"Call back\", \"due_time\": \"2030-01-01T10:00:00Z\","
@@ -796,6 +806,11 @@ test_delete_events (Net           *net,
                           " \"interaction_id\": \"%s\"}", interaction);
   action = g_strdup (id_of (request (net, 201, "POST", "actions", body)));
 
+  /* Another conversation where the person was one of two */
+  g_free (body);
+  body = g_strdup_printf ("{\"participants\": [\"%s\", \"%s\"]}", person, stays);
+  shared = g_strdup (id_of (request (net, 201, "POST", "conversations", body)));
+
   from = mira_test_socket_n_messages (net->events);
   path = g_strdup_printf ("persons/%s", person);
   request (net, 204, "DELETE", path, NULL);
@@ -803,6 +818,32 @@ test_delete_events (Net           *net,
   mira_test_check (event != NULL, "no interaction_updated when its person was deleted");
   changed = json_object_get_object_member (event, "interaction");
   g_assert_true (json_object_get_null_member (changed, "person_id"));
+  event = event_about (net, "conversation_updated", "conversation", conversation, from);
+  mira_test_check (event != NULL, "no conversation_updated when its participant was deleted");
+  participants = json_object_get_array_member (json_object_get_object_member (event,
+                                                                              "conversation"),
+                                               "participants");
+  g_assert_cmpuint (json_array_get_length (participants), ==, 0);
+  event = event_about (net, "conversation_updated", "conversation", shared, from);
+  mira_test_check (event != NULL, "no conversation_updated when one of its participants was "
+                   "deleted");
+  participants = json_object_get_array_member (json_object_get_object_member (event,
+                                                                              "conversation"),
+                                               "participants");
+  g_assert_cmpuint (json_array_get_length (participants), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (participants, 0), ==, stays);
+  /* What the events said is what the API keeps */
+  g_free (path);
+  path = g_strdup_printf ("conversations/%s", shared);
+  participants = json_object_get_array_member (request (net, 200, "GET", path, NULL),
+                                               "participants");
+  g_assert_cmpuint (json_array_get_length (participants), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (participants, 0), ==, stays);
+  g_free (path);
+  path = g_strdup_printf ("conversations/%s", conversation);
+  participants = json_object_get_array_member (request (net, 200, "GET", path, NULL),
+                                               "participants");
+  g_assert_cmpuint (json_array_get_length (participants), ==, 0);
 
   from = mira_test_socket_n_messages (net->events);
   g_free (path);
@@ -826,6 +867,44 @@ test_delete_events (Net           *net,
   g_free (path);
   path = g_strdup_printf ("actions/%s", action);
   request (net, 404, "GET", path, NULL);
+
+  /* What the words asked for, deleted: their action's result stops naming it */
+  for (guint i = 0; i < G_N_ELEMENTS (asked); i++)
+    {
+      JsonObject *result;
+      JsonArray *items;
+      const char *made;
+
+      g_free (body);
+      body = g_strdup_printf ("{\"content\": \"%s\"}", asked[i].words);
+      g_free (path);
+      path = g_strdup_printf ("actions?interaction_id=%s",
+                              id_of (request (net, 201, "POST", "interactions", body)));
+      items = json_object_get_array_member (request (net, 200, "GET", path, NULL), "items");
+      g_assert_cmpuint (json_array_get_length (items), ==, 1);
+      g_free (action);
+      action = g_strdup (id_of (json_array_get_object_element (items, 0)));
+      result = json_object_get_object_member (json_array_get_object_element (items, 0),
+                                              "result");
+      made = json_object_get_string_member (result, asked[i].key);
+      g_assert_nonnull (made);
+
+      from = mira_test_socket_n_messages (net->events);
+      g_free (path);
+      path = g_strdup_printf ("%s/%s", asked[i].collection, made);
+      request (net, 204, "DELETE", path, NULL);
+      event = event_about (net, "action_updated", "action", action, from);
+      mira_test_check (event != NULL, "no action_updated when its %s was deleted", asked[i].key);
+      result = json_object_get_object_member (json_object_get_object_member (event, "action"),
+                                              "result");
+      g_assert_false (json_object_has_member (result, asked[i].key));
+      g_free (path);
+      path = g_strdup_printf ("actions/%s", action);
+      result = json_object_get_object_member (request (net, 200, "GET", path, NULL), "result");
+      g_assert_false (json_object_has_member (result, asked[i].key));
+      g_assert_cmpstr (json_object_get_string_member (request (net, 200, "GET", path, NULL),
+                                                      "status"), ==, "completed");
+    }
 }
 
 /* Speech through the live pipeline ------------------------------------------ */

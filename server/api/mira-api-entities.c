@@ -402,6 +402,22 @@ static const struct {
   { &mira_entity_interaction, &mira_entity_action, "interaction_id", TRUE },
 };
 
+/* JSON columns that name rows by id, which no foreign key looks after:
+ * when the row goes, its id goes from them (a conversation's participants
+ * lose a deleted person, an action's result the reminder or calendar event
+ * it made), so that nothing names a row that is not there.
+ */
+static const struct {
+  const MiraEntity *deleted;
+  const MiraEntity *holder;
+  const char       *column;
+  const char       *key;     /* the member naming it; NULL: an array of ids */
+} json_references[] = {
+  { &mira_entity_person, &mira_entity_conversation, "participant_ids", NULL },
+  { &mira_entity_reminder, &mira_entity_action, "result", "reminder_id" },
+  { &mira_entity_calendar_event, &mira_entity_action, "result", "calendar_event_id" },
+};
+
 /* A row that depends on one being deleted: detached from it (@object NULL,
  * read again once the delete is done) or going with it (@object as it was).
  */
@@ -474,6 +490,87 @@ release_dependents (MiraApiCall       *call,
   return TRUE;
 }
 
+/* Takes @entity's row @id out of the JSON columns that name it
+ * (json_references), before it is deleted; the rows changed go into
+ * @released (Released), to be announced.
+ */
+static gboolean
+forget_references (MiraApiCall       *call,
+                   MiraDb            *db,
+                   const MiraEntity  *entity,
+                   const char        *id,
+                   GPtrArray         *released,
+                   GError           **error)
+{
+  g_autofree char *now = mira_timestamp_now ();
+  g_autofree char *pattern = g_strdup_printf ("%%%s%%", id);
+
+  for (guint r = 0; r < G_N_ELEMENTS (json_references); r++)
+    {
+      const MiraEntity *holder = json_references[r].holder;
+      const char *column = json_references[r].column;
+      const char *key = json_references[r].key;
+      g_autoptr(MiraDbResult) rows = NULL;
+      g_autofree char *select = NULL;
+      g_autofree char *update = NULL;
+
+      if (json_references[r].deleted != entity)
+        continue;
+      /* Only rows whose text names it are read */
+      select = g_strdup_printf ("SELECT id, %s FROM %s WHERE network_id = $1"
+                                " AND CAST(%s AS TEXT) LIKE $2", column, holder->table, column);
+      update = g_strdup_printf ("UPDATE %s SET %s = $3, updated_at = $4"
+                                " WHERE network_id = $1 AND id = $2", holder->table, column);
+      rows = mira_db_query (db, select, 2, (const char *[]) { call->net_uuid, pattern }, error);
+      if (rows == NULL)
+        return FALSE;
+      for (guint i = 0; i < mira_db_result_n_rows (rows); i++)
+        {
+          g_autoptr(JsonNode) node = json_from_string (mira_db_result_get (rows, i, 1), NULL);
+          g_autoptr(MiraDbResult) res = NULL;
+          g_autofree char *text = NULL;
+          gboolean found = FALSE;
+          Released *changed;
+
+          if (node != NULL && key == NULL && JSON_NODE_HOLDS_ARRAY (node))
+            {
+              JsonArray *array = json_node_get_array (node);
+
+              for (guint j = json_array_get_length (array); j-- > 0;)
+                if (g_strcmp0 (json_array_get_string_element (array, j), id) == 0)
+                  {
+                    json_array_remove_element (array, j);
+                    found = TRUE;
+                  }
+            }
+          else if (node != NULL && key != NULL && JSON_NODE_HOLDS_OBJECT (node))
+            {
+              JsonObject *object = json_node_get_object (node);
+              JsonNode *member = json_object_get_member (object, key);
+
+              found = member != NULL && JSON_NODE_HOLDS_VALUE (member) &&
+                      g_strcmp0 (json_node_get_string (member), id) == 0;
+              if (found)
+                json_object_remove_member (object, key);
+            }
+          /* The pattern found the id elsewhere in the text */
+          if (!found)
+            continue;
+          text = mira_json_to_string (node, FALSE);
+          res = mira_db_query (db, update, 4,
+                               (const char *[]) { call->net_uuid, mira_db_result_get (rows, i, 0),
+                                                  text, now }, error);
+          if (res == NULL)
+            return FALSE;
+          changed = g_new0 (Released, 1);
+          changed->entity = holder;
+          changed->id = g_strdup (mira_db_result_get (rows, i, 0));
+          g_ptr_array_add (released, changed);
+        }
+    }
+  return TRUE;
+}
+
 gboolean
 mira_api_entity_delete (MiraApiCall  *call,
                         MiraDb       *db,
@@ -491,7 +588,8 @@ mira_api_entity_delete (MiraApiCall  *call,
   id = g_strdup (json_object_get_string_member (object, "id"));
   g_clear_pointer (&object, json_object_unref);
 
-  if (!release_dependents (call, db, entity, id, released, error))
+  if (!release_dependents (call, db, entity, id, released, error) ||
+      !forget_references (call, db, entity, id, released, error))
     return FALSE;
   object = mira_entity_delete (db, call->net_uuid, call->network_id, entity, id, error);
   if (object == NULL)
@@ -553,7 +651,7 @@ mira_api_person_create (MiraApiCall  *call,
  * the conversations changed go into @changed.
  */
 static gboolean
-merge_participants (MiraApiCall  *call,
+replace_participant (MiraApiCall  *call,
                     MiraDb       *db,
                     const char   *from,
                     const char   *into,
@@ -579,6 +677,7 @@ merge_participants (MiraApiCall  *call,
       g_autoptr(MiraDbResult) upd = NULL;
       g_autofree char *text = NULL;
       gboolean have_into = FALSE;
+      gboolean found = FALSE;
       JsonArray *array;
 
       if (old == NULL || !JSON_NODE_HOLDS_ARRAY (old))
@@ -589,11 +688,16 @@ merge_participants (MiraApiCall  *call,
           const char *id = json_array_get_string_element (array, j);
           const char *keep = g_strcmp0 (id, from) == 0 ? into : id;
 
-          if (keep == NULL || (g_str_equal (keep, into) && have_into))
+          found |= g_strcmp0 (id, from) == 0;
+
+          if (keep == NULL || (g_strcmp0 (keep, into) == 0 && have_into))
             continue;
-          have_into |= g_str_equal (keep, into);
+          have_into |= g_strcmp0 (keep, into) == 0;
           json_array_add_string_element (merged, keep);
         }
+      /* The pattern found the id elsewhere in the text */
+      if (!found)
+        continue;
       node = json_node_init_array (json_node_alloc (), merged);
       text = mira_json_to_string (node, FALSE);
       upd = mira_db_query (db, "UPDATE conversations SET participant_ids = $3, updated_at = $4"
@@ -703,7 +807,7 @@ mira_api_person_merge (MiraApiCall  *call,
   /* Both voices' speech in one signature, so that either matches after */
   if (!mira_voice_persons_merge (db, call->net_uuid, from_id, into_id, error))
     return FALSE;
-  if (!merge_participants (call, db, from_id, into_id, now, conversations, error))
+  if (!replace_participant (call, db, from_id, into_id, now, conversations, error))
     return FALSE;
 
   g_clear_pointer (&from, json_object_unref);
