@@ -6,6 +6,7 @@
  * through a real server on both store backends.
  */
 
+#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
@@ -274,16 +275,19 @@ wav_bytes (const gint16 *pcm,
 
 #define FORM "multipart/form-data; boundary=mira-boundary"
 
-/* A form with the part @name holding @file, and a description when given */
+/* A form with the part @name holding @file sent as @type, and a
+ * description when given
+ */
 static GBytes *
-form (const char *name,
-      GBytes     *file,
-      const char *description)
+form_typed (const char *name,
+            GBytes     *file,
+            const char *type,
+            const char *description)
 {
   GByteArray *out = g_byte_array_new ();
   g_autofree char *head = g_strdup_printf ("--mira-boundary\r\nContent-Disposition: form-data;"
-                                           " name=\"%s\"; filename=\"voice.wav\"\r\n"
-                                           "Content-Type: audio/wav\r\n\r\n", name);
+                                           " name=\"%s\"; filename=\"voice\"\r\n"
+                                           "Content-Type: %s\r\n\r\n", name, type);
   g_autofree char *tail = description == NULL
     ? g_strdup ("\r\n--mira-boundary--\r\n")
     : g_strdup_printf ("\r\n--mira-boundary\r\nContent-Disposition: form-data;"
@@ -293,6 +297,14 @@ form (const char *name,
   g_byte_array_append (out, g_bytes_get_data (file, NULL), g_bytes_get_size (file));
   g_byte_array_append (out, (const guint8 *) tail, strlen (tail));
   return g_byte_array_free_to_bytes (out);
+}
+
+static GBytes *
+form (const char *name,
+      GBytes     *file,
+      const char *description)
+{
+  return form_typed (name, file, "audio/wav", description);
 }
 
 static GBytes *
@@ -437,6 +449,170 @@ test_enrol_documented (Net           *net,
                  "schemas"), "person"), "properties");
   g_assert_true (json_object_has_member (person, "voice_speech_s"));
   g_assert_true (json_object_has_member (person, "has_voice_signature"));
+}
+
+/* @wav converted by @argv (its input and output file names as "IN" and
+ * "OUT"), as a user's own tools would write it
+ */
+static GBytes *
+converted (GBytes      *wav,
+           const char  *suffix,
+           const char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("mira-voice-XXXXXX", &error);
+  g_autofree char *in = g_build_filename (dir, "in.wav", NULL);
+  g_autofree char *out = g_strconcat (dir, "/out.", suffix, NULL);
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *contents = NULL;
+  gsize len;
+  int status;
+
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (in, g_bytes_get_data (wav, NULL), g_bytes_get_size (wav),
+                                      NULL));
+  for (guint i = 0; argv[i] != NULL; i++)
+    g_ptr_array_add (args, g_str_equal (argv[i], "IN") ? g_strdup (in)
+                           : g_str_equal (argv[i], "OUT") ? g_strdup (out)
+                           : g_str_has_prefix (argv[i], "location=IN")
+                             ? g_strconcat ("location=", in, NULL)
+                           : g_str_has_prefix (argv[i], "location=OUT")
+                             ? g_strconcat ("location=", out, NULL)
+                           : g_strdup (argv[i]));
+  g_ptr_array_add (args, NULL);
+  mira_test_check (g_spawn_sync (NULL, (char **) args->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL,
+                                 NULL, NULL, NULL, &status, &error) &&
+                   g_spawn_check_wait_status (status, &error),
+                   "%s: %s", argv[0], error->message);
+  g_assert_true (g_file_get_contents (out, &contents, &len, NULL));
+  g_unlink (in);
+  g_unlink (out);
+  g_rmdir (dir);
+  return g_bytes_new_take (g_steal_pointer (&contents), len);
+}
+
+/* The audio uploads' requestBody lists the types they take, as the whole
+ * body and as the form's file part, and exactly those: each type listed
+ * takes an audio file of some kind (WAV, FLAC, Ogg Opus or raw PCM, sent
+ * whole and in a form), and a type not listed is refused with 415.
+ */
+static void
+test_audio_types_documented (Net           *net,
+                             gconstpointer  data)
+{
+  static const char *flac_argv[] = { "sox", "IN", "OUT", NULL };
+  static const char *opus_argv[] = {
+    "gst-launch-1.0", "-q", "filesrc", "location=IN", "!", "wavparse", "!", "audioconvert", "!",
+    "audioresample", "!", "opusenc", "!", "oggmux", "!", "filesink", "location=OUT", NULL,
+  };
+  static const char * const unlisted[] = {
+    "image/png", "text/plain", "application/json", "audio/mpeg", "audio/aac", "video/mp4",
+  };
+  g_autoptr(MiraTestResponse) doc = mira_test_client_request (net->client, "GET",
+                                                              "/openapi.json", NULL, NULL);
+  g_autofree char *person_path = g_strdup_printf ("/api/v1/%s/persons/%s/voice", net->id,
+                                                  id_of (person_new (net, "Typed")));
+  g_autofree char *stream_path = g_strdup_printf ("/api/v1/%s/streams/typed/audio", net->id);
+  g_autofree gint16 *quiet = g_new0 (gint16, 16000);
+  GBytes *files[2][4] = { { NULL } };
+  const char * const kinds[] = { "WAV", "FLAC", "Ogg Opus", "raw PCM" };
+  const struct {
+    const char *path, *doc_path, *field;
+    guint       success;
+  } routes[] = {
+    { person_path, "/api/v1/{network_id}/persons/{id}/voice", "audio_file", 200 },
+    { stream_path, "/api/v1/{network_id}/streams/{id}/audio", "audio_data", 202 },
+  };
+
+  g_assert_cmpuint (doc->status, ==, 200);
+  /* A voice to enrol; a second of silence for the stream, which hears it out */
+  files[0][0] = spoken_wav ("slt", "Hello, this is the voice of a typed recording.", INFINITY);
+  files[1][0] = wav_bytes (quiet, 16000);
+  for (guint r = 0; r < 2; r++)
+    {
+      files[r][1] = converted (files[r][0], "flac", flac_argv);
+      files[r][2] = converted (files[r][0], "opus", opus_argv);
+      files[r][3] = g_bytes_new_from_bytes (files[r][0], 44, g_bytes_get_size (files[r][0]) - 44);
+    }
+
+  for (guint r = 0; r < G_N_ELEMENTS (routes); r++)
+    {
+      JsonObject *paths = json_object_get_object_member (mira_test_response_object (doc),
+                                                         "paths");
+      JsonObject *op = json_object_get_object_member (
+                         json_object_get_object_member (paths, routes[r].doc_path), "post");
+      JsonObject *content, *multipart;
+      g_autoptr(GString) listed = g_string_new (NULL);
+      const char *part_types;
+      g_autoptr(GList) types = NULL;
+
+      mira_test_check (op != NULL, "/openapi.json has no POST %s", routes[r].doc_path);
+      content = json_object_get_object_member (json_object_get_object_member (op, "requestBody"),
+                                               "content");
+      multipart = json_object_get_object_member (content, "multipart/form-data");
+      mira_test_check (multipart != NULL, "%s takes no form", routes[r].doc_path);
+      part_types = json_object_get_string_member (
+                     json_object_get_object_member (
+                       json_object_get_object_member (multipart, "encoding"), routes[r].field),
+                     "contentType");
+      types = json_object_get_members (content);
+      for (GList *l = types; l != NULL; l = l->next)
+        if (!g_str_equal (l->data, "multipart/form-data"))
+          g_string_append_printf (listed, "%s%s", listed->len ? ", " : "",
+                                  (const char *) l->data);
+      /* The same types as the form's file part and as the whole body */
+      g_assert_cmpstr (part_types, ==, listed->str);
+      mira_test_check (g_list_length (types) > 2, "%s lists %s", routes[r].doc_path, listed->str);
+
+      for (GList *l = types; l != NULL; l = l->next)
+        {
+          const char *type = l->data;
+          GString *answers = g_string_new (NULL);
+          gboolean whole = FALSE, in_form = FALSE;
+
+          if (g_str_equal (type, "multipart/form-data"))
+            {
+              g_string_free (answers, TRUE);
+              continue;
+            }
+          for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+            {
+              g_autoptr(GBytes) body = form_typed (routes[r].field, files[r][k], type, NULL);
+              g_autoptr(MiraTestResponse) a = NULL;
+              g_autoptr(MiraTestResponse) b = NULL;
+
+              a = mira_test_client_request_full (net->client, "POST", routes[r].path, net->token,
+                                                 type, files[r][k]);
+              b = mira_test_client_request_full (net->client, "POST", routes[r].path, net->token,
+                                                 FORM, body);
+              whole |= a->status == routes[r].success;
+              in_form |= b->status == routes[r].success;
+              g_string_append_printf (answers, " %s: %u, %u;", kinds[k], a->status, b->status);
+            }
+          mira_test_check (whole && in_form, "%s listed as taking %s, but answered%s",
+                           routes[r].doc_path, type, answers->str);
+          g_string_free (answers, TRUE);
+        }
+
+      for (guint u = 0; u < G_N_ELEMENTS (unlisted); u++)
+        {
+          g_autoptr(GBytes) body = form_typed (routes[r].field, files[r][0], unlisted[u], NULL);
+          g_autoptr(MiraTestResponse) a = NULL;
+          g_autoptr(MiraTestResponse) b = NULL;
+
+          g_assert_false (json_object_has_member (content, unlisted[u]));
+          a = mira_test_client_request_full (net->client, "POST", routes[r].path, net->token,
+                                             unlisted[u], files[r][0]);
+          b = mira_test_client_request_full (net->client, "POST", routes[r].path, net->token,
+                                             FORM, body);
+          mira_test_check (a->status == 415 && b->status == 415,
+                           "%s took a WAV sent as %s, not listed: %u, %u", routes[r].doc_path,
+                           unlisted[u], a->status, b->status);
+        }
+    }
+  for (guint r = 0; r < 2; r++)
+    for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+      g_bytes_unref (files[r][k]);
 }
 
 /* What cannot be a voice is refused with a clear error, and changes nothing. */
@@ -1103,6 +1279,7 @@ add_server_tests (void)
     { "enrol", test_enrol },
     { "enrol-errors", test_enrol_errors },
     { "enrol-documented", test_enrol_documented },
+    { "audio-types-documented", test_audio_types_documented },
     { "enrol-parallel", test_enrol_parallel },
     { "threshold-setting", test_threshold_setting },
     { "merge-enrolled", test_merge_enrolled },

@@ -185,6 +185,37 @@ upload_schema (const MiraApiRoute *route)
   return schema;
 }
 
+/* The types an audio upload takes (anything else is answered 415): as the
+ * form's file part (@form's encoding), and as the whole body, the file
+ * itself (more of @content).
+ */
+static void
+add_audio_media_types (const MiraApiRoute *route,
+                       JsonObject         *form,
+                       JsonObject         *content)
+{
+  g_autoptr(GString) types = g_string_new (NULL);
+  JsonObject *encoding = json_object_new ();
+  JsonObject *file = json_object_new ();
+  const char *type;
+
+  for (guint i = 0; (type = mira_api_audio_media_type (i)) != NULL; i++)
+    {
+      JsonObject *media = json_object_new ();
+      JsonObject *schema = json_object_new ();
+
+      g_string_append_printf (types, "%s%s", i > 0 ? ", " : "", type);
+      json_object_set_string_member (schema, "type", "string");
+      json_object_set_string_member (schema, "format", "binary");
+      json_object_set_object_member (media, "schema", schema);
+      json_object_set_object_member (content, type, media);
+    }
+  json_object_set_string_member (file, "contentType", types->str);
+  json_object_set_object_member (encoding, route->handler == mira_api_person_voice
+                                           ? "audio_file" : "audio_data", file);
+  json_object_set_object_member (form, "encoding", encoding);
+}
+
 /* What a success answers: most POSTs create, these do not */
 static const char *
 success_status (const MiraApiRoute *route)
@@ -260,6 +291,8 @@ operation (const MiraApiRoute *route,
                                      : entity ? ref_to (entity->name) : json_object_new ());
       json_object_set_object_member (content, route->audio ? "multipart/form-data"
                                                            : "application/json", media);
+      if (route->audio)
+        add_audio_media_types (route, media, content);
       json_object_set_object_member (body, "content", content);
       json_object_set_object_member (op, "requestBody", body);
     }

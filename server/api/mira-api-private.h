@@ -45,5 +45,11 @@ GHashTable *mira_api_call_parse_multipart (MiraApiCall  *call,
 GArray     *mira_api_call_upload_audio    (MiraApiCall  *call,
                                            const char   *field,
                                            GError      **error);
+/* The @index-th media type (lowercase, from 0) an audio file may be
+ * uploaded as, the whole body's or its form part's, as
+ * mira_api_call_upload_audio() takes them; NULL past the last. What
+ * /openapi.json lists.
+ */
+const char *mira_api_audio_media_type     (guint         index);
 
 G_END_DECLS

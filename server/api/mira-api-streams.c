@@ -117,6 +117,12 @@ static const struct {
   { "audio/l16", NULL }, { "application/octet-stream", NULL },
 };
 
+const char *
+mira_api_audio_media_type (guint index)
+{
+  return index < G_N_ELEMENTS (audio_types) ? audio_types[index].type : NULL;
+}
+
 #define AUDIO_TYPES "audio/wav, audio/flac, audio/ogg, audio/L16 (raw s16le 16 kHz mono)" \
                     " or application/octet-stream"
 
