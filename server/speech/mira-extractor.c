@@ -547,6 +547,12 @@ match_day_phrase (Clause *c,
   guint n = 0;
   gint weekday;
 
+  /* "later today", "early tomorrow", "later this week's friday": the word
+   * says nothing the day does not
+   */
+  if ((is (c, i, "later") || is (c, i, "early")) && (n = match_day_phrase (c, i + 1, w)) > 0)
+    return n + 1;
+
   if (is (c, i, "today"))
     {
       w->day_offset = 0;
@@ -1188,6 +1194,13 @@ resolve (const When *w,
     }
 
   result = local_at (zone, &date, hour, minute);
+  /* "today" said after its morning: as if no time was said */
+  if (result != NULL && w->day_offset == 0 && w->hour < 0 && w->part_hour < 0 &&
+      g_date_time_compare (result, now) <= 0)
+    {
+      g_date_time_unref (result);
+      return g_date_time_add_seconds (now, DEFAULT_DELAY_S);
+    }
   if (result != NULL && (implicit || w->day_offset == 0) &&
       g_date_time_compare (result, now) <= 0)
     {
@@ -1329,7 +1342,8 @@ static const char * const evening_nouns[] = {
 static const char * const name_stops[] = {
   "that", "saying", "say", "about", "regarding", "re", "asking", "ask", "and", "to", "at",
   "on", "in", "for", "tomorrow", "today", "tonight", "with", "when", "if", "because", "so",
-  "before", "after", "by", "from", "please", "now", "later", "back", "again", NULL
+  "before", "after", "by", "from", "please", "now", "later", "back", "again", "it's", "it",
+  "this", "is", "urgent", "urgently", "asap", "immediately", "right", "soon", NULL
 };
 
 static const char * const not_names[] = {
@@ -1417,7 +1431,7 @@ words_from (Clause  *c,
 }
 
 /* Marks what does not belong in a title at the clause's end: "please",
- * "thanks", "thank you", "for me", "ok".
+ * "thanks", "thank you", "for me", "ok", "later", "soon".
  */
 static void
 trim_tail (Clause *c,
@@ -1430,7 +1444,8 @@ trim_tail (Clause *c,
       guint i = end - 1;
 
       if (tok (c->tokens, i)->used || is (c, i, "please") || is (c, i, "thanks") ||
-          is (c, i, "ok") || is (c, i, "okay") || is (c, i, "and") || is (c, i, "mira"))
+          is (c, i, "ok") || is (c, i, "okay") || is (c, i, "and") || is (c, i, "mira") ||
+          is (c, i, "later") || is (c, i, "soon"))
         {
           tok (c->tokens, i)->used = TRUE;
           end--;

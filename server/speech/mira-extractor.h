@@ -85,8 +85,9 @@ MiraAction  *mira_action_from_json     (JsonObject       *object,
  * A clock time without am/pm is the next one to come (at 10:00 "at nine"
  * is 21:00); on another day 1–6 are afternoon, 7–11 morning. A time already
  * past today means tomorrow; a date already past this year means next year;
- * a day without a time is at 09:00; a reminder without any time is due one
- * hour after @said_at, and so starts an event without one; an event lasts
+ * a day without a time is at 09:00 ("today" said after 09:00: as if no time
+ * was said; "later" and "early" before a day say nothing more); a reminder
+ * without any time is due one hour after @said_at, and so starts an event without one; an event lasts
  * one hour unless "for two hours", "until three" or "from two to four" says
  * otherwise. "urgent" makes a reminder urgent, "important" high,
  * "low priority" low, wherever said (before the request, after it, or as a
