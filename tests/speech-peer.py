@@ -6,9 +6,10 @@
 
 PROTOCOL is the service it plays:
   wyoming   Wyoming over TCP, as wyoming-faster-whisper serves it (describe → info;
-            transcribe, audio-start, audio-chunk…, audio-stop → transcript)
-  openai    POST /v1/audio/transcriptions, multipart (file, model, response_format)
-  deepgram  POST /v1/listen, Authorization: Token KEY, an audio/wav body
+            transcribe {language?}, audio-start, audio-chunk…, audio-stop → transcript)
+  openai    POST /v1/audio/transcriptions, multipart (file, model, response_format,
+            language?)
+  deepgram  POST /v1/listen?language=…, Authorization: Token KEY, an audio/wav body
 
 MODE is how it answers a transcription:
   ok            the transcript TEXT
@@ -224,6 +225,8 @@ class WyomingHandler(socketserver.StreamRequestHandler):
                                 "installed": True, "languages": ["en"], "version": "1.0"}]}],
                     "tts": [], "handle": [], "intent": [], "wake": [], "satellite": None})
                 return
+            if event_type == "transcribe":
+                entry["language"] = data.get("language")
             if event_type in ("audio-start", "audio-chunk"):
                 fmt = [data.get("rate"), data.get("width"), data.get("channels")]
                 if fmt not in entry["formats"]:

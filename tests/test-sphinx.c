@@ -97,7 +97,7 @@ transcribe (MiraSphinx *sphinx)
     mira_test_speech_mix (mira_test_speech_get ("slt", SENTENCE), -20.0, INFINITY, 1.0, 300,
                           300, 1, &n);
   MiraTranscript *transcript =
-    mira_transcriber_transcribe (MIRA_TRANSCRIBER (sphinx), samples, n, NULL, &error);
+    mira_transcriber_transcribe (MIRA_TRANSCRIBER (sphinx), samples, n, "en", NULL, &error);
 
   g_assert_no_error (error);
   return transcript;

@@ -131,11 +131,14 @@ speech (gsize *n_out)
                                300, 300, 1, n_out);
 }
 
-/* Transcribes with @transcriber; checks how long it took */
+/* Transcribes with @transcriber, what is said being in @language (NULL: not
+ * said); checks how long it took
+ */
 static MiraTranscript *
-run (MiraTranscriber  *transcriber,
-     guint             max_ms,
-     GError          **error)
+run_in (MiraTranscriber  *transcriber,
+        const char       *language,
+        guint             max_ms,
+        GError          **error)
 {
   gsize n = 0;
   g_autofree gint16 *samples = speech (&n);
@@ -143,11 +146,19 @@ run (MiraTranscriber  *transcriber,
   MiraTranscript *transcript;
   double ms;
 
-  transcript = mira_transcriber_transcribe (transcriber, samples, n, NULL, error);
+  transcript = mira_transcriber_transcribe (transcriber, samples, n, language, NULL, error);
   ms = (g_get_monotonic_time () - start) / 1000.0;
   mira_test_check (ms <= max_ms, "%s took %.0f ms, more than %u",
                    mira_transcriber_get_name (transcriber), ms, max_ms);
   return transcript;
+}
+
+static MiraTranscript *
+run (MiraTranscriber  *transcriber,
+     guint             max_ms,
+     GError          **error)
+{
+  return run_in (transcriber, NULL, max_ms, error);
 }
 
 static void
@@ -458,6 +469,115 @@ state_of (JsonArray  *states,
   return NULL;
 }
 
+/* Language ---------------------------------------------------------------------- */
+
+/* Each service hears the language as its protocol takes it: Wyoming's
+ * `transcribe` and OpenAI's form the ISO 639 code, Deepgram's query the
+ * whole tag; without one, none is sent and the service keeps its own.
+ */
+static void
+test_language (void)
+{
+  g_autoptr(Peer) wyoming = peer_start ("wyoming", "ok", "--text", ANSWER, NULL);
+  g_autoptr(Peer) openai = peer_start ("openai", "ok", "--text", ANSWER, NULL);
+  g_autoptr(Peer) deepgram = peer_start ("deepgram", "ok", "--text", ANSWER, NULL);
+  Peer *peers[] = { wyoming, openai, deepgram };
+  g_autoptr(MiraTranscriber) by_wyoming = wyoming_new (wyoming);
+  g_autoptr(MiraTranscriber) by_openai = NULL;
+  g_autoptr(MiraTranscriber) by_deepgram = NULL;
+  MiraTranscriber *backends[3];
+
+  by_openai = MIRA_TRANSCRIBER (mira_openai_transcriber_new (openai->url, "whisper-1", NULL,
+                                                             TIMEOUT_MS));
+  by_deepgram = MIRA_TRANSCRIBER (mira_deepgram_transcriber_new (deepgram->url, "dg-key",
+                                                                 TIMEOUT_MS));
+  backends[0] = by_wyoming;
+  backends[1] = by_openai;
+  backends[2] = by_deepgram;
+  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
+    {
+      g_autoptr(GPtrArray) requests = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(MiraTranscript) said = NULL;
+      g_autoptr(MiraTranscript) unsaid = NULL;
+
+      g_assert_true (mira_transcriber_takes_language (backends[i], "de-AT"));
+      said = run_in (backends[i], "de-AT", TIMEOUT_MS, &error);
+      g_assert_no_error (error);
+      unsaid = run_in (backends[i], NULL, TIMEOUT_MS, &error);
+      g_assert_no_error (error);
+      requests = peer_requests (peers[i]);
+      g_assert_cmpuint (requests->len, ==, 2);
+      if (i < 2)
+        {
+          g_assert_cmpstr (json_object_get_string_member_with_default (request_object (requests, 0),
+                                                                       "language", NULL),
+                           ==, "de");
+          g_assert_null (json_object_get_string_member_with_default (request_object (requests, 1),
+                                                                     "language", NULL));
+        }
+      else
+        {
+          g_assert_cmpstr (json_object_get_string_member (request_object (requests, 0), "path"),
+                           ==, "/v1/listen?language=de-AT");
+          g_assert_cmpstr (json_object_get_string_member (request_object (requests, 1), "path"),
+                           ==, "/v1/listen");
+        }
+    }
+}
+
+/* PocketSphinx's model is English: English of any region is transcribed,
+ * another language is not (a chain passes PocketSphinx over for the next
+ * backend, which is no failure), and no decode begins while it is spoken.
+ */
+static void
+test_language_sphinx (void)
+{
+  g_autoptr(Peer) peer = peer_start ("wyoming", "ok", "--text", "Schalte das Licht an.", NULL);
+  g_autofree char *wyoming = g_strdup_printf ("wyoming://127.0.0.1:%u", peer->port);
+  g_autofree char *spec = g_strconcat ("sphinx,", wyoming, NULL);
+  MiraTranscriberOptions options = { .sphinx_decoders = 1, .timeout_ms = TIMEOUT_MS };
+  g_autoptr(MiraTranscriberChain) alone = NULL;
+  g_autoptr(MiraTranscriberChain) chain = NULL;
+  g_autoptr(MiraTranscript) english = NULL;
+  g_autoptr(MiraTranscript) german = NULL;
+  g_autoptr(MiraTranscript) none = NULL;
+  g_autoptr(MiraSphinxDecode) decode = NULL;
+  g_autoptr(JsonArray) states = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *state = NULL;
+
+  alone = mira_transcriber_chain_new ("sphinx", &options, &error);
+  g_assert_no_error (error);
+  g_assert_true (mira_transcriber_takes_language (MIRA_TRANSCRIBER (alone), "en-GB"));
+  g_assert_false (mira_transcriber_takes_language (MIRA_TRANSCRIBER (alone), "de"));
+  english = run_in (MIRA_TRANSCRIBER (alone), "en-GB", 15000, &error);
+  g_assert_no_error (error);
+  mira_test_check (strstr (english->text, "kitchen") != NULL, "PocketSphinx heard '%s'",
+                   english->text);
+  none = run_in (MIRA_TRANSCRIBER (alone), "de", 15000, &error);
+  g_assert_null (none);
+  check_error (error, MIRA_TRANSCRIBER_ERROR_LANGUAGE, "no model for language de");
+  g_clear_error (&error);
+  states = mira_transcriber_chain_get_states (alone);
+  g_assert_cmpstr (state_of (states, "sphinx", &state), ==, "ok");
+  g_assert_cmpint (json_object_get_int_member (state, "transcriptions"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (state, "failures"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (state, "skipped"), ==, 1);
+  g_assert_null (mira_transcriber_decode_new (MIRA_TRANSCRIBER (alone), "de", NULL));
+  decode = mira_transcriber_decode_new (MIRA_TRANSCRIBER (alone), "en", NULL);
+  g_assert_nonnull (decode);
+
+  /* First in a chain: passed over, and the next backend hears German */
+  chain = mira_transcriber_chain_derive (alone, spec, &error);
+  g_assert_no_error (error);
+  german = run_in (MIRA_TRANSCRIBER (chain), "de", TIMEOUT_MS, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (german->text, ==, "Schalte das Licht an.");
+  g_assert_cmpstr (german->backend, ==, wyoming);
+  g_assert_null (german->failed);
+}
+
 /* Every remote backend fails its own way; PocketSphinx still gives the words */
 static void
 test_chain_fallback (void)
@@ -588,7 +708,7 @@ test_chain_derive (void)
 
     g_assert_no_error (error);
     /* Not loaded: it decodes nothing before its first utterance */
-    g_assert_null (mira_transcriber_decode_new (MIRA_TRANSCRIBER (sphinx), NULL));
+    g_assert_null (mira_transcriber_decode_new (MIRA_TRANSCRIBER (sphinx), "en", NULL));
     sphinx_states = mira_transcriber_chain_get_states (sphinx);
     g_assert_cmpstr (state_of (sphinx_states, "sphinx", &state), ==, "ok");
     g_assert_cmpstr (json_object_get_string_member (state, "model"), ==, "en-us");
@@ -852,21 +972,18 @@ network_new (Server  *server,
   return g_strdup (json_object_get_string_member (network, "network_id"));
 }
 
-/* Uploads the test sentence as one utterance and waits for its interaction */
-static JsonObject *
-say (Server     *server,
-     const char *network,
-     const char *token,
-     guint       n_before)
+/* Uploads the test sentence as one utterance */
+static void
+say_only (Server     *server,
+          const char *network,
+          const char *token)
 {
   g_autoptr(SoupMultipart) form = soup_multipart_new (SOUP_FORM_MIME_TYPE_MULTIPART);
   g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
   g_autoptr(GBytes) body = NULL;
   g_autoptr(GBytes) wav = NULL;
   g_autofree char *upload = g_strdup_printf ("/api/v1/%s/streams/kitchen/audio", network);
-  g_autofree char *list = g_strdup_printf ("/api/v1/%s/interactions?limit=1", network);
   g_autoptr(MiraTestResponse) r = NULL;
-  gint64 deadline;
   gsize n = 0;
   g_autofree gint16 *samples = speech (&n);
 
@@ -876,7 +993,19 @@ say (Server     *server,
   r = mira_test_client_request_full (server->client, "POST", upload, token,
                                      soup_message_headers_get_one (headers, "Content-Type"), body);
   mira_test_check (r->status == 202, "the upload answered %u: %s", r->status, r->body);
+}
 
+/* Uploads the test sentence as one utterance and waits for its interaction */
+static JsonObject *
+say (Server     *server,
+     const char *network,
+     const char *token,
+     guint       n_before)
+{
+  g_autofree char *list = g_strdup_printf ("/api/v1/%s/interactions?limit=1", network);
+  gint64 deadline;
+
+  say_only (server, network, token);
   deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
   for (;;)
     {
@@ -924,6 +1053,126 @@ put_setting (Server     *server,
       mira_test_check (strstr (detail, words) != NULL, "'%s' does not say '%s'", detail, words);
       g_assert_cmpstr (json_object_get_string_member (object, "error_code"), !=, NULL);
     }
+}
+
+/* PUT settings/@key of @network to @value_json, answered @status */
+static void
+put_named_setting (Server     *server,
+                   const char *network,
+                   const char *token,
+                   const char *key,
+                   const char *value_json,
+                   guint       status)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/%s/settings/%s", network, key);
+  g_autofree char *body = g_strdup_printf ("{\"value\": %s}", value_json);
+  g_autoptr(MiraTestResponse) r = mira_test_client_request (server->client, "PUT", path, token,
+                                                            body);
+
+  answer_object (r, status);
+}
+
+/* The language the Wyoming service was asked for last */
+static const char *
+last_language (Peer        *peer,
+               GPtrArray  **keep)
+{
+  g_clear_pointer (keep, g_ptr_array_unref);
+  *keep = peer_requests (peer);
+  return json_object_get_string_member_with_default (request_object (*keep, (*keep)->len - 1),
+                                                     "language", NULL);
+}
+
+/* A network's `language` setting reaches its transcriber, "en" until it is
+ * set; read once, and again when it changes. A language PocketSphinx has
+ * no model for is not written down as English: the utterance is passed
+ * over (counted as skipped in /health) until the setting names English.
+ */
+static void
+test_server_language (void)
+{
+  g_autoptr(Peer) peer = peer_start ("wyoming", "ok", "--text", ANSWER, NULL);
+  g_autofree char *wyoming = g_strdup_printf ("wyoming://127.0.0.1:%u", peer->port);
+  g_autofree char *spec = g_strconcat (wyoming, ",sphinx", NULL);
+  g_autoptr(Server) server = server_start (spec);
+  g_autofree char *token = NULL;
+  g_autofree char *network = network_new (server, &token);
+  g_autofree char *path = g_strdup_printf ("/api/v1/%s/settings/language", network);
+  g_autoptr(GPtrArray) requests = NULL;
+  static const struct { const char *value_json, *heard; guint status; } settings[] = {
+    { NULL, "en", 0 }, { "\"de\"", "de", 201 }, { "\"fr-CA\"", "fr", 200 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (settings); i++)
+    {
+      g_autoptr(JsonObject) interaction = NULL;
+
+      if (settings[i].value_json != NULL)
+        put_named_setting (server, network, token, "language", settings[i].value_json,
+                           settings[i].status);
+      interaction = say (server, network, token, i);
+      g_assert_cmpstr (json_object_get_string_member (interaction, "content"), ==, ANSWER);
+      g_assert_cmpstr (last_language (peer, &requests), ==, settings[i].heard);
+    }
+  /* The setting deleted: the default again */
+  {
+    g_autoptr(MiraTestResponse) deleted = mira_test_client_request (server->client, "DELETE",
+                                                                    path, token, NULL);
+    g_autoptr(JsonObject) interaction = NULL;
+
+    g_assert_cmpuint (deleted->status, ==, 204);
+    interaction = say (server, network, token, G_N_ELEMENTS (settings));
+    g_assert_cmpstr (last_language (peer, &requests), ==, "en");
+  }
+
+  /* A network of PocketSphinx alone that speaks German */
+  {
+    g_autofree char *other_token = NULL;
+    g_autofree char *other = network_new (server, &other_token);
+    g_autofree char *list = g_strdup_printf ("/api/v1/%s/interactions", other);
+    g_autoptr(MiraTestResponse) r = NULL;
+    g_autoptr(JsonObject) english = NULL;
+    gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+    guint n_requests;
+
+    g_clear_pointer (&requests, g_ptr_array_unref);
+    requests = peer_requests (peer);
+    n_requests = requests->len;
+    put_named_setting (server, other, other_token, "transcriber", "\"sphinx\"", 201);
+    put_named_setting (server, other, other_token, "language", "\"de\"", 201);
+    say_only (server, other, other_token);
+    for (;;)
+      {
+        g_autoptr(JsonArray) states = health_transcribers (server);
+        JsonObject *state = NULL;
+
+        g_assert_cmpstr (state_of (states, "sphinx", &state), ==, "ok");
+        /* Once, or twice when it was tried before the utterance's window closed */
+        if (json_object_get_int_member (state, "skipped") >= 1)
+          {
+            g_assert_cmpint (json_object_get_int_member (state, "failures"), ==, 0);
+            break;
+          }
+        mira_test_check (g_get_monotonic_time () < deadline,
+                         "PocketSphinx was not passed over for German within 30 s");
+        mira_test_client_run (server->client, 100);
+      }
+    r = mira_test_client_request (server->client, "GET", list, other_token, NULL);
+    g_assert_cmpint (json_object_get_int_member (answer_object (r, 200), "total"), ==, 0);
+
+    put_named_setting (server, other, other_token, "language", "\"en-GB\"", 200);
+    english = say (server, other, other_token, 0);
+    mira_test_check (strstr (json_object_get_string_member (english, "content"), "kitchen")
+                     != NULL, "PocketSphinx heard '%s'",
+                     json_object_get_string_member (english, "content"));
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (english,
+                                                                                   "metadata"),
+                                                    "transcriber"), ==, "sphinx");
+    /* The service of the server's chain was never asked */
+    g_clear_pointer (&requests, g_ptr_array_unref);
+    requests = peer_requests (peer);
+    g_assert_cmpuint (requests->len, ==, n_requests);
+  }
 }
 
 /* mira-server --transcriber wyoming://…,sphinx uses the service; when it
@@ -1448,7 +1697,7 @@ decode_streamed (MiraTranscriberChain *chain,
                  const gint16         *samples,
                  gsize                 n)
 {
-  g_autoptr(MiraSphinxDecode) decode = mira_transcriber_decode_new (MIRA_TRANSCRIBER (chain),
+  g_autoptr(MiraSphinxDecode) decode = mira_transcriber_decode_new (MIRA_TRANSCRIBER (chain), "en",
                                                                           *has_cmn ? cmn : NULL);
   g_autoptr(GBytes) bytes = g_bytes_new (samples, n * sizeof (gint16));
   gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
@@ -1457,7 +1706,7 @@ decode_streamed (MiraTranscriberChain *chain,
   g_assert_nonnull (decode);
   for (gsize i = 0; i < n_pushed; i += 320)
     mira_sphinx_decode_push (decode, pushed + i, MIN (320, n_pushed - i));
-  mira_transcriber_transcribe_decode_async (MIRA_TRANSCRIBER (chain), bytes, decode, NULL, decode_transcribed,
+  mira_transcriber_transcribe_decode_async (MIRA_TRANSCRIBER (chain), bytes, decode, "en", NULL, decode_transcribed,
                                                   &ended);
   while (!ended.done)
     {
@@ -1491,7 +1740,7 @@ test_sphinx_streamed (void)
   gboolean has_cmn = FALSE;
 
   /* A chain that begins with a remote service transcribes once the utterance is over */
-  g_assert_null (mira_transcriber_decode_new (MIRA_TRANSCRIBER (remote), NULL));
+  g_assert_null (mira_transcriber_decode_new (MIRA_TRANSCRIBER (remote), "en", NULL));
 
   /* A microphone's first utterance, with no mean known before: decoded
    * whole at its end, its mean kept
@@ -1540,7 +1789,7 @@ test_sphinx_streamed_first (void)
   g_autofree gint16 *samples = mira_test_speech_mix (mira_test_speech_get ("slt", sentence),
                                                      -20.0, 30.0, 1.0, 300, 1000, 91, &n);
   g_autoptr(MiraSphinxDecode) decode = mira_transcriber_decode_new (MIRA_TRANSCRIBER (chain),
-                                                                    NULL);
+                                                                    "en", NULL);
   g_autoptr(GBytes) bytes = g_bytes_new (samples, n * sizeof (gint16));
   g_autoptr(MiraTranscript) transcript = NULL;
   gint64 start_us = g_get_monotonic_time ();
@@ -1558,7 +1807,7 @@ test_sphinx_streamed_first (void)
         g_usleep ((gulong) (due - now));
       mira_sphinx_decode_push (decode, samples + i, MIN (320, n - i));
     }
-  mira_transcriber_transcribe_decode_async (MIRA_TRANSCRIBER (chain), bytes, decode, NULL,
+  mira_transcriber_transcribe_decode_async (MIRA_TRANSCRIBER (chain), bytes, decode, "en", NULL,
                                             decode_transcribed, &ended);
   while (!ended.done)
     {
@@ -1585,6 +1834,8 @@ main (int    argc,
   g_test_add_data_func ("/transcriber/openai/failures", "openai", test_http_failures);
   g_test_add_func ("/transcriber/deepgram/ok", test_deepgram_ok);
   g_test_add_data_func ("/transcriber/deepgram/failures", "deepgram", test_http_failures);
+  g_test_add_func ("/transcriber/language", test_language);
+  g_test_add_func ("/transcriber/language/sphinx", test_language_sphinx);
   g_test_add_func ("/transcriber/chain/fallback", test_chain_fallback);
   g_test_add_func ("/transcriber/chain/derive", test_chain_derive);
   g_test_add_func ("/transcriber/chain/probe", test_chain_probe);
@@ -1593,6 +1844,7 @@ main (int    argc,
   g_test_add_func ("/transcriber/server/many-chains", test_server_many_chains);
   g_test_add_func ("/transcriber/server/restart-unusable", test_server_restart_unusable);
   g_test_add_func ("/transcriber/server/network-model", test_server_network_model);
+  g_test_add_func ("/transcriber/server/language", test_server_language);
   g_test_add_func ("/transcriber/api-key", test_api_key);
   g_test_add_func ("/transcriber/server/api-key", test_server_api_key);
   g_test_add_func ("/transcriber/sphinx/idle", test_sphinx_idle);

@@ -127,6 +127,7 @@ static const Answer transcriber_answers[] = {
   [MIRA_TRANSCRIBER_ERROR_REFUSED] = { 500, "INTERNAL_ERROR" },
   [MIRA_TRANSCRIBER_ERROR_BAD_ANSWER] = { 500, "INTERNAL_ERROR" },
   [MIRA_TRANSCRIBER_ERROR_INVALID_SPEC] = { 500, "INTERNAL_ERROR" },
+  [MIRA_TRANSCRIBER_ERROR_LANGUAGE] = { 500, "INTERNAL_ERROR" },
 };
 
 static const Answer llm_answers[] = {

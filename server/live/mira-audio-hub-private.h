@@ -66,7 +66,7 @@ struct _Network
   gsize             decode_pushed;       /* samples of the window pushed to it */
   gsize             decode_taken;        /* the early transcription took this much */
   gboolean          decode_none;         /* the transcriber decodes only whole utterances */
-  gboolean          reading_transcriber; /* its "transcriber" setting is being read */
+  gboolean          reading_speech;      /* its speech settings are being read */
 };
 
 /* The networks whose audio one thread handles, and everything they do. */
@@ -91,11 +91,12 @@ struct _MiraAudioHub
   GHashTable      *assigned;        /* network_id → shard index + 1 */
   guint           *n_assigned;      /* networks per shard */
   gint             busy;            /* utterances and writes under way, every shard */
-  /* Under the lock: network_id → MiraTranscriber* (a reference), as the
-   * network's "transcriber" setting names it; forgotten when it changes
+  /* Under the lock: network_id → the transcriber its "transcriber" setting
+   * names and the language of its "language" setting (mira-audio-hub-speech.c);
+   * forgotten when one changes
    */
-  GHashTable      *transcribers;
-  guint            transcribers_age; /* one more at each change of a setting */
+  GHashTable      *speech;
+  guint            speech_age;       /* one more at each change of a setting */
   guint            settings_watch;   /* the bus subscription */
 };
 
@@ -150,18 +151,22 @@ void             mira_audio_hub_utterance_abandon_early   (Network              
 
 /* mira-audio-hub-speech.c */
 
-/* The transcribers the networks' settings name, kept until they change */
+/* The transcribers and languages the networks' settings name, kept until
+ * they change
+ */
 void             mira_audio_hub_speech_init               (MiraAudioHub            *hub);
 void             mira_audio_hub_speech_clear              (MiraAudioHub            *hub);
-/* Calls @func with the network's transcriber: the one its "transcriber"
- * setting names, else the hub's; at once when it is known, else once the
- * setting is read. @transcriber NULL: the hub is gone. @func NULL: only
- * finds out, for later.
+/* Calls @func with the network's transcriber, the one its "transcriber"
+ * setting names, else the hub's, and @language, its "language" setting
+ * (default "en"); at once when they are known, else once the settings are
+ * read. @transcriber NULL: the hub is gone. @func NULL: only finds out,
+ * for later.
  */
-typedef void (*MiraAudioHubTranscriberFunc) (MiraTranscriber *transcriber,
-                                             gpointer         user_data);
-void             mira_audio_hub_speech_get_transcriber    (Network                 *network,
-                                                           MiraAudioHubTranscriberFunc func,
+typedef void (*MiraAudioHubSpeechFunc) (MiraTranscriber *transcriber,
+                                        const char      *language,
+                                        gpointer         user_data);
+void             mira_audio_hub_speech_get                (Network                 *network,
+                                                           MiraAudioHubSpeechFunc   func,
                                                            gpointer                 user_data);
 /* After the arbiter took @stream's audio: the decode of the open
  * utterance follows the best stream, and is given what is new of it.

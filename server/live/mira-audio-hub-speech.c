@@ -2,8 +2,9 @@
 #define G_LOG_DOMAIN "mira-audio-hub"
 
 /* A network's speech engine on its shard: which transcriber it uses (the
- * hub's, or the chain its "transcriber" setting names, read once and kept
- * until a setting event says it changed), and the decode that follows its
+ * hub's, or the chain its "transcriber" setting names) and in which
+ * language (its "language" setting), read once and kept until a setting
+ * event says one changed, and the decode that follows its
  * open utterance while it is spoken, on the stream the arbiter holds best,
  * so that when the utterance ends only its last fraction of a second is
  * left to decode.
@@ -16,7 +17,26 @@
 #include "mira-store.h"
 #include "mira-transcriber-chain.h"
 
-/* The events after which a network's transcriber may be another */
+/* What a network's utterances are transcribed with, and in (the default of
+ * the "language" setting when it has none)
+ */
+typedef struct
+{
+  MiraTranscriber *transcriber;
+  char            *language;
+} Speech;
+
+#define DEFAULT_LANGUAGE "en"
+
+static void
+speech_free (Speech *speech)
+{
+  g_clear_object (&speech->transcriber);
+  g_free (speech->language);
+  g_free (speech);
+}
+
+/* The events after which a network's transcriber or language may be another */
 static void
 on_event (const char *network_id,
           JsonObject *event,
@@ -29,27 +49,27 @@ on_event (const char *network_id,
   if (g_str_has_prefix (type, "setting_"))
     {
       JsonObject *setting = json_object_get_object_member (event, "setting");
+      const char *key = setting ? json_object_get_string_member_with_default (setting, "key",
+                                                                              NULL) : NULL;
 
-      if (setting == NULL ||
-          g_strcmp0 (json_object_get_string_member_with_default (setting, "key", NULL),
-                     "transcriber") != 0)
+      if (g_strcmp0 (key, "transcriber") != 0 && g_strcmp0 (key, "language") != 0)
         return;
     }
   else if (!g_str_equal (type, "network_updated") && !g_str_equal (type, "network_deleted"))
     return;
 
   g_mutex_lock (&hub->lock);
-  g_hash_table_remove (hub->transcribers, network_id);
-  hub->transcribers_age++;
+  g_hash_table_remove (hub->speech, network_id);
+  hub->speech_age++;
   g_mutex_unlock (&hub->lock);
 }
 
 void
 mira_audio_hub_speech_init (MiraAudioHub *hub)
 {
-  hub->transcribers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
-  /* A network's setting can change only when its chain may differ from the hub's */
-  if (MIRA_IS_TRANSCRIBER_CHAIN (hub->transcriber))
+  hub->speech = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify) speech_free);
+  if (hub->transcriber != NULL)
     hub->settings_watch = mira_event_bus_subscribe (hub->bus, NULL, on_event, hub);
 }
 
@@ -58,67 +78,109 @@ mira_audio_hub_speech_clear (MiraAudioHub *hub)
 {
   if (hub->settings_watch != 0)
     mira_event_bus_unsubscribe (hub->bus, hub->settings_watch);
-  g_clear_pointer (&hub->transcribers, g_hash_table_unref);
+  g_clear_pointer (&hub->speech, g_hash_table_unref);
 }
 
-/* The network's "transcriber" setting (a JSON string), or NULL when unset */
-static gpointer
-read_transcriber_setting (MiraDb    *db,
-                          gpointer   data,
-                          GError   **error)
+/* A network's settings of speech as read: NULL where unset */
+typedef struct
+{
+  char *transcriber;
+  char *language;
+} SpeechSettings;
+
+static void
+speech_settings_free (SpeechSettings *settings)
+{
+  g_free (settings->transcriber);
+  g_free (settings->language);
+  g_free (settings);
+}
+
+/* The network's setting @key when it is a JSON string */
+static gboolean
+read_string_setting (MiraDb      *db,
+                     const char  *network_id,
+                     const char  *key,
+                     char       **value,
+                     GError     **error)
 {
   g_autoptr(MiraNetworkSetting) setting = NULL;
 
-  if (!mira_networks_get_setting (db, data, "transcriber", &setting, error) || setting == NULL ||
-      setting->value == NULL || !JSON_NODE_HOLDS_VALUE (setting->value) ||
-      json_node_get_value_type (setting->value) != G_TYPE_STRING)
-    return NULL;
-  return g_strdup (json_node_get_string (setting->value));
+  *value = NULL;
+  if (!mira_networks_get_setting (db, network_id, key, &setting, error))
+    return FALSE;
+  if (setting != NULL && setting->value != NULL && JSON_NODE_HOLDS_VALUE (setting->value) &&
+      json_node_get_value_type (setting->value) == G_TYPE_STRING)
+    *value = g_strdup (json_node_get_string (setting->value));
+  return TRUE;
+}
+
+/* The network's "transcriber" and "language" settings (SpeechSettings) */
+static gpointer
+read_speech_settings (MiraDb    *db,
+                      gpointer   data,
+                      GError   **error)
+{
+  SpeechSettings *settings = g_new0 (SpeechSettings, 1);
+
+  if (!read_string_setting (db, data, "transcriber", &settings->transcriber, error) ||
+      !read_string_setting (db, data, "language", &settings->language, error))
+    {
+      speech_settings_free (settings);
+      return NULL;
+    }
+  return settings;
 }
 
 typedef struct
 {
-  Shard                       *shard;
-  char                        *network_id;
-  guint                        age;        /* the settings' when the read began */
-  MiraAudioHubTranscriberFunc  func;
-  gpointer                     user_data;
+  Shard                   *shard;
+  char                    *network_id;
+  guint                    age;        /* the settings' when the read began */
+  MiraAudioHubSpeechFunc   func;
+  gpointer                 user_data;
 } Lookup;
 
-/* The network's own chain when it sets one, else the hub's */
+/* The network's own chain when it sets one, else the hub's; its language */
 static void
-transcriber_setting_read (GObject      *source,
-                          GAsyncResult *result,
-                          gpointer      user_data)
+speech_settings_read (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
 {
   Lookup *lookup = user_data;
   MiraAudioHub *hub = lookup->shard->hub;
   g_autoptr(GError) error = NULL;
-  g_autofree char *spec = mira_store_run_finish ((MiraStore *) source, result, &error);
+  SpeechSettings *settings = mira_store_run_finish ((MiraStore *) source, result, &error);
   g_autoptr(MiraTranscriberChain) chain = NULL;
   MiraTranscriber *transcriber = NULL;
+  const char *language = DEFAULT_LANGUAGE;
 
+  if (settings != NULL && settings->language != NULL)
+    language = settings->language;
   if (hub != NULL)
     {
       Network *network = g_hash_table_lookup (lookup->shard->networks, lookup->network_id);
 
       if (network != NULL)
-        network->reading_transcriber = FALSE;
+        network->reading_speech = FALSE;
+      if (!MIRA_IS_TRANSCRIBER_CHAIN (hub->transcriber))
+        transcriber = hub->transcriber;
       /* A network whose setting cannot be read or used is not
        * transcribed, as "none": the server's chain may send its audio where
        * its own would not (a cloud service instead of one on its LAN).
        */
-      if (error != NULL)
+      else if (error != NULL)
         {
           g_warning ("the transcriber setting of network %s could not be read (%s): this "
                      "utterance is not transcribed", lookup->network_id, error->message);
           chain = mira_transcriber_chain_derive (MIRA_TRANSCRIBER_CHAIN (hub->transcriber),
                                                  "none", NULL);
+          transcriber = MIRA_TRANSCRIBER (chain);
         }
       else
         {
-          chain = mira_transcriber_chain_derive (MIRA_TRANSCRIBER_CHAIN (hub->transcriber), spec,
-                                                 &error);
+          chain = mira_transcriber_chain_derive (MIRA_TRANSCRIBER_CHAIN (hub->transcriber),
+                                                 settings->transcriber, &error);
           if (chain == NULL)
             {
               g_warning ("the transcriber setting of network %s cannot be used on this server "
@@ -131,63 +193,82 @@ transcriber_setting_read (GObject      *source,
             /* Its Wyoming services say which model they run, as the
              * server's do at start-up: their transcripts name it */
             mira_transcriber_chain_probe (chain);
-          /* Kept unless the setting changed while it was read */
-          g_mutex_lock (&hub->lock);
-          if (hub->transcribers_age == lookup->age)
-            g_hash_table_replace (hub->transcribers, g_strdup (lookup->network_id),
-                                  g_object_ref (chain));
-          g_mutex_unlock (&hub->lock);
+          transcriber = MIRA_TRANSCRIBER (chain);
         }
-      transcriber = MIRA_TRANSCRIBER (chain);
+      if (settings != NULL && !mira_transcriber_takes_language (transcriber, language) &&
+          !(MIRA_IS_TRANSCRIBER_CHAIN (transcriber) &&
+            mira_transcriber_chain_is_empty (MIRA_TRANSCRIBER_CHAIN (transcriber))))
+        g_message ("no transcriber of network %s has a model for its language %s: its "
+                   "utterances are not transcribed until the setting changes",
+                   lookup->network_id, language);
+      /* Kept unless a setting changed while it was read */
+      g_mutex_lock (&hub->lock);
+      if (settings != NULL && hub->speech_age == lookup->age)
+        {
+          Speech *speech = g_new0 (Speech, 1);
+
+          speech->transcriber = g_object_ref (transcriber);
+          speech->language = g_strdup (language);
+          g_hash_table_replace (hub->speech, g_strdup (lookup->network_id), speech);
+        }
+      g_mutex_unlock (&hub->lock);
     }
   if (lookup->func != NULL)
-    lookup->func (transcriber, lookup->user_data);
+    lookup->func (transcriber, language, lookup->user_data);
+  g_clear_pointer (&settings, speech_settings_free);
   mira_audio_hub_shard_unref (lookup->shard);
   g_free (lookup->network_id);
   g_free (lookup);
 }
 
-/* The network's transcriber when it is known (a reference), else NULL */
-static MiraTranscriber *
-known_transcriber (MiraAudioHub *hub,
-                   const char   *network_id,
-                   guint        *age_out)
+/* The network's transcriber (a reference) and language (a copy) when they
+ * are known, else FALSE
+ */
+static gboolean
+known_speech (MiraAudioHub     *hub,
+              const char       *network_id,
+              MiraTranscriber **transcriber,
+              char            **language,
+              guint            *age_out)
 {
-  MiraTranscriber *transcriber;
+  Speech *speech;
 
-  if (!MIRA_IS_TRANSCRIBER_CHAIN (hub->transcriber))
-    return hub->transcriber ? g_object_ref (hub->transcriber) : NULL;
   g_mutex_lock (&hub->lock);
-  transcriber = g_hash_table_lookup (hub->transcribers, network_id);
-  if (transcriber != NULL)
-    g_object_ref (transcriber);
-  *age_out = hub->transcribers_age;
+  speech = g_hash_table_lookup (hub->speech, network_id);
+  if (speech != NULL)
+    {
+      *transcriber = g_object_ref (speech->transcriber);
+      *language = g_strdup (speech->language);
+    }
+  *age_out = hub->speech_age;
   g_mutex_unlock (&hub->lock);
-  return transcriber;
+  return speech != NULL;
 }
 
 void
-mira_audio_hub_speech_get_transcriber (Network                     *network,
-                                       MiraAudioHubTranscriberFunc  func,
-                                       gpointer                     user_data)
+mira_audio_hub_speech_get (Network                *network,
+                           MiraAudioHubSpeechFunc  func,
+                           gpointer                user_data)
 {
   MiraAudioHub *hub = network->hub;
   g_autoptr(MiraTranscriber) transcriber = NULL;
+  g_autofree char *language = NULL;
   Lookup *lookup;
   guint age = 0;
 
-  transcriber = known_transcriber (hub, network->network_id, &age);
-  if (transcriber != NULL || hub->transcriber == NULL)
+  if (hub->transcriber == NULL ||
+      known_speech (hub, network->network_id, &transcriber, &language, &age))
     {
       if (func != NULL)
-        func (transcriber, user_data);
+        func (transcriber, language, user_data);
       return;
     }
-  if (func == NULL && network->reading_transcriber)
+  if (func == NULL && network->reading_speech)
     return;
-  network->reading_transcriber = TRUE;
-  /* A network may name its own chain (its "transcriber" setting): read
-   * once, then kept until a setting event says it changed
+  network->reading_speech = TRUE;
+  /* A network may name its own chain (its "transcriber" setting) and says
+   * what it speaks: read once, then kept until a setting event says one
+   * changed
    */
   lookup = g_new0 (Lookup, 1);
   lookup->shard = mira_audio_hub_shard_ref (network->shard);
@@ -195,8 +276,9 @@ mira_audio_hub_speech_get_transcriber (Network                     *network,
   lookup->age = age;
   lookup->func = func;
   lookup->user_data = user_data;
-  mira_store_run_async (hub->store, read_transcriber_setting, g_strdup (network->network_id),
-                        g_free, g_free, NULL, transcriber_setting_read, lookup);
+  mira_store_run_async (hub->store, read_speech_settings, g_strdup (network->network_id),
+                        g_free, (GDestroyNotify) speech_settings_free, NULL,
+                        speech_settings_read, lookup);
 }
 
 void
@@ -219,21 +301,22 @@ begin (Network    *network,
 {
   MiraAudioStream *stream = mira_audio_hub_network_find_stream (network, client_id);
   g_autoptr(MiraTranscriber) transcriber = NULL;
+  g_autofree char *language = NULL;
   guint age = 0;
 
-  transcriber = known_transcriber (network->hub, network->network_id, &age);
-  if (transcriber == NULL)
+  if (network->hub->transcriber == NULL ||
+      !known_speech (network->hub, network->network_id, &transcriber, &language, &age))
     {
       /* Known for the next push, or at least the next utterance */
       if (network->hub->transcriber != NULL)
-        mira_audio_hub_speech_get_transcriber (network, NULL, NULL);
+        mira_audio_hub_speech_get (network, NULL, NULL);
       network->decode_none = network->hub->transcriber == NULL;
       return;
     }
   /* Normalised by the microphone's own mean; its first utterance, before
    * it has one, is decoded whole at its end (README, Speech figures)
    */
-  network->decode = mira_transcriber_decode_new (transcriber,
+  network->decode = mira_transcriber_decode_new (transcriber, language,
                                                  stream && stream->has_cmn ? &stream->cmn : NULL);
   if (network->decode == NULL)
     {

@@ -247,8 +247,12 @@ transcribed (GObject      *source,
     }
   if (transcript == NULL)
     {
-      /* A network whose transcriber setting is "none" */
-      if (g_error_matches (error, MIRA_TRANSCRIBER_ERROR, MIRA_TRANSCRIBER_ERROR_INVALID_SPEC))
+      /* A network whose transcriber setting is "none", or whose language
+       * none of its transcribers has a model for: no failure, said once
+       * when the settings were read
+       */
+      if (g_error_matches (error, MIRA_TRANSCRIBER_ERROR, MIRA_TRANSCRIBER_ERROR_INVALID_SPEC) ||
+          g_error_matches (error, MIRA_TRANSCRIBER_ERROR, MIRA_TRANSCRIBER_ERROR_LANGUAGE))
         g_debug ("not transcribed for %s: %s", pending->client_id, error->message);
       else
         g_warning ("transcription failed for %s: %s", pending->client_id, error->message);
@@ -315,6 +319,7 @@ pending_new (Network       *network,
  */
 static void
 transcriber_known (MiraTranscriber *transcriber,
+                   const char      *language,
                    gpointer         user_data)
 {
   Pending *pending = user_data;
@@ -328,15 +333,15 @@ transcriber_known (MiraTranscriber *transcriber,
     }
   if (pending->decode != NULL && transcriber == pending->decode_transcriber)
     {
-      mira_transcriber_transcribe_decode_async (transcriber, samples, pending->decode, NULL,
-                                                transcribed, pending);
+      mira_transcriber_transcribe_decode_async (transcriber, samples, pending->decode, language,
+                                                NULL, transcribed, pending);
       return;
     }
   /* The setting named another transcriber meanwhile */
   if (pending->decode != NULL)
     mira_sphinx_decode_cancel (pending->decode);
   g_clear_pointer (&pending->decode, mira_sphinx_decode_unref);
-  mira_transcriber_transcribe_async (transcriber, samples, NULL, transcribed, pending);
+  mira_transcriber_transcribe_async (transcriber, samples, language, NULL, transcribed, pending);
 }
 
 static void
@@ -350,7 +355,7 @@ transcribe (Network       *network,
                                   utterance->samples->len * sizeof (gint16));
   pending->decode = mira_audio_hub_speech_take_decode (network, utterance, early,
                                                        &pending->decode_transcriber);
-  mira_audio_hub_speech_get_transcriber (network, transcriber_known, pending);
+  mira_audio_hub_speech_get (network, transcriber_known, pending);
 }
 
 /* The silence after an utterance has begun on every stream: transcribe now,

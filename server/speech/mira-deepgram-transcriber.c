@@ -55,15 +55,33 @@ get_first (JsonObject *object,
   return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 }
 
+/* The request's URL: Deepgram takes the language as a query parameter, a
+ * BCP 47 tag as it is ("en-GB" picks British English)
+ */
+static char *
+request_url (MiraDeepgramTranscriber *self,
+             const char              *language)
+{
+  g_autofree char *escaped = NULL;
+
+  if (language == NULL)
+    return g_strdup (self->url);
+  escaped = g_uri_escape_string (language, NULL, FALSE);
+  return g_strdup_printf ("%s%clanguage=%s", self->url, strchr (self->url, '?') ? '&' : '?',
+                          escaped);
+}
+
 static MiraTranscript *
 mira_deepgram_transcriber_transcribe (MiraTranscriber  *transcriber,
                                       const gint16     *samples,
                                       gsize             n_samples,
+                                      const char       *language,
                                       GCancellable     *cancellable,
                                       GError          **error)
 {
   MiraDeepgramTranscriber *self = MIRA_DEEPGRAM_TRANSCRIBER (transcriber);
-  g_autoptr(MiraCurl) curl = mira_curl_new (self->url, self->timeout_ms, cancellable);
+  g_autofree char *url = request_url (self, language);
+  g_autoptr(MiraCurl) curl = mira_curl_new (url, self->timeout_ms, cancellable);
   g_autoptr(GBytes) wav = mira_transcriber_wav_new (samples, n_samples);
   g_autoptr(GBytes) answer = NULL;
   g_autoptr(JsonObject) object = NULL;

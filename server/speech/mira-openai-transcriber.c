@@ -33,6 +33,7 @@ static MiraTranscript *
 mira_openai_transcriber_transcribe (MiraTranscriber  *transcriber,
                                     const gint16     *samples,
                                     gsize             n_samples,
+                                    const char       *language,
                                     GCancellable     *cancellable,
                                     GError          **error)
 {
@@ -48,6 +49,7 @@ mira_openai_transcriber_transcribe (MiraTranscriber  *transcriber,
   MiraTranscript *transcript;
   gsize wav_len;
   const void *wav_data = g_bytes_get_data (wav, &wav_len);
+  g_autofree char *code = mira_transcriber_language_code (language);
 
   part = curl_mime_addpart (mime);
   curl_mime_name (part, "file");
@@ -60,6 +62,13 @@ mira_openai_transcriber_transcribe (MiraTranscriber  *transcriber,
   part = curl_mime_addpart (mime);
   curl_mime_name (part, "response_format");
   curl_mime_data (part, "json", CURL_ZERO_TERMINATED);
+  /* ISO 639-1, as the API takes it ("en", not "en-GB") */
+  if (code != NULL)
+    {
+      part = curl_mime_addpart (mime);
+      curl_mime_name (part, "language");
+      curl_mime_data (part, code, CURL_ZERO_TERMINATED);
+    }
   curl_easy_setopt (easy, CURLOPT_MIMEPOST, mime);
   if (self->auth != NULL)
     mira_curl_add_header (curl, self->auth);

@@ -498,10 +498,26 @@ mira_sphinx_get_name (MiraTranscriber *transcriber)
   return "sphinx";
 }
 
+gboolean
+mira_sphinx_takes_language (const char *language)
+{
+  g_autofree char *code = mira_transcriber_language_code (language);
+
+  return code == NULL || g_str_equal (code, "en");
+}
+
+static gboolean
+mira_sphinx_transcriber_takes_language (MiraTranscriber *transcriber,
+                                        const char      *language)
+{
+  return mira_sphinx_takes_language (language);
+}
+
 static MiraTranscript *
 mira_sphinx_transcribe (MiraTranscriber  *transcriber,
                         const gint16     *samples,
                         gsize             n_samples,
+                        const char       *language,
                         GCancellable     *cancellable,
                         GError          **error)
 {
@@ -512,6 +528,12 @@ mira_sphinx_transcribe (MiraTranscriber  *transcriber,
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
+  if (!mira_sphinx_takes_language (language))
+    {
+      g_set_error (error, MIRA_TRANSCRIBER_ERROR, MIRA_TRANSCRIBER_ERROR_LANGUAGE,
+                   "PocketSphinx has an English model only, not one for %s", language);
+      return NULL;
+    }
   ps = acquire (self, TRUE, error);
   if (ps == NULL)
     return NULL;
@@ -536,6 +558,7 @@ mira_sphinx_transcriber_init (MiraTranscriberInterface *iface)
 {
   iface->get_name = mira_sphinx_get_name;
   iface->transcribe = mira_sphinx_transcribe;
+  iface->takes_language = mira_sphinx_transcriber_takes_language;
 }
 
 static void

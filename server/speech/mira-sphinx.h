@@ -38,6 +38,13 @@ void        mira_sphinx_set_idle (MiraSphinx  *self,
 guint       mira_sphinx_get_n_loaded (MiraSphinx *self);
 /* The model's name, e.g. "en-us" (its folder's) */
 const char *mira_sphinx_get_model (MiraSphinx *self);
+/* Whether PocketSphinx transcribes @language (a BCP 47 tag, NULL: not
+ * said): its model is English, so English only ("en", "en-GB", …). Asked
+ * for another language, transcribe() fails (MIRA_TRANSCRIBER_ERROR_LANGUAGE)
+ * rather than write down other words as English ones, and a chain passes
+ * it over for the next backend.
+ */
+gboolean    mira_sphinx_takes_language (const char *language);
 /* Whether the model of @model_dir (NULL: the installed one) is there, as
  * mira_sphinx_new() needs it, without loading a decoder: what a server
  * whose networks may name sphinx can report before anything loads it.

@@ -611,6 +611,7 @@ static MiraTranscript *
 mira_transcriber_chain_transcribe (MiraTranscriber  *transcriber,
                                    const gint16     *samples,
                                    gsize             n_samples,
+                                   const char       *language,
                                    GCancellable     *cancellable,
                                    GError          **error)
 {
@@ -656,9 +657,21 @@ mira_transcriber_chain_transcribe (MiraTranscriber  *transcriber,
 
       start_us = g_get_monotonic_time ();
       backend = link_backend (registry, link, &local_error);
+      /* No model for the language: passed over, which is no failure */
+      if (backend != NULL && !mira_transcriber_takes_language (backend, language))
+        {
+          g_mutex_lock (&registry->lock);
+          link->n_skipped++;
+          g_mutex_unlock (&registry->lock);
+          g_debug ("transcriber %s has no model for language %s%s", link->name, language,
+                   last ? "" : ", trying the next");
+          g_string_append_printf (reasons, "%s%s: no model for language %s",
+                                  reasons->len ? "; " : "", link->name, language);
+          continue;
+        }
       if (backend != NULL)
-        transcript = mira_transcriber_transcribe (backend, samples, n_samples, cancellable,
-                                                  &local_error);
+        transcript = mira_transcriber_transcribe (backend, samples, n_samples, language,
+                                                  cancellable, &local_error);
       ms = (g_get_monotonic_time () - start_us) / 1000.0;
 
       if (transcript == NULL && g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -681,13 +694,35 @@ mira_transcriber_chain_transcribe (MiraTranscriber  *transcriber,
       g_string_append_printf (reasons, "%s%s", n_failed++ ? "; " : "", local_error->message);
     }
 
-  g_set_error (error, MIRA_TRANSCRIBER_ERROR, MIRA_TRANSCRIBER_ERROR_FAILED,
-               "Every transcriber failed: %s", reasons->str);
+  /* None was even tried: the network speaks what none of them hears */
+  if (n_failed == 0)
+    g_set_error (error, MIRA_TRANSCRIBER_ERROR, MIRA_TRANSCRIBER_ERROR_LANGUAGE,
+                 "No transcriber has a model for language %s: %s", language, reasons->str);
+  else
+    g_set_error (error, MIRA_TRANSCRIBER_ERROR, MIRA_TRANSCRIBER_ERROR_FAILED,
+                 "Every transcriber failed: %s", reasons->str);
   return NULL;
+}
+
+/* Whether a backend of the chain has a model for @language */
+static gboolean
+mira_transcriber_chain_takes_language (MiraTranscriber *transcriber,
+                                       const char      *language)
+{
+  MiraTranscriberChain *self = MIRA_TRANSCRIBER_CHAIN (transcriber);
+
+  /* The one local backend is PocketSphinx, whose languages are known
+   * without loading it; the remote ones take any
+   */
+  for (guint i = 0; i < self->links->len; i++)
+    if (((Link *) self->links->pdata[i])->remote || mira_sphinx_takes_language (language))
+      return TRUE;
+  return FALSE;
 }
 
 MiraSphinxDecode *
 mira_transcriber_decode_new (MiraTranscriber     *transcriber,
+                             const char          *language,
                              const MiraSphinxCmn *cmn)
 {
   MiraTranscriberChain *self;
@@ -698,7 +733,8 @@ mira_transcriber_decode_new (MiraTranscriber     *transcriber,
   g_return_val_if_fail (MIRA_IS_TRANSCRIBER (transcriber), NULL);
 
   if (MIRA_IS_SPHINX (transcriber))
-    return mira_sphinx_decode_new (MIRA_SPHINX (transcriber), cmn);
+    return mira_sphinx_takes_language (language)
+           ? mira_sphinx_decode_new (MIRA_SPHINX (transcriber), cmn) : NULL;
   if (!MIRA_IS_TRANSCRIBER_CHAIN (transcriber))
     return NULL;
   self = MIRA_TRANSCRIBER_CHAIN (transcriber);
@@ -708,7 +744,7 @@ mira_transcriber_decode_new (MiraTranscriber     *transcriber,
   registry = self->registry;
   g_mutex_lock (&registry->lock);
   /* Loading PocketSphinx takes a second: the chain's transcription does it */
-  if (!first->remote && registry->sphinx != NULL)
+  if (!first->remote && registry->sphinx != NULL && mira_sphinx_takes_language (language))
     decode = mira_sphinx_decode_new (registry->sphinx, cmn);
   g_mutex_unlock (&registry->lock);
   return decode;
@@ -717,6 +753,7 @@ mira_transcriber_decode_new (MiraTranscriber     *transcriber,
 typedef struct
 {
   GBytes           *samples;
+  char             *language;
   MiraSphinxDecode *decode;
   gint64            start_us;
 } DecodeEnd;
@@ -725,6 +762,7 @@ static void
 decode_end_free (DecodeEnd *end)
 {
   g_bytes_unref (end->samples);
+  g_free (end->language);
   mira_sphinx_decode_unref (end->decode);
   g_free (end);
 }
@@ -779,14 +817,16 @@ decode_ended (GObject      *unused,
   if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
     g_message ("the decode begun while the utterance was spoken failed (%s): decoding it again",
                error->message);
-  mira_transcriber_transcribe_async (transcriber, end->samples, g_task_get_cancellable (task),
-                                     transcribed_whole, g_object_ref (task));
+  mira_transcriber_transcribe_async (transcriber, end->samples, end->language,
+                                     g_task_get_cancellable (task), transcribed_whole,
+                                     g_object_ref (task));
 }
 
 void
 mira_transcriber_transcribe_decode_async (MiraTranscriber     *self,
                                           GBytes              *samples,
                                           MiraSphinxDecode    *decode,
+                                          const char          *language,
                                           GCancellable        *cancellable,
                                           GAsyncReadyCallback  callback,
                                           gpointer             user_data)
@@ -802,6 +842,7 @@ mira_transcriber_transcribe_decode_async (MiraTranscriber     *self,
   g_task_set_source_tag (task, mira_transcriber_transcribe_async);
   end = g_new0 (DecodeEnd, 1);
   end->samples = g_bytes_ref (samples);
+  end->language = g_strdup (language);
   end->decode = mira_sphinx_decode_ref (decode);
   end->start_us = g_get_monotonic_time ();
   g_task_set_task_data (task, end, (GDestroyNotify) decode_end_free);
@@ -870,6 +911,7 @@ mira_transcriber_chain_iface_init (MiraTranscriberInterface *iface)
 {
   iface->get_name = mira_transcriber_chain_get_name;
   iface->transcribe = mira_transcriber_chain_transcribe;
+  iface->takes_language = mira_transcriber_chain_takes_language;
 }
 
 static void

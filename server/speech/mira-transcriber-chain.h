@@ -89,10 +89,12 @@ void                  mira_transcriber_chain_probe      (MiraTranscriberChain   
  * chain whose first backend is sphinx and has PocketSphinx loaded; NULL
  * otherwise, and @transcriber transcribes the utterance once it is over.
  * @cmn: the mean to normalise by (see mira_sphinx_decode_new()), or NULL
- * to decode the utterance whole once it is over.
+ * to decode the utterance whole once it is over. NULL too when PocketSphinx
+ * has no model for @language (mira_transcriber_takes_language()).
  * Never blocks.
  */
 MiraSphinxDecode     *mira_transcriber_decode_new       (MiraTranscriber               *transcriber,
+                                                         const char                    *language,
                                                          const MiraSphinxCmn           *cmn);
 /* As mira_transcriber_transcribe_async(), with @decode (from
  * mira_transcriber_decode_new(), pushed the start of @samples) as
@@ -105,6 +107,7 @@ void                  mira_transcriber_transcribe_decode_async
                                                         (MiraTranscriber               *transcriber,
                                                          GBytes                        *samples,
                                                          MiraSphinxDecode              *decode,
+                                                         const char                    *language,
                                                          GCancellable                  *cancellable,
                                                          GAsyncReadyCallback            callback,
                                                          gpointer                       user_data);

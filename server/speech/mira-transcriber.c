@@ -3,6 +3,8 @@
 
 #include "mira-transcriber.h"
 
+#include <string.h>
+
 G_DEFINE_INTERFACE (MiraTranscriber, mira_transcriber, G_TYPE_OBJECT)
 G_DEFINE_QUARK (mira-transcriber-error-quark, mira_transcriber_error)
 
@@ -34,14 +36,36 @@ MiraTranscript *
 mira_transcriber_transcribe (MiraTranscriber  *self,
                              const gint16     *samples,
                              gsize             n_samples,
+                             const char       *language,
                              GCancellable     *cancellable,
                              GError          **error)
 {
   g_return_val_if_fail (MIRA_IS_TRANSCRIBER (self), NULL);
   g_return_val_if_fail (samples != NULL || n_samples == 0, NULL);
 
-  return MIRA_TRANSCRIBER_GET_IFACE (self)->transcribe (self, samples, n_samples, cancellable,
-                                                          error);
+  return MIRA_TRANSCRIBER_GET_IFACE (self)->transcribe (self, samples, n_samples, language,
+                                                          cancellable, error);
+}
+
+gboolean
+mira_transcriber_takes_language (MiraTranscriber *self,
+                                 const char      *language)
+{
+  MiraTranscriberInterface *iface;
+
+  g_return_val_if_fail (MIRA_IS_TRANSCRIBER (self), FALSE);
+
+  iface = MIRA_TRANSCRIBER_GET_IFACE (self);
+  return language == NULL || iface->takes_language == NULL ||
+         iface->takes_language (self, language);
+}
+
+char *
+mira_transcriber_language_code (const char *language)
+{
+  if (language == NULL)
+    return NULL;
+  return g_ascii_strdown (language, strcspn (language, "-_"));
 }
 
 char *
@@ -103,6 +127,7 @@ mira_transcriber_wav_new (const gint16 *samples,
 typedef struct
 {
   GBytes *samples;
+  char   *language;
   gint64  queued_us;   /* monotonic */
 } Work;
 
@@ -110,6 +135,7 @@ static void
 work_free (Work *work)
 {
   g_bytes_unref (work->samples);
+  g_free (work->language);
   g_free (work);
 }
 
@@ -131,7 +157,7 @@ transcribe_in_pool (gpointer data,
   g_debug ("transcription of %.2f s of audio started after %.1f ms in the queue",
            size / sizeof (gint16) / 16000.0, (start_us - work->queued_us) / 1000.0);
   transcript = mira_transcriber_transcribe (g_task_get_source_object (task), samples,
-                                            size / sizeof (gint16),
+                                            size / sizeof (gint16), work->language,
                                             g_task_get_cancellable (task), &error);
   g_debug ("transcription done in %.1f ms", (g_get_monotonic_time () - start_us) / 1000.0);
   if (transcript == NULL)
@@ -166,6 +192,7 @@ transcription_pool (void)
 void
 mira_transcriber_transcribe_async (MiraTranscriber     *self,
                                    GBytes              *samples,
+                                   const char          *language,
                                    GCancellable        *cancellable,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
@@ -179,6 +206,7 @@ mira_transcriber_transcribe_async (MiraTranscriber     *self,
   g_task_set_source_tag (task, mira_transcriber_transcribe_async);
   work = g_new (Work, 1);
   work->samples = g_bytes_ref (samples);
+  work->language = g_strdup (language);
   work->queued_us = g_get_monotonic_time ();
   g_task_set_task_data (task, work, (GDestroyNotify) work_free);
   /* The pool's from now on */

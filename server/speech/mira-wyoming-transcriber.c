@@ -274,6 +274,7 @@ static MiraTranscript *
 mira_wyoming_transcriber_transcribe (MiraTranscriber  *transcriber,
                                      const gint16     *samples,
                                      gsize             n_samples,
+                                     const char       *language,
                                      GCancellable     *cancellable,
                                      GError          **error)
 {
@@ -282,7 +283,14 @@ mira_wyoming_transcriber_transcribe (MiraTranscriber  *transcriber,
   g_autoptr(JsonObject) request = json_object_new ();
   g_autoptr(JsonObject) start = audio_format (0);
   g_autoptr(JsonObject) stop = json_object_new ();
+  g_autofree char *code = mira_transcriber_language_code (language);
   MiraTranscript *transcript;
+
+  /* Whisper's services take the language's ISO 639 code ("en", not
+   * "en-GB"); without one they use their own default
+   */
+  if (code != NULL)
+    json_object_set_string_member (request, "language", code);
 
   if (!exchange_open (&x, self, cancellable, error) ||
       !exchange_send_event (&x, "transcribe", request, NULL, 0, error) ||

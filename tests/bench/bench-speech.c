@@ -233,11 +233,11 @@ transcribe_streamed (MiraTranscriberChain  *chain,
   Wait wait = { 0 };
 
   g_main_context_push_thread_default (context);
-  decode = mira_transcriber_decode_new (MIRA_TRANSCRIBER (chain), prior);
+  decode = mira_transcriber_decode_new (MIRA_TRANSCRIBER (chain), "en", prior);
   g_assert_nonnull (decode);
   for (gsize i = 0; i < n; i += 320)
     mira_sphinx_decode_push (decode, pcm + i, MIN (320, n - i));
-  mira_transcriber_transcribe_decode_async (MIRA_TRANSCRIBER (chain), samples, decode, NULL, transcribed,
+  mira_transcriber_transcribe_decode_async (MIRA_TRANSCRIBER (chain), samples, decode, "en", NULL, transcribed,
                                                   &wait);
   while (!wait.done)
     g_main_context_iteration (context, TRUE);
@@ -306,7 +306,7 @@ run_job (gpointer data,
           has_cmn = transcript != NULL;
         }
       else
-        transcript = mira_transcriber_transcribe (job->transcriber, pcm, n, NULL, &error);
+        transcript = mira_transcriber_transcribe (job->transcriber, pcm, n, "en", NULL, &error);
       if (transcript == NULL)
         g_error ("%s: %s", job->voice, error->message);
       t->wall_s += (g_get_monotonic_time () - start) / 1e6;
@@ -450,7 +450,7 @@ measure_client (const char *protocol,
   for (guint i = 0; i < n_exchanges; i++)
     {
       gint64 start = g_get_monotonic_time ();
-      g_autoptr(MiraTranscript) transcript = mira_transcriber_transcribe (backend, pcm, n, NULL,
+      g_autoptr(MiraTranscript) transcript = mira_transcriber_transcribe (backend, pcm, n, "en", NULL,
                                                                           &error);
 
       g_assert_no_error (error);
