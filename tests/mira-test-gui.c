@@ -90,7 +90,8 @@ mira_test_gui_settle (void)
 
   if (clocks->len > 0)
     {
-      mira_test_gui_wait (on_frames_done, &frames, 2000);
+      /* Seconds, not frames, on a loaded machine */
+      mira_test_gui_wait (on_frames_done, &frames, 10000);
       g_signal_handlers_disconnect_by_func (clocks->pdata[0], on_after_paint, &frames);
     }
 
@@ -269,10 +270,20 @@ mira_test_gui_save_png (GtkWidget   *widget,
       return FALSE;
     }
 
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
+  /* The paintable shows what the widget drew in its last frame: nothing
+   * while a new size or style waits for its frame, which a loaded machine
+   * may draw late
+   */
+  for (guint attempt = 0; node == NULL && attempt < 5; attempt++)
+    {
+      if (attempt > 0)
+        mira_test_gui_settle ();
+      g_clear_object (&paintable);
+      paintable = gtk_widget_paintable_new (widget);
+      snapshot = gtk_snapshot_new ();
+      gdk_paintable_snapshot (paintable, snapshot, width, height);
+      node = gtk_snapshot_free_to_node (snapshot);
+    }
   if (node == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
