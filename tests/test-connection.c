@@ -780,6 +780,65 @@ checked_clear (Checked *checked)
   g_clear_error (&checked->error);
 }
 
+/* Another kind of web server: a router's page, the wrong port */
+static void
+not_mira_cb (SoupServer        *server,
+             SoupServerMessage *msg,
+             const char        *path,
+             GHashTable        *query,
+             gpointer           user_data)
+{
+  const char *page = user_data;
+
+  if (page == NULL)
+    {
+      /* An empty 404 */
+      soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+      return;
+    }
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_COPY, page, strlen (page));
+}
+
+static char *
+not_mira_start (SoupServer *server,
+                const char *page)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoslist(GUri) uris = NULL;
+
+  soup_server_add_handler (server, NULL, not_mira_cb, (gpointer) page, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  return g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+}
+
+/* An address that answers, but not as Mira does, is said so (not "no such
+ * network"), and an empty answer is no JSON to read
+ */
+static void
+test_check_not_mira (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(SoupServer) empty = soup_server_new (NULL, NULL);
+  g_autoptr(SoupServer) web = soup_server_new (NULL, NULL);
+  g_autofree char *empty_url = not_mira_start (empty, NULL);
+  g_autofree char *web_url = not_mira_start (web, "<html><body>Router login</body></html>");
+  Checked checked;
+
+  check (empty_url, f->network_id, f->network_token, &checked);
+  g_assert_false (checked.ok);
+  g_assert_error (checked.error, MIRA_CORE_ERROR, MIRA_CORE_ERROR_NOT_MIRA);
+  g_assert_nonnull (strstr (checked.error->message, "404"));
+  checked_clear (&checked);
+
+  check (web_url, f->network_id, f->network_token, &checked);
+  g_assert_false (checked.ok);
+  g_assert_error (checked.error, MIRA_CORE_ERROR, MIRA_CORE_ERROR_NOT_MIRA);
+  checked_clear (&checked);
+}
+
 static void
 test_check (Fixture       *f,
             gconstpointer  data)
@@ -1153,6 +1212,7 @@ main (int    argc,
   ADD ("stale-answers", test_stale_answers);
   ADD ("audio-url", test_audio_url);
   ADD ("check", test_check);
+  ADD ("check/not-mira", test_check_not_mira);
   ADD ("register", test_register);
   ADD ("network-and-settings", test_network_and_settings);
   g_test_add ("/admin/networks", Fixture, NULL, fixture_set_up, test_admin, fixture_tear_down);

@@ -305,7 +305,8 @@ dup_error_member (GBytes     *body,
   JsonNode *root;
   const char *detail;
 
-  if (body == NULL ||
+  /* An empty body's data is NULL, which json-glib does not take */
+  if (body == NULL || g_bytes_get_size (body) == 0 ||
       !json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
                                    g_bytes_get_size (body), NULL))
     return NULL;
@@ -348,6 +349,16 @@ core_error_new (SoupMessage  *msg,
                             _("%s. Check the address, and that the server is running."),
                             transport->message);
     }
+
+  /* Every refusal of Mira's API says its error_code: a 4xx answer
+   * without one (an empty 404, a web page) is another kind of server
+   */
+  if (body != NULL && SOUP_STATUS_IS_CLIENT_ERROR (status) &&
+      (code = dup_error_member (body, "error_code")) == NULL)
+    return g_error_new (MIRA_CORE_ERROR, MIRA_CORE_ERROR_NOT_MIRA,
+                        _("The address answered “%u %s”, as no Mira server does. Check the "
+                          "address and the port."), status, soup_status_get_phrase (status));
+  g_clear_pointer (&code, g_free);
 
   switch (status)
     {
@@ -415,13 +426,16 @@ answer_object (SoupMessage   *msg,
     return json_object_new ();
 
   parser = json_parser_new ();
-  if (json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
+  if (body != NULL && g_bytes_get_size (body) > 0 &&
+      json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
                                   g_bytes_get_size (body), NULL) &&
       (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_OBJECT (root))
     return json_object_ref (json_node_get_object (root));
 
-  g_set_error_literal (error, MIRA_CORE_ERROR, MIRA_CORE_ERROR_SERVER,
-                       _("The server’s answer could not be read"));
+  /* A web page, or nothing, where Mira answers with JSON */
+  g_set_error_literal (error, MIRA_CORE_ERROR, MIRA_CORE_ERROR_NOT_MIRA,
+                       _("The address answered, but not as a Mira server does. Check the "
+                         "address and the port."));
   return NULL;
 }
 
@@ -2201,7 +2215,13 @@ mira_join_link_parse (const char  *link,
   token = g_hash_table_lookup (params, "token");
   if (net == NULL || token == NULL || net[0] == '\0' || token[0] == '\0' ||
       !g_str_has_prefix (net, "net_"))
-    goto invalid;
+    {
+      /* The address of a join link, cut short when it was copied */
+      g_set_error_literal (error, MIRA_CORE_ERROR, MIRA_CORE_ERROR_INVALID_LINK,
+                           _("The link lacks its network or its token: copy the whole link, "
+                             "which ends in #net=…&token=…"));
+      return FALSE;
+    }
 
   /* The server's base URL is the link without /join and what follows */
   prefix = g_strndup (path, strlen (path) - strlen ("/join"));
@@ -2218,7 +2238,6 @@ mira_join_link_parse (const char  *link,
 
 invalid:
   g_set_error_literal (error, MIRA_CORE_ERROR, MIRA_CORE_ERROR_INVALID_LINK,
-                       _("This is not a Mira join link; it looks like "
-                         "https://server:port/join#net=…&token=…"));
+                       _("A join link looks like https://server:port/join#net=…&token=…"));
   return FALSE;
 }

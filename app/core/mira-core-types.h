@@ -90,6 +90,7 @@ typedef enum {
   MIRA_CORE_ERROR_HOST,             /* the embedded server could not start */
   MIRA_CORE_ERROR_KEYRING,          /* the Secret Service refused or is absent */
   MIRA_CORE_ERROR_INVALID,          /* the server refused a value (400, 422); the message names it */
+  MIRA_CORE_ERROR_NOT_MIRA,         /* the address answers, but not as a Mira server (a router, another web server, the wrong port) */
 } MiraCoreError;
 
 GQuark mira_core_error_quark (void);

@@ -248,6 +248,11 @@ mira_welcome_page_show_join_error (MiraWelcomePage *self,
       row = used_link ? self->link_row : self->url_row;
       break;
 
+    case MIRA_CORE_ERROR_NOT_MIRA:
+      title = _("This is not a Mira server");
+      row = used_link ? self->link_row : self->url_row;
+      break;
+
     case MIRA_CORE_ERROR_KEYRING:
       title = _("The token could not be kept in the keyring");
       break;
