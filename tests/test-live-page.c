@@ -18,6 +18,7 @@
 #include "mira-client-row.h"
 #include "mira-connection.h"
 #include "mira-context.h"
+#include "mira-core-private.h"
 #include "mira-live-page.h"
 #include "mira-record-button.h"
 #include "mira-score-graph.h"
@@ -163,6 +164,19 @@ test_states (Fixture       *f,
   label = mira_test_gui_find_label (GTK_WIDGET (row), mira_client_item_get_display_name (mira_client_row_get_item (row)));
   g_assert_nonnull (label);
   g_assert_true (gtk_widget_get_mapped (label));
+  /* Online but not recording: idle, not "Disconnected, last seen at …" */
+  g_assert_nonnull (mira_test_gui_find_label (GTK_WIDGET (row), "Not recording · This computer"));
+
+  /* The server's last choice, on a device that streams no more, is not
+   * shown as selected
+   */
+  mira_client_item_set_is_best (mira_client_row_get_item (row), TRUE);
+  mira_client_item_set_status (mira_client_row_get_item (row), MIRA_CLIENT_STATUS_DISCONNECTED);
+  mira_test_gui_settle ();
+  g_assert_null (mira_test_gui_find_label (GTK_WIDGET (row), "Selected"));
+  mira_client_item_set_status (mira_client_row_get_item (row), MIRA_CLIENT_STATUS_CONNECTED);
+  mira_test_gui_settle ();
+  g_assert_nonnull (mira_test_gui_find_label (GTK_WIDGET (row), "Selected"));
 
   /* Nothing said yet: the transcript says how it fills */
   g_assert_nonnull (mira_test_gui_find_label (f->page, "Nothing said yet"));

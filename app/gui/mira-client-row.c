@@ -60,7 +60,12 @@ dup_state_text (MiraClientItem *item)
     case MIRA_CLIENT_STATUS_DISCONNECTED:
     default:
       last_seen = mira_client_item_get_last_seen (item);
-      if (last_seen != NULL)
+      /* The app is online (else the window says so): only its microphone
+       * is not streaming
+       */
+      if (mira_client_item_get_is_self (item))
+        state = g_strdup (_("Not recording"));
+      else if (last_seen != NULL)
         {
           g_autoptr(GDateTime) local = g_date_time_to_local (last_seen);
           g_autofree char *time = g_date_time_format (local, "%X");
@@ -107,7 +112,11 @@ mira_client_row_update (MiraClientRow *self)
 
   state = dup_state_text (self->item);
   score = mira_client_item_get_quality_score (self->item);
-  best = mira_client_item_get_is_best (self->item);
+  /* The server's choice outlives the stream it chose: no badge on a
+   * device that streams no more
+   */
+  best = mira_client_item_get_is_best (self->item) &&
+         mira_client_item_get_status (self->item) == MIRA_CLIENT_STATUS_CONNECTED;
   icon_name = mira_client_item_get_icon_name (self->item);
 
   if (icon_name == NULL)
