@@ -17,6 +17,7 @@
 #include "mira-context.h"
 #include "mira-host.h"
 #include "mira-qr-code.h"
+#include "mira-record-button.h"
 #include "mira-test-gui.h"
 #include "mira-test-pg.h"
 #include "mira-test-server.h"
@@ -537,6 +538,69 @@ test_narrow (void)
   assert_titles_whole (ADW_TYPE_VIEW_SWITCHER_TITLE, wide);
 }
 
+static void
+on_capture_state (MiraCapture *capture,
+                  GParamSpec  *pspec,
+                  gboolean    *started)
+{
+  if (mira_capture_get_state (capture) != MIRA_CAPTURE_STATE_IDLE)
+    *started = TRUE;
+}
+
+static gboolean
+shows_page (gpointer user_data)
+{
+  AdwViewStack *stack = ADW_VIEW_STACK (mira_test_gui_find_type (window (), ADW_TYPE_VIEW_STACK));
+
+  return stack != NULL && g_strcmp0 (adw_view_stack_get_visible_child_name (stack), user_data) == 0;
+}
+
+/* The keyboard reaches the main action and every page: Ctrl+R records,
+ * Alt+1…6 go to the pages in the switcher's order, as the shortcuts
+ * window says
+ */
+static void
+test_keyboard (void)
+{
+  static const char * const pages[] = { "live", "conversations", "reminders", "calendar",
+                                        "people", "network" };
+  g_auto(GStrv) record_accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app),
+                                                                      "win.toggle-recording");
+  GtkWidget *record = mira_test_gui_find_type (window (), MIRA_TYPE_RECORD_BUTTON);
+  MiraCapture *capture = mira_context_get_capture (context ());
+  gboolean started = FALSE;
+
+  g_assert_true (mira_test_gui_wait (is_online, NULL, HOST_TIMEOUT_MS));
+  g_assert_nonnull (record_accels[0]);
+  g_assert_cmpstr (record_accels[0], ==, "<Control>r");
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    {
+      g_autofree char *action = g_strdup_printf ("win.show-page::%s", pages[i]);
+      g_autofree char *expected = g_strdup_printf ("<Alt>%u", i + 1);
+      g_auto(GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), action);
+
+      g_assert_nonnull (accels[0]);
+      g_assert_cmpstr (accels[0], ==, expected);
+      g_assert_true (gtk_widget_activate_action (window (), "win.show-page", "s", pages[i]));
+      g_assert_true (mira_test_gui_wait (shows_page, (gpointer) pages[i], TIMEOUT_MS));
+    }
+  g_assert_true (gtk_widget_activate_action (window (), "win.show-page", "s", "live"));
+
+  /* Pressed as a click presses it: the microphone starts (without one
+   * here it fails at once, and the button comes back up)
+   */
+  g_assert_nonnull (record);
+  g_assert_nonnull (capture);
+  g_assert_cmpint (mira_capture_get_state (capture), ==, MIRA_CAPTURE_STATE_IDLE);
+  g_signal_connect (capture, "notify::state", G_CALLBACK (on_capture_state), &started);
+  g_assert_true (gtk_widget_activate_action (window (), "win.toggle-recording", NULL));
+  g_assert_true (started);
+  if (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (record)))
+    g_assert_true (gtk_widget_activate_action (window (), "win.toggle-recording", NULL));
+  g_signal_handlers_disconnect_by_func (capture, on_capture_state, &started);
+  g_assert_false (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (record)));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -564,6 +628,7 @@ main (int   argc,
   g_test_add_func ("/window/join/link", test_join);
   g_test_add_func ("/window/host", test_host);
   g_test_add_func ("/window/narrow", test_narrow);
+  g_test_add_func ("/window/keyboard", test_keyboard);
 
   status = g_test_run ();
 

@@ -315,6 +315,10 @@ mira_application_startup (GApplication *application)
   static const char *menu_accels[] = { "F10", NULL };
   static const char *add_device_accels[] = { "<Primary>n", NULL };
   static const char *preferences_accels[] = { "<Primary>comma", NULL };
+  static const char *record_accels[] = { "<Primary>r", NULL };
+  /* Alt+1…6, in the order of the page switcher */
+  static const char * const pages[] = { "live", "conversations", "reminders", "calendar",
+                                        "people", "network" };
   MiraApplication *self = MIRA_APPLICATION (application);
 
 #ifdef __GLIBC__
@@ -341,6 +345,16 @@ mira_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.add-device", add_device_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
                                          preferences_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.toggle-recording",
+                                         record_accels);
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    {
+      g_autofree char *action = g_strdup_printf ("win.show-page::%s", pages[i]);
+      g_autofree char *accel = g_strdup_printf ("<Alt>%u", i + 1);
+      const char *accels[] = { accel, NULL };
+
+      gtk_application_set_accels_for_action (GTK_APPLICATION (self), action, accels);
+    }
 
   self->settings = g_settings_new (APPLICATION_ID);
   self->context = mira_context_new (self->settings);

@@ -80,6 +80,34 @@ mira_window_show_primary_menu_action (GtkWidget  *widget,
   gtk_menu_button_popup (self->primary_menu_button);
 }
 
+/* The record button's toggle, from the keyboard: it starts and stops the
+ * microphone as a click does, and is sensitive as the button is
+ */
+static void
+mira_window_toggle_recording_action (GtkWidget  *widget,
+                                     const char *action_name,
+                                     GVariant   *parameter)
+{
+  MiraWindow *self = MIRA_WINDOW (widget);
+  GtkToggleButton *button = GTK_TOGGLE_BUTTON (self->record_button);
+
+  if (gtk_widget_is_sensitive (GTK_WIDGET (button)))
+    gtk_toggle_button_set_active (button, !gtk_toggle_button_get_active (button));
+}
+
+/* "live", "conversations", …: the page of the main view to show */
+static void
+mira_window_show_page_action (GtkWidget  *widget,
+                              const char *action_name,
+                              GVariant   *parameter)
+{
+  MiraWindow *self = MIRA_WINDOW (widget);
+  const char *name = g_variant_get_string (parameter, NULL);
+
+  if (adw_view_stack_get_child_by_name (self->view_stack, name) != NULL)
+    adw_view_stack_set_visible_child_name (self->view_stack, name);
+}
+
 void
 _mira_window_class_actions_init (MiraWindowClass *klass)
 {
@@ -91,6 +119,10 @@ _mira_window_class_actions_init (MiraWindowClass *klass)
                                    mira_window_leave_network_action);
   gtk_widget_class_install_action (widget_class, "win.show-primary-menu", NULL,
                                    mira_window_show_primary_menu_action);
+  gtk_widget_class_install_action (widget_class, "win.toggle-recording", NULL,
+                                   mira_window_toggle_recording_action);
+  gtk_widget_class_install_action (widget_class, "win.show-page", "s",
+                                   mira_window_show_page_action);
 }
 
 /* Enables what the context's mode allows: a join link exists only while
@@ -108,4 +140,7 @@ _mira_window_actions_update (MiraWindow *self)
                                  mode != MIRA_MODE_NONE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-primary-menu",
                                  mode != MIRA_MODE_NONE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.toggle-recording",
+                                 mode != MIRA_MODE_NONE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-page", mode != MIRA_MODE_NONE);
 }
