@@ -431,6 +431,15 @@ test_host (void)
   g_assert_nonnull (qr_code);
   g_assert_cmpstr (mira_qr_code_get_text (MIRA_QR_CODE (qr_code)), ==, link);
   g_assert_cmpuint (mira_qr_code_get_n_modules (MIRA_QR_CODE (qr_code)), >=, 21 + 8);
+  /* Hosting on loopback: the code is dimmed, and the dialog says why a
+   * phone cannot open it and what makes it work
+   */
+  g_assert_false (g_settings_get_boolean (settings, "allow-lan"));
+  g_assert_cmpfloat (gtk_widget_get_opacity (qr_code), <, 1.0);
+  g_assert_nonnull (mira_test_gui_find_label (GTK_WIDGET (dialog),
+                                              "This link opens on this computer only. For a "
+                                              "phone or another computer, turn on “Allow Devices "
+                                              "on My Local Network” below."));
 
   /* Copy puts the link on the clipboard */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "dialog.copy-link", NULL));

@@ -18,6 +18,7 @@ struct _MiraAddDeviceDialog
   AdwToastOverlay *toast_overlay;
   MiraQrCode      *qr_code;
   GtkLabel        *link_label;
+  GtkLabel        *loopback_label;
   AdwActionRow    *lan_row;
   GtkSwitch       *lan_switch;
 };
@@ -37,13 +38,19 @@ mira_add_device_dialog_update (MiraAddDeviceDialog *self)
 {
   const char *link = mira_context_get_join_link (self->context);
   GSettings *settings = mira_context_get_settings (self->context);
+  gboolean lan = g_settings_get_boolean (settings, "allow-lan");
 
   mira_qr_code_set_text (self->qr_code, link);
+  /* A phone that scans a loopback address reaches itself: the code is
+   * dimmed, and the label says what makes it work
+   */
+  gtk_widget_set_opacity (GTK_WIDGET (self->qr_code), lan ? 1.0 : 0.3);
+  gtk_widget_set_visible (GTK_WIDGET (self->loopback_label), !lan);
   gtk_label_set_label (self->link_label, link != NULL ? link : "");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "dialog.copy-link", link != NULL);
   /* Changing the switch hosts again at once, and the link follows */
   adw_action_row_set_subtitle (self->lan_row,
-                               g_settings_get_boolean (settings, "allow-lan")
+                               lan
                                ? _("Phones and other computers on this network can open the link")
                                : _("Off: only this computer can open the link"));
 }
@@ -154,6 +161,7 @@ mira_add_device_dialog_class_init (MiraAddDeviceDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MiraAddDeviceDialog, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, MiraAddDeviceDialog, qr_code);
   gtk_widget_class_bind_template_child (widget_class, MiraAddDeviceDialog, link_label);
+  gtk_widget_class_bind_template_child (widget_class, MiraAddDeviceDialog, loopback_label);
   gtk_widget_class_bind_template_child (widget_class, MiraAddDeviceDialog, lan_row);
   gtk_widget_class_bind_template_child (widget_class, MiraAddDeviceDialog, lan_switch);
 

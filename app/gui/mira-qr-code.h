@@ -9,7 +9,8 @@ G_BEGIN_DECLS
  * dark modules on white with the standard quiet zone of four modules, in
  * light and dark styles alike so that cameras read it. Modules are whole
  * pixels so that edges stay crisp. Assistive technology reads it as an image
- * labelled "QR code" described by @text.
+ * labelled "QR code", not its text: a join link's token read out letter by
+ * letter helps no one, and the text is shown beside it.
  *
  * Property: text (string, may be NULL: nothing is drawn).
  */
