@@ -10,7 +10,10 @@
 
 #include "config.h"
 
+#define G_SETTINGS_ENABLE_BACKEND
+#include <gio/gsettingsbackend.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 
 #include "mira-client-item.h"
@@ -19,8 +22,10 @@
 #include "mira-host.h"
 #include "mira-secrets.h"
 #include "mira-server-thread.h"
+#include "mira-test-live.h"
 #include "mira-test-pg.h"
 #include "mira-test-server.h"
+#include "mira-util.h"
 
 #define WAIT_LIMIT_US (30 * G_USEC_PER_SEC)
 
@@ -539,6 +544,141 @@ test_join_errors (Fixture       *f,
   remote_clear (&remote);
 }
 
+static void
+join (MiraContext *context,
+      const char  *link)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  mira_context_join_async (context, link, NULL, NULL, NULL, NULL, store_result, &result);
+  g_assert_true (mira_context_join_finish (context, wait_result (&result), &error));
+  g_assert_no_error (error);
+  wait_until (is_online, mira_context_get_connection (context), "online");
+}
+
+typedef struct {
+  MiraConnection *connection;
+  const char     *client_id;
+} Scored;
+
+static gboolean
+has_scores (gconstpointer data)
+{
+  const Scored *scored = data;
+  MiraClientItem *item = mira_connection_lookup_client (scored->connection, scored->client_id);
+  guint n_points = 0;
+
+  if (item != NULL)
+    mira_client_item_get_history (item, &n_points);
+  return n_points > 0;
+}
+
+/* Two computers whose host names are the same (Debian's default is
+ * "debian") join one network as two devices: the second does not take
+ * over the first's client and end its session, and the first still
+ * streams.
+ */
+static void
+test_same_host_name (Fixture       *f,
+                     gconstpointer  data)
+{
+  Remote remote = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("mira-other-XXXXXX", &error);
+  g_autofree char *keyfile = g_build_filename (dir, "settings.ini", NULL);
+  g_autoptr(GSettingsBackend) backend = g_keyfile_settings_backend_new (keyfile, "/", NULL);
+  g_autoptr(GSettings) other_settings = g_settings_new_with_backend (APPLICATION_ID, backend);
+  g_autoptr(MiraContext) other = NULL;
+  g_autoptr(MiraTestClient) client = NULL;
+  g_autoptr(MiraTestSocket) socket = NULL;
+  g_autoptr(MiraTestResponse) response = NULL;
+  g_autofree char *first_id = NULL;
+  g_autofree char *second_id = NULL;
+  g_autofree char *first_token = NULL;
+  g_autofree char *path = NULL;
+  const char *format = "{\"rate\":16000,\"width\":2,\"channels\":1}";
+  g_autofree char *chunk = NULL;
+  gint16 tone[320];
+  Scored scored;
+  gint64 deadline;
+  guint n = 0;
+
+  g_assert_no_error (error);
+  remote_init (&remote);
+
+  join (f->context, remote.link);
+  first_id = g_settings_get_string (f->settings, "client-id");
+  first_token = g_strdup (mira_connection_get_token (mira_context_get_connection (f->context)));
+  g_assert_true (mira_is_client_id (first_id));
+
+  other = mira_context_new (other_settings);
+  join (other, remote.link);
+  second_id = g_settings_get_string (other_settings, "client-id");
+  g_assert_true (mira_is_client_id (second_id));
+  g_assert_cmpstr (first_id, !=, second_id);
+
+  /* Each installation keeps its own suffix */
+  {
+    g_autofree char *first_suffix = g_settings_get_string (f->settings, "device-suffix");
+    g_autofree char *second_suffix = g_settings_get_string (other_settings, "device-suffix");
+
+    g_assert_true (g_str_has_suffix (first_id, first_suffix));
+    g_assert_true (g_str_has_suffix (second_id, second_suffix));
+  }
+
+  /* The network has both, and the first's session still opens it */
+  path = g_strdup_printf ("/api/v1/%s/clients", remote.network_id);
+  response = mira_test_request (remote.server, "GET", path, first_token, NULL);
+  g_assert_cmpuint (response->status, ==, 200);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+                      mira_test_response_object (response), "items")), ==, 2);
+
+  /* The first streams with its session, and the second sees its scores */
+  client = mira_test_client_new (mira_test_server_get_url (remote.server));
+  g_free (path);
+  path = g_strdup_printf ("/api/v1/%s/streams/%s/ws?codec=pcm&token=%s", remote.network_id,
+                          first_id, first_token);
+  socket = mira_test_socket_connect (client, path);
+  g_assert_nonnull (mira_test_socket_wait_for (socket, "ready", 0, 10000, NULL));
+  {
+    g_autofree char *start = g_strdup_printf ("{\"type\":\"audio-start\",\"data\":%s}\n",
+                                              format);
+
+    mira_test_socket_send_text (socket, start);
+  }
+  chunk = g_strdup_printf ("{\"type\":\"audio-chunk\",\"data\":%s,\"payload_length\":%zu}\n",
+                           format, sizeof tone);
+  scored.connection = mira_context_get_connection (other);
+  scored.client_id = first_id;
+  deadline = g_get_monotonic_time () + WAIT_LIMIT_US;
+  while (!has_scores (&scored))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      /* 20 ms of a 440 Hz tone */
+      for (guint i = 0; i < G_N_ELEMENTS (tone); i++, n++)
+        tone[i] = (gint16) (8000 * sin (2 * G_PI * 440 * n / 16000.0));
+      mira_test_socket_send_text (socket, chunk);
+      mira_test_socket_send_binary (socket, tone, sizeof tone);
+      mira_test_client_run (client, 20);
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+    }
+  g_assert_true (mira_test_socket_is_open (socket));
+  g_assert_cmpint (mira_connection_get_state (mira_context_get_connection (f->context)), ==,
+                   MIRA_CONNECTION_STATE_ONLINE);
+
+  mira_test_socket_close (socket);
+  mira_test_client_run (client, 100);
+  g_clear_pointer (&socket, mira_test_socket_free);
+  g_clear_pointer (&client, mira_test_client_free);
+  mira_context_shutdown (other);
+  mira_context_leave (f->context);
+  remote_clear (&remote);
+  g_remove (keyfile);
+  g_rmdir (dir);
+}
+
 /* A flow cancelled by its caller, or ended by leave(), changes nothing */
 static void
 test_cancel (Fixture       *f,
@@ -686,6 +826,7 @@ main (int    argc,
   ADD ("join", test_join);
   ADD ("join-errors", test_join_errors);
   ADD ("cancel", test_cancel);
+  ADD ("same-host-name", test_same_host_name);
 
   status = g_test_run ();
   mira_test_pg_stop ();

@@ -58,16 +58,42 @@ static guint signals[N_SIGNALS];
 
 /* This computer */
 
-/* A client id from the host name: its letters, digits, '-', '_' and '.',
- * starting with a letter or digit, at most 50 (API.md's client id).
+#define DEVICE_SUFFIX_LEN 6
+
+/* This installation's suffix ("device-suffix"), made once: six lowercase
+ * hex digits from GLib's random numbers. It tells apart computers that
+ * share a host name (Debian's default is "debian"), which would else
+ * register as one client and end each other's sessions.
  */
 static char *
-client_id_from_host_name (void)
+device_suffix (GSettings *settings)
+{
+  g_autofree char *suffix = g_settings_get_string (settings, "device-suffix");
+  gboolean valid = strlen (suffix) == DEVICE_SUFFIX_LEN;
+
+  for (const char *p = suffix; valid && *p != '\0'; p++)
+    valid = g_ascii_isdigit (*p) || (*p >= 'a' && *p <= 'f');
+  if (!valid)
+    {
+      g_free (suffix);
+      suffix = g_strdup_printf ("%06x", g_random_int_range (0, 1 << 24));
+      g_settings_set_string (settings, "device-suffix", suffix);
+    }
+  return g_steal_pointer (&suffix);
+}
+
+/* A client id for this installation: the host name's letters, digits,
+ * '-', '_' and '.', starting with a letter or digit, then '-' and the
+ * installation's suffix; at most 50 characters (API.md's client id).
+ */
+static char *
+new_client_id (GSettings *settings)
 {
   const char *host_name = g_get_host_name ();
+  g_autofree char *suffix = device_suffix (settings);
   GString *id = g_string_new (NULL);
 
-  for (const char *p = host_name; *p != '\0' && id->len < 50; p++)
+  for (const char *p = host_name; *p != '\0' && id->len < 50 - 1 - DEVICE_SUFFIX_LEN; p++)
     {
       if (g_ascii_isalnum (*p))
         g_string_append_c (id, g_ascii_tolower (*p));
@@ -76,6 +102,7 @@ client_id_from_host_name (void)
     }
   if (id->len == 0)
     g_string_assign (id, "desktop");
+  g_string_append_printf (id, "-%s", suffix);
   return g_string_free (id, FALSE);
 }
 
@@ -430,11 +457,13 @@ register_computer (GTask *task)
   MiraContext *self = flow->self;
   g_autofree char *client_id = g_settings_get_string (self->settings, "client-id");
 
-  /* The same id as before in the same network; a new one from the host name else */
+  /* The same id as before in the same network (an installation that
+   * registered before this id had its suffix keeps its id); a new one else
+   */
   if (client_id[0] == '\0' || !mira_is_client_id (client_id))
     {
       g_free (client_id);
-      client_id = client_id_from_host_name ();
+      client_id = new_client_id (self->settings);
     }
   flow->client_id = g_steal_pointer (&client_id);
   mira_connection_register_async (flow->base_url, flow->network_id, flow->network_token,
