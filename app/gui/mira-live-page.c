@@ -43,6 +43,8 @@ struct _MiraLivePage
   GtkStack       *transcript_stack;
   GtkScrolledWindow *transcript_scroller;
   GtkListView    *transcript_view;
+  GtkWidget      *add_button;
+  GtkWidget      *empty_add_button;
 };
 
 G_DEFINE_FINAL_TYPE (MiraLivePage, mira_live_page, GTK_TYPE_WIDGET)
@@ -207,6 +209,18 @@ mira_live_page_set_connection (MiraLivePage   *self,
   mira_live_page_update_state (self);
 }
 
+/* Only the hosting computer adds devices: a joined one shows no button
+ * that could only ever be greyed out
+ */
+static void
+context_mode_changed_cb (MiraLivePage *self)
+{
+  gboolean host = self->context != NULL && mira_context_get_mode (self->context) == MIRA_MODE_HOST;
+
+  gtk_widget_set_visible (self->add_button, host);
+  gtk_widget_set_visible (self->empty_add_button, host);
+}
+
 static void
 context_connection_changed_cb (MiraLivePage *self)
 {
@@ -301,6 +315,8 @@ mira_live_page_class_init (MiraLivePageClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/com/mira/Dashboard/mira-live-page.ui");
   gtk_widget_class_bind_template_child (widget_class, MiraLivePage, stack);
+  gtk_widget_class_bind_template_child (widget_class, MiraLivePage, add_button);
+  gtk_widget_class_bind_template_child (widget_class, MiraLivePage, empty_add_button);
   gtk_widget_class_bind_template_child (widget_class, MiraLivePage, connecting_page);
   gtk_widget_class_bind_template_child (widget_class, MiraLivePage, connecting_spinner);
   gtk_widget_class_bind_template_child (widget_class, MiraLivePage, panels);
@@ -385,8 +401,11 @@ mira_live_page_set_context (MiraLivePage *self,
                                 G_CALLBACK (context_connection_changed_cb), self);
       g_signal_connect_swapped (self->context, "notify::busy",
                                 G_CALLBACK (mira_live_page_update_state), self);
+      g_signal_connect_swapped (self->context, "notify::mode",
+                                G_CALLBACK (context_mode_changed_cb), self);
     }
 
+  context_mode_changed_cb (self);
   context_connection_changed_cb (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTEXT]);
 }
