@@ -116,7 +116,7 @@ def output_of(argv, language):
 def check_command_line(prefix, program):
     version = output_of([program, "--version"], "C")
     check("mira-dashboard" in version, f"--version says {version.strip()!r}")
-    summary = ("Host or join a Mira network, record this computer's microphone "
+    summary = ("Host or join a Mira network, record this computer’s microphone "
                "and watch the network live.")
     for language in ("de_DE", "fr_FR"):
         expected = translated(catalogue(prefix, language.split("_")[0]), summary)

@@ -426,7 +426,7 @@ mira_application_init (MiraApplication *self)
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
   g_application_set_option_context_summary (G_APPLICATION (self),
                                             _("Host or join a Mira network, record this "
-                                              "computer's microphone and watch the network live."));
+                                              "computer’s microphone and watch the network live."));
 }
 
 /**

@@ -9,6 +9,7 @@
 
 #include "mira-client-row.h"
 #include "mira-score-graph.h"
+#include "mira-time-format.h"
 
 struct _MiraClientRow
 {
@@ -67,11 +68,11 @@ dup_state_text (MiraClientItem *item)
         state = g_strdup (_("Not recording"));
       else if (last_seen != NULL)
         {
-          g_autoptr(GDateTime) local = g_date_time_to_local (last_seen);
-          g_autofree char *time = g_date_time_format (local, "%X");
+          /* Short enough for a phone's width: "Last seen at 14:05" */
+          g_autofree char *time = mira_format_time (last_seen, NULL);
 
-          /* Translators: %s is a time of day */
-          state = g_strdup_printf (_("Disconnected, last seen at %s"), time);
+          /* Translators: %s is a time of day; the device is disconnected */
+          state = g_strdup_printf (_("Last seen at %s"), time);
         }
       else
         state = g_strdup (_("Disconnected"));
