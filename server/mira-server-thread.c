@@ -17,6 +17,7 @@ struct _MiraServerThread
   MiraServerOptions options;        /* its strings point to the copies above */
   char             *host;
   guint             requested_port;
+  guint             first_port;
   guint             workers;
   gboolean          any_port_fallback;
 
@@ -36,6 +37,9 @@ struct _MiraServerThread
 
 G_DEFINE_FINAL_TYPE (MiraServerThread, mira_server_thread, G_TYPE_OBJECT)
 
+/* The first port (where an earlier run listened), then the one asked for,
+ * then any free one when allowed; port_changed when the first was taken
+ */
 static gboolean
 listen_on (MiraServerThread  *self,
            MiraServer        *server,
@@ -43,6 +47,15 @@ listen_on (MiraServerThread  *self,
 {
   g_autoptr(GError) local_error = NULL;
 
+  if (self->first_port != 0 && self->first_port != self->requested_port)
+    {
+      if (mira_server_listen (server, self->host, self->first_port, &local_error))
+        return TRUE;
+      g_message ("port %u: %s; trying port %u", self->first_port, local_error->message,
+                 self->requested_port);
+      g_clear_error (&local_error);
+      self->port_changed = TRUE;
+    }
   if (mira_server_listen (server, self->host, self->requested_port, &local_error))
     return TRUE;
   if (self->any_port_fallback && self->requested_port != 0 &&
@@ -186,6 +199,17 @@ mira_server_thread_set_any_port_fallback (MiraServerThread *self,
   g_return_if_fail (self->thread == NULL);
 
   self->any_port_fallback = fallback;
+}
+
+void
+mira_server_thread_set_first_port (MiraServerThread *self,
+                                   guint             port)
+{
+  g_return_if_fail (MIRA_IS_SERVER_THREAD (self));
+  g_return_if_fail (self->thread == NULL);
+  g_return_if_fail (port <= 65535);
+
+  self->first_port = port;
 }
 
 gboolean

@@ -32,6 +32,12 @@ MiraServerThread *mira_server_thread_new          (const char               *db_
 /* When @port is taken, listen on a free port instead (port-changed) */
 void              mira_server_thread_set_any_port_fallback (MiraServerThread *self,
                                                             gboolean          fallback);
+/* A port to try before the one given to new(), e.g. where an earlier run
+ * listened, so that devices that joined by its address find it again;
+ * when it cannot be had, port-changed is TRUE. 0 (the default): none.
+ */
+void              mira_server_thread_set_first_port (MiraServerThread *self,
+                                                     guint             port);
 /* Starts the thread and returns once the server listens or failed */
 gboolean          mira_server_thread_start        (MiraServerThread         *self,
                                                    GError                  **error);
@@ -46,7 +52,9 @@ gboolean          mira_server_thread_start_finish (MiraServerThread         *sel
 /* e.g. "http://127.0.0.1:8080" while running, else NULL */
 const char       *mira_server_thread_get_url      (MiraServerThread         *self);
 guint             mira_server_thread_get_port     (MiraServerThread         *self);
-/* TRUE when the port asked for was taken and a free one is used */
+/* TRUE when the first port tried (the first port, else the one given to
+ * new()) was taken and another one is used
+ */
 gboolean          mira_server_thread_get_port_changed (MiraServerThread     *self);
 /* The server's thread's context, e.g. to run something on it */
 GMainContext     *mira_server_thread_get_context  (MiraServerThread         *self);

@@ -191,6 +191,16 @@ is_hosting_lan (gconstpointer data)
          mira_host_get_allow_lan (hosted) && mira_context_get_connection (context) != NULL;
 }
 
+static gboolean
+is_hosting_loopback (gconstpointer data)
+{
+  MiraContext *context = (MiraContext *) data;
+  MiraHost *hosted = mira_context_get_host (context);
+
+  return !mira_context_get_busy (context) && hosted != NULL &&
+         !mira_host_get_allow_lan (hosted) && mira_context_get_connection (context) != NULL;
+}
+
 static void
 test_host (Fixture       *f,
            gconstpointer  data)
@@ -285,18 +295,8 @@ test_host (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (mira_connection_get_clients (connection)), ==, 1);
   g_assert_true (mira_client_item_get_is_self (mira_connection_lookup_client (connection,
                                                                               client_id)));
-  /* Its port was taken again, so the address may differ; the network and
-   * its token stay
-   */
-  {
-    g_autofree char *again_network = NULL;
-    g_autofree char *again_token = NULL;
-
-    g_assert_true (mira_join_link_parse (mira_context_get_join_link (f->context), NULL,
-                                         &again_network, &again_token, &error));
-    g_assert_cmpstr (again_network, ==, network_id);
-    g_assert_cmpstr (again_token, ==, network_token);
-  }
+  /* The same link: the port it took last time, the network and its token */
+  g_assert_cmpstr (mira_context_get_join_link (f->context), ==, first_link);
 
   /* Letting in the local network hosts again, on every interface */
   g_settings_set_boolean (f->settings, "allow-lan", TRUE);
@@ -313,6 +313,120 @@ test_host (Fixture       *f,
   g_assert_null (mira_context_get_connection (f->context));
   g_assert_null (mira_context_get_host (f->context));
   g_assert_null (mira_context_get_join_link (f->context));
+}
+
+static guint
+hosted_port (MiraContext *context)
+{
+  return mira_host_get_port (mira_context_get_host (context));
+}
+
+static void
+resume (Fixture *f)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  mira_context_shutdown (f->context);
+  g_clear_object (&f->context);
+  f->context = mira_context_new (f->settings);
+  mira_context_resume_async (f->context, NULL, store_result, &result);
+  g_assert_true (mira_context_resume_finish (f->context, wait_result (&result), &error));
+  g_assert_no_error (error);
+  wait_until (is_online, mira_context_get_connection (f->context), "online");
+}
+
+typedef struct {
+  MiraContext *context;
+  guint        port;
+} HostingOn;
+
+static gboolean
+is_hosting_on (gconstpointer data)
+{
+  const HostingOn *on = data;
+  MiraHost *hosted = mira_context_get_host (on->context);
+
+  return !mira_context_get_busy (on->context) && hosted != NULL &&
+         mira_host_get_port (hosted) == on->port &&
+         mira_context_get_connection (on->context) != NULL;
+}
+
+/* The port the hosted server took when its own was taken is kept: a
+ * restart and hosting again for the local network listen on it again, so
+ * that devices that joined by the link find the server. Only when it is
+ * taken meanwhile does it change, and the host says so.
+ */
+static void
+test_host_port_kept (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GSocketListener) squatter = NULL;
+  g_autoptr(GError) error = NULL;
+  guint16 kept = 0;
+  guint port;
+
+  host (f->context);
+  port = hosted_port (f->context);
+  g_assert_cmpuint (port, !=, f->busy_port);
+  g_assert_true (mira_host_get_port_changed (mira_context_get_host (f->context)));
+  g_settings_get (f->settings, "hosted-port", "q", &kept);
+  g_assert_cmpuint (kept, ==, port);
+
+  /* Restarted once the asked-for port is free again: still the same port;
+   * the asked-for port written again as it was changes nothing
+   */
+  g_socket_listener_close (f->squatter);
+  g_settings_set (f->settings, "host-port", "q", (guint16) f->busy_port);
+  resume (f);
+  g_assert_cmpuint (hosted_port (f->context), ==, port);
+  g_assert_false (mira_host_get_port_changed (mira_context_get_host (f->context)));
+
+  /* Letting in the local network hosts again on every interface, on the
+   * same port: the old listening socket is gone before the new one binds
+   */
+  g_settings_set_boolean (f->settings, "allow-lan", TRUE);
+  wait_until (is_hosting_lan, f->context, "hosting for the local network");
+  wait_until (is_online, mira_context_get_connection (f->context), "online on every interface");
+  g_assert_cmpuint (hosted_port (f->context), ==, port);
+  g_assert_false (mira_host_get_port_changed (mira_context_get_host (f->context)));
+
+  /* And back to loopback only */
+  g_settings_set_boolean (f->settings, "allow-lan", FALSE);
+  wait_until (is_hosting_loopback, f->context, "hosting for this computer only");
+  g_assert_cmpuint (hosted_port (f->context), ==, port);
+
+  /* Taken by another program meanwhile: the asked-for port, and the host
+   * says that it changed
+   */
+  mira_context_shutdown (f->context);
+  squatter = g_socket_listener_new ();
+  g_socket_listener_add_inet_port (squatter, (guint16) port, NULL, &error);
+  g_assert_no_error (error);
+  resume (f);
+  g_assert_cmpuint (hosted_port (f->context), ==, f->busy_port);
+  g_assert_true (mira_host_get_port_changed (mira_context_get_host (f->context)));
+  g_assert_cmpuint (mira_host_get_last_port (mira_context_get_host (f->context)), ==, port);
+  g_settings_get (f->settings, "hosted-port", "q", &kept);
+  g_assert_cmpuint (kept, ==, f->busy_port);
+  g_socket_listener_close (squatter);
+
+  /* A port the person chooses is taken from then on */
+  {
+    g_autoptr(GSocketListener) probe = g_socket_listener_new ();
+    guint chosen = g_socket_listener_add_any_inet_port (probe, NULL, &error);
+    HostingOn on = { f->context, chosen };
+
+    g_assert_no_error (error);
+    g_socket_listener_close (probe);
+    g_settings_set (f->settings, "host-port", "q", (guint16) chosen);
+    wait_until (is_hosting_on, &on, "hosting on the chosen port");
+    g_assert_false (mira_host_get_port_changed (mira_context_get_host (f->context)));
+    g_settings_get (f->settings, "hosted-port", "q", &kept);
+    g_assert_cmpuint (kept, ==, chosen);
+  }
+
+  mira_context_leave (f->context);
 }
 
 /* Joining */
@@ -823,6 +937,7 @@ main (int    argc,
   g_test_add_func ("/context/host", test_host_prints);
   ADD ("host-again/subprocess", test_host_again);
   g_test_add_func ("/context/host-again", test_host_again_prints);
+  ADD ("host-port-kept", test_host_port_kept);
   ADD ("join", test_join);
   ADD ("join-errors", test_join_errors);
   ADD ("cancel", test_cancel);

@@ -30,6 +30,8 @@ struct _MiraContext
   gboolean        busy;
   /* A port typed digit by digit, or a switch flicked twice, hosts again once */
   guint           rehost_source;
+  /* "host-port" as last read, to tell a new choice from a rewrite */
+  guint16         host_port;
 };
 
 G_DEFINE_FINAL_TYPE (MiraContext, mira_context, G_TYPE_OBJECT)
@@ -706,6 +708,8 @@ host_started (GObject      *source,
       return;
     }
   flow->base_url = g_strdup (mira_host_get_url (flow->host));
+  g_settings_set (flow->self->settings, "hosted-port", "q",
+                  (guint16) mira_host_get_port (flow->host));
 
   /* The network of an earlier run, or a new one */
   network_id = g_settings_get_string (flow->self->settings, "network-id");
@@ -727,10 +731,14 @@ host_start (GTask *task)
   GSettings *settings = flow->self->settings;
   g_autofree char *db_path = database_path ();
   guint16 port = 0;
+  guint16 last_port = 0;
 
   g_settings_get (settings, "host-port", "q", &port);
+  g_settings_get (settings, "hosted-port", "q", &last_port);
   flow->host = mira_host_new (db_path, flow->admin_token, port,
                               g_settings_get_boolean (settings, "allow-lan"));
+  /* Where it listened last time first: devices joined by that address */
+  mira_host_set_last_port (flow->host, last_port);
   mira_host_start_async (flow->host, flow->cancellable, host_started, task);
 }
 
@@ -1051,6 +1059,18 @@ hosting_settings_changed (GSettings   *settings,
                           const char  *key,
                           MiraContext *self)
 {
+  /* A port chosen by the person wins over the one last used; a write of
+   * the same value (a spin button's binding) changes nothing
+   */
+  if (g_str_equal (key, "host-port"))
+    {
+      guint16 port;
+
+      g_settings_get (settings, "host-port", "q", &port);
+      if (port != self->host_port)
+        g_settings_set (settings, "hosted-port", "q", (guint16) 0);
+      self->host_port = port;
+    }
   if (self->host == NULL || self->busy)
     return;
   g_clear_handle_id (&self->rehost_source, g_source_remove);
@@ -1266,6 +1286,7 @@ mira_context_constructed (GObject *object)
                            G_CALLBACK (settings_mode_changed), self, 0);
   g_signal_connect_object (self->settings, "changed::allow-lan",
                            G_CALLBACK (hosting_settings_changed), self, 0);
+  g_settings_get (self->settings, "host-port", "q", &self->host_port);
   g_signal_connect_object (self->settings, "changed::host-port",
                            G_CALLBACK (hosting_settings_changed), self, 0);
   g_signal_connect_object (self->settings, "changed::server-url",

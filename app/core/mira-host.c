@@ -18,6 +18,7 @@ struct _MiraHost
   char             *db_path;
   char             *admin_token;
   guint             requested_port;
+  guint             last_port;
   gboolean          allow_lan;
 
   MiraServerThread *thread;      /* while started */
@@ -137,6 +138,24 @@ mira_host_new (const char *db_path,
   return self;
 }
 
+void
+mira_host_set_last_port (MiraHost *self,
+                         guint     port)
+{
+  g_return_if_fail (MIRA_IS_HOST (self));
+  g_return_if_fail (port <= 65535);
+  g_return_if_fail (self->thread == NULL);
+
+  self->last_port = port;
+}
+
+guint
+mira_host_get_last_port (MiraHost *self)
+{
+  g_return_val_if_fail (MIRA_IS_HOST (self), 0);
+  return self->last_port;
+}
+
 /* On a worker thread: the database's folder, the recogniser, the server */
 static void
 start_in_thread (GTask        *task,
@@ -183,6 +202,7 @@ start_in_thread (GTask        *task,
   thread = mira_server_thread_new (uri, &options,
                                    self->allow_lan ? "0.0.0.0" : "127.0.0.1",
                                    self->requested_port, 4);
+  mira_server_thread_set_first_port (thread, self->last_port);
   mira_server_thread_set_any_port_fallback (thread, TRUE);
   if (!mira_server_thread_start (thread, &error))
     {

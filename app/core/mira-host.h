@@ -10,8 +10,9 @@ G_BEGIN_DECLS
 /* MiraHost: the network's server inside the app, on a thread and
  * GMainContext of its own (the server library's MiraServerThread), so the
  * UI never waits on it. SQLite at @db_path; loopback only unless
- * @allow_lan. Port @port (8080 by default); when it is taken, a free port,
- * and the "port-changed" flag says so. Once listening it prints
+ * @allow_lan. Port @port (8080 by default), or first the last port (where
+ * an earlier start listened); when the first port tried is taken, the next,
+ * then a free one, and the "port-changed" flag says so. Once listening it prints
  * "listening on http://HOST:PORT" on stdout exactly as mira-server does.
  * Hosting only supplies a URL and the admin token: the app talks to it over
  * HTTP like any other server.
@@ -27,6 +28,10 @@ MiraHost    *mira_host_new              (const char          *db_path,
                                          const char          *admin_token,
                                          guint                port,
                                          gboolean             allow_lan);
+/* @port 0: none. Set before starting. */
+void         mira_host_set_last_port    (MiraHost            *self,
+                                         guint                port);
+guint        mira_host_get_last_port    (MiraHost            *self);
 void         mira_host_start_async      (MiraHost            *self,
                                          GCancellable        *cancellable,
                                          GAsyncReadyCallback  callback,
@@ -37,7 +42,9 @@ gboolean     mira_host_start_finish     (MiraHost            *self,
 /* e.g. "http://127.0.0.1:8080"; NULL before started */
 const char  *mira_host_get_url          (MiraHost            *self);
 guint        mira_host_get_port         (MiraHost            *self);
-/* TRUE when the requested port was taken and another was used */
+/* TRUE when the first port tried (the last port, else the requested one)
+ * was taken and another is used
+ */
 gboolean     mira_host_get_port_changed (MiraHost            *self);
 const char  *mira_host_get_admin_token  (MiraHost            *self);
 gboolean     mira_host_get_allow_lan    (MiraHost            *self);

@@ -147,14 +147,27 @@ mira_window_check_port (MiraWindow *self)
   g_autofree char *title = NULL;
   guint16 wanted_port;
 
+  /* Each start of the hosted server is reported once */
+  if (host == NULL)
+    self->port_reported = FALSE;
   if (host == NULL || mira_context_get_connection (self->context) == NULL ||
       !mira_host_get_port_changed (host) || self->port_reported)
     return;
 
   self->port_reported = TRUE;
-  g_settings_get (self->settings, "host-port", "q", &wanted_port);
-  title = g_strdup_printf (_("Port %u is in use: hosting on port %u"),
-                           wanted_port, mira_host_get_port (host));
+  if (mira_host_get_last_port (host) != 0)
+    {
+      /* Joined by the old address, the other devices cannot find it */
+      title = g_strdup_printf (_("Port %u is in use: hosting on port %u. Devices that joined "
+                                 "before must join again"),
+                               mira_host_get_last_port (host), mira_host_get_port (host));
+    }
+  else
+    {
+      g_settings_get (self->settings, "host-port", "q", &wanted_port);
+      title = g_strdup_printf (_("Port %u is in use: hosting on port %u"),
+                               wanted_port, mira_host_get_port (host));
+    }
   toast = adw_toast_new (title);
   adw_toast_set_timeout (toast, 8);
   adw_toast_overlay_add_toast (self->toast_overlay, g_steal_pointer (&toast));
