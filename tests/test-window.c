@@ -449,6 +449,29 @@ test_host (void)
   g_assert_cmpstr (copied, ==, link);
 
   gtk_window_destroy (dialog);
+
+  /* Its port taken meanwhile, a restart hosts on another, and the window
+   * says that devices that joined by the old link must join again
+   */
+  {
+    guint old_port = mira_host_get_port (host);
+    g_autoptr(GSocketListener) squatter = g_socket_listener_new ();
+    g_autofree char *lost_message = NULL;
+
+    mira_context_shutdown (context ());
+    g_socket_listener_add_inet_port (squatter, (guint16) old_port, NULL, &error);
+    g_assert_no_error (error);
+    mira_context_resume_async (context (), NULL, NULL, NULL);
+    g_assert_true (mira_test_gui_wait (is_hosting, NULL, HOST_TIMEOUT_MS));
+    host = mira_context_get_host (context ());
+    g_assert_cmpuint (mira_host_get_port (host), !=, old_port);
+    lost_message = g_strdup_printf ("Port %u is in use: hosting on port %u. Devices that "
+                                    "joined before must join again",
+                                    old_port, mira_host_get_port (host));
+    g_assert_true (mira_test_gui_wait (shows_label, lost_message, TIMEOUT_MS));
+    g_assert_true (mira_test_gui_wait (is_online, NULL, HOST_TIMEOUT_MS));
+    g_socket_listener_close (squatter);
+  }
 }
 
 /* The labels of the page buttons of @switcher (an AdwViewSwitcherBar or
